@@ -1,0 +1,142 @@
+"""Entity search latency on a large registry.
+
+    python bench/search_latency.py --entities 1000000 --queries 300
+
+Builds (once) a SQLite database under bench/out/ with the demo data plus N generated
+entities, then times a few hundred searches of each kind through the same function the
+Atendimentos page uses, and the whole page through the test client. Prints median and
+p95 per kind. Use --database-url to measure PostgreSQL instead.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from isocrm import create_app  # noqa: E402
+from isocrm.cli import has_demo_data, migrate_database  # noqa: E402
+from isocrm.entities.search import search_entities  # noqa: E402
+from isocrm.extensions import db  # noqa: E402
+from isocrm.models import Company, Entity  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def prepare(app, entities: int) -> int:
+    from isocrm.demo import generate_bulk_entities, load_demo
+
+    with app.app_context():
+        migrate_database()
+        if not has_demo_data():
+            load_demo(db.session)
+        company = db.session.scalar(sa.select(Company).where(Company.name == "isoCRM Demonstração"))
+        have = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Entity).where(Entity.company_id == company.id)
+        )
+        if have < entities:
+            started = time.perf_counter()
+            generate_bulk_entities(db.session, company.id, entities - have, echo=print)
+            print(f"generated {entities - have} entities in {time.perf_counter() - started:.1f} s")
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        return company.id
+
+
+def sample_queries(app, company_id: int, count: int, rng: random.Random) -> dict[str, list[str]]:
+    with app.app_context():
+        total = db.session.scalar(sa.select(sa.func.max(Entity.id)))
+        picks = []
+        while len(picks) < count:
+            entity = db.session.get(Entity, rng.randint(1, total))
+            if entity is not None and entity.company_id == company_id and entity.document:
+                picks.append((entity.name, entity.document, entity.document_display))
+            db.session.expunge_all()
+    first_words = [name.split()[0] for name, _, _ in picks]
+    return {
+        "prefix of 3 letters (e.g. 'mar')": [w[:3].lower() for w in first_words],
+        "first name + start of surname": [
+            f"{name.split()[0]} {name.split()[-1][:4]}".lower() for name, _, _ in picks
+        ],
+        "full name": [name for name, _, _ in picks],
+        "surname only": [name.split()[-1] for name, _, _ in picks],
+        "CPF/CNPJ with punctuation": [shown for _, _, shown in picks],
+        "CPF/CNPJ digits only": [doc for _, doc, _ in picks],
+        "no match": [f"zq{rng.randint(1000, 9999)}x" for _ in picks],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--entities", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{out / f'search-{args.entities}.sqlite3'}"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "ALLOW_DEV_SECRET_KEY": True, "WTF_CSRF_ENABLED": False}
+    )
+    company_id = prepare(app, args.entities)
+    rng = random.Random(20261127)
+    kinds = sample_queries(app, company_id, args.queries, rng)
+
+    with app.app_context():
+        print(
+            f"\n{db.engine.dialect.name}, {args.entities:,} entities, "
+            f"{args.queries} queries per kind"
+        )
+        print(
+            f"{'search_entities()':<40} {'median ms':>10} {'p95 ms':>10} {'max ms':>10} {'hits':>8}"
+        )
+        for kind, queries in kinds.items():
+            timings, hits = [], 0
+            for query in queries:
+                started = time.perf_counter()
+                page = search_entities(db.session, company_id, query)
+                timings.append((time.perf_counter() - started) * 1000)
+                hits += bool(page.items)
+                db.session.rollback()
+            print(
+                f"{kind:<40} {statistics.median(timings):>10.2f} "
+                f"{percentile(timings, 0.95):>10.2f} {max(timings):>10.2f} {hits:>8}"
+            )
+
+    client = app.test_client()
+    with client:
+        client.post("/entrar", data={"username": "atendente", "password": "atendente123"})
+        print(f"\n{'whole page GET /atendimentos/?q=…':<40} {'median ms':>10} {'p95 ms':>10}")
+        for kind in ("prefix of 3 letters (e.g. 'mar')", "full name", "CPF/CNPJ digits only"):
+            timings = []
+            for query in kinds[kind]:
+                started = time.perf_counter()
+                response = client.get(
+                    "/atendimentos/", query_string={"q": query}, headers={"HX-Request": "true"}
+                )
+                timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            print(
+                f"{kind:<40} {statistics.median(timings):>10.2f} {percentile(timings, 0.95):>10.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

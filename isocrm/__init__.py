@@ -1,0 +1,80 @@
+"""isoCRM SAC: the application factory."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from isocrm import config as settings
+from isocrm import database  # noqa: F401  (registers the SQLite connection settings)
+from isocrm.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+log = logging.getLogger(__name__)
+
+
+class MissingSecretKey(RuntimeError):
+    pass
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides the ISOCRM_* environment (tests, the demo)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=os.environ.get("ISOCRM_INSTANCE_PATH")
+        or str(Path(__file__).resolve().parent.parent / "instance"),
+    )
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    _ensure_secret_key(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from isocrm import security, templating
+
+    security.init_app(app)
+    templating.init_app(app)
+
+    from isocrm.auth import bp as auth_bp
+    from isocrm.tickets import bp as tickets_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tickets_bp)
+
+    from isocrm import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Production needs ISOCRM_SECRET_KEY; the demo, tests and CLI may use a local one."""
+    if app.config.get("SECRET_KEY"):
+        return
+    development = (
+        app.config.get("ALLOW_DEV_SECRET_KEY")
+        or app.testing
+        # A `flask ...` command (migrations, demo data, the dev server) is not production.
+        or click.get_current_context(silent=True) is not None
+    )
+    if not development:
+        raise MissingSecretKey(
+            "ISOCRM_SECRET_KEY is not set. Production needs a long random secret, for example:\n"
+            "  export ISOCRM_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    key_file = Path(app.instance_path) / "dev-secret-key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,55 @@
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from isocrm.auth import bp
+from isocrm.auth.forms import CompanySwitchForm, LoginForm
+from isocrm.extensions import db
+from isocrm.models import User
+from isocrm.security import safe_next_url
+
+
+@bp.route("/entrar", methods=["GET", "POST"])
+def login():
+    """Log in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("tickets.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            sa.select(User).where(
+                sa.func.lower(User.username) == form.username.data.strip().lower()
+            )
+        )
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            form.password.errors.append("Usuário ou senha incorretos.")
+            return render_template("auth/login.html", form=form), 422
+        session.clear()  # a fresh session on login: no fixation of a pre-login session
+        login_user(user)
+        session["company_id"] = user.companies[0].id if user.companies else None
+        return redirect(safe_next_url(form.next.data) or url_for("tickets.index"))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/sair")
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("Você saiu do sistema.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/empresa")
+def switch_company():
+    """Choose which of the user's Empresas the screens show."""
+    form = CompanySwitchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.company_id.data not in {c.id for c in current_user.companies}:
+        abort(403)
+    session["company_id"] = form.company_id.data
+    return redirect(safe_next_url(form.next.data) or url_for("tickets.index"), code=303)

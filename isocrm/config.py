@@ -1,0 +1,41 @@
+"""Settings read from ISOCRM_* environment variables."""
+
+import os
+from pathlib import Path
+
+ENV_PREFIX = "ISOCRM_"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "sim"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """The configuration an operator sets with environment variables."""
+    database_url = _env("DATABASE_URL") or "sqlite:///" + str(
+        Path(instance_path) / "isocrm.sqlite3"
+    )
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
+        "WTF_CSRF_TIME_LIMIT": None,  # an attendant keeps a ticket open all afternoon
+        "TIMEZONE": _env("TIMEZONE", "America/Sao_Paulo"),
+        "SEARCH_PAGE_SIZE": 20,
+    }
+    secret = _env("SECRET_KEY")
+    if secret:
+        config["SECRET_KEY"] = secret
+    return config

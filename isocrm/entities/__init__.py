@@ -1,0 +1,1 @@
+"""The entity registry (Cadastro da entidade) and the search every screen uses to find one."""

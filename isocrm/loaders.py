@@ -1,0 +1,20 @@
+"""Load a record of the current Empresa or stop with 404: views call these, never templates."""
+
+import sqlalchemy as sa
+from flask import abort
+
+from isocrm.extensions import db
+from isocrm.models import Entity
+from isocrm.security import current_company
+
+
+def get_entity(entity_id: int, *options) -> Entity:
+    """The entity, if it belongs to the current Empresa; another Empresa's is as missing."""
+    entity = db.session.scalar(
+        sa.select(Entity)
+        .where(Entity.id == entity_id, Entity.company_id == current_company().id)
+        .options(*options)
+    )
+    if entity is None:
+        abort(404)
+    return entity

@@ -1,0 +1,72 @@
+"""Typed SQLAlchemy models, one module per aggregate; import them from here."""
+
+from isocrm.models.audit import AuditLog
+from isocrm.models.base import Base, UTCDateTime, utcnow
+from isocrm.models.catalog import (
+    Cause,
+    Channel,
+    Occurrence,
+    Product,
+    ProductInfo,
+    Reason,
+    RelationType,
+    Role,
+    Status,
+)
+from isocrm.models.commerce import Invoice, Order, OrderItem
+from isocrm.models.company import Company, Unit
+from isocrm.models.engagement import (
+    Alert,
+    Appointment,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from isocrm.models.entity import (
+    Address,
+    EContact,
+    Entity,
+    EntitySearchWord,
+    Phone,
+    Relation,
+)
+from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail
+from isocrm.models.user import User
+
+__all__ = [
+    "Address",
+    "Alert",
+    "Appointment",
+    "AuditLog",
+    "Base",
+    "Cause",
+    "Channel",
+    "Company",
+    "DetailInfo",
+    "EContact",
+    "Entity",
+    "EntitySearchWord",
+    "Invoice",
+    "Occurrence",
+    "Order",
+    "OrderItem",
+    "Phone",
+    "Product",
+    "ProductInfo",
+    "Reason",
+    "Relation",
+    "RelationType",
+    "Role",
+    "Status",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "Ticket",
+    "TicketDetail",
+    "UTCDateTime",
+    "Unit",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,193 @@
+"""Atendimento (ticket), its Detalhes and their Informações."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from isocrm.models.base import Base, UTCDateTime, binary_text, utcnow
+from isocrm.models.catalog import (
+    Cause,
+    Channel,
+    Occurrence,
+    ProductInfo,
+    Reason,
+    Role,
+    Status,
+)
+from isocrm.models.company import Company, Unit
+from isocrm.models.entity import Entity
+from isocrm.models.user import User
+
+DIRECTION_ACTIVE = "ativo"  # contact started by the Empresa
+DIRECTION_RECEPTIVE = "receptivo"  # contact started by the customer
+DIRECTIONS = {DIRECTION_ACTIVE: "Ativo", DIRECTION_RECEPTIVE: "Receptivo"}
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="RESTRICT"))
+    code: Mapped[int] = mapped_column()
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id", ondelete="RESTRICT"))
+    role_id: Mapped[int] = mapped_column(sa.ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
+    complementary_data: Mapped[str | None] = mapped_column(sa.Text)
+    related_ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    reason_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reasons.id", ondelete="RESTRICT"), index=True
+    )
+    occurrence_id: Mapped[int | None] = mapped_column()
+    cause_id: Mapped[int | None] = mapped_column()
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True
+    )
+    location_entity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("entities.id", ondelete="RESTRICT"), index=True
+    )
+    location_note: Mapped[str | None] = mapped_column(sa.Text)
+    status_id: Mapped[int] = mapped_column(sa.ForeignKey("statuses.id", ondelete="RESTRICT"))
+    opened_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    updated_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: the version the attendant saw travels with the form.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    company: Mapped[Company] = relationship()
+    entity: Mapped[Entity] = relationship(foreign_keys=[entity_id])
+    role: Mapped[Role] = relationship()
+    related_ticket: Mapped["Ticket | None"] = relationship(remote_side=[id])
+    reason: Mapped[Reason | None] = relationship()
+    occurrence: Mapped[Occurrence | None] = relationship(
+        foreign_keys=[occurrence_id], primaryjoin="Ticket.occurrence_id == Occurrence.id"
+    )
+    cause: Mapped[Cause | None] = relationship(
+        foreign_keys=[cause_id], primaryjoin="Ticket.cause_id == Cause.id"
+    )
+    unit: Mapped[Unit | None] = relationship()
+    location: Mapped[Entity | None] = relationship(foreign_keys=[location_entity_id])
+    status: Mapped[Status] = relationship()
+    opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
+    updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
+    details: Mapped[list["TicketDetail"]] = relationship(
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+        order_by="(TicketDetail.opened_at, TicketDetail.id)",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "code"),
+        sa.CheckConstraint("code > 0", name="code_positive"),
+        sa.CheckConstraint("related_ticket_id IS NULL OR related_ticket_id <> id", name="not_self"),
+        sa.CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closes_after_open"),
+        # The classification chain: an ocorrência of that motivo, a causa of that ocorrência.
+        sa.ForeignKeyConstraint(
+            ["occurrence_id", "reason_id"], ["occurrences.id", "occurrences.reason_id"]
+        ),
+        sa.ForeignKeyConstraint(
+            ["cause_id", "occurrence_id"], ["causes.id", "causes.occurrence_id"]
+        ),
+        sa.CheckConstraint(
+            "occurrence_id IS NULL OR reason_id IS NOT NULL", name="occurrence_needs_reason"
+        ),
+        sa.CheckConstraint(
+            "cause_id IS NULL OR occurrence_id IS NOT NULL", name="cause_needs_occurrence"
+        ),
+        sa.Index("ix_tickets_entity_opened", "entity_id", "opened_at"),
+        sa.Index("ix_tickets_company_status_opened", "company_id", "status_id", "opened_at"),
+        sa.Index("ix_tickets_occurrence_id", "occurrence_id"),
+        sa.Index("ix_tickets_cause_id", "cause_id"),
+    )
+
+    @property
+    def code_display(self) -> str:
+        return f"{self.code:06d}"
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.company_id}/{self.code}>"
+
+
+class TicketDetail(Base):
+    """Detalhe do atendimento: one interaction, shown one per page."""
+
+    __tablename__ = "ticket_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("channels.id", ondelete="RESTRICT"), index=True
+    )
+    direction: Mapped[str] = mapped_column(sa.String(10), default=DIRECTION_RECEPTIVE)
+    # Filled only when the customer's message arrived earlier than the detail was opened.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str] = mapped_column(sa.Text)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    attendant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    contact_entity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("entities.id", ondelete="SET NULL"), index=True
+    )
+
+    ticket: Mapped[Ticket] = relationship(back_populates="details")
+    channel: Mapped[Channel] = relationship()
+    attendant: Mapped[User] = relationship()
+    contact: Mapped[Entity | None] = relationship()
+    informations: Mapped[list["DetailInfo"]] = relationship(
+        back_populates="detail", cascade="all, delete-orphan", order_by="DetailInfo.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("direction IN ('ativo', 'receptivo')", name="direction_known"),
+        sa.CheckConstraint(
+            "answered_at IS NULL OR answer IS NOT NULL", name="answered_needs_answer"
+        ),
+        sa.Index("ix_ticket_details_ticket_opened", "ticket_id", "opened_at", "id"),
+    )
+
+    @property
+    def direction_label(self) -> str:
+        return DIRECTIONS[self.direction]
+
+
+class DetailInfo(Base):
+    """Informação do detalhe: a product line with lot, serial and dates."""
+
+    __tablename__ = "detail_infos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    detail_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ticket_details.id", ondelete="CASCADE"), index=True
+    )
+    product_info_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product_infos.id", ondelete="RESTRICT"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    lot_number: Mapped[str | None] = mapped_column(binary_text(40))
+    serial_number: Mapped[str | None] = mapped_column(binary_text(60))
+    manufactured_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+
+    detail: Mapped[TicketDetail] = relationship(back_populates="informations")
+    product_info: Mapped[ProductInfo | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "expires_on IS NULL OR manufactured_on IS NULL OR expires_on >= manufactured_on",
+            name="expires_after_manufacture",
+        ),
+        sa.Index("ix_detail_infos_lot_number", "lot_number"),
+        sa.Index("ix_detail_infos_serial_number", "serial_number"),
+    )

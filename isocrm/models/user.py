@@ -1,0 +1,76 @@
+"""Users of the desk: attendants, supervisors and administrators."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from isocrm.models.base import Base, UTCDateTime, utcnow
+from isocrm.models.company import Company
+
+ROLE_ATTENDANT = "atendente"
+ROLE_SUPERVISOR = "supervisor"
+ROLE_ADMIN = "admin"
+USER_ROLES = (ROLE_ATTENDANT, ROLE_SUPERVISOR, ROLE_ADMIN)
+USER_ROLE_LABELS = {
+    ROLE_ATTENDANT: "Atendente",
+    ROLE_SUPERVISOR: "Supervisor",
+    ROLE_ADMIN: "Administrador",
+}
+
+user_companies = sa.Table(
+    "user_companies",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "company_id",
+        sa.ForeignKey("companies.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    # werkzeug's scrypt hash: salted, memory-hard, no extra dependency.
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(12), default=ROLE_ATTENDANT)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    companies: Mapped[list[Company]] = relationship(
+        secondary=user_companies, order_by=Company.name, lazy="selectin"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('atendente', 'supervisor', 'admin')", name="role_known"),
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (ROLE_SUPERVISOR, ROLE_ADMIN)
+
+    @property
+    def role_label(self) -> str:
+        return USER_ROLE_LABELS[self.role]
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

@@ -1,0 +1,127 @@
+"""Who may see what: login on every route, the current Empresa, headers and error pages."""
+
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from isocrm.extensions import db, login_manager
+from isocrm.models import Company, User
+
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def current_company() -> Company:
+    """The Empresa whose data this request sees; every query is scoped to it."""
+    company = g.get("company")
+    if company is None:
+        abort(403)
+    return company
+
+
+def _require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if request.headers.get("HX-Request") == "true":
+            # fetch() would follow a redirect and swap the login page into a fragment.
+            return "", 401, {"HX-Redirect": url_for("auth.login")}
+        return redirect(login_url)
+    companies = {c.id: c for c in current_user.companies}
+    if not companies:
+        abort(403, "Usuário sem Empresa: peça a um supervisor para vinculá-lo.")
+    chosen = session.get("company_id")
+    if chosen not in companies:
+        chosen = next(iter(companies))
+        session["company_id"] = chosen
+    g.company = companies[chosen]
+    return None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+    )
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Entre para continuar."
+    login_manager.session_protection = "strong"
+    app.before_request(_require_login)
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(
+            400,
+            "Requisição recusada",
+            "O formulário expirou ou não veio desta página (token CSRF ausente ou inválido). "
+            "Recarregue a página e tente de novo.",
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "Requisição inválida", "O pedido não pôde ser entendido.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        detail = getattr(error, "description", None)
+        if not isinstance(detail, str) or detail.startswith("You don't"):
+            detail = "Você não tem permissão para ver esta página."
+        return _error_page(403, "Acesso negado", detail)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, "Página não encontrada", "O registro ou endereço não existe.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error_page(405, "Método não permitido", "Esta ação não aceita este tipo de pedido.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _error_page(
+            500, "Erro interno", "Algo deu errado do nosso lado. Nada foi salvo pela metade."
+        )

@@ -1,0 +1,7 @@
+"""Atendimento › Atendimentos: find the entity, see its tickets, open and work one."""
+
+from flask import Blueprint
+
+bp = Blueprint("tickets", __name__)
+
+from isocrm.tickets import views  # noqa: E402,F401
