@@ -40,10 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from isocrm import security, templating
+    from isocrm import audit, security, templating
 
     security.init_app(app)
     templating.init_app(app)
+    audit.init_app(app)
 
     from isocrm.auth import bp as auth_bp
     from isocrm.tickets import bp as tickets_bp

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from isocrm.extensions import db
-from isocrm.models import Entity
+from isocrm.models import Entity, Ticket
 from isocrm.security import current_company
 
 
@@ -18,3 +18,15 @@ def get_entity(entity_id: int, *options) -> Entity:
     if entity is None:
         abort(404)
     return entity
+
+
+def get_ticket(code: int, *options) -> Ticket:
+    """The ticket with this code in the current Empresa; another Empresa's is as missing."""
+    ticket = db.session.scalar(
+        sa.select(Ticket)
+        .where(Ticket.code == code, Ticket.company_id == current_company().id)
+        .options(*options)
+    )
+    if ticket is None:
+        abort(404)
+    return ticket

@@ -34,7 +34,15 @@ def br_number(value, places: int = 2) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def invalid_attrs(field) -> dict:
+    """aria attributes that tie an input with errors to its list of messages."""
+    if not field.errors:
+        return {}
+    return {"aria-invalid": "true", "aria-describedby": f"{field.id}-errors"}
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["invalid_attrs"] = invalid_attrs
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["br_date"] = br_date
     app.jinja_env.filters["br_number"] = br_number

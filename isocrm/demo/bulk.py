@@ -206,7 +206,7 @@ def generate_bulk_entities(
             if role_rows:
                 session.execute(sa.insert(entity_roles), role_rows)
             session.execute(sa.insert(addresses_table), address_rows)
-            _advance_id_sequence(session)
+            _after_batch(session)
             session.commit()
         created += len(entity_rows)
         echo(f"{created}/{count} entidades geradas…")
@@ -214,14 +214,17 @@ def generate_bulk_entities(
     return created
 
 
-def _advance_id_sequence(session: Session) -> None:
-    """PostgreSQL's serial does not see explicit ids; without this the next ORM insert
-    would collide. (SQLite's rowid already follows max(id).)"""
+def _after_batch(session: Session) -> None:
+    """PostgreSQL only. Its serial does not see explicit ids: without setval the next ORM
+    insert would collide (SQLite's rowid already follows max(id)). And the planner still
+    believes `entities` holds a few hundred rows, so the clash check of the next batch would
+    scan the table instead of the unique index, slower with every batch."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text(
             "SELECT setval(pg_get_serial_sequence('entities', 'id'), "
             "(SELECT max(id) FROM entities))"
         ))
+        session.execute(sa.text("ANALYZE entities"))
 
 
 def _analyze(session: Session) -> None:

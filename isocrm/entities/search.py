@@ -103,11 +103,20 @@ def _document_filter(query: str):
 
 
 def search_entities(
-    session: Session, company_id: int, query: str, page: int = 1, per_page: int = 20
+    session: Session,
+    company_id: int,
+    query: str,
+    page: int = 1,
+    per_page: int = 20,
+    extra_filter=None,
 ) -> SearchPage:
+    """`extra_filter` narrows the matches further (e.g. only partners for the Local picker)."""
     page = max(page, 1)
     offset = (page - 1) * per_page
-    base = sa.select(Entity).where(Entity.company_id == company_id)
+    scope = [Entity.company_id == company_id]
+    if extra_filter is not None:
+        scope.append(extra_filter)
+    base = sa.select(Entity).where(*scope)
     total: int | None
 
     document_filter = _document_filter(query)
@@ -116,7 +125,7 @@ def search_entities(
         total = session.scalar(
             sa.select(sa.func.count())
             .select_from(Entity)
-            .where(Entity.company_id == company_id, document_filter)
+            .where(*scope, document_filter)
         )
     else:
         query_words = text.words(query)
@@ -136,7 +145,7 @@ def search_entities(
             total = session.scalar(
                 sa.select(sa.func.count())
                 .select_from(Entity)
-                .where(Entity.company_id == company_id, *filters)
+                .where(*scope, *filters)
             )
         else:
             filters.append(_has_word_starting(company_id, rarest))

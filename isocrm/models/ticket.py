@@ -140,6 +140,7 @@ class TicketDetail(Base):
     contact_entity_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("entities.id", ondelete="SET NULL"), index=True
     )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     ticket: Mapped[Ticket] = relationship(back_populates="details")
     channel: Mapped[Channel] = relationship()
@@ -148,6 +149,8 @@ class TicketDetail(Base):
     informations: Mapped[list["DetailInfo"]] = relationship(
         back_populates="detail", cascade="all, delete-orphan", order_by="DetailInfo.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         sa.CheckConstraint("direction IN ('ativo', 'receptivo')", name="direction_known"),

@@ -540,6 +540,7 @@ def upgrade():
     sa.Column('answer', sa.Text(), nullable=True),
     sa.Column('attendant_id', sa.Integer(), nullable=False),
     sa.Column('contact_entity_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.CheckConstraint("direction IN ('ativo', 'receptivo')", name=op.f('ck_ticket_details_direction_known')),
     sa.CheckConstraint('answered_at IS NULL OR answer IS NOT NULL', name=op.f('ck_ticket_details_answered_needs_answer')),
     sa.ForeignKeyConstraint(['attendant_id'], ['users.id'], name=op.f('fk_ticket_details_attendant_id_users'), ondelete='RESTRICT'),

@@ -1,0 +1,221 @@
+"""Forms of the ticket screen. Choices that depend on the Empresa, the entity or a parent
+select are set by the view (see views._fill_choices) before validation."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from isocrm.models.base import utcnow
+from isocrm.models.ticket import DIRECTIONS
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_MESSAGE = "Data inválida: use o formato dd/mm/aaaa."
+
+
+def max_length(size: int) -> Length:
+    return Length(max=size, message="Texto longo demais (máximo de %(max)d caracteres).")
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A date and time typed at the desk (America/Sao_Paulo) as an aware datetime."""
+    return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def optional_id(value) -> int | None:
+    """Select values come as text; '' means none chosen."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid choice: the select reports "Not a valid choice"
+
+
+class ChoiceField(SelectField):
+    """A select whose choices the view sets (as (value, label) pairs, None for "none"); a
+    value outside them gets a message in Portuguese."""
+
+    def __init__(self, label, invalid_message="Escolha uma opção da lista.", **kwargs):
+        super().__init__(label, coerce=optional_id, **kwargs)
+        self.invalid_message = invalid_message
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, pairs):
+        self._choices = (
+            None
+            if pairs is None
+            else [
+                pair
+                if isinstance(pair, SelectChoice)
+                else SelectChoice(value="" if pair[0] is None else pair[0], label=pair[1])
+                for pair in pairs
+            ]
+        )
+
+    def labels(self) -> dict:
+        return {optional_id(c.value): c.label for c in self._choices or []}
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in self.labels():
+            raise ValidationError(self.invalid_message)
+
+
+class InfoLineForm(Form):
+    """One Informação do detalhe line; a line left blank is ignored."""
+
+    product_info_id = ChoiceField(
+        "Informação",
+        invalid_message="Escolha uma informação do motivo e da ocorrência selecionados.",
+    )
+    note = StringField("Observação", validators=[Optional(), max_length(500)])
+    lot_number = StringField("Nr. Lote", validators=[Optional(), max_length(40)])
+    serial_number = StringField("Nr. Série", validators=[Optional(), max_length(60)])
+    manufactured_on = DateField(
+        "Data fabricação",
+        format=DATE_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    expires_on = DateField(
+        "Data validade",
+        format=DATE_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+
+    def is_blank(self) -> bool:
+        return not any(
+            (
+                self.product_info_id.data,
+                self.note.data,
+                self.lot_number.data,
+                self.serial_number.data,
+                self.manufactured_on.data,
+                self.expires_on.data,
+                self.manufactured_on.raw_data and self.manufactured_on.raw_data[0],
+                self.expires_on.raw_data and self.expires_on.raw_data[0],
+            )
+        )
+
+    def validate_expires_on(self, field):
+        if field.data and self.manufactured_on.data and field.data < self.manufactured_on.data:
+            raise ValidationError("A data de validade não pode ser anterior à data de fabricação.")
+
+    def validate_product_info_id(self, field):
+        if field.data is None and not self.is_blank():
+            raise ValidationError("Escolha a informação desta linha.")
+
+
+class DetailFields:
+    """Fields of a Detalhe do atendimento, shared by the new-ticket form and the detail form."""
+
+    channel_id = ChoiceField("Canal")
+    direction = RadioField(
+        "Ativo/Receptivo",
+        choices=[SelectChoice(value=key, label=label) for key, label in DIRECTIONS.items()],
+        default="receptivo",
+        validators=[InputRequired("Informe se o contato é ativo ou receptivo.")],
+    )
+    received_at = DateTimeLocalField(
+        "Data de recebimento",
+        format=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        validators=[Optional()],
+        invalid_value_message="Data inválida: use o formato dd/mm/aaaa hh:mm.",
+    )
+    description = TextAreaField(
+        "Descrição",
+        validators=[DataRequired("Descreva o que o cliente informou."), max_length(10_000)],
+    )
+    answer = TextAreaField("Resposta", validators=[Optional(), max_length(10_000)])
+    contact_entity_id = ChoiceField(
+        "Contato", invalid_message="Escolha um contato entre os relacionados da entidade."
+    )
+    infos = FieldList(FormField(InfoLineForm), min_entries=0, max_entries=50)
+    detail_version = HiddenField()
+
+    def validate_received_at(self, field):
+        if field.data and local_to_utc(field.data) > utcnow():
+            raise ValidationError("A data de recebimento não pode estar no futuro.")
+
+    def validate_channel_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha o canal.")
+
+
+class TicketFields:
+    role_id = ChoiceField("Papel", invalid_message="Escolha um dos papéis da entidade.")
+    complementary_data = TextAreaField(
+        "Dados Complementares", validators=[Optional(), max_length(5000)]
+    )
+    related_ticket_id = ChoiceField(
+        "SAC Relacionado",
+        invalid_message="Escolha outro atendimento desta Empresa (não o próprio).",
+    )
+    reason_id = ChoiceField("Motivo")
+    occurrence_id = ChoiceField(
+        "Ocorrência", invalid_message="Escolha uma ocorrência do motivo selecionado."
+    )
+    cause_id = ChoiceField("Causa", invalid_message="Escolha uma causa da ocorrência selecionada.")
+    unit_id = ChoiceField("Unidade", invalid_message="Escolha uma unidade vinculada à entidade.")
+    location_entity_id = ChoiceField(
+        "Local", invalid_message="Escolha um parceiro (entidade com papel Parceiro)."
+    )
+    location_note = TextAreaField("Observação do local", validators=[Optional(), max_length(2000)])
+    status_id = ChoiceField("Situação")
+    version = HiddenField()
+    base = HiddenField()  # the values the attendant saw, to tell apart who changed what
+
+    def validate_role_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha o papel.")
+
+    def validate_status_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha a situação.")
+
+
+class TicketForm(TicketFields, FlaskForm):
+    """Confirmar on a saved ticket."""
+
+
+class NewTicketForm(TicketFields, DetailFields, FlaskForm):
+    """Confirmar on a new ticket: the ticket and its first detail are saved together."""
+
+
+class DetailForm(DetailFields, FlaskForm):
+    """Salvar detalhe on a saved ticket."""
+
+
+# Editable ticket fields, in screen order: what a conflict compares and the audit shows.
+TICKET_FIELDS = (
+    "role_id",
+    "complementary_data",
+    "related_ticket_id",
+    "reason_id",
+    "occurrence_id",
+    "cause_id",
+    "unit_id",
+    "location_entity_id",
+    "location_note",
+    "status_id",
+)

@@ -1,0 +1,696 @@
+"""The ticket screen: open, work and confirm an atendimento (seed §1–8)."""
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.models import AuditLog, Company, DetailInfo, Ticket, TicketDetail
+from isocrm.models.base import utcnow
+from tests.conftest import csrf_token_from
+
+
+def _token(client, url):
+    return csrf_token_from(client.get(url).get_data(as_text=True))
+
+
+def new_ticket_data(demo, **overrides):
+    """What an attendant fills on Maria's new ticket."""
+    data = {
+        "role_id": demo["roles"]["cliente"].id,
+        "complementary_data": "Cliente ligou do celular.",
+        "reason_id": demo["reasons"]["Reclamação"].id,
+        "occurrence_id": demo["occurrences"]["Reclamação/Produto com defeito"].id,
+        "cause_id": demo["causes"]["Reclamação/Produto com defeito/Embalagem violada"].id,
+        "unit_id": demo["unit_sp"].id,
+        "location_entity_id": demo["mercado"].id,
+        "location_note": "Gôndola de biscoitos",
+        "status_id": demo["statuses"]["aberto"].id,
+        "channel_id": demo["channels"]["Telefone"].id,
+        "direction": "receptivo",
+        "description": "Biscoito chegou com a embalagem aberta.",
+        "answer": "",
+        "contact_entity_id": demo["jose"].id,
+        "infos-0-product_info_id": demo["product_info"].id,
+        "infos-0-note": "Foto enviada",
+        "infos-0-lot_number": "L2611A",
+        "infos-0-serial_number": "",
+        "infos-0-manufactured_on": "2026-10-01",
+        "infos-0-expires_on": "2027-04-01",
+    }
+    data.update(overrides)
+    return {k: ("" if v is None else v) for k, v in data.items()}
+
+
+def create_ticket(client, demo, **overrides):
+    url = f"/entidades/{demo['maria'].id}/atendimentos/novo"
+    data = new_ticket_data(demo, **overrides)
+    data["csrf_token"] = _token(client, url)
+    return client.post(url, data=data)
+
+
+def _fresh(db):
+    """End the test's own transaction so it sees what the requests committed."""
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _ticket(db, code):
+    _fresh(db)
+    return db.session.scalar(sa.select(Ticket).where(Ticket.code == code))
+
+
+def _ticket_count(db):
+    _fresh(db)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+
+
+def screen_form(html):
+    """The ticket form's current values, as the browser would send them back."""
+    form = re.search(r'<form id="ticket-form".*?</form>', html, re.S).group(0)
+    values = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
+        values.setdefault(name, value)
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
+            r'<option value="([^"]*)" selected', body
+        )
+        values[name] = chosen.group(1) if chosen else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        values[name] = body.strip()
+    values.pop("q", None)
+    import html as html_lib
+
+    return {k: html_lib.unescape(v) for k, v in values.items()}
+
+
+# --- opening -----------------------------------------------------------------------------
+
+
+def test_new_ticket_screen_has_every_block_of_the_seed(logged_in, demo):
+    html = logged_in.get(f"/entidades/{demo['maria'].id}/atendimentos/novo").get_data(as_text=True)
+    for label in (
+        "Dados do atendimento",
+        "Papel",
+        "Empresa",
+        "Dados Complementares",
+        "SAC Relacionado",
+        "Dados cadastrais da entidade",
+        "Detalhes do atendimento",
+        "Canal",
+        "Ativo",
+        "Receptivo",
+        "Data de recebimento",
+        "Data de abertura",
+        "Descrição",
+        "Data da resposta",
+        "Atendente",
+        "Resposta",
+        "Contato",
+        "Categoria do atendimento",
+        "Data abertura",
+        "Data fechamento",
+        "Motivo",
+        "Ocorrência",
+        "Causa",
+        "Unidade",
+        "Local",
+        "Observação do local",
+        "Atendente abertura",
+        "Atendente alteração",
+        "Informações do detalhe",
+        "Situação",
+        "Confirmar",
+        "Novo",
+    ):
+        assert label in html, label
+    for icon in (
+        "Cadastro simplificado",
+        "Cadastro completo",
+        "Histórico da entidade",
+        "Agenda",
+        "Imprimir relatório",
+        "Visualiza atendimentos",
+        "Vendas",
+        "Notas",
+        "Pesquisa",
+        "Alertas",
+    ):
+        assert f'aria-label="{icon}"' in html, icon
+    # Principal address, phone and e-contact in the read-only card
+    assert "maria.aparecida@example.com.br" in html
+    assert "(11) 98765-4321" in html
+
+
+def test_entity_without_role_cannot_get_a_ticket(logged_in, demo, db):
+    url = f"/entidades/{demo['joaquim'].id}/atendimentos/novo"
+    response = logged_in.get(url)
+    assert response.status_code == 422
+    assert "papel" in response.get_data(as_text=True)
+    before = _ticket_count(db)
+    token = _token(logged_in, "/atendimentos/")
+    response = logged_in.post(url, data={**new_ticket_data(demo), "csrf_token": token})
+    assert response.status_code == 422
+    assert _ticket_count(db) == before
+
+
+def test_confirmar_saves_ticket_detail_and_information_and_gives_the_next_code(logged_in, demo, db):
+    company = demo["company"]
+    response = create_ticket(logged_in, demo)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"] == "/atendimentos/4"  # Maria's demo tickets are 1–3
+    ticket = _ticket(db, 4)
+    assert ticket.entity_id == demo["maria"].id
+    assert ticket.opened_by.username == "atendente" and ticket.updated_by.username == "atendente"
+    assert ticket.closed_at is None
+    assert ticket.location_entity_id == demo["mercado"].id
+    (detail,) = ticket.details
+    assert detail.direction == "receptivo"
+    assert detail.contact_entity_id == demo["jose"].id
+    assert detail.answered_at is None
+    (info,) = detail.informations
+    assert info.lot_number == "L2611A"
+    assert info.expires_on == date(2027, 4, 1)
+    _fresh(db)
+    assert company.last_ticket_code == 4
+
+    page = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert "Atendimento 000004 confirmado." in page
+    assert "000004" in page
+    assert "Detalhe 1 de 1" in page
+    listing = logged_in.get(f"/entidades/{demo['maria'].id}/atendimentos").get_data(as_text=True)
+    assert "000004" in listing
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"description": "  "}, "description", "Descreva o que o cliente informou."),
+        ({"role_id": ""}, "role_id", "Escolha o papel."),
+        ({"channel_id": ""}, "channel_id", "Escolha o canal."),
+        (
+            {"occurrence_id": "DUVIDA"},
+            "occurrence_id",
+            "Escolha uma ocorrência do motivo selecionado.",
+        ),
+        (
+            {"infos-0-expires_on": "2026-01-01"},
+            "infos-0-expires_on",
+            "A data de validade não pode ser anterior à data de fabricação.",
+        ),
+        (
+            {"infos-0-manufactured_on": "31/02/2026"},
+            "infos-0-manufactured_on",
+            "Data inválida: use o formato dd/mm/aaaa.",
+        ),
+        (
+            {"contact_entity_id": "MERCADO"},
+            "contact_entity_id",
+            "Escolha um contato entre os relacionados da entidade.",
+        ),
+        (
+            {"location_entity_id": "JOAQUIM"},
+            "location_entity_id",
+            "Escolha um parceiro (entidade com papel Parceiro).",
+        ),
+        (
+            {"received_at": "2099-01-01T10:00"},
+            "received_at",
+            "A data de recebimento não pode estar no futuro.",
+        ),
+    ],
+)
+def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(
+    logged_in, demo, db, overrides, field, message
+):
+    stand_ins = {
+        "DUVIDA": demo["occurrences"]["Dúvida/Informação sobre produto"].id,
+        "MERCADO": demo["mercado"].id,
+        "JOAQUIM": demo["joaquim"].id,
+    }
+    overrides = {k: stand_ins.get(v, v) for k, v in overrides.items()}
+    before = _ticket_count(db)
+    response = create_ticket(logged_in, demo, **overrides)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # The message sits in the list described by the field itself.
+    errors = re.search(rf'id="{re.escape(field)}-errors">(.*?)</ul>', html, re.S)
+    assert errors and message in errors.group(1), html[:300]
+    # What was typed is kept
+    assert "Biscoito chegou com a embalagem aberta." in html or field == "description"
+    assert "Gôndola de biscoitos" in html
+    assert _ticket_count(db) == before
+    _fresh(db)
+    assert demo["company"].last_ticket_code == 3
+
+
+def test_closing_sets_data_fechamento_and_reopening_clears_it(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    form["status_id"] = str(demo["statuses"]["concluido"].id)
+    response = logged_in.post("/atendimentos/4", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+    ticket = _ticket(db, 4)
+    assert ticket.closed_at is not None and ticket.closed_at >= ticket.opened_at
+
+    form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    form["status_id"] = str(demo["statuses"]["em_andamento"].id)
+    assert logged_in.post("/atendimentos/4", data=form).status_code == 303
+    assert _ticket(db, 4).closed_at is None
+
+
+def test_another_companys_ticket_and_a_missing_one_are_404(logged_in, demo, db):
+    south = demo["company_south"]
+    foreign = Ticket(
+        company_id=south.id,
+        code=1,
+        entity_id=demo["luiza"].id,
+        role_id=demo["roles_south"]["cliente"].id,
+        status_id=db.session.scalar(sa.select(Company).where(Company.id == south.id))
+        and demo["luiza"].roles[0].id
+        and _south_status(db, south.id),
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(foreign)
+    db.session.commit()
+    assert logged_in.get("/atendimentos/1").status_code == 200  # Maria's own ticket 1
+    # Company south's ticket 1 is invisible; an unknown code is missing.
+    html = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert "Luiza" not in html
+    assert logged_in.get("/atendimentos/999").status_code == 404
+    assert logged_in.get("/atendimentos/999/detalhes?detalhe=1").status_code in (302, 404)
+    token = _token(logged_in, "/atendimentos/")
+    assert logged_in.post("/atendimentos/999", data={"csrf_token": token}).status_code == 404
+    assert logged_in.get(f"/entidades/{demo['luiza'].id}/atendimentos/novo").status_code == 404
+
+
+def _south_status(db, company_id):
+    from isocrm.models import Status
+
+    return db.session.scalar(
+        sa.select(Status.id).where(Status.company_id == company_id, Status.is_default)
+    )
+
+
+# --- details --------------------------------------------------------------------------------
+
+
+def _detail_post(client, demo, code, url_suffix="", **fields):
+    data = {
+        "channel_id": demo["channels"]["WhatsApp"].id,
+        "direction": "ativo",
+        "description": "Retorno ao cliente",
+        "answer": "",
+        "contact_entity_id": "",
+        "reason_id": demo["reasons"]["Reclamação"].id,
+        "occurrence_id": demo["occurrences"]["Reclamação/Produto com defeito"].id,
+    }
+    data.update(fields)
+    data["csrf_token"] = _token(client, f"/atendimentos/{code}")
+    return client.post(
+        f"/atendimentos/{code}/detalhes{url_suffix}", data=data, headers={"HX-Request": "true"}
+    )
+
+
+def test_add_a_second_detail_and_page_between_them(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    response = _detail_post(logged_in, demo, 4, description="Segundo contato")
+    assert response.status_code == 200
+    panel = response.get_data(as_text=True)
+    assert panel.lstrip().startswith('<section class="panel" id="detail-panel"')
+    assert "Detalhe 2 de 2" in panel and "Segundo contato" in panel
+    assert "Detalhe salvo." in panel
+
+    first = logged_in.get("/atendimentos/4/detalhes?detalhe=1", headers={"HX-Request": "true"})
+    html = first.get_data(as_text=True)
+    assert "<html" not in html and "Detalhe 1 de 2" in html
+    assert "Biscoito chegou com a embalagem aberta." in html
+    full = logged_in.get("/atendimentos/4?detalhe=1").get_data(as_text=True)
+    assert "<html" in full and "Detalhe 1 de 2" in full
+    new = logged_in.get("/atendimentos/4/detalhes?detalhe=novo", headers={"HX-Request": "true"})
+    assert "Novo detalhe (3 de 3)" in new.get_data(as_text=True)
+    ticket = _ticket(db, 4)
+    assert [d.description for d in ticket.details] == [
+        "Biscoito chegou com a embalagem aberta.",
+        "Segundo contato",
+    ]
+
+
+def test_answer_date_is_set_when_the_answer_is_first_saved(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    detail_id = _ticket(db, 4).details[0].id
+    html = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    version = re.search(r'name="detail_version"[^>]*value="(\d+)"', html).group(1)
+    _detail_post(
+        logged_in,
+        demo,
+        4,
+        f"/{detail_id}",
+        description="Biscoito aberto",
+        answer="Enviaremos um novo pacote.",
+        detail_version=version,
+    )
+    _fresh(db)
+    detail = db.session.get(TicketDetail, detail_id)
+    first_answer = detail.answered_at
+    assert first_answer is not None and detail.answer == "Enviaremos um novo pacote."
+    _detail_post(
+        logged_in,
+        demo,
+        4,
+        f"/{detail_id}",
+        description="Biscoito aberto",
+        answer="Enviaremos um novo pacote hoje.",
+        detail_version=str(detail.version),
+    )
+    _fresh(db)
+    assert db.session.get(TicketDetail, detail_id).answered_at == first_answer
+
+
+def test_detail_edited_by_someone_else_is_not_overwritten(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    detail = _ticket(db, 4).details[0]
+    stale_version = detail.version
+    detail.description = "Texto do outro atendente"  # written by the test's own session
+    db.session.commit()
+    response = _detail_post(
+        logged_in,
+        demo,
+        4,
+        f"/{detail.id}",
+        description="Meu texto",
+        detail_version=str(stale_version),
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Texto do outro atendente" in html and "Meu texto" in html
+    _fresh(db)
+    assert db.session.get(TicketDetail, detail.id).description == "Texto do outro atendente"
+
+
+def test_information_line_is_added_and_removed(logged_in, demo, db):
+    create_ticket(
+        logged_in,
+        demo,
+        **{"infos-0-product_info_id": ""}
+        | {f"infos-0-{k}": "" for k in ("note", "lot_number", "manufactured_on", "expires_on")},
+    )
+    detail = _ticket(db, 4).details[0]
+    assert detail.informations == []
+    response = _detail_post(
+        logged_in,
+        demo,
+        4,
+        f"/{detail.id}",
+        description=detail.description,
+        detail_version=str(detail.version),
+        **{"infos-0-product_info_id": demo["product_info"].id, "infos-0-lot_number": "LX9"},
+    )
+    assert response.status_code == 200
+    assert "Ver informação (1)" in response.get_data(as_text=True)
+    _fresh(db)
+    info_id = db.session.scalar(sa.select(DetailInfo.id).where(DetailInfo.detail_id == detail.id))
+    token = _token(logged_in, "/atendimentos/4")
+    response = logged_in.post(
+        f"/atendimentos/4/detalhes/{detail.id}/informacoes/{info_id}/excluir",
+        data={"csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    _fresh(db)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DetailInfo)
+            .where(DetailInfo.detail_id == detail.id)
+        )
+        == 0
+    )
+
+
+# --- cascading selects and pickers -----------------------------------------------------------
+
+
+def test_occurrences_follow_the_reason_and_clear_the_causes(logged_in, demo):
+    reason = demo["reasons"]["Reclamação"]
+    html = logged_in.get(
+        f"/atendimentos/opcoes/ocorrencias?reason_id={reason.id}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Produto com defeito" in html and "Informação sobre produto" not in html
+    assert 'hx-swap-oob="innerHTML:#cause_id"' in html
+    occurrence = demo["occurrences"]["Reclamação/Produto com defeito"]
+    html = logged_in.get(
+        f"/atendimentos/opcoes/causas?reason_id={reason.id}&occurrence_id={occurrence.id}",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "Embalagem violada" in html and "Produto vencido" in html
+    assert "Composição" not in html
+    assert "Biscoito Integral 200g" in html  # the Informação lists follow the chain
+
+
+def test_informacao_says_so_when_the_chain_has_none(logged_in, demo):
+    reason = demo["reasons"]["Elogio"]
+    occurrence = demo["occurrences"]["Elogio/Atendimento"]
+    html = logged_in.get(
+        f"/atendimentos/opcoes/informacao?index=0&reason_id={reason.id}"
+        f"&occurrence_id={occurrence.id}",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "nenhuma informação de produto" in html
+    assert 'name="infos-0-product_info_id"' in html
+    assert "index=1" in html  # the Adicionar button comes back ready for the next line
+
+
+def test_pickers_find_partners_contacts_and_tickets(logged_in, demo):
+    html = logged_in.get("/atendimentos/opcoes/locais?q=bom+preco").get_data(as_text=True)
+    assert "Mercado Bom Preço Ltda" in html
+    html = logged_in.get("/atendimentos/opcoes/locais?q=maria").get_data(as_text=True)
+    assert "Maria Aparecida" not in html  # not a Parceiro
+    html = logged_in.get(f"/entidades/{demo['maria'].id}/contatos?q=jose").get_data(as_text=True)
+    assert "José Carlos da Silva" in html and "Ana Beatriz" not in html
+    html = logged_in.get("/atendimentos/opcoes/relacionados?q=2").get_data(as_text=True)
+    assert "000002" in html
+    html = logged_in.get(
+        f"/atendimentos/opcoes/relacionados?q=2&exclude={demo['ticket_2'].id}"
+    ).get_data(as_text=True)
+    assert "000002" not in html
+
+
+def test_a_ticket_cannot_be_related_to_itself(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    ticket = _ticket(db, 4)
+    form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    form["related_ticket_id"] = str(ticket.id)
+    response = logged_in.post("/atendimentos/4", data=form)
+    assert response.status_code == 422
+    assert "não o próprio" in response.get_data(as_text=True)
+    form["related_ticket_id"] = str(demo["ticket_1"].id)
+    assert logged_in.post("/atendimentos/4", data=form).status_code == 303
+    page = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert 'href="/atendimentos/1"' in page
+
+
+def test_alert_icon_takes_the_colour_of_the_highest_active_alert(logged_in, demo, db):
+    html = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    icon = re.search(r'<a id="alert-icon"[^>]*>', html).group(0)
+    assert "alert-alta" in icon
+    demo["maria_alert"].resolved_at = utcnow()
+    db.session.commit()
+    html = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    icon = re.search(r'<a id="alert-icon"[^>]*>', html).group(0)
+    assert "alert-alta" not in icon and "nenhum alerta ativo" in icon
+    page = logged_in.get(f"/entidades/{demo['maria'].id}/alertas").get_data(as_text=True)
+    assert "Resolvidos ou vencidos" in page
+
+
+# --- two attendants, one ticket ---------------------------------------------------------------
+
+
+def _second_attendant(app, demo, db):
+    from isocrm.models import User
+
+    _fresh(db)
+    other = User(
+        username="beatriz", name="Beatriz Atendente", role="atendente", companies=[demo["company"]]
+    )
+    other.set_password("beatriz123")
+    db.session.add(other)
+    db.session.commit()
+    client = app.test_client()
+    page = client.get("/entrar").get_data(as_text=True)
+    client.post(
+        "/entrar",
+        data={"username": "beatriz", "password": "beatriz123", "csrf_token": csrf_token_from(page)},
+    )
+    return client
+
+
+def test_second_save_shows_field_by_field_what_the_other_changed(app, logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    beatriz = _second_attendant(app, demo, db)
+    mine = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    hers = screen_form(beatriz.get("/atendimentos/4").get_data(as_text=True))
+
+    hers["location_note"] = "Loja da Avenida Paulista"
+    hers["complementary_data"] = "Ligou de novo"
+    assert beatriz.post("/atendimentos/4", data=hers).status_code == 303
+
+    mine["location_note"] = "Loja do centro"
+    response = logged_in.post("/atendimentos/4", data=mine)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Outro atendente alterou este atendimento" in html
+    assert "Beatriz Atendente" in html
+    table = re.search(r'<section class="panel conflict".*?</section>', html, re.S).group(0)
+    assert "Observação do local" in table and "Loja da Avenida Paulista" in table
+    assert "Loja do centro" in table
+    assert "Dados Complementares" in table and "Ligou de novo" in table
+    assert _ticket(db, 4).location_note == "Loja da Avenida Paulista"  # nothing overwritten
+
+    # Keep my note, take her complementary data.
+    resolved = screen_form(html)
+    resolved["resolve-location_note"] = "mine"
+    resolved["resolve-complementary_data"] = "theirs"
+    response = logged_in.post("/atendimentos/4", data=resolved)
+    assert response.status_code == 303
+    ticket = _ticket(db, 4)
+    assert ticket.location_note == "Loja do centro"
+    assert ticket.complementary_data == "Ligou de novo"
+
+
+def test_changes_to_different_fields_merge_without_asking(app, logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    beatriz = _second_attendant(app, demo, db)
+    mine = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    hers = screen_form(beatriz.get("/atendimentos/4").get_data(as_text=True))
+    hers["complementary_data"] = "Dado da Beatriz"
+    assert beatriz.post("/atendimentos/4", data=hers).status_code == 303
+    mine["location_note"] = "Nota minha"
+    response = logged_in.post("/atendimentos/4", data=mine)
+    assert response.status_code == 303
+    ticket = _ticket(db, 4)
+    assert ticket.complementary_data == "Dado da Beatriz"
+    assert ticket.location_note == "Nota minha"
+    assert "foi mantido: Dados Complementares" in logged_in.get("/atendimentos/4").get_data(
+        as_text=True
+    )
+
+
+def test_parallel_saves_get_unique_gap_free_codes(app, demo, db):
+    """Eight attendants press Confirmar at the same moment."""
+    clients = []
+    for _ in range(8):
+        client = app.test_client()
+        page = client.get("/entrar").get_data(as_text=True)
+        client.post(
+            "/entrar",
+            data={
+                "username": "atendente",
+                "password": "atendente123",
+                "csrf_token": csrf_token_from(page),
+            },
+        )
+        clients.append(client)
+    url = f"/entidades/{demo['maria'].id}/atendimentos/novo"
+    forms = []
+    for client in clients:
+        data = new_ticket_data(demo)
+        data["csrf_token"] = _token(client, url)
+        forms.append(data)
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def confirm(client, data):
+        barrier.wait()
+        statuses.append(client.post(url, data=data).status_code)
+
+    threads = [
+        threading.Thread(target=confirm, args=pair) for pair in zip(clients, forms, strict=False)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 8
+    _fresh(db)
+    codes = sorted(
+        db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == demo["company"].id))
+    )
+    assert codes == list(range(1, 12))
+
+
+def test_a_failed_save_gives_its_code_back(logged_in, demo, db):
+    create_ticket(logged_in, demo, description="")  # refused
+    create_ticket(logged_in, demo)
+    assert _ticket(db, 4) is not None
+
+
+# --- audit and speed ---------------------------------------------------------------------------
+
+
+def test_every_change_is_audited(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    ticket = _ticket(db, 4)
+    rows = db.session.scalars(
+        sa.select(AuditLog).where(
+            AuditLog.table_name == "tickets", AuditLog.row_id == str(ticket.id)
+        )
+    ).all()
+    assert [r.action for r in rows] == ["insert"]
+    assert rows[0].user_id == demo["atendente"].id
+    form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    form["location_note"] = "Outra gôndola"
+    assert logged_in.post("/atendimentos/4", data=form).status_code == 303
+    _fresh(db)
+    update = db.session.scalar(
+        sa.select(AuditLog).where(
+            AuditLog.table_name == "tickets",
+            AuditLog.action == "update",
+            AuditLog.row_id == str(ticket.id),
+        )
+    )
+    assert update.before["location_note"] == "Gôndola de biscoitos"
+    assert update.after["location_note"] == "Outra gôndola"
+    details = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditLog)
+        .where(AuditLog.table_name == "ticket_details")
+    )
+    assert details >= 1
+
+
+def test_screen_query_count_does_not_grow_with_details(logged_in, demo, db, count_queries):
+    create_ticket(logged_in, demo)
+    ticket = _ticket(db, 4)
+
+    def add_details(n):
+        now = utcnow()
+        for i in range(n):
+            detail = TicketDetail(
+                ticket_id=ticket.id,
+                channel_id=demo["channels"]["E-mail"].id,
+                direction="ativo",
+                description=f"Detalhe {i}",
+                attendant_id=demo["atendente"].id,
+                opened_at=now + timedelta(seconds=i + 1),
+            )
+            detail.informations = [
+                DetailInfo(product_info_id=demo["product_info"].id, lot_number=f"L{i}-{j}")
+                for j in range(3)
+            ]
+            db.session.add(detail)
+        db.session.commit()
+
+    with count_queries() as one:
+        assert logged_in.get("/atendimentos/4").status_code == 200
+    add_details(49)
+    with count_queries() as fifty:
+        html = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert "Detalhe 50 de 50" in html
+    assert one.count == fifty.count, (one.statements, fifty.statements)
+    with count_queries() as panel:
+        logged_in.get("/atendimentos/4/detalhes?detalhe=25", headers={"HX-Request": "true"})
+    assert panel.count <= fifty.count
