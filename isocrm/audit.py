@@ -97,6 +97,7 @@ class _Plan:
     pk: tuple[str, ...]
     secret: frozenset[str]
     skip_on_update: frozenset[str]
+    server_filled: frozenset[str]  # the database may fill these on insert
     # Columns, and the relationships whose change the flush turns into a column change.
     watched: frozenset[str]
 
@@ -125,6 +126,15 @@ def _plan_for(cls: type) -> _Plan | None:
             pk=pk,
             secret=SECRET_COLUMNS.get(model, frozenset()),
             skip_on_update=skip_on_update,
+            server_filled=frozenset(
+                prop.key
+                for prop in mapper.column_attrs
+                if any(
+                    col.server_default is not None or col.identity is not None
+                    for col in prop.columns
+                    if isinstance(col, sa.Column)
+                )
+            ),
             watched=frozenset(
                 [*columns, *(r.key for r in mapper.relationships if r.direction is MANYTOONE)]
             )
@@ -203,8 +213,14 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
         plan = _plan_for(type(obj))
         if plan is not None:
             state = sa.inspect(obj)
-            # Server-side values not fetched back are simply left out.
-            after = {k: _shown(plan, k, state.dict[k]) for k in plan.columns if k in state.dict}
+            values = state.dict
+            # A column never set went in as NULL; a server default not fetched back is unknown
+            # here, so it is left out rather than guessed.
+            after = {
+                k: _shown(plan, k, values.get(k))
+                for k in plan.columns
+                if k in values or k not in plan.server_filled
+            }
             entries.append((plan, state, "insert", None, after))
 
     for obj in session.dirty:

@@ -49,6 +49,7 @@ def test_insert_update_and_delete_are_recorded_newest_first(db, demo):
     assert inserted.after["id"] == entity_id
     assert inserted.after["name"] == "Fulano de Tal"
     assert inserted.after["birth_date"] == "1980-05-01"
+    assert inserted.after["notes"] is None and inserted.after["active"] is True  # never set
     assert datetime.fromisoformat(inserted.after["created_at"]).tzinfo is not None
     assert inserted.company_id == demo["company"].id
     assert inserted.user_id is None  # no request: the demo loader, the CLI

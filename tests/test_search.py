@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from isocrm import text
 from isocrm.entities import search as search_module
 from isocrm.entities.search import search_entities
 from isocrm.models import Entity
@@ -45,6 +46,18 @@ def test_accents_and_case_do_not_matter(db, demo):
     ]
     assert "José Conceição Araújo" in _names(search_entities(db.session, company_id, "ARAUJO"))
     assert "Joséfa Lima" in _names(search_entities(db.session, company_id, "josé"))
+
+
+def test_names_beginning_with_the_first_word_come_first(db, demo, monkeypatch):
+    company_id = demo["company"].id
+    _make_entities(db, company_id, ["Silvana Costa", "Ana Silva", "Silva Ramos", "Bruno Silveira"])
+    for limit in (2, 5000):  # the same order from both plans
+        monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", limit)
+        names = _names(search_entities(db.session, company_id, "silv", per_page=50))
+        assert names[:2] == ["Silva Ramos", "Silvana Costa"]
+        rest = names[2:]
+        assert "Ana Silva" in rest and "Bruno Silveira" in rest
+        assert rest == sorted(rest, key=text.fold)
 
 
 def test_every_word_must_match_the_start_of_a_word(db, demo):
@@ -149,3 +162,23 @@ def test_entity_ticket_list(logged_in, demo):
     html = logged_in.get(f"/entidades/{maria.id}/atendimentos").get_data(as_text=True)
     assert "Atendimentos da entidade" in html
     assert html.count("<tr>") >= 4  # header + her three earlier tickets
+
+
+def test_common_words_that_are_rare_together_are_counted_exactly(db, demo, monkeypatch):
+    """Each word has more candidates than the limit, the pair has fewer: intersect them."""
+    monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", 8)
+    company_id = demo["company"].id
+    _make_entities(
+        db,
+        company_id,
+        [f"Rosa Pinto {i}" for i in range(6)]
+        + [f"Rosa Lima {i}" for i in range(6)]
+        + ["Lima Pinto Rosa"]
+        + [f"Pinto Souza {i}" for i in range(6)],
+    )
+    page = search_entities(db.session, company_id, "rosa pinto")
+    assert page.total == 7
+    # Names that begin with the first typed word come first.
+    assert _names(page) == [f"Rosa Pinto {i}" for i in range(6)] + ["Lima Pinto Rosa"]
+    page = search_entities(db.session, company_id, "rosa")
+    assert page.total is None and len(page.items) == 13

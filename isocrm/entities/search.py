@@ -1,14 +1,16 @@
 """Find an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ, fast on a registry of millions.
 
 A name query is split into folded words; an entity matches when every query word is the
-start of one of its words ("mar apa" finds "Maria Aparecida"). Two plans, chosen per query
-by how many index rows the most selective word has:
+start of one of its words ("mar apa" finds "Maria Aparecida"). Results show the names that
+begin with the first typed word first, then the others, each part in name order. Two plans,
+chosen per query by how many index rows the most selective word (or all words together)
+has:
 
 - few candidates (<= CANDIDATE_LIMIT): take them from the word index (a B-tree range) and
   sort only those;
-- many candidates: the matches are common, so walk the (company_id, search_name) index in
-  the order shown and stop as soon as a page is full; nothing is sorted and the total is
-  reported as "more than CANDIDATE_LIMIT".
+- many candidates: walk the (company_id, search_name) index in the order shown, first the
+  range of names that begin with the word, then the rest, and stop as soon as a page is
+  full; nothing is sorted and the total is reported as "more than CANDIDATE_LIMIT".
 
 A query of digits and punctuation is a CPF/CNPJ prefix (or an entity code); an
 alphanumeric CNPJ is recognised by its digits. Both use the unique document index.
@@ -23,7 +25,8 @@ from sqlalchemy.orm import Session, selectinload
 from isocrm import brdocs, text
 from isocrm.models import Entity, EntitySearchWord
 
-CANDIDATE_LIMIT = 5000
+CANDIDATE_LIMIT = 5000  # at most this many matches are sorted; more are read in name order
+INTERSECT_LIMIT = 50_000  # a word with more index rows than this is too costly to intersect
 _DOCUMENT_LIKE = re.compile(r"^[\d.\-/\s]+$")
 _ALNUM_CNPJ_LIKE = re.compile(r"^(?=(?:.*\d){2})[0-9A-Z]{6,14}$")
 
@@ -57,25 +60,25 @@ def _word_range(word: str):
     )
 
 
-def _has_word_starting(company_id: int, word: str):
+def _has_word_starting(word: str):
+    # No company_id here: the entity fixes it, and leaving it out steers both databases to
+    # the (entity_id, word) index instead of scanning a whole word range per entity.
     return (
         sa.select(EntitySearchWord.entity_id)
-        .where(
-            EntitySearchWord.entity_id == Entity.id,
-            EntitySearchWord.company_id == company_id,
-            _word_range(word),
-        )
+        .where(EntitySearchWord.entity_id == Entity.id, _word_range(word))
         .exists()
     )
 
 
-def _candidate_count(session: Session, company_id: int, word: str) -> int:
-    bounded = (
-        sa.select(EntitySearchWord.entity_id)
-        .where(EntitySearchWord.company_id == company_id, _word_range(word))
-        .limit(CANDIDATE_LIMIT + 1)
-        .subquery()
+def _entities_with_word(company_id: int, word: str):
+    return sa.select(EntitySearchWord.entity_id).where(
+        EntitySearchWord.company_id == company_id, _word_range(word)
     )
+
+
+def _bounded_count(session: Session, candidates, limit: int = CANDIDATE_LIMIT) -> int:
+    """How many rows `candidates` has, counting no further than limit + 1."""
+    bounded = candidates.limit(limit + 1).subquery()
     return session.scalar(sa.select(sa.func.count()).select_from(bounded))
 
 
@@ -102,6 +105,25 @@ def _document_filter(query: str):
     return None
 
 
+def _starts_with(word: str):
+    """The name itself begins with `word`: a range on the (company_id, search_name) index."""
+    return sa.and_(Entity.search_name >= word, Entity.search_name < text.prefix_upper_bound(word))
+
+
+def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
+    return list(
+        session.scalars(
+            stmt.options(selectinload(Entity.roles), selectinload(Entity.addresses))
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def _count(session: Session, scope, filters) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Entity).where(*scope, *filters))
+
+
 def search_entities(
     session: Session,
     company_id: int,
@@ -117,46 +139,65 @@ def search_entities(
     if extra_filter is not None:
         scope.append(extra_filter)
     base = sa.select(Entity).where(*scope)
-    total: int | None
 
     document_filter = _document_filter(query)
     if document_filter is not None:
         stmt = base.where(document_filter).order_by(Entity.document, Entity.id)
-        total = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Entity)
-            .where(*scope, document_filter)
-        )
-    else:
-        query_words = text.words(query)
-        if not query_words:
-            return SearchPage(query, [], page, per_page, False, 0)
-        counts = {w: _candidate_count(session, company_id, w) for w in set(query_words)}
-        rarest = min(counts, key=counts.get)
-        others = [w for w in set(query_words) if w != rarest]
-        if counts[rarest] == 0:
-            return SearchPage(query, [], page, per_page, False, 0)
-        filters = [_has_word_starting(company_id, w) for w in others]
-        if counts[rarest] <= CANDIDATE_LIMIT:
-            candidates = sa.select(EntitySearchWord.entity_id).where(
-                EntitySearchWord.company_id == company_id, _word_range(rarest)
-            )
-            filters.append(Entity.id.in_(candidates))
-            total = session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Entity)
-                .where(*scope, *filters)
-            )
-        else:
-            filters.append(_has_word_starting(company_id, rarest))
-            total = None
-        stmt = base.where(*filters).order_by(Entity.search_name, Entity.id)
+        rows = _fetch(session, stmt, per_page + 1, offset)
+        total = _count(session, scope, [document_filter])
+        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
-    rows = list(
-        session.scalars(
-            stmt.options(selectinload(Entity.roles), selectinload(Entity.addresses))
-            .limit(per_page + 1)
-            .offset(offset)
+    query_words = text.words(query)
+    if not query_words:
+        return SearchPage(query, [], page, per_page, False, 0)
+    unique_words = sorted(set(query_words))
+    counts = {
+        w: _bounded_count(session, _entities_with_word(company_id, w), INTERSECT_LIMIT)
+        for w in unique_words
+    }
+    rarest = min(unique_words, key=counts.get)
+    if counts[rarest] == 0:
+        return SearchPage(query, [], page, per_page, False, 0)
+    # Names that begin with the first typed word come first, then the others; by name in each.
+    leading = _starts_with(query_words[0])
+
+    candidates = None
+    filters = [_has_word_starting(w) for w in unique_words if w != rarest]
+    if counts[rarest] <= CANDIDATE_LIMIT:
+        candidates = _entities_with_word(company_id, rarest)
+    else:
+        # Every word is common, but together they may be rare ("luan fonseca"). Intersect
+        # the words whose ranges are cheap to read; particles like "da" only filter.
+        cheap = [w for w in unique_words if counts[w] <= INTERSECT_LIMIT]
+        if len(cheap) > 1:
+            every = sa.intersect(*(_entities_with_word(company_id, w) for w in cheap))
+            if _bounded_count(session, sa.select(every.subquery())) <= CANDIDATE_LIMIT:
+                candidates = every
+                filters = [_has_word_starting(w) for w in unique_words if w not in cheap]
+
+    if candidates is not None:
+        # Few matches: sort them all.
+        filters.append(Entity.id.in_(candidates))
+        stmt = base.where(*filters).order_by(
+            sa.case((leading, 0), else_=1), Entity.search_name, Entity.id
         )
-    )
-    return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+        rows = _fetch(session, stmt, per_page + 1, offset)
+        total = _count(session, scope, filters)
+        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+
+    # Many matches: read them in display order from the name index and stop at a full page,
+    # first the names that begin with the word (one index range), then the rest.
+    filters.append(_has_word_starting(rarest))
+    sections = [[*filters, leading], [*filters, sa.not_(leading)]]
+    rows: list[Entity] = []
+    skip = offset
+    for section in sections:
+        stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
+        got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
+        rows += got
+        if len(rows) > per_page:
+            break
+        # This section ran out: what it held is behind us, so skip less in the next one.
+        size = skip + len(got) if got else _count(session, scope, section)
+        skip = max(0, skip - size)
+    return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, None)
