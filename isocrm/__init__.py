@@ -47,10 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
     audit.init_app(app)
 
     from isocrm.auth import bp as auth_bp
+    from isocrm.mail import bp as mail_bp
+    from isocrm.registry import bp as registry_bp
+    from isocrm.reports import bp as reports_bp
     from isocrm.tickets import bp as tickets_bp
+    from isocrm.workspace import bp as workspace_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(tickets_bp)
+    for blueprint in (auth_bp, tickets_bp, registry_bp, workspace_bp, mail_bp, reports_bp):
+        app.register_blueprint(blueprint)
 
     from isocrm import cli
 

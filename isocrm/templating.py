@@ -41,8 +41,14 @@ def invalid_attrs(field) -> dict:
     return {"aria-invalid": "true", "aria-describedby": f"{field.id}-errors"}
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether a screen exists yet: icons of screens not built are shown disabled."""
+    return name in current_app.view_functions
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["invalid_attrs"] = invalid_attrs
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["br_date"] = br_date
     app.jinja_env.filters["br_number"] = br_number

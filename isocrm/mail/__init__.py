@@ -1,0 +1,5 @@
+"""Enviar e-mail (seed §4): compose, send through SMTP or keep in the outbox."""
+
+from flask import Blueprint
+
+bp = Blueprint("mail", __name__)

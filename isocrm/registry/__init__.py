@@ -1,0 +1,5 @@
+"""Cadastro da entidade: the simplified and the complete registration, and its Alertas."""
+
+from flask import Blueprint
+
+bp = Blueprint("registry", __name__)
