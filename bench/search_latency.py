@@ -49,11 +49,11 @@ def prepare(app, entities: int) -> int:
             generate_bulk_entities(db.session, company.id, entities - have, echo=print)
             print(f"generated {entities - have} entities in {time.perf_counter() - started:.1f} s")
         if db.engine.dialect.name == "sqlite":
-            with db.engine.connect() as conn:
+            with db.engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
         else:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("VACUUM ANALYZE")
         return company.id
 
 

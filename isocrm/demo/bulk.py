@@ -233,12 +233,18 @@ def _analyze(session: Session) -> None:
     index and a common first name takes a minute instead of milliseconds."""
     tables = ["entities", "entity_search_words", "entity_roles", "addresses"]
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text(f"ANALYZE {', '.join(tables)}"))
+        # VACUUM also sets the visibility map, without which PostgreSQL cannot answer the
+        # word-range counts from the index alone and reads every heap page instead.
+        session.commit()
+        with session.get_bind().connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(f"VACUUM ANALYZE {', '.join(tables)}")
     elif session.get_bind().dialect.name == "sqlite":
         # A sample is enough for the planner and keeps ANALYZE to seconds on millions of rows.
         session.execute(sa.text("PRAGMA analysis_limit = 2000"))
         for table in tables:
             session.execute(sa.text(f"ANALYZE {table}"))
         session.execute(sa.text("PRAGMA analysis_limit = 0"))
+        session.commit()  # the statistics live in sqlite_stat1, written in this transaction
     session.commit()
 
