@@ -34,6 +34,16 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # an attendant keeps a ticket open all afternoon
         "TIMEZONE": _env("TIMEZONE", "America/Sao_Paulo"),
         "SEARCH_PAGE_SIZE": 20,
+        # Real e-mail (seed §4). Without a host, messages wait in the Caixa de saída.
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS"),
+        "SMTP_SSL": _env_bool("SMTP_SSL"),
+        "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": _env("MAIL_FROM", "sac@localhost"),
+        "OUTBOX_PAGE_SIZE": 20,
     }
     secret = _env("SECRET_KEY")
     if secret:

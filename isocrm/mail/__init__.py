@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("mail", __name__)
+
+from isocrm.mail import views  # noqa: E402,F401

@@ -31,6 +31,7 @@ from isocrm.models.entity import (
     Phone,
     Relation,
 )
+from isocrm.models.outbox import OutboxMessage
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail
 from isocrm.models.user import User
 
@@ -51,6 +52,7 @@ __all__ = [
     "Occurrence",
     "Order",
     "OrderItem",
+    "OutboxMessage",
     "Phone",
     "Product",
     "ProductInfo",

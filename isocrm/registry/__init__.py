@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("registry", __name__)
+
+from isocrm.registry import views  # noqa: E402,F401

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
+
+from isocrm.reports import views  # noqa: E402,F401

@@ -12,7 +12,7 @@ from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
-from isocrm.models import Alert, DetailInfo, Entity, Status, Ticket, TicketDetail
+from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from isocrm.security import current_company
 from isocrm.tickets import bp, queries
@@ -657,47 +657,3 @@ def contact_options(entity_id: int):
     query = request.args.get("q", "")[:100]
     choices = queries.contact_choices(db.session, entity.id, query)
     return render("tickets/_options.html", choices=choices, empty_label="Nenhum contato encontrado")
-
-
-@bp.get("/entidades/<int:entity_id>/alertas")
-def entity_alerts(entity_id: int):
-    """Alertas of the entity: active ones first, by priority."""
-    entity = get_entity(entity_id)
-    today = _today()
-    alerts = db.session.scalars(
-        sa.select(Alert)
-        .where(Alert.entity_id == entity.id)
-        .options(joinedload(Alert.created_by))
-        .order_by(Alert.resolved_at.is_not(None), Alert.priority.desc(), Alert.created_at.desc())
-    ).all()
-    active = [a for a in alerts if a.is_active_on(today)]
-    inactive = [a for a in alerts if not a.is_active_on(today)]
-    return render("tickets/alerts.html", entity=entity, active=active, inactive=inactive)
-
-
-@bp.get("/atendimentos/<int:code>/email")
-def compose_email(code: int):
-    """Enviar e-mail (seed §4): the message to the entity's principal e-contact, prefilled."""
-    ticket, entity = _load_screen(code)
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
-    principal = entity.principal_econtact
-    recipient = (
-        principal.value
-        if principal and principal.kind == "email"
-        else next((e.value for e in entity.econtacts if e.kind == "email"), "")
-    )
-    subject = f"Atendimento {ticket.code_display} - {current_company().name}"
-    lines = [f"Olá, {entity.name}.", ""]
-    if page.detail is not None:
-        lines += [f"Sobre o seu contato: {page.detail.description}", ""]
-        if page.detail.answer:
-            lines += [page.detail.answer, ""]
-    lines += ["Atenciosamente,", current_user.name, current_company().name]
-    return render(
-        "tickets/email.html",
-        ticket=ticket,
-        entity=entity,
-        recipient=recipient,
-        subject=subject,
-        body="\n".join(lines),
-    )

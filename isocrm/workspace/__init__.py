@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("workspace", __name__)
+
+from isocrm.workspace import views  # noqa: E402,F401

@@ -1,0 +1,304 @@
+"""Forms of the registration (Cadastro completo and simplificado) and of the Alertas.
+
+Choices that depend on the Empresa (papéis, unidades, tipos de relação) are set by the view
+before validation, as on the ticket screen."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Optional, ValidationError
+
+from isocrm import brdocs
+from isocrm.models.engagement import ALERT_PRIORITIES
+from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
+from isocrm.tickets.forms import DATE_FORMATS, DATE_MESSAGE, ChoiceField, max_length
+
+# fmt: off
+UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
+       "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO")
+# fmt: on
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _choices(mapping: dict) -> list[SelectChoice]:
+    return [SelectChoice(value=key, label=label) for key, label in mapping.items()]
+
+
+def _digits(value: str | None) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def _text_or_none(value):
+    return None if value in (None, "", "None") else str(value)
+
+
+class TextChoiceField(ChoiceField):
+    """A ChoiceField whose values are text (UF, tipo de telefone…), not ids."""
+
+    def __init__(self, label, choices, invalid_message="Escolha uma opção da lista.", **kwargs):
+        super().__init__(label, invalid_message=invalid_message, **kwargs)
+        self.coerce = _text_or_none
+        self.choices = choices
+
+    def labels(self) -> dict:
+        return {_text_or_none(c.value): c.label for c in self._choices or []}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Papéis and Unidades: ids of the Empresa's rows, rendered as checkboxes by the template."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(
+            label,
+            coerce=int,
+            invalid_value_message="Escolha apenas opções da lista.",
+            invalid_choice_message="Escolha apenas opções da lista.",
+            **kwargs,
+        )
+
+    def set_options(self, rows) -> None:
+        self.choices = [SelectChoice(value=str(row.id), label=row.name) for row in rows]
+
+
+def validate_document(kind: str, document: str) -> str | None:
+    """The message for a CPF/CNPJ that does not fit the kind or its check digits, else None."""
+    normalized = brdocs.normalize(document)
+    if kind == KIND_PERSON:
+        if not brdocs.is_valid_cpf(normalized):
+            return "CPF inválido: confira os 11 dígitos."
+    elif not brdocs.is_valid_cnpj(normalized):
+        return "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+    return None
+
+
+class DocumentFields:
+    """Nome and CPF/CNPJ, shared by the complete and the simplified registration."""
+
+    name = StringField(
+        "Nome/Razão social",
+        validators=[DataRequired("Informe o nome ou a razão social."), max_length(150)],
+    )
+    trade_name = StringField("Nome fantasia", validators=[Optional(), max_length(150)])
+    document = StringField("CPF/CNPJ", validators=[Optional(), max_length(20)])
+
+    def document_kind(self) -> str:
+        """PF or PJ: the form's own choice, or what the document's size says."""
+        return brdocs.kind_of(self.document.data or "") or KIND_PERSON
+
+    def validate_document(self, field):
+        if not (field.data or "").strip():
+            return
+        message = validate_document(self.document_kind(), field.data)
+        if message:
+            raise ValidationError(message)
+
+
+class EntityForm(DocumentFields, FlaskForm):
+    """Dados, Papéis and Unidades of Cadastro completo (and of a new entity)."""
+
+    kind = RadioField(
+        "Tipo",
+        choices=[
+            SelectChoice(value=KIND_PERSON, label="Pessoa física (CPF)"),
+            SelectChoice(value=KIND_COMPANY, label="Pessoa jurídica (CNPJ)"),
+        ],
+        default=KIND_PERSON,
+        validators=[DataRequired("Escolha pessoa física ou jurídica.")],
+    )
+    birth_date = DateField(
+        "Data de nascimento",
+        format=DATE_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
+    roles = CheckboxesField("Papéis")
+    units = CheckboxesField("Unidades")
+
+    def document_kind(self) -> str:
+        return self.kind.data if self.kind.data in (KIND_PERSON, KIND_COMPANY) else KIND_PERSON
+
+    def validate_kind(self, field):
+        if field.data not in (KIND_PERSON, KIND_COMPANY):
+            raise ValidationError("Escolha pessoa física ou jurídica.")
+
+
+class AddressForm(FlaskForm):
+    zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
+    street = StringField(
+        "Logradouro", validators=[DataRequired("Informe o logradouro."), max_length(150)]
+    )
+    number = StringField("Número", validators=[Optional(), max_length(20)])
+    complement = StringField("Complemento", validators=[Optional(), max_length(80)])
+    district = StringField("Bairro", validators=[Optional(), max_length(80)])
+    city = StringField("Cidade", validators=[DataRequired("Informe a cidade."), max_length(80)])
+    state = TextChoiceField(
+        "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
+    )
+    is_principal = BooleanField("Principal")
+
+    def validate_zip_code(self, field):
+        if field.data and len(_digits(field.data)) != 8:
+            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+
+    def validate_state(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha a UF.")
+
+
+class PhoneForm(FlaskForm):
+    kind = TextChoiceField("Tipo", list(PHONE_KINDS.items()), "Escolha um tipo da lista.")
+    number = StringField(
+        "Telefone", validators=[DataRequired("Informe o telefone com DDD."), max_length(20)]
+    )
+    is_principal = BooleanField("Principal")
+
+    def validate_number(self, field):
+        if len(_digits(field.data)) not in (10, 11):
+            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+
+
+class EContactForm(FlaskForm):
+    kind = TextChoiceField("Tipo", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista.")
+    value = StringField(
+        "E-contact", validators=[DataRequired("Informe o e-contact."), max_length(200)]
+    )
+    is_principal = BooleanField("Principal")
+
+    def validate_value(self, field):
+        if self.kind.data == "email" and not EMAIL.match((field.data or "").strip()):
+            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+
+
+class RelationForm(FlaskForm):
+    """Relacionado com: an existing entity of the Empresa, or a person created on the spot."""
+
+    mode = RadioField(
+        "Relacionar",
+        choices=[
+            SelectChoice(value="existente", label="Entidade já cadastrada"),
+            SelectChoice(value="nova", label="Cadastrar pessoa agora"),
+        ],
+        default="existente",
+    )
+    related_entity_id = ChoiceField(
+        "Entidade", invalid_message="Escolha uma entidade desta Empresa (não a própria)."
+    )
+    new_name = StringField("Nome da pessoa", validators=[Optional(), max_length(150)])
+    new_document = StringField("CPF (opcional)", validators=[Optional(), max_length(20)])
+    relation_type_id = ChoiceField("Tipo de relação", invalid_message="Escolha um tipo da lista.")
+
+    def validate_relation_type_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha o tipo de relação.")
+
+    def validate_related_entity_id(self, field):
+        if self.mode.data != "nova" and field.data is None:
+            raise ValidationError("Busque e escolha a entidade relacionada.")
+
+    def validate_new_name(self, field):
+        if self.mode.data == "nova" and not (field.data or "").strip():
+            raise ValidationError("Informe o nome da pessoa.")
+
+    def validate_new_document(self, field):
+        if self.mode.data == "nova" and (field.data or "").strip():
+            message = validate_document(KIND_PERSON, field.data)
+            if message:
+                raise ValidationError(message)
+
+    def validate_mode(self, field):
+        if field.data not in ("existente", "nova"):
+            raise ValidationError("Escolha como relacionar.")
+
+
+class QuickEditForm(DocumentFields, FlaskForm):
+    """Cadastro simplificado: the main fields and the Principal address, phone and e-contact.
+    A group left blank is left alone; a group with anything typed must be complete."""
+
+    zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
+    street = StringField("Logradouro", validators=[Optional(), max_length(150)])
+    number = StringField("Número", validators=[Optional(), max_length(20)])
+    complement = StringField("Complemento", validators=[Optional(), max_length(80)])
+    district = StringField("Bairro", validators=[Optional(), max_length(80)])
+    city = StringField("Cidade", validators=[Optional(), max_length(80)])
+    state = TextChoiceField(
+        "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
+    )
+    phone_kind = TextChoiceField(
+        "Tipo de telefone", list(PHONE_KINDS.items()), "Escolha um tipo da lista."
+    )
+    phone_number = StringField("Telefone", validators=[Optional(), max_length(20)])
+    econtact_kind = TextChoiceField(
+        "Tipo de e-contact", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista."
+    )
+    econtact_value = StringField("E-contact", validators=[Optional(), max_length(200)])
+
+    ADDRESS_FIELDS = ("zip_code", "street", "number", "complement", "district", "city", "state")
+
+    def address_filled(self) -> bool:
+        return any((self[name].data or "").strip() for name in self.ADDRESS_FIELDS)
+
+    def validate_zip_code(self, field):
+        if field.data and len(_digits(field.data)) != 8:
+            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+
+    def validate_street(self, field):
+        if self.address_filled() and not (field.data or "").strip():
+            raise ValidationError("Informe o logradouro.")
+
+    def validate_city(self, field):
+        if self.address_filled() and not (field.data or "").strip():
+            raise ValidationError("Informe a cidade.")
+
+    def validate_state(self, field):
+        if self.address_filled() and field.data is None:
+            raise ValidationError("Escolha a UF.")
+
+    def validate_phone_number(self, field):
+        if field.data and len(_digits(field.data)) not in (10, 11):
+            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+
+    def validate_econtact_value(self, field):
+        value = (field.data or "").strip()
+        if value and self.econtact_kind.data == "email" and not EMAIL.match(value):
+            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+
+
+class AlertForm(FlaskForm):
+    message = TextAreaField(
+        "Mensagem", validators=[DataRequired("Escreva a mensagem do alerta."), max_length(2000)]
+    )
+    priority = ChoiceField("Prioridade", invalid_message="Escolha uma prioridade da lista.")
+    active_until = DateField(
+        "Ativo até",
+        format=DATE_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.priority.choices = list(ALERT_PRIORITIES.items())
+        if self.priority.data is None and not self.is_submitted():
+            self.priority.data = 2  # Média, as the model's default
+
+    def validate_active_until(self, field):
+        today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+        if field.data and field.data < today:
+            raise ValidationError("A data não pode estar no passado.")
+
+    def validate_priority(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha a prioridade.")

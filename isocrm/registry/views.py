@@ -1,0 +1,656 @@
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy.orm import joinedload, selectinload
+
+from isocrm import brdocs
+from isocrm.entities.search import search_entities
+from isocrm.extensions import db
+from isocrm.htmx import is_partial_request, render
+from isocrm.loaders import get_entity
+from isocrm.models import (
+    Address,
+    Alert,
+    EContact,
+    Entity,
+    Phone,
+    Relation,
+    RelationType,
+    Role,
+    Unit,
+)
+from isocrm.models.base import utcnow
+from isocrm.models.entity import KIND_PERSON
+from isocrm.registry import bp, service
+from isocrm.registry.forms import (
+    AddressForm,
+    AlertForm,
+    EContactForm,
+    EntityForm,
+    PhoneForm,
+    QuickEditForm,
+    RelationForm,
+)
+from isocrm.security import current_company, safe_next_url
+from isocrm.tickets.queries import highest_alert_priority
+
+BLANK = (None, "—")
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _digits(value: str | None) -> str:
+    return "".join(c for c in value or "" if c.isdigit())
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+# --- the lists of the registration -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowList:
+    """Endereços, Telefones or E-contacts: a list of rows with exactly one Principal."""
+
+    slug: str
+    attr: str
+    model: type
+    form: type
+    title: str
+    noun: str
+    prefix: str
+
+    def copy(self, form, row) -> None:
+        if self.model is Address:
+            row.zip_code = _digits(form.zip_code.data) or None
+            row.street = form.street.data.strip()
+            row.number = _text(form.number.data)
+            row.complement = _text(form.complement.data)
+            row.district = _text(form.district.data)
+            row.city = form.city.data.strip()
+            row.state = form.state.data
+        elif self.model is Phone:
+            row.kind = form.kind.data
+            row.number = _digits(form.number.data)
+        else:
+            row.kind = form.kind.data
+            row.value = form.value.data.strip()
+
+    def form_for(self, row=None, formdata=None):
+        """The add form (row None) or the edit form of one row, with its own field ids."""
+        prefix = f"{self.prefix}-{row.id}" if row is not None else f"novo-{self.prefix}"
+        if row is None or formdata is not None:
+            return self.form(formdata=formdata, prefix=prefix)
+        form = self.form(formdata=None, obj=row, prefix=prefix)
+        if self.model is Address and row.zip_code:
+            form.zip_code.data = f"{row.zip_code[:5]}-{row.zip_code[5:]}"
+        return form
+
+
+LISTS = {
+    "enderecos": RowList(
+        "enderecos", "addresses", Address, AddressForm, "Endereços", "endereço", "endereco"
+    ),
+    "telefones": RowList(
+        "telefones", "phones", Phone, PhoneForm, "Telefones", "telefone", "telefone"
+    ),
+    "econtacts": RowList(
+        "econtacts", "econtacts", EContact, EContactForm, "E-contacts", "e-contact", "econtact"
+    ),
+}
+
+
+def _row_list(slug: str) -> RowList:
+    row_list = LISTS.get(slug)
+    if row_list is None:
+        abort(404)
+    return row_list
+
+
+def _registry_options():
+    return (
+        selectinload(Entity.roles),
+        selectinload(Entity.units),
+        selectinload(Entity.addresses),
+        selectinload(Entity.phones),
+        selectinload(Entity.econtacts),
+        selectinload(Entity.relations).options(
+            joinedload(Relation.related_entity), joinedload(Relation.relation_type)
+        ),
+    )
+
+
+def _company_rows(model):
+    return db.session.scalars(
+        sa.select(model).where(model.company_id == current_company().id).order_by(model.name)
+    ).all()
+
+
+def _fill_entity_choices(form: EntityForm):
+    roles, units = _company_rows(Role), _company_rows(Unit)
+    form.roles.set_options(roles)
+    form.units.set_options(units)
+    return roles, units
+
+
+# --- Cadastro completo -----------------------------------------------------------------------
+
+
+def _edit_page(entity, form, *, status=200, block=None, **context):
+    """The Cadastro completo page, or one of its sections for htmx."""
+    context.setdefault("duplicate", None)
+    context.setdefault("editing", None)
+    context.setdefault("list_forms", {})
+    context.setdefault("relation_form", None)
+    context.setdefault("section_message", None)
+    context.setdefault("principal_errors", {})
+    context.setdefault("row_form", None)
+    context.setdefault("relation_duplicate", None)
+    list_forms = {
+        slug: context["list_forms"].get(slug) or row_list.form_for()
+        for slug, row_list in LISTS.items()
+    }
+    context["list_forms"] = list_forms
+    if context["relation_form"] is None:
+        context["relation_form"] = _relation_form(formdata=None)
+    return render(
+        "registry/edit.html",
+        block=block,
+        status=status,
+        entity=entity,
+        form=form,
+        lists=LISTS,
+        **context,
+    )
+
+
+def _entity_form(entity: Entity, formdata=None) -> EntityForm:
+    form = EntityForm(formdata=formdata, obj=entity if formdata is None else None)
+    _fill_entity_choices(form)
+    if formdata is None:
+        form.document.data = entity.document_display
+        form.roles.data = [r.id for r in entity.roles]
+        form.units.data = [u.id for u in entity.units]
+    return form
+
+
+def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | None]:
+    """The row the form marked Principal (radio principal_<list>), or an error message."""
+    values = request.form.getlist(f"principal_{row_list.slug}")
+    rows = getattr(entity, row_list.attr)
+    if not values:
+        return None, None
+    if len(set(values)) > 1:
+        return None, f"Marque apenas um {row_list.noun} como Principal: nada foi salvo."
+    chosen = next((r for r in rows if str(r.id) == values[0]), None)
+    if chosen is None:
+        return None, f"Escolha como Principal um {row_list.noun} desta entidade."
+    return chosen, None
+
+
+def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
+    entity.kind = form.kind.data
+    entity.document = brdocs.normalize(form.document.data) or None
+    entity.name = form.name.data.strip()
+    entity.trade_name = _text(form.trade_name.data)
+    entity.birth_date = form.birth_date.data
+    entity.notes = _text(form.notes.data)
+    entity.roles = [r for r in roles if r.id in (form.roles.data or [])]
+    entity.units = [u for u in units if u.id in (form.units.data or [])]
+
+
+@bp.get("/entidades/<int:entity_id>/cadastro")
+def edit(entity_id: int):
+    """Cadastro completo: dados, papéis, endereços, telefones, e-contacts, relacionados."""
+    entity = get_entity(entity_id, *_registry_options())
+    editing = request.args.get("editar")
+    return _edit_page(entity, _entity_form(entity), editing=editing)
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro")
+def update(entity_id: int):
+    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing."""
+    entity = get_entity(entity_id, *_registry_options())
+    form = EntityForm()
+    roles, units = _fill_entity_choices(form)
+    valid = form.validate()
+    duplicate = None
+    if valid:
+        duplicate = service.find_duplicate(
+            db.session, current_company().id, form.document.data, entity.id
+        )
+    principal_errors = {}
+    principals = {}
+    for slug, row_list in LISTS.items():
+        chosen, message = _principal_choice(row_list, entity)
+        if message:
+            principal_errors[slug] = message
+        principals[slug] = chosen
+    if not valid or duplicate or principal_errors:
+        if duplicate:
+            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+        return _edit_page(
+            entity, form, status=422, duplicate=duplicate, principal_errors=principal_errors
+        )
+    _apply_entity_form(form, entity, roles, units)
+    for slug, row_list in LISTS.items():
+        if principals[slug] is not None and not principals[slug].is_principal:
+            service.mark_principal(db.session, getattr(entity, row_list.attr), principals[slug])
+    db.session.commit()
+    flash("Cadastro salvo.", "success")
+    return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
+
+
+@bp.route("/entidades/nova", methods=["GET", "POST"])
+def new():
+    """Cadastrar nova entidade; ?q= brings what was typed in the search."""
+    form = EntityForm()
+    roles, units = _fill_entity_choices(form)
+    duplicate = None
+    if request.method == "GET":
+        prefill = service.prefill_from_query(request.args.get("q", ""))
+        for name, value in prefill.items():
+            form[name].data = value
+    elif form.validate():
+        company_id = current_company().id
+        duplicate = service.find_duplicate(db.session, company_id, form.document.data)
+        if duplicate is None:
+            entity = Entity(company_id=company_id)
+            _apply_entity_form(form, entity, roles, units)
+            db.session.add(entity)
+            db.session.commit()
+            flash("Entidade cadastrada. Complete endereços, telefones e contatos.", "success")
+            return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
+        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+    status = 422 if request.method == "POST" else 200
+    return render("registry/new.html", status=status, form=form, duplicate=duplicate)
+
+
+# --- Endereços, Telefones, E-contacts: rows edited in place ---------------------------------
+
+
+def _section(entity, row_list: RowList, *, status=200, message=None, **context):
+    """The list's section for htmx; without htmx, back to the page (or the page with errors)."""
+    if not is_partial_request() and status == 200:
+        flash(message, "success")
+        return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{row_list.slug}", 303)
+    return _edit_page(
+        entity,
+        _entity_form(entity),
+        status=status,
+        block=row_list.slug,
+        section_message=message,
+        **context,
+    )
+
+
+def _load_row(entity: Entity, row_list: RowList, row_id: int):
+    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro/<slug>")
+def add_row(entity_id: int, slug: str):
+    """Adicionar endereço/telefone/e-contact; the first one becomes the Principal."""
+    row_list = _row_list(slug)
+    entity = get_entity(entity_id, *_registry_options())
+    form = row_list.form_for(formdata=request.form)
+    if not form.validate():
+        return _section(entity, row_list, status=422, list_forms={slug: form})
+    row = row_list.model()
+    row_list.copy(form, row)
+    service.add_row(db.session, getattr(entity, row_list.attr), row, form.is_principal.data)
+    db.session.commit()
+    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} adicionado.")
+
+
+@bp.get("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/editar")
+def edit_row(entity_id: int, slug: str, row_id: int):
+    """One row of a list as a form, in place."""
+    row_list = _row_list(slug)
+    entity = get_entity(entity_id, *_registry_options())
+    row = _load_row(entity, row_list, row_id)
+    if not is_partial_request():
+        return redirect(url_for("registry.edit", entity_id=entity.id, editar=f"{slug}-{row.id}"))
+    return _edit_page(
+        entity,
+        _entity_form(entity),
+        block=slug,
+        editing=f"{slug}-{row.id}",
+        row_form=row_list.form_for(row),
+    )
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
+def update_row(entity_id: int, slug: str, row_id: int):
+    """Salvar one row; marking it Principal unmarks the others."""
+    row_list = _row_list(slug)
+    entity = get_entity(entity_id, *_registry_options())
+    row = _load_row(entity, row_list, row_id)
+    form = row_list.form_for(row, formdata=request.form)
+    if not form.validate():
+        return _section(
+            entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form
+        )
+    row_list.copy(form, row)
+    if form.is_principal.data:
+        service.mark_principal(db.session, getattr(entity, row_list.attr), row)
+    db.session.commit()
+    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} salvo.")
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/excluir")
+def remove_row(entity_id: int, slug: str, row_id: int):
+    """Remover a row; if it was the Principal another one takes its place."""
+    row_list = _row_list(slug)
+    entity = get_entity(entity_id, *_registry_options())
+    row = _load_row(entity, row_list, row_id)
+    service.remove_row(db.session, getattr(entity, row_list.attr), row)
+    db.session.commit()
+    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} removido.")
+
+
+# --- Relacionado com -------------------------------------------------------------------------
+
+def _relation_form(formdata=None, entity: Entity | None = None) -> RelationForm:
+    company_id = current_company().id
+    form = RelationForm(formdata=formdata, prefix="relacionado")
+    form.relation_type_id.choices = [BLANK] + [
+        (t.id, t.name) for t in _company_rows(RelationType)
+    ]
+    choices = [BLANK]
+    chosen_id = form.related_entity_id.data if formdata is not None else None
+    if chosen_id and entity is not None and chosen_id > 0 and chosen_id != entity.id:
+        chosen = db.session.scalar(
+            sa.select(Entity).where(Entity.id == chosen_id, Entity.company_id == company_id)
+        )
+        if chosen is not None:
+            choices.append((chosen.id, chosen.name))
+    form.related_entity_id.choices = choices
+    return form
+
+
+def _relations_section(entity, *, status=200, message=None, form=None, duplicate=None):
+    if not is_partial_request() and status == 200:
+        flash(message, "success")
+        return redirect(url_for("registry.edit", entity_id=entity.id) + "#relacionados", 303)
+    return _edit_page(
+        entity,
+        _entity_form(entity),
+        status=status,
+        block="relacionados",
+        section_message=message,
+        relation_form=form,
+        relation_duplicate=duplicate,
+    )
+
+
+@bp.get("/entidades/<int:entity_id>/cadastro/relacionados/opcoes")
+def relation_options(entity_id: int):
+    """<option>s of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
+    entity = get_entity(entity_id, selectinload(Entity.relations))
+    query = request.args.get("q", "").strip()[:100]
+    choices = []
+    if query:
+        taken = {r.related_entity_id for r in entity.relations} | {entity.id}
+        found = search_entities(db.session, current_company().id, query, page=1, per_page=20)
+        choices = [
+            (e.id, f"{e.name} · {e.document_display}" if e.document else e.name)
+            for e in found.items
+            if e.id not in taken
+        ]
+    return render(
+        "tickets/_options.html", choices=choices, empty_label="Nenhuma entidade encontrada"
+    )
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
+def add_relation(entity_id: int):
+    """Relacionado com: link an entity of the Empresa or create a person on the spot."""
+    entity = get_entity(entity_id, *_registry_options())
+    form = _relation_form(request.form, entity)
+    if not form.validate():
+        return _relations_section(entity, status=422, form=form)
+    company_id = current_company().id
+    if form.mode.data == "nova":
+        duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
+        if duplicate is not None:
+            form.new_document.errors.append(
+                "Já existe uma entidade com este CPF nesta Empresa: relacione a existente."
+            )
+            return _relations_section(entity, status=422, form=form, duplicate=duplicate)
+        related = Entity(
+            company_id=company_id,
+            kind=KIND_PERSON,
+            name=form.new_name.data.strip(),
+            document=brdocs.normalize(form.new_document.data or "") or None,
+        )
+        db.session.add(related)
+    else:
+        related = db.session.get(Entity, form.related_entity_id.data)
+        if any(r.related_entity_id == related.id for r in entity.relations):
+            form.related_entity_id.errors.append("Esta entidade já está relacionada.")
+            return _relations_section(entity, status=422, form=form)
+    entity.relations.append(
+        Relation(related_entity=related, relation_type_id=form.relation_type_id.data)
+    )
+    db.session.commit()
+    return _relations_section(entity, message=f"{related.name} relacionado(a).")
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir")
+def remove_relation(entity_id: int, relation_id: int):
+    """Remove the link (the related entity stays in the registry)."""
+    entity = get_entity(entity_id, *_registry_options())
+    relation = next((r for r in entity.relations if r.id == relation_id), None)
+    if relation is None:
+        abort(404)
+    entity.relations.remove(relation)
+    db.session.commit()
+    return _relations_section(entity, message="Relacionamento removido.")
+
+
+# --- Cadastro simplificado -------------------------------------------------------------------
+
+
+def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
+    form = QuickEditForm(formdata=formdata, prefix="cadastro")
+    if formdata is not None:
+        return form
+    form.name.data = entity.name
+    form.trade_name.data = entity.trade_name
+    form.document.data = entity.document_display
+    address, phone, econtact = (
+        entity.principal_address,
+        entity.principal_phone,
+        entity.principal_econtact,
+    )
+    if address:
+        for name in QuickEditForm.ADDRESS_FIELDS:
+            form[name].data = getattr(address, name)
+        if address.zip_code:
+            form.zip_code.data = f"{address.zip_code[:5]}-{address.zip_code[5:]}"
+    if phone:
+        form.phone_kind.data, form.phone_number.data = phone.kind, phone.display
+    if econtact:
+        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.value
+    return form
+
+
+def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
+    entity.name = form.name.data.strip()
+    entity.trade_name = _text(form.trade_name.data)
+    document = brdocs.normalize(form.document.data or "") or None
+    entity.document = document
+    if document:
+        entity.kind = brdocs.kind_of(document)
+    if form.address_filled():
+        address = entity.principal_address
+        if address is None:
+            address = Address()
+            service.add_row(db.session, entity.addresses, address, True)
+        address.zip_code = _digits(form.zip_code.data) or None
+        address.street = form.street.data.strip()
+        for name in ("number", "complement", "district"):
+            setattr(address, name, _text(form[name].data))
+        address.city = form.city.data.strip()
+        address.state = form.state.data
+    if _text(form.phone_number.data):
+        phone = entity.principal_phone
+        if phone is None:
+            phone = Phone()
+            service.add_row(db.session, entity.phones, phone, True)
+        phone.kind = form.phone_kind.data or "celular"
+        phone.number = _digits(form.phone_number.data)
+    if _text(form.econtact_value.data):
+        econtact = entity.principal_econtact
+        if econtact is None:
+            econtact = EContact()
+            service.add_row(db.session, entity.econtacts, econtact, True)
+        econtact.kind = form.econtact_kind.data or "email"
+        econtact.value = form.econtact_value.data.strip()
+
+
+@bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
+def quick_edit(entity_id: int):
+    """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
+    entity = get_entity(entity_id, *_registry_options())
+    back = safe_next_url(request.values.get("next"))
+    form = _quick_form(entity, request.form if request.method == "POST" else None)
+    duplicate = None
+    context = {"entity": entity, "back": back}
+    if request.method == "GET":
+        return render("registry/quick_edit.html", block="dialog", form=form, **context)
+    if form.validate():
+        duplicate = service.find_duplicate(
+            db.session, current_company().id, form.document.data, entity.id
+        )
+        if duplicate is None:
+            _apply_quick_form(form, entity)
+            db.session.commit()
+            if is_partial_request():
+                # Close the dialog and refresh the ticket's Dados cadastrais card only.
+                body = render_block("registry/quick_edit.html", "closed") + render_block(
+                    "registry/quick_edit.html", "card", entity=entity
+                )
+                response = make_response(body)
+                response.vary.add("HX-Request")
+                return response
+            flash("Cadastro salvo.", "success")
+            return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
+        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+    return render(
+        "registry/quick_edit.html",
+        block="dialog",
+        status=422,
+        form=form,
+        duplicate=duplicate,
+        **context,
+    )
+
+
+# --- Alertas ---------------------------------------------------------------------------------
+
+
+def _alerts_context(entity: Entity, form: AlertForm | None = None, in_dialog=False) -> dict:
+    today = _today()
+    alerts = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.entity_id == entity.id, Alert.company_id == current_company().id)
+        .options(joinedload(Alert.created_by), joinedload(Alert.resolved_by))
+        .order_by(Alert.resolved_at.is_not(None), Alert.priority.desc(), Alert.created_at.desc())
+    ).all()
+    return {
+        "entity": entity,
+        "active": [a for a in alerts if a.is_active_on(today)],
+        "inactive": [a for a in alerts if not a.is_active_on(today)],
+        "form": form or AlertForm(formdata=None, prefix="alerta"),
+        "in_dialog": in_dialog,
+        "alert_priority": highest_alert_priority(db.session, entity.id, today),
+    }
+
+
+def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
+    """After a change: the page (no htmx), the list (htmx on the page) or, over the ticket, the
+    dialog plus the Alertas icon swapped out of band so its colour follows."""
+    in_dialog = request.form.get("tela") == "atendimento"
+    if not is_partial_request():
+        if status == 200:
+            flash(message, "success")
+            return redirect(url_for("registry.alerts", entity_id=entity.id), 303)
+        return render(
+            "registry/alerts.html", status=status, **_alerts_context(entity, form)
+        )
+    context = _alerts_context(entity, form, in_dialog)
+    context["message"] = message
+    block = "dialog" if in_dialog else "panel"
+    body = render_block("registry/alerts.html", block, **context)
+    if in_dialog:
+        body += render_block("registry/alerts.html", "icon", **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/entidades/<int:entity_id>/alertas")
+def alerts(entity_id: int):
+    """Alertas of the entity: active first by priority; over the ticket (htmx) as a dialog."""
+    entity = get_entity(entity_id)
+    return render(
+        "registry/alerts.html",
+        block="dialog",
+        **_alerts_context(entity, in_dialog=is_partial_request()),
+    )
+
+
+@bp.post("/entidades/<int:entity_id>/alertas")
+def create_alert(entity_id: int):
+    """Novo alerta: message, priority and an optional last day."""
+    entity = get_entity(entity_id)
+    form = AlertForm(prefix="alerta")
+    if not form.validate():
+        return _alerts_response(entity, status=422, form=form)
+    db.session.add(
+        Alert(
+            company_id=current_company().id,
+            entity_id=entity.id,
+            message=form.message.data.strip(),
+            priority=form.priority.data,
+            active_until=form.active_until.data,
+            created_by_id=current_user.id,
+        )
+    )
+    db.session.commit()
+    return _alerts_response(entity, message="Alerta criado.")
+
+
+@bp.post("/entidades/<int:entity_id>/alertas/<int:alert_id>/resolver")
+def resolve_alert(entity_id: int, alert_id: int):
+    """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
+    entity = get_entity(entity_id)
+    alert = db.session.scalar(
+        sa.select(Alert).where(
+            Alert.id == alert_id,
+            Alert.entity_id == entity.id,
+            Alert.company_id == current_company().id,
+        )
+    )
+    if alert is None:
+        abort(404)
+    if alert.resolved_at is None:
+        alert.resolved_at = utcnow()
+        alert.resolved_by_id = current_user.id
+        db.session.commit()
+    return _alerts_response(entity, message="Alerta resolvido.")

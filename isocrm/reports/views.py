@@ -1,0 +1,89 @@
+"""Imprimir relatório: the ticket as a print-ready page and as a PDF."""
+
+from pathlib import Path
+
+from flask import current_app, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from isocrm.loaders import get_ticket
+from isocrm.models import DetailInfo, Entity, ProductInfo, Ticket, TicketDetail
+from isocrm.models.base import utcnow
+from isocrm.reports import bp, pdf
+
+PDF_UNAVAILABLE_MESSAGE = (
+    "O PDF do relatório é gerado pelo navegador Chromium, que não está instalado neste "
+    "servidor. Peça ao administrador para instalar o pacote “chromium”. Enquanto isso, o "
+    "relatório em HTML continua disponível e pode ser impresso pelo navegador."
+)
+
+
+def report_options():
+    """Everything the report prints, in a number of queries that does not grow with it."""
+    return (
+        joinedload(Ticket.company),
+        joinedload(Ticket.entity).selectinload(Entity.addresses),
+        joinedload(Ticket.entity).selectinload(Entity.phones),
+        joinedload(Ticket.entity).selectinload(Entity.econtacts),
+        joinedload(Ticket.role),
+        joinedload(Ticket.status),
+        joinedload(Ticket.reason),
+        joinedload(Ticket.occurrence),
+        joinedload(Ticket.cause),
+        joinedload(Ticket.unit),
+        joinedload(Ticket.location),
+        joinedload(Ticket.opened_by),
+        joinedload(Ticket.updated_by),
+        joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
+        selectinload(Ticket.details).options(
+            joinedload(TicketDetail.channel),
+            joinedload(TicketDetail.attendant),
+            joinedload(TicketDetail.contact),
+            selectinload(TicketDetail.informations)
+            .joinedload(DetailInfo.product_info)
+            .joinedload(ProductInfo.product),
+        ),
+    )
+
+
+def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
+    ticket = get_ticket(code, *report_options())
+    html = render_template(
+        "reports/ticket.html",
+        ticket=ticket,
+        entity=ticket.entity,
+        details=ticket.details,
+        printed_at=utcnow(),
+        printed_by=current_user.name,
+        for_pdf=for_pdf,
+    )
+    return ticket, html
+
+
+@bp.get("/atendimentos/<int:code>/relatorio")
+def ticket_report(code: int):
+    """Imprimir relatório: the whole ticket on its own page, laid out for A4."""
+    return _report_html(code, for_pdf=False)[1]
+
+
+@bp.get("/atendimentos/<int:code>/relatorio.pdf")
+def ticket_report_pdf(code: int):
+    """The same report as a PDF, printed on the server by headless Chromium."""
+    ticket, html = _report_html(code, for_pdf=True)
+    css = Path(current_app.static_folder, "css", "print.css").read_text(encoding="utf-8")
+    try:
+        document = pdf.html_to_pdf(html, css)
+    except pdf.PdfUnavailable as error:
+        current_app.logger.warning("Report PDF unavailable: %s", error)
+        page = render_template(
+            "reports/pdf_unavailable.html",
+            message=PDF_UNAVAILABLE_MESSAGE,
+            report_url=url_for("reports.ticket_report", code=code),
+        )
+        return page, 503
+    filename = f"atendimento-{ticket.code_display}.pdf"
+    headers = {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'inline; filename="{filename}"',
+    }
+    return document, 200, headers

@@ -1,0 +1,361 @@
+"""Histórico da entidade: one timeline merged from every source that records the entity.
+
+Each source is asked for just the newest rows the page can show (offset + page size + 1),
+so a page costs the same fixed number of queries however long the entity's history is.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from isocrm.models import (
+    Address,
+    Alert,
+    Appointment,
+    AuditLog,
+    EContact,
+    Entity,
+    Invoice,
+    Order,
+    Phone,
+    Relation,
+    RelationType,
+    Ticket,
+    TicketDetail,
+    User,
+)
+
+# Registration tables whose audit rows belong in the entity's history.
+REGISTRATION_TABLES = {
+    "entities": "Cadastro",
+    "addresses": "Endereço",
+    "phones": "Telefone",
+    "econtacts": "E-contact",
+    "relations": "Relacionado com",
+}
+CHILD_MODELS = (Address, Phone, EContact, Relation)
+AUDIT_ACTIONS = {"insert": "incluído", "update": "alterado", "delete": "excluído"}
+FIELD_LABELS = {
+    "name": "Nome",
+    "trade_name": "Nome fantasia",
+    "document": "CPF/CNPJ",
+    "kind": "Tipo",
+    "birth_date": "Data de nascimento",
+    "notes": "Observações",
+    "active": "Ativo",
+    "is_principal": "Principal",
+    "zip_code": "CEP",
+    "street": "Logradouro",
+    "number": "Número",
+    "complement": "Complemento",
+    "district": "Bairro",
+    "city": "Cidade",
+    "state": "UF",
+    "value": "Valor",
+    "related_entity_id": "Entidade relacionada",
+    "relation_type_id": "Tipo de relação",
+}
+# Bookkeeping columns that say nothing to the attendant.
+HIDDEN_FIELDS = frozenset(
+    {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at"}
+)
+EXCERPT_LENGTH = 160
+
+
+@dataclass
+class HistoryEvent:
+    at: datetime
+    kind: str  # template branch and CSS class
+    label: str
+    subject: Any = None
+    extra: dict = field(default_factory=dict)
+    date_only: bool = False
+
+
+@dataclass
+class HistoryPage:
+    items: list[HistoryEvent]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def excerpt(text: str | None, size: int = EXCERPT_LENGTH) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def entity_history(
+    session: Session, entity: Entity, zone: ZoneInfo, page: int = 1, per_page: int = 30
+) -> HistoryPage:
+    """One page of the entity's timeline, newest first."""
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    limit = offset + per_page + 1  # one more than the page shows tells whether there is a next
+    events: list[HistoryEvent] = []
+    for source in (
+        _tickets_opened,
+        _tickets_closed,
+        _ticket_details,
+        _registration_changes,
+        _orders,
+        _invoices,
+        _alerts_created,
+        _alerts_resolved,
+        _appointments,
+    ):
+        events.extend(source(session, entity, limit, zone))
+    # Ties (a ticket and its first detail share a moment) keep a stable, readable order.
+    events.sort(key=lambda e: (e.at, e.kind), reverse=True)
+    window = events[offset : offset + per_page + 1]
+    _name_relations(
+        session, entity.company_id, [e for e in window[:per_page] if e.kind == "registration"]
+    )
+    return HistoryPage(
+        items=window[:per_page], page=page, per_page=per_page, has_next=len(window) > per_page
+    )
+
+
+def _tickets_opened(session, entity, limit, zone):
+    tickets = session.scalars(
+        sa.select(Ticket)
+        .where(Ticket.entity_id == entity.id, Ticket.company_id == entity.company_id)
+        .options(joinedload(Ticket.status), joinedload(Ticket.reason), joinedload(Ticket.opened_by))
+        .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(t.opened_at, "ticket-opened", "Atendimento aberto", t) for t in tickets]
+
+
+def _tickets_closed(session, entity, limit, zone):
+    tickets = session.scalars(
+        sa.select(Ticket)
+        .where(
+            Ticket.entity_id == entity.id,
+            Ticket.company_id == entity.company_id,
+            Ticket.closed_at.is_not(None),
+        )
+        .options(
+            joinedload(Ticket.status), joinedload(Ticket.reason), joinedload(Ticket.updated_by)
+        )
+        .order_by(Ticket.closed_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(t.closed_at, "ticket-closed", "Atendimento concluído", t) for t in tickets]
+
+
+def _ticket_details(session, entity, limit, zone):
+    details = session.scalars(
+        sa.select(TicketDetail)
+        .join(Ticket, Ticket.id == TicketDetail.ticket_id)
+        .where(Ticket.entity_id == entity.id, Ticket.company_id == entity.company_id)
+        .options(
+            joinedload(TicketDetail.ticket),
+            joinedload(TicketDetail.channel),
+            joinedload(TicketDetail.attendant),
+        )
+        .order_by(TicketDetail.opened_at.desc(), TicketDetail.id.desc())
+        .limit(limit)
+    )
+    return [
+        HistoryEvent(
+            d.opened_at,
+            "ticket-detail",
+            "Detalhe do atendimento",
+            d,
+            {"excerpt": excerpt(d.description)},
+        )
+        for d in details
+    ]
+
+
+def _registration_filter(entity: Entity):
+    """Audit rows of the entity's own row and of its addresses, phones, e-contacts and
+    relations. An update row carries only the changed columns, so children that still exist
+    are matched by id; inserts and deletes carry the whole row, entity_id included, which
+    also finds children deleted since."""
+    conditions = [
+        sa.and_(AuditLog.table_name == "entities", AuditLog.row_id == str(entity.id)),
+        sa.and_(
+            AuditLog.table_name.in_([m.__tablename__ for m in CHILD_MODELS]),
+            sa.or_(
+                AuditLog.after["entity_id"].as_integer() == entity.id,
+                AuditLog.before["entity_id"].as_integer() == entity.id,
+            ),
+        ),
+    ]
+    for model in CHILD_MODELS:
+        conditions.append(
+            sa.and_(
+                AuditLog.table_name == model.__tablename__,
+                AuditLog.row_id.in_(
+                    sa.select(sa.cast(model.id, sa.String)).where(model.entity_id == entity.id)
+                ),
+            )
+        )
+    return sa.or_(*conditions)
+
+
+def _registration_changes(session, entity, limit, zone):
+    rows = session.execute(
+        sa.select(AuditLog, User.name)
+        .outerjoin(User, User.id == AuditLog.user_id)
+        .where(_registration_filter(entity))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    ).all()
+    events = []
+    for log, user_name in rows:
+        area = REGISTRATION_TABLES.get(log.table_name, log.table_name)
+        events.append(
+            HistoryEvent(
+                log.at,
+                "registration",
+                f"{area} {AUDIT_ACTIONS.get(log.action, log.action)}",
+                log,
+                {"user_name": user_name, "changes": _changes(log)},
+            )
+        )
+    return events
+
+
+def _changes(log: AuditLog) -> list[tuple[str, str, str]]:
+    """(field, before, after) for the columns an attendant cares about."""
+    before, after = log.before or {}, log.after or {}
+    keys = after.keys() if log.action != "delete" else before.keys()
+    changes = []
+    for key in keys:
+        if key in HIDDEN_FIELDS:
+            continue
+        changes.append(
+            (FIELD_LABELS.get(key, key), _shown(before.get(key)), _shown(after.get(key)))
+        )
+    return changes
+
+
+def _name_relations(session: Session, company_id: int, events: list[HistoryEvent]) -> None:
+    """Show the names behind the ids a Relacionado com change records: two queries for the
+    whole page, run even when empty so every page costs the same."""
+    related_label = FIELD_LABELS["related_entity_id"]
+    type_label = FIELD_LABELS["relation_type_id"]
+    wanted = {related_label: set(), type_label: set()}
+    for event in events:
+        for label, before, after in event.extra["changes"]:
+            if label in wanted:
+                wanted[label].update(v for v in (before, after) if v.isdigit())
+    names = {
+        related_label: dict(
+            session.execute(
+                sa.select(sa.cast(Entity.id, sa.String), Entity.name).where(
+                    Entity.id.in_([int(v) for v in wanted[related_label]]),
+                    Entity.company_id == company_id,
+                )
+            ).all()
+        ),
+        type_label: dict(
+            session.execute(
+                sa.select(sa.cast(RelationType.id, sa.String), RelationType.name).where(
+                    RelationType.id.in_([int(v) for v in wanted[type_label]]),
+                    RelationType.company_id == company_id,
+                )
+            ).all()
+        ),
+    }
+    for event in events:
+        event.extra["changes"] = [
+            (
+                label,
+                names.get(label, {}).get(before, before),
+                names.get(label, {}).get(after, after),
+            )
+            for label, before, after in event.extra["changes"]
+        ]
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "sim"
+    if value is False:
+        return "não"
+    return str(value)
+
+
+def _orders(session, entity, limit, zone):
+    orders = session.scalars(
+        sa.select(Order)
+        .where(Order.entity_id == entity.id, Order.company_id == entity.company_id)
+        .order_by(Order.ordered_on.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return [
+        HistoryEvent(
+            datetime.combine(o.ordered_on, time.min, tzinfo=zone),
+            "order",
+            "Pedido de venda",
+            o,
+            date_only=True,
+        )
+        for o in orders
+    ]
+
+
+def _invoices(session, entity, limit, zone):
+    invoices = session.scalars(
+        sa.select(Invoice)
+        .where(Invoice.entity_id == entity.id, Invoice.company_id == entity.company_id)
+        .options(joinedload(Invoice.order))
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(i.issued_at, "invoice", "Nota fiscal emitida", i) for i in invoices]
+
+
+def _alerts_created(session, entity, limit, zone):
+    alerts = session.scalars(
+        sa.select(Alert)
+        .where(Alert.entity_id == entity.id, Alert.company_id == entity.company_id)
+        .options(joinedload(Alert.created_by))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(a.created_at, "alert-created", "Alerta criado", a) for a in alerts]
+
+
+def _alerts_resolved(session, entity, limit, zone):
+    alerts = session.scalars(
+        sa.select(Alert)
+        .where(
+            Alert.entity_id == entity.id,
+            Alert.company_id == entity.company_id,
+            Alert.resolved_at.is_not(None),
+        )
+        .options(joinedload(Alert.resolved_by))
+        .order_by(Alert.resolved_at.desc(), Alert.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(a.resolved_at, "alert-resolved", "Alerta resolvido", a) for a in alerts]
+
+
+def _appointments(session, entity, limit, zone):
+    rows = session.execute(
+        sa.select(Appointment, Ticket.code)
+        .outerjoin(Ticket, Ticket.id == Appointment.ticket_id)
+        .where(Appointment.entity_id == entity.id, Appointment.company_id == entity.company_id)
+        .options(joinedload(Appointment.attendant))
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        HistoryEvent(a.starts_at, "appointment", "Agenda", a, {"ticket_code": code})
+        for a, code in rows
+    ]

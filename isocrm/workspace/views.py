@@ -1,0 +1,300 @@
+"""The entity's workspace screens: Vendas, Notas, Pesquisa, Agenda and Histórico."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from isocrm.extensions import db
+from isocrm.htmx import is_partial_request, render
+from isocrm.loaders import get_entity
+from isocrm.models import (
+    Appointment,
+    Entity,
+    Invoice,
+    Order,
+    OrderItem,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    Ticket,
+)
+from isocrm.models.base import utcnow
+from isocrm.security import current_company
+from isocrm.workspace import bp, queries
+from isocrm.workspace.forms import AppointmentForm
+
+PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = 30
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total - 1) // self.per_page + 1, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _paginate(stmt, rows: bool = False) -> Page:
+    """One page of `stmt` and its total: two queries. `rows` keeps every selected column."""
+    page = _page_number()
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    result = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique()
+    items = result.all() if rows else result.scalars().all()
+    return Page(items=items, page=page, per_page=PAGE_SIZE, total=total)
+
+
+def _entity_ticket(entity: Entity, code) -> Ticket | None:
+    """The entity's ticket with this code; a code of another entity or Empresa is missing."""
+    if code in (None, ""):
+        return None
+    try:
+        code = int(str(code).lstrip("0") or "0")
+    except ValueError:
+        abort(404)
+    ticket = db.session.scalar(
+        sa.select(Ticket).where(
+            Ticket.code == code,
+            Ticket.company_id == current_company().id,
+            Ticket.entity_id == entity.id,
+        )
+    )
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+# --- Vendas ------------------------------------------------------------------------------
+
+
+@bp.get("/entidades/<int:entity_id>/vendas")
+def orders(entity_id: int):
+    """Vendas: the entity's orders, newest first."""
+    entity = get_entity(entity_id)
+    pagination = _paginate(
+        sa.select(Order)
+        .where(Order.entity_id == entity.id, Order.company_id == current_company().id)
+        .order_by(Order.ordered_on.desc(), Order.id.desc())
+    )
+    return render("workspace/orders.html", block="list", entity=entity, pagination=pagination)
+
+
+@bp.get("/entidades/<int:entity_id>/vendas/<int:order_id>")
+def order(entity_id: int, order_id: int):
+    """One order with its items and the invoices issued for it."""
+    entity = get_entity(entity_id)
+    found = db.first_or_404(
+        sa.select(Order)
+        .where(
+            Order.id == order_id,
+            Order.entity_id == entity.id,
+            Order.company_id == current_company().id,
+        )
+        .options(selectinload(Order.items).joinedload(OrderItem.product))
+    )
+    invoices = db.session.scalars(
+        sa.select(Invoice)
+        .where(Invoice.order_id == found.id, Invoice.entity_id == entity.id)
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    ).all()
+    return render("workspace/order.html", entity=entity, order=found, invoices=invoices)
+
+
+# --- Notas -------------------------------------------------------------------------------
+
+
+@bp.get("/entidades/<int:entity_id>/notas")
+def invoices(entity_id: int):
+    """Notas: the entity's NF-e, newest first, with the order each one billed."""
+    entity = get_entity(entity_id)
+    pagination = _paginate(
+        sa.select(Invoice)
+        .where(Invoice.entity_id == entity.id, Invoice.company_id == current_company().id)
+        .options(joinedload(Invoice.order))
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    )
+    return render("workspace/invoices.html", block="list", entity=entity, pagination=pagination)
+
+
+@bp.get("/entidades/<int:entity_id>/notas/<int:invoice_id>")
+def invoice(entity_id: int, invoice_id: int):
+    """One NF-e of the entity."""
+    entity = get_entity(entity_id)
+    found = db.first_or_404(
+        sa.select(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.entity_id == entity.id,
+            Invoice.company_id == current_company().id,
+        )
+        .options(joinedload(Invoice.order))
+    )
+    return render("workspace/invoice.html", entity=entity, invoice=found)
+
+
+# --- Pesquisa ----------------------------------------------------------------------------
+
+
+def _responses_of(entity: Entity):
+    return (
+        sa.select(SurveyResponse)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(SurveyResponse.entity_id == entity.id, Survey.company_id == current_company().id)
+    )
+
+
+@bp.get("/entidades/<int:entity_id>/pesquisas")
+def surveys(entity_id: int):
+    """Pesquisa: the surveys the entity answered, newest first."""
+    entity = get_entity(entity_id)
+    pagination = _paginate(
+        _responses_of(entity)
+        .options(joinedload(SurveyResponse.survey))
+        .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
+    )
+    return render("workspace/surveys.html", block="list", entity=entity, pagination=pagination)
+
+
+@bp.get("/entidades/<int:entity_id>/pesquisas/<int:response_id>")
+def survey_response(entity_id: int, response_id: int):
+    """The entity's answers to one survey, question by question."""
+    entity = get_entity(entity_id)
+    response = db.first_or_404(
+        _responses_of(entity)
+        .where(SurveyResponse.id == response_id)
+        .options(
+            joinedload(SurveyResponse.survey).selectinload(Survey.questions),
+            selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
+        )
+    )
+    answers = {a.question_id: a.answer for a in response.answers}
+    pairs = [(q.text, answers.get(q.id)) for q in response.survey.questions]
+    # Answers to questions removed from the survey since are still the entity's answers.
+    known = {q.id for q in response.survey.questions}
+    pairs += [(a.question.text, a.answer) for a in response.answers if a.question_id not in known]
+    return render("workspace/survey_response.html", entity=entity, response=response, pairs=pairs)
+
+
+# --- Agenda ------------------------------------------------------------------------------
+
+
+def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None) -> dict:
+    now = utcnow()
+    upcoming = Appointment.starts_at >= now
+    pagination = _paginate(
+        sa.select(Appointment, Ticket.code)
+        .outerjoin(Ticket, Ticket.id == Appointment.ticket_id)
+        .where(Appointment.entity_id == entity.id, Appointment.company_id == current_company().id)
+        .options(joinedload(Appointment.attendant))
+        # Upcoming first, soonest on top; then the past, most recent on top.
+        .order_by(
+            sa.case((upcoming, 0), else_=1),
+            sa.case((upcoming, Appointment.starts_at)).asc(),
+            Appointment.starts_at.desc(),
+            Appointment.id.desc(),
+        ),
+        rows=True,
+    )
+    return {"entity": entity, "form": form, "ticket": ticket, "pagination": pagination, "now": now}
+
+
+@bp.get("/entidades/<int:entity_id>/agenda")
+def agenda(entity_id: int):
+    """Agenda: the entity's appointments and a form to schedule one (?ticket= links it)."""
+    entity = get_entity(entity_id)
+    ticket = _entity_ticket(entity, request.args.get("ticket"))
+    form = AppointmentForm(formdata=None)
+    if ticket is not None:
+        form.ticket.data = str(ticket.code)
+    return render("workspace/agenda.html", block="list", **_agenda_context(entity, form, ticket))
+
+
+@bp.post("/entidades/<int:entity_id>/agenda")
+def create_appointment(entity_id: int):
+    """Agendar: save a new appointment for the entity, attended by the current user."""
+    entity = get_entity(entity_id)
+    form = AppointmentForm()
+    ticket = _entity_ticket(entity, form.ticket.data)
+    if not form.validate():
+        return render("workspace/agenda.html", status=422, **_agenda_context(entity, form, ticket))
+    starts_at = datetime.combine(form.starts_on.data, form.starts_time.data, tzinfo=_zone())
+    db.session.add(
+        Appointment(
+            company_id=current_company().id,
+            entity_id=entity.id,
+            ticket_id=ticket.id if ticket else None,
+            starts_at=starts_at,
+            subject=form.subject.data.strip(),
+            notes=(form.notes.data or "").strip() or None,
+            attendant_id=current_user.id,
+        )
+    )
+    db.session.commit()
+    flash("Compromisso agendado.", "success")
+    return redirect(
+        url_for("workspace.agenda", entity_id=entity.id, ticket=ticket.code if ticket else None),
+        code=303,
+    )
+
+
+@bp.post("/entidades/<int:entity_id>/agenda/<int:appointment_id>/realizado")
+def mark_appointment(entity_id: int, appointment_id: int):
+    """Mark an appointment done (done=1) or not done again (done=0)."""
+    entity = get_entity(entity_id)
+    appointment = db.first_or_404(
+        sa.select(Appointment).where(
+            Appointment.id == appointment_id,
+            Appointment.entity_id == entity.id,
+            Appointment.company_id == current_company().id,
+        )
+    )
+    appointment.done = request.form.get("done") == "1"
+    db.session.commit()
+    if not is_partial_request():
+        return redirect(
+            url_for("workspace.agenda", entity_id=entity.id, page=request.args.get("page")),
+            code=303,
+        )
+    context = _agenda_context(entity, AppointmentForm(formdata=None), None)
+    return render("workspace/agenda.html", block="list", **context)
+
+
+# --- Histórico ---------------------------------------------------------------------------
+
+
+@bp.get("/entidades/<int:entity_id>/historico")
+def history(entity_id: int):
+    """Histórico da entidade: tickets, registration changes, orders, invoices, alerts and
+    appointments in one timeline, newest first."""
+    entity = get_entity(entity_id)
+    timeline = queries.entity_history(
+        db.session, entity, _zone(), page=_page_number(), per_page=HISTORY_PAGE_SIZE
+    )
+    return render("workspace/history.html", block="list", entity=entity, timeline=timeline)

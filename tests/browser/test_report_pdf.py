@@ -1,0 +1,94 @@
+"""Imprimir relatório: print the report to PDF in real Chromium and read the text back."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+from tests.test_reports import detail_description, lot_number, make_report_ticket
+
+pytestmark = pytest.mark.browser
+
+DETAILS, INFOS = 3, 2
+
+
+def _pdftotext(tmp_path, data: bytes) -> str:
+    """The PDF's text, whitespace collapsed (a long line may wrap anywhere)."""
+    path = shutil.which("pdftotext")
+    if path is None:
+        message = "pdftotext not found: install Debian's 'poppler-utils' to read PDFs back"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a missing tool is a failure)")
+        pytest.skip(message)
+    pdf_file = tmp_path / "report.pdf"
+    pdf_file.write_bytes(data)
+    result = subprocess.run(
+        [path, "-enc", "UTF-8", str(pdf_file), "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return " ".join(result.stdout.decode("utf-8").split())
+
+
+def _assert_whole_ticket(text: str, demo) -> None:
+    assert "Atendimento 000100" in text
+    assert "Maria Aparecida da Silva" in text
+    assert demo["maria"].document_display in text
+    assert demo["mercado"].name in text
+    for n in range(1, DETAILS + 1):
+        assert detail_description(n) in text, n
+        assert f"Resposta ao detalhe {n}: troca autorizada." in text, n
+        for line in range(1, INFOS + 1):
+            assert lot_number(n, line) in text, (n, line)
+    # The screen-only toolbar is not printed; the @page margin boxes number the pages.
+    assert "Baixar PDF" not in text and "Voltar ao atendimento" not in text
+    assert "Página 1 de" in text
+
+
+@pytest.fixture
+def report_ticket(db, demo):
+    return make_report_ticket(db, demo, code=100, details=DETAILS, infos=INFOS)
+
+
+def test_report_printed_by_the_browser_has_every_detail(page, demo, report_ticket, tmp_path):
+    login(page)
+    page.goto("/atendimentos/100/relatorio")
+    expect(page.get_by_role("heading", name="Atendimento 000100")).to_be_visible()
+    expect(page.locator("article.detail")).to_have_count(DETAILS)
+    # Chromium prints the page with its print stylesheet, as the print dialog would.
+    data = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert data.startswith(b"%PDF-")
+    _assert_whole_ticket(_pdftotext(tmp_path, data), demo)
+
+
+def test_imprimir_opens_the_print_dialog(page, demo, report_ticket):
+    login(page)
+    page.goto("/atendimentos/100/relatorio")
+    # Stand in for the dialog, which headless Chromium cannot show.
+    page.evaluate("window.print = () => { document.body.dataset.printed = 'yes'; }")
+    page.get_by_role("link", name="Imprimir").click()
+    expect(page.locator("body")).to_have_attribute("data-printed", "yes")
+    assert page.url.endswith("/atendimentos/100/relatorio")
+
+
+def test_report_opens_from_the_ticket_icon(page, demo, report_ticket):
+    login(page)
+    page.goto("/atendimentos/100")
+    page.get_by_role("link", name="Imprimir relatório").click()
+    expect(page.get_by_role("heading", name="Atendimento 000100")).to_be_visible()
+
+
+def test_pdf_endpoint_prints_the_whole_ticket_on_the_server(page, demo, report_ticket, tmp_path):
+    login(page)
+    # The request shares the logged-in browser's cookies; the server prints in its own Chromium.
+    response = page.request.get("/atendimentos/100/relatorio.pdf", timeout=60_000)
+    assert response.status == 200, response.text()
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'inline; filename="atendimento-000100.pdf"'
+    data = response.body()
+    assert data.startswith(b"%PDF-")
+    _assert_whole_ticket(_pdftotext(tmp_path, data), demo)

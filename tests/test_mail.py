@@ -1,0 +1,459 @@
+"""Enviar e-mail (seed §4) and the Caixa de saída, against a real SMTP server (aiosmtpd)."""
+
+import email
+import re
+import socket
+import warnings
+from email.policy import default as default_policy
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.models import Channel, OutboxMessage, Status, Ticket, TicketDetail
+from isocrm.models.base import utcnow
+from tests.conftest import csrf_token_from
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Collector:
+    """aiosmtpd handler: keeps what the server received."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        return [
+            email.message_from_bytes(e.original_content, policy=default_policy)
+            for e in self.envelopes
+        ]
+
+
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1, started on demand (the failure test starts it late)."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.handler = Collector()
+        self._controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        with warnings.catch_warnings():
+            # aiosmtpd's own start-up may use deprecated asyncio APIs; not our code.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp(app):
+    """An SMTP server the app is configured to use (not started: call .start())."""
+    server = SMTPServer()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
+    app.config.update(SMTP_USERNAME=None, SMTP_STARTTLS=False, SMTP_SSL=False)
+    app.config["MAIL_FROM"] = "SAC isoCRM <sac@isocrm.example.com.br>"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_smtp(app):
+    app.config["SMTP_HOST"] = None
+
+
+def _fresh(db):
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _outbox(db):
+    _fresh(db)
+    return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def _details(db, code=1):
+    _fresh(db)
+    ticket = db.session.scalar(sa.select(Ticket).where(Ticket.code == code))
+    return db.session.scalars(
+        sa.select(TicketDetail)
+        .where(TicketDetail.ticket_id == ticket.id)
+        .order_by(TicketDetail.opened_at, TicketDetail.id)
+    ).all()
+
+
+def _econtact_id(entity, address):
+    return next(e.id for e in entity.econtacts if e.value == address)
+
+
+def _post(client, demo, code=1, **overrides):
+    url = f"/atendimentos/{code}/email"
+    page = client.get(url)
+    data = {
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        "recipient_id": _econtact_id(demo["maria"], "maria.aparecida@example.com.br"),
+        "other_address": "",
+        "subject": "Atendimento 000001 – Reclamação da embalagem",
+        "body": "Olá, Maria.\n\nSua troca foi aprovada: retire o vale no balcão.\n\nAté logo!",
+    }
+    data.update(overrides)
+    return client.post(url, data={k: "" if v is None else v for k, v in data.items()})
+
+
+# --- the compose screen -------------------------------------------------------------------
+
+
+def test_compose_lists_the_entitys_emails_and_related_contacts(logged_in, demo, no_smtp):
+    response = logged_in.get("/atendimentos/1/email?detalhe=1")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    maria_id = _econtact_id(demo["maria"], "maria.aparecida@example.com.br")
+    ana_id = _econtact_id(demo["ana"], "ana.beatriz@example.com.br")
+    # The principal e-mail comes first and is chosen; Ana (Filha) is offered too.
+    assert f'<option selected value="{maria_id}">' in html or (
+        f'<option value="{maria_id}" selected>' in html
+    )
+    assert html.index("maria.aparecida@example.com.br") < html.index("ana.beatriz@example.com.br")
+    assert "Ana Beatriz da Silva (Filho(a))" in html and f'value="{ana_id}"' in html
+    assert "5511987654321" not in html  # her WhatsApp is not an e-mail
+    assert "Atendimento 000001 - isoCRM Demonstração" in html
+    assert "Biscoito Integral 200g chegou com a embalagem aberta" in html  # detail 1
+    assert "Orientada a guardar a embalagem" in html  # its answer
+    assert "ficará pendente na Caixa de saída" in html  # no SMTP in the demo
+
+
+def test_the_ticket_screen_links_to_the_compose_screen(logged_in, demo):
+    html = logged_in.get("/atendimentos/1?detalhe=2").get_data(as_text=True)
+    assert 'href="/atendimentos/1/email?detalhe=2"' in html
+
+
+# --- sending through a real SMTP server ---------------------------------------------------
+
+
+def test_send_delivers_utf8_mail_and_records_an_active_email_detail(logged_in, demo, db, smtp):
+    smtp.start()
+    before = len(_details(db))
+    compose = logged_in.get("/atendimentos/1/email?detalhe=1").get_data(as_text=True)
+    prefilled = unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", compose, re.S)[1])
+    body = prefilled.strip() + "\n\nSua troca foi aprovada: retire o vale no balcão."
+    response = _post(logged_in, demo, body=body)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/atendimentos/1")
+
+    [received] = smtp.handler.messages
+    assert received["To"] == "maria.aparecida@example.com.br"
+    assert received["Subject"] == "Atendimento 000001 – Reclamação da embalagem"
+    assert received["From"].addresses[0].addr_spec == "sac@isocrm.example.com.br"
+    assert received.get_content_charset() == "utf-8"
+    content = received.get_content()
+    assert "Sua troca foi aprovada: retire o vale no balcão." in content
+    assert "Biscoito Integral 200g chegou com a embalagem aberta" in content  # detail 1
+    assert "Orientada a guardar a embalagem e enviar foto do lote por e-mail." in content
+    assert smtp.handler.envelopes[0].rcpt_tos == ["maria.aparecida@example.com.br"]
+    # Encoded on the wire: a server without 8BITMIME gets plain ASCII.
+    smtp.handler.envelopes[0].original_content.decode("ascii")
+
+    [message] = _outbox(db)
+    assert message.status == "enviado" and message.sent_at is not None
+    assert message.attempts == 1 and message.last_error is None
+    assert message.ticket_id == demo["ticket_1"].id and message.entity_id == demo["maria"].id
+    assert message.created_by_id == demo["atendente"].id
+
+    details = _details(db)
+    assert len(details) == before + 1
+    detail = details[-1]
+    assert detail.direction == "ativo"
+    assert detail.channel_id == demo["channels"]["E-mail"].id
+    assert detail.attendant_id == demo["atendente"].id
+    assert detail.description.startswith(
+        "E-mail enviado para maria.aparecida@example.com.br: "
+        "Atendimento 000001 – Reclamação da embalagem"
+    )
+    assert "retire o vale no balcão" in detail.description
+
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert "E-mail enviado para maria.aparecida@example.com.br." in page  # the flash
+
+
+def test_send_to_a_related_contact_sets_the_detail_contact(logged_in, demo, db, smtp):
+    smtp.start()
+    ana_id = _econtact_id(demo["ana"], "ana.beatriz@example.com.br")
+    assert _post(logged_in, demo, recipient_id=ana_id).status_code == 303
+    assert [m["To"] for m in smtp.handler.messages] == ["ana.beatriz@example.com.br"]
+    assert _details(db)[-1].contact_entity_id == demo["ana"].id
+
+
+def test_a_typed_address_wins_over_the_list(logged_in, demo, db, smtp):
+    smtp.start()
+    response = _post(logged_in, demo, other_address="  Outra.Pessoa@example.org ")
+    assert response.status_code == 303
+    assert smtp.handler.envelopes[0].rcpt_tos == ["Outra.Pessoa@example.org"]
+    assert _outbox(db)[0].to_address == "Outra.Pessoa@example.org"
+    assert _details(db)[-1].contact_entity_id is None
+
+
+def test_a_refused_connection_keeps_the_message_to_retry(logged_in, demo, db, smtp):
+    # The server is not started yet: its port refuses connections.
+    before = len(_details(db))
+    response = _post(logged_in, demo)
+    assert response.status_code == 303
+    [message] = _outbox(db)
+    assert message.status == "falhou"
+    assert "ConnectionRefusedError" in message.last_error
+    assert message.attempts == 1 and message.sent_at is None
+    assert len(_details(db)) == before + 1  # the attempt is on the ticket all the same
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert "Não foi possível enviar o e-mail para maria.aparecida@example.com.br" in page
+
+    outbox = logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    assert "Falhou" in outbox and "Tentar de novo" in outbox and "ConnectionRefusedError" in outbox
+
+    smtp.start()
+    token = csrf_token_from(outbox)
+    response = logged_in.post(
+        f"/caixa-de-saida/{message.id}/reenviar",
+        data={"csrf_token": token, "next": "/caixa-de-saida?situacao=falhou"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/caixa-de-saida?situacao=falhou")
+    [message] = _outbox(db)
+    assert message.status == "enviado" and message.attempts == 2 and message.last_error is None
+    assert [m["To"] for m in smtp.handler.messages] == ["maria.aparecida@example.com.br"]
+    assert len(_details(db)) == before + 1  # a retry is not a new interaction
+
+    # Once sent, another click sends nothing more.
+    response = logged_in.post(f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert len(smtp.handler.envelopes) == 1
+    assert "já foi enviada" in logged_in.get("/caixa-de-saida").get_data(as_text=True)
+
+
+def test_a_message_being_sent_is_not_sent_twice(logged_in, demo, db, smtp):
+    smtp.start()
+    _post(logged_in, demo)  # sent once
+    _fresh(db)
+    db.session.execute(
+        sa.update(OutboxMessage).values(status="falhou", sent_at=None, sending_since=utcnow())
+    )
+    db.session.commit()
+    token = csrf_token_from(logged_in.get("/caixa-de-saida").get_data(as_text=True))
+    message = _outbox(db)[0]
+    logged_in.post(f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": token})
+    assert len(smtp.handler.envelopes) == 1  # another request holds it: nothing sent
+    assert "está sendo enviada" in logged_in.get("/caixa-de-saida").get_data(as_text=True)
+
+
+# --- the demo: no SMTP configured ---------------------------------------------------------
+
+
+def test_without_smtp_the_message_waits_in_the_outbox(logged_in, demo, db, no_smtp):
+    before = len(_details(db))
+    assert _post(logged_in, demo).status_code == 303
+    [message] = _outbox(db)
+    assert message.status == "pendente" and message.attempts == 0 and message.sent_at is None
+    assert len(_details(db)) == before + 1
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert "ficou pendente na Caixa de saída" in page
+
+    outbox = logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    assert "Pendente" in outbox and "maria.aparecida@example.com.br" in outbox
+    assert "Tentar de novo</button>" not in outbox  # nothing to retry with; the banner says why
+    response = logged_in.post(
+        f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": csrf_token_from(outbox)}
+    )
+    assert response.status_code == 303
+    assert "não está configurado" in logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    assert _outbox(db)[0].status == "pendente"
+
+
+# --- invalid input: 422, nothing saved ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"other_address": "maria@"}, "Endereço de e-mail inválido"),
+        ({"other_address": "maria aparecida@example.com"}, "Endereço de e-mail inválido"),
+        ({"recipient_id": "", "other_address": ""}, "Escolha um destinatário em Para"),
+        ({"recipient_id": "999999"}, "Escolha um dos e-mails da lista"),
+        ({"subject": ""}, "Informe o assunto."),
+        ({"subject": "Oi\r\nBcc: todos@example.com"}, "O assunto deve ter uma linha só."),
+        ({"body": "   "}, "Escreva a mensagem."),
+    ],
+)
+def test_invalid_input_is_422_and_saves_nothing(logged_in, demo, db, smtp, overrides, message):
+    smtp.start()
+    before = len(_details(db))
+    response = _post(logged_in, demo, **overrides)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    if overrides.get("other_address"):
+        assert 'value="{}"'.format(overrides["other_address"].strip()) in html  # kept as typed
+    assert _outbox(db) == [] and len(_details(db)) == before
+    assert smtp.handler.envelopes == []
+
+
+def test_another_companys_e_contact_is_not_a_recipient(logged_in, demo, db, no_smtp):
+    luiza_id = _econtact_id(demo["luiza"], "luiza.fernandes@example.com.br")
+    response = _post(logged_in, demo, recipient_id=luiza_id)
+    assert response.status_code == 422
+    assert _outbox(db) == []
+
+
+def test_without_the_email_channel_the_send_is_refused(logged_in, demo, db, no_smtp):
+    channel = db.session.get(Channel, demo["channels"]["E-mail"].id)
+    channel.name = "Correio eletrônico"
+    db.session.commit()
+    before = len(_details(db))
+    assert "canal “E-mail”" in logged_in.get("/atendimentos/1/email").get_data(as_text=True)
+    response = _post(logged_in, demo)
+    assert response.status_code == 422
+    assert "A Empresa não tem o canal “E-mail” cadastrado" in response.get_data(as_text=True)
+    assert _outbox(db) == [] and len(_details(db)) == before
+
+
+def test_sending_needs_the_csrf_token(logged_in, demo, db, no_smtp):
+    response = _post(logged_in, demo, csrf_token="")
+    assert response.status_code == 400
+    assert _outbox(db) == []
+    _post(logged_in, demo)
+    message = _outbox(db)[0]
+    assert logged_in.post(f"/caixa-de-saida/{message.id}/reenviar").status_code == 400
+
+
+# --- tenancy -------------------------------------------------------------------------------
+
+
+def test_another_companys_ticket_and_messages_are_invisible(logged_in, demo, db, no_smtp):
+    south = demo["company_south"]
+    foreign = Ticket(
+        company_id=south.id,
+        code=7,
+        entity_id=demo["luiza"].id,
+        role_id=demo["roles_south"]["cliente"].id,
+        status_id=db.session.scalar(
+            sa.select(Status.id).where(Status.company_id == south.id, Status.is_default)
+        ),
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(foreign)
+    db.session.flush()
+    theirs = OutboxMessage(
+        company_id=south.id,
+        ticket_id=foreign.id,
+        entity_id=demo["luiza"].id,
+        to_address="luiza.fernandes@example.com.br",
+        subject="Assunto da Filial Sul",
+        body="Texto",
+        created_by_id=demo["supervisor"].id,
+    )
+    db.session.add(theirs)
+    db.session.commit()
+
+    assert logged_in.get("/atendimentos/7/email").status_code == 404
+    token = csrf_token_from(logged_in.get("/atendimentos/1/email").get_data(as_text=True))
+    response = logged_in.post(
+        "/atendimentos/7/email",
+        data={"csrf_token": token, "other_address": "x@example.com", "subject": "a", "body": "b"},
+    )
+    assert response.status_code == 404
+    assert "Assunto da Filial Sul" not in logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    response = logged_in.post(f"/caixa-de-saida/{theirs.id}/reenviar", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert logged_in.get("/atendimentos/999/email").status_code == 404
+
+
+# --- the Caixa de saída screen --------------------------------------------------------------
+
+
+def _many_messages(db, demo, count):
+    company = demo["company"]
+    for number in range(count):
+        db.session.add(
+            OutboxMessage(
+                company_id=company.id,
+                ticket_id=demo["ticket_1"].id if number % 2 else demo["ticket_3"].id,
+                entity_id=demo["maria"].id,
+                to_address=f"pessoa{number:02d}@example.com.br",
+                subject=f"Mensagem {number:02d}",
+                body="Texto",
+                status="falhou" if number % 3 == 0 else "pendente",
+                last_error="ConnectionRefusedError" if number % 3 == 0 else None,
+                created_by_id=demo["atendente"].id if number % 2 else demo["supervisor"].id,
+            )
+        )
+    db.session.commit()
+
+
+def test_outbox_is_paginated_newest_first_and_filtered(logged_in, demo, db, smtp):
+    _many_messages(db, demo, 25)
+    page_1 = logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    assert "Caixa de saída" in page_1 and "Página 1 de 2" in page_1
+    assert page_1.count("Tentar de novo</button>") == 20
+    assert page_1.index("Mensagem 24") < page_1.index("Mensagem 23")
+    page_2 = logged_in.get("/caixa-de-saida?page=2").get_data(as_text=True)
+    assert page_2.count("Tentar de novo</button>") == 5 and "Mensagem 00" in page_2
+
+    failed = logged_in.get("/caixa-de-saida?situacao=falhou").get_data(as_text=True)
+    assert failed.count("Tentar de novo</button>") == 9 and "Mensagem 01" not in failed
+    assert logged_in.get("/caixa-de-saida?situacao=qualquer").status_code == 200
+
+    # htmx gets only the list, and caches must tell the two apart.
+    partial = logged_in.get("/caixa-de-saida?page=2", headers={"HX-Request": "true"})
+    assert "HX-Request" in partial.headers["Vary"]
+    text = partial.get_data(as_text=True)
+    assert text.lstrip().startswith('<section id="outbox-messages"') and "<html" not in text
+
+
+def test_outbox_query_count_does_not_grow_with_rows(logged_in, demo, db, no_smtp, count_queries):
+    _many_messages(db, demo, 2)
+    with count_queries() as few:
+        logged_in.get("/caixa-de-saida")
+    _many_messages(db, demo, 30)
+    with count_queries() as many:
+        logged_in.get("/caixa-de-saida")
+    assert many.count == few.count
+
+
+def test_compose_query_count_does_not_grow_with_contacts(logged_in, demo, no_smtp, count_queries):
+    with count_queries() as counter:
+        assert logged_in.get("/atendimentos/1/email").status_code == 200
+    assert counter.count <= 12, counter.statements
+
+
+# --- the message itself ---------------------------------------------------------------------
+
+
+def test_build_email_encodes_accents_in_headers_and_body(app):
+    from isocrm.mail.service import build_email
+
+    with app.app_context():
+        app.config["MAIL_FROM"] = "sac@isocrm.example.com.br"
+        message = build_email("maria@example.com.br", "Situação: atenção", "Olá, João!\nAté.")
+    wire = message.as_bytes()
+    wire.decode("ascii")  # 7-bit on the wire
+    assert b"=?utf-8?" in wire
+    parsed = email.message_from_bytes(wire, policy=default_policy)
+    assert parsed["Subject"] == "Situação: atenção"
+    assert parsed.get_content().replace("\r\n", "\n") == "Olá, João!\nAté.\n"  # CRLF on SMTP
+    assert parsed["Message-ID"].endswith("@isocrm.example.com.br>")

@@ -1,0 +1,243 @@
+"""Imprimir relatório: the print-ready ticket page and its PDF."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.models import DetailInfo, Status, Ticket, TicketDetail
+from isocrm.models.base import utcnow
+from isocrm.reports import pdf
+
+
+def detail_description(number: int) -> str:
+    return f"Descrição do detalhe número {number}: cliente relata biscoito quebrado."
+
+
+def lot_number(detail: int, line: int) -> str:
+    return f"LT{detail:02d}X{line}"
+
+
+def make_report_ticket(db, demo, *, code: int = 100, details: int = 3, infos: int = 2) -> Ticket:
+    """Maria's ticket with `details` details, each with `infos` information lines, committed."""
+    start = utcnow() - timedelta(days=10)
+    channels = list(demo["channels"].values())
+    ticket = Ticket(
+        company_id=demo["company"].id,
+        code=code,
+        entity=demo["maria"],
+        role=demo["roles"]["cliente"],
+        complementary_data="Cliente prefere contato à tarde.",
+        related_ticket=demo["ticket_1"],
+        reason=demo["reasons"]["Reclamação"],
+        occurrence=demo["occurrences"]["Reclamação/Produto com defeito"],
+        cause=demo["causes"]["Reclamação/Produto com defeito/Embalagem violada"],
+        unit=demo["unit_sp"],
+        location=demo["mercado"],
+        location_note="Gôndola 7, perto do caixa.",
+        status=demo["statuses"]["em_andamento"],
+        opened_by=demo["atendente"],
+        updated_by=demo["supervisor"],
+        opened_at=start,
+    )
+    for n in range(1, details + 1):
+        detail = TicketDetail(
+            channel=channels[n % len(channels)],
+            direction="ativo" if n % 2 == 0 else "receptivo",
+            received_at=start + timedelta(hours=n) - timedelta(minutes=30),
+            opened_at=start + timedelta(hours=n),
+            answered_at=start + timedelta(hours=n, minutes=15),
+            description=detail_description(n),
+            answer=f"Resposta ao detalhe {n}: troca autorizada.",
+            attendant=demo["atendente"],
+            contact=demo["jose"] if n == 1 else None,
+        )
+        for line in range(1, infos + 1):
+            detail.informations.append(
+                DetailInfo(
+                    product_info=demo["product_info"],
+                    note=f"Observação {n}.{line}",
+                    lot_number=lot_number(n, line),
+                    serial_number=f"SN{n}{line}",
+                    manufactured_on=date(2026, 4, line),
+                    expires_on=date(2026, 10, line),
+                )
+            )
+        ticket.details.append(detail)
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket
+
+
+def _report(client, code):
+    return client.get(f"/atendimentos/{code}/relatorio")
+
+
+def test_report_has_the_whole_ticket_every_detail_and_information(logged_in, demo, db):
+    make_report_ticket(db, demo, details=4, infos=2)
+    response = _report(logged_in, 100)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for text in (
+        "Atendimento 000100",
+        demo["company"].name,
+        "Em andamento",
+        "Data abertura",
+        "Data fechamento",
+        "Maria Aparecida da Silva",
+        demo["maria"].document_display,
+        demo["maria"].principal_address.one_line,
+        demo["maria"].principal_phone.display,
+        demo["maria"].principal_econtact.value,
+        "Dados do atendimento",
+        "Cliente",
+        "Cliente prefere contato à tarde.",
+        "000001",  # SAC Relacionado
+        "Categoria do atendimento",
+        "Reclamação",
+        "Produto com defeito",
+        "Embalagem violada",
+        demo["unit_sp"].name,
+        demo["mercado"].name,
+        "Gôndola 7, perto do caixa.",
+        "Atendente abertura",
+        "Atendente alteração",
+        demo["supervisor"].name,
+        "Data de recebimento",
+        "José Carlos",  # Contato of detail 1
+        demo["product_info"].product.name,
+        demo["product_info"].description,
+        "01/04/2026",
+        "01/10/2026",
+    ):
+        assert text in html, text
+    for n in range(1, 5):
+        assert detail_description(n) in html
+        assert f"Resposta ao detalhe {n}: troca autorizada." in html
+        assert f"Detalhe {n} de 4" in html
+        for line in (1, 2):
+            assert lot_number(n, line) in html
+            assert f"SN{n}{line}" in html
+            assert f"Observação {n}.{line}" in html
+    # In the order they happened.
+    positions = [html.index(detail_description(n)) for n in range(1, 5)]
+    assert positions == sorted(positions)
+
+
+def test_report_is_its_own_printable_page_without_the_apps_menus(logged_in, demo, db):
+    make_report_ticket(db, demo, details=1)
+    html = _report(logged_in, 100).get_data(as_text=True)
+    assert '<html lang="pt-BR">' in html
+    assert "<title>Atendimento 000100" in html
+    assert "css/print.css" in html
+    assert "css/app.css" not in html
+    assert "Menu lateral" not in html and "Sair" not in html
+    # CSP forbids inline script and style attributes: only <script src=...>.
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, tag
+    assert re.search(r"<script\b[^>]*>\s*[^<\s]", html) is None
+    assert " style=" not in html and "<style" not in html
+    assert "js/print.js" in html
+    assert 'id="print-report"' in html and "/atendimentos/100/relatorio.pdf" in html
+
+
+def test_print_stylesheet_is_a4_with_page_numbers_and_unbroken_details(client):
+    with client.get("/static/css/print.css") as response:
+        css = response.get_data(as_text=True)
+    assert "size: A4" in css and "margin: 15mm" in css
+    assert "counter(page)" in css
+    assert "break-inside: avoid" in css
+    assert "@media print" in css
+
+
+def test_report_escapes_what_users_typed(logged_in, demo, db):
+    ticket = make_report_ticket(db, demo, details=1)
+    ticket.details[0].description = '<script>alert("x")</script> & cia'
+    db.session.commit()
+    html = _report(logged_in, 100).get_data(as_text=True)
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;" in html and "&amp; cia" in html
+
+
+def test_ticket_icon_bar_links_to_the_report(logged_in, demo):
+    html = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert 'href="/atendimentos/1/relatorio"' in html
+
+
+def test_report_of_another_companys_ticket_or_a_missing_one_is_404(logged_in, demo, db):
+    south = demo["company_south"]
+    db.session.add(
+        Ticket(
+            company_id=south.id,
+            code=500,
+            entity_id=demo["luiza"].id,
+            role_id=demo["roles_south"]["cliente"].id,
+            status_id=db.session.scalar(
+                sa.select(Status.id).where(Status.company_id == south.id, Status.is_default)
+            ),
+            opened_by_id=demo["supervisor"].id,
+            updated_by_id=demo["supervisor"].id,
+        )
+    )
+    db.session.commit()
+    assert _report(logged_in, 500).status_code == 404
+    assert logged_in.get("/atendimentos/500/relatorio.pdf").status_code == 404
+    assert _report(logged_in, 999).status_code == 404
+    assert logged_in.get("/atendimentos/999/relatorio.pdf").status_code == 404
+
+
+def test_report_needs_login(client, demo):
+    response = client.get("/atendimentos/1/relatorio")
+    assert response.status_code == 302 and "/entrar" in response.headers["Location"]
+    assert client.get("/atendimentos/1/relatorio.pdf").status_code == 302
+
+
+def test_report_query_count_does_not_grow_with_details(logged_in, demo, db, count_queries):
+    make_report_ticket(db, demo, code=100, details=1, infos=1)
+    make_report_ticket(db, demo, code=101, details=30, infos=3)
+    _report(logged_in, 100)  # warm up whatever is loaded once per process
+    with count_queries() as small:
+        assert _report(logged_in, 100).status_code == 200
+    with count_queries() as large:
+        response = _report(logged_in, 101)
+    assert response.status_code == 200
+    assert detail_description(30) in response.get_data(as_text=True)
+    assert large.count == small.count, large.statements
+
+
+def test_pdf_endpoint_answers_a_pdf_inline(logged_in, demo, db, monkeypatch):
+    make_report_ticket(db, demo, details=2)
+    printed = {}
+
+    def fake_html_to_pdf(html, css):
+        printed["html"], printed["css"] = html, css
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr(pdf, "html_to_pdf", fake_html_to_pdf)
+    response = logged_in.get("/atendimentos/100/relatorio.pdf")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="atendimento-000100.pdf"'
+    assert response.data == b"%PDF-1.7 fake"
+    # The printer gets the report itself, with the stylesheet handed over, not fetched.
+    assert detail_description(2) in printed["html"]
+    assert "<link" not in printed["html"] and "<script" not in printed["html"]
+    assert "Imprimir" not in printed["html"]
+    assert "size: A4" in printed["css"]
+
+
+def test_pdf_without_chromium_is_503_and_points_to_the_html_report(logged_in, demo, monkeypatch):
+    monkeypatch.setattr(pdf, "chromium_path", lambda: None)
+    response = logged_in.get("/atendimentos/1/relatorio.pdf")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Chromium" in html and "não está instalado" in html
+    assert 'href="/atendimentos/1/relatorio"' in html
+
+
+@pytest.mark.parametrize("code", [1, 3])
+def test_demo_tickets_print(logged_in, demo, code):
+    html = _report(logged_in, code).get_data(as_text=True)
+    assert f"Atendimento {code:06d}" in html
+    assert "Maria Aparecida da Silva" in html
