@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.loaders import get_ticket
-from isocrm.models import DetailInfo, Entity, ProductInfo, Ticket, TicketDetail
+from isocrm.models import DetailInfo, ProductInfo, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from isocrm.reports import bp, pdf
+from isocrm.tickets.queries import ticket_screen_options
 
 PDF_UNAVAILABLE_MESSAGE = (
     "O PDF do relatório é gerado pelo navegador Chromium, que não está instalado neste "
@@ -19,22 +20,11 @@ PDF_UNAVAILABLE_MESSAGE = (
 
 
 def report_options():
-    """Everything the report prints, in a number of queries that does not grow with it."""
+    """Everything the report prints, in a number of queries that does not grow with it: what
+    the ticket screen loads, plus the Empresa and every detail with its lines."""
     return (
+        *ticket_screen_options(),
         joinedload(Ticket.company),
-        joinedload(Ticket.entity).selectinload(Entity.addresses),
-        joinedload(Ticket.entity).selectinload(Entity.phones),
-        joinedload(Ticket.entity).selectinload(Entity.econtacts),
-        joinedload(Ticket.role),
-        joinedload(Ticket.status),
-        joinedload(Ticket.reason),
-        joinedload(Ticket.occurrence),
-        joinedload(Ticket.cause),
-        joinedload(Ticket.unit),
-        joinedload(Ticket.location),
-        joinedload(Ticket.opened_by),
-        joinedload(Ticket.updated_by),
-        joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
         selectinload(Ticket.details).options(
             joinedload(TicketDetail.channel),
             joinedload(TicketDetail.attendant),

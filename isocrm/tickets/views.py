@@ -313,36 +313,31 @@ def _ticket_form_for(ticket: Ticket) -> TicketForm:
     return form
 
 
-@bp.get("/atendimentos/<int:code>")
-def edit(code: int):
-    """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
+def _show(code: int, block: str | None):
     ticket, entity = _load_screen(code)
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     return _screen(
-        None,
+        block,
         entity=entity,
         ticket=ticket,
         form=_ticket_form_for(ticket),
         detail_form=_detail_form_for(page, ticket, entity),
         page=page,
     )
+
+
+@bp.get("/atendimentos/<int:code>")
+def edit(code: int):
+    """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
+    return _show(code, None)
 
 
 @bp.get("/atendimentos/<int:code>/detalhes")
 def detail_panel(code: int):
     """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
-    ticket, entity = _load_screen(code)
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     if not is_partial_request():
         return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
-    return _screen(
-        "details",
-        entity=entity,
-        ticket=ticket,
-        form=_ticket_form_for(ticket),
-        detail_form=_detail_form_for(page, ticket, entity),
-        page=page,
-    )
+    return _show(code, "details")
 
 
 @bp.post("/atendimentos/<int:code>")
