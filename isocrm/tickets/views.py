@@ -504,10 +504,15 @@ def save_detail(code: int, detail_id: int | None):
     ticket.updated_by_id = current_user.id
     ticket.updated_at = now
     db.session.commit()
+    return _show_changed_detail(ticket, entity, detail, "Detalhe salvo.")
+
+
+def _show_changed_detail(ticket: Ticket, entity: Entity, detail: TicketDetail, message: str):
+    """After a detail changed: its panel for htmx, the screen on its page otherwise."""
     number = _position_of(ticket, detail)
     if not is_partial_request():
-        flash("Detalhe salvo.", "success")
-        return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
+        flash(message, "success")
+        return redirect(url_for("tickets.edit", code=ticket.code, detalhe=number), code=303)
     page = queries.detail_page(db.session, ticket, number)
     return _screen(
         "details",
@@ -516,7 +521,7 @@ def save_detail(code: int, detail_id: int | None):
         form=_ticket_form_for(ticket),
         detail_form=_detail_form_for(page, ticket, entity),
         page=page,
-        detail_message="Detalhe salvo.",
+        detail_message=message,
     )
 
 
@@ -563,19 +568,7 @@ def delete_info(code: int, detail_id: int, info_id: int):
     ticket.updated_at = utcnow()
     db.session.commit()
     detail = db.session.get(TicketDetail, detail_id)
-    number = _position_of(ticket, detail)
-    if not is_partial_request():
-        return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
-    page = queries.detail_page(db.session, ticket, number)
-    return _screen(
-        "details",
-        entity=entity,
-        ticket=ticket,
-        form=_ticket_form_for(ticket),
-        detail_form=_detail_form_for(page, ticket, entity),
-        page=page,
-        detail_message="Informação excluída.",
-    )
+    return _show_changed_detail(ticket, entity, detail, "Informação excluída.")
 
 
 # --- small pieces htmx swaps in ---------------------------------------------------------
