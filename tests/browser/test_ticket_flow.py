@@ -117,6 +117,11 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     expect(page.get_by_text("Detalhe 2 de 2")).to_be_visible()
     expect(closed).to_have_text(re.compile(r"\d{2}/\d{2}/\d{4}"))
 
+    # Her history has the new ticket in it.
+    page.get_by_role("link", name="Histórico da entidade").click()
+    expect(page.get_by_role("main")).to_contain_text("000004")
+    page.go_back()
+
     page.get_by_role("link", name="Visualiza atendimentos").click()
     ticket_row = page.get_by_role("row").filter(has_text="000004")
     expect(ticket_row).to_contain_text("Concluído")
