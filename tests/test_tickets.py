@@ -203,7 +203,7 @@ def test_confirmar_saves_ticket_detail_and_information_and_gives_the_next_code(l
         (
             {"infos-0-manufactured_on": "31/02/2026"},
             "infos-0-manufactured_on",
-            "Data inválida: use o formato dd/mm/aaaa.",
+            "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100).",
         ),
         (
             {"contact_entity_id": "MERCADO"},

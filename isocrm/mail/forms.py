@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from isocrm.tickets.forms import ChoiceField, max_length
+from isocrm.fields import ChoiceField, max_length
 
 
 class ComposeForm(FlaskForm):

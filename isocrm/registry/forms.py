@@ -21,9 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
+from isocrm.fields import DATE_FORMATS, DATE_MESSAGE, ChoiceField, max_length
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
-from isocrm.tickets.forms import DATE_FORMATS, DATE_MESSAGE, ChoiceField, max_length
 
 # fmt: off
 UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",

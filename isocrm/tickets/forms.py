@@ -1,83 +1,28 @@
 """Forms of the ticket screen. Choices that depend on the Empresa, the entity or a parent
 select are set by the view (see views._fill_choices) before validation."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
     RadioField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
+from isocrm.fields import (
+    BrDateField,
+    BrDateTimeField,
+    ChoiceField,
+    local_to_utc,
+    max_length,
+)
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTIONS
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATE_MESSAGE = "Data inválida: use o formato dd/mm/aaaa."
-
-
-def max_length(size: int) -> Length:
-    return Length(max=size, message="Texto longo demais (máximo de %(max)d caracteres).")
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A date and time typed at the desk (America/Sao_Paulo) as an aware datetime."""
-    return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-
-
-def optional_id(value) -> int | None:
-    """Select values come as text; '' means none chosen."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a valid choice: the select reports "Not a valid choice"
-
-
-class ChoiceField(SelectField):
-    """A select whose choices the view sets (as (value, label) pairs, None for "none"); a
-    value outside them gets a message in Portuguese."""
-
-    def __init__(self, label, invalid_message="Escolha uma opção da lista.", **kwargs):
-        super().__init__(label, coerce=optional_id, **kwargs)
-        self.invalid_message = invalid_message
-
-    @property
-    def choices(self):
-        return self._choices
-
-    @choices.setter
-    def choices(self, pairs):
-        self._choices = (
-            None
-            if pairs is None
-            else [
-                pair
-                if isinstance(pair, SelectChoice)
-                else SelectChoice(value="" if pair[0] is None else pair[0], label=pair[1])
-                for pair in pairs
-            ]
-        )
-
-    def labels(self) -> dict:
-        return {optional_id(c.value): c.label for c in self._choices or []}
-
-    def pre_validate(self, form):
-        if self.data is not None and self.data not in self.labels():
-            raise ValidationError(self.invalid_message)
 
 
 class InfoLineForm(Form):
@@ -90,18 +35,8 @@ class InfoLineForm(Form):
     note = StringField("Observação", validators=[Optional(), max_length(500)])
     lot_number = StringField("Nr. Lote", validators=[Optional(), max_length(40)])
     serial_number = StringField("Nr. Série", validators=[Optional(), max_length(60)])
-    manufactured_on = DateField(
-        "Data fabricação",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
-    )
-    expires_on = DateField(
-        "Data validade",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
-    )
+    manufactured_on = BrDateField("Data fabricação")
+    expires_on = BrDateField("Data validade")
 
     def is_blank(self) -> bool:
         return not any(
@@ -136,12 +71,7 @@ class DetailFields:
         default="receptivo",
         validators=[InputRequired("Informe se o contato é ativo ou receptivo.")],
     )
-    received_at = DateTimeLocalField(
-        "Data de recebimento",
-        format=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        validators=[Optional()],
-        invalid_value_message="Data inválida: use o formato dd/mm/aaaa hh:mm.",
-    )
+    received_at = BrDateTimeField("Data de recebimento")
     description = TextAreaField(
         "Descrição",
         validators=[DataRequired("Descreva o que o cliente informou."), max_length(10_000)],

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
+from isocrm.fields import local_to_utc, optional_id
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail
@@ -21,8 +22,6 @@ from isocrm.tickets.forms import (
     DetailForm,
     NewTicketForm,
     TicketForm,
-    local_to_utc,
-    optional_id,
 )
 from isocrm.tickets.service import (
     FieldConflict,
