@@ -44,11 +44,20 @@ def new_ticket_data(demo, **overrides):
     return {k: ("" if v is None else v) for k, v in data.items()}
 
 
+def include(client, entity_id) -> int:
+    """Incluir: the draft ticket is created at once; returns its code."""
+    token = _token(client, f"/entidades/{entity_id}/atendimentos")
+    response = client.post(f"/entidades/{entity_id}/atendimentos", data={"csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
 def create_ticket(client, demo, **overrides):
-    url = f"/entidades/{demo['maria'].id}/atendimentos/novo"
-    data = new_ticket_data(demo, **overrides)
-    data["csrf_token"] = _token(client, url)
-    return client.post(url, data=data)
+    """Incluir, then fill the screen and Confirmar."""
+    code = include(client, demo["maria"].id)
+    data = screen_form(client.get(f"/atendimentos/{code}").get_data(as_text=True))
+    data.update(new_ticket_data(demo, **overrides))
+    return client.post(f"/atendimentos/{code}", data=data)
 
 
 def _fresh(db):
@@ -63,16 +72,25 @@ def _ticket(db, code):
 
 
 def _ticket_count(db):
+    """Confirmed tickets (a draft is not a ticket yet)."""
     _fresh(db)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.stage == "confirmado")
+    )
 
 
 def screen_form(html):
     """The ticket form's current values, as the browser would send them back."""
     form = re.search(r'<form id="ticket-form".*?</form>', html, re.S).group(0)
     values = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
-        values.setdefault(name, value)
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if not name or not value:
+            continue
+        if 'type="radio"' in tag and "checked" not in tag:
+            continue
+        values.setdefault(name.group(1), value.group(1))
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
             r'<option value="([^"]*)" selected', body
@@ -90,7 +108,8 @@ def screen_form(html):
 
 
 def test_new_ticket_screen_has_every_block_of_the_seed(logged_in, demo):
-    html = logged_in.get(f"/entidades/{demo['maria'].id}/atendimentos/novo").get_data(as_text=True)
+    code = include(logged_in, demo["maria"].id)
+    html = logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
     for label in (
         "Dados do atendimento",
         "Papel",
@@ -145,15 +164,17 @@ def test_new_ticket_screen_has_every_block_of_the_seed(logged_in, demo):
 
 
 def test_entity_without_role_cannot_get_a_ticket(logged_in, demo, db):
-    url = f"/entidades/{demo['joaquim'].id}/atendimentos/novo"
-    response = logged_in.get(url)
+    url = f"/entidades/{demo['joaquim'].id}/atendimentos"
+    listing = logged_in.get(url).get_data(as_text=True)
+    assert "papel preenchido" in listing
+    _fresh(db)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+    token = _token(logged_in, "/atendimentos/")
+    response = logged_in.post(url, data={"csrf_token": token})
     assert response.status_code == 422
     assert "papel" in response.get_data(as_text=True)
-    before = _ticket_count(db)
-    token = _token(logged_in, "/atendimentos/")
-    response = logged_in.post(url, data={**new_ticket_data(demo), "csrf_token": token})
-    assert response.status_code == 422
-    assert _ticket_count(db) == before
+    _fresh(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == before
 
 
 def test_confirmar_saves_ticket_detail_and_information_and_gives_the_next_code(logged_in, demo, db):
@@ -243,7 +264,9 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(
     assert "Gôndola de biscoitos" in html
     assert _ticket_count(db) == before
     _fresh(db)
-    assert demo["company"].last_ticket_code == 3
+    # The protocol was given at Incluir; the ticket stays a draft until a valid Confirmar.
+    assert demo["company"].last_ticket_code == 4
+    assert _ticket(db, 4).stage == "rascunho" and _ticket(db, 4).details == []
 
 
 def test_closing_sets_data_fechamento_and_reopening_clears_it(logged_in, demo, db):
@@ -309,7 +332,9 @@ def _detail_post(client, demo, code, url_suffix="", **fields):
         "occurrence_id": demo["occurrences"]["Reclamação/Produto com defeito"].id,
     }
     data.update(fields)
-    data["csrf_token"] = _token(client, f"/atendimentos/{code}")
+    page = screen_form(client.get(f"/atendimentos/{code}").get_data(as_text=True))
+    data["csrf_token"] = page["csrf_token"]
+    data["ticket_id"] = page["ticket_id"]
     return client.post(
         f"/atendimentos/{code}/detalhes{url_suffix}", data=data, headers={"HX-Request": "true"}
     )
@@ -413,10 +438,10 @@ def test_information_line_is_added_and_removed(logged_in, demo, db):
     assert "Ver informação (1)" in response.get_data(as_text=True)
     _fresh(db)
     info_id = db.session.scalar(sa.select(DetailInfo.id).where(DetailInfo.detail_id == detail.id))
-    token = _token(logged_in, "/atendimentos/4")
+    page = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     response = logged_in.post(
         f"/atendimentos/4/detalhes/{detail.id}/informacoes/{info_id}/excluir",
-        data={"csrf_token": token},
+        data={"csrf_token": page["csrf_token"], "ticket_id": page["ticket_id"]},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -443,7 +468,8 @@ def test_occurrences_follow_the_reason_and_clear_the_causes(logged_in, demo):
     assert 'hx-swap-oob="innerHTML:#cause_id"' in html
     occurrence = demo["occurrences"]["Reclamação/Produto com defeito"]
     html = logged_in.get(
-        f"/atendimentos/opcoes/causas?reason_id={reason.id}&occurrence_id={occurrence.id}",
+        f"/atendimentos/opcoes/causas?reason_id={reason.id}&occurrence_id={occurrence.id}"
+        "&infos-0-product_info_id=",
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "Embalagem violada" in html and "Produto vencido" in html
@@ -547,7 +573,10 @@ def test_second_save_shows_field_by_field_what_the_other_changed(app, logged_in,
     table = re.search(r'<section class="panel conflict".*?</section>', html, re.S).group(0)
     assert "Observação do local" in table and "Loja da Avenida Paulista" in table
     assert "Loja do centro" in table
-    assert "Dados Complementares" in table and "Ligou de novo" in table
+    # What only she changed is not a question: the screen now shows her value.
+    assert "Dados Complementares" not in re.search(r"<tbody>.*?</tbody>", table, re.S).group(0)
+    assert screen_form(html)["complementary_data"] == "Ligou de novo"
+    assert "mantido o valor do outro atendente: Dados Complementares" in html
     assert _ticket(db, 4).location_note == "Loja da Avenida Paulista"  # nothing overwritten
 
     # Keep my note, take her complementary data.
@@ -594,32 +623,38 @@ def test_parallel_saves_get_unique_gap_free_codes(app, demo, db):
             },
         )
         clients.append(client)
-    url = f"/entidades/{demo['maria'].id}/atendimentos/novo"
-    forms = []
-    for client in clients:
-        data = new_ticket_data(demo)
-        data["csrf_token"] = _token(client, url)
-        forms.append(data)
-    barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
+    barrier = threading.Barrier(len(clients))
+    listing = f"/entidades/{demo['maria'].id}/atendimentos"
+    filled = new_ticket_data(demo)
 
-    def confirm(client, data):
+    def include_and_confirm(client):
+        token = _token(client, listing)
+        barrier.wait()
+        response = client.post(listing, data={"csrf_token": token})
+        statuses.append(response.status_code)
+        url = response.headers["Location"]
+        data = screen_form(client.get(url).get_data(as_text=True))
+        data.update(filled)
         barrier.wait()
         statuses.append(client.post(url, data=data).status_code)
 
-    threads = [
-        threading.Thread(target=confirm, args=pair) for pair in zip(clients, forms, strict=False)
-    ]
+    threads = [threading.Thread(target=include_and_confirm, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [303] * 8
+    assert statuses == [303] * 16
     _fresh(db)
     codes = sorted(
         db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == demo["company"].id))
     )
     assert codes == list(range(1, 12))
+    confirmed = db.session.scalars(
+        sa.select(Ticket).where(Ticket.company_id == demo["company"].id, Ticket.code > 3)
+    ).all()
+    assert {t.stage for t in confirmed} == {"confirmado"}
+    assert all(len(t.details) == 1 for t in confirmed)
 
 
 def test_a_failed_save_gives_its_code_back(logged_in, demo, db):
@@ -639,18 +674,23 @@ def test_every_change_is_audited(logged_in, demo, db):
             AuditLog.table_name == "tickets", AuditLog.row_id == str(ticket.id)
         )
     ).all()
-    assert [r.action for r in rows] == ["insert"]
+    # Incluir inserts the draft; Confirmar is one update.
+    assert [r.action for r in rows] == ["insert", "update"]
     assert rows[0].user_id == demo["atendente"].id
+    assert rows[1].after["stage"] == "confirmado"
     form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     form["location_note"] = "Outra gôndola"
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
     _fresh(db)
     update = db.session.scalar(
-        sa.select(AuditLog).where(
+        sa.select(AuditLog)
+        .where(
             AuditLog.table_name == "tickets",
             AuditLog.action == "update",
             AuditLog.row_id == str(ticket.id),
         )
+        .order_by(AuditLog.id.desc())
+        .limit(1)
     )
     assert update.before["location_note"] == "Gôndola de biscoitos"
     assert update.after["location_note"] == "Outra gôndola"

@@ -116,12 +116,14 @@ def _existing_documents(session: Session, company_id: int, documents: list[str])
     """Which of these documents the Empresa already has (typed in by hand, say)."""
     found: set[str] = set()
     for start in range(0, len(documents), IN_CHUNK):
-        found.update(session.scalars(
-            sa.select(Entity.document).where(
-                Entity.company_id == company_id,
-                Entity.document.in_(documents[start:start + IN_CHUNK]),
+        found.update(
+            session.scalars(
+                sa.select(Entity.document).where(
+                    Entity.company_id == company_id,
+                    Entity.document.in_(documents[start : start + IN_CHUNK]),
+                )
             )
-        ))
+        )
     return found
 
 
@@ -168,38 +170,41 @@ def generate_bulk_entities(
                 continue  # the id is simply skipped; ids need not be contiguous
             parts = _random_name(rng, pools)
             created_at = earliest + timedelta(seconds=rng.randrange(created_span))
-            entity_rows.append({
-                "id": entity_id,
-                "company_id": company_id,
-                "kind": KIND_PERSON,
-                "document": document,
-                "name": " ".join(p.text for p in parts),
-                "trade_name": None,
-                "search_name": " ".join(p.folded for p in parts)[:150],
-                "birth_date": date.fromordinal(birth_first + rng.randrange(birth_span)),
-                "notes": None,
-                "active": True,
-                "created_at": created_at,
-                "updated_at": created_at,
-            })
+            entity_rows.append(
+                {
+                    "id": entity_id,
+                    "company_id": company_id,
+                    "kind": KIND_PERSON,
+                    "document": document,
+                    "name": " ".join(p.text for p in parts),
+                    "trade_name": None,
+                    "search_name": " ".join(p.folded for p in parts)[:150],
+                    "birth_date": date.fromordinal(birth_first + rng.randrange(birth_span)),
+                    "notes": None,
+                    "active": True,
+                    "created_at": created_at,
+                    "updated_at": created_at,
+                }
+            )
             # dict.fromkeys: distinct words in order ("Maria da Conceição da Silva" has one "da").
             for word in dict.fromkeys(w for p in parts for w in p.words):
-                word_rows.append({"company_id": company_id, "word": word,
-                                  "entity_id": entity_id})
+                word_rows.append({"company_id": company_id, "word": word, "entity_id": entity_id})
             if customer_role_id is not None and rng.random() < ROLE_SHARE:
                 role_rows.append({"entity_id": entity_id, "role_id": customer_role_id})
             city, state, zip_low, zip_high, _ddd, _weight = rng.choice(city_pool)
-            address_rows.append({
-                "entity_id": entity_id,
-                "is_principal": True,
-                "zip_code": f"{rng.randint(zip_low, zip_high):05d}{rng.randrange(1000):03d}",
-                "street": rng.choice(pools.streets),
-                "number": str(rng.randint(1, 3999)),
-                "complement": None,
-                "district": rng.choice(pools.districts),
-                "city": city,
-                "state": state,
-            })
+            address_rows.append(
+                {
+                    "entity_id": entity_id,
+                    "is_principal": True,
+                    "zip_code": f"{rng.randint(zip_low, zip_high):05d}{rng.randrange(1000):03d}",
+                    "street": rng.choice(pools.streets),
+                    "number": str(rng.randint(1, 3999)),
+                    "complement": None,
+                    "district": rng.choice(pools.districts),
+                    "city": city,
+                    "state": state,
+                }
+            )
         if entity_rows:
             session.execute(sa.insert(entities_table), entity_rows)
             session.execute(sa.insert(words_table), word_rows)
@@ -220,10 +225,12 @@ def _after_batch(session: Session) -> None:
     believes `entities` holds a few hundred rows, so the clash check of the next batch would
     scan the table instead of the unique index, slower with every batch."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text(
-            "SELECT setval(pg_get_serial_sequence('entities', 'id'), "
-            "(SELECT max(id) FROM entities))"
-        ))
+        session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('entities', 'id'), "
+                "(SELECT max(id) FROM entities))"
+            )
+        )
         session.execute(sa.text("ANALYZE entities"))
 
 
@@ -247,4 +254,3 @@ def _analyze(session: Session) -> None:
         session.execute(sa.text("PRAGMA analysis_limit = 0"))
         session.commit()  # the statistics live in sqlite_stat1, written in this transaction
     session.commit()
-

@@ -65,8 +65,12 @@ COMPANY_SOUTH_NAME = "Filial Sul Alimentos"
 COMPANY_DOCUMENT = "45892137000136"
 COMPANY_SOUTH_DOCUMENT = "73610548000127"
 
-ROLES = {"cliente": "Cliente", "parceiro": "Parceiro", "fornecedor": "Fornecedor",
-         "consumidor": "Consumidor"}
+ROLES = {
+    "cliente": "Cliente",
+    "parceiro": "Parceiro",
+    "fornecedor": "Fornecedor",
+    "consumidor": "Consumidor",
+}
 RELATION_TYPES = ["Cônjuge", "Filho(a)", "Funcionário(a)", "Sócio(a)", "Contato comercial"]
 CHANNELS = ["Telefone", "E-mail", "WhatsApp", "Chat", "Presencial"]
 # (name, category); the first one is the default for new tickets.
@@ -80,8 +84,12 @@ STATUSES = [
 # Motivo -> Ocorrência -> Causas; an empty list is an ocorrência without causas.
 REASON_TREE: dict[str, dict[str, list[str]]] = {
     "Reclamação": {
-        "Produto com defeito": ["Embalagem violada", "Produto vencido", "Corpo estranho",
-                                "Sabor alterado"],
+        "Produto com defeito": [
+            "Embalagem violada",
+            "Produto vencido",
+            "Corpo estranho",
+            "Sabor alterado",
+        ],
         "Atraso na entrega": ["Transportadora", "Falta de estoque"],
         "Cobrança indevida": ["Valor divergente do pedido", "Cobrança em duplicidade"],
     },
@@ -101,37 +109,77 @@ REASON_TREE: dict[str, dict[str, list[str]]] = {
 }
 # code, name, EAN body (12 digits), price, informações as (motivo, ocorrência, description)
 PRODUCTS: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = [
-    ("BIS-INT-200", "Biscoito Integral 200g", "789100000101", "4.59", [
-        ("Reclamação", "Produto com defeito", "Lote e validade impressos na embalagem"),
-        ("Dúvida", "Informação sobre produto", "Tabela nutricional e lista de ingredientes"),
-    ]),
-    ("BIS-REC-CHO-140", "Biscoito Recheado Chocolate 140g", "789100000102", "3.29", [
-        ("Reclamação", "Produto com defeito", "Lote e validade impressos na embalagem"),
-    ]),
-    ("TOR-TRA-160", "Torrada Tradicional 160g", "789100000103", "6.90", [
-        ("Reclamação", "Produto com defeito", "Data de fabricação no verso do pacote"),
-    ]),
-    ("BOL-LAR-300", "Bolo de Laranja 300g", "789100000104", "9.49", [
-        ("Dúvida", "Informação sobre produto", "Contém glúten, ovos e leite"),
-    ]),
+    (
+        "BIS-INT-200",
+        "Biscoito Integral 200g",
+        "789100000101",
+        "4.59",
+        [
+            ("Reclamação", "Produto com defeito", "Lote e validade impressos na embalagem"),
+            ("Dúvida", "Informação sobre produto", "Tabela nutricional e lista de ingredientes"),
+        ],
+    ),
+    (
+        "BIS-REC-CHO-140",
+        "Biscoito Recheado Chocolate 140g",
+        "789100000102",
+        "3.29",
+        [
+            ("Reclamação", "Produto com defeito", "Lote e validade impressos na embalagem"),
+        ],
+    ),
+    (
+        "TOR-TRA-160",
+        "Torrada Tradicional 160g",
+        "789100000103",
+        "6.90",
+        [
+            ("Reclamação", "Produto com defeito", "Data de fabricação no verso do pacote"),
+        ],
+    ),
+    (
+        "BOL-LAR-300",
+        "Bolo de Laranja 300g",
+        "789100000104",
+        "9.49",
+        [
+            ("Dúvida", "Informação sobre produto", "Contém glúten, ovos e leite"),
+        ],
+    ),
     ("MAC-ESP-500", "Macarrão Espaguete 500g", "789100000105", "5.79", []),
-    ("CAF-TRA-500", "Café Torrado e Moído Tradicional 500g", "789100000106", "18.90", [
-        ("Reclamação", "Produto com defeito", "Lote na lateral da embalagem a vácuo"),
-        ("Dúvida", "Informação sobre produto", "Torra média, moagem fina"),
-    ]),
+    (
+        "CAF-TRA-500",
+        "Café Torrado e Moído Tradicional 500g",
+        "789100000106",
+        "18.90",
+        [
+            ("Reclamação", "Produto com defeito", "Lote na lateral da embalagem a vácuo"),
+            ("Dúvida", "Informação sobre produto", "Torra média, moagem fina"),
+        ],
+    ),
     ("ACH-CRE-200", "Achocolatado em Pó 200g", "789100000107", "7.35", []),
 ]
 
-SOUTH_STATUSES = [("Aberto", "aberto"), ("Em atendimento", "em_andamento"),
-                  ("Resolvido", "concluido"), ("Cancelado", "cancelado")]
+SOUTH_STATUSES = [
+    ("Aberto", "aberto"),
+    ("Em atendimento", "em_andamento"),
+    ("Resolvido", "concluido"),
+    ("Cancelado", "cancelado"),
+]
 SOUTH_REASON_TREE: dict[str, dict[str, list[str]]] = {
     "Reclamação": {"Produto com defeito": ["Mofo", "Embalagem violada"]},
     "Dúvida": {"Informação sobre produto": ["Ingredientes"]},
 }
 SOUTH_PRODUCTS: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = [
-    ("ERV-CHI-1KG", "Erva-Mate para Chimarrão 1kg", "789200000201", "16.50", [
-        ("Reclamação", "Produto com defeito", "Lote e validade no fundo do pacote"),
-    ]),
+    (
+        "ERV-CHI-1KG",
+        "Erva-Mate para Chimarrão 1kg",
+        "789200000201",
+        "16.50",
+        [
+            ("Reclamação", "Produto com defeito", "Lote e validade no fundo do pacote"),
+        ],
+    ),
     ("PAO-MIL-500", "Pão de Milho 500g", "789200000202", "8.90", []),
     ("CUC-UVA-400", "Cuca de Uva 400g", "789200000203", "14.90", []),
 ]
@@ -260,8 +308,13 @@ def _catalogue(
     type_rows = {name: RelationType(company_id=cid, name=name) for name in relation_types}
     channel_rows = {name: Channel(company_id=cid, name=name) for name in channels}
     status_rows = {
-        category: Status(company_id=cid, name=name, category=category, position=position,
-                         is_default=position == 1)
+        category: Status(
+            company_id=cid,
+            name=name,
+            category=category,
+            position=position,
+            is_default=position == 1,
+        )
         for position, (name, category) in enumerate(statuses, start=1)
     }
     reasons: dict[str, Reason] = {}
@@ -277,26 +330,41 @@ def _catalogue(
                 cause = Cause(name=cause_name)
                 occurrence.causes.append(cause)
                 causes[f"{reason_name}/{occurrence_name}/{cause_name}"] = cause
-    session.add_all([*role_rows.values(), *type_rows.values(), *channel_rows.values(),
-                     *status_rows.values(), *reasons.values()])
+    session.add_all(
+        [
+            *role_rows.values(),
+            *type_rows.values(),
+            *channel_rows.values(),
+            *status_rows.values(),
+            *reasons.values(),
+        ]
+    )
     session.flush()  # ProductInfo takes the occurrence id for its composite foreign key
 
     product_rows: dict[str, Product] = {}
     for code, name, ean_body, _price, infos in products:
-        product = product_rows[code] = Product(company_id=cid, code=code, name=name,
-                                               ean=ean13(ean_body))
+        product = product_rows[code] = Product(
+            company_id=cid, code=code, name=name, ean=ean13(ean_body)
+        )
         for reason_name, occurrence_name, description in infos:
-            product.informations.append(ProductInfo(
-                reason_id=reasons[reason_name].id,
-                occurrence_id=occurrences[f"{reason_name}/{occurrence_name}"].id,
-                description=description,
-            ))
+            product.informations.append(
+                ProductInfo(
+                    reason_id=reasons[reason_name].id,
+                    occurrence_id=occurrences[f"{reason_name}/{occurrence_name}"].id,
+                    description=description,
+                )
+            )
     session.add_all(product_rows.values())
     session.flush()
     return {
-        "roles": role_rows, "relation_types": type_rows, "channels": channel_rows,
-        "statuses": status_rows, "reasons": reasons, "occurrences": occurrences,
-        "causes": causes, "products": product_rows,
+        "roles": role_rows,
+        "relation_types": type_rows,
+        "channels": channel_rows,
+        "statuses": status_rows,
+        "reasons": reasons,
+        "occurrences": occurrences,
+        "causes": causes,
+        "products": product_rows,
     }
 
 
@@ -316,181 +384,360 @@ def load_fixed(session: Session) -> dict[str, Any]:
     """Add the named demo records and flush; the caller commits."""
     company = Company(name=COMPANY_NAME, document=COMPANY_DOCUMENT)
     south = Company(name=COMPANY_SOUTH_NAME, document=COMPANY_SOUTH_DOCUMENT)
-    unit_sp = Unit(name="Matriz São Paulo", document=COMPANY_DOCUMENT, city="São Paulo",
-                   state="SP")
-    unit_campinas = Unit(name="Filial Campinas", document=cnpj("458921370002"),
-                         city="Campinas", state="SP")
-    unit_south = Unit(name="Matriz Porto Alegre", document=COMPANY_SOUTH_DOCUMENT,
-                      city="Porto Alegre", state="RS")
+    unit_sp = Unit(name="Matriz São Paulo", document=COMPANY_DOCUMENT, city="São Paulo", state="SP")
+    unit_campinas = Unit(
+        name="Filial Campinas", document=cnpj("458921370002"), city="Campinas", state="SP"
+    )
+    unit_south = Unit(
+        name="Matriz Porto Alegre", document=COMPANY_SOUTH_DOCUMENT, city="Porto Alegre", state="RS"
+    )
     company.units.extend([unit_sp, unit_campinas])
     south.units.append(unit_south)
 
-    atendente = User(username="atendente", name="Ana Atendente", role="atendente",
-                     email="atendente@example.com.br", companies=[company],
-                     created_at=local(2024, 1, 8))
+    atendente = User(
+        username="atendente",
+        name="Ana Atendente",
+        role="atendente",
+        email="atendente@example.com.br",
+        companies=[company],
+        created_at=local(2024, 1, 8),
+    )
     atendente.set_password("atendente123")
-    supervisor = User(username="supervisor", name="Sérgio Supervisor", role="supervisor",
-                      email="supervisor@example.com.br", companies=[company, south],
-                      created_at=local(2024, 1, 8))
+    supervisor = User(
+        username="supervisor",
+        name="Sérgio Supervisor",
+        role="supervisor",
+        email="supervisor@example.com.br",
+        companies=[company, south],
+        created_at=local(2024, 1, 8),
+    )
     supervisor.set_password("supervisor123")
     session.add_all([company, south, atendente, supervisor])
     session.flush()
 
-    cat = _catalogue(session, company, ROLES, RELATION_TYPES, CHANNELS, STATUSES,
-                     REASON_TREE, PRODUCTS)
-    south_cat = _catalogue(session, south, {"cliente": "Cliente", "parceiro": "Parceiro"},
-                           ["Cônjuge", "Funcionário(a)"], ["Telefone", "E-mail", "WhatsApp"],
-                           SOUTH_STATUSES, SOUTH_REASON_TREE, SOUTH_PRODUCTS)
+    cat = _catalogue(
+        session, company, ROLES, RELATION_TYPES, CHANNELS, STATUSES, REASON_TREE, PRODUCTS
+    )
+    south_cat = _catalogue(
+        session,
+        south,
+        {"cliente": "Cliente", "parceiro": "Parceiro"},
+        ["Cônjuge", "Funcionário(a)"],
+        ["Telefone", "E-mail", "WhatsApp"],
+        SOUTH_STATUSES,
+        SOUTH_REASON_TREE,
+        SOUTH_PRODUCTS,
+    )
     roles, types, channels = cat["roles"], cat["relation_types"], cat["channels"]
     statuses, reasons, occurrences, causes = (
-        cat["statuses"], cat["reasons"], cat["occurrences"], cat["causes"]
+        cat["statuses"],
+        cat["reasons"],
+        cat["occurrences"],
+        cat["causes"],
     )
     products = cat["products"]
     biscuit = products["BIS-INT-200"]
     biscuit_info = biscuit.informations[0]
 
-    survey = Survey(company_id=company.id, title=SURVEY_TITLE,
-                    description="Enviada após o encerramento do atendimento.",
-                    questions=[SurveyQuestion(position=i, text=t)
-                               for i, t in enumerate(SURVEY_QUESTIONS, start=1)])
+    survey = Survey(
+        company_id=company.id,
+        title=SURVEY_TITLE,
+        description="Enviada após o encerramento do atendimento.",
+        questions=[
+            SurveyQuestion(position=i, text=t) for i, t in enumerate(SURVEY_QUESTIONS, start=1)
+        ],
+    )
     session.add(survey)
 
     cid = company.id
     # --- Maria Aparecida and her family -------------------------------------------------
-    maria = new_entity(cid, KIND_PERSON, "Maria Aparecida da Silva", "52998224725",
-                       local(2024, 3, 10, 10, 15), birth_date=date(1968, 4, 15),
-                       roles=[roles["cliente"]], units=[unit_sp],
-                       notes="Prefere contato por WhatsApp no período da tarde.")
-    maria.addresses.extend([
-        Address(is_principal=True, zip_code="04101000", street="Rua das Acácias",
-                number="245", complement="Apto 32", district="Vila Mariana",
-                city="São Paulo", state="SP"),
-        Address(is_principal=False, zip_code="01310100", street="Avenida Paulista",
-                number="1000", complement="Conj. 12", district="Bela Vista",
-                city="São Paulo", state="SP"),
-    ])
-    maria.phones.extend([
-        Phone(is_principal=True, kind="celular", number="11987654321"),
-        Phone(is_principal=False, kind="residencial", number="1133334444"),
-    ])
-    maria.econtacts.extend([
-        EContact(is_principal=True, kind="email", value="maria.aparecida@example.com.br"),
-        EContact(is_principal=False, kind="whatsapp", value="5511987654321"),
-    ])
-    jose = new_entity(cid, KIND_PERSON, "José Carlos da Silva", cpf("284719536"),
-                      local(2024, 3, 10, 10, 20), birth_date=date(1965, 9, 2),
-                      roles=[roles["consumidor"]])
+    maria = new_entity(
+        cid,
+        KIND_PERSON,
+        "Maria Aparecida da Silva",
+        "52998224725",
+        local(2024, 3, 10, 10, 15),
+        birth_date=date(1968, 4, 15),
+        roles=[roles["cliente"]],
+        units=[unit_sp],
+        notes="Prefere contato por WhatsApp no período da tarde.",
+    )
+    maria.addresses.extend(
+        [
+            Address(
+                is_principal=True,
+                zip_code="04101000",
+                street="Rua das Acácias",
+                number="245",
+                complement="Apto 32",
+                district="Vila Mariana",
+                city="São Paulo",
+                state="SP",
+            ),
+            Address(
+                is_principal=False,
+                zip_code="01310100",
+                street="Avenida Paulista",
+                number="1000",
+                complement="Conj. 12",
+                district="Bela Vista",
+                city="São Paulo",
+                state="SP",
+            ),
+        ]
+    )
+    maria.phones.extend(
+        [
+            Phone(is_principal=True, kind="celular", number="11987654321"),
+            Phone(is_principal=False, kind="residencial", number="1133334444"),
+        ]
+    )
+    maria.econtacts.extend(
+        [
+            EContact(is_principal=True, kind="email", value="maria.aparecida@example.com.br"),
+            EContact(is_principal=False, kind="whatsapp", value="5511987654321"),
+        ]
+    )
+    jose = new_entity(
+        cid,
+        KIND_PERSON,
+        "José Carlos da Silva",
+        cpf("284719536"),
+        local(2024, 3, 10, 10, 20),
+        birth_date=date(1965, 9, 2),
+        roles=[roles["consumidor"]],
+    )
     jose.phones.append(Phone(is_principal=True, kind="celular", number="11976543210"))
-    ana = new_entity(cid, KIND_PERSON, "Ana Beatriz da Silva", cpf("401857263"),
-                     local(2024, 3, 10, 10, 22), birth_date=date(1995, 1, 23),
-                     roles=[roles["consumidor"]])
-    ana.econtacts.append(EContact(is_principal=True, kind="email",
-                                  value="ana.beatriz@example.com.br"))
-    maria.relations.extend([
-        Relation(related_entity=jose, relation_type=types["Cônjuge"]),
-        Relation(related_entity=ana, relation_type=types["Filho(a)"]),
-    ])
+    ana = new_entity(
+        cid,
+        KIND_PERSON,
+        "Ana Beatriz da Silva",
+        cpf("401857263"),
+        local(2024, 3, 10, 10, 22),
+        birth_date=date(1995, 1, 23),
+        roles=[roles["consumidor"]],
+    )
+    ana.econtacts.append(
+        EContact(is_principal=True, kind="email", value="ana.beatriz@example.com.br")
+    )
+    maria.relations.extend(
+        [
+            Relation(related_entity=jose, relation_type=types["Cônjuge"]),
+            Relation(related_entity=ana, relation_type=types["Filho(a)"]),
+        ]
+    )
 
     # --- other named entities ------------------------------------------------------------
-    mercado = new_entity(cid, KIND_COMPANY, "Mercado Bom Preço Ltda", "11222333000181",
-                         local(2023, 11, 6, 14, 0), trade_name="Supermercado Bom Preço",
-                         roles=[roles["cliente"], roles["parceiro"]], units=[unit_sp])
-    mercado.addresses.append(Address(
-        is_principal=True, zip_code="02011000", street="Rua Voluntários da Pátria",
-        number="1500", district="Santana", city="São Paulo", state="SP"))
+    mercado = new_entity(
+        cid,
+        KIND_COMPANY,
+        "Mercado Bom Preço Ltda",
+        "11222333000181",
+        local(2023, 11, 6, 14, 0),
+        trade_name="Supermercado Bom Preço",
+        roles=[roles["cliente"], roles["parceiro"]],
+        units=[unit_sp],
+    )
+    mercado.addresses.append(
+        Address(
+            is_principal=True,
+            zip_code="02011000",
+            street="Rua Voluntários da Pátria",
+            number="1500",
+            district="Santana",
+            city="São Paulo",
+            state="SP",
+        )
+    )
     mercado.phones.append(Phone(is_principal=True, kind="comercial", number="1122223333"))
-    mercado.econtacts.extend([
-        EContact(is_principal=True, kind="email", value="compras@bompreco.example.com.br"),
-        EContact(is_principal=False, kind="site", value="https://www.bompreco.example.com.br"),
-    ])
-    mercado.relations.append(Relation(related_entity=jose,
-                                      relation_type=types["Contato comercial"]))
-    joaquim = new_entity(cid, KIND_PERSON, "Joaquim Pereira", "11144477735",
-                         local(2025, 2, 3, 11, 40), birth_date=date(1979, 7, 30),
-                         notes="Cadastro incompleto: sem papel definido.")
+    mercado.econtacts.extend(
+        [
+            EContact(is_principal=True, kind="email", value="compras@bompreco.example.com.br"),
+            EContact(is_principal=False, kind="site", value="https://www.bompreco.example.com.br"),
+        ]
+    )
+    mercado.relations.append(
+        Relation(related_entity=jose, relation_type=types["Contato comercial"])
+    )
+    joaquim = new_entity(
+        cid,
+        KIND_PERSON,
+        "Joaquim Pereira",
+        "11144477735",
+        local(2025, 2, 3, 11, 40),
+        birth_date=date(1979, 7, 30),
+        notes="Cadastro incompleto: sem papel definido.",
+    )
     joaquim.phones.append(Phone(is_principal=True, kind="celular", number="21991234567"))
-    alfa = new_entity(cid, KIND_COMPANY, "Distribuidora Alfa Numérica S.A.", "12ABC34501DE35",
-                      local(2026, 7, 15, 9, 30), trade_name="Alfa Numérica",
-                      roles=[roles["fornecedor"]], units=[unit_campinas])
-    alfa.addresses.append(Address(
-        is_principal=True, zip_code="13015904", street="Avenida Andrade Neves",
-        number="800", district="Centro", city="Campinas", state="SP"))
+    alfa = new_entity(
+        cid,
+        KIND_COMPANY,
+        "Distribuidora Alfa Numérica S.A.",
+        "12ABC34501DE35",
+        local(2026, 7, 15, 9, 30),
+        trade_name="Alfa Numérica",
+        roles=[roles["fornecedor"]],
+        units=[unit_campinas],
+    )
+    alfa.addresses.append(
+        Address(
+            is_principal=True,
+            zip_code="13015904",
+            street="Avenida Andrade Neves",
+            number="800",
+            district="Centro",
+            city="Campinas",
+            state="SP",
+        )
+    )
     alfa.phones.append(Phone(is_principal=True, kind="comercial", number="1932104400"))
-    alfa.econtacts.append(EContact(is_principal=True, kind="email",
-                                   value="fiscal@alfanumerica.example.com.br"))
+    alfa.econtacts.append(
+        EContact(is_principal=True, kind="email", value="fiscal@alfanumerica.example.com.br")
+    )
 
     # --- the second Empresa's own people -------------------------------------------------
     sid = south.id
     south_roles = south_cat["roles"]
-    luiza = new_entity(sid, KIND_PERSON, "Luiza Helena Fernandes", cpf("305261948"),
-                       local(2025, 5, 12, 15, 0), birth_date=date(1982, 11, 9),
-                       roles=[south_roles["cliente"]], units=[unit_south])
-    luiza.addresses.append(Address(
-        is_principal=True, zip_code="90035001", street="Rua Ramiro Barcelos", number="1200",
-        district="Bom Fim", city="Porto Alegre", state="RS"))
+    luiza = new_entity(
+        sid,
+        KIND_PERSON,
+        "Luiza Helena Fernandes",
+        cpf("305261948"),
+        local(2025, 5, 12, 15, 0),
+        birth_date=date(1982, 11, 9),
+        roles=[south_roles["cliente"]],
+        units=[unit_south],
+    )
+    luiza.addresses.append(
+        Address(
+            is_principal=True,
+            zip_code="90035001",
+            street="Rua Ramiro Barcelos",
+            number="1200",
+            district="Bom Fim",
+            city="Porto Alegre",
+            state="RS",
+        )
+    )
     luiza.phones.append(Phone(is_principal=True, kind="celular", number="51998761234"))
-    luiza.econtacts.append(EContact(is_principal=True, kind="email",
-                                    value="luiza.fernandes@example.com.br"))
-    cooperativa = new_entity(sid, KIND_COMPANY, "Cooperativa Gaúcha de Alimentos Ltda",
-                             cnpj("203948570001"), local(2025, 4, 1, 8, 30),
-                             trade_name="Coop Gaúcha",
-                             roles=[south_roles["cliente"], south_roles["parceiro"]])
-    cooperativa.addresses.append(Address(
-        is_principal=True, zip_code="95020472", street="Rua Sinimbu", number="2100",
-        district="Centro", city="Caxias do Sul", state="RS"))
+    luiza.econtacts.append(
+        EContact(is_principal=True, kind="email", value="luiza.fernandes@example.com.br")
+    )
+    cooperativa = new_entity(
+        sid,
+        KIND_COMPANY,
+        "Cooperativa Gaúcha de Alimentos Ltda",
+        cnpj("203948570001"),
+        local(2025, 4, 1, 8, 30),
+        trade_name="Coop Gaúcha",
+        roles=[south_roles["cliente"], south_roles["parceiro"]],
+    )
+    cooperativa.addresses.append(
+        Address(
+            is_principal=True,
+            zip_code="95020472",
+            street="Rua Sinimbu",
+            number="2100",
+            district="Centro",
+            city="Caxias do Sul",
+            state="RS",
+        )
+    )
     cooperativa.phones.append(Phone(is_principal=True, kind="comercial", number="5430251100"))
-    cooperativa.econtacts.append(EContact(is_principal=True, kind="email",
-                                          value="sac@coopgaucha.example.com.br"))
+    cooperativa.econtacts.append(
+        EContact(is_principal=True, kind="email", value="sac@coopgaucha.example.com.br")
+    )
 
     session.add_all([maria, jose, ana, mercado, joaquim, alfa, luiza, cooperativa])
     session.flush()
 
     # --- Maria's alerts, orders, invoices, survey and agenda ----------------------------
     maria_alert = Alert(
-        company_id=cid, entity=maria, priority=3, created_by=supervisor,
+        company_id=cid,
+        entity=maria,
+        priority=3,
+        created_by=supervisor,
         created_at=local(2026, 5, 15, 9, 0),
         message="Cliente com reclamações recorrentes de embalagem: tratar com prioridade "
-                "e oferecer troca imediata.",
+        "e oferecer troca imediata.",
     )
     maria_old_alert = Alert(
-        company_id=cid, entity=maria, priority=1, created_by=atendente,
-        created_at=local(2025, 2, 3, 10, 0), message="Confirmar o endereço de entrega.",
-        resolved_at=local(2025, 2, 5, 16, 30), resolved_by=atendente,
+        company_id=cid,
+        entity=maria,
+        priority=1,
+        created_by=atendente,
+        created_at=local(2025, 2, 3, 10, 0),
+        message="Confirmar o endereço de entrega.",
+        resolved_at=local(2025, 2, 5, 16, 30),
+        resolved_by=atendente,
     )
     bolo, cafe = products["BOL-LAR-300"], products["CAF-TRA-500"]
     maria_orders = [
-        make_order(cid, maria, "PV-001001", date(2026, 4, 28), "entregue", [
-            (biscuit, Decimal("6.000"), product_price("BIS-INT-200")),
-            (cafe, Decimal("2.000"), product_price("CAF-TRA-500")),
-        ]),
-        make_order(cid, maria, "PV-001002", date(2026, 5, 27), "faturado", [
-            (bolo, Decimal("3.000"), product_price("BOL-LAR-300")),
-            (biscuit, Decimal("12.000"), money("4.29")),  # discount for the larger lot
-        ]),
-        make_order(cid, maria, "PV-001003", date(2026, 10, 29), "aberto", [
-            (cafe, Decimal("1.000"), product_price("CAF-TRA-500")),
-        ]),
+        make_order(
+            cid,
+            maria,
+            "PV-001001",
+            date(2026, 4, 28),
+            "entregue",
+            [
+                (biscuit, Decimal("6.000"), product_price("BIS-INT-200")),
+                (cafe, Decimal("2.000"), product_price("CAF-TRA-500")),
+            ],
+        ),
+        make_order(
+            cid,
+            maria,
+            "PV-001002",
+            date(2026, 5, 27),
+            "faturado",
+            [
+                (bolo, Decimal("3.000"), product_price("BOL-LAR-300")),
+                (biscuit, Decimal("12.000"), money("4.29")),  # discount for the larger lot
+            ],
+        ),
+        make_order(
+            cid,
+            maria,
+            "PV-001003",
+            date(2026, 10, 29),
+            "aberto",
+            [
+                (cafe, Decimal("1.000"), product_price("CAF-TRA-500")),
+            ],
+        ),
     ]
     maria_invoices = [
-        Invoice(company_id=cid, entity=maria, order=order, number=number, series=1,
-                issued_at=issued, total=order.total,
-                access_key=nfe_access_key("35", issued.date(), COMPANY_DOCUMENT, 1, number,
-                                          code))
+        Invoice(
+            company_id=cid,
+            entity=maria,
+            order=order,
+            number=number,
+            series=1,
+            issued_at=issued,
+            total=order.total,
+            access_key=nfe_access_key("35", issued.date(), COMPANY_DOCUMENT, 1, number, code),
+        )
         for order, number, issued, code in (
             (maria_orders[0], 1001, local(2026, 4, 29, 11, 5), 48213507),
             (maria_orders[1], 1002, local(2026, 5, 28, 15, 40), 90316624),
         )
     ]
     maria_survey_response = SurveyResponse(
-        survey=survey, entity=maria, answered_at=local(2026, 5, 15, 18, 20),
-        answers=[SurveyAnswer(question=q, answer=a) for q, a in zip(
-            survey.questions,
-            ["Ótimo", "Sim", "9", "A atendente foi muito educada e resolveu rápido."],
-            strict=True,
-        )],
+        survey=survey,
+        entity=maria,
+        answered_at=local(2026, 5, 15, 18, 20),
+        answers=[
+            SurveyAnswer(question=q, answer=a)
+            for q, a in zip(
+                survey.questions,
+                ["Ótimo", "Sim", "9", "A atendente foi muito educada e resolveu rápido."],
+                strict=True,
+            )
+        ],
     )
-    session.add_all([maria_alert, maria_old_alert, *maria_orders, *maria_invoices,
-                     maria_survey_response])
+    session.add_all(
+        [maria_alert, maria_old_alert, *maria_orders, *maria_invoices, maria_survey_response]
+    )
 
     # --- Maria's three earlier tickets (codes 1, 2, 3) -----------------------------------
     def chain(reason: str, occurrence: str, cause: str) -> dict[str, int]:
@@ -501,31 +748,46 @@ def load_fixed(session: Session) -> dict[str, Any]:
         }
 
     ticket_1 = Ticket(
-        company_id=cid, code=1, entity=maria, role=roles["cliente"],
+        company_id=cid,
+        code=1,
+        entity=maria,
+        role=roles["cliente"],
         **chain("Reclamação", "Produto com defeito", "Embalagem violada"),
-        unit=unit_sp, location=mercado,
+        unit=unit_sp,
+        location=mercado,
         location_note="Comprado no Supermercado Bom Preço de Santana, gôndola de biscoitos.",
         complementary_data="Cliente enviou foto da embalagem por e-mail.",
-        status=statuses["concluido"], opened_by=atendente, updated_by=supervisor,
-        opened_at=local(2026, 5, 12, 9, 12), closed_at=local(2026, 5, 14, 16, 40),
+        status=statuses["concluido"],
+        opened_by=atendente,
+        updated_by=supervisor,
+        opened_at=local(2026, 5, 12, 9, 12),
+        closed_at=local(2026, 5, 14, 16, 40),
         updated_at=local(2026, 5, 14, 16, 40),
         details=[
             TicketDetail(
-                channel=channels["Telefone"], direction="receptivo",
-                opened_at=local(2026, 5, 12, 9, 12), attendant=atendente,
+                channel=channels["Telefone"],
+                direction="receptivo",
+                opened_at=local(2026, 5, 12, 9, 12),
+                attendant=atendente,
                 description="Cliente relata que o pacote de Biscoito Integral 200g chegou "
-                            "com a embalagem aberta na lateral.",
+                "com a embalagem aberta na lateral.",
                 answer="Orientada a guardar a embalagem e enviar foto do lote por e-mail.",
                 answered_at=local(2026, 5, 12, 9, 25),
-                informations=[DetailInfo(
-                    product_info=biscuit_info, note="Embalagem rasgada na lateral.",
-                    lot_number="L2604B17", manufactured_on=date(2026, 4, 17),
-                    expires_on=date(2026, 10, 17),
-                )],
+                informations=[
+                    DetailInfo(
+                        product_info=biscuit_info,
+                        note="Embalagem rasgada na lateral.",
+                        lot_number="L2604B17",
+                        manufactured_on=date(2026, 4, 17),
+                        expires_on=date(2026, 10, 17),
+                    )
+                ],
             ),
             TicketDetail(
-                channel=channels["E-mail"], direction="ativo",
-                opened_at=local(2026, 5, 14, 16, 30), attendant=supervisor,
+                channel=channels["E-mail"],
+                direction="ativo",
+                opened_at=local(2026, 5, 14, 16, 30),
+                attendant=supervisor,
                 description="Enviado vale-troca para retirada no Supermercado Bom Preço.",
                 answer="Cliente confirmou o recebimento do vale-troca.",
                 answered_at=local(2026, 5, 14, 16, 40),
@@ -533,39 +795,61 @@ def load_fixed(session: Session) -> dict[str, Any]:
         ],
     )
     ticket_2 = Ticket(
-        company_id=cid, code=2, entity=maria, role=roles["cliente"],
+        company_id=cid,
+        code=2,
+        entity=maria,
+        role=roles["cliente"],
         **chain("Dúvida", "Informação sobre produto", "Composição"),
-        unit=unit_sp, status=statuses["concluido"], opened_by=atendente, updated_by=atendente,
-        opened_at=local(2026, 5, 19, 14, 5), closed_at=local(2026, 5, 19, 14, 12),
+        unit=unit_sp,
+        status=statuses["concluido"],
+        opened_by=atendente,
+        updated_by=atendente,
+        opened_at=local(2026, 5, 19, 14, 5),
+        closed_at=local(2026, 5, 19, 14, 12),
         updated_at=local(2026, 5, 19, 14, 12),
-        details=[TicketDetail(
-            channel=channels["WhatsApp"], direction="receptivo",
-            received_at=local(2026, 5, 19, 11, 47), opened_at=local(2026, 5, 19, 14, 5),
-            attendant=atendente, contact=jose,
-            description="O marido, José Carlos, pergunta se o Biscoito Integral 200g "
-                        "contém leite.",
-            answer="Informado que o produto contém traços de leite, conforme o rótulo.",
-            answered_at=local(2026, 5, 19, 14, 12),
-        )],
+        details=[
+            TicketDetail(
+                channel=channels["WhatsApp"],
+                direction="receptivo",
+                received_at=local(2026, 5, 19, 11, 47),
+                opened_at=local(2026, 5, 19, 14, 5),
+                attendant=atendente,
+                contact=jose,
+                description="O marido, José Carlos, pergunta se o Biscoito Integral 200g "
+                "contém leite.",
+                answer="Informado que o produto contém traços de leite, conforme o rótulo.",
+                answered_at=local(2026, 5, 19, 14, 12),
+            )
+        ],
     )
     ticket_3 = Ticket(
-        company_id=cid, code=3, entity=maria, role=roles["cliente"],
+        company_id=cid,
+        code=3,
+        entity=maria,
+        role=roles["cliente"],
         **chain("Reclamação", "Atraso na entrega", "Transportadora"),
-        unit=unit_campinas, status=statuses["em_andamento"], opened_by=atendente,
-        updated_by=atendente, opened_at=local(2026, 6, 2, 10, 30),
+        unit=unit_campinas,
+        status=statuses["em_andamento"],
+        opened_by=atendente,
+        updated_by=atendente,
+        opened_at=local(2026, 6, 2, 10, 30),
         updated_at=local(2026, 6, 4, 15, 0),
         complementary_data="Pedido PV-001002.",
         details=[
             TicketDetail(
-                channel=channels["Telefone"], direction="receptivo",
-                opened_at=local(2026, 6, 2, 10, 30), attendant=atendente,
+                channel=channels["Telefone"],
+                direction="receptivo",
+                opened_at=local(2026, 6, 2, 10, 30),
+                attendant=atendente,
                 description="O pedido PV-001002 não foi entregue no prazo combinado.",
                 answer="Acionada a transportadora; retorno previsto em dois dias úteis.",
                 answered_at=local(2026, 6, 2, 10, 41),
             ),
             TicketDetail(
-                channel=channels["Chat"], direction="ativo",
-                opened_at=local(2026, 6, 4, 15, 0), attendant=atendente,
+                channel=channels["Chat"],
+                direction="ativo",
+                opened_at=local(2026, 6, 4, 15, 0),
+                attendant=atendente,
                 description="A transportadora informou nova data de entrega: 08/06/2026.",
             ),
         ],
@@ -575,30 +859,53 @@ def load_fixed(session: Session) -> dict[str, Any]:
     session.flush()
 
     maria_appointment = Appointment(
-        company_id=cid, entity=maria, ticket_id=ticket_3.id, attendant=atendente,
+        company_id=cid,
+        entity=maria,
+        ticket_id=ticket_3.id,
+        attendant=atendente,
         starts_at=local(2026, 11, 3, 14, 0),
         subject="Retornar contato sobre a entrega do pedido PV-001002",
         notes="Confirmar se o pedido chegou completo.",
     )
     maria_past_appointment = Appointment(
-        company_id=cid, entity=maria, ticket_id=ticket_1.id, attendant=atendente,
-        starts_at=local(2026, 5, 18, 10, 0), done=True,
+        company_id=cid,
+        entity=maria,
+        ticket_id=ticket_1.id,
+        attendant=atendente,
+        starts_at=local(2026, 5, 18, 10, 0),
+        done=True,
         subject="Confirmar a troca do Biscoito Integral 200g",
     )
     session.add_all([maria_appointment, maria_past_appointment])
     session.flush()
 
     return {
-        "company": company, "company_south": south,
-        "unit_sp": unit_sp, "unit_campinas": unit_campinas, "unit_south": unit_south,
-        "atendente": atendente, "supervisor": supervisor,
-        **cat, "roles_south": south_roles,
-        "product_info": biscuit_info, "survey": survey,
-        "maria": maria, "jose": jose, "ana": ana, "mercado": mercado, "joaquim": joaquim,
-        "alfa": alfa, "luiza": luiza, "cooperativa": cooperativa,
-        "maria_alert": maria_alert, "maria_old_alert": maria_old_alert,
-        "maria_orders": maria_orders, "maria_invoices": maria_invoices,
+        "company": company,
+        "company_south": south,
+        "unit_sp": unit_sp,
+        "unit_campinas": unit_campinas,
+        "unit_south": unit_south,
+        "atendente": atendente,
+        "supervisor": supervisor,
+        **cat,
+        "roles_south": south_roles,
+        "product_info": biscuit_info,
+        "survey": survey,
+        "maria": maria,
+        "jose": jose,
+        "ana": ana,
+        "mercado": mercado,
+        "joaquim": joaquim,
+        "alfa": alfa,
+        "luiza": luiza,
+        "cooperativa": cooperativa,
+        "maria_alert": maria_alert,
+        "maria_old_alert": maria_old_alert,
+        "maria_orders": maria_orders,
+        "maria_invoices": maria_invoices,
         "maria_survey_response": maria_survey_response,
         "maria_appointment": maria_appointment,
-        "ticket_1": ticket_1, "ticket_2": ticket_2, "ticket_3": ticket_3,
+        "ticket_1": ticket_1,
+        "ticket_2": ticket_2,
+        "ticket_3": ticket_3,
     }

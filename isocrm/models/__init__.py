@@ -32,7 +32,7 @@ from isocrm.models.entity import (
     Relation,
 )
 from isocrm.models.outbox import OutboxMessage
-from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail
+from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.user import User
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "SurveyResponse",
     "Ticket",
     "TicketDetail",
+    "UnsavedEdit",
     "UTCDateTime",
     "Unit",
     "User",

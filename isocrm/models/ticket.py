@@ -23,6 +23,14 @@ DIRECTION_ACTIVE = "ativo"  # contact started by the Empresa
 DIRECTION_RECEPTIVE = "receptivo"  # contact started by the customer
 DIRECTIONS = {DIRECTION_ACTIVE: "Ativo", DIRECTION_RECEPTIVE: "Receptivo"}
 
+# A ticket exists from Incluir on, so its code (the protocolo) can be told at once; until
+# Confirmar it is a draft, and a draft given up is kept as discarded, never deleted, so
+# codes stay gap-free and auditable.
+STAGE_DRAFT = "rascunho"
+STAGE_CONFIRMED = "confirmado"
+STAGE_DISCARDED = "descartado"
+STAGES = (STAGE_DRAFT, STAGE_CONFIRMED, STAGE_DISCARDED)
+
 
 class Ticket(Base):
     __tablename__ = "tickets"
@@ -31,7 +39,10 @@ class Ticket(Base):
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="RESTRICT"))
     code: Mapped[int] = mapped_column()
     entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id", ondelete="RESTRICT"))
-    role_id: Mapped[int] = mapped_column(sa.ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
+    # Empty only on a draft of an entity with several papéis, until the attendant picks one.
+    role_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("roles.id", ondelete="RESTRICT"), index=True
+    )
     complementary_data: Mapped[str | None] = mapped_column(sa.Text)
     related_ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
@@ -60,10 +71,13 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: the version the attendant saw travels with the form.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    stage: Mapped[str] = mapped_column(
+        sa.String(12), default=STAGE_CONFIRMED, server_default=STAGE_CONFIRMED
+    )
 
     company: Mapped[Company] = relationship()
     entity: Mapped[Entity] = relationship(foreign_keys=[entity_id])
-    role: Mapped[Role] = relationship()
+    role: Mapped[Role | None] = relationship()
     related_ticket: Mapped["Ticket | None"] = relationship(remote_side=[id])
     reason: Mapped[Reason | None] = relationship()
     occurrence: Mapped[Occurrence | None] = relationship(
@@ -88,6 +102,10 @@ class Ticket(Base):
     __table_args__ = (
         sa.UniqueConstraint("company_id", "code"),
         sa.CheckConstraint("code > 0", name="code_positive"),
+        sa.CheckConstraint("stage IN ('rascunho', 'confirmado', 'descartado')", name="stage_known"),
+        sa.CheckConstraint(
+            "role_id IS NOT NULL OR stage <> 'confirmado'", name="confirmed_has_role"
+        ),
         sa.CheckConstraint("related_ticket_id IS NULL OR related_ticket_id <> id", name="not_self"),
         sa.CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closes_after_open"),
         # The classification chain: an ocorrência of that motivo, a causa of that ocorrência.
@@ -107,11 +125,20 @@ class Ticket(Base):
         sa.Index("ix_tickets_company_status_opened", "company_id", "status_id", "opened_at"),
         sa.Index("ix_tickets_occurrence_id", "occurrence_id"),
         sa.Index("ix_tickets_cause_id", "cause_id"),
+        sa.Index("ix_tickets_company_stage_opened_by", "company_id", "stage", "opened_by_id"),
     )
 
     @property
     def code_display(self) -> str:
         return f"{self.code:06d}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.stage == STAGE_DRAFT
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.stage == STAGE_DISCARDED
 
     def __repr__(self) -> str:
         return f"<Ticket {self.company_id}/{self.code}>"
@@ -141,6 +168,9 @@ class TicketDetail(Base):
         sa.ForeignKey("entities.id", ondelete="SET NULL"), index=True
     )
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A key given to the new-detail form when it is shown: the same form submitted twice
+    # (a double click, Back and Confirmar again) finds its detail instead of adding another.
+    entry_key: Mapped[str | None] = mapped_column(sa.String(36))
 
     ticket: Mapped[Ticket] = relationship(back_populates="details")
     channel: Mapped[Channel] = relationship()
@@ -158,6 +188,7 @@ class TicketDetail(Base):
             "answered_at IS NULL OR answer IS NOT NULL", name="answered_needs_answer"
         ),
         sa.Index("ix_ticket_details_ticket_opened", "ticket_id", "opened_at", "id"),
+        sa.Index("ux_ticket_details_entry_key", "ticket_id", "entry_key", unique=True),
     )
 
     @property
@@ -193,4 +224,33 @@ class DetailInfo(Base):
         ),
         sa.Index("ix_detail_infos_lot_number", "lot_number"),
         sa.Index("ix_detail_infos_serial_number", "serial_number"),
+    )
+
+
+class UnsavedEdit(Base):
+    """What an attendant typed on a ticket screen and has not confirmed yet, saved as they
+    type so that a closed tab, a crash or an ended session loses nothing.
+
+    It is a copy of the screen's form fields (as typed, bounded in size), not ticket data:
+    it only reaches the ticket through Confirmar, which validates it like any input. While
+    the session has ended, `user_id` is empty and `claim_hash` names the browser session
+    that may take it back after logging in again.
+    """
+
+    __tablename__ = "unsaved_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    claim_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    fields: Mapped[str] = mapped_column(sa.Text)  # JSON list of [name, value] pairs
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+    __table_args__ = (
+        sa.Index("ux_unsaved_edits_ticket_user", "ticket_id", "user_id", unique=True),
+        sa.CheckConstraint(
+            "user_id IS NOT NULL OR claim_hash IS NOT NULL", name="owned_or_claimable"
+        ),
     )

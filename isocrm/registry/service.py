@@ -62,8 +62,10 @@ def prefill_from_query(query: str) -> dict:
         return {}
     normalized = brdocs.normalize(query)
     has_digit = any(c.isdigit() for c in normalized)
-    if has_digit and _DOCUMENT_LIKE.match(query) and (
-        normalized.isdigit() or brdocs.kind_of(normalized)
+    if (
+        has_digit
+        and _DOCUMENT_LIKE.match(query)
+        and (normalized.isdigit() or brdocs.kind_of(normalized))
     ):
         kind = KIND_COMPANY if brdocs.kind_of(normalized) == KIND_COMPANY else KIND_PERSON
         document = brdocs.format_document(normalized) if brdocs.kind_of(normalized) else query

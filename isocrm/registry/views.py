@@ -341,9 +341,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
     row = _load_row(entity, row_list, row_id)
     form = row_list.form_for(row, formdata=request.form)
     if not form.validate():
-        return _section(
-            entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form
-        )
+        return _section(entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form)
     row_list.copy(form, row)
     if form.is_principal.data:
         service.mark_principal(db.session, getattr(entity, row_list.attr), row)
@@ -364,12 +362,11 @@ def remove_row(entity_id: int, slug: str, row_id: int):
 
 # --- Relacionado com -------------------------------------------------------------------------
 
+
 def _relation_form(formdata=None, entity: Entity | None = None) -> RelationForm:
     company_id = current_company().id
     form = RelationForm(formdata=formdata, prefix="relacionado")
-    form.relation_type_id.choices = [BLANK] + [
-        (t.id, t.name) for t in _company_rows(RelationType)
-    ]
+    form.relation_type_id.choices = [BLANK] + [(t.id, t.name) for t in _company_rows(RelationType)]
     choices = [BLANK]
     chosen_id = form.related_entity_id.data if formdata is not None else None
     if chosen_id and entity is not None and chosen_id > 0 and chosen_id != entity.id:
@@ -590,9 +587,7 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
         if status == 200:
             flash(message, "success")
             return redirect(url_for("registry.alerts", entity_id=entity.id), 303)
-        return render(
-            "registry/alerts.html", status=status, **_alerts_context(entity, form)
-        )
+        return render("registry/alerts.html", status=status, **_alerts_context(entity, form))
     context = _alerts_context(entity, form, in_dialog)
     context["message"] = message
     block = "dialog" if in_dialog else "panel"

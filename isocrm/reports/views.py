@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from flask import current_app, render_template, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.loaders import get_ticket
 from isocrm.models import DetailInfo, ProductInfo, Ticket, TicketDetail
 from isocrm.models.base import utcnow
+from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.reports import bp, pdf
 from isocrm.tickets.queries import ticket_screen_options
 
@@ -38,6 +39,8 @@ def report_options():
 
 def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
     ticket = get_ticket(code, *report_options())
+    if ticket.stage != STAGE_CONFIRMED:
+        abort(404)  # a draft (or a discarded one) is not a ticket to report on
     html = render_template(
         "reports/ticket.html",
         ticket=ticket,

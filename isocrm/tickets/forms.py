@@ -23,6 +23,9 @@ from isocrm.fields import (
 )
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTIONS
+from isocrm.tickets.service import TICKET_FIELDS
+
+MAX_INFO_LINES = 50
 
 
 class InfoLineForm(Form):
@@ -80,8 +83,10 @@ class DetailFields:
     contact_entity_id = ChoiceField(
         "Contato", invalid_message="Escolha um contato entre os relacionados da entidade."
     )
-    infos = FieldList(FormField(InfoLineForm), min_entries=0, max_entries=50)
+    infos = FieldList(FormField(InfoLineForm), min_entries=0, max_entries=MAX_INFO_LINES)
+    detail_id = HiddenField()  # the saved detail being edited; empty for a new one
     detail_version = HiddenField()
+    entry_key = HiddenField()  # a new detail's key: submitted twice, it is saved once
 
     def validate_received_at(self, field):
         if field.data and local_to_utc(field.data) > utcnow():
@@ -112,6 +117,10 @@ class TicketFields:
     )
     location_note = TextAreaField("Observação do local", validators=[Optional(), max_length(2000)])
     status_id = ChoiceField("Situação")
+    # The record the screen was opened for: a submit acts on it or is refused, never
+    # retargeted (ticket codes repeat across Empresas).
+    ticket_id = HiddenField()
+    company_id = HiddenField()
     version = HiddenField()
     base = HiddenField()  # the values the attendant saw, to tell apart who changed what
 
@@ -125,27 +134,44 @@ class TicketFields:
 
 
 class TicketForm(TicketFields, FlaskForm):
-    """Confirmar on a saved ticket."""
-
-
-class NewTicketForm(TicketFields, DetailFields, FlaskForm):
-    """Confirmar on a new ticket: the ticket and its first detail are saved together."""
+    """The ticket's own fields (Confirmar)."""
 
 
 class DetailForm(DetailFields, FlaskForm):
-    """Salvar detalhe on a saved ticket."""
+    """The detail shown on the screen (saved with Confirmar, or alone with Salvar detalhe)."""
+
+    def is_blank(self) -> bool:
+        """A new detail nobody started: nothing to save and nothing to ask for."""
+        return not any(
+            (
+                self.channel_id.data,
+                (self.description.data or "").strip(),
+                (self.answer.data or "").strip(),
+                self.contact_entity_id.data,
+                self.received_at.raw_data and self.received_at.raw_data[0].strip(),
+            )
+        ) and all(line.form.is_blank() for line in self.infos)
 
 
-# Editable ticket fields, in screen order: what a conflict compares and the audit shows.
-TICKET_FIELDS = (
-    "role_id",
-    "complementary_data",
-    "related_ticket_id",
-    "reason_id",
-    "occurrence_id",
-    "cause_id",
-    "unit_id",
-    "location_entity_id",
-    "location_note",
-    "status_id",
-)
+def screen_field_name(name: str) -> bool:
+    """Names the ticket screen posts (what its autosave may keep)."""
+    if name.startswith("infos-"):
+        parts = name.split("-")
+        return (
+            len(parts) == 3
+            and parts[1].isdigit()
+            and int(parts[1]) < MAX_INFO_LINES
+            and parts[2] in INFO_LINE_FIELDS
+        )
+    return name in SCREEN_FIELDS
+
+
+INFO_LINE_FIELDS = {
+    name for name, value in vars(InfoLineForm).items() if hasattr(value, "field_class")
+}
+SCREEN_FIELDS = {
+    name
+    for cls in (TicketFields, DetailFields)
+    for name, value in vars(cls).items()
+    if hasattr(value, "field_class") and name != "infos"
+} | {"resolve-" + name for name in TICKET_FIELDS}

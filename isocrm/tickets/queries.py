@@ -26,6 +26,7 @@ from isocrm.models import (
 )
 from isocrm.models.catalog import ROLE_CODE_PARTNER
 from isocrm.models.entity import entity_roles
+from isocrm.models.ticket import STAGE_CONFIRMED
 
 BLANK = (None, "—")
 
@@ -90,16 +91,21 @@ def detail_page(session: Session, ticket: Ticket, number: int | None) -> DetailP
         .order_by(TicketDetail.opened_at, TicketDetail.id)
         .offset(number - 1)
         .limit(1)
-        .options(
-            joinedload(TicketDetail.channel),
-            joinedload(TicketDetail.attendant),
-            joinedload(TicketDetail.contact),
-            selectinload(TicketDetail.informations)
-            .joinedload(DetailInfo.product_info)
-            .joinedload(ProductInfo.product),
-        )
+        .options(*detail_options())
     )
     return DetailPage(detail, number, total)
+
+
+def detail_options():
+    """Eager loads for what the detail panel shows."""
+    return (
+        joinedload(TicketDetail.channel),
+        joinedload(TicketDetail.attendant),
+        joinedload(TicketDetail.contact),
+        selectinload(TicketDetail.informations)
+        .joinedload(DetailInfo.product_info)
+        .joinedload(ProductInfo.product),
+    )
 
 
 def role_choices(entity: Entity):
@@ -113,12 +119,6 @@ def status_choices(session: Session, company_id: int):
         .order_by(Status.position, Status.name)
     )
     return [(s.id, s.name) for s in statuses]
-
-
-def default_status(session: Session, company_id: int) -> Status | None:
-    return session.scalar(
-        sa.select(Status).where(Status.company_id == company_id, Status.is_default)
-    )
 
 
 def channel_choices(session: Session, company_id: int):
@@ -216,7 +216,7 @@ def contact_choices(session: Session, entity_id: int, query: str = "", current: 
     if current and current not in {value for value, _ in choices}:
         person = session.get(Entity, current)
         if person is not None:
-            choices.insert(0, (person.id, person.name))
+            choices.insert(0, (person.id, f"{person.name} (não relacionado)"))
     return [BLANK] + choices
 
 
@@ -281,12 +281,12 @@ def related_ticket_choices(
     """SAC Relacionado: tickets by code, or by the entity's name."""
     choices = [BLANK]
     if current is not None:
-        choices.append((current.id, _ticket_label(current)))
+        choices.append((current.id, ticket_label(current)))
     query = query.strip()
     if query:
         stmt = (
             sa.select(Ticket)
-            .where(Ticket.company_id == company_id)
+            .where(Ticket.company_id == company_id, Ticket.stage == STAGE_CONFIRMED)
             .options(joinedload(Ticket.entity), joinedload(Ticket.reason))
         )
         digits = query.lstrip("0#")
@@ -299,11 +299,11 @@ def related_ticket_choices(
             stmt = stmt.where(Ticket.id != exclude_id)
         for ticket in session.scalars(stmt.order_by(Ticket.code.desc()).limit(15)):
             if current is None or ticket.id != current.id:
-                choices.append((ticket.id, _ticket_label(ticket)))
+                choices.append((ticket.id, ticket_label(ticket)))
     return choices
 
 
-def _ticket_label(ticket: Ticket) -> str:
+def ticket_label(ticket: Ticket) -> str:
     reason = f" · {ticket.reason.name}" if ticket.reason else ""
     return f"{ticket.code_display} · {ticket.entity.name}{reason}"
 

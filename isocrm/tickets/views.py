@@ -1,35 +1,36 @@
+"""Atendimento › Atendimentos: the search, the entity's tickets and the ticket screen."""
+
 import json
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import local_to_utc, optional_id
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
-from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail
+from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
+from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.security import current_company
-from isocrm.tickets import bp, queries
+from isocrm.tickets import bp, queries, service
 from isocrm.tickets.forms import (
-    TICKET_FIELDS,
+    MAX_INFO_LINES,
+    SCREEN_FIELDS,
     DetailForm,
-    NewTicketForm,
     TicketForm,
+    screen_field_name,
 )
-from isocrm.tickets.service import (
-    FieldConflict,
-    apply_status,
-    changed_by_others,
-    take_next_code,
-    ticket_values,
-)
+from isocrm.tickets.service import TICKET_FIELDS, ticket_values
 
 NO_ROLE_MESSAGE = (
     "É necessário que a entidade tenha um papel preenchido no cadastro "
@@ -57,7 +58,14 @@ def index():
             page=page,
             per_page=current_app.config["SEARCH_PAGE_SIZE"],
         )
-    return render("tickets/index.html", block="results", query=query, results=results)
+    drafts = db.session.scalars(
+        service.drafts_of(
+            db.session, current_company().id, user_id=current_user.id, limit=10
+        ).options(joinedload(Ticket.entity))
+    ).all()
+    return render(
+        "tickets/index.html", block="results", query=query, results=results, drafts=drafts
+    )
 
 
 @bp.get("/entidades/<int:entity_id>/atendimentos")
@@ -70,7 +78,11 @@ def entity_tickets(entity_id: int):
 def _entity_tickets_context(entity: Entity) -> dict:
     tickets = db.session.scalars(
         sa.select(Ticket)
-        .where(Ticket.entity_id == entity.id, Ticket.company_id == current_company().id)
+        .where(
+            Ticket.entity_id == entity.id,
+            Ticket.company_id == current_company().id,
+            Ticket.stage != STAGE_DRAFT,
+        )
         .options(
             joinedload(Ticket.reason),
             joinedload(Ticket.status),
@@ -79,99 +91,258 @@ def _entity_tickets_context(entity: Entity) -> dict:
         )
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
     ).all()
-    return {"entity": entity, "tickets": tickets}
+    drafts = db.session.scalars(
+        service.drafts_of(db.session, current_company().id, entity_id=entity.id).options(
+            joinedload(Ticket.opened_by)
+        )
+    ).all()
+    return {"entity": entity, "tickets": tickets, "drafts": drafts}
 
 
 # --- the ticket screen -----------------------------------------------------------------
+#
+# Incluir creates the ticket at once as a draft with its code; the screen keeps what is
+# typed (autosave) until Confirmar, which validates the ticket and the detail on screen and
+# saves both in one transaction under one version check.
+
+STORED = {
+    "role_id": "removido da entidade",
+    "unit_id": "não vinculada à entidade",
+    "status_id": "inativa",
+    "reason_id": "inativo",
+    "occurrence_id": "inativa",
+    "cause_id": "inativa",
+    "location_entity_id": "sem papel Parceiro",
+    "related_ticket_id": "",
+    "channel_id": "inativo",
+    "contact_entity_id": "não relacionado",
+}
 
 
 def _today():
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
-def _fill_ticket_choices(form, entity: Entity, ticket: Ticket | None) -> None:
-    """Set every select's choices, the dependent ones from the submitted (or saved) parent."""
+def _keep_stored(field, value, label: str | None, why: str) -> None:
+    """A stored value no longer offered stays on the screen (marked) and survives a save."""
+    if value is None or label is None or value in field.labels():
+        return
+    field.choices = [*field.choices, (value, f"{label} ({why})" if why else label)]
+
+
+def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> None:
+    """Every select's choices; the dependent ones follow the parent value on the form."""
     session, company_id = db.session, current_company().id
     form.role_id.choices = queries.role_choices(entity)
     form.status_id.choices = queries.status_choices(session, company_id)
     form.reason_id.choices = queries.reason_choices(session, company_id)
-    reason_id = form.reason_id.data if form.is_submitted() else ticket and ticket.reason_id
-    form.occurrence_id.choices = queries.occurrence_choices(session, company_id, reason_id)
-    occurrence_id = (
-        form.occurrence_id.data if form.is_submitted() else ticket and ticket.occurrence_id
+    form.occurrence_id.choices = queries.occurrence_choices(
+        session, company_id, form.reason_id.data
     )
-    form.cause_id.choices = queries.cause_choices(session, company_id, occurrence_id)
+    form.cause_id.choices = queries.cause_choices(session, company_id, form.occurrence_id.data)
     form.unit_id.choices = queries.unit_choices(entity)
 
     location = None
-    location_id = form.location_entity_id.data if form.is_submitted() else None
-    if location_id and queries.is_partner(session, company_id, location_id):
+    location_id = form.location_entity_id.data
+    if (
+        location_id
+        and location_id > 0
+        and location_id != ticket.location_entity_id
+        and queries.is_partner(session, company_id, location_id)
+    ):
         location = db.session.get(Entity, location_id)
-    elif not form.is_submitted() and ticket is not None:
-        location = ticket.location
     form.location_entity_id.choices = queries.partner_choices(session, company_id, "", location)
 
     related = None
-    related_id = form.related_ticket_id.data if form.is_submitted() else None
-    if related_id and related_id > 0 and (ticket is None or related_id != ticket.id):
+    related_id = form.related_ticket_id.data
+    if related_id and related_id > 0 and related_id not in (ticket.id, ticket.related_ticket_id):
         related = db.session.scalar(
             sa.select(Ticket)
-            .where(Ticket.id == related_id, Ticket.company_id == company_id)
+            .where(
+                Ticket.id == related_id,
+                Ticket.company_id == company_id,
+                Ticket.stage == STAGE_CONFIRMED,
+            )
             .options(joinedload(Ticket.entity), joinedload(Ticket.reason))
         )
-    elif not form.is_submitted() and ticket is not None:
-        related = ticket.related_ticket
     form.related_ticket_id.choices = queries.related_ticket_choices(
-        session, company_id, "", related, ticket and ticket.id
+        session, company_id, "", related, ticket.id
     )
 
+    # What the ticket holds stays valid for it, even when no longer offered.
+    _keep_stored(form.role_id, ticket.role_id, ticket.role and ticket.role.name, STORED["role_id"])
+    _keep_stored(form.status_id, ticket.status_id, ticket.status and ticket.status.name, "inativa")
+    _keep_stored(form.reason_id, ticket.reason_id, ticket.reason and ticket.reason.name, "inativo")
+    if form.reason_id.data == ticket.reason_id:
+        _keep_stored(
+            form.occurrence_id,
+            ticket.occurrence_id,
+            ticket.occurrence and ticket.occurrence.name,
+            "inativa",
+        )
+    if form.occurrence_id.data == ticket.occurrence_id:
+        _keep_stored(form.cause_id, ticket.cause_id, ticket.cause and ticket.cause.name, "inativa")
+    _keep_stored(form.unit_id, ticket.unit_id, ticket.unit and ticket.unit.name, STORED["unit_id"])
+    if ticket.location is not None:
+        _keep_stored(
+            form.location_entity_id,
+            ticket.location_entity_id,
+            f"{ticket.location.name} · {ticket.location.document_display}",
+            ""
+            if queries.is_partner(session, company_id, ticket.location.id)
+            else STORED["location_entity_id"],
+        )
+    if ticket.related_ticket is not None:
+        _keep_stored(
+            form.related_ticket_id,
+            ticket.related_ticket_id,
+            queries.ticket_label(ticket.related_ticket),
+            "",
+        )
 
-def _fill_detail_choices(form, entity: Entity, reason_id, occurrence_id, contact_id=None):
+
+def _fill_detail_choices(form: DetailForm, entity: Entity, ticket: Ticket, detail, chain):
     session, company_id = db.session, current_company().id
     form.channel_id.choices = queries.channel_choices(session, company_id)
-    form.contact_entity_id.choices = queries.contact_choices(session, entity.id, current=contact_id)
+    stored_contact = detail.contact_entity_id if detail is not None else None
+    form.contact_entity_id.choices = queries.contact_choices(
+        session, entity.id, current=stored_contact
+    )
+    if detail is not None:
+        _keep_stored(
+            form.channel_id, detail.channel_id, detail.channel and detail.channel.name, "inativo"
+        )
+    reason_id, occurrence_id = chain
     info_choices = queries.product_info_choices(session, company_id, reason_id, occurrence_id)
     for line in form.infos:
         line.form.product_info_id.choices = info_choices
-    return info_choices
 
 
-def _chain_from_request(ticket: Ticket | None):
-    """The Motivo/Ocorrência the attendant has on screen (sent along with detail forms)."""
-    reason_id = optional_id(request.values.get("reason_id"))
-    occurrence_id = optional_id(request.values.get("occurrence_id"))
-    if reason_id is None and occurrence_id is None and ticket is not None:
-        return ticket.reason_id, ticket.occurrence_id
-    return reason_id, occurrence_id
+def _screen_pairs(ticket: Ticket, detail: TicketDetail | None) -> list[tuple[str, str]]:
+    """The saved ticket (and detail) as the screen's form would post them."""
+
+    def text(value):
+        return "" if value is None else str(value)
+
+    pairs = [(name, text(getattr(ticket, name))) for name in TICKET_FIELDS]
+    pairs += [
+        ("ticket_id", str(ticket.id)),
+        ("company_id", str(ticket.company_id)),
+        ("version", str(ticket.version)),
+        ("base", json.dumps(ticket_values(ticket))),
+    ]
+    if detail is None:
+        pairs += [("direction", DIRECTION_RECEPTIVE), ("entry_key", uuid.uuid4().hex)]
+        return pairs
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    received = (
+        detail.received_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if detail.received_at else ""
+    )
+    pairs += [
+        ("detail_id", str(detail.id)),
+        ("detail_version", str(detail.version)),
+        ("channel_id", text(detail.channel_id)),
+        ("direction", detail.direction),
+        ("received_at", received),
+        ("description", detail.description or ""),
+        ("answer", detail.answer or ""),
+        ("contact_entity_id", text(detail.contact_entity_id)),
+    ]
+    return pairs
 
 
-def _screen(
-    template_block: str | None,
-    *,
-    entity: Entity,
-    ticket: Ticket | None,
-    form,
-    detail_form=None,
-    page=None,
-    conflicts=None,
-    status: int = 200,
-    detail_message: str | None = None,
-    detail_conflict: TicketDetail | None = None,
-):
-    today = _today()
+def _is_detail_field(name: str) -> bool:
+    return name in DETAIL_FORM_FIELDS or name.startswith("infos-")
+
+
+DETAIL_FORM_FIELDS = {name for name in SCREEN_FIELDS if name in DetailForm.__dict__}
+
+
+@dataclass
+class Screen:
+    """Everything the ticket screen shows, built the same way for every request."""
+
+    ticket: Ticket
+    entity: Entity
+    form: TicketForm
+    detail_form: DetailForm
+    page: queries.DetailPage
+    unsaved: UnsavedEdit | None = None
+
+
+def _build_screen(ticket: Ticket, page: queries.DetailPage, formdata: MultiDict) -> Screen:
+    entity = ticket.entity
+    form = TicketForm(formdata=formdata)
+    detail_form = DetailForm(formdata=formdata)
+    _fill_ticket_choices(form, entity, ticket)
+    _fill_detail_choices(
+        detail_form, entity, ticket, page.detail, (form.reason_id.data, form.occurrence_id.data)
+    )
+    return Screen(ticket, entity, form, detail_form, page)
+
+
+def _page_for(ticket: Ticket, detail_id) -> queries.DetailPage:
+    """The detail the form names (or a new one), or 404 if it is not this ticket's."""
+    detail_id = optional_id(detail_id)
+    if detail_id is None:
+        total = service.detail_count(db.session, ticket)
+        return queries.DetailPage(None, total + 1, total)
+    detail = db.session.scalar(
+        sa.select(TicketDetail)
+        .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
+        .options(*queries.detail_options())
+    )
+    if detail is None:
+        abort(404)
+    return queries.DetailPage(
+        detail,
+        service.position_of(db.session, ticket, detail),
+        service.detail_count(db.session, ticket),
+    )
+
+
+def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
+    """The saved ticket with what this attendant typed and did not confirm laid over it."""
+    unsaved = service.unsaved_edit(db.session, ticket, current_user.id)
+    typed = json.loads(unsaved.fields) if unsaved else []
+    typed_detail = {name: value for name, value in typed if name == "detail_id"}
+    holds_detail = any(_is_detail_field(name) for name, _ in typed)
+    if number is None and holds_detail and "detail_id" in typed_detail:
+        page = _page_for(ticket, typed_detail["detail_id"]) if typed_detail["detail_id"] else None
+        if page is None:
+            total = service.detail_count(db.session, ticket)
+            page = queries.DetailPage(None, total + 1, total)
+    else:
+        page = queries.detail_page(db.session, ticket, number)
+    pairs = _screen_pairs(ticket, page.detail)
+    if typed:
+        same_detail = holds_detail and optional_id(typed_detail.get("detail_id")) == (
+            page.detail.id if page.detail else None
+        )
+        overlay = [
+            (name, value) for name, value in typed if not _is_detail_field(name) or same_detail
+        ]
+        replaced = {name for name, _ in overlay}
+        # The version and base stay those of the screen the typing started on.
+        pairs = [(n, v) for n, v in pairs if n not in replaced] + overlay
+    screen = _build_screen(ticket, page, MultiDict(pairs))
+    screen.unsaved = unsaved
+    return screen
+
+
+def _render_screen(screen: Screen, block=None, status=200, **extra):
     return render(
         "tickets/edit.html",
-        block=template_block,
+        block=block,
         status=status,
-        entity=entity,
-        ticket=ticket,
-        form=form,
-        detail_form=detail_form if detail_form is not None else form,
-        page=page,
-        conflicts=conflicts or [],
-        alert_priority=queries.highest_alert_priority(db.session, entity.id, today),
-        detail_message=detail_message,
-        detail_conflict=detail_conflict,
+        entity=screen.entity,
+        ticket=screen.ticket,
+        form=screen.form,
+        detail_form=screen.detail_form,
+        page=screen.page,
+        unsaved=screen.unsaved,
+        alert_priority=queries.highest_alert_priority(db.session, screen.entity.id, _today()),
+        **{"conflicts": [], "detail_message": None, "detail_conflict": None, **extra},
     )
 
 
@@ -182,87 +353,231 @@ def _require_role(entity: Entity):
     return None
 
 
-@bp.get("/entidades/<int:entity_id>/atendimentos/novo")
-def new(entity_id: int):
-    """Incluir: the screen of a new ticket for the entity (seed §2–8)."""
-    entity = get_entity(entity_id, *queries.entity_screen_options())
-    refused = _require_role(entity)
-    if refused:
-        return refused
-    form = NewTicketForm()
-    _fill_ticket_choices(form, entity, None)
-    _fill_detail_choices(form, entity, None, None)
-    if len(entity.roles) == 1:
-        form.role_id.data = entity.roles[0].id
-    default = queries.default_status(db.session, current_company().id)
-    form.status_id.data = default.id if default else None
-    return _screen(None, entity=entity, ticket=None, form=form)
-
-
-@bp.post("/entidades/<int:entity_id>/atendimentos/novo")
+@bp.post("/entidades/<int:entity_id>/atendimentos")
 def create(entity_id: int):
-    """Confirmar on a new ticket: save it with its first detail and give it its code."""
+    """Incluir: the ticket is created now, as a draft, so its code can be told at once."""
     entity = get_entity(entity_id, *queries.entity_screen_options())
     refused = _require_role(entity)
     if refused:
         return refused
-    form = NewTicketForm()
-    _fill_ticket_choices(form, entity, None)
-    _fill_detail_choices(form, entity, form.reason_id.data, form.occurrence_id.data)
-    if not form.validate():
-        return _screen(None, entity=entity, ticket=None, form=form, status=422)
-
-    now = utcnow()
-    company = current_company()
-    ticket = Ticket(
-        company_id=company.id,
-        code=take_next_code(db.session, company.id),
-        entity_id=entity.id,
-        opened_by_id=current_user.id,
-        updated_by_id=current_user.id,
-        opened_at=now,
-    )
-    _copy_ticket_fields(form, ticket)
-    detail = TicketDetail(ticket=ticket, attendant_id=current_user.id, opened_at=now)
-    _copy_detail_fields(form, detail, now)
-    db.session.add(ticket)
+    try:
+        ticket = service.open_draft(db.session, current_company().id, entity, current_user.id)
+    except service.DraftError as error:
+        context = _entity_tickets_context(entity)
+        return render_template("tickets/entity_tickets.html", error=str(error), **context), 422
     db.session.commit()
-    flash(f"Atendimento {ticket.code_display} confirmado.", "success")
     return redirect(url_for("tickets.edit", code=ticket.code), code=303)
 
 
-def _copy_ticket_fields(form, ticket: Ticket) -> None:
-    for name in TICKET_FIELDS:
-        if name != "status_id":
-            setattr(ticket, name, _blank_to_none(form[name].data))
-    apply_status(ticket, db.session.get(Status, form.status_id.data))
+@bp.get("/entidades/<int:entity_id>/atendimentos/novo")
+def new(entity_id: int):
+    """The old address of a new ticket: Incluir is a button (it creates the ticket)."""
+    get_entity(entity_id)
+    return redirect(url_for("tickets.entity_tickets", entity_id=entity_id), code=303)
 
 
-def _copy_detail_fields(form, detail: TicketDetail, now: datetime) -> None:
-    detail.channel_id = form.channel_id.data
-    detail.direction = form.direction.data
-    detail.received_at = local_to_utc(form.received_at.data) if form.received_at.data else None
-    detail.description = form.description.data.strip()
-    answer = (form.answer.data or "").strip() or None
-    if answer and detail.answered_at is None:
-        detail.answered_at = now  # Data da resposta: when the answer is first saved
-    elif not answer:
-        detail.answered_at = None
-    detail.answer = answer
-    detail.contact_entity_id = form.contact_entity_id.data
+def _detail_number(request_value: str | None) -> int | None:
+    if request_value == "novo":
+        return 10**9  # past the last one: a new detail
+    number = optional_id(request_value)
+    return number if number is not None and 0 < number < 10**9 else None
+
+
+def _load_ticket(code: int) -> Ticket:
+    if not 0 < code < 2**63:
+        abort(404)
+    return get_ticket(code, *queries.ticket_screen_options())
+
+
+@bp.get("/atendimentos/<int:code>")
+def edit(code: int):
+    """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
+    ticket = _load_ticket(code)
+    return _render_screen(_restored_screen(ticket, _detail_number(request.args.get("detalhe"))))
+
+
+@bp.get("/atendimentos/<int:code>/detalhes")
+def detail_panel(code: int):
+    """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
+    if not is_partial_request():
+        return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
+    ticket = _load_ticket(code)
+    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
+    pairs = _screen_pairs(ticket, page.detail)
+    # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
+    chain = [(n, request.args[n]) for n in ("reason_id", "occurrence_id") if n in request.args]
+    pairs = [(n, v) for n, v in pairs if n not in dict(chain)] + chain
+    return _render_screen(_build_screen(ticket, page, MultiDict(pairs)), block="details")
+
+
+def _wrong_target(ticket: Ticket) -> bool:
+    """A form acts on the record it was opened for, or is refused (codes repeat across
+    Empresas, and the Empresa may have been switched in another tab). The screen always
+    sends the ticket's id; a submit without it is refused too."""
+    return optional_id(request.form.get("ticket_id")) != ticket.id
+
+
+def _posted_pairs():
+    try:
+        return service.clean_screen_fields(request.form.items(multi=True), screen_field_name)
+    except service.DraftError:
+        return []
+
+
+@bp.post("/atendimentos/<int:code>")
+def update(code: int):
+    """Confirmar: the ticket and the detail on screen, in one transaction and one version
+    check; a draft becomes a ticket. A concurrent change is merged or shown, never lost."""
+    ticket = _load_ticket(code)
+    if _wrong_target(ticket):
+        return _refuse_other_target()
+    if ticket.is_discarded:
+        return _error_screen(ticket, "Este rascunho foi descartado e não pode ser confirmado.", 409)
+    page = _page_for(ticket, request.form.get("detail_id"))
+    screen = _build_screen(ticket, page, request.form)
+    form, detail_form = screen.form, screen.detail_form
+
+    detail_wanted = ticket.is_draft or not (page.is_new and detail_form.is_blank())
+    valid = form.validate()
+    valid = (detail_form.validate() if detail_wanted else True) and valid
+    if not valid:
+        _keep_what_was_typed(ticket)
+        return _render_screen(screen, status=422)
+
+    if (
+        page.detail is not None
+        and optional_id(detail_form.detail_version.data) != page.detail.version
+    ):
+        _keep_what_was_typed(ticket)
+        return _render_screen(
+            screen,
+            status=409,
+            detail_message=DETAIL_CONFLICT_MESSAGE,
+            detail_conflict=page.detail,
+        )
+
+    theirs = ticket_values(ticket)
+    mine = {name: form[name].data for name in TICKET_FIELDS}
+    merge = service.merge_ticket_fields(
+        mine,
+        service.parse_base(form.base.data),
+        theirs,
+        same_version=optional_id(form.version.data) == ticket.version,
+        resolutions={name: request.form.get(f"resolve-{name}", "") for name in TICKET_FIELDS},
+    )
+    if merge.conflicts:
+        conflicts = _conflicts(form, ticket, mine, theirs, merge.conflicts)
+        form.version.data = str(ticket.version)
+        form.base.data = json.dumps(theirs)
+        for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
+            form[name].data, form[name].raw_data = theirs[name], None
+        _keep_what_was_typed(ticket)
+        kept = ", ".join(form[name].label.text for name in merge.kept_theirs)
+        return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
+
+    now = utcnow()
+    was_draft = ticket.is_draft
+    status = db.session.get(Status, merge.values["status_id"])
+    service.forget_unsaved(db.session, ticket, current_user.id)
+    # One UPDATE of the ticket (and one audit entry): no flush until everything is set.
+    with db.session.no_autoflush:
+        changed = service.apply_ticket_values(ticket, merge.values, status)
+        detail, detail_changed, repeated = _save_detail_from(
+            detail_form, ticket, page, now, detail_wanted
+        )
+        if was_draft:
+            service.confirm(ticket, current_user.id)
+        if changed or detail_changed or was_draft:
+            ticket.updated_by_id = current_user.id
+            if not changed and not was_draft:
+                ticket.updated_at = now
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Someone saved between our read and our write: ask again, with their values.
+        db.session.rollback()
+        return _error_screen(
+            _load_ticket(code),
+            "Outro atendente confirmou este atendimento no mesmo instante. Confira e "
+            "confirme de novo: o que você digitou continua guardado.",
+            409,
+            keep=request.form,
+        )
+    if was_draft or changed or detail_changed:
+        flash(f"Atendimento {ticket.code_display} confirmado.", "success")
+    elif repeated:
+        flash("Este detalhe já tinha sido salvo; nada foi duplicado.", "info")
+    else:
+        flash("Nada mudou: o atendimento continua como estava.", "info")
+    if merge.kept_theirs:
+        labels = ", ".join(form[name].label.text for name in merge.kept_theirs)
+        flash(f"Outro atendente também alterou, e foi mantido: {labels}.", "info")
+    number = service.position_of(db.session, ticket, detail) if detail is not None else None
+    if number is not None and number == service.detail_count(db.session, ticket):
+        number = None  # the last detail is the one the screen shows anyway
+    return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
+
+
+DETAIL_CONFLICT_MESSAGE = (
+    "Outro atendente alterou este detalhe enquanto você editava. "
+    "O texto dele está abaixo; o seu continua nos campos."
+)
+
+
+def _keep_what_was_typed(ticket: Ticket) -> None:
+    """A refused submit is still kept as the attendant's unsaved edit (even without
+    JavaScript, closing the tab now loses nothing)."""
+    pairs = _posted_pairs()
+    if pairs:
+        service.keep_unsaved(db.session, ticket, current_user.id, pairs)
+        db.session.commit()
+
+
+def _detail_input(form: DetailForm) -> service.DetailInput:
+    lines = []
     for line in form.infos:
         if line.form.is_blank():
             continue
-        detail.informations.append(
-            DetailInfo(
-                product_info_id=line.form.product_info_id.data,
-                note=_blank_to_none(line.form.note.data),
-                lot_number=_blank_to_none(line.form.lot_number.data),
-                serial_number=_blank_to_none(line.form.serial_number.data),
-                manufactured_on=line.form.manufactured_on.data,
-                expires_on=line.form.expires_on.data,
-            )
+        lines.append(
+            {
+                "product_info_id": line.form.product_info_id.data,
+                "note": _blank_to_none(line.form.note.data),
+                "lot_number": _blank_to_none(line.form.lot_number.data),
+                "serial_number": _blank_to_none(line.form.serial_number.data),
+                "manufactured_on": line.form.manufactured_on.data,
+                "expires_on": line.form.expires_on.data,
+            }
         )
+    return service.DetailInput(
+        channel_id=form.channel_id.data,
+        direction=form.direction.data,
+        received_at=local_to_utc(form.received_at.data) if form.received_at.data else None,
+        description=form.description.data or "",
+        answer=form.answer.data,
+        contact_entity_id=form.contact_entity_id.data,
+        info_lines=lines,
+    )
+
+
+def _save_detail_from(form: DetailForm, ticket: Ticket, page, now, wanted: bool):
+    """(detail, changed, repeated): the detail on screen saved, or found again when the
+    same new-detail form was already submitted."""
+    if not wanted:
+        return None, False, False
+    detail = page.detail
+    if detail is None:
+        earlier = service.find_entry(db.session, ticket, form.entry_key.data)
+        if earlier is not None:
+            return earlier, False, True
+        detail = TicketDetail(
+            ticket=ticket,
+            attendant_id=current_user.id,
+            opened_at=now,
+            entry_key=(form.entry_key.data or "")[:36] or None,
+        )
+        db.session.add(detail)
+    changed = service.apply_detail(detail, _detail_input(form), now)
+    return detail, changed or page.detail is None, False
 
 
 def _blank_to_none(value):
@@ -271,156 +586,43 @@ def _blank_to_none(value):
     return value if value not in ("", None) else None
 
 
-def _detail_number(request_value: str | None) -> int | None:
-    if request_value == "novo":
-        return 10**9  # past the last one: a new detail
-    try:
-        return int(request_value) if request_value else None
-    except ValueError:
-        return None
+def _error_screen(ticket: Ticket, message: str, status: int, keep=None):
+    """The screen as the attendant left it, with a message at the top; nothing saved."""
+    keep = request.form if keep is None else keep
+    screen = _build_screen(ticket, _page_for(ticket, keep.get("detail_id")), keep)
+    return _render_screen(screen, status=status, screen_message=message)
 
 
-def _load_screen(code: int):
-    ticket = get_ticket(code, *queries.ticket_screen_options())
-    return ticket, ticket.entity
-
-
-def _detail_form_for(page, ticket: Ticket, entity: Entity, formdata=None) -> DetailForm:
-    detail = page.detail
-    form = DetailForm(formdata=formdata, obj=detail if formdata is None else None)
-    if detail is not None and formdata is None:
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
-        form.received_at.data = (
-            detail.received_at.astimezone(zone).replace(tzinfo=None) if detail.received_at else None
+def _refuse_other_target():
+    """The form was opened for another record (the Empresa was switched in another tab):
+    nothing is saved here; what was typed is kept on the record it belongs to."""
+    posted = optional_id(request.form.get("ticket_id"))
+    original = db.session.get(Ticket, posted) if posted and posted > 0 else None
+    allowed = {company.id for company in current_user.companies}
+    if original is not None and original.company_id in allowed and not original.is_discarded:
+        pairs = _posted_pairs()
+        if pairs:
+            service.keep_unsaved(db.session, original, current_user.id, pairs)
+            db.session.commit()
+        message = (
+            f"Esta tela era do atendimento {original.code_display} da Empresa "
+            f"{original.company.name}, e a Empresa foi trocada em outra aba. Nada foi salvo "
+            "aqui; o que você digitou ficou guardado naquele atendimento: troque a Empresa no "
+            "topo e abra-o de novo."
         )
-        form.detail_version.data = str(detail.version)
-    _fill_detail_choices(
-        form,
-        entity,
-        ticket.reason_id,
-        ticket.occurrence_id,
-        contact_id=detail.contact_entity_id if detail else None,
-    )
-    return form
+    else:
+        message = "Esta tela é de outro atendimento; nada foi salvo."
+    if is_partial_request() or request.endpoint == "tickets.autosave":
+        return {"error": message}, 409
+    flash(message, "error")
+    return redirect(url_for("tickets.index"), code=303)
 
 
-def _ticket_form_for(ticket: Ticket) -> TicketForm:
-    form = TicketForm(formdata=None, obj=ticket)
-    form.version.data = str(ticket.version)
-    form.base.data = json.dumps(ticket_values(ticket, TICKET_FIELDS))
-    _fill_ticket_choices(form, ticket.entity, ticket)
-    return form
-
-
-def _show(code: int, block: str | None):
-    ticket, entity = _load_screen(code)
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
-    return _screen(
-        block,
-        entity=entity,
-        ticket=ticket,
-        form=_ticket_form_for(ticket),
-        detail_form=_detail_form_for(page, ticket, entity),
-        page=page,
-    )
-
-
-@bp.get("/atendimentos/<int:code>")
-def edit(code: int):
-    """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
-    return _show(code, None)
-
-
-@bp.get("/atendimentos/<int:code>/detalhes")
-def detail_panel(code: int):
-    """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
-    if not is_partial_request():
-        return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
-    return _show(code, "details")
-
-
-@bp.post("/atendimentos/<int:code>")
-def update(code: int):
-    """Confirmar on a saved ticket; a concurrent change is shown field by field, never lost."""
-    ticket, entity = _load_screen(code)
-    form = TicketForm()
-    _fill_ticket_choices(form, entity, ticket)
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
-    detail_form = _detail_form_for(page, ticket, entity)
-
-    def again(status, conflicts=None):
-        return _screen(
-            None,
-            entity=entity,
-            ticket=ticket,
-            form=form,
-            detail_form=detail_form,
-            page=page,
-            conflicts=conflicts,
-            status=status,
-        )
-
-    if not form.validate():
-        return again(422)
-
-    mine = {name: form[name].data for name in TICKET_FIELDS}
-    try:
-        base = json.loads(form.base.data or "{}")
-    except ValueError:
-        base = {}
-    # Where the attendant chose "use the other attendant's value" in a conflict.
-    for name in TICKET_FIELDS:
-        if request.form.get(f"resolve-{name}") == "theirs":
-            mine[name] = base.get(name)
-
-    merged: list[str] = []
-    if optional_id(form.version.data) != ticket.version:
-        theirs = ticket_values(ticket, TICKET_FIELDS)
-        changed = changed_by_others(base, mine, theirs)
-        clashing = [
-            n for n in changed if _differs(mine[n], base.get(n)) and _differs(mine[n], theirs[n])
-        ]
-        if clashing:
-            conflicts = _conflicts(form, ticket, base, mine, theirs, changed)
-            form.version.data = str(ticket.version)
-            form.base.data = json.dumps(theirs)
-            return again(409, conflicts)
-        # Fields only the other attendant changed keep the other attendant's value.
-        for name in changed:
-            mine[name] = theirs[name]
-            merged.append(form[name].label.text)
-
-    for name, value in mine.items():
-        if name != "status_id":
-            setattr(ticket, name, _blank_to_none(value))
-    apply_status(ticket, db.session.get(Status, mine["status_id"]))
-    ticket.updated_by_id = current_user.id
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Someone saved between our read and our write: show their change like above.
-        db.session.rollback()
-        return redirect(url_for("tickets.edit", code=code), code=303)
-    flash(f"Atendimento {ticket.code_display} confirmado.", "success")
-    if merged:
-        flash(f"Outro atendente também alterou, e foi mantido: {', '.join(merged)}.", "info")
-    return redirect(
-        url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")), code=303
-    )
-
-
-def _conflicts(form, ticket, base, mine, theirs, changed) -> list[FieldConflict]:
+def _conflicts(form, ticket, mine, theirs, names) -> list["FieldConflict"]:
     conflicts = []
-    for name in changed:
+    for name in names:
         field = form[name]
         labels = field.labels() if hasattr(field, "labels") else {}
-        current = getattr(ticket, name)
-        if name == "location_entity_id" and ticket.location is not None:
-            labels[current] = ticket.location.name
-            field.choices = [*field.choices, (current, ticket.location.name)]
-        if name == "related_ticket_id" and ticket.related_ticket is not None:
-            labels[current] = ticket.related_ticket.code_display
-            field.choices = [*field.choices, (current, ticket.related_ticket.code_display)]
 
         def show(value, labels=labels):
             if value in (None, ""):
@@ -431,126 +633,128 @@ def _conflicts(form, ticket, base, mine, theirs, changed) -> list[FieldConflict]
             FieldConflict(
                 name=name,
                 label=field.label.text,
-                theirs=theirs[name],
-                mine=mine[name],
                 theirs_display=show(theirs[name]),
                 mine_display=show(mine[name]),
-                both_changed=_differs(mine[name], base.get(name)),
             )
         )
     return conflicts
 
 
-def _differs(a, b) -> bool:
-    return (a if a not in ("", None) else None) != (b if b not in ("", None) else None)
+@dataclass
+class FieldConflict:
+    """A field both attendants changed, differently."""
+
+    name: str
+    label: str
+    theirs_display: str
+    mine_display: str
+
+
+@bp.post("/atendimentos/<int:code>/rascunho")
+def autosave(code: int):
+    """Keep what the attendant typed (the screen posts it a moment after each change)."""
+    ticket = _load_ticket(code)
+    if _wrong_target(ticket):
+        return _refuse_other_target()
+    if ticket.is_discarded:
+        return {"error": "Este rascunho foi descartado."}, 409
+    try:
+        pairs = service.clean_screen_fields(request.form.items(multi=True), screen_field_name)
+    except service.DraftError as error:
+        return {"error": str(error)}, 413
+    edit = service.keep_unsaved(db.session, ticket, current_user.id, pairs)
+    db.session.commit()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return {"saved_at": edit.saved_at.astimezone(zone).strftime("%H:%M:%S")}
+
+
+@bp.post("/atendimentos/<int:code>/alteracoes/descartar")
+def discard_changes(code: int):
+    """Descartar alterações: forget what was typed and not confirmed; show the saved ticket."""
+    ticket = _load_ticket(code)
+    service.forget_unsaved(db.session, ticket, current_user.id)
+    db.session.commit()
+    flash("Alterações não confirmadas descartadas.", "info")
+    return redirect(url_for("tickets.edit", code=code), code=303)
+
+
+@bp.post("/atendimentos/<int:code>/descartar")
+def discard(code: int):
+    """Descartar rascunho: kept as Cancelado (desistência), never deleted."""
+    ticket = _load_ticket(code)
+    if _wrong_target(ticket):
+        return _refuse_other_target()
+    try:
+        service.discard_draft(db.session, ticket, current_user.id)
+    except service.DraftError as error:
+        flash(str(error), "error")
+        return redirect(url_for("tickets.edit", code=code), code=303)
+    db.session.commit()
+    flash(f"Rascunho {ticket.code_display} descartado (cancelado por desistência).", "info")
+    return redirect(url_for("tickets.entity_tickets", entity_id=ticket.entity_id), code=303)
 
 
 @bp.post("/atendimentos/<int:code>/detalhes", defaults={"detail_id": None})
 @bp.post("/atendimentos/<int:code>/detalhes/<int:detail_id>")
 def save_detail(code: int, detail_id: int | None):
-    """Salvar detalhe: add a new detail or change the one shown."""
-    ticket, entity = _load_screen(code)
-    detail = None
-    if detail_id is not None:
-        detail = db.session.scalar(
-            sa.select(TicketDetail)
-            .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
-            .options(selectinload(TicketDetail.informations))
-        )
-        if detail is None:
-            abort(404)
-    form = DetailForm()
-    reason_id, occurrence_id = _chain_from_request(ticket)
-    _fill_detail_choices(
-        form,
-        entity,
-        reason_id,
-        occurrence_id,
-        contact_id=detail.contact_entity_id if detail else None,
-    )
-    position = _position_of(ticket, detail) if detail is not None else None
-
-    def panel(status, message=None, other=None):
-        total = _detail_count(ticket)
-        shown = queries.DetailPage(detail, position or total + 1, total)
-        return _screen(
-            "details",
-            entity=entity,
-            ticket=ticket,
-            form=_ticket_form_for(ticket),
-            detail_form=form,
-            page=shown,
-            status=status,
-            detail_message=message,
-            detail_conflict=other,
-        )
-
+    """Salvar detalhe (secondary): the detail on screen alone; the ticket's fields stay as
+    typed on the screen (and in the autosave) until Confirmar."""
+    ticket = _load_ticket(code)
+    if _wrong_target(ticket):
+        return _refuse_other_target()
+    if ticket.stage != STAGE_CONFIRMED:
+        message = "Confirme o atendimento: o primeiro detalhe é salvo com ele."
+        return _error_screen(ticket, message, 409)
+    page = _page_for(ticket, detail_id if detail_id is not None else request.form.get("detail_id"))
+    screen = _build_screen(ticket, page, request.form)
+    form = screen.detail_form
     if not form.validate():
-        return panel(422)
-    if detail is not None and optional_id(form.detail_version.data) != detail.version:
-        return panel(
-            409,
-            "Outro atendente alterou este detalhe enquanto você editava. "
-            "O texto dele está abaixo; o seu continua nos campos.",
-            detail,
+        return _render_screen(screen, block="details", status=422)
+    if page.detail is not None and optional_id(form.detail_version.data) != page.detail.version:
+        return _render_screen(
+            screen,
+            block="details",
+            status=409,
+            detail_message=DETAIL_CONFLICT_MESSAGE,
+            detail_conflict=page.detail,
         )
-
     now = utcnow()
-    if detail is None:
-        detail = TicketDetail(ticket=ticket, attendant_id=current_user.id, opened_at=now)
-        db.session.add(detail)
-    _copy_detail_fields(form, detail, now)
-    ticket.updated_by_id = current_user.id
-    ticket.updated_at = now
-    db.session.commit()
-    return _show_changed_detail(ticket, entity, detail, "Detalhe salvo.")
+    detail, changed, repeated = _save_detail_from(form, ticket, page, now, True)
+    if changed:
+        ticket.updated_by_id = current_user.id
+        ticket.updated_at = now
+    service.forget_unsaved(db.session, ticket, current_user.id, only=_is_detail_field)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _error_screen(_load_ticket(code), DETAIL_CONFLICT_MESSAGE, 409, keep=request.form)
+    message = "Detalhe salvo." if not repeated else "Este detalhe já tinha sido salvo."
+    return _show_changed_detail(ticket, detail, message)
 
 
-def _show_changed_detail(ticket: Ticket, entity: Entity, detail: TicketDetail, message: str):
+def _show_changed_detail(ticket: Ticket, detail: TicketDetail, message: str):
     """After a detail changed: its panel for htmx, the screen on its page otherwise."""
-    number = _position_of(ticket, detail)
+    number = service.position_of(db.session, ticket, detail)
     if not is_partial_request():
         flash(message, "success")
         return redirect(url_for("tickets.edit", code=ticket.code, detalhe=number), code=303)
+    db.session.expire_all()
+    ticket = _load_ticket(ticket.code)
     page = queries.detail_page(db.session, ticket, number)
-    return _screen(
-        "details",
-        entity=entity,
-        ticket=ticket,
-        form=_ticket_form_for(ticket),
-        detail_form=_detail_form_for(page, ticket, entity),
-        page=page,
-        detail_message=message,
-    )
-
-
-def _detail_count(ticket: Ticket) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(TicketDetail)
-        .where(TicketDetail.ticket_id == ticket.id)
-    )
-
-
-def _position_of(ticket: Ticket, detail: TicketDetail) -> int:
-    """1-based page of a detail, in the order the pager shows them."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(TicketDetail)
-        .where(
-            TicketDetail.ticket_id == ticket.id,
-            sa.or_(
-                TicketDetail.opened_at < detail.opened_at,
-                sa.and_(TicketDetail.opened_at == detail.opened_at, TicketDetail.id <= detail.id),
-            ),
-        )
-    )
+    pairs = _screen_pairs(ticket, page.detail)
+    chain = [(n, request.form[n]) for n in ("reason_id", "occurrence_id") if n in request.form]
+    pairs = [(n, v) for n, v in pairs if n not in dict(chain)] + chain
+    screen = _build_screen(ticket, page, MultiDict(pairs))
+    return _render_screen(screen, block="details", detail_message=message)
 
 
 @bp.post("/atendimentos/<int:code>/detalhes/<int:detail_id>/informacoes/<int:info_id>/excluir")
 def delete_info(code: int, detail_id: int, info_id: int):
     """Remove one Informação do detalhe line."""
-    ticket, entity = _load_screen(code)
+    ticket = _load_ticket(code)
+    if _wrong_target(ticket):
+        return _refuse_other_target()
     info = db.session.scalar(
         sa.select(DetailInfo)
         .join(TicketDetail)
@@ -562,40 +766,77 @@ def delete_info(code: int, detail_id: int, info_id: int):
     )
     if info is None:
         abort(404)
+    detail = info.detail
     db.session.delete(info)
     ticket.updated_by_id = current_user.id
     ticket.updated_at = utcnow()
-    db.session.commit()
-    detail = db.session.get(TicketDetail, detail_id)
-    return _show_changed_detail(ticket, entity, detail, "Informação excluída.")
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _error_screen(
+            _load_ticket(code), "Outro atendente alterou este atendimento; tente de novo.", 409
+        )
+    return _show_changed_detail(ticket, detail, "Informação excluída.")
 
 
 # --- small pieces htmx swaps in ---------------------------------------------------------
 
 
+def _info_cells(company_id: int, reason_id, occurrence_id):
+    """The Informação select of every line on screen, for the chain now chosen: a product
+    still valid stays chosen; one that is not is cleared and says so."""
+    choices = queries.product_info_choices(db.session, company_id, reason_id, occurrence_id)
+    valid = {value for value, _ in choices if value is not None}
+    form = DetailForm(formdata=None, meta={"csrf": False})
+    cells = []
+    for name, value in request.args.items(multi=True):
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != "infos" or parts[2] != "product_info_id":
+            continue
+        if not parts[1].isdigit() or int(parts[1]) >= MAX_INFO_LINES:
+            continue
+        line = _info_line(form, int(parts[1]))
+        line.form.product_info_id.choices = choices
+        chosen = optional_id(value)
+        kept = chosen if chosen in valid else None
+        line.form.product_info_id.data = kept
+        cells.append({"line": line, "cleared": chosen is not None and kept is None})
+    return cells
+
+
+def _info_line(form: DetailForm, index: int):
+    while len(form.infos) <= index:
+        form.infos.append_entry()
+    return form.infos.entries[index]
+
+
 @bp.get("/atendimentos/opcoes/ocorrencias")
 def occurrence_options():
-    """<option>s of Ocorrência for the chosen Motivo; Causa is cleared alongside."""
+    """<option>s of Ocorrência for the chosen Motivo; Causa is emptied alongside and every
+    Informação line follows (a chosen product is never swapped for another)."""
     company_id = current_company().id
     reason_id = optional_id(request.args.get("reason_id"))
     return render(
         "tickets/_options.html",
         choices=queries.occurrence_choices(db.session, company_id, reason_id),
         clear_causes=True,
-        info_choices=queries.product_info_choices(db.session, company_id, None, None),
+        info_cells=_info_cells(company_id, None, None),
     )
 
 
 @bp.get("/atendimentos/opcoes/causas")
 def cause_options():
-    """<option>s of Causa for the chosen Ocorrência; the Informação lists follow too."""
+    """<option>s of Causa for the chosen Ocorrência (keeping a Causa still valid); the
+    Informação lines follow too."""
     company_id = current_company().id
     reason_id = optional_id(request.args.get("reason_id"))
     occurrence_id = optional_id(request.args.get("occurrence_id"))
     return render(
         "tickets/_options.html",
         choices=queries.cause_choices(db.session, company_id, occurrence_id),
-        info_choices=queries.product_info_choices(db.session, company_id, reason_id, occurrence_id),
+        selected=optional_id(request.args.get("cause_id")),
+        info_cells=_info_cells(company_id, reason_id, occurrence_id),
     )
 
 
@@ -605,11 +846,10 @@ def info_row():
     company_id = current_company().id
     reason_id = optional_id(request.args.get("reason_id"))
     occurrence_id = optional_id(request.args.get("occurrence_id"))
-    index = request.args.get("index", 0, type=int)
-    form = DetailForm(formdata=None, meta={"csrf": False})
-    for _ in range(index + 1):
-        form.infos.append_entry()
-    line = form.infos.entries[index]
+    index = optional_id(request.args.get("index")) or 0
+    if not 0 <= index < MAX_INFO_LINES:
+        return render("tickets/_info_limit.html", status=422, limit=MAX_INFO_LINES)
+    line = _info_line(DetailForm(formdata=None, meta={"csrf": False}), index)
     line.form.product_info_id.choices = queries.product_info_choices(
         db.session, company_id, reason_id, occurrence_id
     )

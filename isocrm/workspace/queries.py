@@ -28,6 +28,7 @@ from isocrm.models import (
     TicketDetail,
     User,
 )
+from isocrm.models.ticket import STAGE_CONFIRMED
 
 # Registration tables whose audit rows belong in the entity's history.
 REGISTRATION_TABLES = {
@@ -127,7 +128,11 @@ def entity_history(
 def _tickets_opened(session, entity, limit, zone):
     tickets = session.scalars(
         sa.select(Ticket)
-        .where(Ticket.entity_id == entity.id, Ticket.company_id == entity.company_id)
+        .where(
+            Ticket.entity_id == entity.id,
+            Ticket.company_id == entity.company_id,
+            Ticket.stage == STAGE_CONFIRMED,  # drafts are not tickets yet
+        )
         .options(joinedload(Ticket.status), joinedload(Ticket.reason), joinedload(Ticket.opened_by))
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
         .limit(limit)
@@ -141,6 +146,7 @@ def _tickets_closed(session, entity, limit, zone):
         .where(
             Ticket.entity_id == entity.id,
             Ticket.company_id == entity.company_id,
+            Ticket.stage == STAGE_CONFIRMED,
             Ticket.closed_at.is_not(None),
         )
         .options(

@@ -16,8 +16,10 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     row = page.locator("#results").get_by_role("row").filter(has_text="Maria Aparecida da Silva")
     row.get_by_role("link", name="SAC").click()
     expect(page.get_by_role("heading", name="Atendimentos da entidade")).to_be_visible()
-    page.get_by_role("link", name="Incluir").click()
-    expect(page.get_by_role("heading", name=re.compile("Atendimento.*novo"))).to_be_visible()
+    page.get_by_role("button", name="Incluir").click()
+    # The protocol is there before anything is typed.
+    expect(page.get_by_role("heading", name=re.compile("Atendimento 000004"))).to_be_visible()
+    expect(page.get_by_text("Em abertura")).to_be_visible()
 
     # Dados do atendimento
     page.get_by_label("Papel").select_option(label="Cliente")
@@ -67,8 +69,8 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     expect(info.locator("option", has_text="Biscoito Integral 200g")).to_have_count(1)
     info.select_option(index=1)
     info_row.get_by_label("Nr. Lote").fill("L2611A")
-    info_row.get_by_label("Data fabricação").fill("2026-10-01")
-    info_row.get_by_label("Data validade").fill("2027-04-01")
+    info_row.get_by_label("Data fabricação").fill("01/10/2026")
+    info_row.get_by_label("Data validade").fill("01/04/2027")
 
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Atendimento 000004 confirmado.")).to_be_visible()
@@ -85,7 +87,7 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     panel.get_by_label("Ativo", exact=True).check()
     panel.get_by_label("Descrição").fill("Enviamos vale-troca pelo WhatsApp.")
     panel.get_by_label("Resposta").fill("Cliente agradeceu.")
-    panel.get_by_role("button", name="Salvar detalhe").click()
+    panel.get_by_role("button", name="Salvar só o detalhe").click()
     expect(panel.get_by_text("Detalhe 2 de 2")).to_be_visible()
     expect(panel.get_by_text("Detalhe salvo.")).to_be_visible()
     url_before = page.url
@@ -142,7 +144,7 @@ def test_bad_input_keeps_what_was_typed(page):
     page.goto("/atendimentos/")
     page.get_by_label("NOME/RAZÃO SOCIAL ou CPF/CNPJ").fill("maria aparecida")
     page.locator("#results").get_by_role("link", name="SAC").first.click()
-    page.get_by_role("link", name="Incluir").click()
+    page.get_by_role("button", name="Incluir").click()
     page.get_by_label("Dados Complementares").fill("Texto que não pode sumir")
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Descreva o que o cliente informou.")).to_be_visible()
