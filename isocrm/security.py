@@ -8,6 +8,8 @@ from isocrm.extensions import db, login_manager
 from isocrm.models import Company, User
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# Session keys that survive the new session made at login (see auth.login).
+CARRIED_OVER_LOGIN = ("recover_typed",)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -84,6 +86,22 @@ def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def csrf_refused_page():
+    if not current_user.is_authenticated:
+        return _error_page(
+            400,
+            "Sua sessão terminou",
+            "Você saiu do sistema (ou a sessão expirou) antes de enviar este formulário. "
+            "Entre de novo e repita a ação.",
+        )
+    return _error_page(
+        400,
+        "Formulário expirado",
+        "Este formulário ficou velho demais ou não veio desta página. "
+        "Recarregue a página e tente de novo.",
+    )
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Entre para continuar."
@@ -93,12 +111,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _error_page(
-            400,
-            "Requisição recusada",
-            "O formulário expirou ou não veio desta página (token CSRF ausente ou inválido). "
-            "Recarregue a página e tente de novo.",
-        )
+        return csrf_refused_page()
 
     @app.errorhandler(400)
     def bad_request(error):

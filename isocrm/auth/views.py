@@ -6,7 +6,7 @@ from isocrm.auth import bp
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
 from isocrm.extensions import db
 from isocrm.models import User
-from isocrm.security import safe_next_url
+from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
 
 
 @bp.route("/entrar", methods=["GET", "POST"])
@@ -26,9 +26,13 @@ def login():
         if user is None or not user.check_password(form.password.data) or not user.active:
             form.password.errors.append("Usuário ou senha incorretos.")
             return render_template("auth/login.html", form=form), 422
-        session.clear()  # a fresh session on login: no fixation of a pre-login session
-        login_user(user)
+        # A fresh session on login (no fixation of a pre-login session); only the key that
+        # lets this browser take back what it typed while logged out is carried over.
+        carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
+        session.clear()
+        session.update(carried)
         session["company_id"] = user.companies[0].id if user.companies else None
+        login_user(user)  # listeners of user_logged_in may pick another Empresa
         return redirect(safe_next_url(form.next.data) or url_for("tickets.index"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -52,4 +56,9 @@ def switch_company():
     if form.company_id.data not in {c.id for c in current_user.companies}:
         abort(403)
     session["company_id"] = form.company_id.data
-    return redirect(safe_next_url(form.next.data) or url_for("tickets.index"), code=303)
+    # A page of a record belongs to the Empresa it was opened in: after a switch the desk
+    # starts again from the search of the new Empresa (lists and searches are kept).
+    target = safe_next_url(form.next.data)
+    if target and any(part.isdigit() for part in target.split("?")[0].split("/")):
+        target = None
+    return redirect(target or url_for("tickets.index"), code=303)

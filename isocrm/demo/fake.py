@@ -800,6 +800,15 @@ class _Generator:
         self.session.flush()
         self.add_appointments(desk, tickets)
 
+    @staticmethod
+    def unit_for(entity, desk, rng):
+        """A unit linked to the entity (the same random draws as before, so the rest of the
+        generated data does not move), or none when the entity has no unit."""
+        drawn = rng.choice(desk.units) if desk.units and rng.random() < 0.85 else None
+        if drawn is None or not entity.units:
+            return None
+        return drawn if drawn in entity.units else entity.units[0]
+
     def status_for(self, desk: _Desk, opened_at: datetime) -> Status:
         age = REFERENCE_NOW - opened_at
         if age < timedelta(days=3):
@@ -838,7 +847,7 @@ class _Generator:
             reason_id=chain.reason.id,
             occurrence_id=chain.occurrence.id,
             cause_id=chain.cause.id if chain.cause else None,
-            unit=rng.choice(desk.units) if desk.units and rng.random() < 0.85 else None,
+            unit=self.unit_for(entity, desk, rng),
             status=status,
             opened_by=rng.choice(desk.attendants),
             opened_at=opened_at,

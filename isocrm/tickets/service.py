@@ -395,14 +395,15 @@ def claim_hash(token: str) -> str:
 def stash_for_claim(session: Session, ticket_id: int, token: str, pairs) -> None:
     """Keep a submit that arrived after the session ended, for whoever logs in again from
     the same browser (the token lives only in that browser's new session)."""
-    session.add(
-        UnsavedEdit(
-            ticket_id=ticket_id,
-            user_id=None,
-            claim_hash=claim_hash(token),
-            fields=json.dumps(pairs, ensure_ascii=False),
-        )
+    stashed = session.scalar(
+        sa.select(UnsavedEdit).where(UnsavedEdit.claim_hash == claim_hash(token))
     )
+    if stashed is None:
+        stashed = UnsavedEdit(user_id=None, claim_hash=claim_hash(token), fields="[]")
+        session.add(stashed)
+    stashed.ticket_id = ticket_id
+    stashed.fields = json.dumps(pairs, ensure_ascii=False)
+    stashed.saved_at = utcnow()
 
 
 def claim_stashed(session: Session, token: str, user, company_ids: set[int]) -> Ticket | None:
