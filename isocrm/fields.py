@@ -6,6 +6,7 @@ for a half-typed date and lets a year like 0202 through, so the server could nei
 nor round-trip the value. Here the server sees exactly what was typed.
 """
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -121,19 +122,26 @@ class _TypedDateBase(Field):
 
     def _parse(self, text: str):
         for fmt in self.formats:
+            # strptime is lenient ("1/2/202" is year 202, "10:1" is ten past one): every
+            # part must be typed in full, two digits each and four for the year.
+            if not re.fullmatch(_strict_pattern(fmt), text):
+                continue
             try:
-                value = datetime.strptime(text, fmt)
+                return datetime.strptime(text, fmt)
             except ValueError:
                 continue
-            # strptime reads "1/2/202" with %Y as year 202: the year must have four digits.
-            if "%Y" in fmt and f"{value.year:04d}" not in text:
-                continue
-            return value
         return None
 
     def pre_validate(self, form):
         # An empty field is fine unless a validator says otherwise; a bad one already failed.
         pass
+
+
+def _strict_pattern(fmt: str) -> str:
+    pattern = re.escape(fmt)
+    for directive, digits in (("%Y", 4), ("%d", 2), ("%m", 2), ("%H", 2), ("%M", 2)):
+        pattern = pattern.replace(re.escape(directive), rf"\d{{{digits}}}")
+    return pattern
 
 
 class BrDateField(_TypedDateBase):
