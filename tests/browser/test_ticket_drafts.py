@@ -128,11 +128,12 @@ def test_a_stored_unit_no_longer_linked_is_shown_and_kept(page):
     login(page)
     page.goto("/atendimentos/3")
     unit = page.get_by_label("Unidade")
-    expect(unit.locator("option:checked")).to_have_text("Filial Campinas (não vinculada à entidade)")
+    stored = "Filial Campinas (não vinculada à entidade)"
+    expect(unit.locator("option:checked")).to_have_text(stored)
     page.screenshot(path="/tmp/isocrm-stored-unit.png")
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Nada mudou")).to_be_visible()
-    expect(unit.locator("option:checked")).to_have_text("Filial Campinas (não vinculada à entidade)")
+    expect(unit.locator("option:checked")).to_have_text(stored)
 
 
 def test_leaving_with_unsaved_edits_asks_first(page):
