@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.loaders import get_ticket
-from isocrm.models import DetailInfo, ProductInfo, Ticket, TicketDetail
+from isocrm.models import Ticket
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.reports import bp, pdf
-from isocrm.tickets.queries import ticket_screen_options
+from isocrm.tickets.queries import detail_options, ticket_screen_options
 
 PDF_UNAVAILABLE_MESSAGE = (
     "O PDF do relatório é gerado pelo navegador Chromium, que não está instalado neste "
@@ -26,14 +26,7 @@ def report_options():
     return (
         *ticket_screen_options(),
         joinedload(Ticket.company),
-        selectinload(Ticket.details).options(
-            joinedload(TicketDetail.channel),
-            joinedload(TicketDetail.attendant),
-            joinedload(TicketDetail.contact),
-            selectinload(TicketDetail.informations)
-            .joinedload(DetailInfo.product_info)
-            .joinedload(ProductInfo.product),
-        ),
+        selectinload(Ticket.details).options(*detail_options()),
     )
 
 
