@@ -232,3 +232,17 @@ def test_a_logout_in_another_tab_does_not_lose_the_ticket(page):
     expect(page.get_by_label("Descrição")).to_have_value("Digitado enquanto a outra aba saiu")
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Atendimento 000004 confirmado.")).to_be_visible()
+
+
+def test_a_resized_answer_box_does_not_break_the_csp_when_the_panel_is_swapped(page):
+    """Chromium writes a style attribute on a textarea the attendant resized; the panel
+    swap must not copy it back with setAttribute (blocked by the CSP, logged as an error)."""
+    login(page)
+    page.goto("/atendimentos/3")
+    panel = page.locator("#detail-panel")
+    panel.get_by_label("Resposta").evaluate("el => { el.style.height = '140px'; }")
+    panel.get_by_role("link", name="Detalhe anterior").click()
+    expect(panel.get_by_text("Detalhe 1 de 2")).to_be_visible()
+    panel.get_by_label("Resposta").evaluate("el => { el.style.height = '90px'; }")
+    panel.get_by_role("link", name="Próximo detalhe").click()
+    expect(panel.get_by_text("Detalhe 2 de 2")).to_be_visible()
