@@ -34,6 +34,8 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # an attendant keeps a ticket open all afternoon
         "TIMEZONE": _env("TIMEZONE", "America/Sao_Paulo"),
         "SEARCH_PAGE_SIZE": 20,
+        # No screen posts more than a few hundred kB; anything bigger is refused (413).
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Real e-mail (seed §4). Without a host, messages wait in the Caixa de saída.
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": int(_env("SMTP_PORT", "25")),

@@ -3,6 +3,7 @@
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from isocrm.extensions import db, login_manager
 from isocrm.models import Company, User
@@ -82,6 +83,19 @@ def _security_headers(response):
     return response
 
 
+OTHER_ERRORS = {
+    401: ("Entre para continuar", "Sua sessão terminou. Entre de novo."),
+    409: ("Conflito", "O registro mudou enquanto você o editava. Recarregue e confira."),
+    410: ("Não existe mais", "Este registro foi removido."),
+    413: ("Envio grande demais", "O que foi enviado passa do tamanho aceito."),
+    415: ("Formato não aceito", "O formato do que foi enviado não é aceito."),
+    422: ("Dados inválidos", "Confira os dados enviados."),
+    429: ("Muitas tentativas", "Espere um pouco e tente de novo."),
+    501: ("Não disponível", "Esta função não está disponível."),
+    503: ("Indisponível no momento", "O serviço está indisponível; tente de novo em instantes."),
+}
+
+
 def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
@@ -131,6 +145,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error_page(405, "Método não permitido", "Esta ação não aceita este tipo de pedido.")
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        # Any other refusal (413, 415, 429…) in Portuguese too, never Werkzeug's English page.
+        if error.code is None or error.code < 400:
+            return error
+        title, message = OTHER_ERRORS.get(
+            error.code, ("Pedido recusado", "O pedido não pôde ser atendido.")
+        )
+        return _error_page(error.code, title, message)
 
     @app.errorhandler(500)
     def server_error(error):

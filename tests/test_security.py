@@ -194,3 +194,10 @@ def test_cannot_switch_to_a_company_one_is_not_in(client, auth, demo):
     other = demo["luiza"]
     response = client.post("/empresa", data={"company_id": other.company_id, "csrf_token": token})
     assert response.status_code == 403
+
+
+def test_an_oversized_post_is_refused_in_portuguese(logged_in):
+    response = logged_in.post("/atendimentos/1", data={"description": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "Envio grande demais" in html and "Request Entity" not in html
