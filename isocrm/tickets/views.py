@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
@@ -307,12 +308,13 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
     typed = json.loads(unsaved.fields) if unsaved else []
     typed_detail = {name: value for name, value in typed if name == "detail_id"}
     holds_detail = any(_is_detail_field(name) for name, _ in typed)
+    page = None
     if number is None and holds_detail and "detail_id" in typed_detail:
-        page = _page_for(ticket, typed_detail["detail_id"]) if typed_detail["detail_id"] else None
-        if page is None:
-            total = service.detail_count(db.session, ticket)
-            page = queries.DetailPage(None, total + 1, total)
-    else:
+        try:
+            page = _page_for(ticket, typed_detail["detail_id"])
+        except NotFound:  # the kept copy names a detail that is not this ticket's: ignore it
+            holds_detail = False
+    if page is None:
         page = queries.detail_page(db.session, ticket, number)
     pairs = _screen_pairs(ticket, page.detail)
     if typed:
@@ -320,7 +322,10 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
             page.detail.id if page.detail else None
         )
         overlay = [
-            (name, value) for name, value in typed if not _is_detail_field(name) or same_detail
+            (name, value)
+            for name, value in typed
+            if (not _is_detail_field(name) or same_detail)
+            and name not in ("ticket_id", "company_id")  # always the record on screen
         ]
         replaced = {name for name, _ in overlay}
         # The version and base stay those of the screen the typing started on.
