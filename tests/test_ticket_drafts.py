@@ -490,3 +490,35 @@ def test_an_unconfirmed_draft_is_not_in_the_entity_role_check(logged_in, demo, d
     assert form["role_id"] == str(demo["roles"]["cliente"].id)
     form.update(new_ticket_data(demo))
     assert logged_in.post(f"/atendimentos/{code}", data=form).status_code == 303
+
+
+def test_a_restored_detail_is_shown_on_its_own_page(logged_in, demo, db):
+    """Typing on detail 2, paging to detail 1 (discarding) and reloading: the screen shows
+    detail 1 as itself, with no phantom "restored" banner (found by the break-it session)."""
+    create_ticket(logged_in, demo)
+    form = _screen(logged_in, 4, "?detalhe=novo")
+    form.update({"channel_id": str(demo["channels"]["E-mail"].id), "description": "D2"})
+    assert logged_in.post("/atendimentos/4", data=form).status_code == 303
+    on_second = _screen(logged_in, 4)
+    on_second["answer"] = "typed on 2"
+    logged_in.post("/atendimentos/4/rascunho", data=on_second)
+    html = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert "Detalhe 2 de 2" in html and "typed on 2" in html
+    # The pager goes to detail 1; the screen (now detail 1, untouched) is autosaved.
+    panel = logged_in.get("/atendimentos/4/detalhes?detalhe=1", headers={"HX-Request": "true"})
+    first = screen_form('<form id="ticket-form">' + panel.get_data(as_text=True) + "</form>")
+    on_first = {**on_second, **first}
+    response = logged_in.post("/atendimentos/4/rascunho", data=on_first)
+    assert response.get_json().get("unchanged") is True
+    html = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert "Restauramos" not in html and "Detalhe 2 de 2" in html
+    assert screen_form(html)["description"] == "D2"
+    # Typing on detail 1 and reloading shows detail 1, labelled as such.
+    on_first["answer"] = "typed on 1"
+    logged_in.post("/atendimentos/4/rascunho", data=on_first)
+    html = logged_in.get("/atendimentos/4").get_data(as_text=True)
+    assert "Detalhe 1 de 2" in html and "Restauramos" in html
+    shown = screen_form(html)
+    assert shown["description"] == "Biscoito chegou com a embalagem aberta."
+    assert shown["answer"] == "typed on 1"
+    assert f"/atendimentos/4/detalhes/{shown['detail_id']}" in html  # Salvar só targets it

@@ -169,6 +169,11 @@ def screen_field_name(name: str) -> bool:
 INFO_LINE_FIELDS = {
     name for name, value in vars(InfoLineForm).items() if hasattr(value, "field_class")
 }
+DETAIL_SCREEN_FIELDS = {
+    name
+    for name, value in vars(DetailFields).items()
+    if hasattr(value, "field_class") and name != "infos"
+}
 SCREEN_FIELDS = {
     name
     for cls in (TicketFields, DetailFields)

@@ -25,8 +25,8 @@ from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRA
 from isocrm.security import current_company
 from isocrm.tickets import bp, queries, service
 from isocrm.tickets.forms import (
+    DETAIL_SCREEN_FIELDS,
     MAX_INFO_LINES,
-    SCREEN_FIELDS,
     DetailForm,
     TicketForm,
     screen_field_name,
@@ -253,10 +253,7 @@ def _screen_pairs(ticket: Ticket, detail: TicketDetail | None) -> list[tuple[str
 
 
 def _is_detail_field(name: str) -> bool:
-    return name in DETAIL_FORM_FIELDS or name.startswith("infos-")
-
-
-DETAIL_FORM_FIELDS = {name for name in SCREEN_FIELDS if name in DetailForm.__dict__}
+    return name in DETAIL_SCREEN_FIELDS or name.startswith("infos-")
 
 
 @dataclass
@@ -667,10 +664,42 @@ def autosave(code: int):
         pairs = service.clean_screen_fields(request.form.items(multi=True), screen_field_name)
     except service.DraftError as error:
         return {"error": str(error)}, 413
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    if not _differs_from_saved(ticket, pairs):
+        # Back to what is saved (or nothing typed yet): nothing to keep, nothing to restore.
+        service.forget_unsaved(db.session, ticket, current_user.id)
+        db.session.commit()
+        return {"saved_at": utcnow().astimezone(zone).strftime("%H:%M:%S"), "unchanged": True}
     edit = service.keep_unsaved(db.session, ticket, current_user.id, pairs)
     db.session.commit()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     return {"saved_at": edit.saved_at.astimezone(zone).strftime("%H:%M:%S")}
+
+
+# What the screen carries to identify itself, not what the attendant typed.
+_BOOKKEEPING = {"ticket_id", "company_id", "version", "base", "detail_version", "entry_key"}
+
+
+def _differs_from_saved(ticket: Ticket, pairs) -> bool:
+    typed = MultiDict(pairs)
+    detail = None
+    detail_id = optional_id(typed.get("detail_id"))
+    if detail_id:
+        detail = db.session.scalar(
+            sa.select(TicketDetail).where(
+                TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id
+            )
+        )
+    saved = dict(_screen_pairs(ticket, detail))
+    for name, value in pairs:
+        if name in _BOOKKEEPING or name.startswith("resolve-"):
+            continue
+        if name.startswith("infos-"):
+            if value.strip():
+                return True
+            continue
+        if value.strip() != saved.get(name, "").strip():
+            return True
+    return False
 
 
 @bp.post("/atendimentos/<int:code>/alteracoes/descartar")
