@@ -7,6 +7,7 @@ nor round-trip the value. Here the server sees exactly what was typed.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,15 +28,28 @@ def max_length(size: int) -> Length:
 
 
 def strip_control_characters(value):
-    """NUL and other control characters never reach the database (tabs and newlines stay)."""
+    """NUL and other control characters never reach the database (tabs and newlines stay),
+    nor the invisible marks that reorder or hide text (bidi overrides, BOM)."""
     if isinstance(value, str):
-        return "".join(c for c in value if c >= " " or c in "\t\n\r")
+        return "".join(
+            c
+            for c in value
+            if c in "\t\n\r" or (unicodedata.category(c) != "Cc" and c not in _INVISIBLE_MARKS)
+        )
     return value
+
+
+_INVISIBLE_MARKS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
 def local_to_utc(value: datetime) -> datetime:
     """A date and time typed at the desk (America/Sao_Paulo) as an aware datetime."""
     return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def local_today() -> date:
+    """Today at the desk (America/Sao_Paulo), not in UTC."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def optional_id(value) -> int | None:

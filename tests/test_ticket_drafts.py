@@ -522,3 +522,61 @@ def test_a_restored_detail_is_shown_on_its_own_page(logged_in, demo, db):
     assert shown["description"] == "Biscoito chegou com a embalagem aberta."
     assert shown["answer"] == "typed on 1"
     assert f"/atendimentos/4/detalhes/{shown['detail_id']}" in html  # Salvar só targets it
+
+
+def test_a_stashed_screen_goes_back_only_to_the_attendant_it_was_shown_to(client, auth, demo, db):
+    """Logout in another tab, Confirmar, then somebody else logs in on that browser: they get
+    nothing; the attendant who typed it, logging in later there, gets it back."""
+    auth.login()
+    code = include(client, demo["maria"].id)
+    form = _screen(client, code)
+    form.update(new_ticket_data(demo, description="Só da atendente"))
+    client.post("/sair", data={"csrf_token": form["csrf_token"]})
+    client.post(f"/atendimentos/{code}", data=form)
+    auth.login("supervisor", "supervisor123")
+    client.post(
+        "/empresa",
+        data={"company_id": demo["company"].id, "csrf_token": _token(client, "/atendimentos/")},
+    )
+    assert "Só da atendente" not in client.get(f"/atendimentos/{code}").get_data(as_text=True)
+    client.post("/sair", data={"csrf_token": _token(client, "/atendimentos/")})
+    auth.login()
+    assert _screen(client, code)["description"] == "Só da atendente"
+
+
+def test_control_characters_never_reach_the_database(logged_in, demo, db):
+    response = create_ticket(
+        logged_in,
+        demo,
+        description="A\x00B\x1b[31m",
+        complementary_data="\x01dados\u202e\ufeff",
+        **{"infos-0-lot_number": "L\x00X"},
+    )
+    assert response.status_code == 303
+    ticket = _ticket(db, 4)
+    assert ticket.complementary_data == "dados"
+    assert ticket.details[0].description == "AB[31m"
+    assert ticket.details[0].informations[0].lot_number == "LX"
+
+
+def test_a_screen_of_another_ticket_of_the_same_empresa_is_refused_plainly(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    form = _screen(logged_in, 3)
+    response = logged_in.post("/atendimentos/4/rascunho", data=form)
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "Esta tela é de outro atendimento; nada foi salvo."
+
+
+def test_a_manufacturing_date_in_the_future_is_refused(logged_in, demo, db):
+    response = create_ticket(
+        logged_in, demo, **{"infos-0-manufactured_on": "01/01/2099", "infos-0-expires_on": ""}
+    )
+    assert response.status_code == 422
+    assert "A data de fabricação não pode estar no futuro." in response.get_data(as_text=True)
+
+
+def test_the_home_says_when_there_are_more_drafts_than_it_lists(logged_in, demo, db):
+    for _ in range(12):
+        include(logged_in, demo["maria"].id)
+    html = logged_in.get("/atendimentos/").get_data(as_text=True)
+    assert "Os 10 mais recentes de 12" in html

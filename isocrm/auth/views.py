@@ -42,7 +42,9 @@ def login():
 def logout():
     """Log out and forget the session."""
     logout_user()
+    carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
     session.clear()
+    session.update(carried)
     flash("Você saiu do sistema.", "info")
     return redirect(url_for("auth.login"))
 

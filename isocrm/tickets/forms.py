@@ -19,13 +19,16 @@ from isocrm.fields import (
     BrDateTimeField,
     ChoiceField,
     local_to_utc,
+    local_today,
     max_length,
+    strip_control_characters,
 )
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTIONS
 from isocrm.tickets.service import TICKET_FIELDS
 
 MAX_INFO_LINES = 50
+CLEAN = [strip_control_characters]  # no NUL or other control characters reach the database
 
 
 class InfoLineForm(Form):
@@ -35,9 +38,9 @@ class InfoLineForm(Form):
         "Informação",
         invalid_message="Escolha uma informação do motivo e da ocorrência selecionados.",
     )
-    note = StringField("Observação", validators=[Optional(), max_length(500)])
-    lot_number = StringField("Nr. Lote", validators=[Optional(), max_length(40)])
-    serial_number = StringField("Nr. Série", validators=[Optional(), max_length(60)])
+    note = StringField("Observação", filters=CLEAN, validators=[Optional(), max_length(500)])
+    lot_number = StringField("Nr. Lote", filters=CLEAN, validators=[Optional(), max_length(40)])
+    serial_number = StringField("Nr. Série", filters=CLEAN, validators=[Optional(), max_length(60)])
     manufactured_on = BrDateField("Data fabricação")
     expires_on = BrDateField("Data validade")
 
@@ -54,6 +57,10 @@ class InfoLineForm(Form):
                 self.expires_on.raw_data and self.expires_on.raw_data[0],
             )
         )
+
+    def validate_manufactured_on(self, field):
+        if field.data and field.data > local_today():
+            raise ValidationError("A data de fabricação não pode estar no futuro.")
 
     def validate_expires_on(self, field):
         if field.data and self.manufactured_on.data and field.data < self.manufactured_on.data:
@@ -77,9 +84,10 @@ class DetailFields:
     received_at = BrDateTimeField("Data de recebimento")
     description = TextAreaField(
         "Descrição",
+        filters=CLEAN,
         validators=[DataRequired("Descreva o que o cliente informou."), max_length(10_000)],
     )
-    answer = TextAreaField("Resposta", validators=[Optional(), max_length(10_000)])
+    answer = TextAreaField("Resposta", filters=CLEAN, validators=[Optional(), max_length(10_000)])
     contact_entity_id = ChoiceField(
         "Contato", invalid_message="Escolha um contato entre os relacionados da entidade."
     )
@@ -100,7 +108,7 @@ class DetailFields:
 class TicketFields:
     role_id = ChoiceField("Papel", invalid_message="Escolha um dos papéis da entidade.")
     complementary_data = TextAreaField(
-        "Dados Complementares", validators=[Optional(), max_length(5000)]
+        "Dados Complementares", filters=CLEAN, validators=[Optional(), max_length(5000)]
     )
     related_ticket_id = ChoiceField(
         "SAC Relacionado",
@@ -115,12 +123,15 @@ class TicketFields:
     location_entity_id = ChoiceField(
         "Local", invalid_message="Escolha um parceiro (entidade com papel Parceiro)."
     )
-    location_note = TextAreaField("Observação do local", validators=[Optional(), max_length(2000)])
+    location_note = TextAreaField(
+        "Observação do local", filters=CLEAN, validators=[Optional(), max_length(2000)]
+    )
     status_id = ChoiceField("Situação")
     # The record the screen was opened for: a submit acts on it or is refused, never
     # retargeted (ticket codes repeat across Empresas).
     ticket_id = HiddenField()
     company_id = HiddenField()
+    typed_by = HiddenField()  # who the screen was shown to (see tickets/recovery.py)
     version = HiddenField()
     base = HiddenField()  # the values the attendant saw, to tell apart who changed what
 

@@ -2,8 +2,9 @@
 
 Logging out in another tab (or an expired session) makes the ticket screen's next
 Confirmar or autosave fail the CSRF check. Instead of an error page, the posted screen is
-kept, claimable only by this browser (a random token in its new session), and handed back
-as the attendant's unsaved edit when they log in again, on the ticket it belongs to."""
+kept, claimable only by this browser (a random token in its new session) and only by the
+attendant the screen was shown to, and handed back as their unsaved edit when they log in
+again, on the ticket it belongs to."""
 
 import secrets
 
@@ -38,7 +39,8 @@ def keep_what_was_typed_after_logout(error):
         return csrf_refused_page()
     token = session.get(SESSION_KEY) or secrets.token_urlsafe(32)
     session[SESSION_KEY] = token
-    service.stash_for_claim(db.session, ticket.id, token, pairs)
+    typed_by = optional_id(request.form.get("typed_by"))
+    service.stash_for_claim(db.session, ticket.id, token, typed_by, pairs)
     db.session.commit()
     login_url = url_for("auth.login", next=url_for("tickets.edit", code=code))
     if request.endpoint == "tickets.autosave":
@@ -53,11 +55,14 @@ def keep_what_was_typed_after_logout(error):
 
 @user_logged_in.connect
 def _hand_back_what_was_typed(app, user, **extra):
-    token = session.pop(SESSION_KEY, None)
+    """Only to the attendant the screen was shown to; another user logging in on the same
+    browser gets nothing (the token stays for the right one)."""
+    token = session.get(SESSION_KEY)
     if not token:
         return
     companies = {company.id for company in user.companies}
     ticket = service.claim_stashed(db.session, token, user, companies)
     db.session.commit()
     if ticket is not None:
+        session.pop(SESSION_KEY, None)
         session["company_id"] = ticket.company_id  # the Empresa of the screen being resumed

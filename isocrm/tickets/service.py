@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from isocrm.fields import strip_control_characters
 from isocrm.models import Company, DetailInfo, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.catalog import STATUS_CANCELLED
@@ -332,7 +333,7 @@ def clean_screen_fields(pairs, allowed) -> list[list[str]]:
     for name, value in pairs:
         if not allowed(name):
             continue
-        value = "".join(c for c in str(value) if c >= " " or c in "\t\n\r")[:UNSAVED_MAX_VALUE]
+        value = strip_control_characters(str(value))[:UNSAVED_MAX_VALUE]
         size += len(name) + len(value.encode())
         if size > UNSAVED_MAX_BYTES:
             raise DraftError("Texto grande demais para guardar como rascunho.")
@@ -388,18 +389,18 @@ def forget_unsaved(session: Session, ticket: Ticket, user_id: int, only=None) ->
     )
 
 
-def claim_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def claim_hash(token: str, user_id: int | None) -> str:
+    """Only this browser (the token) and only the attendant the screen was shown to."""
+    return hashlib.sha256(f"{token}:{user_id}".encode()).hexdigest()
 
 
-def stash_for_claim(session: Session, ticket_id: int, token: str, pairs) -> None:
+def stash_for_claim(session: Session, ticket_id: int, token: str, user_id, pairs) -> None:
     """Keep a submit that arrived after the session ended, for whoever logs in again from
     the same browser (the token lives only in that browser's new session)."""
-    stashed = session.scalar(
-        sa.select(UnsavedEdit).where(UnsavedEdit.claim_hash == claim_hash(token))
-    )
+    key = claim_hash(token, user_id)
+    stashed = session.scalar(sa.select(UnsavedEdit).where(UnsavedEdit.claim_hash == key))
     if stashed is None:
-        stashed = UnsavedEdit(user_id=None, claim_hash=claim_hash(token), fields="[]")
+        stashed = UnsavedEdit(user_id=None, claim_hash=key, fields="[]")
         session.add(stashed)
     stashed.ticket_id = ticket_id
     stashed.fields = json.dumps(pairs, ensure_ascii=False)
@@ -411,7 +412,7 @@ def claim_stashed(session: Session, token: str, user, company_ids: set[int]) -> 
     ticket is of one of their Empresas. Returns that ticket."""
     stashed = session.scalar(
         sa.select(UnsavedEdit).where(
-            UnsavedEdit.claim_hash == claim_hash(token), UnsavedEdit.user_id.is_(None)
+            UnsavedEdit.claim_hash == claim_hash(token, user.id), UnsavedEdit.user_id.is_(None)
         )
     )
     if stashed is None:

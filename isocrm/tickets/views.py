@@ -59,13 +59,22 @@ def index():
             page=page,
             per_page=current_app.config["SEARCH_PAGE_SIZE"],
         )
-    drafts = db.session.scalars(
-        service.drafts_of(
-            db.session, current_company().id, user_id=current_user.id, limit=10
-        ).options(joinedload(Ticket.entity))
-    ).all()
+    mine = service.drafts_of(db.session, current_company().id, user_id=current_user.id, limit=10)
+    drafts = db.session.scalars(mine.options(joinedload(Ticket.entity))).all()
+    draft_total = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(mine.limit(None).order_by(None).subquery())
+        )
+        if len(drafts) == 10
+        else len(drafts)
+    )
     return render(
-        "tickets/index.html", block="results", query=query, results=results, drafts=drafts
+        "tickets/index.html",
+        block="results",
+        query=query,
+        results=results,
+        drafts=drafts,
+        draft_total=draft_total,
     )
 
 
@@ -229,6 +238,7 @@ def _screen_pairs(ticket: Ticket, detail: TicketDetail | None) -> list[tuple[str
     pairs += [
         ("ticket_id", str(ticket.id)),
         ("company_id", str(ticket.company_id)),
+        ("typed_by", str(current_user.id)),
         ("version", str(ticket.version)),
         ("base", json.dumps(ticket_values(ticket))),
     ]
@@ -322,7 +332,7 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
             (name, value)
             for name, value in typed
             if (not _is_detail_field(name) or same_detail)
-            and name not in ("ticket_id", "company_id")  # always the record on screen
+            and name not in ("ticket_id", "company_id", "typed_by")  # the screen's own
         ]
         replaced = {name for name, _ in overlay}
         # The version and base stay those of the screen the typing started on.
@@ -601,7 +611,12 @@ def _refuse_other_target():
     posted = optional_id(request.form.get("ticket_id"))
     original = db.session.get(Ticket, posted) if posted and posted > 0 else None
     allowed = {company.id for company in current_user.companies}
-    if original is not None and original.company_id in allowed and not original.is_discarded:
+    if (
+        original is not None
+        and original.company_id in allowed
+        and original.company_id != current_company().id
+        and not original.is_discarded
+    ):
         pairs = _posted_pairs()
         if pairs:
             service.keep_unsaved(db.session, original, current_user.id, pairs)
@@ -676,7 +691,15 @@ def autosave(code: int):
 
 
 # What the screen carries to identify itself, not what the attendant typed.
-_BOOKKEEPING = {"ticket_id", "company_id", "version", "base", "detail_version", "entry_key"}
+_BOOKKEEPING = {
+    "ticket_id",
+    "company_id",
+    "typed_by",
+    "version",
+    "base",
+    "detail_version",
+    "entry_key",
+}
 
 
 def _differs_from_saved(ticket: Ticket, pairs) -> bool:
