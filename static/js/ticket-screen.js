@@ -37,7 +37,12 @@
         });
         if (response.ok) {
           const data = await response.json();
-          say((isDraft ? "Rascunho guardado às " : "Alterações guardadas (não confirmadas) às ") + data.saved_at);
+          if (data.unchanged) {
+            unconfirmed = false; // the screen is back to what is saved
+            say(isDraft ? "" : "Sem alterações pendentes.");
+          } else {
+            say((isDraft ? "Rascunho guardado às " : "Alterações guardadas (não confirmadas) às ") + data.saved_at);
+          }
         } else if (response.status === 401 || response.status === 400) {
           say("Sua sessão terminou. Entre de novo em outra aba e clique em Confirmar: o que foi guardado até agora não se perde.", true);
         } else {

@@ -68,9 +68,10 @@ def page(browser, live_server):
     assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
-# Refusals the app answers on purpose (invalid input, an edit conflict) are logged by
+# Refusals the app answers on purpose (invalid input, an edit conflict, an ended session
+# answering the autosave) are logged by
 # Chromium as failed loads; they are not script errors.
-_EXPECTED_REFUSALS = ("status of 409", "status of 422")
+_EXPECTED_REFUSALS = ("status of 401", "status of 409", "status of 422")
 
 
 def _record_console_error(message, errors):
