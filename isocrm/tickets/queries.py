@@ -216,7 +216,10 @@ def contact_choices(session: Session, entity_id: int, query: str = "", current: 
     if current and current not in {value for value, _ in choices}:
         person = session.get(Entity, current)
         if person is not None:
-            choices.insert(0, (person.id, f"{person.name} (não relacionado)"))
+            related = is_contact_of(session, entity_id, current)
+            choices.insert(
+                0, (person.id, person.name if related else f"{person.name} (não relacionado)")
+            )
     return [BLANK] + choices
 
 
