@@ -40,11 +40,17 @@ def _main_form(demo, entity=None, **overrides):
     return data
 
 
-def _post_main(client, demo, entity_id=None, **overrides):
+def _version(html):
+    return re.search(r'<input id="version" name="version" type="hidden" value="(\d+)"', html)[1]
+
+
+def _post_main(client, demo, entity_id=None, version=None, **overrides):
     entity_id = entity_id or demo["maria"].id
     url = f"/entidades/{entity_id}/cadastro"
     data = _main_form(demo, **overrides)
-    data["csrf_token"] = _token(client, url)
+    page = client.get(url).get_data(as_text=True)
+    data["csrf_token"] = csrf_token_from(page)
+    data["version"] = version or _version(page)
     return client.post(url, data=data)
 
 
@@ -79,8 +85,15 @@ def test_complete_registration_shows_every_section(logged_in, demo, count_querie
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<h1>Cadastro completo · Maria Aparecida da Silva</h1>" in html
-    for title in ("Dados", "Papéis", "Unidades", "Endereços", "Telefones", "E-contacts",
-                  "Relacionado com"):
+    for title in (
+        "Dados",
+        "Papéis",
+        "Unidades",
+        "Endereços",
+        "Telefones",
+        "E-contacts",
+        "Relacionado com",
+    ):
         assert f">{title}</h2>" in html
     assert "José Carlos da Silva" in html and "Ana Beatriz da Silva" in html
     assert "Rua das Acácias" in html and "(11) 98765-4321" in html
@@ -171,8 +184,13 @@ def test_a_principal_of_another_entity_is_refused(logged_in, demo):
 def test_duplicate_document_is_refused_with_a_link_to_the_existing_entity(logged_in, demo, db):
     joaquim = demo["joaquim"]
     response = _post_main(
-        logged_in, demo, entity_id=joaquim.id, name=joaquim.name, document="529.982.247-25",
-        roles=[], units=[],
+        logged_in,
+        demo,
+        entity_id=joaquim.id,
+        name=joaquim.name,
+        document="529.982.247-25",
+        roles=[],
+        units=[],
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -188,17 +206,120 @@ def test_alphanumeric_cnpj_is_accepted(logged_in, demo, db):
     formatted = brdocs.format_cnpj(cnpj)
     alfa = demo["alfa"]
     response = _post_main(
-        logged_in, demo, entity_id=alfa.id, kind="PJ", document=formatted.lower(),
-        name=alfa.name, birth_date="", roles=[str(demo["roles"]["fornecedor"].id)], units=[],
+        logged_in,
+        demo,
+        entity_id=alfa.id,
+        kind="PJ",
+        document=formatted.lower(),
+        name=alfa.name,
+        birth_date="",
+        roles=[str(demo["roles"]["fornecedor"].id)],
+        units=[],
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     _fresh(db)
     assert db.session.get(Entity, alfa.id).document == cnpj
     bad = _post_main(
-        logged_in, demo, entity_id=alfa.id, kind="PJ", document=formatted[:-1] + "0",
-        name=alfa.name, birth_date="", units=[],
+        logged_in,
+        demo,
+        entity_id=alfa.id,
+        kind="PJ",
+        document=formatted[:-1] + "0",
+        name=alfa.name,
+        birth_date="",
+        units=[],
     )
     assert bad.status_code == 422 and "CNPJ inválido" in bad.get_data(as_text=True)
+
+
+# --- two tabs on one Cadastro completo (optimistic locking) ---------------------------------
+
+
+def _page(client, entity_id):
+    return client.get(f"/entidades/{entity_id}/cadastro").get_data(as_text=True)
+
+
+def test_two_tabs_merge_fields_only_the_other_tab_changed(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))  # both tabs open the same version
+    first, second = (a.id for a in maria.addresses)
+    tab_a = _post_main(
+        logged_in,
+        demo,
+        version=seen,
+        name="Maria Aparecida Souza",
+        roles=[str(demo["roles"]["cliente"].id), str(demo["roles"]["parceiro"].id)],
+        principal_enderecos=str(second),
+    )
+    assert tab_a.status_code == 303
+    tab_b = _post_main(
+        logged_in,
+        demo,
+        version=seen,
+        notes="Prefere contato à tarde.",
+        principal_enderecos=str(first),
+    )
+    assert tab_b.status_code == 303, tab_b.get_data(as_text=True)
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert saved.name == "Maria Aparecida Souza"  # tab A's name survives tab B's save
+    assert saved.notes == "Prefere contato à tarde."
+    assert {r.code for r in saved.roles} == {"cliente", "parceiro"}
+    assert [(a.id, a.is_principal) for a in _addresses(db, maria.id)] == [
+        (first, False),
+        (second, True),
+    ]
+    page = _page(logged_in, maria.id)
+    assert "Cadastro salvo." in page
+    assert "foi mantido o que ela salvou em: Nome/Razão social, Papéis, Endereço principal" in page
+
+
+def test_two_tabs_changing_the_same_field_are_refused_keeping_what_was_typed(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))
+    assert _post_main(logged_in, demo, version=seen, name="Maria da Tab A").status_code == 303
+    refused = _post_main(
+        logged_in, demo, version=seen, name="Maria da Tab B", trade_name="Dona Maria"
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava" in html
+    assert 'value="Maria da Tab B"' in html and 'value="Dona Maria"' in html
+    assert "Outra pessoa salvou enquanto você editava: Maria da Tab A." in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria da Tab A"
+    assert db.session.get(Entity, maria.id).trade_name is None  # nothing half-saved
+    # saving again from the refused page (it carries the new version) keeps tab B's choice
+    again = _post_main(
+        logged_in, demo, version=_version(html), name="Maria da Tab B", trade_name="Dona Maria"
+    )
+    assert again.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria da Tab B"
+
+
+def test_the_base_of_a_stale_save_comes_from_the_database_not_the_form(logged_in, demo, db):
+    maria = demo["maria"]
+    page = _page(logged_in, maria.id)
+    assert 'name="base"' not in page
+    seen = _version(page)
+    assert _post_main(logged_in, demo, version=seen, name="Maria Nova").status_code == 303
+    # a forged "base" saying the old name was "Maria Nova" changes nothing: B's old name
+    # differs from the stored revision only where tab A changed it, so A's value is kept
+    stale = _post_main(logged_in, demo, version=seen, base='{"name": "Maria Nova"}', notes="Nota")
+    assert stale.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Nova"
+
+
+def test_a_double_click_on_salvar_cadastro_saves_once_and_quietly(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))
+    for _ in range(2):
+        response = _post_main(logged_in, demo, version=seen, name="Maria Clicada")
+        assert response.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Clicada"
 
 
 # --- list rows edited in place ---------------------------------------------------------------
@@ -228,16 +349,17 @@ def test_adding_a_principal_unmarks_the_others_and_removing_it_promotes_another(
     assert logged_in.post(url, data=data, headers=HX).status_code == 200
     rows = _addresses(db, maria.id)
     assert [(a.street, a.is_principal) for a in rows] == [
-        ("Rua das Acácias", False), ("Avenida Paulista", False), ("Rua Nova", True)
+        ("Rua das Acácias", False),
+        ("Avenida Paulista", False),
+        ("Rua Nova", True),
     ]
     new_id = rows[-1].id
-    response = logged_in.post(
-        f"{url}/{new_id}/excluir", data={"csrf_token": token}, headers=HX
-    )
+    response = logged_in.post(f"{url}/{new_id}/excluir", data={"csrf_token": token}, headers=HX)
     assert response.status_code == 200
     rows = _addresses(db, maria.id)
     assert [(a.street, a.is_principal) for a in rows] == [
-        ("Rua das Acácias", True), ("Avenida Paulista", False)
+        ("Rua das Acácias", True),
+        ("Avenida Paulista", False),
     ]
 
 
@@ -252,7 +374,8 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
     token = _token(logged_in)
     prefix = f"telefone-{phone.id}"
     bad = logged_in.post(
-        base, data={f"{prefix}-kind": "comercial", f"{prefix}-number": "123", "csrf_token": token},
+        base,
+        data={f"{prefix}-kind": "comercial", f"{prefix}-number": "123", "csrf_token": token},
         headers=HX,
     )
     assert bad.status_code == 422 and "Telefone inválido" in bad.get_data(as_text=True)
@@ -272,7 +395,8 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
         sa.select(Phone).where(Phone.entity_id == maria.id).order_by(Phone.id)
     ).all()
     assert [(p.number, p.kind, p.is_principal) for p in phones] == [
-        ("11987654321", "celular", False), ("1133335555", "comercial", True)
+        ("11987654321", "celular", False),
+        ("1133335555", "comercial", True),
     ]
 
 
@@ -288,8 +412,11 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
     assert response.headers["Location"].endswith(f"/entidades/{maria.id}/cadastro#econtacts")
     bad = logged_in.post(
         f"/entidades/{maria.id}/cadastro/econtacts",
-        data={"novo-econtact-kind": "email", "novo-econtact-value": "sem-arroba",
-              "csrf_token": data["csrf_token"]},
+        data={
+            "novo-econtact-kind": "email",
+            "novo-econtact-value": "sem-arroba",
+            "csrf_token": data["csrf_token"],
+        },
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "E-mail inválido" in html and "<html" in html
@@ -426,8 +553,9 @@ def test_quick_edit_is_a_page_and_a_dialog(logged_in, demo):
 def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_in, demo, db):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro-simplificado"
-    data = _quick_data(logged_in, maria.id, street="Rua das Palmeiras", number="12",
-                       phone_number="(11) 91234-5678")
+    data = _quick_data(
+        logged_in, maria.id, street="Rua das Palmeiras", number="12", phone_number="(11) 91234-5678"
+    )
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
@@ -455,8 +583,13 @@ def test_quick_edit_refuses_invalid_input_and_keeps_it(logged_in, demo, db):
 def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     joaquim = demo["joaquim"]
     data = _quick_data(
-        logged_in, joaquim.id, street="Rua A", city="Rio de Janeiro", state="RJ",
-        econtact_kind="email", econtact_value="joaquim@example.com.br",
+        logged_in,
+        joaquim.id,
+        street="Rua A",
+        city="Rio de Janeiro",
+        state="RJ",
+        econtact_kind="email",
+        econtact_value="joaquim@example.com.br",
     )
     response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
     assert response.status_code == 303
@@ -530,20 +663,29 @@ def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
     assert "Escolha uma prioridade da lista." in html
     assert "A data não pode estar no passado." in html
     ok = logged_in.post(
-        url, data={"alerta-message": "Ligar à tarde", "alerta-priority": "1",
-                   "alerta-active_until": "", "csrf_token": token},
+        url,
+        data={
+            "alerta-message": "Ligar à tarde",
+            "alerta-priority": "1",
+            "alerta-active_until": "",
+            "csrf_token": token,
+        },
     )
     assert ok.status_code == 303
     # on its own page, htmx swaps only the panel (no icon to recolour there)
     panel = logged_in.post(
-        url, data={"alerta-message": "Outro", "alerta-priority": "2", "csrf_token": token},
+        url,
+        data={"alerta-message": "Outro", "alerta-priority": "2", "csrf_token": token},
         headers=HX,
     ).get_data(as_text=True)
     assert panel.lstrip().startswith('<div id="alerts-panel"') and "alert-icon" not in panel
     _fresh(db)
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
-    ) == 4
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
+        )
+        == 4
+    )
 
 
 def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
@@ -581,6 +723,9 @@ def test_another_empresas_entity_is_missing(logged_in, demo):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro/enderecos/{luiza.addresses[0].id}/excluir"
     assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
-    assert logged_in.post(
-        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
-    ).status_code == 404
+    assert (
+        logged_in.post(
+            f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )

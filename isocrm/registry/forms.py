@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -21,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import DATE_FORMATS, DATE_MESSAGE, ChoiceField, max_length
+from isocrm.fields import DATE_FORMATS, DATE_MESSAGE, BrDateField, ChoiceField, max_length
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
@@ -30,6 +31,10 @@ UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "
        "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO")
 # fmt: on
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:
@@ -117,15 +122,12 @@ class EntityForm(DocumentFields, FlaskForm):
         default=KIND_PERSON,
         validators=[DataRequired("Escolha pessoa física ou jurídica.")],
     )
-    birth_date = DateField(
-        "Data de nascimento",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
-    )
+    birth_date = BrDateField("Data de nascimento")
     notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
     roles = CheckboxesField("Papéis")
     units = CheckboxesField("Unidades")
+    # The version the page showed (optimistic locking; see registry.service.merge).
+    version = HiddenField()
 
     def document_kind(self) -> str:
         return self.kind.data if self.kind.data in (KIND_PERSON, KIND_COMPANY) else KIND_PERSON
@@ -133,6 +135,17 @@ class EntityForm(DocumentFields, FlaskForm):
     def validate_kind(self, field):
         if field.data not in (KIND_PERSON, KIND_COMPANY):
             raise ValidationError("Escolha pessoa física ou jurídica.")
+
+    def validate_birth_date(self, field):
+        if field.data is None:
+            return
+        if self.kind.data == KIND_COMPANY:
+            raise ValidationError(
+                "Pessoa jurídica não tem data de nascimento: apague a data ou escolha pessoa"
+                " física."
+            )
+        if field.data > _today():
+            raise ValidationError("A data de nascimento não pode estar no futuro.")
 
 
 class AddressForm(FlaskForm):

@@ -1,12 +1,14 @@
 """Rules of the registration: one Principal per list, unique documents, search prefill."""
 
 import re
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from isocrm import brdocs
-from isocrm.models import Entity
+from isocrm.models import Entity, EntityRevision
+from isocrm.models.base import utcnow
 from isocrm.models.entity import KIND_COMPANY, KIND_PERSON
 
 _DOCUMENT_LIKE = re.compile(r"^[\dA-Za-z.\-/\s]+$")
@@ -62,10 +64,112 @@ def prefill_from_query(query: str) -> dict:
         return {}
     normalized = brdocs.normalize(query)
     has_digit = any(c.isdigit() for c in normalized)
-    if has_digit and _DOCUMENT_LIKE.match(query) and (
-        normalized.isdigit() or brdocs.kind_of(normalized)
+    if (
+        has_digit
+        and _DOCUMENT_LIKE.match(query)
+        and (normalized.isdigit() or brdocs.kind_of(normalized))
     ):
         kind = KIND_COMPANY if brdocs.kind_of(normalized) == KIND_COMPANY else KIND_PERSON
         document = brdocs.format_document(normalized) if brdocs.kind_of(normalized) else query
         return {"document": document, "kind": kind}
     return {"name": query}
+
+
+# --- optimistic locking: a stale save is merged or refused, never silently applied ----------
+
+# Fields that must change together: a kind with the document and the birth date of that kind.
+FIELD_GROUPS = (
+    ("kind", "document", "birth_date"),
+    ("name",),
+    ("trade_name",),
+    ("notes",),
+    ("roles",),
+    ("units",),
+    ("principal_enderecos",),
+    ("principal_telefones",),
+    ("principal_econtacts",),
+)
+PRINCIPAL_ATTRS = {
+    "principal_enderecos": "addresses",
+    "principal_telefones": "phones",
+    "principal_econtacts": "econtacts",
+}
+REVISIONS_KEPT = 30
+
+
+def entity_values(entity: Entity) -> dict:
+    """What Cadastro completo shows and saves, as plain JSON values."""
+    values = {
+        "kind": entity.kind,
+        "document": entity.document,
+        "birth_date": entity.birth_date.isoformat() if entity.birth_date else None,
+        "name": entity.name,
+        "trade_name": entity.trade_name,
+        "notes": entity.notes,
+        "roles": sorted(r.id for r in entity.roles),
+        "units": sorted(u.id for u in entity.units),
+    }
+    for key, attr in PRINCIPAL_ATTRS.items():
+        principal = next((r for r in getattr(entity, attr) if r.is_principal), None)
+        values[key] = principal.id if principal is not None else None
+    return values
+
+
+def revision_values(session: Session, entity_id: int, version: int | None) -> dict | None:
+    """The values the entity had at `version`, from the database (None when unknown)."""
+    if version is None:
+        return None
+    revision = session.get(EntityRevision, (entity_id, version))
+    return dict(revision.values) if revision is not None else None
+
+
+def start_change(session: Session, entity: Entity) -> None:
+    """Before changing an entity: keep its current values as the revision of its current
+    version, and make sure the flush bumps the version (a change of papéis or of the
+    Principal row alone does not touch the entity's own row)."""
+    if session.get(EntityRevision, (entity.id, entity.version)) is None:
+        session.add(
+            EntityRevision(
+                entity_id=entity.id, version=entity.version, values=entity_values(entity)
+            )
+        )
+        session.execute(
+            sa.delete(EntityRevision).where(
+                EntityRevision.entity_id == entity.id,
+                EntityRevision.version <= entity.version - REVISIONS_KEPT,
+            )
+        )
+    entity.updated_at = utcnow()
+
+
+@dataclass
+class Merge:
+    values: dict
+    taken: list[str] = field(default_factory=list)  # kept as the other save left them
+    clashes: list[str] = field(default_factory=list)  # both changed, differently
+
+
+def merge(base: dict | None, mine: dict, theirs: dict) -> Merge:
+    """Three-way merge of a stale save: fields only the other save changed keep its value;
+    fields only this one changed take this one's; both changed differently is a clash. With
+    no known base every difference is a clash."""
+    result = Merge(values=dict(mine))
+    for group in FIELD_GROUPS:
+        group = [k for k in group if k in mine]
+        if not group:
+            continue
+        differs = [k for k in group if mine[k] != theirs.get(k)]
+        if not differs:
+            continue
+        if base is None:
+            result.clashes.extend(differs)
+            continue
+        mine_changed = any(mine[k] != base.get(k) for k in group)
+        theirs_changed = any(theirs.get(k) != base.get(k) for k in group)
+        if theirs_changed and not mine_changed:
+            for k in group:
+                result.values[k] = theirs.get(k)
+            result.taken.extend(k for k in group if theirs.get(k) != base.get(k))
+        elif theirs_changed:
+            result.clashes.extend(differs)
+    return result

@@ -1,16 +1,19 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from isocrm import brdocs
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
+from isocrm.fields import optional_id
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -156,6 +159,8 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("principal_errors", {})
     context.setdefault("row_form", None)
     context.setdefault("relation_duplicate", None)
+    context.setdefault("pending_principals", {})
+    context.setdefault("conflict_message", None)
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
@@ -181,6 +186,7 @@ def _entity_form(entity: Entity, formdata=None) -> EntityForm:
         form.document.data = entity.document_display
         form.roles.data = [r.id for r in entity.roles]
         form.units.data = [u.id for u in entity.units]
+        form.version.data = str(entity.version)
     return form
 
 
@@ -194,8 +200,47 @@ def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | 
         return None, f"Marque apenas um {row_list.noun} como Principal: nada foi salvo."
     chosen = next((r for r in rows if str(r.id) == values[0]), None)
     if chosen is None:
-        return None, f"Escolha como Principal um {row_list.noun} desta entidade."
+        return None, (
+            f"Escolha como Principal um {row_list.noun} desta entidade (o marcado pode ter"
+            " sido removido em outra aba)."
+        )
     return chosen, None
+
+
+def _submitted_values(form: EntityForm, principals: dict, current: dict) -> dict:
+    """What this save asks for, in the shape of service.entity_values."""
+    values = {
+        "kind": form.kind.data,
+        "document": brdocs.normalize(form.document.data or "") or None,
+        "birth_date": form.birth_date.data.isoformat() if form.birth_date.data else None,
+        "name": form.name.data.strip(),
+        "trade_name": _text(form.trade_name.data),
+        "notes": _text(form.notes.data),
+        "roles": sorted(set(form.roles.data or [])),
+        "units": sorted(set(form.units.data or [])),
+    }
+    for slug in LISTS:
+        key = f"principal_{slug}"
+        chosen = principals.get(slug)
+        # No radio sent (an empty list): this save does not ask to change the Principal.
+        values[key] = chosen.id if chosen is not None else current[key]
+    return values
+
+
+def _apply_values(values: dict, entity: Entity, roles, units) -> None:
+    entity.kind = values["kind"]
+    entity.document = values["document"]
+    entity.name = values["name"]
+    entity.trade_name = values["trade_name"]
+    entity.birth_date = date.fromisoformat(values["birth_date"]) if values["birth_date"] else None
+    entity.notes = values["notes"]
+    entity.roles = [r for r in roles if r.id in values["roles"]]
+    entity.units = [u for u in units if u.id in values["units"]]
+    for slug, row_list in LISTS.items():
+        rows = getattr(entity, row_list.attr)
+        chosen = next((r for r in rows if r.id == values[f"principal_{slug}"]), None)
+        if chosen is not None and not chosen.is_principal:
+            service.mark_principal(db.session, rows, chosen)
 
 
 def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
@@ -209,6 +254,90 @@ def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
     entity.units = [u for u in units if u.id in (form.units.data or [])]
 
 
+VALUE_LABELS = {
+    "kind": "Tipo",
+    "document": "CPF/CNPJ",
+    "birth_date": "Data de nascimento",
+    "name": "Nome/Razão social",
+    "trade_name": "Nome fantasia",
+    "notes": "Observações",
+    "roles": "Papéis",
+    "units": "Unidades",
+    "principal_enderecos": "Endereço principal",
+    "principal_telefones": "Telefone principal",
+    "principal_econtacts": "E-contact principal",
+}
+
+
+def _value_display(entity: Entity, key: str, value, roles, units) -> str:
+    """A stored value as the attendant reads it."""
+    if value in (None, "", []):
+        return "(vazio)"
+    if key == "kind":
+        return "Pessoa jurídica" if value == "PJ" else "Pessoa física"
+    if key == "document":
+        return brdocs.format_document(value)
+    if key == "birth_date":
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if key in ("roles", "units"):
+        names = {r.id: r.name for r in (roles if key == "roles" else units)}
+        return ", ".join(names.get(i, "?") for i in value)
+    if key.startswith("principal_"):
+        slug = key.removeprefix("principal_")
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == value), None)
+        if row is None:
+            return "(removido)"
+        return (
+            row.display
+            if slug == "telefones"
+            else (row.one_line if slug == "enderecos" else row.value)
+        )
+    return str(value)
+
+
+def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, message):
+    """409: nothing saved; the form shows what this tab typed for the clashing fields (each
+    with the value the other save left), the other save's value for the rest, and the
+    current version, so the next Salvar cadastro keeps exactly what is on the screen."""
+    for key in ("name", "trade_name", "notes"):
+        if key not in clashes:
+            form[key].data = values[key] or ""
+            form[key].raw_data = None
+    if "kind" not in clashes and "document" not in clashes and "birth_date" not in clashes:
+        form.kind.data = values["kind"]
+        form.document.data = brdocs.format_document(values["document"] or "")
+        form.birth_date.data = (
+            date.fromisoformat(values["birth_date"]) if values["birth_date"] else None
+        )
+        form.birth_date.raw_data = None
+    for key in ("roles", "units"):
+        if key not in clashes:
+            form[key].data = values[key]
+    pending = {}
+    principal_errors = {}
+    for slug in LISTS:
+        key = f"principal_{slug}"
+        pending[slug] = values[key]
+    for key in clashes:
+        other = _value_display(entity, key, theirs[key], roles, units)
+        text = (
+            f"Outra pessoa salvou enquanto você editava: {other}. Salve de novo para manter o seu."
+        )
+        if key.startswith("principal_"):
+            principal_errors[key.removeprefix("principal_")] = text
+        else:
+            form[key].errors = [*form[key].errors, text]
+    form.version.data = str(entity.version)
+    return _edit_page(
+        entity,
+        form,
+        status=409,
+        principal_errors=principal_errors,
+        pending_principals=pending,
+        conflict_message=message,
+    )
+
+
 @bp.get("/entidades/<int:entity_id>/cadastro")
 def edit(entity_id: int):
     """Cadastro completo: dados, papéis, endereços, telefones, e-contacts, relacionados."""
@@ -217,9 +346,18 @@ def edit(entity_id: int):
     return _edit_page(entity, _entity_form(entity), editing=editing)
 
 
+CONFLICT_MESSAGE = (
+    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava. Nada foi salvo:"
+    " confira os campos marcados e clique em Salvar cadastro."
+)
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro")
 def update(entity_id: int):
-    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing."""
+    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
+    A save from a page older than the stored version is merged with what was saved since
+    (fields only the other save changed keep its value) or, when both changed a field,
+    refused with both values shown."""
     entity = get_entity(entity_id, *_registry_options())
     form = EntityForm()
     roles, units = _fill_entity_choices(form)
@@ -240,14 +378,56 @@ def update(entity_id: int):
         if duplicate:
             form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
         return _edit_page(
-            entity, form, status=422, duplicate=duplicate, principal_errors=principal_errors
+            entity,
+            form,
+            status=422,
+            duplicate=duplicate,
+            principal_errors=principal_errors,
+            pending_principals={s: c.id for s, c in principals.items() if c is not None},
         )
-    _apply_entity_form(form, entity, roles, units)
-    for slug, row_list in LISTS.items():
-        if principals[slug] is not None and not principals[slug].is_principal:
-            service.mark_principal(db.session, getattr(entity, row_list.attr), principals[slug])
-    db.session.commit()
+    theirs = service.entity_values(entity)
+    values = _submitted_values(form, principals, theirs)
+    taken = []
+    seen_version = optional_id(form.version.data)
+    if seen_version != entity.version:
+        base = service.revision_values(db.session, entity.id, seen_version)
+        merged = service.merge(base, values, theirs)
+        if merged.clashes:
+            return _conflict_page(
+                entity,
+                form,
+                merged.values,
+                merged.clashes,
+                theirs,
+                roles,
+                units,
+                message=CONFLICT_MESSAGE,
+            )
+        values, taken = merged.values, merged.taken
+    service.start_change(db.session, entity)
+    _apply_values(values, entity, roles, units)
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        # Another save went in between our read and our write: nothing of this one was kept.
+        db.session.rollback()
+        entity = get_entity(entity_id, *_registry_options())
+        form.version.data = str(seen_version or "")
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            conflict_message="Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
+            " salvo: clique em Salvar cadastro de novo.",
+        )
     flash("Cadastro salvo.", "success")
+    if taken:
+        fields = ", ".join(VALUE_LABELS[k] for k in taken)
+        flash(
+            f"Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
+            f" salvou em: {fields}.",
+            "info",
+        )
     return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
 
 
@@ -341,9 +521,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
     row = _load_row(entity, row_list, row_id)
     form = row_list.form_for(row, formdata=request.form)
     if not form.validate():
-        return _section(
-            entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form
-        )
+        return _section(entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form)
     row_list.copy(form, row)
     if form.is_principal.data:
         service.mark_principal(db.session, getattr(entity, row_list.attr), row)
@@ -364,12 +542,11 @@ def remove_row(entity_id: int, slug: str, row_id: int):
 
 # --- Relacionado com -------------------------------------------------------------------------
 
+
 def _relation_form(formdata=None, entity: Entity | None = None) -> RelationForm:
     company_id = current_company().id
     form = RelationForm(formdata=formdata, prefix="relacionado")
-    form.relation_type_id.choices = [BLANK] + [
-        (t.id, t.name) for t in _company_rows(RelationType)
-    ]
+    form.relation_type_id.choices = [BLANK] + [(t.id, t.name) for t in _company_rows(RelationType)]
     choices = [BLANK]
     chosen_id = form.related_entity_id.data if formdata is not None else None
     if chosen_id and entity is not None and chosen_id > 0 and chosen_id != entity.id:
@@ -590,9 +767,7 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
         if status == 200:
             flash(message, "success")
             return redirect(url_for("registry.alerts", entity_id=entity.id), 303)
-        return render(
-            "registry/alerts.html", status=status, **_alerts_context(entity, form)
-        )
+        return render("registry/alerts.html", status=status, **_alerts_context(entity, form))
     context = _alerts_context(entity, form, in_dialog)
     context["message"] = message
     block = "dialog" if in_dialog else "panel"
