@@ -385,6 +385,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
             f"{prefix}-kind": "comercial",
             f"{prefix}-number": "(11) 3333-5555",
             f"{prefix}-is_principal": "y",
+            f"{prefix}-version": str(phone.version),
             "csrf_token": token,
         },
         headers=HX,
@@ -420,6 +421,153 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "E-mail inválido" in html and "<html" in html
+
+
+def _phones(db, entity_id):
+    _fresh(db)
+    return db.session.scalars(
+        sa.select(Phone).where(Phone.entity_id == entity_id).order_by(Phone.id)
+    ).all()
+
+
+def _phone_edit(phone, number, version=None, **extra):
+    prefix = f"telefone-{phone.id}"
+    data = {
+        f"{prefix}-kind": phone.kind,
+        f"{prefix}-number": number,
+        f"{prefix}-version": str(phone.version if version is None else version),
+    }
+    data.update({f"{prefix}-{k}": v for k, v in extra.items()})
+    return data
+
+
+def test_a_row_edited_in_two_tabs_is_not_overwritten(logged_in, demo, db):
+    maria = demo["maria"]
+    phone = maria.phones[1]
+    url = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
+    token = _token(logged_in)
+    seen = phone.version
+    first = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0001", seen) | {"csrf_token": token}, headers=HX
+    )
+    assert first.status_code == 200
+    second = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0002", seen) | {"csrf_token": token}, headers=HX
+    )
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and "<html" not in html
+    assert "foi alterado em outra aba enquanto você editava; agora está: (11) 3333-0001" in html
+    assert 'value="(11) 3333-0002"' in html  # what was typed stays in the open row
+    assert [p.number for p in _phones(db, maria.id)][1] == "1133330001"
+    # the same click sent twice is not a conflict
+    again = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0001", seen) | {"csrf_token": token}, headers=HX
+    )
+    assert again.status_code == 200
+
+
+def test_double_click_on_adicionar_telefone_adds_one_phone(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/telefones"
+    page = _page(logged_in, joaquim.id)
+    key = re.search(
+        r'action="/entidades/\d+/cadastro/telefones".*?name="form_key" value="([^"]+)"', page, re.S
+    )[1]
+    data = {
+        "novo-telefone-kind": "celular",
+        "novo-telefone-number": "(21) 99876-5432",
+        "form_key": key,
+        "csrf_token": csrf_token_from(page),
+    }
+    for _ in range(2):
+        response = logged_in.post(url, data=data, headers=HX)
+        assert response.status_code == 200
+        assert "Telefone adicionado." in response.get_data(as_text=True)
+    assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 1
+    # a new form (new key) adds again
+    fresh = re.search(r'name="form_key" value="([^"]+)"', response.get_data(as_text=True))[1]
+    assert fresh != key
+    logged_in.post(url, data=data | {"form_key": fresh}, headers=HX)
+    assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 2
+
+
+def test_salvar_cadastro_saves_a_row_left_open_in_editar(logged_in, demo, db):
+    maria = demo["maria"]
+    address = maria.addresses[1]
+    prefix = f"endereco-{address.id}"
+    open_row = {f"{prefix}-version": str(address.version)} | _address_data(
+        prefix, street="Rua Editada e Não Salva"
+    )
+    response = _post_main(logged_in, demo, notes="Nota nova", **open_row)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    streets = [a.street for a in _addresses(db, maria.id)]
+    assert streets == ["Rua das Acácias", "Rua Editada e Não Salva"]
+    # an open row with an error: nothing saved, the row stays open with what was typed
+    bad = dict(open_row, **{f"{prefix}-city": "", f"{prefix}-street": "Outra Rua"})
+    refused = _post_main(logged_in, demo, notes="Não salva", **bad)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'value="Outra Rua"' in html and "Informe a cidade." in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).notes == "Nota nova"
+
+
+def test_adding_a_row_keeps_open_edits_and_the_principal_the_user_moved(logged_in, demo, db):
+    maria = demo["maria"]
+    first, second = maria.addresses
+    prefix = f"endereco-{first.id}"
+    carried = {
+        "version": str(maria.version),
+        f"{prefix}-version": str(first.version),
+        "principal_enderecos": str(second.id),  # moved, not saved yet
+    } | _address_data(prefix, street="Rua Digitada")
+    url = f"/entidades/{maria.id}/cadastro/enderecos"
+    data = _address_data(street="Rua Terceira") | carried | {"csrf_token": _token(logged_in)}
+    html = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
+    assert "Rua Terceira" in html
+    assert 'value="Rua Digitada"' in html  # the open edit of the first address survives
+    assert re.search(rf'value="{second.id}" id="principal-enderecos-{second.id}" checked', html)
+    assert [a.street for a in _addresses(db, maria.id)][0] == "Rua das Acácias"  # not saved
+    # Cancelar closes only that row
+    closed = logged_in.get(
+        f"{url}?fechar={first.id}&" + "&".join(f"{k}={v}" for k, v in carried.items()),
+        headers=HX,
+    ).get_data(as_text=True)
+    assert "Rua Digitada" not in closed and 'class="editing"' not in closed
+
+
+def test_a_row_removed_in_another_tab_answers_with_the_section_not_an_error_page(
+    logged_in, demo, db
+):
+    maria = demo["maria"]
+    phone = maria.phones[1]
+    token = _token(logged_in)
+    base = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
+    edit = _phone_edit(phone, "(11) 4004-0001") | {"csrf_token": token}
+    assert (
+        logged_in.post(f"{base}/excluir", data={"csrf_token": token}, headers=HX).status_code == 200
+    )
+    gone = logged_in.post(base, data=edit, headers=HX)
+    html = gone.get_data(as_text=True)
+    assert gone.status_code == 409
+    assert html.lstrip().startswith('<section id="telefones"') and "<html" not in html
+    assert "não existe mais" in html and 'value="(11) 4004-0001"' in html
+    again = logged_in.post(f"{base}/excluir", data={"csrf_token": token}, headers=HX)
+    assert again.status_code == 200 and "já tinha sido removido" in again.get_data(as_text=True)
+    assert logged_in.post(f"{base}/excluir", data={"csrf_token": token}).status_code == 404
+
+
+def test_principal_messages_say_what_happened(logged_in, demo, db):
+    maria = demo["maria"]
+    principal, other = maria.phones
+    token = _token(logged_in)
+    url = f"/entidades/{maria.id}/cadastro/telefones/{principal.id}"
+    kept = logged_in.post(
+        url, data=_phone_edit(principal, principal.display) | {"csrf_token": token}, headers=HX
+    ).get_data(as_text=True)
+    assert "Ele continua Principal: para trocar, marque outro telefone como Principal." in kept
+    removed = logged_in.post(f"{url}/excluir", data={"csrf_token": token}, headers=HX)
+    assert f"Principal agora: {other.display}." in removed.get_data(as_text=True)
 
 
 # --- Relacionado com ----------------------------------------------------------------------

@@ -161,6 +161,7 @@ class AddressForm(FlaskForm):
         "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_zip_code(self, field):
         if field.data and len(_digits(field.data)) != 8:
@@ -177,6 +178,7 @@ class PhoneForm(FlaskForm):
         "Telefone", validators=[DataRequired("Informe o telefone com DDD."), max_length(20)]
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_number(self, field):
         if len(_digits(field.data)) not in (10, 11):
@@ -189,6 +191,7 @@ class EContactForm(FlaskForm):
         "E-contact", validators=[DataRequired("Informe o e-contact."), max_length(200)]
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_value(self, field):
         if self.kind.data == "email" and not EMAIL.match((field.data or "").strip()):

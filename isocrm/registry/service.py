@@ -1,13 +1,16 @@
 """Rules of the registration: one Principal per list, unique documents, search prefill."""
 
 import re
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from isocrm import brdocs
-from isocrm.models import Entity, EntityRevision
+from isocrm import brdocs, text
+from isocrm.models import Entity, EntityRevision, FormSubmission
 from isocrm.models.base import utcnow
 from isocrm.models.entity import KIND_COMPANY, KIND_PERSON
 
@@ -173,3 +176,57 @@ def merge(base: dict | None, mine: dict, theirs: dict) -> Merge:
         elif theirs_changed:
             result.clashes.extend(differs)
     return result
+
+
+# --- one-time form keys: the same form submitted twice creates once ------------------------
+
+FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+FORM_KEYS_KEPT = timedelta(days=2)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def already_submitted(session: Session, key: str | None) -> FormSubmission | None:
+    """The earlier submit of this very form, if there was one."""
+    if not key or not FORM_KEY.match(key):
+        return None
+    return session.get(FormSubmission, key)
+
+
+def claim_form_key(session: Session, key: str | None, user_id: int) -> bool:
+    """Record the form's key in the caller's transaction (so it is kept only if what the
+    form created is kept). False when another submit of the same form got there first; the
+    caller then rolls back and answers as the first submit did."""
+    if not key or not FORM_KEY.match(key):
+        return True  # a form without a key (an old page): the content checks still apply
+    if session.get(FormSubmission, key) is not None:
+        return False
+    session.execute(
+        sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - FORM_KEYS_KEPT)
+    )
+    session.add(FormSubmission(key=key, user_id=user_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        # The other submit committed while this one waited on the key's unique index.
+        session.rollback()
+        return False
+    return True
+
+
+def remember_result(session: Session, key: str | None, url: str) -> None:
+    submission = already_submitted(session, key)
+    if submission is not None:
+        submission.result_url = url[:300]
+
+
+def same_name_entity(session: Session, company_id: int, name: str) -> Entity | None:
+    """An entity of the Empresa with this name (accents and case ignored)."""
+    return session.scalar(
+        sa.select(Entity)
+        .where(Entity.company_id == company_id, Entity.search_name == text.fold(name)[:150])
+        .order_by(Entity.id)
+        .limit(1)
+    )

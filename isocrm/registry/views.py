@@ -9,6 +9,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
 from isocrm import brdocs
 from isocrm.entities.search import search_entities
@@ -89,6 +90,25 @@ class RowList:
             row.kind = form.kind.data
             row.value = form.value.data.strip()
 
+    COLUMNS = {
+        Address: ("zip_code", "street", "number", "complement", "district", "city", "state"),
+        Phone: ("kind", "number"),
+        EContact: ("kind", "value"),
+    }
+
+    def same(self, form, row) -> bool:
+        """Whether saving `form` would leave `row` as it is (a second click, say)."""
+        typed = self.model()
+        self.copy(form, typed)
+        return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
+
+    def text(self, row) -> str:
+        if self.model is Address:
+            return row.one_line
+        if self.model is Phone:
+            return row.display
+        return row.value
+
     def form_for(self, row=None, formdata=None):
         """The add form (row None) or the edit form of one row, with its own field ids."""
         prefix = f"{self.prefix}-{row.id}" if row is not None else f"novo-{self.prefix}"
@@ -157,15 +177,25 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("relation_form", None)
     context.setdefault("section_message", None)
     context.setdefault("principal_errors", {})
-    context.setdefault("row_form", None)
+    context.setdefault("row_forms", {})
+    context.setdefault("row_messages", {})
     context.setdefault("relation_duplicate", None)
     context.setdefault("pending_principals", {})
     context.setdefault("conflict_message", None)
+    context.setdefault("add_open", False)
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
     }
     context["list_forms"] = list_forms
+    row_forms = {slug: dict(context["row_forms"].get(slug) or {}) for slug in LISTS}
+    # ?editar=telefones-12 (the Editar link without htmx) opens that row.
+    slug, _, row_id = (context["editing"] or "").rpartition("-")
+    if slug in LISTS and row_id.isdigit():
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == int(row_id)), None)
+        if row is not None and row.id not in row_forms[slug]:
+            row_forms[slug][row.id] = LISTS[slug].form_for(row)
+    context["row_forms"] = row_forms
     if context["relation_form"] is None:
         context["relation_form"] = _relation_form(formdata=None)
     return render(
@@ -295,7 +325,7 @@ def _value_display(entity: Entity, key: str, value, roles, units) -> str:
     return str(value)
 
 
-def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, message):
+def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, message, row_forms):
     """409: nothing saved; the form shows what this tab typed for the clashing fields (each
     with the value the other save left), the other save's value for the rest, and the
     current version, so the next Salvar cadastro keeps exactly what is on the screen."""
@@ -335,6 +365,7 @@ def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, messa
         principal_errors=principal_errors,
         pending_principals=pending,
         conflict_message=message,
+        row_forms=row_forms,
     )
 
 
@@ -374,7 +405,27 @@ def update(entity_id: int):
         if message:
             principal_errors[slug] = message
         principals[slug] = chosen
-    if not valid or duplicate or principal_errors:
+    # Rows left open in Editar are part of the save (their inputs belong to this form).
+    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
+    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+    row_messages = {}
+    for slug, row_list in LISTS.items():
+        rows = getattr(entity, row_list.attr)
+        for row_id, row_form in open_rows[slug].items():
+            row = next(r for r in rows if r.id == row_id)
+            if row_form.is_principal.data and principals[slug] in (None, row):
+                principals[slug] = row
+            if optional_id(row_form.version.data) != row.version and not row_list.same(
+                row_form, row
+            ):
+                row_form.version.data = str(row.version)
+                row_messages.setdefault(slug, {})[row_id] = (
+                    f"Este {row_list.noun} foi alterado em outra aba enquanto você editava;"
+                    f" agora está: {row_list.text(row)}. Salve de novo para gravar o que você"
+                    " digitou."
+                )
+    pending = {s: c.id for s, c in principals.items() if c is not None}
+    if not valid or duplicate or principal_errors or not rows_valid:
         if duplicate:
             form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
         return _edit_page(
@@ -383,7 +434,19 @@ def update(entity_id: int):
             status=422,
             duplicate=duplicate,
             principal_errors=principal_errors,
-            pending_principals={s: c.id for s, c in principals.items() if c is not None},
+            pending_principals=pending,
+            row_forms=open_rows,
+            row_messages=row_messages,
+        )
+    if row_messages:
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            pending_principals=pending,
+            row_forms=open_rows,
+            row_messages=row_messages,
+            conflict_message=CONFLICT_MESSAGE,
         )
     theirs = service.entity_values(entity)
     values = _submitted_values(form, principals, theirs)
@@ -402,9 +465,14 @@ def update(entity_id: int):
                 roles,
                 units,
                 message=CONFLICT_MESSAGE,
+                row_forms=open_rows,
             )
         values, taken = merged.values, merged.taken
     service.start_change(db.session, entity)
+    for slug, row_list in LISTS.items():
+        for row in getattr(entity, row_list.attr):
+            if row.id in open_rows[slug]:
+                row_list.copy(open_rows[slug][row.id], row)
     _apply_values(values, entity, roles, units)
     try:
         db.session.commit()
@@ -419,6 +487,7 @@ def update(entity_id: int):
             status=409,
             conflict_message="Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
             " salvo: clique em Salvar cadastro de novo.",
+            row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
         )
     flash("Cadastro salvo.", "success")
     if taken:
@@ -457,87 +526,293 @@ def new():
 
 
 # --- Endereços, Telefones, E-contacts: rows edited in place ---------------------------------
+#
+# A section's requests carry what is open in it (hx-include): the rows being edited, with what
+# was typed in them, and the Principal radio as the attendant left it. The answer re-opens
+# those rows and keeps that radio, so adding, editing or cancelling one row loses nothing
+# typed in another. The rows' inputs belong to the main form too (form="registry-form"), so
+# Salvar cadastro saves them with the rest, all or nothing.
 
 
-def _section(entity, row_list: RowList, *, status=200, message=None, **context):
-    """The list's section for htmx; without htmx, back to the page (or the page with errors)."""
+@bp.app_template_global("new_form_key")
+def _new_form_key() -> str:
+    return service.new_form_key()
+
+
+def _open_row_forms(entity: Entity, row_list: RowList, skip: int | None = None) -> dict:
+    """The rows of the list open for editing in the request, with what was typed."""
+    data = request.values
+    forms = {}
+    for row in getattr(entity, row_list.attr):
+        prefix = f"{row_list.prefix}-{row.id}-"
+        if row.id != skip and any(key.startswith(prefix) for key in data):
+            forms[row.id] = row_list.form_for(row, formdata=data)
+    return forms
+
+
+def _pending_principal(entity: Entity, row_list: RowList) -> dict:
+    """The Principal radio of the list as the page had it (not saved yet)."""
+    chosen = optional_id(request.values.get(f"principal_{row_list.slug}"))
+    ids = {r.id for r in getattr(entity, row_list.attr)}
+    return {row_list.slug: chosen} if chosen in ids else {}
+
+
+def _section(
+    entity,
+    row_list: RowList,
+    *,
+    status=200,
+    message=None,
+    row_forms=None,
+    pending=None,
+    version_before=None,
+    row_messages=None,
+    **context,
+):
+    """The list's section for htmx; without htmx, back to the page (or the page with errors).
+    When the main form showed the version this change started from, the answer also brings
+    it the new version (out of band): its own tab is not a stale copy."""
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{row_list.slug}", 303)
-    return _edit_page(
+    response = _edit_page(
         entity,
         _entity_form(entity),
         status=status,
         block=row_list.slug,
         section_message=message,
+        row_forms={row_list.slug: row_forms or {}},
+        row_messages={row_list.slug: row_messages or {}},
+        pending_principals=pending or {},
         **context,
+    )
+    seen = optional_id(request.values.get("version"))
+    if is_partial_request() and version_before is not None and seen == version_before:
+        response.set_data(
+            response.get_data(as_text=True)
+            + render_block("registry/edit.html", "version_oob", entity=entity, oob_version=True)
+        )
+    return response
+
+
+def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
+    """The row is gone (removed in another tab): say so in the section, with what was typed
+    moved to the Adicionar form, instead of an error page. Without htmx: 404."""
+    if not is_partial_request():
+        abort(404)
+    prefix = f"{row_list.prefix}-{row_id}-"
+    data = {
+        f"novo-{row_list.prefix}-{key.removeprefix(prefix)}": value
+        for key, value in request.form.items()
+        if key.startswith(prefix)
+    }
+    add_form = row_list.form_for(formdata=MultiDict(data)) if data else None
+    message = (
+        f"Este {row_list.noun} não existe mais (foi removido em outra aba ou por outra pessoa)."
+    )
+    if data:
+        message += " O que você digitou está em Adicionar, para cadastrá-lo de novo."
+    return _section(
+        entity,
+        row_list,
+        status=409 if data else 404,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        list_forms={row_list.slug: add_form} if add_form else {},
+        add_open=bool(data),
     )
 
 
-def _load_row(entity: Entity, row_list: RowList, row_id: int):
-    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
-    if row is None:
-        abort(404)
-    return row
+@bp.get("/entidades/<int:entity_id>/cadastro/<slug>")
+def section(entity_id: int, slug: str):
+    """The section alone (Cancelar an edit: ?fechar=<row id> closes that row, keeps others)."""
+    row_list = _row_list(slug)
+    entity = get_entity(entity_id, *_registry_options())
+    if not is_partial_request():
+        return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{slug}")
+    closing = optional_id(request.args.get("fechar"))
+    return _section(
+        entity,
+        row_list,
+        row_forms=_open_row_forms(entity, row_list, skip=closing),
+        pending=_pending_principal(entity, row_list),
+    )
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>")
 def add_row(entity_id: int, slug: str):
-    """Adicionar endereço/telefone/e-contact; the first one becomes the Principal."""
+    """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
+    one-time key makes a second click (or Back and Adicionar) add nothing more."""
     row_list = _row_list(slug)
     entity = get_entity(entity_id, *_registry_options())
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list)
+    pending = _pending_principal(entity, row_list)
     form = row_list.form_for(formdata=request.form)
+    message = f"{row_list.noun.capitalize()} adicionado."
     if not form.validate():
-        return _section(entity, row_list, status=422, list_forms={slug: form})
+        return _section(
+            entity,
+            row_list,
+            status=422,
+            list_forms={slug: form},
+            row_forms=open_forms,
+            pending=pending,
+            add_open=True,
+        )
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        entity = get_entity(entity_id, *_registry_options())
+        return _section(entity, row_list, message=message, row_forms=open_forms, pending=pending)
+    rows = getattr(entity, row_list.attr)
+    if form.is_principal.data or not rows:
+        service.start_change(db.session, entity)  # the Principal changes: a new version
+        pending = {}
     row = row_list.model()
     row_list.copy(form, row)
-    service.add_row(db.session, getattr(entity, row_list.attr), row, form.is_principal.data)
+    service.add_row(db.session, rows, row, form.is_principal.data)
     db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} adicionado.")
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/editar")
 def edit_row(entity_id: int, slug: str, row_id: int):
-    """One row of a list as a form, in place."""
+    """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
     entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
+    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
     if not is_partial_request():
+        if row is None:
+            abort(404)
         return redirect(url_for("registry.edit", entity_id=entity.id, editar=f"{slug}-{row.id}"))
-    return _edit_page(
-        entity,
-        _entity_form(entity),
-        block=slug,
-        editing=f"{slug}-{row.id}",
-        row_form=row_list.form_for(row),
-    )
+    open_forms = _open_row_forms(entity, row_list)
+    pending = _pending_principal(entity, row_list)
+    if row is None:
+        return _row_missing(entity, row_list, row_id, open_forms, pending)
+    open_forms.setdefault(row.id, row_list.form_for(row))
+    return _section(entity, row_list, status=200, row_forms=open_forms, pending=pending)
+
+
+def _principal_note(row_list: RowList, rows) -> str:
+    principal = next((r for r in rows if r.is_principal), None)
+    return f" Principal agora: {row_list.text(principal)}." if principal else ""
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
 def update_row(entity_id: int, slug: str, row_id: int):
-    """Salvar one row; marking it Principal unmarks the others."""
+    """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
+    since it was opened is not overwritten: the current value is shown, what was typed kept."""
     row_list = _row_list(slug)
     entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list, skip=row_id)
+    pending = _pending_principal(entity, row_list)
+    rows = getattr(entity, row_list.attr)
+    row = next((r for r in rows if r.id == row_id), None)
+    if row is None:
+        return _row_missing(entity, row_list, row_id, open_forms, pending)
     form = row_list.form_for(row, formdata=request.form)
     if not form.validate():
-        return _section(entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form)
+        return _section(
+            entity, row_list, status=422, row_forms={**open_forms, row.id: form}, pending=pending
+        )
+    noun = row_list.noun
+    if optional_id(form.version.data) != row.version and not row_list.same(form, row):
+        form.version.data = str(row.version)
+        return _section(
+            entity,
+            row_list,
+            status=409,
+            row_forms={**open_forms, row.id: form},
+            pending=pending,
+            row_messages={
+                row.id: f"Este {noun} foi alterado em outra aba enquanto você editava; agora"
+                f" está: {row_list.text(row)}. Nada foi salvo: clique em Salvar {noun} para"
+                " gravar o que você digitou."
+            },
+        )
+    message = f"{noun.capitalize()} salvo."
+    if form.is_principal.data and not row.is_principal:
+        service.start_change(db.session, entity)
+        pending = {}
+    elif row.is_principal and not form.is_principal.data:
+        message += f" Ele continua Principal: para trocar, marque outro {noun} como Principal."
     row_list.copy(form, row)
     if form.is_principal.data:
-        service.mark_principal(db.session, getattr(entity, row_list.attr), row)
-    db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} salvo.")
+        service.mark_principal(db.session, rows, row)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        entity = get_entity(entity_id, *_registry_options())
+        return _section(
+            entity,
+            row_list,
+            status=409,
+            row_forms={**open_forms, row_id: form},
+            row_messages={
+                row_id: f"Outra pessoa salvou este {noun} no mesmo instante. Nada foi salvo:"
+                f" clique em Salvar {noun} de novo."
+            },
+        )
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/excluir")
 def remove_row(entity_id: int, slug: str, row_id: int):
-    """Remover a row; if it was the Principal another one takes its place."""
+    """Remover a row; if it was the Principal the oldest other one takes its place (and the
+    message says which). Removing a row already gone says so."""
     row_list = _row_list(slug)
     entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
-    service.remove_row(db.session, getattr(entity, row_list.attr), row)
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list, skip=row_id)
+    pending = _pending_principal(entity, row_list)
+    rows = getattr(entity, row_list.attr)
+    row = next((r for r in rows if r.id == row_id), None)
+    noun = row_list.noun
+    if row is None:
+        if not is_partial_request():
+            abort(404)
+        # A second click on Remover (or another tab removed it): the list as it is now.
+        return _section(
+            entity,
+            row_list,
+            message=f"Este {noun} já tinha sido removido.",
+            row_forms=open_forms,
+            pending=pending,
+        )
+    message = f"{noun.capitalize()} removido."
+    was_principal = row.is_principal
+    if was_principal:
+        service.start_change(db.session, entity)
+    if was_principal or pending.get(row_list.slug) == row_id:
+        pending = {}
+    service.remove_row(db.session, rows, row)
+    if was_principal:
+        message += _principal_note(row_list, rows)
     db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} removido.")
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 # --- Relacionado com -------------------------------------------------------------------------
