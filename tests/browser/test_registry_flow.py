@@ -47,3 +47,88 @@ def test_alerts_from_the_ticket_icon_recolour_it_without_reload(page):
 
     page.get_by_role("dialog").get_by_role("button", name="Fechar").click()
     expect(page.get_by_role("dialog")).to_be_hidden()
+
+
+def _open_registry(page, entity_id=1):
+    page.goto(f"/entidades/{entity_id}/cadastro")
+    expect(page.get_by_role("heading", name=re.compile("Cadastro completo"))).to_be_visible()
+
+
+def test_two_tabs_on_one_registration_do_not_overwrite_each_other(page):
+    login(page)
+    tab_a = page
+    tab_b = page.context.new_page()
+    _open_registry(tab_a)
+    _open_registry(tab_b)
+
+    tab_a.get_by_label("Nome/Razão social").fill("Maria Aparecida Souza")
+    tab_a.get_by_role("button", name="Salvar cadastro").click()
+    expect(tab_a.locator(".flashes")).to_contain_text("Cadastro salvo.")
+
+    tab_b.get_by_label("Observações").fill("Prefere contato à tarde.")
+    tab_b.get_by_role("button", name="Salvar cadastro").click()
+    expect(tab_b.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    expect(tab_b.locator(".flashes")).to_contain_text("foi mantido o que ela salvou em: Nome")
+    expect(tab_b.get_by_label("Nome/Razão social")).to_have_value("Maria Aparecida Souza")
+    expect(tab_b.get_by_label("Observações")).to_have_value("Prefere contato à tarde.")
+
+    # both change the Nome: the second is refused and keeps what it typed
+    tab_a.get_by_label("Nome/Razão social").fill("Maria da Aba A")
+    tab_a.get_by_role("button", name="Salvar cadastro").click()
+    expect(tab_a.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    tab_b.get_by_label("Nome/Razão social").fill("Maria da Aba B")
+    tab_b.get_by_role("button", name="Salvar cadastro").click()
+    expect(tab_b.get_by_role("alert").first).to_contain_text("salvou este cadastro enquanto")
+    expect(tab_b.get_by_label("Nome/Razão social")).to_have_value("Maria da Aba B")
+    expect(tab_b.locator("#name-errors")).to_contain_text("Maria da Aba A")
+
+
+def test_open_row_edits_survive_other_row_actions_and_salvar_cadastro(page):
+    login(page)
+    _open_registry(page)
+    addresses = page.locator("#enderecos")
+    addresses.get_by_role("link", name=re.compile("Editar endereço Rua das Acácias")).click()
+    page.get_by_label("Logradouro").first.fill("Rua das Acácias Digitada")
+    # editing another row keeps the first one open, as typed
+    addresses.get_by_role("link", name=re.compile("Editar endereço Avenida")).click()
+    expect(addresses.locator("tr.editing")).to_have_count(2)
+    expect(addresses.locator("tr.editing").first.get_by_label("Logradouro")).to_have_value(
+        "Rua das Acácias Digitada"
+    )
+    # Cancelar closes only its row
+    addresses.locator("tr.editing").nth(1).get_by_role("link", name="Cancelar").click()
+    expect(addresses.locator("tr.editing")).to_have_count(1)
+    expect(addresses.locator("tr.editing").get_by_label("Logradouro")).to_have_value(
+        "Rua das Acácias Digitada"
+    )
+
+    # a Principal radio moved (not saved) survives adding a phone, and the open address too
+    phones = page.locator("#telefones")
+    phones.get_by_label(re.compile("Principal: \\(11\\) 3")).check()
+    phones.locator("summary").click()
+    phones.get_by_label("Telefone", exact=True).fill("(11) 2222-3333")
+    phones.get_by_role("button", name="Adicionar telefone").click()
+    expect(page.locator("#telefones")).to_contain_text("Telefone adicionado.")
+    expect(
+        page.locator("#telefones").get_by_label(re.compile("Principal: \\(11\\) 3"))
+    ).to_be_checked()
+
+    # Salvar cadastro saves the open address with the rest
+    page.get_by_label("Observações").fill("Salvo junto")
+    page.get_by_role("button", name="Salvar cadastro").click()
+    expect(page.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    expect(page.locator("#enderecos")).to_contain_text("Rua das Acácias Digitada")
+    expect(page.get_by_label("Observações")).to_have_value("Salvo junto")
+
+
+def test_double_click_on_adicionar_telefone_saves_one_phone(page, db):
+    login(page)
+    _open_registry(page)
+    phones = page.locator("#telefones")
+    phones.locator("summary").click()
+    phones.get_by_label("Telefone", exact=True).fill("(11) 2555-0000")
+    phones.get_by_role("button", name="Adicionar telefone").dblclick()
+    expect(page.locator("#telefones")).to_contain_text("Telefone adicionado.")
+    page.reload()
+    expect(page.locator("#telefones")).to_contain_text("(11) 2555-0000")
+    expect(page.locator("#telefones tr", has_text="(11) 2555-0000")).to_have_count(1)
