@@ -635,6 +635,80 @@ def test_relate_a_person_created_on_the_spot(logged_in, demo, db):
     assert len(_relations(db, maria.id)) == 3
 
 
+def _relation_data(demo, token, **overrides):
+    data = {
+        "relacionado-mode": "nova",
+        "relacionado-new_name": "Pedro Henrique da Silva",
+        "relacionado-new_document": "",
+        "relacionado-relation_type_id": str(demo["relation_types"]["Filho(a)"].id),
+        "csrf_token": token,
+    }
+    data.update({f"relacionado-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def _entity_count(db):
+    _fresh(db)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Entity))
+
+
+def test_cadastrar_pessoa_agora_needs_a_name(logged_in, demo, db):
+    maria = demo["maria"]
+    before = _entity_count(db)
+    url = f"/entidades/{maria.id}/cadastro/relacionados"
+    for name in ("", "   "):
+        response = logged_in.post(
+            url, data=_relation_data(demo, _token(logged_in), new_name=name), headers=HX
+        )
+        assert response.status_code == 422
+        assert "Informe o nome da pessoa." in response.get_data(as_text=True)
+    assert _entity_count(db) == before and len(_relations(db, maria.id)) == 2
+
+
+def test_cadastrar_pessoa_agora_twice_creates_one(logged_in, demo, db):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro/relacionados"
+    before = _entity_count(db)
+    data = _relation_data(demo, _token(logged_in)) | {"form_key": "k" * 20}
+    first = logged_in.post(url, data=data, headers=HX)
+    assert first.status_code == 200
+    # the same form again (double click): answered as the first, nothing new
+    again = logged_in.post(url, data=data, headers=HX)
+    assert again.status_code == 200 and "Pedro Henrique da Silva relacionado(a)." in (
+        again.get_data(as_text=True)
+    )
+    # another form with the same name: refused, the person is already related
+    other = logged_in.post(url, data=data | {"form_key": "z" * 20}, headers=HX)
+    assert other.status_code == 422
+    assert "Pedro Henrique da Silva já está relacionado(a) a esta entidade." in (
+        other.get_data(as_text=True)
+    )
+    assert _entity_count(db) == before + 1 and len(_relations(db, maria.id)) == 3
+
+
+def test_cadastrar_pessoa_agora_with_a_name_already_in_the_empresa_asks_first(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/relacionados"
+    data = _relation_data(demo, _token(logged_in), new_name="maria aparecida da silva")
+    asked = logged_in.post(url, data=data, headers=HX)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Já existe uma entidade com este nome nesta Empresa" in html
+    assert f'href="/entidades/{demo["maria"].id}/cadastro">Maria Aparecida da Silva</a>' in html
+    assert 'name="relacionado-same_name_ok"' in html
+    confirmed = logged_in.post(url, data=data | {"relacionado-same_name_ok": "y"}, headers=HX)
+    assert confirmed.status_code == 200
+
+
+def test_relation_picker_preselects_nothing(logged_in, demo):
+    url = f"/entidades/{demo['maria'].id}/cadastro/relacionados/opcoes"
+    found = logged_in.get(f"{url}?q=mercado", headers=HX).get_data(as_text=True)
+    assert found.lstrip().startswith('<option value="">— escolha')
+    assert "Nenhuma entidade encontrada" not in found
+    none = logged_in.get(f"{url}?q=zzzzzz", headers=HX).get_data(as_text=True)
+    assert none.strip() == '<option value="">Nenhuma entidade encontrada</option>'
+
+
 # --- Cadastrar nova entidade -----------------------------------------------------------------
 
 
@@ -666,6 +740,88 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
     assert "Fulano de Tal" in found
     again = logged_in.post("/entidades/nova", data=data)
     assert again.status_code == 422 and "Já existe uma entidade" in again.get_data(as_text=True)
+
+
+def _new_form(client, q="Fulano de Tal"):
+    html = client.get(f"/entidades/nova?q={q}").get_data(as_text=True)
+    return html, re.search(r'name="form_key" value="([^"]+)"', html)[1]
+
+
+def test_cadastrar_twice_or_after_back_does_not_create_a_second_entity(logged_in, demo, db):
+    html, key = _new_form(logged_in)
+    data = {
+        "kind": "PF",
+        "name": "Fulano de Tal",
+        "roles": [str(demo["roles"]["consumidor"].id)],
+        "form_key": key,
+        "csrf_token": csrf_token_from(html),
+    }
+    before = _entity_count(db)
+    first = logged_in.post("/entidades/nova", data=data)
+    assert first.status_code == 303
+    second = logged_in.post("/entidades/nova", data=data)  # double click / Back + Cadastrar
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert _entity_count(db) == before + 1
+    # Back reloads the page (new key) and Cadastrar again: the name is already there
+    _, fresh = _new_form(logged_in)
+    again = logged_in.post("/entidades/nova", data=data | {"form_key": fresh})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "Já existe uma entidade com este nome nesta Empresa" in page
+    assert 'value="Fulano de Tal"' in page
+    assert _entity_count(db) == before + 1
+    confirmed = logged_in.post(
+        "/entidades/nova", data=data | {"form_key": fresh, "same_name_ok": "y"}
+    )
+    assert confirmed.status_code == 303 and _entity_count(db) == before + 2
+
+
+def test_a_new_entity_without_a_papel_is_told_it_cannot_get_tickets(logged_in, demo):
+    html, key = _new_form(logged_in, "Sem Papel")
+    data = {"kind": "PF", "name": "Sem Papel", "form_key": key, "csrf_token": csrf_token_from(html)}
+    response = logged_in.post("/entidades/nova", data=data, follow_redirects=True)
+    assert "Sem papel, esta entidade não pode receber atendimentos" in response.get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("0202-05-10", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/202", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/2090", "A data de nascimento não pode estar no futuro."),
+    ],
+)
+def test_birth_dates_out_of_range_or_in_the_future_are_refused(logged_in, demo, db, typed, message):
+    response = _post_main(logged_in, demo, birth_date=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html and f'value="{typed}"' in html
+    _fresh(db)
+    assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-15"
+
+
+def test_birth_date_is_shown_and_typed_as_dd_mm_aaaa_and_refused_on_a_pj(logged_in, demo, db):
+    page = _page(logged_in, demo["maria"].id)
+    assert re.search(r'id="birth_date"[^>]*value="15/04/1968"', page)
+    assert _post_main(logged_in, demo, birth_date="20/04/1968").status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-20"
+    alfa = demo["alfa"]
+    refused = _post_main(
+        logged_in,
+        demo,
+        entity_id=alfa.id,
+        kind="PJ",
+        document=alfa.document_display,
+        name=alfa.name,
+        birth_date="01/01/2000",
+        roles=[],
+        units=[],
+    )
+    assert refused.status_code == 422
+    assert "Pessoa jurídica não tem data de nascimento" in refused.get_data(as_text=True)
 
 
 # --- Cadastro simplificado -------------------------------------------------------------------
@@ -745,6 +901,16 @@ def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     saved = db.session.get(Entity, joaquim.id)
     assert saved.principal_address.city == "Rio de Janeiro"
     assert saved.principal_econtact.value == "joaquim@example.com.br"
+
+
+def test_quick_edit_refuses_a_half_typed_address(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    data = _quick_data(logged_in, joaquim.id, city="Rio de Janeiro", state="RJ")
+    response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
+    assert response.status_code == 422
+    assert "Informe o logradouro." in response.get_data(as_text=True)
+    _fresh(db)
+    assert db.session.get(Entity, joaquim.id).principal_address is None
 
 
 # --- Alertas ---------------------------------------------------------------------------------
@@ -833,6 +999,35 @@ def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
             sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
         )
         == 4
+    )
+
+
+def test_an_alert_sent_twice_is_created_once_and_the_next_form_defaults_to_media(
+    logged_in, demo, db
+):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/alertas"
+    html = logged_in.get(url).get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', html)[1]
+    data = {
+        "alerta-message": "Ligar depois das 14h",
+        "alerta-priority": "4",
+        "alerta-active_until": "",
+        "form_key": key,
+        "csrf_token": csrf_token_from(html),
+    }
+    for _ in range(2):
+        panel = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
+        assert "Alerta criado." in panel
+    assert re.search(r'<option selected value="2">Média</option>', panel)
+    _fresh(db)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Alert)
+            .where(Alert.message == "Ligar depois das 14h")
+        )
+        == 1
     )
 
 

@@ -11,7 +11,6 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import DATE_FORMATS, DATE_MESSAGE, BrDateField, ChoiceField, max_length
+from isocrm.fields import BrDateField, ChoiceField, max_length
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
@@ -128,6 +127,8 @@ class EntityForm(DocumentFields, FlaskForm):
     units = CheckboxesField("Unidades")
     # The version the page showed (optimistic locking; see registry.service.merge).
     version = HiddenField()
+    # Cadastrar: another entity of the Empresa has this name and no CPF/CNPJ tells them apart.
+    same_name_ok = BooleanField("É outra entidade com o mesmo nome: cadastrar mesmo assim")
 
     def document_kind(self) -> str:
         return self.kind.data if self.kind.data in (KIND_PERSON, KIND_COMPANY) else KIND_PERSON
@@ -212,7 +213,9 @@ class RelationForm(FlaskForm):
     related_entity_id = ChoiceField(
         "Entidade", invalid_message="Escolha uma entidade desta Empresa (não a própria)."
     )
-    new_name = StringField("Nome da pessoa", validators=[Optional(), max_length(150)])
+    # No Optional() here: it would stop the chain before validate_new_name on an empty name.
+    new_name = StringField("Nome da pessoa", validators=[max_length(150)])
+    same_name_ok = BooleanField("É outra pessoa com o mesmo nome: cadastrar mesmo assim")
     new_document = StringField("CPF (opcional)", validators=[Optional(), max_length(20)])
     relation_type_id = ChoiceField("Tipo de relação", invalid_message="Escolha um tipo da lista.")
 
@@ -244,11 +247,12 @@ class QuickEditForm(DocumentFields, FlaskForm):
     A group left blank is left alone; a group with anything typed must be complete."""
 
     zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
-    street = StringField("Logradouro", validators=[Optional(), max_length(150)])
+    # Logradouro and Cidade without Optional(), so validate_street/city see them empty.
+    street = StringField("Logradouro", validators=[max_length(150)])
     number = StringField("Número", validators=[Optional(), max_length(20)])
     complement = StringField("Complemento", validators=[Optional(), max_length(80)])
     district = StringField("Bairro", validators=[Optional(), max_length(80)])
-    city = StringField("Cidade", validators=[Optional(), max_length(80)])
+    city = StringField("Cidade", validators=[max_length(80)])
     state = TextChoiceField(
         "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
     )
@@ -296,19 +300,15 @@ class AlertForm(FlaskForm):
     message = TextAreaField(
         "Mensagem", validators=[DataRequired("Escreva a mensagem do alerta."), max_length(2000)]
     )
-    priority = ChoiceField("Prioridade", invalid_message="Escolha uma prioridade da lista.")
-    active_until = DateField(
-        "Ativo até",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
+    # Média, as the model's default, on every new form (also the one shown after a save).
+    priority = ChoiceField(
+        "Prioridade", invalid_message="Escolha uma prioridade da lista.", default=2
     )
+    active_until = BrDateField("Ativo até")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.priority.choices = list(ALERT_PRIORITIES.items())
-        if self.priority.data is None and not self.is_submitted():
-            self.priority.data = 2  # Média, as the model's default
 
     def validate_active_until(self, field):
         today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from isocrm import brdocs
+from isocrm import brdocs, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import optional_id
@@ -183,6 +183,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("pending_principals", {})
     context.setdefault("conflict_message", None)
     context.setdefault("add_open", False)
+    context.setdefault("confirm_homonym", False)
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
@@ -502,27 +503,55 @@ def update(entity_id: int):
 
 @bp.route("/entidades/nova", methods=["GET", "POST"])
 def new():
-    """Cadastrar nova entidade; ?q= brings what was typed in the search."""
+    """Cadastrar nova entidade; ?q= brings what was typed in the search. The form's one-time
+    key sends a second submit (double click, Back and Cadastrar) to the entity the first one
+    created; without a CPF/CNPJ, a name already in the Empresa needs a confirmation."""
     form = EntityForm()
     roles, units = _fill_entity_choices(form)
-    duplicate = None
+    duplicate = homonym = None
+    company_id = current_company().id
     if request.method == "GET":
         prefill = service.prefill_from_query(request.args.get("q", ""))
         for name, value in prefill.items():
             form[name].data = value
-    elif form.validate():
-        company_id = current_company().id
+        return render("registry/new.html", form=form, duplicate=None, homonym=None)
+    key = request.form.get("form_key")
+    earlier = service.already_submitted(db.session, key)
+    if earlier is not None and earlier.result_url:
+        flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+        return redirect(earlier.result_url, code=303)
+    if form.validate():
         duplicate = service.find_duplicate(db.session, company_id, form.document.data)
-        if duplicate is None:
+        if duplicate is not None:
+            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+        elif not form.document.data and not form.same_name_ok.data:
+            homonym = service.same_name_entity(db.session, company_id, form.name.data)
+            if homonym is not None:
+                form.name.errors.append(
+                    "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe o"
+                    " CPF/CNPJ ou marque a confirmação abaixo."
+                )
+        if duplicate is None and homonym is None:
+            if not service.claim_form_key(db.session, key, current_user.id):
+                earlier = service.already_submitted(db.session, key)
+                flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+                return redirect(earlier.result_url or url_for("tickets.index"), code=303)
             entity = Entity(company_id=company_id)
             _apply_entity_form(form, entity, roles, units)
             db.session.add(entity)
+            db.session.flush()
+            url = url_for("registry.edit", entity_id=entity.id)
+            service.remember_result(db.session, key, url)
             db.session.commit()
             flash("Entidade cadastrada. Complete endereços, telefones e contatos.", "success")
-            return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
-        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
-    status = 422 if request.method == "POST" else 200
-    return render("registry/new.html", status=status, form=form, duplicate=duplicate)
+            if not entity.roles:
+                flash(
+                    "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
+                    " (Cliente, Consumidor…) e salve.",
+                    "info",
+                )
+            return redirect(url, code=303)
+    return render("registry/new.html", status=422, form=form, duplicate=duplicate, homonym=homonym)
 
 
 # --- Endereços, Telefones, E-contacts: rows edited in place ---------------------------------
@@ -834,7 +863,9 @@ def _relation_form(formdata=None, entity: Entity | None = None) -> RelationForm:
     return form
 
 
-def _relations_section(entity, *, status=200, message=None, form=None, duplicate=None):
+def _relations_section(
+    entity, *, status=200, message=None, form=None, duplicate=None, confirm_homonym=False
+):
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + "#relacionados", 303)
@@ -846,6 +877,7 @@ def _relations_section(entity, *, status=200, message=None, form=None, duplicate
         section_message=message,
         relation_form=form,
         relation_duplicate=duplicate,
+        confirm_homonym=confirm_homonym,
     )
 
 
@@ -863,26 +895,53 @@ def relation_options(entity_id: int):
             for e in found.items
             if e.id not in taken
         ]
-    return render(
-        "tickets/_options.html", choices=choices, empty_label="Nenhuma entidade encontrada"
-    )
+    return render("registry/_entity_options.html", choices=choices)
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
 def add_relation(entity_id: int):
-    """Relacionado com: link an entity of the Empresa or create a person on the spot."""
+    """Relacionado com: link an entity of the Empresa or create a person on the spot. A second
+    submit of the same form, or a person with the name of one already related, adds nothing;
+    a homonym elsewhere in the Empresa asks for a confirmation."""
     entity = get_entity(entity_id, *_registry_options())
     form = _relation_form(request.form, entity)
     if not form.validate():
         return _relations_section(entity, status=422, form=form)
     company_id = current_company().id
     if form.mode.data == "nova":
+        name = form.new_name.data.strip()
         duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
         if duplicate is not None:
             form.new_document.errors.append(
                 "Já existe uma entidade com este CPF nesta Empresa: relacione a existente."
             )
             return _relations_section(entity, status=422, form=form, duplicate=duplicate)
+        folded = text.fold(name)
+        related_same = next(
+            (r for r in entity.relations if r.related_entity.search_name == folded), None
+        )
+        if related_same is not None:
+            if service.already_submitted(db.session, request.form.get("form_key")):
+                return _relations_section(
+                    entity, message=f"{related_same.related_entity.name} relacionado(a)."
+                )
+            form.new_name.errors.append(
+                f"{related_same.related_entity.name} já está relacionado(a) a esta entidade."
+            )
+            return _relations_section(entity, status=422, form=form)
+        homonym = service.same_name_entity(db.session, company_id, name)
+        if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
+            form.new_name.errors.append(
+                "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
+                " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+            )
+            return _relations_section(
+                entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
+            )
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        entity = get_entity(entity_id, *_registry_options())
+        return _relations_section(entity, message="Relacionamento já adicionado.")
+    if form.mode.data == "nova":
         related = Entity(
             company_id=company_id,
             kind=KIND_PERSON,
@@ -1072,6 +1131,8 @@ def create_alert(entity_id: int):
     form = AlertForm(prefix="alerta")
     if not form.validate():
         return _alerts_response(entity, status=422, form=form)
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        return _alerts_response(entity, message="Alerta criado.")  # a second click: once
     db.session.add(
         Alert(
             company_id=current_company().id,
