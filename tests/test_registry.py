@@ -1039,6 +1039,80 @@ def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
     db.session.rollback()
 
 
+# --- errors inside a section; a switched Empresa --------------------------------------------
+
+
+def test_an_htmx_error_is_a_small_fragment_not_a_page(logged_in, demo):
+    maria = demo["maria"]
+    token = _token(logged_in)
+    missing = logged_in.post(
+        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}, headers=HX
+    )
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404
+    assert html.lstrip().startswith('<p class="flash error htmx-error" role="alert">')
+    assert "<html" not in html and "topbar" not in html
+    assert missing.headers["HX-Reswap"] == "beforebegin"
+    expired = logged_in.post(
+        f"/entidades/{maria.id}/cadastro/telefones", data={"csrf_token": "velho"}, headers=HX
+    )
+    assert expired.status_code == 400 and "<html" not in expired.get_data(as_text=True)
+    assert "Recarregue a página" in expired.get_data(as_text=True)
+    # without htmx, still the page
+    assert "<html" in logged_in.post(
+        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
+    ).get_data(as_text=True)
+
+
+def _switch(client, company_id, token):
+    return client.post(
+        "/empresa", data={"company_id": str(company_id), "next": "/", "csrf_token": token}
+    )
+
+
+def test_salvar_cadastro_after_an_empresa_switch_keeps_the_input_and_saves_back(
+    client, auth, demo, db
+):
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro"
+    _switch(client, demo["company"].id, auth.csrf_token())
+    page = client.get(url).get_data(as_text=True)
+    token = csrf_token_from(page)
+    assert _switch(client, demo["company_south"].id, token).status_code == 303  # other tab
+    data = _main_form(demo, name="Maria Digitada") | {
+        "version": _version(page),
+        "csrf_token": token,
+    }
+    stale = client.post(url, data=data)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Este cadastro é da Empresa isoCRM Demonstração" in html and "Nada foi salvo." in html
+    assert 'value="Maria Digitada"' in html
+    assert f'name="trocar_empresa" value="{demo["company"].id}"' in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
+    saved = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)})
+    assert saved.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Digitada"
+    assert "Cadastro salvo." in client.get(url).get_data(as_text=True)
+
+
+def test_an_entity_page_after_an_empresa_switch_offers_to_switch_back(client, auth, demo):
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    token = auth.csrf_token()
+    _switch(client, demo["company"].id, token)
+    assert client.get(f"/entidades/{maria.id}/cadastro").status_code == 200
+    _switch(client, demo["company_south"].id, token)
+    page = client.get(f"/entidades/{maria.id}/cadastro")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "Voltar para isoCRM Demonstração</button>" in html
+    assert f'name="next" value="/entidades/{maria.id}/cadastro"' in html
+
+
 # --- tenancy -------------------------------------------------------------------------------
 
 

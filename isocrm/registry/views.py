@@ -3,7 +3,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
@@ -153,6 +164,75 @@ def _registry_options():
     )
 
 
+class EntityOfAnotherCompany(Exception):
+    """The entity is not in the Empresa chosen now, but in another of the user's Empresas:
+    the Empresa was switched (in this tab or another) after the page was opened."""
+
+    def __init__(self, company):
+        super().__init__(company.name)
+        self.company = company
+
+
+def _load(entity_id: int, *options) -> Entity:
+    """get_entity (404 for what the user may not see), telling a switched Empresa apart."""
+    entity = db.session.scalar(
+        sa.select(Entity)
+        .where(Entity.id == entity_id, Entity.company_id == current_company().id)
+        .options(*options)
+    )
+    if entity is not None:
+        return entity
+    owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
+    company = next((c for c in current_user.companies if c.id == owner_id), None)
+    if company is None:
+        abort(404)
+    raise EntityOfAnotherCompany(company)
+
+
+def _switch_back_if_asked() -> None:
+    """ "Voltar para a Empresa X e salvar": the form says which Empresa it was opened in."""
+    wanted = optional_id(request.form.get("trocar_empresa"))
+    company = next((c for c in current_user.companies if c.id == wanted), None)
+    if company is not None:
+        session["company_id"] = company.id
+        g.company = company
+
+
+@bp.errorhandler(EntityOfAnotherCompany)
+def _entity_of_another_company(error: EntityOfAnotherCompany):
+    """Never a 404 that loses what was typed: say which Empresa the record is in, keep the
+    typed Cadastro completo and offer to go back to that Empresa (and save)."""
+    now = current_company()
+    message = (
+        f"Este cadastro é da Empresa {error.company.name}, mas a Empresa escolhida agora é"
+        f" {now.name} (trocada nesta ou em outra aba). Nada foi salvo."
+    )
+    if is_partial_request():
+        body = render_template(
+            "errors/_fragment.html", title="Empresa trocada", message=message + " Recarregue."
+        )
+        return body, 409, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
+    entity_id = request.view_args.get("entity_id")
+    if request.endpoint == "registry.update":
+        g.company = error.company  # to show this record with its Empresa's papéis and unidades
+        entity = get_entity(entity_id, *_registry_options())
+        form = EntityForm()
+        _fill_entity_choices(form)
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            conflict_message=message + " O que você digitou está abaixo.",
+            switch_company=error.company,
+        )
+    return render_template(
+        "registry/other_company.html",
+        company=error.company,
+        message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
+        next_url=request.path if request.method == "GET" else None,
+    ), 409
+
+
 def _company_rows(model):
     return db.session.scalars(
         sa.select(model).where(model.company_id == current_company().id).order_by(model.name)
@@ -184,6 +264,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("conflict_message", None)
     context.setdefault("add_open", False)
     context.setdefault("confirm_homonym", False)
+    context.setdefault("switch_company", None)
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
@@ -373,7 +454,7 @@ def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, messa
 @bp.get("/entidades/<int:entity_id>/cadastro")
 def edit(entity_id: int):
     """Cadastro completo: dados, papéis, endereços, telefones, e-contacts, relacionados."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     editing = request.args.get("editar")
     return _edit_page(entity, _entity_form(entity), editing=editing)
 
@@ -390,7 +471,8 @@ def update(entity_id: int):
     A save from a page older than the stored version is merged with what was saved since
     (fields only the other save changed keep its value) or, when both changed a field,
     refused with both values shown."""
-    entity = get_entity(entity_id, *_registry_options())
+    _switch_back_if_asked()
+    entity = _load(entity_id, *_registry_options())
     form = EntityForm()
     roles, units = _fill_entity_choices(form)
     valid = form.validate()
@@ -480,7 +562,7 @@ def update(entity_id: int):
     except (StaleDataError, IntegrityError):
         # Another save went in between our read and our write: nothing of this one was kept.
         db.session.rollback()
-        entity = get_entity(entity_id, *_registry_options())
+        entity = _load(entity_id, *_registry_options())
         form.version.data = str(seen_version or "")
         return _edit_page(
             entity,
@@ -644,7 +726,7 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
     return _section(
         entity,
         row_list,
-        status=409 if data else 404,
+        status=409,
         message=message,
         row_forms=open_forms,
         pending=pending,
@@ -657,7 +739,7 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
 def section(entity_id: int, slug: str):
     """The section alone (Cancelar an edit: ?fechar=<row id> closes that row, keeps others)."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     if not is_partial_request():
         return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{slug}")
     closing = optional_id(request.args.get("fechar"))
@@ -674,7 +756,7 @@ def add_row(entity_id: int, slug: str):
     """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     version_before = entity.version
     open_forms = _open_row_forms(entity, row_list)
     pending = _pending_principal(entity, row_list)
@@ -691,7 +773,7 @@ def add_row(entity_id: int, slug: str):
             add_open=True,
         )
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
-        entity = get_entity(entity_id, *_registry_options())
+        entity = _load(entity_id, *_registry_options())
         return _section(entity, row_list, message=message, row_forms=open_forms, pending=pending)
     rows = getattr(entity, row_list.attr)
     if form.is_principal.data or not rows:
@@ -715,7 +797,7 @@ def add_row(entity_id: int, slug: str):
 def edit_row(entity_id: int, slug: str, row_id: int):
     """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
     if not is_partial_request():
         if row is None:
@@ -739,7 +821,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
     """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
     since it was opened is not overwritten: the current value is shown, what was typed kept."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     version_before = entity.version
     open_forms = _open_row_forms(entity, row_list, skip=row_id)
     pending = _pending_principal(entity, row_list)
@@ -780,7 +862,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        entity = get_entity(entity_id, *_registry_options())
+        entity = _load(entity_id, *_registry_options())
         return _section(
             entity,
             row_list,
@@ -806,7 +888,7 @@ def remove_row(entity_id: int, slug: str, row_id: int):
     """Remover a row; if it was the Principal the oldest other one takes its place (and the
     message says which). Removing a row already gone says so."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     version_before = entity.version
     open_forms = _open_row_forms(entity, row_list, skip=row_id)
     pending = _pending_principal(entity, row_list)
@@ -884,7 +966,7 @@ def _relations_section(
 @bp.get("/entidades/<int:entity_id>/cadastro/relacionados/opcoes")
 def relation_options(entity_id: int):
     """<option>s of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
-    entity = get_entity(entity_id, selectinload(Entity.relations))
+    entity = _load(entity_id, selectinload(Entity.relations))
     query = request.args.get("q", "").strip()[:100]
     choices = []
     if query:
@@ -903,7 +985,7 @@ def add_relation(entity_id: int):
     """Relacionado com: link an entity of the Empresa or create a person on the spot. A second
     submit of the same form, or a person with the name of one already related, adds nothing;
     a homonym elsewhere in the Empresa asks for a confirmation."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     form = _relation_form(request.form, entity)
     if not form.validate():
         return _relations_section(entity, status=422, form=form)
@@ -939,7 +1021,7 @@ def add_relation(entity_id: int):
                 entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
             )
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
-        entity = get_entity(entity_id, *_registry_options())
+        entity = _load(entity_id, *_registry_options())
         return _relations_section(entity, message="Relacionamento já adicionado.")
     if form.mode.data == "nova":
         related = Entity(
@@ -964,7 +1046,7 @@ def add_relation(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir")
 def remove_relation(entity_id: int, relation_id: int):
     """Remove the link (the related entity stays in the registry)."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     relation = next((r for r in entity.relations if r.id == relation_id), None)
     if relation is None:
         abort(404)
@@ -1037,7 +1119,7 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
 def quick_edit(entity_id: int):
     """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     back = safe_next_url(request.values.get("next"))
     form = _quick_form(entity, request.form if request.method == "POST" else None)
     duplicate = None
@@ -1116,7 +1198,7 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
 @bp.get("/entidades/<int:entity_id>/alertas")
 def alerts(entity_id: int):
     """Alertas of the entity: active first by priority; over the ticket (htmx) as a dialog."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     return render(
         "registry/alerts.html",
         block="dialog",
@@ -1127,7 +1209,7 @@ def alerts(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/alertas")
 def create_alert(entity_id: int):
     """Novo alerta: message, priority and an optional last day."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     form = AlertForm(prefix="alerta")
     if not form.validate():
         return _alerts_response(entity, status=422, form=form)
@@ -1150,7 +1232,7 @@ def create_alert(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/alertas/<int:alert_id>/resolver")
 def resolve_alert(entity_id: int, alert_id: int):
     """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     alert = db.session.scalar(
         sa.select(Alert).where(
             Alert.id == alert_id,

@@ -132,3 +132,40 @@ def test_double_click_on_adicionar_telefone_saves_one_phone(page, db):
     page.reload()
     expect(page.locator("#telefones")).to_contain_text("(11) 2555-0000")
     expect(page.locator("#telefones tr", has_text="(11) 2555-0000")).to_have_count(1)
+
+
+def test_editing_a_phone_another_tab_removed_keeps_the_page_whole(page):
+    login(page)
+    _open_registry(page)
+    other_tab = page.context.new_page()
+    _open_registry(other_tab)
+    other_tab.locator("#telefones").get_by_role(
+        "button", name=re.compile("Remover telefone \\(11\\) 3")
+    ).click()
+    expect(other_tab.locator("#telefones")).to_contain_text("Telefone removido.")
+
+    phones = page.locator("#telefones")
+    phones.get_by_role("link", name=re.compile("Editar telefone \\(11\\) 3")).click()
+    expect(page.locator("#telefones")).to_contain_text("não existe mais")
+    expect(page.locator("#telefones .topbar")).to_have_count(0)
+    expect(page.locator(".topbar")).to_have_count(1)
+
+
+def test_salvar_cadastro_after_switching_empresa_in_another_tab_keeps_the_input(page):
+    login(page, "supervisor", "supervisor123")
+    page.locator("#company-select").select_option(label="isoCRM Demonstração")
+    page.get_by_role("button", name="Trocar").click()
+    _open_registry(page)
+    page.get_by_label("Nome/Razão social").fill("Maria Digitada Antes da Troca")
+
+    other_tab = page.context.new_page()
+    other_tab.goto("/atendimentos/")
+    other_tab.locator("#company-select").select_option(label="Filial Sul Alimentos")
+    other_tab.get_by_role("button", name="Trocar").click()
+
+    page.get_by_role("button", name="Salvar cadastro").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Este cadastro é da Empresa")
+    expect(page.get_by_label("Nome/Razão social")).to_have_value("Maria Digitada Antes da Troca")
+    page.get_by_role("button", name="Voltar para isoCRM Demonstração e salvar").click()
+    expect(page.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    expect(page.get_by_label("Nome/Razão social")).to_have_value("Maria Digitada Antes da Troca")
