@@ -322,6 +322,22 @@ def test_a_double_click_on_salvar_cadastro_saves_once_and_quietly(logged_in, dem
     assert db.session.get(Entity, maria.id).name == "Maria Clicada"
 
 
+def test_removing_a_papel_or_unidade_used_by_open_tickets_says_which_and_asks(logged_in, demo, db):
+    maria = demo["maria"]
+    refused = _post_main(logged_in, demo, roles=[], units=[])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Cliente" in html and "em uso por atendimento(s) aberto(s) desta entidade." in html
+    assert 'href="/atendimentos/3">Atendimento 000003</a>: papel Cliente' in html
+    assert '/atendimentos/1"' not in html  # a closed ticket is not listed
+    _fresh(db)
+    assert [r.code for r in db.session.get(Entity, maria.id).roles] == ["cliente"]
+    confirmed = _post_main(logged_in, demo, roles=[], units=[], confirm_removal="y")
+    assert confirmed.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).roles == []
+
+
 # --- list rows edited in place ---------------------------------------------------------------
 
 

@@ -129,6 +129,10 @@ class EntityForm(DocumentFields, FlaskForm):
     version = HiddenField()
     # Cadastrar: another entity of the Empresa has this name and no CPF/CNPJ tells them apart.
     same_name_ok = BooleanField("É outra entidade com o mesmo nome: cadastrar mesmo assim")
+    # Cadastro completo: a papel or unidade used by open tickets is removed only when confirmed.
+    confirm_removal = BooleanField(
+        "Remover mesmo assim (os atendimentos abertos guardam o papel e a unidade que já têm)"
+    )
 
     def document_kind(self) -> str:
         return self.kind.data if self.kind.data in (KIND_PERSON, KIND_COMPANY) else KIND_PERSON

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from isocrm import brdocs, text
-from isocrm.models import Entity, EntityRevision, FormSubmission
+from isocrm.models import Entity, EntityRevision, FormSubmission, Status, Ticket
 from isocrm.models.base import utcnow
+from isocrm.models.catalog import CLOSED_CATEGORIES
 from isocrm.models.entity import KIND_COMPANY, KIND_PERSON
 
 _DOCUMENT_LIKE = re.compile(r"^[\dA-Za-z.\-/\s]+$")
@@ -229,4 +230,28 @@ def same_name_entity(session: Session, company_id: int, name: str) -> Entity | N
         .where(Entity.company_id == company_id, Entity.search_name == text.fold(name)[:150])
         .order_by(Entity.id)
         .limit(1)
+    )
+
+
+# --- a papel or unidade removed from an entity: the open tickets that use it ----------------
+
+
+def open_tickets_using(
+    session: Session, entity: Entity, role_ids: set[int], unit_ids: set[int]
+) -> list[Ticket]:
+    """Open tickets of the entity whose Papel or Unidade is among those being removed."""
+    if not role_ids and not unit_ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Ticket)
+            .join(Status, Ticket.status_id == Status.id)
+            .where(
+                Ticket.entity_id == entity.id,
+                Ticket.company_id == entity.company_id,
+                Status.category.not_in(CLOSED_CATEGORIES),
+                sa.or_(Ticket.role_id.in_(role_ids), Ticket.unit_id.in_(unit_ids)),
+            )
+            .order_by(Ticket.code)
+        )
     )

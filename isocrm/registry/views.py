@@ -265,6 +265,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("add_open", False)
     context.setdefault("confirm_homonym", False)
     context.setdefault("switch_company", None)
+    context.setdefault("tickets_in_use", [])
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
@@ -551,6 +552,23 @@ def update(entity_id: int):
                 row_forms=open_rows,
             )
         values, taken = merged.values, merged.taken
+    removed_roles = set(theirs["roles"]) - set(values["roles"])
+    removed_units = set(theirs["units"]) - set(values["units"])
+    in_use = service.open_tickets_using(db.session, entity, removed_roles, removed_units)
+    if in_use and not form.confirm_removal.data:
+        names = [r.name for r in roles if r.id in removed_roles]
+        names += [u.name for u in units if u.id in removed_units]
+        form.form_errors.append(
+            f"{', '.join(names)}: em uso por atendimento(s) aberto(s) desta entidade."
+        )
+        return _edit_page(
+            entity,
+            form,
+            status=422,
+            pending_principals=pending,
+            row_forms=open_rows,
+            tickets_in_use=in_use,
+        )
     service.start_change(db.session, entity)
     for slug, row_list in LISTS.items():
         for row in getattr(entity, row_list.attr):
