@@ -586,6 +586,95 @@ def test_principal_messages_say_what_happened(logged_in, demo, db):
     assert f"Principal agora: {other.display}." in removed.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "typed, stored, shown",
+    [
+        ("+55 11 98765-4321", "11987654321", "(11) 98765-4321"),
+        ("4004-0001", "40040001", "4004-0001"),
+        ("0800 123 4567", "08001234567", "0800 123 4567"),
+        ("(21) 3333-4444", "2133334444", "(21) 3333-4444"),
+    ],
+)
+def test_phones_as_brazilians_write_them(logged_in, demo, db, typed, stored, shown):
+    joaquim = demo["joaquim"]
+    data = {"novo-telefone-kind": "comercial", "novo-telefone-number": typed}
+    response = logged_in.post(
+        f"/entidades/{joaquim.id}/cadastro/telefones",
+        data=data | {"csrf_token": _token(logged_in)},
+        headers=HX,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert shown in response.get_data(as_text=True)
+    assert stored in [p.number for p in _phones(db, joaquim.id)]
+
+
+@pytest.mark.parametrize(
+    "slug, fields, message",
+    [
+        ("telefones", {"kind": "celular", "number": "(00) 98765-4321"}, "Telefone inválido"),
+        ("telefones", {"kind": "celular", "number": "+1 212 555 1212"}, "Telefone inválido"),
+        ("enderecos", {"zip_code": "00000-000"}, "CEP inválido: 00000-000 não é um CEP."),
+        ("econtacts", {"kind": "email", "value": "Maria <maria@example.com>"}, "um único endereço"),
+        ("econtacts", {"kind": "email", "value": "a@example.com, b@example.com"}, "único"),
+        ("econtacts", {"kind": "email", "value": "joão@example.com.br"}, "letras acentuadas"),
+        ("econtacts", {"kind": "email", "value": "maria@localhost"}, "E-mail inválido"),
+        ("econtacts", {"kind": "whatsapp", "value": "(11) 3333-4444"}, "WhatsApp inválido"),
+        ("econtacts", {"kind": "site", "value": "não é um site"}, "Site inválido"),
+        ("telefones", {"kind": "fax", "number": "(11) 3333-4444"}, "Escolha um tipo da lista."),
+    ],
+)
+def test_contacts_that_cannot_be_used_are_refused_in_portuguese(
+    logged_in, demo, db, slug, fields, message
+):
+    joaquim = demo["joaquim"]
+    prefix = {"telefones": "telefone", "enderecos": "endereco", "econtacts": "econtact"}[slug]
+    data = _address_data() if slug == "enderecos" else {}
+    data.update({f"novo-{prefix}-{k}": v for k, v in fields.items()})
+    response = logged_in.post(
+        f"/entidades/{joaquim.id}/cadastro/{slug}",
+        data=data | {"csrf_token": _token(logged_in)},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html and "Not a valid" not in html
+
+
+def test_econtacts_are_stored_as_they_can_be_used(logged_in, demo, db):
+    from isocrm.models import EContact
+
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/econtacts"
+    for kind, value in (
+        ("email", "Joaquim@Exemplo.com.br"),
+        ("site", "www.joaquim.com.br"),
+        ("whatsapp", "+55 11 98765-4321"),
+        ("email", "joaquim@açaí.com.br"),
+    ):
+        data = {"novo-econtact-kind": kind, "novo-econtact-value": value}
+        response = logged_in.post(url, data=data | {"csrf_token": _token(logged_in)}, headers=HX)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    _fresh(db)
+    values = db.session.scalars(
+        sa.select(EContact.value).where(EContact.entity_id == joaquim.id).order_by(EContact.id)
+    ).all()
+    assert values[-4:] == [
+        "Joaquim@exemplo.com.br",
+        "https://www.joaquim.com.br",
+        "11987654321",
+        "joaquim@açaí.com.br",
+    ]
+    page = _page(logged_in, joaquim.id)
+    assert "(11) 98765-4321 <small" in page  # the WhatsApp shown as a phone
+
+
+def test_an_unknown_kind_is_refused_in_portuguese(logged_in, demo):
+    response = _post_main(logged_in, demo, kind="XX")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Escolha pessoa física ou jurídica." in html and "Not a valid" not in html
+
+
 # --- Relacionado com ----------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from isocrm import brdocs, text
+from isocrm import brdocs, phones, text
 from isocrm.models.base import Base, UTCDateTime, binary_text, utcnow
 from isocrm.models.catalog import ROLE_CODE_PARTNER, RelationType, Role
 from isocrm.models.company import Unit
@@ -230,12 +230,7 @@ class Phone(Base):
 
     @property
     def display(self) -> str:
-        digits = self.number
-        if len(digits) == 11:
-            return f"({digits[:2]}) {digits[2:7]}-{digits[7:]}"
-        if len(digits) == 10:
-            return f"({digits[:2]}) {digits[2:6]}-{digits[6:]}"
-        return digits
+        return phones.display(self.number)
 
 
 class EContact(Base):
@@ -268,6 +263,11 @@ class EContact(Base):
     @property
     def kind_label(self) -> str:
         return ECONTACT_KINDS[self.kind]
+
+    @property
+    def display(self) -> str:
+        """WhatsApp numbers are stored as digits and shown as phones."""
+        return phones.display(self.value) if self.kind == "whatsapp" else self.value
 
 
 class Relation(Base):

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    RadioField,
     SelectChoice,
     SelectMultipleField,
     StringField,
@@ -21,7 +20,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import BrDateField, ChoiceField, max_length
+from isocrm.fields import (
+    BrDateField,
+    ChoiceField,
+    RadioChoiceField,
+    email_address,
+    max_length,
+    phone_number,
+    site_url,
+    whatsapp_number,
+    zip_code,
+)
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
@@ -112,13 +121,14 @@ class DocumentFields:
 class EntityForm(DocumentFields, FlaskForm):
     """Dados, Papéis and Unidades of Cadastro completo (and of a new entity)."""
 
-    kind = RadioField(
+    kind = RadioChoiceField(
         "Tipo",
         choices=[
             SelectChoice(value=KIND_PERSON, label="Pessoa física (CPF)"),
             SelectChoice(value=KIND_COMPANY, label="Pessoa jurídica (CNPJ)"),
         ],
         default=KIND_PERSON,
+        invalid_message="Escolha pessoa física ou jurídica.",
         validators=[DataRequired("Escolha pessoa física ou jurídica.")],
     )
     birth_date = BrDateField("Data de nascimento")
@@ -169,8 +179,7 @@ class AddressForm(FlaskForm):
     version = HiddenField()
 
     def validate_zip_code(self, field):
-        if field.data and len(_digits(field.data)) != 8:
-            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+        zip_code(field.data)
 
     def validate_state(self, field):
         if field.data is None:
@@ -186,8 +195,7 @@ class PhoneForm(FlaskForm):
     version = HiddenField()
 
     def validate_number(self, field):
-        if len(_digits(field.data)) not in (10, 11):
-            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+        phone_number(field.data)
 
 
 class EContactForm(FlaskForm):
@@ -199,15 +207,28 @@ class EContactForm(FlaskForm):
     version = HiddenField()
 
     def validate_value(self, field):
-        if self.kind.data == "email" and not EMAIL.match((field.data or "").strip()):
-            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+        econtact_value(self.kind.data, field.data)
+
+
+def econtact_value(kind: str | None, value: str | None) -> str:
+    """The value to store for an e-contact of this kind (e-mail, site and WhatsApp checked
+    and normalised), or a ValidationError in Portuguese."""
+    value = (value or "").strip()
+    if kind == "email":
+        return email_address(value)
+    if kind == "site":
+        return site_url(value)
+    if kind == "whatsapp":
+        return whatsapp_number(value)
+    return value
 
 
 class RelationForm(FlaskForm):
     """Relacionado com: an existing entity of the Empresa, or a person created on the spot."""
 
-    mode = RadioField(
+    mode = RadioChoiceField(
         "Relacionar",
+        invalid_message="Escolha como relacionar.",
         choices=[
             SelectChoice(value="existente", label="Entidade já cadastrada"),
             SelectChoice(value="nova", label="Cadastrar pessoa agora"),
@@ -275,8 +296,7 @@ class QuickEditForm(DocumentFields, FlaskForm):
         return any((self[name].data or "").strip() for name in self.ADDRESS_FIELDS)
 
     def validate_zip_code(self, field):
-        if field.data and len(_digits(field.data)) != 8:
-            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+        zip_code(field.data)
 
     def validate_street(self, field):
         if self.address_filled() and not (field.data or "").strip():
@@ -291,13 +311,12 @@ class QuickEditForm(DocumentFields, FlaskForm):
             raise ValidationError("Escolha a UF.")
 
     def validate_phone_number(self, field):
-        if field.data and len(_digits(field.data)) not in (10, 11):
-            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+        if (field.data or "").strip():
+            phone_number(field.data)
 
     def validate_econtact_value(self, field):
-        value = (field.data or "").strip()
-        if value and self.econtact_kind.data == "email" and not EMAIL.match(value):
-            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+        if (field.data or "").strip():
+            econtact_value(self.econtact_kind.data or "email", field.data)
 
 
 class AlertForm(FlaskForm):

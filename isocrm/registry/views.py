@@ -22,10 +22,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from isocrm import brdocs, text
+from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import optional_id
+from isocrm.fields import optional_id, zip_code
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -50,6 +50,7 @@ from isocrm.registry.forms import (
     PhoneForm,
     QuickEditForm,
     RelationForm,
+    econtact_value,
 )
 from isocrm.security import current_company, safe_next_url
 from isocrm.tickets.queries import highest_alert_priority
@@ -87,7 +88,7 @@ class RowList:
 
     def copy(self, form, row) -> None:
         if self.model is Address:
-            row.zip_code = _digits(form.zip_code.data) or None
+            row.zip_code = zip_code(form.zip_code.data)
             row.street = form.street.data.strip()
             row.number = _text(form.number.data)
             row.complement = _text(form.complement.data)
@@ -96,10 +97,10 @@ class RowList:
             row.state = form.state.data
         elif self.model is Phone:
             row.kind = form.kind.data
-            row.number = _digits(form.number.data)
+            row.number = phones.normalize(form.number.data)
         else:
             row.kind = form.kind.data
-            row.value = form.value.data.strip()
+            row.value = econtact_value(form.kind.data, form.value.data)
 
     COLUMNS = {
         Address: ("zip_code", "street", "number", "complement", "district", "city", "state"),
@@ -116,9 +117,7 @@ class RowList:
     def text(self, row) -> str:
         if self.model is Address:
             return row.one_line
-        if self.model is Phone:
-            return row.display
-        return row.value
+        return row.display
 
     def form_for(self, row=None, formdata=None):
         """The add form (row None) or the edit form of one row, with its own field ids."""
@@ -128,6 +127,8 @@ class RowList:
         form = self.form(formdata=None, obj=row, prefix=prefix)
         if self.model is Address and row.zip_code:
             form.zip_code.data = f"{row.zip_code[:5]}-{row.zip_code[5:]}"
+        if self.model in (Phone, EContact):
+            form[self.COLUMNS[self.model][1]].data = row.display
         return form
 
 
@@ -403,7 +404,7 @@ def _value_display(entity: Entity, key: str, value, roles, units) -> str:
         return (
             row.display
             if slug == "telefones"
-            else (row.one_line if slug == "enderecos" else row.value)
+            else (row.one_line if slug == "enderecos" else row.display)
         )
     return str(value)
 
@@ -1112,7 +1113,7 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
         if address is None:
             address = Address()
             service.add_row(db.session, entity.addresses, address, True)
-        address.zip_code = _digits(form.zip_code.data) or None
+        address.zip_code = zip_code(form.zip_code.data)
         address.street = form.street.data.strip()
         for name in ("number", "complement", "district"):
             setattr(address, name, _text(form[name].data))
@@ -1124,14 +1125,14 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
             phone = Phone()
             service.add_row(db.session, entity.phones, phone, True)
         phone.kind = form.phone_kind.data or "celular"
-        phone.number = _digits(form.phone_number.data)
+        phone.number = phones.normalize(form.phone_number.data)
     if _text(form.econtact_value.data):
         econtact = entity.principal_econtact
         if econtact is None:
             econtact = EContact()
             service.add_row(db.session, entity.econtacts, econtact, True)
         econtact.kind = form.econtact_kind.data or "email"
-        econtact.value = form.econtact_value.data.strip()
+        econtact.value = econtact_value(econtact.kind, form.econtact_value.data)
 
 
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
