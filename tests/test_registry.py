@@ -1018,6 +1018,61 @@ def test_quick_edit_refuses_a_half_typed_address(logged_in, demo, db):
     assert db.session.get(Entity, joaquim.id).principal_address is None
 
 
+def test_quick_edit_in_two_tabs_merges_or_refuses_keeping_what_was_typed(logged_in, demo, db):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro-simplificado"
+    tab_a = _quick_data(logged_in, maria.id, name="Maria da Aba A")
+    tab_b = _quick_data(logged_in, maria.id, trade_name="Dona Maria")
+    assert logged_in.post(url, data=tab_a).status_code == 303
+    assert logged_in.post(url, data=tab_b).status_code == 303  # only the name moved: merged
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert (saved.name, saved.trade_name) == ("Maria da Aba A", "Dona Maria")
+
+    tab_a = _quick_data(logged_in, maria.id, phone_number="(11) 91111-1111")
+    tab_b = _quick_data(logged_in, maria.id, phone_number="(11) 92222-2222")
+    assert logged_in.post(url, data=tab_a).status_code == 303
+    refused = logged_in.post(url, data=tab_b, headers=HX)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "<dialog open" in html
+    assert "Telefone principal, salvo agora: (11) 91111-1111" in html
+    assert 'value="(11) 92222-2222"' in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).principal_phone.number == "11911111111"
+    again = dict(re.findall(r'name="(cadastro-[a-z_]+)"[^>]*value="([^"]*)"', html))
+    resent = tab_b | {
+        k: v for k, v in again.items() if k in ("cadastro-version", "cadastro-rows_seen")
+    }
+    assert logged_in.post(url, data=resent).status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).principal_phone.number == "11922222222"
+
+
+def test_quick_edit_clearing_the_phone_removes_it_and_says_which_is_principal(logged_in, demo, db):
+    maria = demo["maria"]
+    other = maria.phones[1]
+    data = _quick_data(logged_in, maria.id, phone_number="")
+    response = logged_in.post(
+        f"/entidades/{maria.id}/cadastro-simplificado", data=data, follow_redirects=True
+    )
+    assert f"Telefone principal removido; agora o principal é {other.display}." in (
+        response.get_data(as_text=True)
+    )
+    assert [(p.id, p.is_principal) for p in _phones(db, maria.id)] == [(other.id, True)]
+
+
+def test_quick_edit_does_not_turn_a_pf_into_a_pj(logged_in, demo, db):
+    maria = demo["maria"]
+    cnpj = brdocs.format_cnpj("12ABC34500" + "01" + brdocs.cnpj_check_digits("12ABC3450001"))
+    data = _quick_data(logged_in, maria.id, document=cnpj)
+    response = logged_in.post(f"/entidades/{maria.id}/cadastro-simplificado", data=data)
+    assert response.status_code == 422
+    assert "o cadastro é de pessoa física" in response.get_data(as_text=True)
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert saved.kind == "PF" and saved.birth_date is not None
+
+
 # --- Alertas ---------------------------------------------------------------------------------
 
 

@@ -289,6 +289,9 @@ class QuickEditForm(DocumentFields, FlaskForm):
         "Tipo de e-contact", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista."
     )
     econtact_value = StringField("E-contact", validators=[Optional(), max_length(200)])
+    # What the form was filled from (optimistic locking, see views._quick_conflicts).
+    version = HiddenField()
+    rows_seen = HiddenField()
 
     ADDRESS_FIELDS = ("zip_code", "street", "number", "complement", "district", "city", "state")
 

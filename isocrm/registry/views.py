@@ -1077,10 +1077,29 @@ def remove_relation(entity_id: int, relation_id: int):
 # --- Cadastro simplificado -------------------------------------------------------------------
 
 
+QUICK_GROUPS = (("address", "addresses"), ("phone", "phones"), ("econtact", "econtacts"))
+QUICK_GROUP_LABELS = {
+    "address": "Endereço principal",
+    "phone": "Telefone principal",
+    "econtact": "E-contact principal",
+}
+
+
+def _rows_seen(entity: Entity) -> str:
+    """Which Principal rows (id and version) the form was filled from."""
+    parts = []
+    for key, attr in QUICK_GROUPS:
+        row = next((r for r in getattr(entity, attr) if r.is_principal), None)
+        parts.append(f"{key}:{row.id}:{row.version}" if row else f"{key}::")
+    return ",".join(parts)
+
+
 def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
     form = QuickEditForm(formdata=formdata, prefix="cadastro")
     if formdata is not None:
         return form
+    form.version.data = str(entity.version)
+    form.rows_seen.data = _rows_seen(entity)
     form.name.data = entity.name
     form.trade_name.data = entity.trade_name
     form.document.data = entity.document_display
@@ -1097,17 +1116,92 @@ def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
     if phone:
         form.phone_kind.data, form.phone_number.data = phone.kind, phone.display
     if econtact:
-        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.value
+        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.display
     return form
 
 
-def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
-    entity.name = form.name.data.strip()
-    entity.trade_name = _text(form.trade_name.data)
-    document = brdocs.normalize(form.document.data or "") or None
-    entity.document = document
-    if document:
-        entity.kind = brdocs.kind_of(document)
+def _quick_groups(form: QuickEditForm) -> dict:
+    """The Principal address, phone and e-contact as the form asks for them (None: empty)."""
+    address = None
+    if form.address_filled():
+        address = (
+            zip_code(form.zip_code.data),
+            form.street.data.strip(),
+            _text(form.number.data),
+            _text(form.complement.data),
+            _text(form.district.data),
+            form.city.data.strip(),
+            form.state.data,
+        )
+    phone = econtact = None
+    if _text(form.phone_number.data):
+        phone = (form.phone_kind.data or "celular", phones.normalize(form.phone_number.data))
+    if _text(form.econtact_value.data):
+        kind = form.econtact_kind.data or "email"
+        econtact = (kind, econtact_value(kind, form.econtact_value.data))
+    return {"address": address, "phone": phone, "econtact": econtact}
+
+
+def _stored_groups(entity: Entity) -> dict:
+    address, phone, econtact = (
+        entity.principal_address,
+        entity.principal_phone,
+        entity.principal_econtact,
+    )
+    return {
+        "address": (
+            address.zip_code,
+            address.street,
+            address.number,
+            address.complement,
+            address.district,
+            address.city,
+            address.state,
+        )
+        if address
+        else None,
+        "phone": (phone.kind, phone.number) if phone else None,
+        "econtact": (econtact.kind, econtact.value) if econtact else None,
+    }
+
+
+def _quick_conflicts(form: QuickEditForm, entity: Entity) -> tuple[dict, list[str]]:
+    """A save from a form older than the entity or its Principal rows: the entity's fields
+    are merged as in Cadastro completo; a Principal row changed elsewhere and typed
+    differently here is a clash (nothing saved, both shown)."""
+    theirs = service.entity_values(entity)
+    mine = dict(theirs)
+    mine["name"] = form.name.data.strip()
+    mine["trade_name"] = _text(form.trade_name.data)
+    mine["document"] = brdocs.normalize(form.document.data or "") or None
+    clashes = []
+    seen_version = optional_id(form.version.data)
+    if seen_version != entity.version:
+        base = service.revision_values(db.session, entity.id, seen_version)
+        merged = service.merge(base, mine, theirs)
+        clashes += merged.clashes
+        for key in ("name", "trade_name", "document"):
+            if key not in merged.clashes:
+                mine[key] = merged.values[key]
+    if _rows_seen(entity) != (form.rows_seen.data or ""):
+        seen = dict(
+            part.split(":", 1) for part in (form.rows_seen.data or "").split(",") if ":" in part
+        )
+        current = dict(part.split(":", 1) for part in _rows_seen(entity).split(","))
+        typed, stored = _quick_groups(form), _stored_groups(entity)
+        for key, _attr in QUICK_GROUPS:
+            if seen.get(key) != current[key] and typed[key] != stored[key]:
+                clashes.append(key)
+    return mine, clashes
+
+
+def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list[str]:
+    """Save; a phone or e-contact cleared in the form is removed (the next one becomes the
+    Principal). Returns what to tell the attendant about it."""
+    notes = []
+    entity.name = values["name"]
+    entity.trade_name = values["trade_name"]
+    entity.document = values["document"]
     if form.address_filled():
         address = entity.principal_address
         if address is None:
@@ -1126,6 +1220,13 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
             service.add_row(db.session, entity.phones, phone, True)
         phone.kind = form.phone_kind.data or "celular"
         phone.number = phones.normalize(form.phone_number.data)
+    elif entity.principal_phone is not None:
+        service.remove_row(db.session, entity.phones, entity.principal_phone)
+        now = entity.principal_phone
+        notes.append(
+            "Telefone principal removido"
+            + (f"; agora o principal é {now.display}." if now else ".")
+        )
     if _text(form.econtact_value.data):
         econtact = entity.principal_econtact
         if econtact is None:
@@ -1133,6 +1234,14 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
             service.add_row(db.session, entity.econtacts, econtact, True)
         econtact.kind = form.econtact_kind.data or "email"
         econtact.value = econtact_value(econtact.kind, form.econtact_value.data)
+    elif entity.principal_econtact is not None:
+        service.remove_row(db.session, entity.econtacts, entity.principal_econtact)
+        now = entity.principal_econtact
+        notes.append(
+            "E-contact principal removido"
+            + (f"; agora o principal é {now.display}." if now else ".")
+        )
+    return notes
 
 
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
@@ -1145,28 +1254,86 @@ def quick_edit(entity_id: int):
     context = {"entity": entity, "back": back}
     if request.method == "GET":
         return render("registry/quick_edit.html", block="dialog", form=form, **context)
+    status = 422
     if form.validate():
+        document = brdocs.normalize(form.document.data or "")
         duplicate = service.find_duplicate(
             db.session, current_company().id, form.document.data, entity.id
         )
-        if duplicate is None:
-            _apply_quick_form(form, entity)
-            db.session.commit()
-            if is_partial_request():
-                # Close the dialog and refresh the ticket's Dados cadastrais card only.
-                body = render_block("registry/quick_edit.html", "closed") + render_block(
-                    "registry/quick_edit.html", "card", entity=entity
+        if duplicate is not None:
+            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+        elif document and brdocs.kind_of(document) != entity.kind:
+            form.document.errors.append(
+                "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
+                " use o Cadastro completo."
+                if entity.kind == KIND_PERSON
+                else "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
+                " tipo, use o Cadastro completo."
+            )
+        else:
+            values, clashes = _quick_conflicts(form, entity)
+            if clashes:
+                status = 409
+                stored = _stored_groups(entity)
+                context["conflict_message"] = (
+                    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
+                    " Nada foi salvo: confira "
+                    + ", ".join(
+                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key) for key in clashes
+                    )
+                    + " (abaixo, o que está salvo agora) e clique em Salvar para manter o seu."
                 )
-                response = make_response(body)
-                response.vary.add("HX-Request")
-                return response
-            flash("Cadastro salvo.", "success")
-            return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
-        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+                now = {
+                    "phone": entity.principal_phone.display if stored["phone"] else None,
+                    "econtact": entity.principal_econtact.display if stored["econtact"] else None,
+                    "address": entity.principal_address.one_line if stored["address"] else None,
+                    "name": entity.name,
+                    "trade_name": entity.trade_name,
+                    "document": entity.document_display,
+                }
+                context["clash_lines"] = [
+                    (
+                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key),
+                        now.get(key) or "(vazio)",
+                    )
+                    for key in clashes
+                ]
+                form.version.data = str(entity.version)
+                form.rows_seen.data = _rows_seen(entity)
+            else:
+                service.start_change(db.session, entity)
+                notes = _apply_quick_form(form, entity, values)
+                try:
+                    db.session.commit()
+                except StaleDataError:
+                    db.session.rollback()
+                    entity = _load(entity_id, *_registry_options())
+                    context["entity"] = entity
+                    context["conflict_message"] = (
+                        "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
+                        " clique em Salvar de novo."
+                    )
+                    return render(
+                        "registry/quick_edit.html",
+                        block="dialog",
+                        status=409,
+                        form=form,
+                        **context,
+                    )
+                if is_partial_request():
+                    # Close the dialog and refresh the ticket's Dados cadastrais card only.
+                    body = render_block("registry/quick_edit.html", "closed") + render_block(
+                        "registry/quick_edit.html", "card", entity=entity
+                    )
+                    response = make_response(body)
+                    response.vary.add("HX-Request")
+                    return response
+                flash(" ".join(["Cadastro salvo.", *notes]), "success")
+                return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
     return render(
         "registry/quick_edit.html",
         block="dialog",
-        status=422,
+        status=status,
         form=form,
         duplicate=duplicate,
         **context,
