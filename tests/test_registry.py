@@ -814,6 +814,18 @@ def test_relation_picker_preselects_nothing(logged_in, demo):
     assert none.strip() == '<option value="">Nenhuma entidade encontrada</option>'
 
 
+def test_removing_a_relation_twice_answers_with_the_list(logged_in, demo, db):
+    maria = demo["maria"]
+    token = _token(logged_in)
+    url = f"/entidades/{maria.id}/cadastro/relacionados/{maria.relations[0].id}/excluir"
+    assert logged_in.post(url, data={"csrf_token": token}, headers=HX).status_code == 200
+    again = logged_in.post(url, data={"csrf_token": token}, headers=HX)
+    assert again.status_code == 200
+    assert "já tinha sido removido" in again.get_data(as_text=True)
+    assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
+    assert len(_relations(db, maria.id)) == 1
+
+
 # --- Cadastrar nova entidade -----------------------------------------------------------------
 
 

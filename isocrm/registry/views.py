@@ -1068,7 +1068,10 @@ def remove_relation(entity_id: int, relation_id: int):
     entity = _load(entity_id, *_registry_options())
     relation = next((r for r in entity.relations if r.id == relation_id), None)
     if relation is None:
-        abort(404)
+        if not is_partial_request():
+            abort(404)
+        # A second click on Remover (or another tab removed it): the list as it is now.
+        return _relations_section(entity, message="Este relacionamento já tinha sido removido.")
     entity.relations.remove(relation)
     db.session.commit()
     return _relations_section(entity, message="Relacionamento removido.")
