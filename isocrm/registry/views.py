@@ -434,13 +434,13 @@ def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, messa
         pending[slug] = values[key]
     for key in clashes:
         other = _value_display(entity, key, theirs[key], roles, units)
-        text = (
+        note = (
             f"Outra pessoa salvou enquanto você editava: {other}. Salve de novo para manter o seu."
         )
         if key.startswith("principal_"):
-            principal_errors[key.removeprefix("principal_")] = text
+            principal_errors[key.removeprefix("principal_")] = note
         else:
-            form[key].errors = [*form[key].errors, text]
+            form[key].errors = [*form[key].errors, note]
     form.version.data = str(entity.version)
     return _edit_page(
         entity,
@@ -636,7 +636,8 @@ def new():
             if not service.claim_form_key(db.session, key, current_user.id):
                 earlier = service.already_submitted(db.session, key)
                 flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
-                return redirect(earlier.result_url or url_for("tickets.index"), code=303)
+                target = earlier.result_url if earlier is not None else None
+                return redirect(target or url_for("tickets.index"), code=303)
             entity = Entity(company_id=company_id)
             _apply_entity_form(form, entity, roles, units)
             db.session.add(entity)

@@ -169,3 +169,27 @@ def test_salvar_cadastro_after_switching_empresa_in_another_tab_keeps_the_input(
     page.get_by_role("button", name="Voltar para isoCRM Demonstração e salvar").click()
     expect(page.locator(".flashes")).to_contain_text("Cadastro salvo.")
     expect(page.get_by_label("Nome/Razão social")).to_have_value("Maria Digitada Antes da Troca")
+
+
+def test_back_and_cadastrar_again_does_not_create_a_second_entity(page, db):
+    import sqlalchemy as sa
+
+    from isocrm.models import Entity
+
+    login(page)
+    page.goto("/entidades/nova?q=Fulano+Sem+Documento")
+    page.get_by_role("checkbox", name="Consumidor").check()
+    page.get_by_role("button", name="Cadastrar").click()
+    expect(page.get_by_role("heading", name=re.compile("Cadastro completo"))).to_be_visible()
+    page.go_back()
+    expect(page.get_by_label("Nome/Razão social")).to_have_value("Fulano Sem Documento")
+    page.get_by_role("button", name="Cadastrar").click()
+    # either sent to the entity the first submit created, or asked about the homonym
+    expect(
+        page.get_by_text(re.compile("já tinha sido enviado|Já existe uma entidade com este nome"))
+    ).to_be_visible()
+    db.session.commit()
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Entity).where(Entity.name == "Fulano Sem Documento")
+    )
+    assert count == 1
