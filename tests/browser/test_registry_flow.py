@@ -193,3 +193,27 @@ def test_back_and_cadastrar_again_does_not_create_a_second_entity(page, db):
         sa.select(sa.func.count()).select_from(Entity).where(Entity.name == "Fulano Sem Documento")
     )
     assert count == 1
+
+
+def test_saving_a_row_in_place_keeps_the_page_current_for_salvar_cadastro(page):
+    login(page)
+    _open_registry(page)
+    version = int(page.locator("#version").input_value())
+    page.get_by_label("Observações").fill("Digitado antes de salvar o telefone")
+    phones = page.locator("#telefones")
+    phones.get_by_role("link", name=re.compile("Editar telefone \\(11\\) 3")).click()
+    editing = phones.locator("tr.editing")
+    editing.get_by_label("Telefone", exact=True).fill("(11) 3444-5555")
+    editing.get_by_label("Principal").check()
+    editing.get_by_role("button", name="Salvar telefone").click()
+    expect(page.locator("#telefones")).to_contain_text("Telefone salvo.")
+    expect(page.locator("#telefones tr", has_text="(11) 3444-5555")).to_contain_text("Principal")
+    # the Principal changed: a new version, which the main form received out of band
+    expect(page.locator("#version")).to_have_value(str(version + 1))
+    # no reload: the main form kept what was typed, and it is not a stale copy now
+    expect(page.get_by_label("Observações")).to_have_value("Digitado antes de salvar o telefone")
+    page.get_by_role("button", name="Salvar cadastro").click()
+    expect(page.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    expect(page.locator(".flashes")).not_to_contain_text("também alterou")
+    expect(page.get_by_label("Observações")).to_have_value("Digitado antes de salvar o telefone")
+    expect(page.locator("#telefones tr", has_text="(11) 3444-5555")).to_contain_text("Principal")
