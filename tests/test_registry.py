@@ -900,6 +900,9 @@ def test_a_new_entity_without_a_papel_is_told_it_cannot_get_tickets(logged_in, d
     assert "Sem papel, esta entidade não pode receber atendimentos" in response.get_data(
         as_text=True
     )
+    # and the Cadastro completo keeps saying so until it has one
+    page = logged_in.get(response.request.path).get_data(as_text=True)
+    assert "Sem papel, esta entidade não pode receber atendimentos: marque um papel" in page
 
 
 @pytest.mark.parametrize(
