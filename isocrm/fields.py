@@ -9,12 +9,16 @@ nor round-trip the value. Here the server sees exactly what was typed.
 import re
 import unicodedata
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from wtforms import Field, SelectChoice, SelectField
+from wtforms import Field, RadioField, SelectChoice, SelectField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import TextInput
+
+from isocrm import phones
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 DATE_MESSAGE = "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."
@@ -178,3 +182,96 @@ class BrDateTimeField(_TypedDateBase):
     display_format = "%d/%m/%Y %H:%M"
     message = DATETIME_MESSAGE
     placeholder = "dd/mm/aaaa hh:mm"
+
+
+class RadioChoiceField(RadioField):
+    """A radio group whose "not one of the options" message is in Portuguese (WTForms' own
+    says "Not a valid choice.")."""
+
+    def __init__(self, label=None, invalid_message="Escolha uma das opções.", **kwargs):
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form):
+        if self.data not in {
+            c.value if isinstance(c, SelectChoice) else c[0] for c in self.choices
+        }:
+            raise ValidationError(self.invalid_message)
+
+
+# --- contacts as Brazilians write them -------------------------------------------------------
+
+PHONE_MESSAGE = (
+    "Telefone inválido: informe DDD e número, como (11) 98765-4321, 4004-0001 ou 0800 123 4567."
+)
+WHATSAPP_MESSAGE = "WhatsApp inválido: informe um celular com DDD, como (11) 98765-4321."
+ZIP_MESSAGE = "CEP inválido: use 8 dígitos, como 01310-100."
+SITE_MESSAGE = "Site inválido: use um endereço como https://www.exemplo.com.br."
+
+
+def phone_number(text: str | None) -> str:
+    """The digits of a Brazilian phone number, or a ValidationError in Portuguese."""
+    digits = phones.normalize(text)
+    if digits is None:
+        raise ValidationError(PHONE_MESSAGE)
+    return digits
+
+
+def zip_code(text: str | None) -> str | None:
+    """A CEP's 8 digits (None when empty); 00000-000 and other non-CEPs are refused."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) != 8 or not re.fullmatch(r"\d{5}-?\d{3}|\d{2}\.\d{3}-?\d{3}", text):
+        raise ValidationError(ZIP_MESSAGE)
+    if digits == "0" * 8 or digits.startswith("00000"):
+        raise ValidationError("CEP inválido: 00000-000 não é um CEP.")
+    return digits
+
+
+def email_address(text: str | None) -> str:
+    """One address an SMTP server can deliver to (no "Nome <...>", no lists, no accents
+    before the @), normalised; international domains are accepted (sent in IDNA)."""
+    text = (text or "").strip()
+    if not text or any(c in text for c in ',;<>"') or len(text.split()) > 1:
+        raise ValidationError(
+            "E-mail inválido: informe um único endereço, como nome@dominio.com.br"
+            " (sem nome nem vários endereços)."
+        )
+    try:
+        result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        if any(ord(c) > 127 for c in text.split("@")[0]):
+            raise ValidationError(
+                "E-mail inválido: letras acentuadas antes do @ não são entregues pela maioria"
+                " dos servidores; confira o endereço com o cliente."
+            ) from error
+        raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.") from error
+    return result.normalized
+
+
+def site_url(text: str | None) -> str:
+    """A web address (http or https, a domain with a dot); "www.x.com.br" gets https://."""
+    text = (text or "").strip()
+    if text and "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or "." not in host
+        or any(c.isspace() for c in text)
+        or not re.fullmatch(r"[\w.-]+", host)
+        or host.startswith((".", "-"))
+    ):
+        raise ValidationError(SITE_MESSAGE)
+    return text
+
+
+def whatsapp_number(text: str | None) -> str:
+    """WhatsApp is a mobile number: digits stored, shown as (11) 98765-4321."""
+    digits = phones.normalize(text)
+    if digits is None or not phones.is_mobile(digits):
+        raise ValidationError(WHATSAPP_MESSAGE)
+    return digits

@@ -97,6 +97,14 @@ OTHER_ERRORS = {
 
 
 def _error_page(status: int, title: str, message: str):
+    """The error page; for htmx (a section, a dialog, a list of options) a one-line message
+    placed before the element the request targeted, which stays as it was."""
+    if (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    ):
+        body = render_template("errors/_fragment.html", title=title, message=message)
+        return body, status, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

@@ -40,11 +40,17 @@ def _main_form(demo, entity=None, **overrides):
     return data
 
 
-def _post_main(client, demo, entity_id=None, **overrides):
+def _version(html):
+    return re.search(r'<input id="version" name="version" type="hidden" value="(\d+)"', html)[1]
+
+
+def _post_main(client, demo, entity_id=None, version=None, **overrides):
     entity_id = entity_id or demo["maria"].id
     url = f"/entidades/{entity_id}/cadastro"
     data = _main_form(demo, **overrides)
-    data["csrf_token"] = _token(client, url)
+    page = client.get(url).get_data(as_text=True)
+    data["csrf_token"] = csrf_token_from(page)
+    data["version"] = version or _version(page)
     return client.post(url, data=data)
 
 
@@ -226,6 +232,112 @@ def test_alphanumeric_cnpj_is_accepted(logged_in, demo, db):
     assert bad.status_code == 422 and "CNPJ inválido" in bad.get_data(as_text=True)
 
 
+# --- two tabs on one Cadastro completo (optimistic locking) ---------------------------------
+
+
+def _page(client, entity_id):
+    return client.get(f"/entidades/{entity_id}/cadastro").get_data(as_text=True)
+
+
+def test_two_tabs_merge_fields_only_the_other_tab_changed(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))  # both tabs open the same version
+    first, second = (a.id for a in maria.addresses)
+    tab_a = _post_main(
+        logged_in,
+        demo,
+        version=seen,
+        name="Maria Aparecida Souza",
+        roles=[str(demo["roles"]["cliente"].id), str(demo["roles"]["parceiro"].id)],
+        principal_enderecos=str(second),
+    )
+    assert tab_a.status_code == 303
+    tab_b = _post_main(
+        logged_in,
+        demo,
+        version=seen,
+        notes="Prefere contato à tarde.",
+        principal_enderecos=str(first),
+    )
+    assert tab_b.status_code == 303, tab_b.get_data(as_text=True)
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert saved.name == "Maria Aparecida Souza"  # tab A's name survives tab B's save
+    assert saved.notes == "Prefere contato à tarde."
+    assert {r.code for r in saved.roles} == {"cliente", "parceiro"}
+    assert [(a.id, a.is_principal) for a in _addresses(db, maria.id)] == [
+        (first, False),
+        (second, True),
+    ]
+    page = _page(logged_in, maria.id)
+    assert "Cadastro salvo." in page
+    assert "foi mantido o que ela salvou em: Nome/Razão social, Papéis, Endereço principal" in page
+
+
+def test_two_tabs_changing_the_same_field_are_refused_keeping_what_was_typed(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))
+    assert _post_main(logged_in, demo, version=seen, name="Maria da Tab A").status_code == 303
+    refused = _post_main(
+        logged_in, demo, version=seen, name="Maria da Tab B", trade_name="Dona Maria"
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava" in html
+    assert 'value="Maria da Tab B"' in html and 'value="Dona Maria"' in html
+    assert "Outra pessoa salvou enquanto você editava: Maria da Tab A." in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria da Tab A"
+    assert db.session.get(Entity, maria.id).trade_name is None  # nothing half-saved
+    # saving again from the refused page (it carries the new version) keeps tab B's choice
+    again = _post_main(
+        logged_in, demo, version=_version(html), name="Maria da Tab B", trade_name="Dona Maria"
+    )
+    assert again.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria da Tab B"
+
+
+def test_the_base_of_a_stale_save_comes_from_the_database_not_the_form(logged_in, demo, db):
+    maria = demo["maria"]
+    page = _page(logged_in, maria.id)
+    assert 'name="base"' not in page
+    seen = _version(page)
+    assert _post_main(logged_in, demo, version=seen, name="Maria Nova").status_code == 303
+    # a forged "base" saying the old name was "Maria Nova" changes nothing: B's old name
+    # differs from the stored revision only where tab A changed it, so A's value is kept
+    stale = _post_main(logged_in, demo, version=seen, base='{"name": "Maria Nova"}', notes="Nota")
+    assert stale.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Nova"
+
+
+def test_a_double_click_on_salvar_cadastro_saves_once_and_quietly(logged_in, demo, db):
+    maria = demo["maria"]
+    seen = _version(_page(logged_in, maria.id))
+    for _ in range(2):
+        response = _post_main(logged_in, demo, version=seen, name="Maria Clicada")
+        assert response.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Clicada"
+
+
+def test_removing_a_papel_or_unidade_used_by_open_tickets_says_which_and_asks(logged_in, demo, db):
+    maria = demo["maria"]
+    refused = _post_main(logged_in, demo, roles=[], units=[])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Cliente" in html and "em uso por atendimento(s) aberto(s) desta entidade." in html
+    assert 'href="/atendimentos/3">Atendimento 000003</a>: papel Cliente' in html
+    assert '/atendimentos/1"' not in html  # a closed ticket is not listed
+    _fresh(db)
+    assert [r.code for r in db.session.get(Entity, maria.id).roles] == ["cliente"]
+    confirmed = _post_main(logged_in, demo, roles=[], units=[], confirm_removal="y")
+    assert confirmed.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).roles == []
+
+
 # --- list rows edited in place ---------------------------------------------------------------
 
 
@@ -289,6 +401,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
             f"{prefix}-kind": "comercial",
             f"{prefix}-number": "(11) 3333-5555",
             f"{prefix}-is_principal": "y",
+            f"{prefix}-version": str(phone.version),
             "csrf_token": token,
         },
         headers=HX,
@@ -324,6 +437,242 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "E-mail inválido" in html and "<html" in html
+
+
+def _phones(db, entity_id):
+    _fresh(db)
+    return db.session.scalars(
+        sa.select(Phone).where(Phone.entity_id == entity_id).order_by(Phone.id)
+    ).all()
+
+
+def _phone_edit(phone, number, version=None, **extra):
+    prefix = f"telefone-{phone.id}"
+    data = {
+        f"{prefix}-kind": phone.kind,
+        f"{prefix}-number": number,
+        f"{prefix}-version": str(phone.version if version is None else version),
+    }
+    data.update({f"{prefix}-{k}": v for k, v in extra.items()})
+    return data
+
+
+def test_a_row_edited_in_two_tabs_is_not_overwritten(logged_in, demo, db):
+    maria = demo["maria"]
+    phone = maria.phones[1]
+    url = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
+    token = _token(logged_in)
+    seen = phone.version
+    first = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0001", seen) | {"csrf_token": token}, headers=HX
+    )
+    assert first.status_code == 200
+    second = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0002", seen) | {"csrf_token": token}, headers=HX
+    )
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and "<html" not in html
+    assert "foi alterado em outra aba enquanto você editava; agora está: (11) 3333-0001" in html
+    assert 'value="(11) 3333-0002"' in html  # what was typed stays in the open row
+    assert [p.number for p in _phones(db, maria.id)][1] == "1133330001"
+    # the same click sent twice is not a conflict
+    again = logged_in.post(
+        url, data=_phone_edit(phone, "(11) 3333-0001", seen) | {"csrf_token": token}, headers=HX
+    )
+    assert again.status_code == 200
+
+
+def test_double_click_on_adicionar_telefone_adds_one_phone(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/telefones"
+    page = _page(logged_in, joaquim.id)
+    key = re.search(
+        r'action="/entidades/\d+/cadastro/telefones".*?name="form_key" value="([^"]+)"', page, re.S
+    )[1]
+    data = {
+        "novo-telefone-kind": "celular",
+        "novo-telefone-number": "(21) 99876-5432",
+        "form_key": key,
+        "csrf_token": csrf_token_from(page),
+    }
+    for _ in range(2):
+        response = logged_in.post(url, data=data, headers=HX)
+        assert response.status_code == 200
+        assert "Telefone adicionado." in response.get_data(as_text=True)
+    assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 1
+    # a new form (new key) adds again
+    fresh = re.search(r'name="form_key" value="([^"]+)"', response.get_data(as_text=True))[1]
+    assert fresh != key
+    logged_in.post(url, data=data | {"form_key": fresh}, headers=HX)
+    assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 2
+
+
+def test_salvar_cadastro_saves_a_row_left_open_in_editar(logged_in, demo, db):
+    maria = demo["maria"]
+    address = maria.addresses[1]
+    prefix = f"endereco-{address.id}"
+    open_row = {f"{prefix}-version": str(address.version)} | _address_data(
+        prefix, street="Rua Editada e Não Salva"
+    )
+    response = _post_main(logged_in, demo, notes="Nota nova", **open_row)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    streets = [a.street for a in _addresses(db, maria.id)]
+    assert streets == ["Rua das Acácias", "Rua Editada e Não Salva"]
+    # an open row with an error: nothing saved, the row stays open with what was typed
+    bad = dict(open_row, **{f"{prefix}-city": "", f"{prefix}-street": "Outra Rua"})
+    refused = _post_main(logged_in, demo, notes="Não salva", **bad)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'value="Outra Rua"' in html and "Informe a cidade." in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).notes == "Nota nova"
+
+
+def test_adding_a_row_keeps_open_edits_and_the_principal_the_user_moved(logged_in, demo, db):
+    maria = demo["maria"]
+    first, second = maria.addresses
+    prefix = f"endereco-{first.id}"
+    carried = {
+        "version": str(maria.version),
+        f"{prefix}-version": str(first.version),
+        "principal_enderecos": str(second.id),  # moved, not saved yet
+    } | _address_data(prefix, street="Rua Digitada")
+    url = f"/entidades/{maria.id}/cadastro/enderecos"
+    data = _address_data(street="Rua Terceira") | carried | {"csrf_token": _token(logged_in)}
+    html = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
+    assert "Rua Terceira" in html
+    assert 'value="Rua Digitada"' in html  # the open edit of the first address survives
+    assert re.search(rf'value="{second.id}" id="principal-enderecos-{second.id}" checked', html)
+    assert [a.street for a in _addresses(db, maria.id)][0] == "Rua das Acácias"  # not saved
+    # Cancelar closes only that row
+    closed = logged_in.get(
+        f"{url}?fechar={first.id}&" + "&".join(f"{k}={v}" for k, v in carried.items()),
+        headers=HX,
+    ).get_data(as_text=True)
+    assert "Rua Digitada" not in closed and 'class="editing"' not in closed
+
+
+def test_a_row_removed_in_another_tab_answers_with_the_section_not_an_error_page(
+    logged_in, demo, db
+):
+    maria = demo["maria"]
+    phone = maria.phones[1]
+    token = _token(logged_in)
+    base = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
+    edit = _phone_edit(phone, "(11) 4004-0001") | {"csrf_token": token}
+    assert (
+        logged_in.post(f"{base}/excluir", data={"csrf_token": token}, headers=HX).status_code == 200
+    )
+    gone = logged_in.post(base, data=edit, headers=HX)
+    html = gone.get_data(as_text=True)
+    assert gone.status_code == 409
+    assert html.lstrip().startswith('<section id="telefones"') and "<html" not in html
+    assert "não existe mais" in html and 'value="(11) 4004-0001"' in html
+    again = logged_in.post(f"{base}/excluir", data={"csrf_token": token}, headers=HX)
+    assert again.status_code == 200 and "já tinha sido removido" in again.get_data(as_text=True)
+    assert logged_in.post(f"{base}/excluir", data={"csrf_token": token}).status_code == 404
+
+
+def test_principal_messages_say_what_happened(logged_in, demo, db):
+    maria = demo["maria"]
+    principal, other = maria.phones
+    token = _token(logged_in)
+    url = f"/entidades/{maria.id}/cadastro/telefones/{principal.id}"
+    kept = logged_in.post(
+        url, data=_phone_edit(principal, principal.display) | {"csrf_token": token}, headers=HX
+    ).get_data(as_text=True)
+    assert "Ele continua Principal: para trocar, marque outro telefone como Principal." in kept
+    removed = logged_in.post(f"{url}/excluir", data={"csrf_token": token}, headers=HX)
+    assert f"Principal agora: {other.display}." in removed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "typed, stored, shown",
+    [
+        ("+55 11 98765-4321", "11987654321", "(11) 98765-4321"),
+        ("4004-0001", "40040001", "4004-0001"),
+        ("0800 123 4567", "08001234567", "0800 123 4567"),
+        ("(21) 3333-4444", "2133334444", "(21) 3333-4444"),
+    ],
+)
+def test_phones_as_brazilians_write_them(logged_in, demo, db, typed, stored, shown):
+    joaquim = demo["joaquim"]
+    data = {"novo-telefone-kind": "comercial", "novo-telefone-number": typed}
+    response = logged_in.post(
+        f"/entidades/{joaquim.id}/cadastro/telefones",
+        data=data | {"csrf_token": _token(logged_in)},
+        headers=HX,
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert shown in response.get_data(as_text=True)
+    assert stored in [p.number for p in _phones(db, joaquim.id)]
+
+
+@pytest.mark.parametrize(
+    "slug, fields, message",
+    [
+        ("telefones", {"kind": "celular", "number": "(00) 98765-4321"}, "Telefone inválido"),
+        ("telefones", {"kind": "celular", "number": "+1 212 555 1212"}, "Telefone inválido"),
+        ("enderecos", {"zip_code": "00000-000"}, "CEP inválido: 00000-000 não é um CEP."),
+        ("econtacts", {"kind": "email", "value": "Maria <maria@example.com>"}, "um único endereço"),
+        ("econtacts", {"kind": "email", "value": "a@example.com, b@example.com"}, "único"),
+        ("econtacts", {"kind": "email", "value": "joão@example.com.br"}, "letras acentuadas"),
+        ("econtacts", {"kind": "email", "value": "maria@localhost"}, "E-mail inválido"),
+        ("econtacts", {"kind": "whatsapp", "value": "(11) 3333-4444"}, "WhatsApp inválido"),
+        ("econtacts", {"kind": "site", "value": "não é um site"}, "Site inválido"),
+        ("telefones", {"kind": "fax", "number": "(11) 3333-4444"}, "Escolha um tipo da lista."),
+    ],
+)
+def test_contacts_that_cannot_be_used_are_refused_in_portuguese(
+    logged_in, demo, db, slug, fields, message
+):
+    joaquim = demo["joaquim"]
+    prefix = {"telefones": "telefone", "enderecos": "endereco", "econtacts": "econtact"}[slug]
+    data = _address_data() if slug == "enderecos" else {}
+    data.update({f"novo-{prefix}-{k}": v for k, v in fields.items()})
+    response = logged_in.post(
+        f"/entidades/{joaquim.id}/cadastro/{slug}",
+        data=data | {"csrf_token": _token(logged_in)},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html and "Not a valid" not in html
+
+
+def test_econtacts_are_stored_as_they_can_be_used(logged_in, demo, db):
+    from isocrm.models import EContact
+
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/econtacts"
+    for kind, value in (
+        ("email", "Joaquim@Exemplo.com.br"),
+        ("site", "www.joaquim.com.br"),
+        ("whatsapp", "+55 11 98765-4321"),
+        ("email", "joaquim@açaí.com.br"),
+    ):
+        data = {"novo-econtact-kind": kind, "novo-econtact-value": value}
+        response = logged_in.post(url, data=data | {"csrf_token": _token(logged_in)}, headers=HX)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    _fresh(db)
+    values = db.session.scalars(
+        sa.select(EContact.value).where(EContact.entity_id == joaquim.id).order_by(EContact.id)
+    ).all()
+    assert values[-4:] == [
+        "Joaquim@exemplo.com.br",
+        "https://www.joaquim.com.br",
+        "11987654321",
+        "joaquim@açaí.com.br",
+    ]
+    page = _page(logged_in, joaquim.id)
+    assert "(11) 98765-4321 <small" in page  # the WhatsApp shown as a phone
+
+
+def test_an_unknown_kind_is_refused_in_portuguese(logged_in, demo):
+    response = _post_main(logged_in, demo, kind="XX")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Escolha pessoa física ou jurídica." in html and "Not a valid" not in html
 
 
 # --- Relacionado com ----------------------------------------------------------------------
@@ -391,6 +740,92 @@ def test_relate_a_person_created_on_the_spot(logged_in, demo, db):
     assert len(_relations(db, maria.id)) == 3
 
 
+def _relation_data(demo, token, **overrides):
+    data = {
+        "relacionado-mode": "nova",
+        "relacionado-new_name": "Pedro Henrique da Silva",
+        "relacionado-new_document": "",
+        "relacionado-relation_type_id": str(demo["relation_types"]["Filho(a)"].id),
+        "csrf_token": token,
+    }
+    data.update({f"relacionado-{k}": v for k, v in overrides.items()})
+    return data
+
+
+def _entity_count(db):
+    _fresh(db)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Entity))
+
+
+def test_cadastrar_pessoa_agora_needs_a_name(logged_in, demo, db):
+    maria = demo["maria"]
+    before = _entity_count(db)
+    url = f"/entidades/{maria.id}/cadastro/relacionados"
+    for name in ("", "   "):
+        response = logged_in.post(
+            url, data=_relation_data(demo, _token(logged_in), new_name=name), headers=HX
+        )
+        assert response.status_code == 422
+        assert "Informe o nome da pessoa." in response.get_data(as_text=True)
+    assert _entity_count(db) == before and len(_relations(db, maria.id)) == 2
+
+
+def test_cadastrar_pessoa_agora_twice_creates_one(logged_in, demo, db):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro/relacionados"
+    before = _entity_count(db)
+    data = _relation_data(demo, _token(logged_in)) | {"form_key": "k" * 20}
+    first = logged_in.post(url, data=data, headers=HX)
+    assert first.status_code == 200
+    # the same form again (double click): answered as the first, nothing new
+    again = logged_in.post(url, data=data, headers=HX)
+    assert again.status_code == 200 and "Pedro Henrique da Silva relacionado(a)." in (
+        again.get_data(as_text=True)
+    )
+    # another form with the same name: refused, the person is already related
+    other = logged_in.post(url, data=data | {"form_key": "z" * 20}, headers=HX)
+    assert other.status_code == 422
+    assert "Pedro Henrique da Silva já está relacionado(a) a esta entidade." in (
+        other.get_data(as_text=True)
+    )
+    assert _entity_count(db) == before + 1 and len(_relations(db, maria.id)) == 3
+
+
+def test_cadastrar_pessoa_agora_with_a_name_already_in_the_empresa_asks_first(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    url = f"/entidades/{joaquim.id}/cadastro/relacionados"
+    data = _relation_data(demo, _token(logged_in), new_name="maria aparecida da silva")
+    asked = logged_in.post(url, data=data, headers=HX)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Já existe uma entidade com este nome nesta Empresa" in html
+    assert f'href="/entidades/{demo["maria"].id}/cadastro">Maria Aparecida da Silva</a>' in html
+    assert 'name="relacionado-same_name_ok"' in html
+    confirmed = logged_in.post(url, data=data | {"relacionado-same_name_ok": "y"}, headers=HX)
+    assert confirmed.status_code == 200
+
+
+def test_relation_picker_preselects_nothing(logged_in, demo):
+    url = f"/entidades/{demo['maria'].id}/cadastro/relacionados/opcoes"
+    found = logged_in.get(f"{url}?q=mercado", headers=HX).get_data(as_text=True)
+    assert found.lstrip().startswith('<option value="">— escolha')
+    assert "Nenhuma entidade encontrada" not in found
+    none = logged_in.get(f"{url}?q=zzzzzz", headers=HX).get_data(as_text=True)
+    assert none.strip() == '<option value="">Nenhuma entidade encontrada</option>'
+
+
+def test_removing_a_relation_twice_answers_with_the_list(logged_in, demo, db):
+    maria = demo["maria"]
+    token = _token(logged_in)
+    url = f"/entidades/{maria.id}/cadastro/relacionados/{maria.relations[0].id}/excluir"
+    assert logged_in.post(url, data={"csrf_token": token}, headers=HX).status_code == 200
+    again = logged_in.post(url, data={"csrf_token": token}, headers=HX)
+    assert again.status_code == 200
+    assert "já tinha sido removido" in again.get_data(as_text=True)
+    assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
+    assert len(_relations(db, maria.id)) == 1
+
+
 # --- Cadastrar nova entidade -----------------------------------------------------------------
 
 
@@ -422,6 +857,91 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
     assert "Fulano de Tal" in found
     again = logged_in.post("/entidades/nova", data=data)
     assert again.status_code == 422 and "Já existe uma entidade" in again.get_data(as_text=True)
+
+
+def _new_form(client, q="Fulano de Tal"):
+    html = client.get(f"/entidades/nova?q={q}").get_data(as_text=True)
+    return html, re.search(r'name="form_key" value="([^"]+)"', html)[1]
+
+
+def test_cadastrar_twice_or_after_back_does_not_create_a_second_entity(logged_in, demo, db):
+    html, key = _new_form(logged_in)
+    data = {
+        "kind": "PF",
+        "name": "Fulano de Tal",
+        "roles": [str(demo["roles"]["consumidor"].id)],
+        "form_key": key,
+        "csrf_token": csrf_token_from(html),
+    }
+    before = _entity_count(db)
+    first = logged_in.post("/entidades/nova", data=data)
+    assert first.status_code == 303
+    second = logged_in.post("/entidades/nova", data=data)  # double click / Back + Cadastrar
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert _entity_count(db) == before + 1
+    # Back reloads the page (new key) and Cadastrar again: the name is already there
+    _, fresh = _new_form(logged_in)
+    again = logged_in.post("/entidades/nova", data=data | {"form_key": fresh})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "Já existe uma entidade com este nome nesta Empresa" in page
+    assert 'value="Fulano de Tal"' in page
+    assert _entity_count(db) == before + 1
+    confirmed = logged_in.post(
+        "/entidades/nova", data=data | {"form_key": fresh, "same_name_ok": "y"}
+    )
+    assert confirmed.status_code == 303 and _entity_count(db) == before + 2
+
+
+def test_a_new_entity_without_a_papel_is_told_it_cannot_get_tickets(logged_in, demo):
+    html, key = _new_form(logged_in, "Sem Papel")
+    data = {"kind": "PF", "name": "Sem Papel", "form_key": key, "csrf_token": csrf_token_from(html)}
+    response = logged_in.post("/entidades/nova", data=data, follow_redirects=True)
+    assert "Sem papel, esta entidade não pode receber atendimentos" in response.get_data(
+        as_text=True
+    )
+    # and the Cadastro completo keeps saying so until it has one
+    page = logged_in.get(response.request.path).get_data(as_text=True)
+    assert "Sem papel, esta entidade não pode receber atendimentos: marque um papel" in page
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("0202-05-10", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/202", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/2090", "A data de nascimento não pode estar no futuro."),
+    ],
+)
+def test_birth_dates_out_of_range_or_in_the_future_are_refused(logged_in, demo, db, typed, message):
+    response = _post_main(logged_in, demo, birth_date=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html and f'value="{typed}"' in html
+    _fresh(db)
+    assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-15"
+
+
+def test_birth_date_is_shown_and_typed_as_dd_mm_aaaa_and_refused_on_a_pj(logged_in, demo, db):
+    page = _page(logged_in, demo["maria"].id)
+    assert re.search(r'id="birth_date"[^>]*value="15/04/1968"', page)
+    assert _post_main(logged_in, demo, birth_date="20/04/1968").status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-20"
+    alfa = demo["alfa"]
+    refused = _post_main(
+        logged_in,
+        demo,
+        entity_id=alfa.id,
+        kind="PJ",
+        document=alfa.document_display,
+        name=alfa.name,
+        birth_date="01/01/2000",
+        roles=[],
+        units=[],
+    )
+    assert refused.status_code == 422
+    assert "Pessoa jurídica não tem data de nascimento" in refused.get_data(as_text=True)
 
 
 # --- Cadastro simplificado -------------------------------------------------------------------
@@ -501,6 +1021,71 @@ def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     saved = db.session.get(Entity, joaquim.id)
     assert saved.principal_address.city == "Rio de Janeiro"
     assert saved.principal_econtact.value == "joaquim@example.com.br"
+
+
+def test_quick_edit_refuses_a_half_typed_address(logged_in, demo, db):
+    joaquim = demo["joaquim"]
+    data = _quick_data(logged_in, joaquim.id, city="Rio de Janeiro", state="RJ")
+    response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
+    assert response.status_code == 422
+    assert "Informe o logradouro." in response.get_data(as_text=True)
+    _fresh(db)
+    assert db.session.get(Entity, joaquim.id).principal_address is None
+
+
+def test_quick_edit_in_two_tabs_merges_or_refuses_keeping_what_was_typed(logged_in, demo, db):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro-simplificado"
+    tab_a = _quick_data(logged_in, maria.id, name="Maria da Aba A")
+    tab_b = _quick_data(logged_in, maria.id, trade_name="Dona Maria")
+    assert logged_in.post(url, data=tab_a).status_code == 303
+    assert logged_in.post(url, data=tab_b).status_code == 303  # only the name moved: merged
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert (saved.name, saved.trade_name) == ("Maria da Aba A", "Dona Maria")
+
+    tab_a = _quick_data(logged_in, maria.id, phone_number="(11) 91111-1111")
+    tab_b = _quick_data(logged_in, maria.id, phone_number="(11) 92222-2222")
+    assert logged_in.post(url, data=tab_a).status_code == 303
+    refused = logged_in.post(url, data=tab_b, headers=HX)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "<dialog open" in html
+    assert "Telefone principal, salvo agora: (11) 91111-1111" in html
+    assert 'value="(11) 92222-2222"' in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).principal_phone.number == "11911111111"
+    again = dict(re.findall(r'name="(cadastro-[a-z_]+)"[^>]*value="([^"]*)"', html))
+    resent = tab_b | {
+        k: v for k, v in again.items() if k in ("cadastro-version", "cadastro-rows_seen")
+    }
+    assert logged_in.post(url, data=resent).status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).principal_phone.number == "11922222222"
+
+
+def test_quick_edit_clearing_the_phone_removes_it_and_says_which_is_principal(logged_in, demo, db):
+    maria = demo["maria"]
+    other = maria.phones[1]
+    data = _quick_data(logged_in, maria.id, phone_number="")
+    response = logged_in.post(
+        f"/entidades/{maria.id}/cadastro-simplificado", data=data, follow_redirects=True
+    )
+    assert f"Telefone principal removido; agora o principal é {other.display}." in (
+        response.get_data(as_text=True)
+    )
+    assert [(p.id, p.is_principal) for p in _phones(db, maria.id)] == [(other.id, True)]
+
+
+def test_quick_edit_does_not_turn_a_pf_into_a_pj(logged_in, demo, db):
+    maria = demo["maria"]
+    cnpj = brdocs.format_cnpj("12ABC34500" + "01" + brdocs.cnpj_check_digits("12ABC3450001"))
+    data = _quick_data(logged_in, maria.id, document=cnpj)
+    response = logged_in.post(f"/entidades/{maria.id}/cadastro-simplificado", data=data)
+    assert response.status_code == 422
+    assert "o cadastro é de pessoa física" in response.get_data(as_text=True)
+    _fresh(db)
+    saved = db.session.get(Entity, maria.id)
+    assert saved.kind == "PF" and saved.birth_date is not None
 
 
 # --- Alertas ---------------------------------------------------------------------------------
@@ -592,12 +1177,115 @@ def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
     )
 
 
+def test_an_alert_sent_twice_is_created_once_and_the_next_form_defaults_to_media(
+    logged_in, demo, db
+):
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/alertas"
+    html = logged_in.get(url).get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', html)[1]
+    data = {
+        "alerta-message": "Ligar depois das 14h",
+        "alerta-priority": "4",
+        "alerta-active_until": "",
+        "form_key": key,
+        "csrf_token": csrf_token_from(html),
+    }
+    for _ in range(2):
+        panel = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
+        assert "Alerta criado." in panel
+    assert re.search(r'<option selected value="2">Média</option>', panel)
+    _fresh(db)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Alert)
+            .where(Alert.message == "Ligar depois das 14h")
+        )
+        == 1
+    )
+
+
 def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
     token = _token(logged_in)
     url = f"/entidades/{demo['jose'].id}/alertas/{demo['maria_alert'].id}/resolver"
     assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
     demo["maria_alert"].resolved_at = utcnow()  # (the test's own session: untouched rows)
     db.session.rollback()
+
+
+# --- errors inside a section; a switched Empresa --------------------------------------------
+
+
+def test_an_htmx_error_is_a_small_fragment_not_a_page(logged_in, demo):
+    maria = demo["maria"]
+    token = _token(logged_in)
+    missing = logged_in.post(
+        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}, headers=HX
+    )
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404
+    assert html.lstrip().startswith('<p class="flash error htmx-error" role="alert">')
+    assert "<html" not in html and "topbar" not in html
+    assert missing.headers["HX-Reswap"] == "beforebegin"
+    expired = logged_in.post(
+        f"/entidades/{maria.id}/cadastro/telefones", data={"csrf_token": "velho"}, headers=HX
+    )
+    assert expired.status_code == 400 and "<html" not in expired.get_data(as_text=True)
+    assert "Recarregue a página" in expired.get_data(as_text=True)
+    # without htmx, still the page
+    assert "<html" in logged_in.post(
+        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
+    ).get_data(as_text=True)
+
+
+def _switch(client, company_id, token):
+    return client.post(
+        "/empresa", data={"company_id": str(company_id), "next": "/", "csrf_token": token}
+    )
+
+
+def test_salvar_cadastro_after_an_empresa_switch_keeps_the_input_and_saves_back(
+    client, auth, demo, db
+):
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro"
+    _switch(client, demo["company"].id, auth.csrf_token())
+    page = client.get(url).get_data(as_text=True)
+    token = csrf_token_from(page)
+    assert _switch(client, demo["company_south"].id, token).status_code == 303  # other tab
+    data = _main_form(demo, name="Maria Digitada") | {
+        "version": _version(page),
+        "csrf_token": token,
+    }
+    stale = client.post(url, data=data)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "Este cadastro é da Empresa isoCRM Demonstração" in html and "Nada foi salvo." in html
+    assert 'value="Maria Digitada"' in html
+    assert f'name="trocar_empresa" value="{demo["company"].id}"' in html
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
+    saved = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)})
+    assert saved.status_code == 303
+    _fresh(db)
+    assert db.session.get(Entity, maria.id).name == "Maria Digitada"
+    assert "Cadastro salvo." in client.get(url).get_data(as_text=True)
+
+
+def test_an_entity_page_after_an_empresa_switch_offers_to_switch_back(client, auth, demo):
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    token = auth.csrf_token()
+    _switch(client, demo["company"].id, token)
+    assert client.get(f"/entidades/{maria.id}/cadastro").status_code == 200
+    _switch(client, demo["company_south"].id, token)
+    page = client.get(f"/entidades/{maria.id}/cadastro")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "Voltar para isoCRM Demonstração</button>" in html
+    assert f'name="next" value="/entidades/{maria.id}/cadastro"' in html
 
 
 # --- tenancy -------------------------------------------------------------------------------

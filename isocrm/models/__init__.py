@@ -27,11 +27,13 @@ from isocrm.models.entity import (
     Address,
     EContact,
     Entity,
+    EntityRevision,
     EntitySearchWord,
     Phone,
     Relation,
 )
 from isocrm.models.outbox import OutboxMessage
+from isocrm.models.submission import FormSubmission
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.user import User
 
@@ -47,7 +49,9 @@ __all__ = [
     "DetailInfo",
     "EContact",
     "Entity",
+    "EntityRevision",
     "EntitySearchWord",
+    "FormSubmission",
     "Invoice",
     "Occurrence",
     "Order",

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from isocrm import brdocs, text
+from isocrm import brdocs, phones, text
 from isocrm.models.base import Base, UTCDateTime, binary_text, utcnow
 from isocrm.models.catalog import ROLE_CODE_PARTNER, RelationType, Role
 from isocrm.models.company import Unit
@@ -70,6 +70,9 @@ class Entity(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: the version the attendant saw travels with the form (see
+    # isocrm.registry.service: a stale save is merged or refused, never silently applied).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     roles: Mapped[list[Role]] = relationship(secondary=entity_roles, order_by=Role.name)
     units: Mapped[list[Unit]] = relationship(secondary=entity_units, order_by=Unit.name)
@@ -91,6 +94,8 @@ class Entity(Base):
     search_words: Mapped[list["EntitySearchWord"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         sa.CheckConstraint("kind IN ('PF', 'PJ')", name="kind_known"),
@@ -151,6 +156,21 @@ class EntitySearchWord(Base):
     __table_args__ = (sa.Index("ix_entity_search_words_entity_word", "entity_id", "word"),)
 
 
+class EntityRevision(Base):
+    """What Cadastro completo showed at one version of an entity, kept when that version is
+    replaced: a stale save compares against it (read from the database, never from the form)
+    to tell the fields the other tab changed from the ones this tab changed."""
+
+    __tablename__ = "entity_revisions"
+
+    entity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    values: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Address(Base):
     __tablename__ = "addresses"
 
@@ -166,8 +186,11 @@ class Address(Base):
     district: Mapped[str | None] = mapped_column(sa.String(80))
     city: Mapped[str] = mapped_column(sa.String(80))
     state: Mapped[str] = mapped_column(sa.String(2))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     entity: Mapped[Entity] = relationship(back_populates="addresses")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         _one_principal_index("addresses"),
@@ -193,8 +216,11 @@ class Phone(Base):
     is_principal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     kind: Mapped[str] = mapped_column(sa.String(12), default="celular")
     number: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     entity: Mapped[Entity] = relationship(back_populates="phones")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         _one_principal_index("phones"),
@@ -204,12 +230,7 @@ class Phone(Base):
 
     @property
     def display(self) -> str:
-        digits = self.number
-        if len(digits) == 11:
-            return f"({digits[:2]}) {digits[2:7]}-{digits[7:]}"
-        if len(digits) == 10:
-            return f"({digits[:2]}) {digits[2:6]}-{digits[6:]}"
-        return digits
+        return phones.display(self.number)
 
 
 class EContact(Base):
@@ -224,8 +245,11 @@ class EContact(Base):
     is_principal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     kind: Mapped[str] = mapped_column(sa.String(12), default="email")
     value: Mapped[str] = mapped_column(sa.String(200))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     entity: Mapped[Entity] = relationship(back_populates="econtacts")
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         _one_principal_index("econtacts"),
@@ -239,6 +263,11 @@ class EContact(Base):
     @property
     def kind_label(self) -> str:
         return ECONTACT_KINDS[self.kind]
+
+    @property
+    def display(self) -> str:
+        """WhatsApp numbers are stored as digits and shown as phones."""
+        return phones.display(self.value) if self.kind == "whatsapp" else self.value
 
 
 class Relation(Base):

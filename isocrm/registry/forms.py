@@ -11,8 +11,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    RadioField,
+    HiddenField,
     SelectChoice,
     SelectMultipleField,
     StringField,
@@ -21,7 +20,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import DATE_FORMATS, DATE_MESSAGE, ChoiceField, max_length
+from isocrm.fields import (
+    BrDateField,
+    ChoiceField,
+    RadioChoiceField,
+    email_address,
+    max_length,
+    phone_number,
+    site_url,
+    whatsapp_number,
+    zip_code,
+)
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
@@ -30,6 +39,10 @@ UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "
        "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO")
 # fmt: on
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _choices(mapping: dict) -> list[SelectChoice]:
@@ -108,24 +121,28 @@ class DocumentFields:
 class EntityForm(DocumentFields, FlaskForm):
     """Dados, Papéis and Unidades of Cadastro completo (and of a new entity)."""
 
-    kind = RadioField(
+    kind = RadioChoiceField(
         "Tipo",
         choices=[
             SelectChoice(value=KIND_PERSON, label="Pessoa física (CPF)"),
             SelectChoice(value=KIND_COMPANY, label="Pessoa jurídica (CNPJ)"),
         ],
         default=KIND_PERSON,
+        invalid_message="Escolha pessoa física ou jurídica.",
         validators=[DataRequired("Escolha pessoa física ou jurídica.")],
     )
-    birth_date = DateField(
-        "Data de nascimento",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
-    )
+    birth_date = BrDateField("Data de nascimento")
     notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
     roles = CheckboxesField("Papéis")
     units = CheckboxesField("Unidades")
+    # The version the page showed (optimistic locking; see registry.service.merge).
+    version = HiddenField()
+    # Cadastrar: another entity of the Empresa has this name and no CPF/CNPJ tells them apart.
+    same_name_ok = BooleanField("É outra entidade com o mesmo nome: cadastrar mesmo assim")
+    # Cadastro completo: a papel or unidade used by open tickets is removed only when confirmed.
+    confirm_removal = BooleanField(
+        "Remover mesmo assim (os atendimentos abertos guardam o papel e a unidade que já têm)"
+    )
 
     def document_kind(self) -> str:
         return self.kind.data if self.kind.data in (KIND_PERSON, KIND_COMPANY) else KIND_PERSON
@@ -133,6 +150,17 @@ class EntityForm(DocumentFields, FlaskForm):
     def validate_kind(self, field):
         if field.data not in (KIND_PERSON, KIND_COMPANY):
             raise ValidationError("Escolha pessoa física ou jurídica.")
+
+    def validate_birth_date(self, field):
+        if field.data is None:
+            return
+        if self.kind.data == KIND_COMPANY:
+            raise ValidationError(
+                "Pessoa jurídica não tem data de nascimento: apague a data ou escolha pessoa"
+                " física."
+            )
+        if field.data > _today():
+            raise ValidationError("A data de nascimento não pode estar no futuro.")
 
 
 class AddressForm(FlaskForm):
@@ -148,10 +176,10 @@ class AddressForm(FlaskForm):
         "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_zip_code(self, field):
-        if field.data and len(_digits(field.data)) != 8:
-            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+        zip_code(field.data)
 
     def validate_state(self, field):
         if field.data is None:
@@ -164,10 +192,10 @@ class PhoneForm(FlaskForm):
         "Telefone", validators=[DataRequired("Informe o telefone com DDD."), max_length(20)]
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_number(self, field):
-        if len(_digits(field.data)) not in (10, 11):
-            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+        phone_number(field.data)
 
 
 class EContactForm(FlaskForm):
@@ -176,17 +204,31 @@ class EContactForm(FlaskForm):
         "E-contact", validators=[DataRequired("Informe o e-contact."), max_length(200)]
     )
     is_principal = BooleanField("Principal")
+    version = HiddenField()
 
     def validate_value(self, field):
-        if self.kind.data == "email" and not EMAIL.match((field.data or "").strip()):
-            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+        econtact_value(self.kind.data, field.data)
+
+
+def econtact_value(kind: str | None, value: str | None) -> str:
+    """The value to store for an e-contact of this kind (e-mail, site and WhatsApp checked
+    and normalised), or a ValidationError in Portuguese."""
+    value = (value or "").strip()
+    if kind == "email":
+        return email_address(value)
+    if kind == "site":
+        return site_url(value)
+    if kind == "whatsapp":
+        return whatsapp_number(value)
+    return value
 
 
 class RelationForm(FlaskForm):
     """Relacionado com: an existing entity of the Empresa, or a person created on the spot."""
 
-    mode = RadioField(
+    mode = RadioChoiceField(
         "Relacionar",
+        invalid_message="Escolha como relacionar.",
         choices=[
             SelectChoice(value="existente", label="Entidade já cadastrada"),
             SelectChoice(value="nova", label="Cadastrar pessoa agora"),
@@ -196,7 +238,9 @@ class RelationForm(FlaskForm):
     related_entity_id = ChoiceField(
         "Entidade", invalid_message="Escolha uma entidade desta Empresa (não a própria)."
     )
-    new_name = StringField("Nome da pessoa", validators=[Optional(), max_length(150)])
+    # No Optional() here: it would stop the chain before validate_new_name on an empty name.
+    new_name = StringField("Nome da pessoa", validators=[max_length(150)])
+    same_name_ok = BooleanField("É outra pessoa com o mesmo nome: cadastrar mesmo assim")
     new_document = StringField("CPF (opcional)", validators=[Optional(), max_length(20)])
     relation_type_id = ChoiceField("Tipo de relação", invalid_message="Escolha um tipo da lista.")
 
@@ -228,11 +272,12 @@ class QuickEditForm(DocumentFields, FlaskForm):
     A group left blank is left alone; a group with anything typed must be complete."""
 
     zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
-    street = StringField("Logradouro", validators=[Optional(), max_length(150)])
+    # Logradouro and Cidade without Optional(), so validate_street/city see them empty.
+    street = StringField("Logradouro", validators=[max_length(150)])
     number = StringField("Número", validators=[Optional(), max_length(20)])
     complement = StringField("Complemento", validators=[Optional(), max_length(80)])
     district = StringField("Bairro", validators=[Optional(), max_length(80)])
-    city = StringField("Cidade", validators=[Optional(), max_length(80)])
+    city = StringField("Cidade", validators=[max_length(80)])
     state = TextChoiceField(
         "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
     )
@@ -244,6 +289,9 @@ class QuickEditForm(DocumentFields, FlaskForm):
         "Tipo de e-contact", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista."
     )
     econtact_value = StringField("E-contact", validators=[Optional(), max_length(200)])
+    # What the form was filled from (optimistic locking, see views._quick_conflicts).
+    version = HiddenField()
+    rows_seen = HiddenField()
 
     ADDRESS_FIELDS = ("zip_code", "street", "number", "complement", "district", "city", "state")
 
@@ -251,8 +299,7 @@ class QuickEditForm(DocumentFields, FlaskForm):
         return any((self[name].data or "").strip() for name in self.ADDRESS_FIELDS)
 
     def validate_zip_code(self, field):
-        if field.data and len(_digits(field.data)) != 8:
-            raise ValidationError("CEP inválido: use 8 dígitos, como 01310-100.")
+        zip_code(field.data)
 
     def validate_street(self, field):
         if self.address_filled() and not (field.data or "").strip():
@@ -267,32 +314,27 @@ class QuickEditForm(DocumentFields, FlaskForm):
             raise ValidationError("Escolha a UF.")
 
     def validate_phone_number(self, field):
-        if field.data and len(_digits(field.data)) not in (10, 11):
-            raise ValidationError("Telefone inválido: informe DDD e número, como (11) 98765-4321.")
+        if (field.data or "").strip():
+            phone_number(field.data)
 
     def validate_econtact_value(self, field):
-        value = (field.data or "").strip()
-        if value and self.econtact_kind.data == "email" and not EMAIL.match(value):
-            raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.")
+        if (field.data or "").strip():
+            econtact_value(self.econtact_kind.data or "email", field.data)
 
 
 class AlertForm(FlaskForm):
     message = TextAreaField(
         "Mensagem", validators=[DataRequired("Escreva a mensagem do alerta."), max_length(2000)]
     )
-    priority = ChoiceField("Prioridade", invalid_message="Escolha uma prioridade da lista.")
-    active_until = DateField(
-        "Ativo até",
-        format=DATE_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=DATE_MESSAGE,
+    # Média, as the model's default, on every new form (also the one shown after a save).
+    priority = ChoiceField(
+        "Prioridade", invalid_message="Escolha uma prioridade da lista.", default=2
     )
+    active_until = BrDateField("Ativo até")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.priority.choices = list(ALERT_PRIORITIES.items())
-        if self.priority.data is None and not self.is_submitted():
-            self.priority.data = 2  # Média, as the model's default
 
     def validate_active_until(self, field):
         today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

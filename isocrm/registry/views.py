@@ -1,16 +1,31 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
-from isocrm import brdocs
+from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
+from isocrm.fields import optional_id, zip_code
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -35,6 +50,7 @@ from isocrm.registry.forms import (
     PhoneForm,
     QuickEditForm,
     RelationForm,
+    econtact_value,
 )
 from isocrm.security import current_company, safe_next_url
 from isocrm.tickets.queries import highest_alert_priority
@@ -72,7 +88,7 @@ class RowList:
 
     def copy(self, form, row) -> None:
         if self.model is Address:
-            row.zip_code = _digits(form.zip_code.data) or None
+            row.zip_code = zip_code(form.zip_code.data)
             row.street = form.street.data.strip()
             row.number = _text(form.number.data)
             row.complement = _text(form.complement.data)
@@ -81,10 +97,27 @@ class RowList:
             row.state = form.state.data
         elif self.model is Phone:
             row.kind = form.kind.data
-            row.number = _digits(form.number.data)
+            row.number = phones.normalize(form.number.data)
         else:
             row.kind = form.kind.data
-            row.value = form.value.data.strip()
+            row.value = econtact_value(form.kind.data, form.value.data)
+
+    COLUMNS = {
+        Address: ("zip_code", "street", "number", "complement", "district", "city", "state"),
+        Phone: ("kind", "number"),
+        EContact: ("kind", "value"),
+    }
+
+    def same(self, form, row) -> bool:
+        """Whether saving `form` would leave `row` as it is (a second click, say)."""
+        typed = self.model()
+        self.copy(form, typed)
+        return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
+
+    def text(self, row) -> str:
+        if self.model is Address:
+            return row.one_line
+        return row.display
 
     def form_for(self, row=None, formdata=None):
         """The add form (row None) or the edit form of one row, with its own field ids."""
@@ -94,6 +127,8 @@ class RowList:
         form = self.form(formdata=None, obj=row, prefix=prefix)
         if self.model is Address and row.zip_code:
             form.zip_code.data = f"{row.zip_code[:5]}-{row.zip_code[5:]}"
+        if self.model in (Phone, EContact):
+            form[self.COLUMNS[self.model][1]].data = row.display
         return form
 
 
@@ -130,6 +165,75 @@ def _registry_options():
     )
 
 
+class EntityOfAnotherCompany(Exception):
+    """The entity is not in the Empresa chosen now, but in another of the user's Empresas:
+    the Empresa was switched (in this tab or another) after the page was opened."""
+
+    def __init__(self, company):
+        super().__init__(company.name)
+        self.company = company
+
+
+def _load(entity_id: int, *options) -> Entity:
+    """get_entity (404 for what the user may not see), telling a switched Empresa apart."""
+    entity = db.session.scalar(
+        sa.select(Entity)
+        .where(Entity.id == entity_id, Entity.company_id == current_company().id)
+        .options(*options)
+    )
+    if entity is not None:
+        return entity
+    owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
+    company = next((c for c in current_user.companies if c.id == owner_id), None)
+    if company is None:
+        abort(404)
+    raise EntityOfAnotherCompany(company)
+
+
+def _switch_back_if_asked() -> None:
+    """ "Voltar para a Empresa X e salvar": the form says which Empresa it was opened in."""
+    wanted = optional_id(request.form.get("trocar_empresa"))
+    company = next((c for c in current_user.companies if c.id == wanted), None)
+    if company is not None:
+        session["company_id"] = company.id
+        g.company = company
+
+
+@bp.errorhandler(EntityOfAnotherCompany)
+def _entity_of_another_company(error: EntityOfAnotherCompany):
+    """Never a 404 that loses what was typed: say which Empresa the record is in, keep the
+    typed Cadastro completo and offer to go back to that Empresa (and save)."""
+    now = current_company()
+    message = (
+        f"Este cadastro é da Empresa {error.company.name}, mas a Empresa escolhida agora é"
+        f" {now.name} (trocada nesta ou em outra aba). Nada foi salvo."
+    )
+    if is_partial_request():
+        body = render_template(
+            "errors/_fragment.html", title="Empresa trocada", message=message + " Recarregue."
+        )
+        return body, 409, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
+    entity_id = request.view_args.get("entity_id")
+    if request.endpoint == "registry.update":
+        g.company = error.company  # to show this record with its Empresa's papéis and unidades
+        entity = get_entity(entity_id, *_registry_options())
+        form = EntityForm()
+        _fill_entity_choices(form)
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            conflict_message=message + " O que você digitou está abaixo.",
+            switch_company=error.company,
+        )
+    return render_template(
+        "registry/other_company.html",
+        company=error.company,
+        message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
+        next_url=request.path if request.method == "GET" else None,
+    ), 409
+
+
 def _company_rows(model):
     return db.session.scalars(
         sa.select(model).where(model.company_id == current_company().id).order_by(model.name)
@@ -154,13 +258,28 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context.setdefault("relation_form", None)
     context.setdefault("section_message", None)
     context.setdefault("principal_errors", {})
-    context.setdefault("row_form", None)
+    context.setdefault("row_forms", {})
+    context.setdefault("row_messages", {})
     context.setdefault("relation_duplicate", None)
+    context.setdefault("pending_principals", {})
+    context.setdefault("conflict_message", None)
+    context.setdefault("add_open", False)
+    context.setdefault("confirm_homonym", False)
+    context.setdefault("switch_company", None)
+    context.setdefault("tickets_in_use", [])
     list_forms = {
         slug: context["list_forms"].get(slug) or row_list.form_for()
         for slug, row_list in LISTS.items()
     }
     context["list_forms"] = list_forms
+    row_forms = {slug: dict(context["row_forms"].get(slug) or {}) for slug in LISTS}
+    # ?editar=telefones-12 (the Editar link without htmx) opens that row.
+    slug, _, row_id = (context["editing"] or "").rpartition("-")
+    if slug in LISTS and row_id.isdigit():
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == int(row_id)), None)
+        if row is not None and row.id not in row_forms[slug]:
+            row_forms[slug][row.id] = LISTS[slug].form_for(row)
+    context["row_forms"] = row_forms
     if context["relation_form"] is None:
         context["relation_form"] = _relation_form(formdata=None)
     return render(
@@ -181,6 +300,7 @@ def _entity_form(entity: Entity, formdata=None) -> EntityForm:
         form.document.data = entity.document_display
         form.roles.data = [r.id for r in entity.roles]
         form.units.data = [u.id for u in entity.units]
+        form.version.data = str(entity.version)
     return form
 
 
@@ -194,8 +314,47 @@ def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | 
         return None, f"Marque apenas um {row_list.noun} como Principal: nada foi salvo."
     chosen = next((r for r in rows if str(r.id) == values[0]), None)
     if chosen is None:
-        return None, f"Escolha como Principal um {row_list.noun} desta entidade."
+        return None, (
+            f"Escolha como Principal um {row_list.noun} desta entidade (o marcado pode ter"
+            " sido removido em outra aba)."
+        )
     return chosen, None
+
+
+def _submitted_values(form: EntityForm, principals: dict, current: dict) -> dict:
+    """What this save asks for, in the shape of service.entity_values."""
+    values = {
+        "kind": form.kind.data,
+        "document": brdocs.normalize(form.document.data or "") or None,
+        "birth_date": form.birth_date.data.isoformat() if form.birth_date.data else None,
+        "name": form.name.data.strip(),
+        "trade_name": _text(form.trade_name.data),
+        "notes": _text(form.notes.data),
+        "roles": sorted(set(form.roles.data or [])),
+        "units": sorted(set(form.units.data or [])),
+    }
+    for slug in LISTS:
+        key = f"principal_{slug}"
+        chosen = principals.get(slug)
+        # No radio sent (an empty list): this save does not ask to change the Principal.
+        values[key] = chosen.id if chosen is not None else current[key]
+    return values
+
+
+def _apply_values(values: dict, entity: Entity, roles, units) -> None:
+    entity.kind = values["kind"]
+    entity.document = values["document"]
+    entity.name = values["name"]
+    entity.trade_name = values["trade_name"]
+    entity.birth_date = date.fromisoformat(values["birth_date"]) if values["birth_date"] else None
+    entity.notes = values["notes"]
+    entity.roles = [r for r in roles if r.id in values["roles"]]
+    entity.units = [u for u in units if u.id in values["units"]]
+    for slug, row_list in LISTS.items():
+        rows = getattr(entity, row_list.attr)
+        chosen = next((r for r in rows if r.id == values[f"principal_{slug}"]), None)
+        if chosen is not None and not chosen.is_principal:
+            service.mark_principal(db.session, rows, chosen)
 
 
 def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
@@ -209,18 +368,113 @@ def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
     entity.units = [u for u in units if u.id in (form.units.data or [])]
 
 
+VALUE_LABELS = {
+    "kind": "Tipo",
+    "document": "CPF/CNPJ",
+    "birth_date": "Data de nascimento",
+    "name": "Nome/Razão social",
+    "trade_name": "Nome fantasia",
+    "notes": "Observações",
+    "roles": "Papéis",
+    "units": "Unidades",
+    "principal_enderecos": "Endereço principal",
+    "principal_telefones": "Telefone principal",
+    "principal_econtacts": "E-contact principal",
+}
+
+
+def _value_display(entity: Entity, key: str, value, roles, units) -> str:
+    """A stored value as the attendant reads it."""
+    if value in (None, "", []):
+        return "(vazio)"
+    if key == "kind":
+        return "Pessoa jurídica" if value == "PJ" else "Pessoa física"
+    if key == "document":
+        return brdocs.format_document(value)
+    if key == "birth_date":
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if key in ("roles", "units"):
+        names = {r.id: r.name for r in (roles if key == "roles" else units)}
+        return ", ".join(names.get(i, "?") for i in value)
+    if key.startswith("principal_"):
+        slug = key.removeprefix("principal_")
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == value), None)
+        if row is None:
+            return "(removido)"
+        return (
+            row.display
+            if slug == "telefones"
+            else (row.one_line if slug == "enderecos" else row.display)
+        )
+    return str(value)
+
+
+def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, message, row_forms):
+    """409: nothing saved; the form shows what this tab typed for the clashing fields (each
+    with the value the other save left), the other save's value for the rest, and the
+    current version, so the next Salvar cadastro keeps exactly what is on the screen."""
+    for key in ("name", "trade_name", "notes"):
+        if key not in clashes:
+            form[key].data = values[key] or ""
+            form[key].raw_data = None
+    if "kind" not in clashes and "document" not in clashes and "birth_date" not in clashes:
+        form.kind.data = values["kind"]
+        form.document.data = brdocs.format_document(values["document"] or "")
+        form.birth_date.data = (
+            date.fromisoformat(values["birth_date"]) if values["birth_date"] else None
+        )
+        form.birth_date.raw_data = None
+    for key in ("roles", "units"):
+        if key not in clashes:
+            form[key].data = values[key]
+    pending = {}
+    principal_errors = {}
+    for slug in LISTS:
+        key = f"principal_{slug}"
+        pending[slug] = values[key]
+    for key in clashes:
+        other = _value_display(entity, key, theirs[key], roles, units)
+        note = (
+            f"Outra pessoa salvou enquanto você editava: {other}. Salve de novo para manter o seu."
+        )
+        if key.startswith("principal_"):
+            principal_errors[key.removeprefix("principal_")] = note
+        else:
+            form[key].errors = [*form[key].errors, note]
+    form.version.data = str(entity.version)
+    return _edit_page(
+        entity,
+        form,
+        status=409,
+        principal_errors=principal_errors,
+        pending_principals=pending,
+        conflict_message=message,
+        row_forms=row_forms,
+    )
+
+
 @bp.get("/entidades/<int:entity_id>/cadastro")
 def edit(entity_id: int):
     """Cadastro completo: dados, papéis, endereços, telefones, e-contacts, relacionados."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     editing = request.args.get("editar")
     return _edit_page(entity, _entity_form(entity), editing=editing)
 
 
+CONFLICT_MESSAGE = (
+    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava. Nada foi salvo:"
+    " confira os campos marcados e clique em Salvar cadastro."
+)
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro")
 def update(entity_id: int):
-    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing."""
-    entity = get_entity(entity_id, *_registry_options())
+    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
+    A save from a page older than the stored version is merged with what was saved since
+    (fields only the other save changed keep its value) or, when both changed a field,
+    refused with both values shown."""
+    _switch_back_if_asked()
+    entity = _load(entity_id, *_registry_options())
     form = EntityForm()
     roles, units = _fill_entity_choices(form)
     valid = form.validate()
@@ -236,128 +490,460 @@ def update(entity_id: int):
         if message:
             principal_errors[slug] = message
         principals[slug] = chosen
-    if not valid or duplicate or principal_errors:
+    # Rows left open in Editar are part of the save (their inputs belong to this form).
+    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
+    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+    row_messages = {}
+    for slug, row_list in LISTS.items():
+        rows = getattr(entity, row_list.attr)
+        for row_id, row_form in open_rows[slug].items():
+            row = next(r for r in rows if r.id == row_id)
+            if row_form.is_principal.data and principals[slug] in (None, row):
+                principals[slug] = row
+            if optional_id(row_form.version.data) != row.version and not row_list.same(
+                row_form, row
+            ):
+                row_form.version.data = str(row.version)
+                row_messages.setdefault(slug, {})[row_id] = (
+                    f"Este {row_list.noun} foi alterado em outra aba enquanto você editava;"
+                    f" agora está: {row_list.text(row)}. Salve de novo para gravar o que você"
+                    " digitou."
+                )
+    pending = {s: c.id for s, c in principals.items() if c is not None}
+    if not valid or duplicate or principal_errors or not rows_valid:
         if duplicate:
             form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
         return _edit_page(
-            entity, form, status=422, duplicate=duplicate, principal_errors=principal_errors
+            entity,
+            form,
+            status=422,
+            duplicate=duplicate,
+            principal_errors=principal_errors,
+            pending_principals=pending,
+            row_forms=open_rows,
+            row_messages=row_messages,
         )
-    _apply_entity_form(form, entity, roles, units)
+    if row_messages:
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            pending_principals=pending,
+            row_forms=open_rows,
+            row_messages=row_messages,
+            conflict_message=CONFLICT_MESSAGE,
+        )
+    theirs = service.entity_values(entity)
+    values = _submitted_values(form, principals, theirs)
+    taken = []
+    seen_version = optional_id(form.version.data)
+    if seen_version != entity.version:
+        base = service.revision_values(db.session, entity.id, seen_version)
+        merged = service.merge(base, values, theirs)
+        if merged.clashes:
+            return _conflict_page(
+                entity,
+                form,
+                merged.values,
+                merged.clashes,
+                theirs,
+                roles,
+                units,
+                message=CONFLICT_MESSAGE,
+                row_forms=open_rows,
+            )
+        values, taken = merged.values, merged.taken
+    removed_roles = set(theirs["roles"]) - set(values["roles"])
+    removed_units = set(theirs["units"]) - set(values["units"])
+    in_use = service.open_tickets_using(db.session, entity, removed_roles, removed_units)
+    if in_use and not form.confirm_removal.data:
+        names = [r.name for r in roles if r.id in removed_roles]
+        names += [u.name for u in units if u.id in removed_units]
+        form.form_errors.append(
+            f"{', '.join(names)}: em uso por atendimento(s) aberto(s) desta entidade."
+        )
+        return _edit_page(
+            entity,
+            form,
+            status=422,
+            pending_principals=pending,
+            row_forms=open_rows,
+            tickets_in_use=in_use,
+        )
+    service.start_change(db.session, entity)
     for slug, row_list in LISTS.items():
-        if principals[slug] is not None and not principals[slug].is_principal:
-            service.mark_principal(db.session, getattr(entity, row_list.attr), principals[slug])
-    db.session.commit()
+        for row in getattr(entity, row_list.attr):
+            if row.id in open_rows[slug]:
+                row_list.copy(open_rows[slug][row.id], row)
+    _apply_values(values, entity, roles, units)
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        # Another save went in between our read and our write: nothing of this one was kept.
+        db.session.rollback()
+        entity = _load(entity_id, *_registry_options())
+        form.version.data = str(seen_version or "")
+        return _edit_page(
+            entity,
+            form,
+            status=409,
+            conflict_message="Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
+            " salvo: clique em Salvar cadastro de novo.",
+            row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
+        )
     flash("Cadastro salvo.", "success")
+    if taken:
+        fields = ", ".join(VALUE_LABELS[k] for k in taken)
+        flash(
+            f"Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
+            f" salvou em: {fields}.",
+            "info",
+        )
     return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
 
 
 @bp.route("/entidades/nova", methods=["GET", "POST"])
 def new():
-    """Cadastrar nova entidade; ?q= brings what was typed in the search."""
+    """Cadastrar nova entidade; ?q= brings what was typed in the search. The form's one-time
+    key sends a second submit (double click, Back and Cadastrar) to the entity the first one
+    created; without a CPF/CNPJ, a name already in the Empresa needs a confirmation."""
     form = EntityForm()
     roles, units = _fill_entity_choices(form)
-    duplicate = None
+    duplicate = homonym = None
+    company_id = current_company().id
     if request.method == "GET":
         prefill = service.prefill_from_query(request.args.get("q", ""))
         for name, value in prefill.items():
             form[name].data = value
-    elif form.validate():
-        company_id = current_company().id
+        return render("registry/new.html", form=form, duplicate=None, homonym=None)
+    key = request.form.get("form_key")
+    earlier = service.already_submitted(db.session, key)
+    if earlier is not None and earlier.result_url:
+        flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+        return redirect(earlier.result_url, code=303)
+    if form.validate():
         duplicate = service.find_duplicate(db.session, company_id, form.document.data)
-        if duplicate is None:
+        if duplicate is not None:
+            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+        elif not form.document.data and not form.same_name_ok.data:
+            homonym = service.same_name_entity(db.session, company_id, form.name.data)
+            if homonym is not None:
+                form.name.errors.append(
+                    "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe o"
+                    " CPF/CNPJ ou marque a confirmação abaixo."
+                )
+        if duplicate is None and homonym is None:
+            if not service.claim_form_key(db.session, key, current_user.id):
+                earlier = service.already_submitted(db.session, key)
+                flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+                target = earlier.result_url if earlier is not None else None
+                return redirect(target or url_for("tickets.index"), code=303)
             entity = Entity(company_id=company_id)
             _apply_entity_form(form, entity, roles, units)
             db.session.add(entity)
+            db.session.flush()
+            url = url_for("registry.edit", entity_id=entity.id)
+            service.remember_result(db.session, key, url)
             db.session.commit()
             flash("Entidade cadastrada. Complete endereços, telefones e contatos.", "success")
-            return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
-        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
-    status = 422 if request.method == "POST" else 200
-    return render("registry/new.html", status=status, form=form, duplicate=duplicate)
+            if not entity.roles:
+                flash(
+                    "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
+                    " (Cliente, Consumidor…) e salve.",
+                    "info",
+                )
+            return redirect(url, code=303)
+    return render("registry/new.html", status=422, form=form, duplicate=duplicate, homonym=homonym)
 
 
 # --- Endereços, Telefones, E-contacts: rows edited in place ---------------------------------
+#
+# A section's requests carry what is open in it (hx-include): the rows being edited, with what
+# was typed in them, and the Principal radio as the attendant left it. The answer re-opens
+# those rows and keeps that radio, so adding, editing or cancelling one row loses nothing
+# typed in another. The rows' inputs belong to the main form too (form="registry-form"), so
+# Salvar cadastro saves them with the rest, all or nothing.
 
 
-def _section(entity, row_list: RowList, *, status=200, message=None, **context):
-    """The list's section for htmx; without htmx, back to the page (or the page with errors)."""
+@bp.app_template_global("new_form_key")
+def _new_form_key() -> str:
+    return service.new_form_key()
+
+
+def _open_row_forms(entity: Entity, row_list: RowList, skip: int | None = None) -> dict:
+    """The rows of the list open for editing in the request, with what was typed."""
+    data = request.values
+    forms = {}
+    for row in getattr(entity, row_list.attr):
+        prefix = f"{row_list.prefix}-{row.id}-"
+        if row.id != skip and any(key.startswith(prefix) for key in data):
+            forms[row.id] = row_list.form_for(row, formdata=data)
+    return forms
+
+
+def _pending_principal(entity: Entity, row_list: RowList) -> dict:
+    """The Principal radio of the list as the page had it (not saved yet)."""
+    chosen = optional_id(request.values.get(f"principal_{row_list.slug}"))
+    ids = {r.id for r in getattr(entity, row_list.attr)}
+    return {row_list.slug: chosen} if chosen in ids else {}
+
+
+def _section(
+    entity,
+    row_list: RowList,
+    *,
+    status=200,
+    message=None,
+    row_forms=None,
+    pending=None,
+    version_before=None,
+    row_messages=None,
+    **context,
+):
+    """The list's section for htmx; without htmx, back to the page (or the page with errors).
+    When the main form showed the version this change started from, the answer also brings
+    it the new version (out of band): its own tab is not a stale copy."""
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{row_list.slug}", 303)
-    return _edit_page(
+    response = _edit_page(
         entity,
         _entity_form(entity),
         status=status,
         block=row_list.slug,
         section_message=message,
+        row_forms={row_list.slug: row_forms or {}},
+        row_messages={row_list.slug: row_messages or {}},
+        pending_principals=pending or {},
         **context,
+    )
+    seen = optional_id(request.values.get("version"))
+    if is_partial_request() and version_before is not None and seen == version_before:
+        response.set_data(
+            response.get_data(as_text=True)
+            + render_block("registry/edit.html", "version_oob", entity=entity, oob_version=True)
+        )
+    return response
+
+
+def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
+    """The row is gone (removed in another tab): say so in the section, with what was typed
+    moved to the Adicionar form, instead of an error page. Without htmx: 404."""
+    if not is_partial_request():
+        abort(404)
+    prefix = f"{row_list.prefix}-{row_id}-"
+    data = {
+        f"novo-{row_list.prefix}-{key.removeprefix(prefix)}": value
+        for key, value in request.form.items()
+        if key.startswith(prefix)
+    }
+    add_form = row_list.form_for(formdata=MultiDict(data)) if data else None
+    message = (
+        f"Este {row_list.noun} não existe mais (foi removido em outra aba ou por outra pessoa)."
+    )
+    if data:
+        message += " O que você digitou está em Adicionar, para cadastrá-lo de novo."
+    return _section(
+        entity,
+        row_list,
+        status=409,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        list_forms={row_list.slug: add_form} if add_form else {},
+        add_open=bool(data),
     )
 
 
-def _load_row(entity: Entity, row_list: RowList, row_id: int):
-    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
-    if row is None:
-        abort(404)
-    return row
+@bp.get("/entidades/<int:entity_id>/cadastro/<slug>")
+def section(entity_id: int, slug: str):
+    """The section alone (Cancelar an edit: ?fechar=<row id> closes that row, keeps others)."""
+    row_list = _row_list(slug)
+    entity = _load(entity_id, *_registry_options())
+    if not is_partial_request():
+        return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{slug}")
+    closing = optional_id(request.args.get("fechar"))
+    return _section(
+        entity,
+        row_list,
+        row_forms=_open_row_forms(entity, row_list, skip=closing),
+        pending=_pending_principal(entity, row_list),
+    )
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>")
 def add_row(entity_id: int, slug: str):
-    """Adicionar endereço/telefone/e-contact; the first one becomes the Principal."""
+    """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
+    one-time key makes a second click (or Back and Adicionar) add nothing more."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list)
+    pending = _pending_principal(entity, row_list)
     form = row_list.form_for(formdata=request.form)
+    message = f"{row_list.noun.capitalize()} adicionado."
     if not form.validate():
-        return _section(entity, row_list, status=422, list_forms={slug: form})
+        return _section(
+            entity,
+            row_list,
+            status=422,
+            list_forms={slug: form},
+            row_forms=open_forms,
+            pending=pending,
+            add_open=True,
+        )
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        entity = _load(entity_id, *_registry_options())
+        return _section(entity, row_list, message=message, row_forms=open_forms, pending=pending)
+    rows = getattr(entity, row_list.attr)
+    if form.is_principal.data or not rows:
+        service.start_change(db.session, entity)  # the Principal changes: a new version
+        pending = {}
     row = row_list.model()
     row_list.copy(form, row)
-    service.add_row(db.session, getattr(entity, row_list.attr), row, form.is_principal.data)
+    service.add_row(db.session, rows, row, form.is_principal.data)
     db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} adicionado.")
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/editar")
 def edit_row(entity_id: int, slug: str, row_id: int):
-    """One row of a list as a form, in place."""
+    """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
+    entity = _load(entity_id, *_registry_options())
+    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
     if not is_partial_request():
+        if row is None:
+            abort(404)
         return redirect(url_for("registry.edit", entity_id=entity.id, editar=f"{slug}-{row.id}"))
-    return _edit_page(
-        entity,
-        _entity_form(entity),
-        block=slug,
-        editing=f"{slug}-{row.id}",
-        row_form=row_list.form_for(row),
-    )
+    open_forms = _open_row_forms(entity, row_list)
+    pending = _pending_principal(entity, row_list)
+    if row is None:
+        return _row_missing(entity, row_list, row_id, open_forms, pending)
+    open_forms.setdefault(row.id, row_list.form_for(row))
+    return _section(entity, row_list, status=200, row_forms=open_forms, pending=pending)
+
+
+def _principal_note(row_list: RowList, rows) -> str:
+    principal = next((r for r in rows if r.is_principal), None)
+    return f" Principal agora: {row_list.text(principal)}." if principal else ""
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
 def update_row(entity_id: int, slug: str, row_id: int):
-    """Salvar one row; marking it Principal unmarks the others."""
+    """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
+    since it was opened is not overwritten: the current value is shown, what was typed kept."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
+    entity = _load(entity_id, *_registry_options())
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list, skip=row_id)
+    pending = _pending_principal(entity, row_list)
+    rows = getattr(entity, row_list.attr)
+    row = next((r for r in rows if r.id == row_id), None)
+    if row is None:
+        return _row_missing(entity, row_list, row_id, open_forms, pending)
     form = row_list.form_for(row, formdata=request.form)
     if not form.validate():
-        return _section(entity, row_list, status=422, editing=f"{slug}-{row.id}", row_form=form)
+        return _section(
+            entity, row_list, status=422, row_forms={**open_forms, row.id: form}, pending=pending
+        )
+    noun = row_list.noun
+    if optional_id(form.version.data) != row.version and not row_list.same(form, row):
+        form.version.data = str(row.version)
+        return _section(
+            entity,
+            row_list,
+            status=409,
+            row_forms={**open_forms, row.id: form},
+            pending=pending,
+            row_messages={
+                row.id: f"Este {noun} foi alterado em outra aba enquanto você editava; agora"
+                f" está: {row_list.text(row)}. Nada foi salvo: clique em Salvar {noun} para"
+                " gravar o que você digitou."
+            },
+        )
+    message = f"{noun.capitalize()} salvo."
+    if form.is_principal.data and not row.is_principal:
+        service.start_change(db.session, entity)
+        pending = {}
+    elif row.is_principal and not form.is_principal.data:
+        message += f" Ele continua Principal: para trocar, marque outro {noun} como Principal."
     row_list.copy(form, row)
     if form.is_principal.data:
-        service.mark_principal(db.session, getattr(entity, row_list.attr), row)
-    db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} salvo.")
+        service.mark_principal(db.session, rows, row)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        entity = _load(entity_id, *_registry_options())
+        return _section(
+            entity,
+            row_list,
+            status=409,
+            row_forms={**open_forms, row_id: form},
+            row_messages={
+                row_id: f"Outra pessoa salvou este {noun} no mesmo instante. Nada foi salvo:"
+                f" clique em Salvar {noun} de novo."
+            },
+        )
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/excluir")
 def remove_row(entity_id: int, slug: str, row_id: int):
-    """Remover a row; if it was the Principal another one takes its place."""
+    """Remover a row; if it was the Principal the oldest other one takes its place (and the
+    message says which). Removing a row already gone says so."""
     row_list = _row_list(slug)
-    entity = get_entity(entity_id, *_registry_options())
-    row = _load_row(entity, row_list, row_id)
-    service.remove_row(db.session, getattr(entity, row_list.attr), row)
+    entity = _load(entity_id, *_registry_options())
+    version_before = entity.version
+    open_forms = _open_row_forms(entity, row_list, skip=row_id)
+    pending = _pending_principal(entity, row_list)
+    rows = getattr(entity, row_list.attr)
+    row = next((r for r in rows if r.id == row_id), None)
+    noun = row_list.noun
+    if row is None:
+        if not is_partial_request():
+            abort(404)
+        # A second click on Remover (or another tab removed it): the list as it is now.
+        return _section(
+            entity,
+            row_list,
+            message=f"Este {noun} já tinha sido removido.",
+            row_forms=open_forms,
+            pending=pending,
+        )
+    message = f"{noun.capitalize()} removido."
+    was_principal = row.is_principal
+    if was_principal:
+        service.start_change(db.session, entity)
+    if was_principal or pending.get(row_list.slug) == row_id:
+        pending = {}
+    service.remove_row(db.session, rows, row)
+    if was_principal:
+        message += _principal_note(row_list, rows)
     db.session.commit()
-    return _section(entity, row_list, message=f"{row_list.noun.capitalize()} removido.")
+    return _section(
+        entity,
+        row_list,
+        message=message,
+        row_forms=open_forms,
+        pending=pending,
+        version_before=version_before,
+    )
 
 
 # --- Relacionado com -------------------------------------------------------------------------
@@ -379,7 +965,9 @@ def _relation_form(formdata=None, entity: Entity | None = None) -> RelationForm:
     return form
 
 
-def _relations_section(entity, *, status=200, message=None, form=None, duplicate=None):
+def _relations_section(
+    entity, *, status=200, message=None, form=None, duplicate=None, confirm_homonym=False
+):
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + "#relacionados", 303)
@@ -391,13 +979,14 @@ def _relations_section(entity, *, status=200, message=None, form=None, duplicate
         section_message=message,
         relation_form=form,
         relation_duplicate=duplicate,
+        confirm_homonym=confirm_homonym,
     )
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/relacionados/opcoes")
 def relation_options(entity_id: int):
     """<option>s of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
-    entity = get_entity(entity_id, selectinload(Entity.relations))
+    entity = _load(entity_id, selectinload(Entity.relations))
     query = request.args.get("q", "").strip()[:100]
     choices = []
     if query:
@@ -408,26 +997,53 @@ def relation_options(entity_id: int):
             for e in found.items
             if e.id not in taken
         ]
-    return render(
-        "tickets/_options.html", choices=choices, empty_label="Nenhuma entidade encontrada"
-    )
+    return render("registry/_entity_options.html", choices=choices)
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
 def add_relation(entity_id: int):
-    """Relacionado com: link an entity of the Empresa or create a person on the spot."""
-    entity = get_entity(entity_id, *_registry_options())
+    """Relacionado com: link an entity of the Empresa or create a person on the spot. A second
+    submit of the same form, or a person with the name of one already related, adds nothing;
+    a homonym elsewhere in the Empresa asks for a confirmation."""
+    entity = _load(entity_id, *_registry_options())
     form = _relation_form(request.form, entity)
     if not form.validate():
         return _relations_section(entity, status=422, form=form)
     company_id = current_company().id
     if form.mode.data == "nova":
+        name = form.new_name.data.strip()
         duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
         if duplicate is not None:
             form.new_document.errors.append(
                 "Já existe uma entidade com este CPF nesta Empresa: relacione a existente."
             )
             return _relations_section(entity, status=422, form=form, duplicate=duplicate)
+        folded = text.fold(name)
+        related_same = next(
+            (r for r in entity.relations if r.related_entity.search_name == folded), None
+        )
+        if related_same is not None:
+            if service.already_submitted(db.session, request.form.get("form_key")):
+                return _relations_section(
+                    entity, message=f"{related_same.related_entity.name} relacionado(a)."
+                )
+            form.new_name.errors.append(
+                f"{related_same.related_entity.name} já está relacionado(a) a esta entidade."
+            )
+            return _relations_section(entity, status=422, form=form)
+        homonym = service.same_name_entity(db.session, company_id, name)
+        if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
+            form.new_name.errors.append(
+                "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
+                " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+            )
+            return _relations_section(
+                entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
+            )
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        entity = _load(entity_id, *_registry_options())
+        return _relations_section(entity, message="Relacionamento já adicionado.")
+    if form.mode.data == "nova":
         related = Entity(
             company_id=company_id,
             kind=KIND_PERSON,
@@ -450,10 +1066,13 @@ def add_relation(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir")
 def remove_relation(entity_id: int, relation_id: int):
     """Remove the link (the related entity stays in the registry)."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     relation = next((r for r in entity.relations if r.id == relation_id), None)
     if relation is None:
-        abort(404)
+        if not is_partial_request():
+            abort(404)
+        # A second click on Remover (or another tab removed it): the list as it is now.
+        return _relations_section(entity, message="Este relacionamento já tinha sido removido.")
     entity.relations.remove(relation)
     db.session.commit()
     return _relations_section(entity, message="Relacionamento removido.")
@@ -462,10 +1081,29 @@ def remove_relation(entity_id: int, relation_id: int):
 # --- Cadastro simplificado -------------------------------------------------------------------
 
 
+QUICK_GROUPS = (("address", "addresses"), ("phone", "phones"), ("econtact", "econtacts"))
+QUICK_GROUP_LABELS = {
+    "address": "Endereço principal",
+    "phone": "Telefone principal",
+    "econtact": "E-contact principal",
+}
+
+
+def _rows_seen(entity: Entity) -> str:
+    """Which Principal rows (id and version) the form was filled from."""
+    parts = []
+    for key, attr in QUICK_GROUPS:
+        row = next((r for r in getattr(entity, attr) if r.is_principal), None)
+        parts.append(f"{key}:{row.id}:{row.version}" if row else f"{key}::")
+    return ",".join(parts)
+
+
 def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
     form = QuickEditForm(formdata=formdata, prefix="cadastro")
     if formdata is not None:
         return form
+    form.version.data = str(entity.version)
+    form.rows_seen.data = _rows_seen(entity)
     form.name.data = entity.name
     form.trade_name.data = entity.trade_name
     form.document.data = entity.document_display
@@ -482,23 +1120,98 @@ def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
     if phone:
         form.phone_kind.data, form.phone_number.data = phone.kind, phone.display
     if econtact:
-        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.value
+        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.display
     return form
 
 
-def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
-    entity.name = form.name.data.strip()
-    entity.trade_name = _text(form.trade_name.data)
-    document = brdocs.normalize(form.document.data or "") or None
-    entity.document = document
-    if document:
-        entity.kind = brdocs.kind_of(document)
+def _quick_groups(form: QuickEditForm) -> dict:
+    """The Principal address, phone and e-contact as the form asks for them (None: empty)."""
+    address = None
+    if form.address_filled():
+        address = (
+            zip_code(form.zip_code.data),
+            form.street.data.strip(),
+            _text(form.number.data),
+            _text(form.complement.data),
+            _text(form.district.data),
+            form.city.data.strip(),
+            form.state.data,
+        )
+    phone = econtact = None
+    if _text(form.phone_number.data):
+        phone = (form.phone_kind.data or "celular", phones.normalize(form.phone_number.data))
+    if _text(form.econtact_value.data):
+        kind = form.econtact_kind.data or "email"
+        econtact = (kind, econtact_value(kind, form.econtact_value.data))
+    return {"address": address, "phone": phone, "econtact": econtact}
+
+
+def _stored_groups(entity: Entity) -> dict:
+    address, phone, econtact = (
+        entity.principal_address,
+        entity.principal_phone,
+        entity.principal_econtact,
+    )
+    return {
+        "address": (
+            address.zip_code,
+            address.street,
+            address.number,
+            address.complement,
+            address.district,
+            address.city,
+            address.state,
+        )
+        if address
+        else None,
+        "phone": (phone.kind, phone.number) if phone else None,
+        "econtact": (econtact.kind, econtact.value) if econtact else None,
+    }
+
+
+def _quick_conflicts(form: QuickEditForm, entity: Entity) -> tuple[dict, list[str]]:
+    """A save from a form older than the entity or its Principal rows: the entity's fields
+    are merged as in Cadastro completo; a Principal row changed elsewhere and typed
+    differently here is a clash (nothing saved, both shown)."""
+    theirs = service.entity_values(entity)
+    mine = dict(theirs)
+    mine["name"] = form.name.data.strip()
+    mine["trade_name"] = _text(form.trade_name.data)
+    mine["document"] = brdocs.normalize(form.document.data or "") or None
+    clashes = []
+    seen_version = optional_id(form.version.data)
+    if seen_version != entity.version:
+        base = service.revision_values(db.session, entity.id, seen_version)
+        merged = service.merge(base, mine, theirs)
+        clashes += merged.clashes
+        for key in ("name", "trade_name", "document"):
+            if key not in merged.clashes:
+                mine[key] = merged.values[key]
+    if _rows_seen(entity) != (form.rows_seen.data or ""):
+        seen = dict(
+            part.split(":", 1) for part in (form.rows_seen.data or "").split(",") if ":" in part
+        )
+        current = dict(part.split(":", 1) for part in _rows_seen(entity).split(","))
+        typed, stored = _quick_groups(form), _stored_groups(entity)
+        for key, _attr in QUICK_GROUPS:
+            if seen.get(key) != current[key] and typed[key] != stored[key]:
+                clashes.append(key)
+    return mine, clashes
+
+
+def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list[str]:
+    """Save; a phone or e-contact cleared in the form is removed (the next one becomes the
+    Principal). Returns what to tell the attendant about it."""
+    notes = []
+    entity.name = values["name"]
+    entity.trade_name = values["trade_name"]
+    entity.document = values["document"]
     if form.address_filled():
         address = entity.principal_address
         if address is None:
             address = Address()
             service.add_row(db.session, entity.addresses, address, True)
-        address.zip_code = _digits(form.zip_code.data) or None
+        address.zip_code = zip_code(form.zip_code.data)
         address.street = form.street.data.strip()
         for name in ("number", "complement", "district"):
             setattr(address, name, _text(form[name].data))
@@ -510,48 +1223,121 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity) -> None:
             phone = Phone()
             service.add_row(db.session, entity.phones, phone, True)
         phone.kind = form.phone_kind.data or "celular"
-        phone.number = _digits(form.phone_number.data)
+        phone.number = phones.normalize(form.phone_number.data)
+    elif entity.principal_phone is not None:
+        service.remove_row(db.session, entity.phones, entity.principal_phone)
+        now = entity.principal_phone
+        notes.append(
+            "Telefone principal removido"
+            + (f"; agora o principal é {now.display}." if now else ".")
+        )
     if _text(form.econtact_value.data):
         econtact = entity.principal_econtact
         if econtact is None:
             econtact = EContact()
             service.add_row(db.session, entity.econtacts, econtact, True)
         econtact.kind = form.econtact_kind.data or "email"
-        econtact.value = form.econtact_value.data.strip()
+        econtact.value = econtact_value(econtact.kind, form.econtact_value.data)
+    elif entity.principal_econtact is not None:
+        service.remove_row(db.session, entity.econtacts, entity.principal_econtact)
+        now = entity.principal_econtact
+        notes.append(
+            "E-contact principal removido"
+            + (f"; agora o principal é {now.display}." if now else ".")
+        )
+    return notes
 
 
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
 def quick_edit(entity_id: int):
     """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
-    entity = get_entity(entity_id, *_registry_options())
+    entity = _load(entity_id, *_registry_options())
     back = safe_next_url(request.values.get("next"))
     form = _quick_form(entity, request.form if request.method == "POST" else None)
     duplicate = None
     context = {"entity": entity, "back": back}
     if request.method == "GET":
         return render("registry/quick_edit.html", block="dialog", form=form, **context)
+    status = 422
     if form.validate():
+        document = brdocs.normalize(form.document.data or "")
         duplicate = service.find_duplicate(
             db.session, current_company().id, form.document.data, entity.id
         )
-        if duplicate is None:
-            _apply_quick_form(form, entity)
-            db.session.commit()
-            if is_partial_request():
-                # Close the dialog and refresh the ticket's Dados cadastrais card only.
-                body = render_block("registry/quick_edit.html", "closed") + render_block(
-                    "registry/quick_edit.html", "card", entity=entity
+        if duplicate is not None:
+            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+        elif document and brdocs.kind_of(document) != entity.kind:
+            form.document.errors.append(
+                "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
+                " use o Cadastro completo."
+                if entity.kind == KIND_PERSON
+                else "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
+                " tipo, use o Cadastro completo."
+            )
+        else:
+            values, clashes = _quick_conflicts(form, entity)
+            if clashes:
+                status = 409
+                stored = _stored_groups(entity)
+                context["conflict_message"] = (
+                    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
+                    " Nada foi salvo: confira "
+                    + ", ".join(
+                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key) for key in clashes
+                    )
+                    + " (abaixo, o que está salvo agora) e clique em Salvar para manter o seu."
                 )
-                response = make_response(body)
-                response.vary.add("HX-Request")
-                return response
-            flash("Cadastro salvo.", "success")
-            return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
-        form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+                now = {
+                    "phone": entity.principal_phone.display if stored["phone"] else None,
+                    "econtact": entity.principal_econtact.display if stored["econtact"] else None,
+                    "address": entity.principal_address.one_line if stored["address"] else None,
+                    "name": entity.name,
+                    "trade_name": entity.trade_name,
+                    "document": entity.document_display,
+                }
+                context["clash_lines"] = [
+                    (
+                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key),
+                        now.get(key) or "(vazio)",
+                    )
+                    for key in clashes
+                ]
+                form.version.data = str(entity.version)
+                form.rows_seen.data = _rows_seen(entity)
+            else:
+                service.start_change(db.session, entity)
+                notes = _apply_quick_form(form, entity, values)
+                try:
+                    db.session.commit()
+                except StaleDataError:
+                    db.session.rollback()
+                    entity = _load(entity_id, *_registry_options())
+                    context["entity"] = entity
+                    context["conflict_message"] = (
+                        "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
+                        " clique em Salvar de novo."
+                    )
+                    return render(
+                        "registry/quick_edit.html",
+                        block="dialog",
+                        status=409,
+                        form=form,
+                        **context,
+                    )
+                if is_partial_request():
+                    # Close the dialog and refresh the ticket's Dados cadastrais card only.
+                    body = render_block("registry/quick_edit.html", "closed") + render_block(
+                        "registry/quick_edit.html", "card", entity=entity
+                    )
+                    response = make_response(body)
+                    response.vary.add("HX-Request")
+                    return response
+                flash(" ".join(["Cadastro salvo.", *notes]), "success")
+                return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
     return render(
         "registry/quick_edit.html",
         block="dialog",
-        status=422,
+        status=status,
         form=form,
         duplicate=duplicate,
         **context,
@@ -602,7 +1388,7 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
 @bp.get("/entidades/<int:entity_id>/alertas")
 def alerts(entity_id: int):
     """Alertas of the entity: active first by priority; over the ticket (htmx) as a dialog."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     return render(
         "registry/alerts.html",
         block="dialog",
@@ -613,10 +1399,12 @@ def alerts(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/alertas")
 def create_alert(entity_id: int):
     """Novo alerta: message, priority and an optional last day."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     form = AlertForm(prefix="alerta")
     if not form.validate():
         return _alerts_response(entity, status=422, form=form)
+    if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
+        return _alerts_response(entity, message="Alerta criado.")  # a second click: once
     db.session.add(
         Alert(
             company_id=current_company().id,
@@ -634,7 +1422,7 @@ def create_alert(entity_id: int):
 @bp.post("/entidades/<int:entity_id>/alertas/<int:alert_id>/resolver")
 def resolve_alert(entity_id: int, alert_id: int):
     """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
-    entity = get_entity(entity_id)
+    entity = _load(entity_id)
     alert = db.session.scalar(
         sa.select(Alert).where(
             Alert.id == alert_id,
