@@ -414,7 +414,9 @@ def test_outbox_is_paginated_newest_first_and_filtered(logged_in, demo, db, smtp
     page_2 = logged_in.get("/caixa-de-saida?page=2").get_data(as_text=True)
     assert page_2.count("Tentar de novo</button>") == 5 and "Mensagem 00" in page_2
 
-    failed = logged_in.get("/caixa-de-saida?situacao=falhou").get_data(as_text=True)
+    failed_response = logged_in.get("/caixa-de-saida?situacao=falhou")
+    assert failed_response.status == "200 OK"  # the filter is not the HTTP status line
+    failed = failed_response.get_data(as_text=True)
     assert failed.count("Tentar de novo</button>") == 9 and "Mensagem 01" not in failed
     assert logged_in.get("/caixa-de-saida?situacao=qualquer").status_code == 200
 
@@ -423,6 +425,10 @@ def test_outbox_is_paginated_newest_first_and_filtered(logged_in, demo, db, smtp
     assert "HX-Request" in partial.headers["Vary"]
     text = partial.get_data(as_text=True)
     assert text.lstrip().startswith('<section id="outbox-messages"') and "<html" not in text
+    for key in ("pendente", "falhou", "enviado"):
+        filtered = logged_in.get(f"/caixa-de-saida?situacao={key}", headers={"HX-Request": "true"})
+        assert filtered.status == "200 OK", filtered.status
+        assert 'aria-current="page"' in filtered.get_data(as_text=True)
 
 
 def test_outbox_query_count_does_not_grow_with_rows(logged_in, demo, db, no_smtp, count_queries):

@@ -214,7 +214,7 @@ def outbox():
         "mail/outbox.html",
         block="messages",
         messages=messages,
-        status=status,
+        situacao=status,
         smtp_ready=smtp_configured(),
     )
 
