@@ -104,11 +104,24 @@ def _econtact_id(entity, address):
     return next(e.id for e in entity.econtacts if e.value == address)
 
 
-def _post(client, demo, code=1, **overrides):
+def _hidden(html, name):
+    """The value of a hidden input the composer carries (Empresa, ticket, send key)."""
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
+    return unescape(value.group(1)) if value else None
+
+
+def _composer(client, code=1):
+    """The fields a composer rendered for ticket `code` posts besides what is typed."""
+    html = client.get(f"/atendimentos/{code}/email").get_data(as_text=True)
+    hidden = {name: _hidden(html, name) for name in ("company_id", "ticket_id", "send_key")}
+    return {"csrf_token": csrf_token_from(html), **{k: v for k, v in hidden.items() if v}}
+
+
+def _post(client, demo, code=1, composer=None, **overrides):
     url = f"/atendimentos/{code}/email"
-    page = client.get(url)
     data = {
-        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        **(composer or _composer(client, code)),
         "recipient_id": _econtact_id(demo["maria"], "maria.aparecida@example.com.br"),
         "other_address": "",
         "subject": "Atendimento 000001 – Reclamação da embalagem",
@@ -371,10 +384,11 @@ def test_another_companys_ticket_and_messages_are_invisible(logged_in, demo, db,
     db.session.commit()
 
     assert logged_in.get("/atendimentos/7/email").status_code == 404
-    token = csrf_token_from(logged_in.get("/atendimentos/1/email").get_data(as_text=True))
+    composer = _composer(logged_in, 1)
+    token = composer["csrf_token"]
     response = logged_in.post(
         "/atendimentos/7/email",
-        data={"csrf_token": token, "other_address": "x@example.com", "subject": "a", "body": "b"},
+        data={**composer, "other_address": "x@example.com", "subject": "a", "body": "b"},
     )
     assert response.status_code == 404
     assert "Assunto da Filial Sul" not in logged_in.get("/caixa-de-saida").get_data(as_text=True)
@@ -463,3 +477,180 @@ def test_build_email_encodes_accents_in_headers_and_body(app):
     assert parsed["Subject"] == "Situação: atenção"
     assert parsed.get_content().replace("\r\n", "\n") == "Olá, João!\nAté.\n"  # CRLF on SMTP
     assert parsed["Message-ID"].endswith("@isocrm.example.com.br>")
+
+
+# --- one composer, one message (issue 8 item 2) ---------------------------------------------
+
+
+class SlowCollector(Collector):
+    """A server that takes its time to accept the message, as a busy one does."""
+
+    delay = 1.5
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _same_browser(app, client):
+    """A second client holding the same session cookie: another tab of the same browser."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_two_submits_of_one_composer_during_a_slow_send_send_once(app, logged_in, demo, db, smtp):
+    import threading
+
+    smtp.handler = SlowCollector()
+    smtp.start()
+    before = len(_details(db))
+    composer = _composer(logged_in)
+    clients = [logged_in, _same_browser(app, logged_in)]
+    responses = [None, None]
+    maria_id = _econtact_id(demo["maria"], "maria.aparecida@example.com.br")
+
+    def submit(index):
+        responses[index] = _post(clients[index], demo, composer=composer, recipient_id=maria_id)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in responses] == [303, 303]
+    assert len(smtp.handler.envelopes) == 1  # one message reached the server
+    [message] = _outbox(db)
+    assert message.status == "enviado" and message.attempts == 1
+    assert len(_details(db)) == before + 1
+    # The submit that found the first one said so and sent nothing.
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert "nada foi enviado de novo" in page or "E-mail enviado para" in page
+
+
+def test_a_second_submit_of_a_sent_composer_shows_the_first_result(logged_in, demo, db, smtp):
+    smtp.start()
+    composer = _composer(logged_in)
+    assert _post(logged_in, demo, composer=composer).status_code == 303
+    logged_in.get("/atendimentos/1")  # the first flash is shown and gone
+    # Back to the composer, Enviar again (even with the text changed): nothing new.
+    response = _post(logged_in, demo, composer=composer, body="Outro texto")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/atendimentos/1")
+    assert len(smtp.handler.envelopes) == 1 and len(_outbox(db)) == 1
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert (
+        "Este e-mail já tinha sido enviado para maria.aparecida@example.com.br; "
+        "nada foi enviado de novo." in page
+    )
+    # A fresh composer is a new message.
+    assert _post(logged_in, demo).status_code == 303
+    assert len(smtp.handler.envelopes) == 2
+
+
+def test_a_submit_without_the_composers_key_sends_nothing(logged_in, demo, db, smtp):
+    smtp.start()
+    composer = _composer(logged_in)
+    del composer["send_key"]
+    response = _post(logged_in, demo, composer=composer)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "confira o texto e clique em Enviar" in html
+    assert "retire o vale no balcão" in html  # the text is kept
+    assert _hidden(html, "send_key")  # and the next Enviar works
+    assert _outbox(db) == [] and smtp.handler.envelopes == []
+
+
+# --- the Empresa the composer was opened for (issue 8 item 3) -------------------------------
+
+
+def _south_ticket(db, demo, code):
+    south = demo["company_south"]
+    ticket = Ticket(
+        company_id=south.id,
+        code=code,
+        entity_id=demo["luiza"].id,
+        role_id=demo["roles_south"]["cliente"].id,
+        status_id=db.session.scalar(
+            sa.select(Status.id).where(Status.company_id == south.id, Status.is_default)
+        ),
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket
+
+
+def _switch_company(client, company_id):
+    token = csrf_token_from(client.get("/atendimentos/").get_data(as_text=True))
+    response = client.post("/empresa", data={"csrf_token": token, "company_id": company_id})
+    assert response.status_code == 303
+
+
+def test_a_composer_submitted_after_an_empresa_switch_is_refused(app, client, auth, demo, db, smtp):
+    smtp.start()
+    _south_ticket(db, demo, 1)  # Filial Sul has a 000001 too
+    auth.login("supervisor", "supervisor123")
+    _switch_company(client, demo["company"].id)
+    composer = _composer(client, 1)  # tab A: isoCRM Demonstração's 000001, Maria
+    _switch_company(client, demo["company_south"].id)  # tab B
+    south_details = len(_details_of(db, demo["company_south"]))
+    typed = "Maria, sua troca foi aprovada. Texto que não pode ir para outra Empresa."
+
+    response = _post(client, demo, composer=composer, body=typed)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Nada foi enviado" in html and "Filial Sul Alimentos" in html
+    assert "Atendimento 000001 de isoCRM Demonstração" in html
+    assert typed in html  # what was typed is kept
+    assert "Luiza" not in html  # nothing of the other Empresa's 000001
+    assert smtp.handler.envelopes == [] and _outbox(db) == []
+    assert len(_details_of(db, demo["company_south"])) == south_details
+
+    # Enviar again from the refusal page without going back: refused again.
+    again = _post(client, demo, composer={**composer, "csrf_token": csrf_token_from(html)})
+    assert again.status_code == 409 and smtp.handler.envelopes == []
+
+    # "Voltar para isoCRM Demonstração": the composer of the right ticket, text kept, unsent.
+    back = _post(client, demo, composer=composer, body=typed, reabrir="1")
+    assert back.status_code == 200
+    html = back.get_data(as_text=True)
+    assert "Empresa trocada para isoCRM Demonstração" in html and typed in html
+    assert "Maria Aparecida da Silva" in html and smtp.handler.envelopes == []
+    assert _outbox(db) == []
+    # Now Enviar sends it, on the ticket it was written for.
+    sent = _post(client, demo, composer={**composer, "csrf_token": csrf_token_from(html)})
+    assert sent.status_code == 303
+    [message] = _outbox(db)
+    assert message.company_id == demo["company"].id
+    assert message.ticket_id == demo["ticket_1"].id
+    assert len(smtp.handler.envelopes) == 1
+
+
+def test_a_composer_of_an_empresa_the_user_left_is_refused(logged_in, demo, db, smtp):
+    smtp.start()
+    composer = _composer(logged_in)
+    composer["company_id"] = str(demo["company_south"].id)  # atendente is not in Filial Sul
+    response = _post(logged_in, demo, composer=composer, reabrir="1")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "foi escrito em outra Empresa" in html and "Voltar para" not in html
+    assert _outbox(db) == [] and smtp.handler.envelopes == []
+
+
+def test_a_composer_of_another_ticket_is_refused(logged_in, demo, db, smtp):
+    smtp.start()
+    composer = _composer(logged_in, 1)
+    response = _post(logged_in, demo, code=3, composer=composer)
+    assert response.status_code == 409
+    assert "foi escrito para outro atendimento" in response.get_data(as_text=True)
+    assert _outbox(db) == [] and smtp.handler.envelopes == []
+
+
+def _details_of(db, company):
+    _fresh(db)
+    return db.session.scalars(
+        sa.select(TicketDetail).join(Ticket).where(Ticket.company_id == company.id)
+    ).all()
