@@ -654,3 +654,139 @@ def _details_of(db, company):
     return db.session.scalars(
         sa.select(TicketDetail).join(Ticket).where(Ticket.company_id == company.id)
     ).all()
+
+
+# --- long bodies, errors in Portuguese, the sender (issue 8 item 7) -------------------------
+
+
+def test_a_long_paste_is_refused_whole_never_cut(logged_in, demo, db, smtp):
+    smtp.start()
+    html = logged_in.get("/atendimentos/1/email").get_data(as_text=True)
+    textarea = re.search(r"<textarea[^>]*>", html).group(0)
+    assert "maxlength" not in textarea  # the browser must not cut a paste silently
+    pasted = ("palavra " * 12_500).strip() + " FIM"  # 100 kB
+    response = _post(logged_in, demo, body=pasted)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "A mensagem tem 100.003 caracteres e o limite é 9.000" in html
+    assert "Nada foi cortado nem enviado." in html
+    assert pasted in unescape(html)  # every character is still there to shorten
+    assert _outbox(db) == [] and smtp.handler.envelopes == []
+
+
+def test_line_breaks_count_once(logged_in, demo, db, smtp):
+    smtp.start()
+    body = "linha\r\n" * 1500  # 10,500 characters as sent, 9,000 as typed
+    assert _post(logged_in, demo, body=body).status_code == 303
+    assert smtp.handler.messages[0].get_content().count("linha") == 1500
+
+
+def test_the_composer_of_an_email_detail_can_be_sent_unchanged(logged_in, demo, db, smtp):
+    smtp.start()
+    long_body = ("Explicação detalhada da troca. " * 290)[:8990]  # near the limit
+    assert _post(logged_in, demo, body=long_body).status_code == 303
+    number = len(_details(db))  # the e-mail's detail is the last one
+    html = logged_in.get(f"/atendimentos/1/email?detalhe={number}").get_data(as_text=True)
+    prefilled = unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.S)[1])
+    assert "E-mail enviado para" not in prefilled  # quoted from the message, not the record
+    assert "Sobre a nossa mensagem" in prefilled and "[…]" in prefilled
+    assert len(prefilled.strip()) <= 9000
+    composer = _composer(logged_in, 1)
+    response = _post(logged_in, demo, composer=composer, body=prefilled)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert len(smtp.handler.envelopes) == 2
+
+
+def test_smtp_errors_reach_the_attendant_in_portuguese(logged_in, demo, db, smtp, caplog):
+    # The server is not started: its port refuses the connection.
+    assert _post(logged_in, demo).status_code == 303
+    page = logged_in.get("/atendimentos/1").get_data(as_text=True)
+    assert (
+        "Não foi possível enviar o e-mail para maria.aparecida@example.com.br: "
+        "o servidor de e-mail recusou a conexão (pode estar fora do ar)." in page
+    )
+    assert "ConnectionRefusedError" not in page and "Errno" not in page
+    [message] = _outbox(db)
+    assert message.last_error.startswith("ConnectionRefusedError")  # technical, kept
+    assert any("ConnectionRefusedError" in r.getMessage() for r in caplog.records)
+    outbox = logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    assert "O servidor de e-mail recusou a conexão" in outbox
+
+
+def test_the_sender_is_the_empresa_with_its_reply_to(logged_in, demo, db, smtp):
+    smtp.start()
+    app_company = db.session.get(type(demo["company"]), demo["company"].id)
+    app_company.mail_reply_to = "atendimento@isocrm.example.com.br"
+    db.session.commit()
+    assert _post(logged_in, demo).status_code == 303
+    [received] = smtp.handler.messages
+    sender = received["From"].addresses[0]
+    assert sender.display_name == "isoCRM Demonstração"
+    assert sender.addr_spec == "sac@isocrm.example.com.br"
+    assert received["Reply-To"] == "atendimento@isocrm.example.com.br"
+
+
+def test_without_a_reply_to_the_header_is_absent(app):
+    from isocrm.mail.service import build_email
+    from isocrm.models import Company
+
+    with app.app_context():
+        app.config["MAIL_FROM"] = "sac@localhost"
+        message = build_email("a@example.com", "Assunto", "Texto", Company(name="Filial Sul"))
+    assert message["Reply-To"] is None
+    assert message["From"].addresses[0].display_name == "Filial Sul"
+
+
+# --- the detail says what the outbox knows (issue 7 item 7) --------------------------------
+
+
+def test_the_email_detail_follows_the_outbox_status(app, logged_in, demo, db, smtp):
+    app.config["SMTP_HOST"] = None  # no server yet: the message waits
+    assert _post(logged_in, demo).status_code == 303
+    detail = _details(db)[-1]
+    assert detail.description.startswith(
+        "E-mail pendente (na Caixa de saída) para maria.aparecida@example.com.br: "
+    )
+    page = logged_in.get(f"/atendimentos/1?detalhe={len(_details(db))}").get_data(as_text=True)
+    assert "E-mail enviado" not in page
+
+    app.config["SMTP_HOST"] = "127.0.0.1"  # configured, but the server is down
+    token = csrf_token_from(logged_in.get("/caixa-de-saida").get_data(as_text=True))
+    message = _outbox(db)[0]
+    logged_in.post(f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": token})
+    assert _details(db)[-1].description.startswith(
+        "E-mail não enviado (falhou; está na Caixa de saída) para maria.aparecida@"
+    )
+
+    smtp.start()  # Tentar de novo
+    logged_in.post(f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": token})
+    detail = _details(db)[-1]
+    assert detail.description.startswith("E-mail enviado para maria.aparecida@example.com.br: ")
+    assert "retire o vale no balcão" in detail.description  # the body stays
+    assert len(_details(db)) == len(set(d.id for d in _details(db)))
+
+
+def test_a_ticket_saved_meanwhile_does_not_break_the_email(logged_in, demo, db, smtp, monkeypatch):
+    """Another attendant saves the ticket between the composer's read and its write."""
+    from isocrm.mail import views
+
+    smtp.start()
+    original = views.get_ticket
+
+    def get_ticket_then_someone_saves(code, *options):
+        ticket = original(code, *options)
+        views.db.session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(version=Ticket.version + 1)
+            .execution_options(synchronize_session=False)  # this request still holds the old
+        )
+        return ticket
+
+    composer = _composer(logged_in)
+    monkeypatch.setattr(views, "get_ticket", get_ticket_then_someone_saves)
+    version = db.session.get(Ticket, demo["ticket_1"].id).version
+    response = _post(logged_in, demo, composer=composer)
+    assert response.status_code == 303
+    assert len(smtp.handler.envelopes) == 1 and len(_outbox(db)) == 1
+    assert db.session.get(Ticket, demo["ticket_1"].id).version == version + 2
