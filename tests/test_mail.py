@@ -544,9 +544,28 @@ def test_a_second_submit_of_a_sent_composer_shows_the_first_result(logged_in, de
         "Este e-mail já tinha sido enviado para maria.aparecida@example.com.br; "
         "nada foi enviado de novo." in page
     )
-    # A fresh composer is a new message.
-    assert _post(logged_in, demo).status_code == 303
+    # A fresh composer with other text is a new message.
+    assert _post(logged_in, demo, body="Outra mensagem, escrita depois.").status_code == 303
     assert len(smtp.handler.envelopes) == 2
+
+
+def test_back_and_enviar_with_the_same_text_asks_before_a_second_copy(logged_in, demo, db, smtp):
+    smtp.start()
+    assert _post(logged_in, demo).status_code == 303
+    # Back re-renders the composer (pages are not cached): a new key, the same text.
+    composer = _composer(logged_in)
+    response = _post(logged_in, demo, composer=composer)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Nada foi enviado ainda: um e-mail igual" in html and "Enviar outra cópia" in html
+    assert "retire o vale no balcão" in html  # kept
+    assert len(smtp.handler.envelopes) == 1 and len(_outbox(db)) == 1
+    # The attendant confirms: a second copy, once.
+    response = _post(logged_in, demo, composer=composer, enviar_de_novo="1")
+    assert response.status_code == 303
+    assert len(smtp.handler.envelopes) == 2 and len(_outbox(db)) == 2
+    assert _post(logged_in, demo, composer=composer, enviar_de_novo="1").status_code == 303
+    assert len(smtp.handler.envelopes) == 2  # that composer's key is used
 
 
 def test_a_submit_without_the_composers_key_sends_nothing(logged_in, demo, db, smtp):

@@ -58,6 +58,30 @@ def message_by_key(company: Company, send_key: str) -> OutboxMessage | None:
     )
 
 
+# Back to a composer re-renders it (pages are not cached), with a fresh send key: the same
+# text to the same address on the same ticket this recently asks before going out again.
+DUPLICATE_WINDOW = timedelta(minutes=30)
+
+
+def same_message_recently(
+    company: Company, ticket: Ticket, address: str, subject: str, body: str
+) -> OutboxMessage | None:
+    """The latest message with this very content on this ticket in DUPLICATE_WINDOW."""
+    return db.session.scalar(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.company_id == company.id,
+            OutboxMessage.ticket_id == ticket.id,
+            OutboxMessage.to_address == address,
+            OutboxMessage.subject == subject,
+            OutboxMessage.body == body,
+            OutboxMessage.created_at >= utcnow() - DUPLICATE_WINDOW,
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
 def detail_header(status: str, address: str, subject: str) -> str:
     """First line of the detail that records an e-mail: what the Caixa de saída knows."""
     if status == OUTBOX_SENT:

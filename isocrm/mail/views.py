@@ -154,7 +154,7 @@ def compose(code: int):
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     channel = _email_channel()
 
-    def screen(status=200, error=None):
+    def screen(status=200, error=None, duplicate=None):
         return render(
             "mail/compose.html",
             status=status,
@@ -164,6 +164,7 @@ def compose(code: int):
             page=page,
             error=error or (None if channel else NO_CHANNEL_MESSAGE),
             notice=notice,
+            duplicate=duplicate,
             smtp_ready=smtp_configured(),
             body_max=service.BODY_MAX,
         )
@@ -201,6 +202,12 @@ def compose(code: int):
 
     chosen = None if form.typed_address else by_id[form.recipient_id.data]
     address = form.typed_address or chosen.address
+    if not request.form.get("enviar_de_novo"):
+        twin = service.same_message_recently(
+            company, ticket, address, form.subject.data, form.body.data
+        )
+        if twin is not None:
+            return screen(409, duplicate=twin)
     outbox, created = service.record_email(
         company=company,
         ticket=ticket,

@@ -74,6 +74,14 @@ def test_enviar_clicked_again_while_a_slow_server_answers_sends_once(page, slow_
     assert len(posts) == 1  # the button did nothing while the first Enviar was on its way
     assert len(slow_smtp.handler.envelopes) == 1
 
+    # Back to the composer and Enviar again: it asks before a second copy goes out.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Enviar e-mail")).to_be_visible()
+    page.get_by_role("button", name="Enviar", exact=True).click()
+    expect(page.get_by_text("Nada foi enviado ainda: um e-mail igual")).to_be_visible()
+    expect(page.get_by_role("button", name="Enviar outra cópia")).to_be_visible()
+    assert len(slow_smtp.handler.envelopes) == 1
+
 
 def test_an_empresa_switched_in_another_tab_never_retargets_the_email(page, smtp, demo, db):
     from tests.test_mail import _south_ticket
