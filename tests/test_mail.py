@@ -809,3 +809,20 @@ def test_a_ticket_saved_meanwhile_does_not_break_the_email(logged_in, demo, db, 
     assert response.status_code == 303
     assert len(smtp.handler.envelopes) == 1 and len(_outbox(db)) == 1
     assert db.session.get(Ticket, demo["ticket_1"].id).version == version + 2
+
+
+def test_the_reply_to_of_an_empresa_is_set_from_the_command_line(app, demo, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail-reply-to", "Filial Sul Alimentos", "sul@example.com.br"])
+    assert result.exit_code == 0, result.output
+    assert "Reply-To de Filial Sul Alimentos: sul@example.com.br." in result.output
+    result = runner.invoke(args=["mail-reply-to", "Filial Sul Alimentos", "Sul <x@y.com>"])
+    assert result.exit_code != 0 and "Endereço de e-mail inválido" in result.output
+    result = runner.invoke(args=["mail-reply-to", "Nenhuma", "a@example.com"])
+    assert result.exit_code != 0 and "Empresa não encontrada." in result.output
+    _fresh(db)
+    south = db.session.get(type(demo["company_south"]), demo["company_south"].id)
+    assert south.mail_reply_to == "sul@example.com.br"
+    assert runner.invoke(args=["mail-reply-to", "Filial Sul Alimentos"]).exit_code == 0
+    _fresh(db)
+    assert db.session.get(type(south), south.id).mail_reply_to is None

@@ -137,17 +137,18 @@ def record_email(
         send_key=send_key,
         detail=detail,
     )
-    db.session.add_all([detail, outbox])
-    # The ticket changed (a new detail): bump its version without checking the one this
-    # request read, so an edit saved meanwhile neither fails the e-mail (StaleDataError)
-    # nor is overwritten; the ticket screen's own check sees the new version.
-    db.session.execute(
-        sa.update(Ticket)
-        .where(Ticket.id == ticket.id)
-        .values(updated_by_id=user.id, updated_at=now, version=Ticket.version + 1)
-        .execution_options(synchronize_session=False)
-    )
     try:
+        db.session.add_all([detail, outbox])
+        db.session.flush()  # a composer sent twice at once stops here (unique send_key)
+        # The ticket changed (a new detail): bump its version without checking the one this
+        # request read, so an edit saved meanwhile neither fails the e-mail (StaleDataError)
+        # nor is overwritten; the ticket screen's own check sees the new version.
+        db.session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(updated_by_id=user.id, updated_at=now, version=Ticket.version + 1)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     except sa.exc.IntegrityError:
         # Two submits of one composer at once: the other one saved it first.
@@ -225,6 +226,17 @@ def build_email(
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     return message
+
+
+def valid_reply_to(address: str) -> bool:
+    """One plain ASCII address SMTP can carry (no display-name forms)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return "<" not in address and "," not in address
 
 
 def _address_of(sender: str) -> str | None:

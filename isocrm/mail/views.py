@@ -206,6 +206,8 @@ def compose(code: int):
         twin = service.same_message_recently(
             company, ticket, address, form.subject.data, form.body.data
         )
+        if twin is not None and twin.send_key == form.send_key.data:
+            return _show_first_result(twin)  # this very composer, saved a moment ago
         if twin is not None:
             return screen(409, duplicate=twin)
     outbox, created = service.record_email(

@@ -58,8 +58,8 @@ def schedule(
         attendant_id=user.id,
         form_key=form_key,
     )
-    db.session.add(appointment)
     try:
+        db.session.add(appointment)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()  # the same form, submitted at the same moment, won
