@@ -28,10 +28,13 @@ def _agenda_url(demo, **args):
 
 def _appointment_data(client, demo, **overrides):
     html = _text(client.get(_agenda_url(demo)))
-    key = re.search(r'name="form_key" type="hidden" value="([^"]*)"', html)
+    hidden = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+        for name in ("form_key", "company_id")
+    }
     data = {
         "csrf_token": csrf_token_from(html),
-        **({"form_key": key.group(1)} if key else {}),
+        **{name: match.group(1) for name, match in hidden.items() if match},
         "starts_on": "2026-12-10",
         "starts_time": "15:30",
         "subject": "Ligar para confirmar a troca",
@@ -276,6 +279,42 @@ def test_two_agenda_submits_at_once_schedule_once(app, logged_in, demo, db):
         sa.select(Appointment.subject).where(Appointment.subject == "Dois cliques simultâneos")
     ).all()
     assert len(subjects) == 1
+
+
+def test_agendar_after_an_empresa_switch_keeps_what_was_typed(client, auth, demo, db):
+    def switch(company):
+        token = csrf_token_from(_text(client.get("/atendimentos/")))
+        client.post("/empresa", data={"csrf_token": token, "company_id": company.id})
+
+    auth.login("supervisor", "supervisor123")
+    switch(demo["company"])
+    data = _appointment_data(client, demo, subject="Ligar para a Maria na quinta")
+    assert data["company_id"] == str(demo["company"].id)
+    switch(demo["company_south"])  # another tab
+    _fresh(db)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
+
+    response = client.post(_agenda_url(demo), data=data)
+    assert response.status_code == 409  # not a 404 that loses the form
+    html = _text(response)
+    assert "Nada foi agendado" in html and "Filial Sul Alimentos" in html
+    assert "Ligar para a Maria na quinta" in html and "Preferência pelo período da tarde." in html
+    assert "Voltar para isoCRM Demonstração" in html
+
+    back = client.post(_agenda_url(demo), data={**data, "reabrir": "1"})
+    assert back.status_code == 200
+    html = _text(back)
+    assert "Empresa trocada para isoCRM Demonstração" in html
+    assert "Ligar para a Maria na quinta" in html and "Maria Aparecida da Silva" in html
+    _fresh(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == before
+
+    assert client.post(_agenda_url(demo), data=data).status_code == 303
+    _fresh(db)
+    saved = db.session.scalar(
+        sa.select(Appointment).where(Appointment.subject == "Ligar para a Maria na quinta")
+    )
+    assert saved.company_id == demo["company"].id and saved.entity_id == demo["maria"].id
 
 
 def test_appointment_created_from_a_ticket_links_back(logged_in, demo, db):

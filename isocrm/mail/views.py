@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -15,7 +15,7 @@ from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import AlreadySending, send_now, smtp_configured
 from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
-from isocrm.security import current_company, safe_next_url
+from isocrm.security import current_company, safe_next_url, use_company, user_company
 from isocrm.tickets import queries
 
 EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
@@ -90,11 +90,6 @@ def _email_of_detail(detail: TicketDetail | None) -> OutboxMessage | None:
     )
 
 
-def _origin_company(form: ComposeForm) -> Company | None:
-    """The Empresa the composer was opened for, if the user (still) belongs to it."""
-    return next((c for c in current_user.companies if c.id == form.company_id.data), None)
-
-
 def _refused(form: ComposeForm, code: int, message: str, origin: Company | None = None):
     """Nothing is sent; the typed text comes back, and (when the user belongs to the
     Empresa the e-mail was written in) a button to go back to it and review the e-mail."""
@@ -134,12 +129,11 @@ def compose(code: int):
     form = ComposeForm()
     notice = None
     if request.method == "POST" and form.company_id.data != current_company().id:
-        origin = _origin_company(form)
+        origin = user_company(form.company_id.data)
         if origin is None or not request.form.get("reabrir"):
             return _refused(form, code, _other_company_message(code, origin), origin)
         # The attendant asked to go back to the Empresa the e-mail was written in.
-        session["company_id"] = origin.id
-        g.company = origin
+        use_company(origin)
         notice = (
             f"Empresa trocada para {origin.name}. Confira o e-mail e clique em Enviar: "
             "nada foi enviado ainda."

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from isocrm.fields import BrDateField, local_to_utc, max_length
+from isocrm.fields import BrDateField, local_to_utc, max_length, optional_id
 from isocrm.models.base import utcnow
 
 
@@ -29,6 +29,9 @@ class AppointmentForm(FlaskForm):
     ticket = HiddenField()
     # Generated when the form is rendered: submitting the same form twice schedules once.
     form_key = HiddenField()
+    # The Empresa the form was opened in: after a switch in another tab, Agendar is refused
+    # with what was typed kept (the entity is not found in the other Empresa).
+    company_id = HiddenField(filters=[optional_id])
 
     @property
     def starts_at(self) -> datetime | None:
