@@ -5,6 +5,7 @@ from datetime import datetime
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import TextInput
 
 from isocrm.fields import BrDateField, local_to_utc, max_length, optional_id
 from isocrm.models.base import utcnow
@@ -19,6 +20,8 @@ class AppointmentForm(FlaskForm):
         format=["%H:%M", "%H:%M:%S"],
         validators=[InputRequired("Informe a hora.")],
         invalid_value_message="Hora inválida: use o formato hh:mm.",
+        # Typed as text, like the date: a picker sends "" for a half-typed time.
+        widget=TextInput(),
         render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "hh:mm"},
     )
     subject = StringField(

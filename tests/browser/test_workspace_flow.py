@@ -98,6 +98,12 @@ def test_agenda_refuses_impossible_and_past_dates_next_to_the_field(page, demo):
         expect(field.get_by_text(message)).to_be_visible()
         expect(page.get_by_label("Data")).to_have_value(typed)  # kept as typed
         expect(page.get_by_label("Assunto")).to_have_value("Retorno")
+    # A half-typed time is told so (a time picker would send nothing, "Informe a hora.").
+    page.get_by_label("Data").fill("10/05/2031")
+    page.get_by_label("Hora").fill("10:")
+    page.get_by_role("button", name="Agendar").click()
+    expect(page.get_by_text("Hora inválida: use o formato hh:mm.")).to_be_visible()
+    expect(page.get_by_label("Hora")).to_have_value("10:")
     expect(page.get_by_text("Compromisso agendado.")).to_have_count(0)
 
 
