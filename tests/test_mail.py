@@ -659,6 +659,17 @@ def test_a_composer_of_an_empresa_the_user_left_is_refused(logged_in, demo, db, 
     assert _outbox(db) == [] and smtp.handler.envelopes == []
 
 
+def test_a_composer_that_does_not_say_its_empresa_is_refused(logged_in, demo, db, smtp):
+    smtp.start()
+    composer = _composer(logged_in)
+    del composer["company_id"]
+    response = _post(logged_in, demo, composer=composer)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "não diz em qual Empresa" in html and "retire o vale no balcão" in html
+    assert _outbox(db) == [] and smtp.handler.envelopes == []
+
+
 def test_a_composer_of_another_ticket_is_refused(logged_in, demo, db, smtp):
     smtp.start()
     composer = _composer(logged_in, 1)

@@ -104,8 +104,14 @@ def _refused(form: ComposeForm, code: int, message: str, origin: Company | None 
     )
 
 
-def _other_company_message(code: int, origin: Company | None) -> str:
+def _other_company_message(form: ComposeForm, code: int, origin: Company | None) -> str:
     company = current_company()
+    if form.company_id.data is None:
+        return (
+            "Nada foi enviado: este formulário não diz em qual Empresa o e-mail foi escrito "
+            "(formulário antigo ou incompleto). O texto foi mantido abaixo: abra o "
+            "atendimento de novo e cole-o no Enviar e-mail."
+        )
     if origin is None:
         return (
             "Nada foi enviado: este e-mail foi escrito em outra Empresa, não em "
@@ -131,7 +137,7 @@ def compose(code: int):
     if request.method == "POST" and form.company_id.data != current_company().id:
         origin = user_company(form.company_id.data)
         if origin is None or not request.form.get("reabrir"):
-            return _refused(form, code, _other_company_message(code, origin), origin)
+            return _refused(form, code, _other_company_message(form, code, origin), origin)
         # The attendant asked to go back to the Empresa the e-mail was written in.
         use_company(origin)
         notice = (
