@@ -79,15 +79,8 @@ def test_complete_registration_shows_every_section(logged_in, demo, count_querie
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<h1>Cadastro completo · Maria Aparecida da Silva</h1>" in html
-    for title in (
-        "Dados",
-        "Papéis",
-        "Unidades",
-        "Endereços",
-        "Telefones",
-        "E-contacts",
-        "Relacionado com",
-    ):
+    for title in ("Dados", "Papéis", "Unidades", "Endereços", "Telefones", "E-contacts",
+                  "Relacionado com"):
         assert f">{title}</h2>" in html
     assert "José Carlos da Silva" in html and "Ana Beatriz da Silva" in html
     assert "Rua das Acácias" in html and "(11) 98765-4321" in html
@@ -178,13 +171,8 @@ def test_a_principal_of_another_entity_is_refused(logged_in, demo):
 def test_duplicate_document_is_refused_with_a_link_to_the_existing_entity(logged_in, demo, db):
     joaquim = demo["joaquim"]
     response = _post_main(
-        logged_in,
-        demo,
-        entity_id=joaquim.id,
-        name=joaquim.name,
-        document="529.982.247-25",
-        roles=[],
-        units=[],
+        logged_in, demo, entity_id=joaquim.id, name=joaquim.name, document="529.982.247-25",
+        roles=[], units=[],
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -200,28 +188,15 @@ def test_alphanumeric_cnpj_is_accepted(logged_in, demo, db):
     formatted = brdocs.format_cnpj(cnpj)
     alfa = demo["alfa"]
     response = _post_main(
-        logged_in,
-        demo,
-        entity_id=alfa.id,
-        kind="PJ",
-        document=formatted.lower(),
-        name=alfa.name,
-        birth_date="",
-        roles=[str(demo["roles"]["fornecedor"].id)],
-        units=[],
+        logged_in, demo, entity_id=alfa.id, kind="PJ", document=formatted.lower(),
+        name=alfa.name, birth_date="", roles=[str(demo["roles"]["fornecedor"].id)], units=[],
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     _fresh(db)
     assert db.session.get(Entity, alfa.id).document == cnpj
     bad = _post_main(
-        logged_in,
-        demo,
-        entity_id=alfa.id,
-        kind="PJ",
-        document=formatted[:-1] + "0",
-        name=alfa.name,
-        birth_date="",
-        units=[],
+        logged_in, demo, entity_id=alfa.id, kind="PJ", document=formatted[:-1] + "0",
+        name=alfa.name, birth_date="", units=[],
     )
     assert bad.status_code == 422 and "CNPJ inválido" in bad.get_data(as_text=True)
 
@@ -253,17 +228,16 @@ def test_adding_a_principal_unmarks_the_others_and_removing_it_promotes_another(
     assert logged_in.post(url, data=data, headers=HX).status_code == 200
     rows = _addresses(db, maria.id)
     assert [(a.street, a.is_principal) for a in rows] == [
-        ("Rua das Acácias", False),
-        ("Avenida Paulista", False),
-        ("Rua Nova", True),
+        ("Rua das Acácias", False), ("Avenida Paulista", False), ("Rua Nova", True)
     ]
     new_id = rows[-1].id
-    response = logged_in.post(f"{url}/{new_id}/excluir", data={"csrf_token": token}, headers=HX)
+    response = logged_in.post(
+        f"{url}/{new_id}/excluir", data={"csrf_token": token}, headers=HX
+    )
     assert response.status_code == 200
     rows = _addresses(db, maria.id)
     assert [(a.street, a.is_principal) for a in rows] == [
-        ("Rua das Acácias", True),
-        ("Avenida Paulista", False),
+        ("Rua das Acácias", True), ("Avenida Paulista", False)
     ]
 
 
@@ -278,8 +252,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
     token = _token(logged_in)
     prefix = f"telefone-{phone.id}"
     bad = logged_in.post(
-        base,
-        data={f"{prefix}-kind": "comercial", f"{prefix}-number": "123", "csrf_token": token},
+        base, data={f"{prefix}-kind": "comercial", f"{prefix}-number": "123", "csrf_token": token},
         headers=HX,
     )
     assert bad.status_code == 422 and "Telefone inválido" in bad.get_data(as_text=True)
@@ -299,8 +272,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
         sa.select(Phone).where(Phone.entity_id == maria.id).order_by(Phone.id)
     ).all()
     assert [(p.number, p.kind, p.is_principal) for p in phones] == [
-        ("11987654321", "celular", False),
-        ("1133335555", "comercial", True),
+        ("11987654321", "celular", False), ("1133335555", "comercial", True)
     ]
 
 
@@ -316,11 +288,8 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
     assert response.headers["Location"].endswith(f"/entidades/{maria.id}/cadastro#econtacts")
     bad = logged_in.post(
         f"/entidades/{maria.id}/cadastro/econtacts",
-        data={
-            "novo-econtact-kind": "email",
-            "novo-econtact-value": "sem-arroba",
-            "csrf_token": data["csrf_token"],
-        },
+        data={"novo-econtact-kind": "email", "novo-econtact-value": "sem-arroba",
+              "csrf_token": data["csrf_token"]},
     )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "E-mail inválido" in html and "<html" in html
@@ -457,9 +426,8 @@ def test_quick_edit_is_a_page_and_a_dialog(logged_in, demo):
 def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_in, demo, db):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro-simplificado"
-    data = _quick_data(
-        logged_in, maria.id, street="Rua das Palmeiras", number="12", phone_number="(11) 91234-5678"
-    )
+    data = _quick_data(logged_in, maria.id, street="Rua das Palmeiras", number="12",
+                       phone_number="(11) 91234-5678")
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
@@ -487,13 +455,8 @@ def test_quick_edit_refuses_invalid_input_and_keeps_it(logged_in, demo, db):
 def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     joaquim = demo["joaquim"]
     data = _quick_data(
-        logged_in,
-        joaquim.id,
-        street="Rua A",
-        city="Rio de Janeiro",
-        state="RJ",
-        econtact_kind="email",
-        econtact_value="joaquim@example.com.br",
+        logged_in, joaquim.id, street="Rua A", city="Rio de Janeiro", state="RJ",
+        econtact_kind="email", econtact_value="joaquim@example.com.br",
     )
     response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
     assert response.status_code == 303
@@ -567,29 +530,20 @@ def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
     assert "Escolha uma prioridade da lista." in html
     assert "A data não pode estar no passado." in html
     ok = logged_in.post(
-        url,
-        data={
-            "alerta-message": "Ligar à tarde",
-            "alerta-priority": "1",
-            "alerta-active_until": "",
-            "csrf_token": token,
-        },
+        url, data={"alerta-message": "Ligar à tarde", "alerta-priority": "1",
+                   "alerta-active_until": "", "csrf_token": token},
     )
     assert ok.status_code == 303
     # on its own page, htmx swaps only the panel (no icon to recolour there)
     panel = logged_in.post(
-        url,
-        data={"alerta-message": "Outro", "alerta-priority": "2", "csrf_token": token},
+        url, data={"alerta-message": "Outro", "alerta-priority": "2", "csrf_token": token},
         headers=HX,
     ).get_data(as_text=True)
     assert panel.lstrip().startswith('<div id="alerts-panel"') and "alert-icon" not in panel
     _fresh(db)
-    assert (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
-        )
-        == 4
-    )
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
+    ) == 4
 
 
 def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
@@ -627,9 +581,6 @@ def test_another_empresas_entity_is_missing(logged_in, demo):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro/enderecos/{luiza.addresses[0].id}/excluir"
     assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
-    assert (
-        logged_in.post(
-            f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
-        ).status_code
-        == 404
-    )
+    assert logged_in.post(
+        f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}
+    ).status_code == 404
