@@ -223,6 +223,18 @@ def test_a_typed_address_wins_over_the_list(logged_in, demo, db, smtp):
     assert _details(db)[-1].contact_entity_id is None
 
 
+def test_an_accented_domain_travels_in_ascii(logged_in, demo, db, smtp):
+    smtp.start()
+    response = _post(logged_in, demo, other_address="maria@exâmple.com.br")
+    assert response.status_code == 303
+    assert smtp.handler.envelopes[0].rcpt_tos == ["maria@xn--exmple-xta.com.br"]
+    assert _outbox(db)[0].status == "enviado"
+    # An accented mailbox name cannot be carried: refused where it was typed.
+    response = _post(logged_in, demo, other_address="joão@example.com.br")
+    assert response.status_code == 422
+    assert "Endereço de e-mail inválido" in response.get_data(as_text=True)
+
+
 def test_a_refused_connection_keeps_the_message_to_retry(logged_in, demo, db, smtp):
     # The server is not started yet: its port refuses connections.
     before = len(_details(db))

@@ -68,6 +68,20 @@ class ComposeForm(FlaskForm):
         """The typed address wins over the list: the attendant wrote it on purpose."""
         return self.other_address.data or None
 
+    def validate_other_address(self, field):
+        # The Email validator accepted it; an accented domain (IDNA) travels in its ASCII
+        # form, which every SMTP server takes (an accented mailbox name was refused already).
+        if field.data:
+            from email_validator import EmailNotValidError, validate_email
+
+            try:
+                checked = validate_email(
+                    field.data, check_deliverability=False, allow_smtputf8=False
+                )
+            except EmailNotValidError:
+                return  # the Email validator already said why
+            field.data = checked.ascii_email
+
     def validate_subject(self, field):
         # A line break in a header would let the text forge other headers.
         if "\r" in field.data or "\n" in field.data:
