@@ -128,3 +128,14 @@ def test_a_long_paste_is_kept_whole_and_refused_with_its_size(page, smtp):
     expect(page.get_by_text("A mensagem tem 100.003 caracteres e o limite é 9.000")).to_be_visible()
     assert page.get_by_label("Mensagem").input_value() == pasted
     assert smtp.handler.envelopes == []
+
+
+def test_the_body_counts_its_characters_as_they_are_typed(page, smtp):
+    login(page)
+    page.goto("/atendimentos/1/email")
+    count = page.locator("#body-count")
+    expect(count).to_have_text(re.compile(r"^\d[\d.]* de 9\.000 caracteres\.$"))
+    page.get_by_label("Mensagem").fill("a" * 9100)
+    expect(count).to_have_text("9.100 de 9.000 caracteres: 100 a mais, encurte antes de enviar.")
+    page.get_by_label("Mensagem").fill("Olá, Maria.")
+    expect(count).to_have_text("11 de 9.000 caracteres.")
