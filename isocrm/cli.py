@@ -1,4 +1,4 @@
-"""flask --app isocrm init-db | demo-data | create-user"""
+"""flask --app isocrm init-db | demo-data | create-user | mail-reply-to"""
 
 import click
 import sqlalchemy as sa
@@ -85,3 +85,25 @@ def init_app(app: Flask) -> None:
         db.session.add(user)
         db.session.commit()
         click.echo(f"Usuário {username} criado.")
+
+    @app.cli.command("mail-reply-to")
+    @click.argument("company_name")
+    @click.argument("address", required=False, default="")
+    def mail_reply_to(company_name, address):
+        """Where customers' replies to an Empresa's e-mails go (Reply-To); no address: none."""
+        from isocrm.mail.service import valid_reply_to
+
+        company = db.session.scalar(sa.select(Company).where(Company.name == company_name))
+        if company is None:
+            raise click.ClickException("Empresa não encontrada.")
+        address = address.strip()
+        if address and not valid_reply_to(address):
+            raise click.ClickException(
+                "Endereço de e-mail inválido: use o formato nome@dominio.com.br."
+            )
+        company.mail_reply_to = address or None
+        db.session.commit()
+        if address:
+            click.echo(f"Reply-To de {company.name}: {address}.")
+        else:
+            click.echo(f"{company.name} sem Reply-To.")

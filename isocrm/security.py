@@ -49,6 +49,18 @@ def current_company() -> Company:
     return company
 
 
+def user_company(company_id: int | None) -> Company | None:
+    """One of the current user's Empresas, by id; None if the user is not (or no longer) in it."""
+    return next((c for c in current_user.companies if c.id == company_id), None)
+
+
+def use_company(company: Company) -> None:
+    """Make one of the user's Empresas the current one, for this request and the next ones
+    (what the header's Trocar does; a form refused after a switch offers it explicitly)."""
+    session["company_id"] = company.id
+    g.company = company
+
+
 def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None

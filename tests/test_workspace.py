@@ -27,9 +27,14 @@ def _agenda_url(demo, **args):
 
 
 def _appointment_data(client, demo, **overrides):
-    token = csrf_token_from(_text(client.get(_agenda_url(demo))))
+    html = _text(client.get(_agenda_url(demo)))
+    hidden = {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+        for name in ("form_key", "company_id")
+    }
     data = {
-        "csrf_token": token,
+        "csrf_token": csrf_token_from(html),
+        **{name: match.group(1) for name, match in hidden.items() if match},
         "starts_on": "2026-12-10",
         "starts_time": "15:30",
         "subject": "Ligar para confirmar a troca",
@@ -172,6 +177,144 @@ def test_agenda_create_shows_errors_then_saves(logged_in, demo, db):
     assert (saved.starts_at.hour, saved.starts_at.minute) == (18, 30)
     page = _text(logged_in.get(response.headers["Location"]))
     assert "Compromisso agendado." in page and "10/12/2026 15:30" in page
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "starts_time", "message"),
+    [
+        ("0202-05-10", "10:00", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("0001-01-01", "10:00", "Data inválida: use o formato dd/mm/aaaa"),  # shown "01/01/1"
+        ("01/01/1", "10:00", "Data inválida: use o formato dd/mm/aaaa"),
+        ("31/12/9999", "23:30", "Data inválida: use o formato dd/mm/aaaa"),
+        ("10/12", "10:00", "Data inválida: use o formato dd/mm/aaaa"),
+        ("31/02/2027", "10:00", "Data inválida: use o formato dd/mm/aaaa"),
+        ("01/01/2020", "10:00", "A data já passou: agende para hoje ou depois."),
+    ],
+)
+def test_agenda_refuses_impossible_and_past_dates(
+    logged_in, demo, db, starts_on, starts_time, message
+):
+    def count():
+        _fresh(db)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
+
+    before = count()
+    data = _appointment_data(logged_in, demo, starts_on=starts_on, starts_time=starts_time)
+    response = logged_in.post(_agenda_url(demo), data=data)
+    assert response.status_code == 422
+    html = _text(response)
+    field = re.search(r'<div class="field[^"]*has-error">.*?</div>', html, re.S).group(0)
+    assert 'name="starts_on"' in field and message in field  # next to the Data field
+    assert f'value="{starts_on}"' in html  # what was typed is kept
+    assert count() == before
+
+
+def test_agenda_refuses_an_hour_of_today_that_passed(logged_in, demo, db, app):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    now = datetime.now(zone)
+    if now.hour == 0 and now.minute < 2:
+        pytest.skip("no earlier minute today")
+    earlier = (now - timedelta(minutes=1)).strftime("%H:%M")
+    data = _appointment_data(
+        logged_in, demo, starts_on=now.strftime("%d/%m/%Y"), starts_time=earlier
+    )
+    response = logged_in.post(_agenda_url(demo), data=data)
+    assert response.status_code == 422
+    assert "Esse horário de hoje já passou" in _text(response)
+
+
+def test_agenda_takes_dd_mm_aaaa(logged_in, demo, db):
+    data = _appointment_data(logged_in, demo, starts_on="15/01/2030", subject="Data brasileira")
+    assert logged_in.post(_agenda_url(demo), data=data).status_code == 303
+    _fresh(db)
+    saved = db.session.scalar(
+        sa.select(Appointment).where(Appointment.subject == "Data brasileira")
+    )
+    assert (saved.starts_at.year, saved.starts_at.month, saved.starts_at.day) == (2030, 1, 15)
+
+
+def test_the_same_agenda_form_submitted_twice_schedules_once(logged_in, demo, db):
+    def count():
+        _fresh(db)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
+
+    before = count()
+    data = _appointment_data(logged_in, demo, subject="Só uma vez")
+    first = logged_in.post(_agenda_url(demo), data=data)
+    second = logged_in.post(_agenda_url(demo), data=data)  # double click, or Back + Agendar
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert count() == before + 1
+    page = _text(logged_in.get(second.headers["Location"]))
+    assert "Este compromisso já tinha sido agendado; nada foi agendado de novo." in page
+    # A form without its key saves nothing and gets a fresh one.
+    data.pop("form_key")
+    response = logged_in.post(_agenda_url(demo), data=data)
+    assert response.status_code == 422 and "clique em Agendar" in _text(response)
+    assert count() == before + 1
+
+
+def test_two_agenda_submits_at_once_schedule_once(app, logged_in, demo, db):
+    import threading
+
+    data = _appointment_data(logged_in, demo, subject="Dois cliques simultâneos")
+    url = _agenda_url(demo)
+    other = app.test_client()
+    other.set_cookie("session", logged_in.get_cookie("session").value)
+    statuses = []
+
+    def submit(client):
+        statuses.append(client.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in (logged_in, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [303, 303]
+    _fresh(db)
+    subjects = db.session.scalars(
+        sa.select(Appointment.subject).where(Appointment.subject == "Dois cliques simultâneos")
+    ).all()
+    assert len(subjects) == 1
+
+
+def test_agendar_after_an_empresa_switch_keeps_what_was_typed(client, auth, demo, db):
+    def switch(company):
+        token = csrf_token_from(_text(client.get("/atendimentos/")))
+        client.post("/empresa", data={"csrf_token": token, "company_id": company.id})
+
+    auth.login("supervisor", "supervisor123")
+    switch(demo["company"])
+    data = _appointment_data(client, demo, subject="Ligar para a Maria na quinta")
+    assert data["company_id"] == str(demo["company"].id)
+    switch(demo["company_south"])  # another tab
+    _fresh(db)
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
+
+    response = client.post(_agenda_url(demo), data=data)
+    assert response.status_code == 409  # not a 404 that loses the form
+    html = _text(response)
+    assert "Nada foi agendado" in html and "Filial Sul Alimentos" in html
+    assert "Ligar para a Maria na quinta" in html and "Preferência pelo período da tarde." in html
+    assert "Voltar para isoCRM Demonstração" in html
+
+    back = client.post(_agenda_url(demo), data={**data, "reabrir": "1"})
+    assert back.status_code == 200
+    html = _text(back)
+    assert "Empresa trocada para isoCRM Demonstração" in html
+    assert "Ligar para a Maria na quinta" in html and "Maria Aparecida da Silva" in html
+    _fresh(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == before
+
+    assert client.post(_agenda_url(demo), data=data).status_code == 303
+    _fresh(db)
+    saved = db.session.scalar(
+        sa.select(Appointment).where(Appointment.subject == "Ligar para a Maria na quinta")
+    )
+    assert saved.company_id == demo["company"].id and saved.entity_id == demo["maria"].id
 
 
 def test_appointment_created_from_a_ticket_links_back(logged_in, demo, db):

@@ -1,14 +1,31 @@
 """Enviar e-mail: the recipient among the entity's e-mails, or one typed by the attendant."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from isocrm.fields import ChoiceField, max_length
+from isocrm.fields import ChoiceField, max_length, optional_id
+from isocrm.mail.service import BODY_MAX
+
+
+def _normalize_newlines(value):
+    # Browsers send a textarea's line breaks as CRLF: count (and store) each as one.
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 class ComposeForm(FlaskForm):
     """The recipient's choices (e-contact ids) are set by the view from the entity."""
+
+    # What the composer was opened for, set when it is rendered and checked on submit:
+    # the Empresa and the ticket (an Empresa switched in another tab never retargets it),
+    # and a key naming this composer (a second submit finds the first, never sends again).
+    company_id = HiddenField(filters=[optional_id])
+    ticket_id = HiddenField(filters=[optional_id])
+    send_key = HiddenField()
 
     recipient_id = ChoiceField(
         "Para", invalid_message="Escolha um dos e-mails da lista ou digite outro endereço."
@@ -28,8 +45,12 @@ class ComposeForm(FlaskForm):
     subject = StringField(
         "Assunto", validators=[DataRequired("Informe o assunto."), max_length(200)]
     )
+    # No Length validator: it would render maxlength, and the browser would cut a long
+    # paste silently. The server says how long it is instead, and keeps every character.
     body = TextAreaField(
-        "Mensagem", validators=[DataRequired("Escreva a mensagem."), max_length(8000)]
+        "Mensagem",
+        filters=[_normalize_newlines],
+        validators=[DataRequired("Escreva a mensagem.")],
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -47,7 +68,28 @@ class ComposeForm(FlaskForm):
         """The typed address wins over the list: the attendant wrote it on purpose."""
         return self.other_address.data or None
 
+    def validate_other_address(self, field):
+        # The Email validator accepted it; an accented domain (IDNA) travels in its ASCII
+        # form, which every SMTP server takes (an accented mailbox name was refused already).
+        if field.data:
+            from email_validator import EmailNotValidError, validate_email
+
+            try:
+                checked = validate_email(
+                    field.data, check_deliverability=False, allow_smtputf8=False
+                )
+            except EmailNotValidError:
+                return  # the Email validator already said why
+            field.data = checked.ascii_email
+
     def validate_subject(self, field):
         # A line break in a header would let the text forge other headers.
         if "\r" in field.data or "\n" in field.data:
             raise ValidationError("O assunto deve ter uma linha só.")
+
+    def validate_body(self, field):
+        if len(field.data) > BODY_MAX:
+            raise ValidationError(
+                f"A mensagem tem {_thousands(len(field.data))} caracteres e o limite é "
+                f"{_thousands(BODY_MAX)}: encurte o texto. Nada foi cortado nem enviado."
+            )

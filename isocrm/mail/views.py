@@ -10,13 +10,12 @@ from sqlalchemy.orm import joinedload
 from isocrm.extensions import db
 from isocrm.htmx import render
 from isocrm.loaders import get_ticket
-from isocrm.mail import bp
+from isocrm.mail import bp, service
 from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import AlreadySending, send_now, smtp_configured
-from isocrm.models import Channel, Entity, OutboxMessage, Relation, Ticket, TicketDetail, utcnow
-from isocrm.models.outbox import OUTBOX_SENT, OUTBOX_STATUSES
-from isocrm.models.ticket import DIRECTION_ACTIVE
-from isocrm.security import current_company, safe_next_url
+from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
+from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
+from isocrm.security import current_company, safe_next_url, use_company, user_company
 from isocrm.tickets import queries
 
 EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
@@ -72,18 +71,6 @@ def _detail_number(value: str | None) -> int | None:
         return None
 
 
-def _prefill(form: ComposeForm, ticket: Ticket, detail: TicketDetail | None) -> None:
-    company = current_company()
-    form.subject.data = f"Atendimento {ticket.code_display} - {company.name}"
-    lines = [f"Olá, {ticket.entity.name}.", ""]
-    if detail is not None:
-        lines += [f"Sobre o seu contato: {detail.description}", ""]
-        if detail.answer:
-            lines += [detail.answer, ""]
-    lines += ["Atenciosamente,", current_user.name, company.name]
-    form.body.data = "\n".join(lines)
-
-
 def _email_channel() -> Channel | None:
     return db.session.scalar(
         sa.select(Channel).where(
@@ -92,19 +79,82 @@ def _email_channel() -> Channel | None:
     )
 
 
+def _email_of_detail(detail: TicketDetail | None) -> OutboxMessage | None:
+    if detail is None:
+        return None
+    return db.session.scalar(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.detail_id == detail.id,
+            OutboxMessage.company_id == current_company().id,
+        )
+    )
+
+
+def _refused(form: ComposeForm, code: int, message: str, origin: Company | None = None):
+    """Nothing is sent; the typed text comes back, and (when the user belongs to the
+    Empresa the e-mail was written in) a button to go back to it and review the e-mail."""
+    return render(
+        "mail/compose_refused.html",
+        status=409,
+        form=form,
+        code=code,
+        message=message,
+        origin=origin,
+        recipient_raw=(form.recipient_id.raw_data or [""])[0],
+    )
+
+
+def _other_company_message(form: ComposeForm, code: int, origin: Company | None) -> str:
+    company = current_company()
+    if form.company_id.data is None:
+        return (
+            "Nada foi enviado: este formulário não diz em qual Empresa o e-mail foi escrito "
+            "(formulário antigo ou incompleto). O texto foi mantido abaixo: abra o "
+            "atendimento de novo e cole-o no Enviar e-mail."
+        )
+    if origin is None:
+        return (
+            "Nada foi enviado: este e-mail foi escrito em outra Empresa, não em "
+            f"{company.name}, a escolhida agora. O texto foi mantido abaixo; copie-o se precisar."
+        )
+    return (
+        f"Nada foi enviado: este e-mail foi escrito no Atendimento {code:06d} de "
+        f"{origin.name}, mas a Empresa escolhida agora (talvez em outra aba) é {company.name}. "
+        f"O texto foi mantido abaixo: use “Voltar para {origin.name}” para revisá-lo e "
+        "enviá-lo no atendimento certo."
+    )
+
+
 @bp.route("/atendimentos/<int:code>/email", methods=["GET", "POST"])
 def compose(code: int):
-    """Enviar e-mail (seed §4): write to the entity or a related contact, send or queue it."""
+    """Enviar e-mail (seed §4): write to the entity or a related contact, send or queue it.
+
+    The composer carries the Empresa, the ticket and a send key: a submit for another
+    Empresa or ticket than the one shown is refused with the text kept, and a second submit
+    of the same composer shows what happened to the first instead of sending again."""
+    form = ComposeForm()
+    notice = None
+    if request.method == "POST" and form.company_id.data != current_company().id:
+        origin = user_company(form.company_id.data)
+        if origin is None or not request.form.get("reabrir"):
+            return _refused(form, code, _other_company_message(form, code, origin), origin)
+        # The attendant asked to go back to the Empresa the e-mail was written in.
+        use_company(origin)
+        notice = (
+            f"Empresa trocada para {origin.name}. Confira o e-mail e clique em Enviar: "
+            "nada foi enviado ainda."
+        )
+
     ticket = get_ticket(code, *_recipient_options())
+    company = current_company()
     recipients = recipients_of(ticket.entity)
     by_id = {r.econtact_id: r for r in recipients}
-    form = ComposeForm()
     other = "— outro endereço (digite abaixo) —" if recipients else "— nenhum e-mail cadastrado —"
     form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     channel = _email_channel()
 
-    def screen(status=200, error=None):
+    def screen(status=200, error=None, duplicate=None):
         return render(
             "mail/compose.html",
             status=status,
@@ -113,49 +163,94 @@ def compose(code: int):
             form=form,
             page=page,
             error=error or (None if channel else NO_CHANNEL_MESSAGE),
+            notice=notice,
+            duplicate=duplicate,
             smtp_ready=smtp_configured(),
+            body_max=service.BODY_MAX,
         )
 
     if request.method == "GET":
+        form.company_id.data, form.ticket_id.data = company.id, ticket.id
+        form.send_key.data = service.new_send_key()
         form.recipient_id.data = recipients[0].econtact_id if recipients else None
-        _prefill(form, ticket, page.detail)
+        form.subject.data = f"Atendimento {ticket.code_display} - {company.name}"
+        form.body.data = service.suggested_body(
+            company=company,
+            user=current_user,
+            entity_name=ticket.entity.name,
+            detail=page.detail,
+            email_of_detail=_email_of_detail(page.detail),
+        )
         return screen()
-    if not form.validate():
-        return screen(422)
-    if channel is None:
+    if form.ticket_id.data != ticket.id:
+        message = (
+            f"Nada foi enviado: este e-mail foi escrito para outro atendimento, não para o "
+            f"Atendimento {ticket.code_display}. O texto foi mantido abaixo; copie-o se precisar."
+        )
+        return _refused(form, code, message)
+    if notice:
+        return screen()
+    if not service.valid_send_key(form.send_key.data):
+        form.send_key.data = service.new_send_key()
+        form.validate()
+        return screen(422, "O formulário veio incompleto: confira o texto e clique em Enviar.")
+    first = service.message_by_key(company, form.send_key.data)
+    if first is not None:
+        return _show_first_result(first)
+    if not form.validate() or channel is None:
         return screen(422)
 
     chosen = None if form.typed_address else by_id[form.recipient_id.data]
     address = form.typed_address or chosen.address
-    subject, body = form.subject.data, form.body.data
-    now = utcnow()
-    outbox = OutboxMessage(
-        company_id=current_company().id,
-        ticket_id=ticket.id,
-        entity_id=ticket.entity_id,
-        to_address=address,
-        subject=subject,
-        body=body,
-        created_by_id=current_user.id,
-        created_at=now,
-    )
-    detail = TicketDetail(
-        ticket_id=ticket.id,
+    if not request.form.get("enviar_de_novo"):
+        twin = service.same_message_recently(
+            company, ticket, address, form.subject.data, form.body.data
+        )
+        if twin is not None and twin.send_key == form.send_key.data:
+            return _show_first_result(twin)  # this very composer, saved a moment ago
+        if twin is not None:
+            return screen(409, duplicate=twin)
+    outbox, created = service.record_email(
+        company=company,
+        ticket=ticket,
         channel_id=channel.id,
-        direction=DIRECTION_ACTIVE,
-        opened_at=now,
-        description=f"E-mail enviado para {address}: {subject}\n\n{body}",
-        attendant_id=current_user.id,
+        user=current_user,
+        send_key=form.send_key.data,
+        address=address,
+        subject=form.subject.data,
+        body=form.body.data,
         contact_entity_id=chosen.contact_entity_id if chosen else None,
     )
-    ticket.updated_by_id = current_user.id
-    ticket.updated_at = now
-    db.session.add_all([outbox, detail])
-    # Message and detail are saved before talking to the server: a crash or a slow server
-    # loses nothing, the message waits in the Caixa de saída.
-    db.session.commit()
+    if not created:
+        return _show_first_result(outbox)
     _send_and_tell(outbox.id, address, on_ticket=True)
     return redirect(url_for("tickets.edit", code=code), code=303)
+
+
+def _show_first_result(outbox: OutboxMessage):
+    """A second submit of a composer: say what became of the first, send nothing."""
+    address = outbox.to_address
+    again = "nada foi enviado de novo"
+    if outbox.status == OUTBOX_SENT:
+        flash(f"Este e-mail já tinha sido enviado para {address}; {again}.", "info")
+    elif service.is_being_sent(outbox):
+        flash(
+            f"Este e-mail para {address} já está sendo enviado; {again}. "
+            "Veja o resultado na Caixa de saída em alguns instantes.",
+            "info",
+        )
+    elif outbox.status == OUTBOX_FAILED:
+        reason = service.error_for_people(outbox.last_error)
+        flash(
+            f"Este e-mail para {address} já foi registrado, mas o envio falhou ({reason}); "
+            f"{again}. Use “Tentar de novo” na Caixa de saída.",
+            "warning",
+        )
+    else:
+        flash(f"Este e-mail para {address} já está pendente na Caixa de saída; {again}.", "info")
+    if outbox.ticket is None:
+        return redirect(url_for("mail.outbox"), code=303)
+    return redirect(url_for("tickets.edit", code=outbox.ticket.code), code=303)
 
 
 def _send_and_tell(outbox_id: int, address: str, on_ticket: bool) -> None:
@@ -181,7 +276,8 @@ def _send_and_tell(outbox_id: int, address: str, on_ticket: bool) -> None:
         flash(f"E-mail enviado para {address}.{recorded}", "success")
     else:
         flash(
-            f"Não foi possível enviar o e-mail para {address} ({outbox.last_error}). "
+            f"Não foi possível enviar o e-mail para {address}: "
+            f"{service.error_for_people(outbox.last_error)}. "
             f"A mensagem ficou na Caixa de saída: use “Tentar de novo”.{recorded}",
             "error",
         )
@@ -214,8 +310,9 @@ def outbox():
         "mail/outbox.html",
         block="messages",
         messages=messages,
-        status=status,
+        situacao=status,
         smtp_ready=smtp_configured(),
+        reason_of=service.error_for_people,
     )
 
 

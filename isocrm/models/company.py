@@ -18,6 +18,8 @@ class Company(Base):
     # transaction, so codes are gap-free and never repeat under concurrent saves.
     last_ticket_code: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Where customers' replies to the desk's e-mails go (Reply-To); none: to the sender.
+    mail_reply_to: Mapped[str | None] = mapped_column(sa.String(254))
 
     units: Mapped[list["Unit"]] = relationship(
         back_populates="company", order_by="Unit.name", cascade="all, delete-orphan"

@@ -104,6 +104,8 @@ class Appointment(Base):
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     done: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Generated when the form is rendered: submitting the same form twice schedules once.
+    form_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     entity: Mapped[Entity] = relationship()
     attendant: Mapped[User] = relationship()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from isocrm.models.base import Base, UTCDateTime, utcnow
 from isocrm.models.company import Company
 from isocrm.models.entity import Entity
-from isocrm.models.ticket import Ticket
+from isocrm.models.ticket import Ticket, TicketDetail
 from isocrm.models.user import User
 
 OUTBOX_PENDING = "pendente"  # not tried yet (no SMTP configured) or being sent
@@ -44,6 +44,13 @@ class OutboxMessage(Base):
     created_by_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
+    # Generated when the composer is rendered: a second submit of the same composer (double
+    # click, Back + Enviar, two tabs) finds this row instead of sending the message again.
+    send_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The ticket detail that records this message; its first line follows the status.
+    detail_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ticket_details.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -51,6 +58,7 @@ class OutboxMessage(Base):
     ticket: Mapped[Ticket | None] = relationship()
     entity: Mapped[Entity] = relationship()
     created_by: Mapped[User] = relationship()
+    detail: Mapped[TicketDetail | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('pendente', 'enviado', 'falhou')", name="status_known"),

@@ -1,28 +1,28 @@
 """Agenda form: a new appointment for the entity."""
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import TextInput
 
-
-def max_length(size: int) -> Length:
-    return Length(max=size, message="Texto longo demais (máximo de %(max)d caracteres).")
+from isocrm.fields import BrDateField, local_to_utc, max_length, optional_id
+from isocrm.models.base import utcnow
 
 
 class AppointmentForm(FlaskForm):
     # InputRequired (not DataRequired) on date and time: a value typed wrong keeps its
     # "invalid" message; only an empty one is told to fill it in.
-    starts_on = DateField(
-        "Data",
-        format=["%Y-%m-%d", "%d/%m/%Y"],
-        validators=[InputRequired("Informe a data.")],
-        invalid_value_message="Data inválida: use o formato dd/mm/aaaa.",
-    )
+    starts_on = BrDateField("Data", validators=[InputRequired("Informe a data.")])
     starts_time = TimeField(
         "Hora",
         format=["%H:%M", "%H:%M:%S"],
         validators=[InputRequired("Informe a hora.")],
         invalid_value_message="Hora inválida: use o formato hh:mm.",
+        # Typed as text, like the date: a picker sends "" for a half-typed time.
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "hh:mm"},
     )
     subject = StringField(
         "Assunto", validators=[DataRequired("Informe o assunto."), max_length(200)]
@@ -30,3 +30,30 @@ class AppointmentForm(FlaskForm):
     notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
     # The code of the ticket the appointment was scheduled from, if any.
     ticket = HiddenField()
+    # Generated when the form is rendered: submitting the same form twice schedules once.
+    form_key = HiddenField()
+    # The Empresa the form was opened in: after a switch in another tab, Agendar is refused
+    # with what was typed kept (the entity is not found in the other Empresa).
+    company_id = HiddenField(filters=[optional_id])
+
+    @property
+    def starts_at(self) -> datetime | None:
+        """The date and time typed at the desk, as an aware datetime (None if incomplete)."""
+        if self.starts_on.data is None or self.starts_time.data is None:
+            return None
+        return local_to_utc(datetime.combine(self.starts_on.data, self.starts_time.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        starts_at = self.starts_at
+        if starts_at is not None and starts_at < utcnow():
+            # An appointment is something still to do: a start in the past is a typo.
+            today = utcnow().astimezone(starts_at.tzinfo).date()
+            if self.starts_on.data < today:
+                self.starts_on.errors.append("A data já passou: agende para hoje ou depois.")
+            else:
+                self.starts_time.errors.append(
+                    "Esse horário de hoje já passou: escolha um horário a partir de agora."
+                )
+            valid = False
+        return valid

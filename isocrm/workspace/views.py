@@ -1,7 +1,6 @@
 """The entity's workspace screens: Vendas, Notas, Pesquisa, Agenda and Histórico."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,8 +23,8 @@ from isocrm.models import (
     Ticket,
 )
 from isocrm.models.base import utcnow
-from isocrm.security import current_company
-from isocrm.workspace import bp, queries
+from isocrm.security import current_company, use_company, user_company
+from isocrm.workspace import bp, queries, service
 from isocrm.workspace.forms import AppointmentForm
 
 PAGE_SIZE = 20
@@ -231,6 +230,8 @@ def agenda(entity_id: int):
     entity = get_entity(entity_id)
     ticket = _entity_ticket(entity, request.args.get("ticket"))
     form = AppointmentForm(formdata=None)
+    form.form_key.data = service.new_form_key()
+    form.company_id.data = current_company().id
     if ticket is not None:
         form.ticket.data = str(ticket.code)
     return render("workspace/agenda.html", block="list", **_agenda_context(entity, form, ticket))
@@ -238,29 +239,80 @@ def agenda(entity_id: int):
 
 @bp.post("/entidades/<int:entity_id>/agenda")
 def create_appointment(entity_id: int):
-    """Agendar: save a new appointment for the entity, attended by the current user."""
-    entity = get_entity(entity_id)
+    """Agendar: save a new appointment for the entity, attended by the current user; the
+    same form submitted twice schedules it once."""
     form = AppointmentForm()
+    notice = None
+    if form.company_id.data is not None and form.company_id.data != current_company().id:
+        origin = user_company(form.company_id.data)
+        if origin is None or not request.form.get("reabrir"):
+            return _refused_appointment(form, entity_id, origin)
+        use_company(origin)  # asked for: back to the Empresa the form was written in
+        notice = f"Empresa trocada para {origin.name}. Confira e clique em Agendar."
+    entity = get_entity(entity_id)
     ticket = _entity_ticket(entity, form.ticket.data)
-    if not form.validate():
-        return render("workspace/agenda.html", status=422, **_agenda_context(entity, form, ticket))
-    starts_at = datetime.combine(form.starts_on.data, form.starts_time.data, tzinfo=_zone())
-    db.session.add(
-        Appointment(
-            company_id=current_company().id,
-            entity_id=entity.id,
-            ticket_id=ticket.id if ticket else None,
-            starts_at=starts_at,
-            subject=form.subject.data.strip(),
-            notes=(form.notes.data or "").strip() or None,
-            attendant_id=current_user.id,
+
+    def again(error=None, status=422):
+        context = _agenda_context(entity, form, ticket)
+        return render(
+            "workspace/agenda.html", status=status, form_error=error, notice=notice, **context
         )
-    )
-    db.session.commit()
-    flash("Compromisso agendado.", "success")
+
+    if notice:
+        return again(status=200)
+
+    if not service.valid_form_key(form.form_key.data):
+        form.form_key.data = service.new_form_key()
+        form.validate()
+        return again("O formulário veio incompleto: confira os dados e clique em Agendar.")
+    first = service.appointment_by_key(current_company(), form.form_key.data)
+    if first is None:
+        if not form.validate():
+            return again()
+        first, created = service.schedule(
+            company=current_company(),
+            entity=entity,
+            ticket=ticket,
+            user=current_user,
+            form_key=form.form_key.data,
+            starts_at=form.starts_at,
+            subject=form.subject.data,
+            notes=form.notes.data,
+        )
+    else:
+        created = False
+    if created:
+        flash("Compromisso agendado.", "success")
+    else:
+        flash("Este compromisso já tinha sido agendado; nada foi agendado de novo.", "info")
     return redirect(
         url_for("workspace.agenda", entity_id=entity.id, ticket=ticket.code if ticket else None),
         code=303,
+    )
+
+
+def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
+    """Agendar from a form of another Empresa than the current one: nothing is saved, what
+    was typed comes back, and (if the user is in that Empresa) a button to go back to it."""
+    company = current_company()
+    if origin is None:
+        message = (
+            "Nada foi agendado: este formulário foi aberto em outra Empresa, não em "
+            f"{company.name}, a escolhida agora. Os dados foram mantidos abaixo."
+        )
+    else:
+        message = (
+            f"Nada foi agendado: este compromisso foi escrito em {origin.name}, mas a Empresa "
+            f"escolhida agora (talvez em outra aba) é {company.name}. Os dados foram mantidos "
+            f"abaixo: use “Voltar para {origin.name}” para conferir e agendar."
+        )
+    return render(
+        "workspace/agenda_refused.html",
+        status=409,
+        form=form,
+        entity_id=entity_id,
+        origin=origin,
+        message=message,
     )
 
 

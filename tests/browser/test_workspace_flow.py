@@ -64,7 +64,7 @@ def test_schedule_and_mark_an_appointment_done(page, demo):
     expect(page.get_by_text("Informe a data.")).to_be_visible()
     expect(page.get_by_text("Informe o assunto.")).to_be_visible()
 
-    page.get_by_label("Data").fill("2030-01-15")
+    page.get_by_label("Data").fill("15/01/2030")
     page.get_by_label("Hora").fill("10:30")
     page.get_by_label("Assunto").fill("Ligar de volta para a cliente")
     page.get_by_role("button", name="Agendar").click()
@@ -77,3 +77,42 @@ def test_schedule_and_mark_an_appointment_done(page, demo):
     expect(row.get_by_text("Realizado", exact=True)).to_be_visible()
     row.get_by_role("button", name=re.compile("Desfazer")).click()
     expect(row.get_by_text("Pendente")).to_be_visible()
+
+
+def test_agenda_refuses_impossible_and_past_dates_next_to_the_field(page, demo):
+    login(page)
+    page.goto(f"/entidades/{demo['maria'].id}/agenda")
+    date = page.get_by_label("Data")
+    expect(date).to_have_attribute("placeholder", "dd/mm/aaaa")
+    page.get_by_label("Assunto").fill("Retorno")
+    page.get_by_label("Hora").fill("23:30")
+    for typed, message in [
+        ("31/12/9999", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("01/01/0001", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/0202", "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."),
+        ("10/05/2020", "A data já passou: agende para hoje ou depois."),
+    ]:
+        page.get_by_label("Data").fill(typed)
+        page.get_by_role("button", name="Agendar").click()
+        field = page.locator(".field.has-error").filter(has=page.get_by_label("Data"))
+        expect(field.get_by_text(message)).to_be_visible()
+        expect(page.get_by_label("Data")).to_have_value(typed)  # kept as typed
+        expect(page.get_by_label("Assunto")).to_have_value("Retorno")
+    # A half-typed time is told so (a time picker would send nothing, "Informe a hora.").
+    page.get_by_label("Data").fill("10/05/2031")
+    page.get_by_label("Hora").fill("10:")
+    page.get_by_role("button", name="Agendar").click()
+    expect(page.get_by_text("Hora inválida: use o formato hh:mm.")).to_be_visible()
+    expect(page.get_by_label("Hora")).to_have_value("10:")
+    expect(page.get_by_text("Compromisso agendado.")).to_have_count(0)
+
+
+def test_agendar_clicked_twice_schedules_once(page, demo):
+    login(page)
+    page.goto(f"/entidades/{demo['maria'].id}/agenda")
+    page.get_by_label("Data").fill("20/02/2031")
+    page.get_by_label("Hora").fill("09:00")
+    page.get_by_label("Assunto").fill("Confirmar entrega do vale")
+    page.get_by_role("button", name="Agendar").dblclick()
+    expect(page.get_by_text("Compromisso agendado.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Confirmar entrega do vale")).to_have_count(1)
