@@ -607,3 +607,25 @@ def test_picker_searches_keep_the_choice_already_made(logged_in, demo, db):
         headers={"HX-Request": "true"},
     ).get_data(as_text=True)
     assert "selected" not in html
+
+
+def test_the_e_mail_composer_uses_what_is_on_screen(logged_in, demo, db):
+    create_ticket(logged_in, demo)
+    form = _screen(logged_in, 4)
+    form["answer"] = "Resposta ainda não confirmada"
+    logged_in.post("/atendimentos/4/rascunho", data=form)
+    html = logged_in.get("/atendimentos/4/email?detalhe=1").get_data(as_text=True)
+    assert "Resposta ainda não confirmada" in html
+    # A new detail being typed is what the e-mail is about.
+    new = _screen(logged_in, 4, "?detalhe=novo")
+    new.update({"channel_id": str(demo["channels"]["E-mail"].id), "description": "Novo assunto"})
+    logged_in.post("/atendimentos/4/rascunho", data=new)
+    html = logged_in.get("/atendimentos/4/email?detalhe=novo").get_data(as_text=True)
+    assert "Novo assunto" in html
+
+
+def test_no_e_mail_on_a_draft(logged_in, demo, db):
+    code = include(logged_in, demo["maria"].id)
+    response = logged_in.get(f"/atendimentos/{code}/email")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/atendimentos/{code}"

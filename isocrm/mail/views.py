@@ -1,5 +1,6 @@
 """Enviar e-mail and the Caixa de saída."""
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -8,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
+from isocrm.fields import optional_id
 from isocrm.htmx import render
 from isocrm.loaders import get_ticket
 from isocrm.mail import bp, service
@@ -15,8 +17,10 @@ from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import AlreadySending, send_now, smtp_configured
 from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
+from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.security import current_company, safe_next_url, use_company, user_company
 from isocrm.tickets import queries
+from isocrm.tickets import service as ticket_service
 
 EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
 NO_CHANNEL_MESSAGE = (
@@ -65,10 +69,35 @@ def recipients_of(entity: Entity) -> list[Recipient]:
 
 
 def _detail_number(value: str | None) -> int | None:
+    if value == "novo":
+        return 10**9  # the new detail being typed on the ticket screen
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is None or 0 < number < 10**9 else None
+
+
+@dataclass
+class _DetailOnScreen:
+    description: str
+    answer: str | None
+
+
+def _as_on_screen(ticket: Ticket, detail: TicketDetail | None):
+    """The detail as the attendant has it on the ticket screen: what they typed and did not
+    confirm yet (kept by the screen's autosave) is what the e-mail should talk about."""
+    edit = ticket_service.unsaved_edit(db.session, ticket, current_user.id)
+    if edit is None:
+        return detail
+    typed = dict(json.loads(edit.fields))
+    if "description" not in typed or optional_id(typed.get("detail_id")) != (
+        detail.id if detail else None
+    ):
+        return detail
+    return _DetailOnScreen(
+        description=typed["description"].strip(), answer=typed.get("answer", "").strip() or None
+    )
 
 
 def _email_channel() -> Channel | None:
@@ -146,6 +175,9 @@ def compose(code: int):
         )
 
     ticket = get_ticket(code, *_recipient_options())
+    if ticket.stage != STAGE_CONFIRMED:
+        flash("Confirme o atendimento antes de enviar e-mail sobre ele.", "error")
+        return redirect(url_for("tickets.edit", code=ticket.code), code=303)
     company = current_company()
     recipients = recipients_of(ticket.entity)
     by_id = {r.econtact_id: r for r in recipients}
@@ -178,7 +210,7 @@ def compose(code: int):
             company=company,
             user=current_user,
             entity_name=ticket.entity.name,
-            detail=page.detail,
+            detail=_as_on_screen(ticket, page.detail),
             email_of_detail=_email_of_detail(page.detail),
         )
         return screen()
