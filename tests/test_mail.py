@@ -470,7 +470,7 @@ def test_outbox_query_count_does_not_grow_with_rows(logged_in, demo, db, no_smtp
 def test_compose_query_count_does_not_grow_with_contacts(logged_in, demo, no_smtp, count_queries):
     with count_queries() as counter:
         assert logged_in.get("/atendimentos/1/email").status_code == 200
-    assert counter.count <= 12, counter.statements
+    assert counter.count <= 13, counter.statements  # +1: the unsaved edit of the ticket screen
 
 
 # --- the message itself ---------------------------------------------------------------------
