@@ -629,3 +629,33 @@ def test_no_e_mail_on_a_draft(logged_in, demo, db):
     response = logged_in.get(f"/atendimentos/{code}/email")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/atendimentos/{code}"
+
+
+def test_a_save_that_meets_a_concurrent_write_is_answered_not_a_500(app, logged_in, demo, db):
+    """Someone commits between our read and our write (StaleDataError): the screen comes
+    back with a message and everything typed, nothing half-saved."""
+    from isocrm.extensions import db as ext_db
+
+    create_ticket(logged_in, demo)
+    form = _screen(logged_in, 4)
+    form["location_note"] = "Digitado durante a corrida"
+    ticket_id = _ticket(db, 4).id
+    fired = []
+
+    def someone_else_saves(session, flush_context, instances):
+        if fired:
+            return
+        fired.append(True)
+        session.connection().execute(
+            sa.text("UPDATE tickets SET version = version + 1 WHERE id = :id"), {"id": ticket_id}
+        )
+
+    sa.event.listen(ext_db.session, "before_flush", someone_else_saves)
+    try:
+        response = logged_in.post("/atendimentos/4", data=form)
+    finally:
+        sa.event.remove(ext_db.session, "before_flush", someone_else_saves)
+    assert fired and response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "no mesmo instante" in html and "Digitado durante a corrida" in html
+    assert _ticket(db, 4).location_note == "Gôndola de biscoitos"
