@@ -416,6 +416,8 @@ def test_history_shows_registration_values_as_the_cadastro_does(logged_in, demo,
     db.session.flush()  # one Principal at a time (unique index)
     home.is_principal = True
     maria.phones.append(Phone(is_principal=False, kind="comercial", number="1140040001"))
+    whatsapp = next(e for e in maria.econtacts if e.kind == "whatsapp")
+    whatsapp.value = "5511912345678"
     db.session.commit()
 
     html = _text(logged_in.get(f"/entidades/{maria.id}/historico"))
@@ -435,6 +437,10 @@ def test_history_shows_registration_values_as_the_cadastro_does(logged_in, demo,
     assert len(became) == len(stopped) == 1, items
     assert "Telefone alterado" in became[0] and "· Residencial (11) 3333-4444" in became[0]
     assert "Telefone alterado" in stopped[0] and "· Celular (11) 98765-4321" in stopped[0]
+    # An update row holds only what changed: the row is named as it is now.
+    [changed] = [i for i in items if "E-contact alterado" in i]
+    assert "· WhatsApp 5511912345678" in changed, changed
+    assert "version" not in html  # bookkeeping, not the attendant's business
     for raw in ("98765432100", "1970-01-02", "Tipo: comercial", "1140040001"):
         assert raw not in html, raw
 

@@ -64,7 +64,7 @@ FIELD_LABELS = {
 }
 # Bookkeeping columns that say nothing to the attendant.
 HIDDEN_FIELDS = frozenset(
-    {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at"}
+    {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at", "version"}
 )
 EXCERPT_LENGTH = 160
 ENTITY_KINDS = {KIND_PERSON: "Pessoa física", KIND_COMPANY: "Pessoa jurídica"}
@@ -307,7 +307,10 @@ def _name_rows(session: Session, events: list[HistoryEvent]) -> None:
     whole page, run even when empty so every page costs the same."""
     for event in events:
         log = event.subject
-        event.extra["row"] = _row_name(log.table_name, log.before or log.after or {})
+        whole_row = log.action != "update"  # an update row holds only what changed
+        event.extra["row"] = (
+            _row_name(log.table_name, log.before or log.after or {}) if whole_row else ""
+        )
     for table, model in NAMED_CHILDREN.items():
         pending = [
             e
@@ -322,10 +325,16 @@ def _name_rows(session: Session, events: list[HistoryEvent]) -> None:
         }
         for event in pending:
             obj = current.get(event.subject.row_id)
-            if obj is not None:
-                event.extra["row"] = _row_name(
-                    table, {c: getattr(obj, c, None) for c in _NAME_COLUMNS}
-                )
+            if obj is None:  # deleted since: what the update row itself says
+                log = event.subject
+                event.extra["row"] = _row_name(table, {**(log.before or {}), **(log.after or {})})
+                continue
+            event.extra["row"] = _row_name(table, {c: getattr(obj, c, None) for c in _NAME_COLUMNS})
+            if table == "econtacts" and obj.kind == "whatsapp":  # its number, as written
+                event.extra["changes"] = [
+                    (label, *(phones.display(v) if v.isdigit() else v for v in (old, new)))
+                    for label, old, new in event.extra["changes"]
+                ]
 
 
 _NAME_COLUMNS = ("kind", "number", "value", "street", "city")
