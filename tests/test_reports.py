@@ -148,6 +148,14 @@ def test_print_stylesheet_is_a4_with_page_numbers_and_unbroken_details(client):
     assert "size: A4" in css and "margin: 15mm" in css
     assert "counter(page)" in css
     assert "break-inside: avoid" in css
+    # Headings go with what follows; a long detail breaks inside rather than before, its
+    # Resposta stays with its Descrição, and no lone lines at a page's bottom or top.
+    assert re.search(r"h2, h3, h4 \{[^}]*break-after: avoid", css)
+    detail = re.search(r"\.detail \{([^}]*)\}", css).group(1)
+    assert "break-inside: auto" in detail and "break-inside: avoid" not in detail
+    assert re.search(r"\.detail h4\.answer \{[^}]*break-before: avoid", css)
+    assert re.search(r"\.detail-head \{[^}]*break-inside: avoid", css)
+    assert re.search(r"\.detail \.text \{[^}]*orphans: 3;[^}]*widows: 3", css)
     assert "@media print" in css
 
 

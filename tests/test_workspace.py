@@ -400,6 +400,51 @@ def test_history_merges_every_source(logged_in, demo, db):
         assert expected in html, expected
 
 
+def test_history_shows_registration_values_as_the_cadastro_does(logged_in, demo, db):
+    """CPF with punctuation, phone kinds by label, dates as dd/mm/aaaa, and the row a
+    Principal change is about, not raw column values."""
+    from datetime import date
+
+    from isocrm.models import Phone
+
+    maria = demo["maria"]
+    maria.document = "98765432100"
+    maria.birth_date = date(1970, 1, 2)
+    db.session.commit()
+    mobile, home = sorted(maria.phones, key=lambda p: p.kind)
+    mobile.is_principal = False
+    db.session.flush()  # one Principal at a time (unique index)
+    home.is_principal = True
+    maria.phones.append(Phone(is_principal=False, kind="comercial", number="1140040001"))
+    whatsapp = next(e for e in maria.econtacts if e.kind == "whatsapp")
+    whatsapp.value = "5511912345678"
+    db.session.commit()
+
+    html = _text(logged_in.get(f"/entidades/{maria.id}/historico"))
+    for expected in (
+        "CPF/CNPJ: 529.982.247-25 → 987.654.321-00",
+        "Data de nascimento: 15/04/1968 → 02/01/1970",
+        # A new row by its label, and a phone as it is written.
+        "· Comercial (11) 4004-0001",
+        "Tipo: Comercial",
+        "Número: (11) 4004-0001",
+    ):
+        assert expected in html, expected
+    # Which row became Principal, and which one stopped being it.
+    items = re.findall(r'<li class="timeline-item registration">.*?</li>\s*</ul>', html, re.S)
+    became = [i for i in items if "Principal: não → sim" in i]
+    stopped = [i for i in items if "Principal: sim → não" in i]
+    assert len(became) == len(stopped) == 1, items
+    assert "Telefone alterado" in became[0] and "· Residencial (11) 3333-4444" in became[0]
+    assert "Telefone alterado" in stopped[0] and "· Celular (11) 98765-4321" in stopped[0]
+    # An update row holds only what changed: the row is named as it is now.
+    [changed] = [i for i in items if "E-contact alterado" in i]
+    assert "· WhatsApp 5511912345678" in changed, changed
+    assert "version" not in html  # bookkeeping, not the attendant's business
+    for raw in ("98765432100", "1970-01-02", "Tipo: comercial", "1140040001"):
+        assert raw not in html, raw
+
+
 def test_history_is_newest_first_and_shows_a_new_ticket(logged_in, demo, db):
     maria = demo["maria"]
     ticket = Ticket(

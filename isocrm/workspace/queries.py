@@ -5,13 +5,14 @@ so a page costs the same fixed number of queries however long the entity's histo
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from isocrm import brdocs, phones
 from isocrm.models import (
     Address,
     Alert,
@@ -28,6 +29,7 @@ from isocrm.models import (
     TicketDetail,
     User,
 )
+from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 from isocrm.models.ticket import STAGE_CONFIRMED
 
 # Registration tables whose audit rows belong in the entity's history.
@@ -62,9 +64,13 @@ FIELD_LABELS = {
 }
 # Bookkeeping columns that say nothing to the attendant.
 HIDDEN_FIELDS = frozenset(
-    {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at"}
+    {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at", "version"}
 )
 EXCERPT_LENGTH = 160
+ENTITY_KINDS = {KIND_PERSON: "Pessoa física", KIND_COMPANY: "Pessoa jurídica"}
+# Child rows whose audit row names itself ("Telefone alterado · Celular (11) 98765-4321"), so a
+# Principal change says which row became Principal.
+NAMED_CHILDREN = {"phones": Phone, "econtacts": EContact, "addresses": Address}
 
 
 @dataclass
@@ -117,9 +123,9 @@ def entity_history(
     # Ties (a ticket and its first detail share a moment) keep a stable, readable order.
     events.sort(key=lambda e: (e.at, e.kind), reverse=True)
     window = events[offset : offset + per_page + 1]
-    _name_relations(
-        session, entity.company_id, [e for e in window[:per_page] if e.kind == "registration"]
-    )
+    registration = [e for e in window[:per_page] if e.kind == "registration"]
+    _name_relations(session, entity.company_id, registration)
+    _name_rows(session, registration)
     return HistoryPage(
         items=window[:per_page], page=page, per_page=per_page, has_next=len(window) > per_page
     )
@@ -242,9 +248,96 @@ def _changes(log: AuditLog) -> list[tuple[str, str, str]]:
         if key in HIDDEN_FIELDS:
             continue
         changes.append(
-            (FIELD_LABELS.get(key, key), _shown(before.get(key)), _shown(after.get(key)))
+            (
+                FIELD_LABELS.get(key, key),
+                _human(log.table_name, key, before.get(key), before or after),
+                _human(log.table_name, key, after.get(key), after or before),
+            )
         )
     return changes
+
+
+def _human(table: str, key: str, value, row: dict) -> str:
+    """A stored value as the attendant reads it on the Cadastro: CPF/CNPJ with punctuation,
+    phone kinds by label, dates as dd/mm/aaaa."""
+    if value is None or value == "":
+        return _shown(value)
+    if key == "document":
+        return brdocs.format_document(str(value))
+    if key == "birth_date" or isinstance(value, date):
+        try:
+            return (value if isinstance(value, date) else date.fromisoformat(str(value))).strftime(
+                "%d/%m/%Y"
+            )
+        except ValueError:
+            return str(value)
+    if key == "zip_code" and len(str(value)) == 8:
+        return f"{str(value)[:5]}-{str(value)[5:]}"
+    if table == "entities" and key == "kind":
+        return ENTITY_KINDS.get(value, str(value))
+    if table == "phones" and key == "kind":
+        return PHONE_KINDS.get(value, str(value))
+    if table == "phones" and key == "number":
+        return phones.display(str(value))
+    if table == "econtacts" and key == "kind":
+        return ECONTACT_KINDS.get(value, str(value))
+    if table == "econtacts" and key == "value" and row.get("kind") == "whatsapp":
+        return phones.display(str(value))
+    return _shown(value)
+
+
+def _row_name(table: str, row: dict) -> str:
+    """How a phone, e-contact or address is named in its own audit row (insert, delete)."""
+    if table == "phones" and row.get("number"):
+        kind = PHONE_KINDS.get(row.get("kind"), row.get("kind") or "")
+        return f"{kind} {phones.display(row['number'])}".strip()
+    if table == "econtacts" and row.get("value"):
+        kind = row.get("kind")
+        value = phones.display(row["value"]) if kind == "whatsapp" else row["value"]
+        return f"{ECONTACT_KINDS.get(kind, kind or '')} {value}".strip()
+    if table == "addresses" and (row.get("street") or row.get("city")):
+        street = " ".join(str(row[k]) for k in ("street", "number") if row.get(k))
+        return ", ".join(p for p in (street, row.get("city") or "") if p)
+    return ""
+
+
+def _name_rows(session: Session, events: list[HistoryEvent]) -> None:
+    """Name the phone, e-contact or address each change is about. An update row holds only
+    the changed columns, so those rows are read as they are now: one query per table for the
+    whole page, run even when empty so every page costs the same."""
+    for event in events:
+        log = event.subject
+        whole_row = log.action != "update"  # an update row holds only what changed
+        event.extra["row"] = (
+            _row_name(log.table_name, log.before or log.after or {}) if whole_row else ""
+        )
+    for table, model in NAMED_CHILDREN.items():
+        pending = [
+            e
+            for e in events
+            if e.subject.table_name == table and not e.extra["row"] and e.subject.row_id.isdigit()
+        ]
+        current = {
+            str(obj.id): obj
+            for obj in session.scalars(
+                sa.select(model).where(model.id.in_([int(e.subject.row_id) for e in pending]))
+            )
+        }
+        for event in pending:
+            obj = current.get(event.subject.row_id)
+            if obj is None:  # deleted since: what the update row itself says
+                log = event.subject
+                event.extra["row"] = _row_name(table, {**(log.before or {}), **(log.after or {})})
+                continue
+            event.extra["row"] = _row_name(table, {c: getattr(obj, c, None) for c in _NAME_COLUMNS})
+            if table == "econtacts" and obj.kind == "whatsapp":  # its number, as written
+                event.extra["changes"] = [
+                    (label, *(phones.display(v) if v.isdigit() else v for v in (old, new)))
+                    for label, old, new in event.extra["changes"]
+                ]
+
+
+_NAME_COLUMNS = ("kind", "number", "value", "street", "city")
 
 
 def _name_relations(session: Session, company_id: int, events: list[HistoryEvent]) -> None:

@@ -1,5 +1,7 @@
 """Cadastro simplificado as a dialog over the ticket, in real Chromium."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -22,3 +24,47 @@ def test_quick_edit_refreshes_the_card_and_keeps_what_was_typed(page):
     expect(page.get_by_label("Dados Complementares")).to_have_value(
         "Digitado e ainda não confirmado"
     )
+
+
+def test_quick_edit_dialog_closes_with_escape_and_gives_the_focus_back(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    icon = page.get_by_role("link", name="Cadastro simplificado")
+    icon.click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("Cadastro simplificado")
+    # The focus moves into the dialog, and Escape from a field closes it.
+    expect(dialog.locator(":focus")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(icon).to_be_focused()
+    # Fechar gives the focus back as well; Escape with no dialog open changes nothing.
+    icon.click()
+    page.locator("dialog[open]").get_by_role("button", name="Fechar").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(icon).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(icon).to_be_focused()
+
+
+def test_alerts_dialog_closes_with_escape_and_gives_the_focus_back(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    page.get_by_role("link", name="Alertas").click()
+    dialog = page.get_by_role("dialog", name=re.compile("Alertas de Maria"))
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(":focus")).to_have_count(1)  # the dialog's script is there
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator("#alert-icon")).to_be_focused()
+
+
+def test_dialog_script_is_a_static_file_not_inline(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    page.get_by_role("link", name="Alertas").click()
+    expect(page.locator("dialog[open]")).to_have_count(1)
+    scripts = page.locator("#alerts-dialog script")
+    expect(scripts).to_have_count(1)
+    assert scripts.get_attribute("src").endswith("/static/js/dialogs.js")
+    assert page.evaluate("window.isocrmDialogs") is True

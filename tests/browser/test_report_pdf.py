@@ -92,3 +92,50 @@ def test_pdf_endpoint_prints_the_whole_ticket_on_the_server(page, demo, report_t
     data = response.body()
     assert data.startswith(b"%PDF-")
     _assert_whole_ticket(_pdftotext(tmp_path, data), demo)
+
+
+def _pdf_pages(tmp_path, data: bytes) -> list[list[str]]:
+    """Each page's text lines, in layout order, without the @page footer."""
+    _pdftotext(tmp_path, data)  # skips (or fails on CI) without pdftotext
+    pdf_file = tmp_path / "pages.pdf"
+    pdf_file.write_bytes(data)
+    result = subprocess.run(
+        [shutil.which("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf_file), "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    pages = []
+    for page_text in result.stdout.decode("utf-8").split("\f"):
+        lines = [" ".join(line.split()) for line in page_text.splitlines()]
+        lines = [
+            line
+            for line in lines
+            if line and "Relatório de atendimento" not in line and not line.startswith("Página ")
+        ]
+        if lines:
+            pages.append(lines)
+    return pages
+
+
+def test_long_report_never_ends_a_page_with_a_detail_heading(page, db, demo, tmp_path):
+    ticket = make_report_ticket(db, demo, code=101, details=6, infos=1)
+    long_text = "\n".join(f"Linha {n} do relato do cliente sobre o produto." for n in range(70))
+    for n, detail in enumerate(ticket.details):
+        detail.description = long_text if n % 2 == 0 else detail_description(n + 1)
+        detail.answer = "\n".join(f"Resposta linha {k}." for k in range(4 + 9 * n))
+    db.session.commit()
+    login(page)
+    page.goto("/atendimentos/101/relatorio")
+    data = page.pdf(prefer_css_page_size=True, print_background=True)
+    pages = _pdf_pages(tmp_path, data)
+    assert len(pages) >= 3, pages
+    for number, lines in enumerate(pages[:-1], start=1):
+        last = lines[-1]
+        assert last not in ("Descrição", "Resposta"), (number, lines[-5:])
+        assert not last.startswith("Detalhe "), (number, lines[-5:])
+        assert pages[number][0] != "Resposta", (number + 1, pages[number][:3])
+    # A long detail starts right after the one before it, not on a page of its own: the
+    # first page has the first detail's heading and the start of its Descrição.
+    assert any(line.startswith("Detalhe 1 de 6") for line in pages[0]), pages[0]
+    assert "Linha 0 do relato do cliente sobre o produto." in pages[0], pages[0]
