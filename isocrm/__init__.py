@@ -35,6 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
     _ensure_secret_key(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    # Ids in URLs beyond a 64-bit integer cannot name a row: 404, not a database overflow.
+    from isocrm.requests import CleanRequest, RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter
+    app.request_class = CleanRequest
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)

@@ -43,7 +43,7 @@ def strip_control_characters(value):
     return value
 
 
-_INVISIBLE_MARKS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+_INVISIBLE_MARKS = set("\u200b\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
 def local_to_utc(value: datetime) -> datetime:
@@ -54,6 +54,18 @@ def local_to_utc(value: datetime) -> datetime:
 def local_today() -> date:
     """Today at the desk (America/Sao_Paulo), not in UTC."""
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(value) -> int:
+    """A ?page= of a list: 1 when missing or unreadable, never past MAX_PAGE."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 def optional_id(value) -> int | None:

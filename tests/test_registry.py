@@ -1321,3 +1321,30 @@ def test_another_empresas_entity_is_missing(logged_in, demo):
         ).status_code
         == 404
     )
+
+
+def test_cadastrar_after_an_empresa_switch_in_another_tab_files_nothing(client, auth, demo, db):
+    """Found by the break-it session: the new entity landed in the Empresa of the other tab."""
+    auth.login("supervisor", "supervisor123")
+    token = csrf_token_from(client.get("/atendimentos/").get_data(as_text=True))
+    south, first = demo["company_south"].id, demo["company"].id
+    client.post("/empresa", data={"company_id": south, "csrf_token": token})
+    page = client.get("/entidades/nova?q=Cliente+da+Filial").get_data(as_text=True)
+    assert f'name="company_id" value="{south}"' in page
+    client.post("/empresa", data={"company_id": first, "csrf_token": token})  # the other tab
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Entity))
+    response = client.post(
+        "/entidades/nova",
+        data={
+            "kind": "PF",
+            "name": "Cliente da Filial",
+            "company_id": str(south),
+            "form_key": re.search(r'name="form_key" value="([^"]+)"', page).group(1),
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Nada foi salvo" in html and 'value="Cliente da Filial"' in html
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entity)) == before

@@ -201,3 +201,40 @@ def test_an_oversized_post_is_refused_in_portuguese(logged_in):
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "Envio grande demais" in html and "Request Entity" not in html
+
+
+def test_ids_beyond_64_bits_are_missing_not_a_500(logged_in):
+    huge = "99999999999999999999"
+    for path in (
+        f"/entidades/{huge}/cadastro",
+        f"/entidades/{huge}/atendimentos",
+        f"/entidades/{huge}/historico",
+        f"/atendimentos/{huge}",
+        f"/atendimentos/{huge}/email",
+        f"/atendimentos/{huge}/relatorio",
+    ):
+        assert logged_in.get(path).status_code == 404, path
+    for path in (
+        "/atendimentos/?q=a&page=",
+        "/caixa-de-saida?page=",
+        "/entidades/1/historico?page=",
+    ):
+        assert logged_in.get(path + huge).status_code in (200, 404), path
+
+
+def test_nul_and_invisible_marks_never_reach_the_database(logged_in, demo, db):
+    from isocrm.models import Alert
+
+    token = logged_in.get("/entidades/1/alertas").get_data(as_text=True)
+    from tests.conftest import csrf_token_from
+
+    data = {
+        "csrf_token": csrf_token_from(token),
+        "alerta-message": "\u200b",
+        "alerta-priority": "2",
+    }
+    before = db.session.query(Alert).count()
+    response = logged_in.post("/entidades/1/alertas", data=data)
+    assert response.status_code in (200, 422)
+    db.session.commit()
+    assert db.session.query(Alert).count() == before  # an invisible message is an empty one

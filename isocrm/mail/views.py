@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.fields import optional_id
+from isocrm.fields import optional_id, page_number
 from isocrm.htmx import render
 from isocrm.loaders import get_ticket
 from isocrm.mail import bp, service
@@ -334,7 +334,7 @@ def outbox():
         stmt = stmt.where(OutboxMessage.status == status)
     messages = db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args.get("page")),
         per_page=current_app.config["OUTBOX_PAGE_SIZE"],
         error_out=False,
     )

@@ -52,7 +52,7 @@ from isocrm.registry.forms import (
     RelationForm,
     econtact_value,
 )
-from isocrm.security import current_company, safe_next_url
+from isocrm.security import current_company, safe_next_url, user_company
 from isocrm.tickets.queries import highest_alert_priority
 
 BLANK = (None, "—")
@@ -616,6 +616,24 @@ def new():
         for name, value in prefill.items():
             form[name].data = value
         return render("registry/new.html", form=form, duplicate=None, homonym=None)
+    posted_company = optional_id(request.form.get("company_id"))
+    if posted_company is not None and posted_company != company_id:
+        # Opened in another Empresa (switched in another tab): never file it here.
+        origin = user_company(posted_company)
+        where = f" ({origin.name})" if origin else ""
+        message = (
+            f"Este cadastro foi aberto em outra Empresa{where}, e a Empresa foi trocada em "
+            "outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e clique "
+            "em Cadastrar de novo (o que você digitou está abaixo)."
+        )
+        return render(
+            "registry/new.html",
+            status=409,
+            form=form,
+            duplicate=None,
+            homonym=None,
+            company_refused=message,
+        )
     key = request.form.get("form_key")
     earlier = service.already_submitted(db.session, key)
     if earlier is not None and earlier.result_url:

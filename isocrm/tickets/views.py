@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import local_to_utc, optional_id
+from isocrm.fields import local_to_utc, optional_id, page_number
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
@@ -49,7 +49,7 @@ def home():
 def index():
     """Atendimentos: search an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ to open a ticket."""
     query = request.args.get("q", "").strip()[:100]
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     results = None
     if query:
         results = search_entities(

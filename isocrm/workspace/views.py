@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.extensions import db
+from isocrm.fields import page_number
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -36,7 +37,7 @@ def _zone() -> ZoneInfo:
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number(request.args.get("page"))
 
 
 @dataclass
