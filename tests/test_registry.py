@@ -1274,6 +1274,40 @@ def test_salvar_cadastro_after_an_empresa_switch_keeps_the_input_and_saves_back(
     assert "Cadastro salvo." in client.get(url).get_data(as_text=True)
 
 
+def test_an_open_row_edit_survives_the_empresa_switch_409_and_is_saved_back(client, auth, demo, db):
+    """Break-it: the address left open in Editar came back closed (typed Complemento lost),
+    and the header still showed the old Empresa as current."""
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    address = maria.addresses[1]
+    prefix = f"endereco-{address.id}"
+    url = f"/entidades/{maria.id}/cadastro"
+    _switch(client, demo["company"].id, auth.csrf_token())
+    page = client.get(url).get_data(as_text=True)
+    token = csrf_token_from(page)
+    assert _switch(client, demo["company_south"].id, token).status_code == 303  # other tab
+    open_row = {f"{prefix}-version": str(address.version)} | _address_data(
+        prefix, street=address.street, complement="Fundos, casa 2"
+    )
+    data = (
+        _main_form(demo, notes="Nota digitada")
+        | open_row
+        | {"version": _version(page), "csrf_token": token}
+    )
+    stale = client.post(url, data=data)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert 'value="Fundos, casa 2"' in html and 'class="editing"' in html
+    assert "Nota digitada" in html
+    south = demo["company_south"].id
+    assert re.search(rf'<option value="{south}"\s+selected>', html), "header: the Empresa now"
+    saved = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)})
+    assert saved.status_code == 303
+    _fresh(db)
+    assert db.session.get(Address, address.id).complement == "Fundos, casa 2"
+    assert db.session.get(Entity, maria.id).notes == "Nota digitada"
+
+
 def test_an_entity_page_after_an_empresa_switch_offers_to_switch_back(client, auth, demo):
     auth.login("supervisor", "supervisor123")
     maria = demo["maria"]

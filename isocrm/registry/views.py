@@ -219,12 +219,20 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         entity = get_entity(entity_id, *_registry_options())
         form = EntityForm()
         _fill_entity_choices(form)
+        # Rows left open in Editar come back open as typed: "Voltar … e salvar" saves them.
+        open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
+        pending = {}
+        for row_list in LISTS.values():
+            pending.update(_pending_principal(entity, row_list))
         return _edit_page(
             entity,
             form,
             status=409,
             conflict_message=message + " O que você digitou está abaixo.",
             switch_company=error.company,
+            row_forms=open_rows,
+            pending_principals=pending,
+            current_company=now,  # the header shows the Empresa chosen now, as the message says
         )
     return render_template(
         "registry/other_company.html",
