@@ -171,6 +171,41 @@ def test_salvar_cadastro_after_switching_empresa_in_another_tab_keeps_the_input(
     expect(page.get_by_label("Nome/Razão social")).to_have_value("Maria Digitada Antes da Troca")
 
 
+def test_an_open_address_edit_survives_the_empresa_switch_and_is_saved_back(page, db):
+    """Break-it: the open address row came back closed (Complemento lost) and the header
+    still showed the old Empresa as current."""
+    from isocrm.models import Entity
+
+    login(page, "supervisor", "supervisor123")
+    page.locator("#company-select").select_option(label="isoCRM Demonstração")
+    page.get_by_role("button", name="Trocar").click()
+    _open_registry(page)
+    addresses = page.locator("#enderecos")
+    addresses.get_by_role("link", name=re.compile("Editar endereço")).last.click()
+    addresses.locator("tr.editing").get_by_label("Complemento").fill("Fundos, casa 2")
+    page.get_by_label("Observações").fill("Observação digitada")
+
+    other_tab = page.context.new_page()
+    other_tab.goto("/atendimentos/")
+    other_tab.locator("#company-select").select_option(label="Filial Sul Alimentos")
+    other_tab.get_by_role("button", name="Trocar").click()
+
+    page.get_by_role("button", name="Salvar cadastro").click()
+    expect(page.get_by_role("alert").first).to_contain_text("O que você digitou está abaixo")
+    expect(page.locator("#company-select option:checked")).to_have_text("Filial Sul Alimentos")
+    expect(page.locator("#enderecos tr.editing").get_by_label("Complemento")).to_have_value(
+        "Fundos, casa 2"
+    )
+    expect(page.get_by_label("Observações")).to_have_value("Observação digitada")
+    page.get_by_role("button", name="Voltar para isoCRM Demonstração e salvar").click()
+    expect(page.locator(".flashes")).to_contain_text("Cadastro salvo.")
+    expect(page.locator("#enderecos")).to_contain_text("Fundos, casa 2")
+    db.session.commit()
+    maria = db.session.get(Entity, 1)
+    db.session.refresh(maria)
+    assert "Fundos, casa 2" in [a.complement for a in maria.addresses]
+
+
 def test_back_and_cadastrar_again_does_not_create_a_second_entity(page, db):
     import sqlalchemy as sa
 
