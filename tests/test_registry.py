@@ -1308,6 +1308,63 @@ def test_an_open_row_edit_survives_the_empresa_switch_409_and_is_saved_back(clie
     assert db.session.get(Entity, maria.id).notes == "Nota digitada"
 
 
+def test_adicionar_or_cancelar_after_an_empresa_switch_answer_inside_the_section(
+    client, auth, demo, db
+):
+    """Break-it: the 409 "Empresa trocada… Recarregue." went in as an extra grid cell before
+    the section and advised reloading (losing the typed phone and the open edits)."""
+    auth.login("supervisor", "supervisor123")
+    maria = demo["maria"]
+    address = maria.addresses[1]
+    prefix = f"endereco-{address.id}"
+    _switch(client, demo["company"].id, auth.csrf_token())
+    page = client.get(f"/entidades/{maria.id}/cadastro").get_data(as_text=True)
+    token = csrf_token_from(page)
+    key = re.search(
+        r'action="/entidades/\d+/cadastro/telefones".*?name="form_key" value="([^"]+)"', page, re.S
+    )[1]
+    _switch(client, demo["company_south"].id, token)  # other tab
+    url = f"/entidades/{maria.id}/cadastro/telefones"
+    data = {
+        "novo-telefone-kind": "celular",
+        "novo-telefone-number": "(21) 99876-5432",
+        "form_key": key,
+        "csrf_token": token,
+    }
+    refused = client.post(url, data=data, headers=HX)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "HX-Reswap" not in refused.headers
+    assert html.lstrip().startswith('<section id="telefones"')
+    assert "Este cadastro é da Empresa isoCRM Demonstração" in html
+    assert "Recarregue" not in html and "não recarregue" in html
+    assert 'value="(21) 99876-5432"' in html
+    assert f'name="trocar_empresa" value="{demo["company"].id}"' in html
+    added = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)}, headers=HX)
+    assert added.status_code == 200 and "Telefone adicionado." in added.get_data(as_text=True)
+    assert "21998765432" in [p.number for p in _phones(db, maria.id)]
+    # Cancelar on an open row after a switch: the section, the row closed, others kept; a POST
+    _switch(client, demo["company_south"].id, token)
+    open_row = {f"{prefix}-version": str(address.version)} | _address_data(
+        prefix, complement="Fundos"
+    )
+    cancel = client.post(
+        f"/entidades/{maria.id}/cadastro/enderecos/{address.id}/fechar",
+        data=open_row | {"csrf_token": token},
+        headers=HX,
+    )
+    html = cancel.get_data(as_text=True)
+    assert cancel.status_code == 409 and html.lstrip().startswith('<section id="enderecos"')
+    assert 'class="editing"' not in html and "não recarregue" in html
+    # Cancelar is a POST: what is typed in other open rows never goes into a URL
+    _switch(client, demo["company"].id, token)
+    editing = client.get(f"/entidades/{maria.id}/cadastro?editar=enderecos-{address.id}").get_data(
+        as_text=True
+    )
+    assert f'hx-post="/entidades/{maria.id}/cadastro/enderecos/{address.id}/fechar"' in editing
+    assert "?fechar=" not in editing
+
+
 def test_an_entity_page_after_an_empresa_switch_offers_to_switch_back(client, auth, demo):
     auth.login("supervisor", "supervisor123")
     maria = demo["maria"]

@@ -208,6 +208,9 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         f"Este cadastro é da Empresa {error.company.name}, mas a Empresa escolhida agora é"
         f" {now.name} (trocada nesta ou em outra aba). Nada foi salvo."
     )
+    slug = (request.view_args or {}).get("slug")
+    if is_partial_request() and slug in LISTS:
+        return _section_of_another_company(error.company, slug, message)
     if is_partial_request():
         body = render_template(
             "errors/_fragment.html", title="Empresa trocada", message=message + " Recarregue."
@@ -240,6 +243,41 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
         next_url=request.path if request.method == "GET" else None,
     ), 409
+
+
+def _section_of_another_company(company, slug: str, message: str):
+    """An action inside a list of the Cadastro completo after an Empresa switch: the section
+    again, with the message inside it, the rows open in Editar and what was typed in
+    Adicionar kept, and Adicionar offering "Voltar para <Empresa> e adicionar"."""
+    g.company = company  # to show this record as the page had it
+    row_list = LISTS[slug]
+    entity = get_entity(request.view_args.get("entity_id"), *_registry_options())
+    closing = (
+        request.view_args.get("row_id")
+        if request.endpoint == "registry.close_row"
+        else optional_id(request.args.get("fechar"))
+    )
+    adding = request.endpoint == "registry.add_row"
+    add_form = row_list.form_for(formdata=request.form) if adding else None
+    text = (
+        message
+        + " O que você digitou continua na tela: não recarregue a página. Para gravar, use"
+        + f" Voltar para {company.name} (em Adicionar ou em Salvar cadastro)."
+    )
+    response = _edit_page(
+        entity,
+        _entity_form(entity),
+        status=409,
+        block=slug,
+        principal_errors={slug: text},
+        row_forms={slug: _open_row_forms(entity, row_list, skip=closing)},
+        pending_principals=_pending_principal(entity, row_list),
+        list_forms={slug: add_form} if add_form else {},
+        add_open=adding,
+        switch_company=company,
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 def _company_rows(model):
@@ -797,11 +835,28 @@ def section(entity_id: int, slug: str):
     )
 
 
+@bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/fechar")
+def close_row(entity_id: int, slug: str, row_id: int):
+    """Cancelar an edit: closes that row and keeps the others open as typed. A POST, so
+    what is typed in the other open rows never lands in a URL (history, server logs)."""
+    row_list = _row_list(slug)
+    entity = _load(entity_id, *_registry_options())
+    if not is_partial_request():
+        return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{slug}", 303)
+    return _section(
+        entity,
+        row_list,
+        row_forms=_open_row_forms(entity, row_list, skip=row_id),
+        pending=_pending_principal(entity, row_list),
+    )
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>")
 def add_row(entity_id: int, slug: str):
     """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
     row_list = _row_list(slug)
+    _switch_back_if_asked()  # "Voltar para <Empresa> e adicionar" after a switch
     entity = _load(entity_id, *_registry_options())
     version_before = entity.version
     open_forms = _open_row_forms(entity, row_list)
