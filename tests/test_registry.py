@@ -1076,6 +1076,27 @@ def test_quick_edit_clearing_the_phone_removes_it_and_says_which_is_principal(lo
     assert [(p.id, p.is_principal) for p in _phones(db, maria.id)] == [(other.id, True)]
 
 
+def test_quick_edit_clearing_the_address_removes_the_principal_and_says_so(logged_in, demo, db):
+    """Break-it: emptying every address field answered 200, said nothing and kept it."""
+    maria = demo["maria"]
+    first, other = maria.addresses
+    empty = {name: "" for name in ("zip_code", "street", "number", "complement", "district")}
+    empty |= {"city": "", "state": ""}
+    url = f"/entidades/{maria.id}/cadastro-simplificado"
+    # over the ticket (htmx): the dialog says what was removed, the card follows
+    response = logged_in.post(url, data=_quick_data(logged_in, maria.id, **empty), headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"Endereço principal removido; agora o principal é {other.one_line}." in html
+    assert [(a.id, a.is_principal) for a in _addresses(db, maria.id)] == [(other.id, True)]
+    # the page: the last address too, with the message
+    response = logged_in.post(
+        url, data=_quick_data(logged_in, maria.id, **empty), follow_redirects=True
+    )
+    assert "Endereço principal removido." in response.get_data(as_text=True)
+    assert _addresses(db, maria.id) == []
+
+
 def test_quick_edit_does_not_turn_a_pf_into_a_pj(logged_in, demo, db):
     maria = demo["maria"]
     cnpj = brdocs.format_cnpj("12ABC34500" + "01" + brdocs.cnpj_check_digits("12ABC3450001"))

@@ -269,7 +269,7 @@ class RelationForm(FlaskForm):
 
 class QuickEditForm(DocumentFields, FlaskForm):
     """Cadastro simplificado: the main fields and the Principal address, phone and e-contact.
-    A group left blank is left alone; a group with anything typed must be complete."""
+    A group emptied removes that Principal row; a group with anything typed must be complete."""
 
     zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
     # Logradouro and Cidade without Optional(), so validate_street/city see them empty.

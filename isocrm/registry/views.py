@@ -1298,6 +1298,15 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
             setattr(address, name, _text(form[name].data))
         address.city = form.city.data.strip()
         address.state = form.state.data
+    elif entity.principal_address is not None:
+        # Every address field emptied: as with the phone and the e-contact, the Principal
+        # address is removed (the next one becomes the Principal) and the message says so.
+        service.remove_row(db.session, entity.addresses, entity.principal_address)
+        now = entity.principal_address
+        notes.append(
+            "Endereço principal removido"
+            + (f"; agora o principal é {now.one_line}." if now else ".")
+        )
     if _text(form.phone_number.data):
         phone = entity.principal_phone
         if phone is None:
@@ -1406,10 +1415,19 @@ def quick_edit(entity_id: int):
                         **context,
                     )
                 if is_partial_request():
-                    # Close the dialog and refresh the ticket's Dados cadastrais card only.
-                    body = render_block("registry/quick_edit.html", "closed") + render_block(
-                        "registry/quick_edit.html", "card", entity=entity
-                    )
+                    # Close the dialog and refresh the ticket's Dados cadastrais card only;
+                    # when a Principal row was removed, the dialog stays to say so.
+                    if notes:
+                        first = render_block(
+                            "registry/quick_edit.html",
+                            "dialog",
+                            form=_quick_form(entity),
+                            saved_message=" ".join(["Cadastro salvo.", *notes]),
+                            **context,
+                        )
+                    else:
+                        first = render_block("registry/quick_edit.html", "closed")
+                    body = first + render_block("registry/quick_edit.html", "card", entity=entity)
                     response = make_response(body)
                     response.vary.add("HX-Request")
                     return response
