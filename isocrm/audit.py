@@ -271,7 +271,8 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             before[key] = _shown(plan, key, value)
         entries.append((plan, state, "delete", before, None))
 
-    if not entries:
+    links = _collection_changes(session)
+    if not entries and not links:
         return
 
     at = utcnow()
@@ -301,8 +302,68 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
                 "after": after,
             }
         )
+    for table_name, row_id, action, before, after, link_company_id in links:
+        company_id = request_company_id if request_company_id is not None else link_company_id
+        rows.append(
+            {
+                "at": at,
+                "user_id": user_id,
+                "company_id": None if company_id in gone_companies else company_id,
+                "table_name": table_name,
+                "row_id": row_id,
+                "action": action,
+                "before": before,
+                "after": after,
+            }
+        )
     # Core, not session.add: the ORM does not take new objects while it is flushing.
     session.connection(bind_arguments={"mapper": AuditLog.__mapper__}).execute(_INSERT, rows)
+
+
+# Association rows with no mapped class of their own: Entity.roles and Entity.units. Their
+# changes are read from the collection's history in the same flush; each added or removed
+# link is one audit row (insert/delete) named "<entity id>,<role or unit id>", with the name
+# the Papel or Unidade had then, so the Histórico shows it without another query.
+AUDITED_COLLECTIONS = {
+    Entity: (("roles", "entity_roles", "role_id"), ("units", "entity_units", "unit_id"))
+}
+
+
+def _collection_changes(session: Session) -> list[tuple]:
+    """(table, row id, action, before, after, Empresa) of each Papel/Unidade link changed."""
+    changes = []
+    for obj in (*session.new, *session.dirty):
+        collections = next(
+            (v for cls, v in AUDITED_COLLECTIONS.items() if isinstance(obj, cls)), None
+        )
+        if collections is None:
+            continue
+        state = sa.inspect(obj)
+        entity_id = _identity(obj)
+        for attr, table_name, column in collections:
+            if attr not in state.dict and not state.attrs[attr].history.has_changes():
+                continue
+            history = state.attrs[attr].history
+            for action, items in (("insert", history.added), ("delete", history.deleted)):
+                for item in items or ():
+                    item_id = _identity(item)
+                    item_state = sa.inspect(item)
+                    row = {
+                        "entity_id": entity_id,
+                        column: item_id,
+                        "name": item_state.dict.get("name"),
+                    }
+                    changes.append(
+                        (
+                            table_name,
+                            f"{entity_id},{item_id}",
+                            action,
+                            row if action == "delete" else None,
+                            row if action == "insert" else None,
+                            state.dict.get("company_id"),
+                        )
+                    )
+    return changes
 
 
 def _row_id(plan: _Plan, state: InstanceState) -> str:

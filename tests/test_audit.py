@@ -215,3 +215,42 @@ def test_json_safe_values():
     assert json_safe(date(2026, 6, 2)) == "2026-06-02"
     assert json_safe(Decimal("12.50")) == "12.50"
     assert json_safe(None) is None and json_safe(3) == 3 and json_safe("x") == "x"
+
+
+def test_papel_and_unidade_changes_are_recorded_with_their_names(app, db, demo):
+    """Break-it: entity_roles / entity_units rows left no audit row, so the Histórico could
+    not show them."""
+    maria, atendente = demo["maria"], demo["atendente"]
+    fornecedor = demo["roles"]["fornecedor"]
+    cliente = demo["roles"]["cliente"]
+    unit = maria.units[0]
+    last = db.session.scalar(sa.select(sa.func.max(AuditLog.id))) or 0
+    with app.test_request_context():
+        login_user(atendente)
+        g.company = demo["company"]
+        maria.roles = [fornecedor]
+        maria.units = []
+        db.session.flush()
+        rows = db.session.scalars(
+            sa.select(AuditLog)
+            .where(AuditLog.table_name.in_(["entity_roles", "entity_units"]), AuditLog.id > last)
+            .order_by(AuditLog.id)
+        ).all()
+        got = {(r.table_name, r.row_id, r.action) for r in rows}
+        assert got == {
+            ("entity_roles", f"{maria.id},{fornecedor.id}", "insert"),
+            ("entity_roles", f"{maria.id},{cliente.id}", "delete"),
+            ("entity_units", f"{maria.id},{unit.id}", "delete"),
+        }
+        by_action = {(r.table_name, r.action): r for r in rows}
+        assert by_action["entity_roles", "insert"].after == {
+            "entity_id": maria.id,
+            "role_id": fornecedor.id,
+            "name": fornecedor.name,
+        }
+        assert by_action["entity_units", "delete"].before["name"] == unit.name
+        assert {(r.user_id, r.company_id) for r in rows} == {(atendente.id, demo["company"].id)}
+        db.session.rollback()  # same transaction as the change: gone with it
+        assert not db.session.scalars(
+            sa.select(AuditLog).where(AuditLog.table_name == "entity_roles", AuditLog.id > last)
+        ).all()

@@ -375,7 +375,9 @@ def test_history_merges_every_source(logged_in, demo, db):
     maria.addresses[0].street = "Rua Nova das Flores"
     db.session.commit()
 
+    # Two pages: the demo's own Papel/Unidade links (recorded since) take room on the first.
     html = _text(logged_in.get(f"/entidades/{maria.id}/historico"))
+    html += _text(logged_in.get(f"/entidades/{maria.id}/historico?page=2"))
     for expected in (
         "Atendimento aberto",
         "Atendimento concluído",
@@ -398,6 +400,18 @@ def test_history_merges_every_source(logged_in, demo, db):
         "Tipo de relação: Cônjuge",
     ):
         assert expected in html, expected
+
+
+def test_history_shows_papel_and_unidade_changes_by_name(logged_in, demo, db):
+    """Break-it: Papel and Unidade changes (association rows) never reached the Histórico."""
+    maria = demo["maria"]
+    unit = maria.units[0]
+    maria.roles = [*maria.roles, demo["roles"]["fornecedor"]]
+    maria.units = []
+    db.session.commit()
+    html = _text(logged_in.get(f"/entidades/{maria.id}/historico"))
+    assert "Papel incluído: Fornecedor" in html
+    assert f"Unidade removida: {unit.name}" in html
 
 
 def test_history_shows_registration_values_as_the_cadastro_does(logged_in, demo, db):

@@ -41,6 +41,11 @@ REGISTRATION_TABLES = {
     "relations": "Relacionado com",
 }
 CHILD_MODELS = (Address, Phone, EContact, Relation)
+# Papel and Unidade links (audit.AUDITED_COLLECTIONS): each row carries the name it had.
+LINK_TABLES = {
+    "entity_roles": ("Papel", {"insert": "incluído", "delete": "removido"}),
+    "entity_units": ("Unidade", {"insert": "incluída", "delete": "removida"}),
+}
 AUDIT_ACTIONS = {"insert": "incluído", "update": "alterado", "delete": "excluído"}
 FIELD_LABELS = {
     "name": "Nome",
@@ -197,7 +202,7 @@ def _registration_filter(entity: Entity):
     conditions = [
         sa.and_(AuditLog.table_name == "entities", AuditLog.row_id == str(entity.id)),
         sa.and_(
-            AuditLog.table_name.in_([m.__tablename__ for m in CHILD_MODELS]),
+            AuditLog.table_name.in_([m.__tablename__ for m in CHILD_MODELS] + list(LINK_TABLES)),
             sa.or_(
                 AuditLog.after["entity_id"].as_integer() == entity.id,
                 AuditLog.before["entity_id"].as_integer() == entity.id,
@@ -226,6 +231,19 @@ def _registration_changes(session, entity, limit, zone):
     ).all()
     events = []
     for log, user_name in rows:
+        if log.table_name in LINK_TABLES:
+            noun, actions = LINK_TABLES[log.table_name]
+            name = (log.after or log.before or {}).get("name") or "?"
+            events.append(
+                HistoryEvent(
+                    log.at,
+                    "registration",
+                    f"{noun} {actions.get(log.action, log.action)}: {name}",
+                    log,
+                    {"user_name": user_name, "changes": [], "row": ""},
+                )
+            )
+            continue
         area = REGISTRATION_TABLES.get(log.table_name, log.table_name)
         events.append(
             HistoryEvent(
