@@ -846,6 +846,15 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
         "roles": [str(demo["roles"]["consumidor"].id)],
         "csrf_token": csrf_token_from(form),
     }
+    # without its one-time key (or with a made-up one): refused, nothing created
+    for key in (None, "inventada"):
+        refused = logged_in.post("/entidades/nova", data=data | ({"form_key": key} if key else {}))
+        assert refused.status_code == 422
+        assert "O formulário veio incompleto" in refused.get_data(as_text=True)
+        assert re.search(
+            r'name="form_key" value="[A-Za-z0-9_-]{16,}"', refused.get_data(as_text=True)
+        )
+    data["form_key"] = re.search(r'name="form_key" value="([^"]+)"', form)[1]
     response = logged_in.post("/entidades/nova", data=data)
     assert response.status_code == 303
     _fresh(db)
@@ -855,7 +864,8 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
     assert response.headers["Location"].endswith(f"/entidades/{created.id}/cadastro")
     found = logged_in.get("/atendimentos/?q=fulano").get_data(as_text=True)
     assert "Fulano de Tal" in found
-    again = logged_in.post("/entidades/nova", data=data)
+    _, fresh = _new_form(logged_in)
+    again = logged_in.post("/entidades/nova", data=data | {"form_key": fresh})
     assert again.status_code == 422 and "Já existe uma entidade" in again.get_data(as_text=True)
 
 

@@ -681,6 +681,19 @@ def new():
             company_refused=message,
         )
     key = request.form.get("form_key")
+    if not key or not service.FORM_KEY.match(key):
+        # Without its one-time key (a made-up post, a broken page) a second submit could
+        # create the entity twice: refused, as Agenda and E-mail do, with a fresh key.
+        form.validate()
+        return render(
+            "registry/new.html",
+            status=422,
+            form=form,
+            duplicate=None,
+            homonym=None,
+            company_refused="O formulário veio incompleto: confira os dados e clique em Cadastrar.",
+            form_key=service.new_form_key(),
+        )
     earlier = service.already_submitted(db.session, key)
     if earlier is not None and earlier.result_url:
         flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
