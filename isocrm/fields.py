@@ -260,7 +260,21 @@ def email_address(text: str | None) -> str:
                 " dos servidores; confira o endereço com o cliente."
             ) from error
         raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.") from error
+    check_smtp_limits(result.local_part, result.ascii_domain)
     return result.normalized
+
+
+def check_smtp_limits(local_part: str, ascii_domain: str) -> None:
+    """What SMTP servers refuse although the syntax allows it: a mailbox name over 64
+    characters (RFC 5321) or a top-level domain of one letter."""
+    if len(local_part) > 64:
+        raise ValidationError(
+            "E-mail inválido: a parte antes do @ passa de 64 caracteres, o que os servidores"
+            " de e-mail recusam."
+        )
+    top = ascii_domain.rsplit(".", 1)[-1]
+    if len(top) < 2 or not (top.isalpha() or top.startswith("xn--")):
+        raise ValidationError("E-mail inválido: confira o domínio depois do @ (ex.: .com.br).")
 
 
 def site_url(text: str | None) -> str:

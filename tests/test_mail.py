@@ -849,3 +849,16 @@ def test_the_reply_to_of_an_empresa_is_set_from_the_command_line(app, demo, db):
     assert runner.invoke(args=["mail-reply-to", "Filial Sul Alimentos"]).exit_code == 0
     _fresh(db)
     assert db.session.get(type(south), south.id).mail_reply_to is None
+
+
+def test_addresses_smtp_servers_refuse_are_refused_up_front():
+    """Found by the break-it session: a 65-character mailbox and a one-letter TLD passed."""
+    from wtforms.validators import ValidationError
+
+    from isocrm.fields import check_smtp_limits
+
+    for local, domain in (("a" * 65, "exemplo.com.br"), ("x", "b.c"), ("x", "exemplo.123")):
+        with pytest.raises(ValidationError):
+            check_smtp_limits(local, domain)
+    check_smtp_limits("a" * 64, "exemplo.com.br")
+    check_smtp_limits("x", "xn--exmplo-bva.com")

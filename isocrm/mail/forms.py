@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from isocrm.fields import ChoiceField, max_length, optional_id
+from isocrm.fields import ChoiceField, check_smtp_limits, max_length, optional_id
 from isocrm.mail.service import BODY_MAX
 
 
@@ -80,6 +80,7 @@ class ComposeForm(FlaskForm):
                 )
             except EmailNotValidError:
                 return  # the Email validator already said why
+            check_smtp_limits(checked.local_part, checked.ascii_domain)
             field.data = checked.ascii_email
 
     def validate_subject(self, field):
