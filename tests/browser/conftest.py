@@ -84,6 +84,16 @@ def _record_console_error(message, errors):
     errors.append(message.text)
 
 
+def close_tab(page):
+    """Close a tab as a person does, once what it shows has loaded.
+
+    Chromium can acknowledge a close that races a navigation commit and never close the
+    target, and Playwright's page.close() then waits forever (microsoft/playwright#42366,
+    #41900): a POST that redirects may still be committing when click() returns."""
+    page.wait_for_load_state("load")
+    page.close()
+
+
 def login(page, username="atendente", password="atendente123"):
     page.goto("/entrar")
     page.get_by_label("Usuário").fill(username)

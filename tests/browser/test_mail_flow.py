@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import close_tab, login
 from tests.test_mail import SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -99,8 +99,9 @@ def test_an_empresa_switched_in_another_tab_never_retargets_the_email(page, smtp
     other = page.context.new_page()  # tab B switches the Empresa
     other.goto("/atendimentos/")
     other.get_by_label("Empresa").select_option(label="Filial Sul Alimentos")
-    other.get_by_role("button", name="Trocar").click()
-    other.close()
+    with other.expect_navigation():  # the switch has landed before the tab is closed
+        other.get_by_role("button", name="Trocar").click()
+    close_tab(other)
 
     page.get_by_role("button", name="Enviar").click()
     expect(page.get_by_role("alert")).to_contain_text("Nada foi enviado")

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import close_tab, login
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def test_the_protocol_shows_first_and_a_closed_tab_loses_nothing(page):
     page.screenshot(path="/tmp/isocrm-draft-typing.png")
 
     context = page.context
-    page.close()  # the tab is closed mid-typing; nothing was confirmed
+    close_tab(page)  # the tab is closed mid-typing; nothing was confirmed
 
     again = context.new_page()
     again.goto("/atendimentos/")
@@ -221,7 +221,7 @@ def test_a_logout_in_another_tab_does_not_lose_the_ticket(page):
     other.goto("/atendimentos/")
     other.get_by_role("button", name="Sair").click()
     expect(other.get_by_text("Você saiu do sistema.")).to_be_visible()
-    other.close()
+    close_tab(other)
 
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("o que você digitou foi guardado")).to_be_visible()
