@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from isocrm.extensions import db, login_manager
 from isocrm.models import Company, User
+from isocrm.permissions import check_route_role
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 # Session keys that survive the new session made at login (see auth.login).
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Entre para continuar."
     login_manager.session_protection = "strong"
     app.before_request(_require_login)
+    app.before_request(check_route_role)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)
