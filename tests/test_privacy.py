@@ -74,8 +74,10 @@ def _outbox(db, demo, *, entity, to_address, status="pendente", ticket=None):
 # --- who may use it ------------------------------------------------------------------------
 
 
-def test_attendants_are_refused_and_see_no_link(logged_in, demo):
+def test_attendants_are_refused_and_see_no_link(app, logged_in, demo):
     maria = demo["maria"].id
+    anonymous = app.test_client().get(f"/privacidade/entidades/{maria}/dados.json")
+    assert anonymous.status_code == 302 and "/entrar" in anonymous.headers["Location"]
     for url in (
         "/privacidade/",
         f"/privacidade/entidades/{maria}",
@@ -93,21 +95,14 @@ def test_attendants_are_refused_and_see_no_link(logged_in, demo):
     assert "/privacidade/" not in page
 
 
-def test_supervisor_reaches_it_from_the_cadastro_completo(supervisor, demo):
-    maria = demo["maria"].id
-    page = supervisor.get(f"/entidades/{maria}/cadastro").get_data(as_text=True)
-    assert f'href="/privacidade/entidades/{maria}"' in page
-
-
-def test_needs_login(client, demo):
-    response = client.get(f"/privacidade/entidades/{demo['maria'].id}/dados.json")
-    assert response.status_code == 302 and "/entrar" in response.headers["Location"]
-
-
 # --- finding the titular -------------------------------------------------------------------
 
 
-def test_search_by_cpf_opens_the_titular(supervisor, demo):
+def test_supervisor_reaches_the_titular_from_the_cadastro_and_by_cpf(supervisor, demo):
+    maria = demo["maria"].id
+    page = supervisor.get(f"/entidades/{maria}/cadastro").get_data(as_text=True)
+    assert f'href="/privacidade/entidades/{maria}"' in page
+    assert 'href="/privacidade/"' in page  # the side menu
     for typed in ("529.982.247-25", "52998224725", " 529982247 25 "):
         response = supervisor.get("/privacidade/", query_string={"documento": typed})
         assert response.status_code == 302, typed
