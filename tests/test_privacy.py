@@ -471,3 +471,36 @@ def test_anonymised_titular_export_holds_no_personal_data(supervisor, demo):
     assert "já foi anonimizado" in supervisor.get(response.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_a_cadastro_saved_meanwhile_stops_the_anonymisation_whole(supervisor, demo, db):
+    """Another save of the Cadastro lands between this request's read and its write (made
+    here just before the first flush): the version check refuses, nothing is anonymised."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    maria_id = demo["maria"].id
+    token = _token(supervisor, maria_id)
+
+    def save_meanwhile(session, _context, _instances):
+        session.connection().execute(
+            sa.update(Entity).where(Entity.id == maria_id).values(version=Entity.version + 1)
+        )
+
+    event.listen(Session, "before_flush", save_meanwhile, once=True)
+    try:
+        response = supervisor.post(
+            f"/privacidade/entidades/{maria_id}/anonimizar",
+            data={"csrf_token": token, "confirmacao": "52998224725"},
+        )
+    finally:
+        if event.contains(Session, "before_flush", save_meanwhile):
+            event.remove(Session, "before_flush", save_meanwhile)
+    assert response.status_code == 302
+    page = supervisor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "nada foi anonimizado" in page
+    db.session.rollback()
+    maria = db.session.get(Entity, maria_id)
+    assert maria.name == "Maria Aparecida da Silva" and maria.document == "52998224725"
+    assert len(maria.phones) == 2
+    assert "Maria Aparecida" in _audit_text(db)

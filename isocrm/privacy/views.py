@@ -7,6 +7,7 @@ import zipfile
 
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from isocrm.extensions import db
 from isocrm.htmx import render
@@ -22,6 +23,10 @@ from isocrm.security import current_company
 EXPORT_FORMAT = "isocrm-lgpd/1"
 # A spreadsheet would run a cell that starts like a formula: such text is exported quoted.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+STALE_MESSAGE = (
+    "O cadastro do titular foi alterado por outra pessoa enquanto isso: nada foi anonimizado. "
+    "Confira e confirme de novo."
+)
 
 
 @bp.get("/")
@@ -156,7 +161,7 @@ def anonymize(entity_id: int):
     entity = _load(entity_id)
     form = AnonymizeForm()
     if service.is_anonymized(entity):
-        flash("Este titular já foi anonimizado.", "info")
+        flash("Este titular já foi anonimizado.", "warning")
         return redirect(url_for("privacy.entity", entity_id=entity.id))
     if not form.validate():
         return _entity_page(entity, form, status=422)
@@ -165,8 +170,15 @@ def anonymize(entity_id: int):
             "O texto digitado não é o nome nem o CPF/CNPJ deste titular: nada foi alterado."
         )
         return _entity_page(entity, form, status=422)
-    outcome = service.anonymize(db.session, entity, current_user._get_current_object())
-    db.session.commit()
+    try:
+        outcome = service.anonymize(db.session, entity, current_user._get_current_object())
+        db.session.commit()
+    except StaleDataError:
+        # Someone saved the Cadastro (or a row of it) after this request read it: what they
+        # added was not seen here, so nothing is anonymised rather than half of it.
+        db.session.rollback()
+        flash(STALE_MESSAGE, "error")
+        return redirect(url_for("privacy.entity", entity_id=entity_id))
     current_app.logger.info(
         "LGPD anonymisation of entity %s by user %s", entity.id, current_user.id
     )
