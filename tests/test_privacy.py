@@ -19,6 +19,7 @@ from isocrm.models import (
     Relation,
     Ticket,
     TicketDetail,
+    UnsavedEdit,
 )
 from isocrm.models.base import utcnow
 from isocrm.privacy.queries import KINDS
@@ -448,8 +449,18 @@ def test_the_old_name_and_cpf_find_nothing_after(supervisor, demo, db):
     assert ANONYMOUS_NAME.format(id=maria_id) in html
 
 
-def test_anonymised_titular_export_holds_no_personal_data(supervisor, demo):
+def test_anonymised_titular_export_holds_no_personal_data(supervisor, demo, db):
     maria_id = demo["maria"].id
+    _outbox(db, demo, entity=demo["maria"], to_address="maria.aparecida@example.com.br")
+    # What an attendant typed on her ticket and has not confirmed yet goes too.
+    db.session.add(
+        UnsavedEdit(
+            ticket=demo["ticket_1"],
+            user_id=demo["atendente"].id,
+            fields=json.dumps([["descricao", "Maria Aparecida ligou de 11987654321"]]),
+        )
+    )
+    db.session.commit()
     assert _anonymise(supervisor, maria_id, "52998224725").status_code == 302
     pages = {
         "export": f"/privacidade/entidades/{maria_id}/dados.json",
@@ -457,6 +468,7 @@ def test_anonymised_titular_export_holds_no_personal_data(supervisor, demo):
         "cadastro": f"/entidades/{maria_id}/cadastro",
         "ticket": f"/atendimentos/{demo['ticket_1'].code}",
         "report": f"/atendimentos/{demo['ticket_1'].code}/relatorio",
+        "outbox": "/caixa-de-saida",
     }
     for name, url in pages.items():
         response = supervisor.get(url)
@@ -465,6 +477,9 @@ def test_anonymised_titular_export_holds_no_personal_data(supervisor, demo):
         for value in MARIA_PERSONAL:
             assert value not in text, (name, value)
     assert "[anonimizado]" in supervisor.get(pages["history"]).get_data(as_text=True)
+    assert "destinatário anonimizado" in supervisor.get(pages["outbox"]).get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalars(sa.select(UnsavedEdit)).all() == []
     # A second anonymisation changes nothing and says so.
     response = _anonymise(supervisor, maria_id, ANONYMOUS_NAME.format(id=maria_id))
     assert response.status_code == 302
