@@ -54,12 +54,21 @@ def create_app(config: dict | None = None) -> Flask:
 
     from isocrm.auth import bp as auth_bp
     from isocrm.mail import bp as mail_bp
+    from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
     from isocrm.reports import bp as reports_bp
     from isocrm.tickets import bp as tickets_bp
     from isocrm.workspace import bp as workspace_bp
 
-    for blueprint in (auth_bp, tickets_bp, registry_bp, workspace_bp, mail_bp, reports_bp):
+    for blueprint in (
+        auth_bp,
+        tickets_bp,
+        registry_bp,
+        workspace_bp,
+        mail_bp,
+        reports_bp,
+        privacy_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from isocrm import cli

@@ -46,6 +46,10 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": _env("MAIL_FROM", "sac@localhost"),
         "OUTBOX_PAGE_SIZE": 20,
+        # Each PDF starts its own Chromium (~150 MB): at most this many at once per process;
+        # a request that finds every slot busy waits PDF_SLOT_WAIT seconds, then gets a 503.
+        "PDF_CONCURRENCY": max(int(_env("PDF_CONCURRENCY", "2")), 1),
+        "PDF_SLOT_WAIT": float(_env("PDF_SLOT_WAIT", "5")),
     }
     secret = _env("SECRET_KEY")
     if secret:

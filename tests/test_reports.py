@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from isocrm.models import DetailInfo, Status, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from isocrm.reports import pdf
+from tests.conftest import csrf_token_from
 
 
 def detail_description(number: int) -> str:
@@ -249,3 +250,135 @@ def test_demo_tickets_print(logged_in, demo, code):
     html = _report(logged_in, code).get_data(as_text=True)
     assert f"Atendimento {code:06d}" in html
     assert "Maria Aparecida da Silva" in html
+
+
+# --- at most PDF_CONCURRENCY browsers at once, with real parallel requests ---------------
+
+
+class LiveUser:
+    """A logged-in browser-less user of a live server: its own cookie jar, plain HTTP."""
+
+    def __init__(self, base_url: str, username: str = "atendente", password: str = "atendente123"):
+        import http.cookiejar
+        import urllib.request
+
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        token = csrf_token_from(self.get("/entrar")[1])
+        status, _ = self.post(
+            "/entrar", {"username": username, "password": password, "csrf_token": token}
+        )
+        assert status == 200  # the redirect to the desk was followed
+
+    def _open(self, request):
+        import urllib.error
+
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.request
+
+        return self._open(urllib.request.Request(self.base_url + path))
+
+    def post(self, path: str, data: dict) -> tuple[int, str]:
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data).encode()
+        return self._open(urllib.request.Request(self.base_url + path, data=body))
+
+
+@pytest.fixture
+def live_server(app, demo):
+    """The app served by Werkzeug on a free port, one thread per request, as in production."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+class SlowPrinter:
+    """Stands in for Chromium: each render waits for `release` and counts how many run at once."""
+
+    def __init__(self, hold: float = 5.0):
+        import threading
+
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+        self.started = threading.Semaphore(0)
+        self.release = threading.Event()
+        self.hold = hold
+
+    def __call__(self, html, css):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        self.started.release()
+        try:
+            self.release.wait(self.hold)
+            return b"%PDF-1.7 slow"
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_pdf_beyond_the_bound_waits_briefly_then_gets_503(app, live_server, monkeypatch):
+    import threading
+    import time
+
+    from isocrm.reports.views import PDF_BUSY_MESSAGE
+
+    app.config.update(PDF_CONCURRENCY=1, PDF_SLOT_WAIT=0.3)
+    printer = SlowPrinter()
+    monkeypatch.setattr(pdf, "html_to_pdf", printer)
+    first_user, second_user = LiveUser(live_server), LiveUser(live_server)
+
+    first: dict = {}
+    thread = threading.Thread(
+        target=lambda: first.update(result=first_user.get("/atendimentos/1/relatorio.pdf"))
+    )
+    thread.start()
+    assert printer.started.acquire(timeout=10), "the first render never started"
+
+    started = time.monotonic()
+    status, html = second_user.get("/atendimentos/1/relatorio.pdf")
+    waited = time.monotonic() - started
+    assert status == 503
+    assert PDF_BUSY_MESSAGE in html
+    assert 'href="/atendimentos/1/relatorio"' in html
+    assert 0.3 <= waited < 5, waited  # it queued for the slot, then gave up
+    assert printer.most == 1  # no second browser was started
+
+    printer.release.set()
+    thread.join(10)
+    assert first["result"][0] == 200
+    # The slot is free again: the next request prints.
+    assert second_user.get("/atendimentos/1/relatorio.pdf")[0] == 200
+
+
+def test_pdf_requests_queue_for_the_slots_and_never_exceed_them(app, live_server, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app.config.update(PDF_CONCURRENCY=2, PDF_SLOT_WAIT=10)
+    printer = SlowPrinter(hold=0.25)  # each render takes a quarter of a second
+    monkeypatch.setattr(pdf, "html_to_pdf", printer)
+    users = [LiveUser(live_server) for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(
+            pool.map(lambda i: users[i % 2].get("/atendimentos/1/relatorio.pdf")[0], range(5))
+        )
+    assert results == [200] * 5
+    assert printer.most == 2

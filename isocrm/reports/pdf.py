@@ -1,6 +1,11 @@
 """Print HTML to PDF in headless Chromium (Debian's package), driven by Playwright."""
 
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
 
 # The server has no business on the network: keep Chromium from dialling out at start.
 CHROMIUM_ARGS = [
@@ -15,6 +20,41 @@ TIMEOUT_MS = 30_000
 
 class PdfUnavailable(RuntimeError):
     """Chromium (or Playwright) is missing or could not print."""
+
+
+class PdfBusy(RuntimeError):
+    """Every render slot stayed busy for the whole wait."""
+
+
+_slots_lock = threading.Lock()
+_EXTENSION = "isocrm.pdf_slots"
+
+
+def _slots(app: Flask) -> threading.BoundedSemaphore:
+    """One semaphore per app in this process, sized by PDF_CONCURRENCY (made on first use, so
+    a test's config is read)."""
+    slots = app.extensions.get(_EXTENSION)
+    if slots is None:
+        with _slots_lock:
+            slots = app.extensions.get(_EXTENSION)
+            if slots is None:
+                slots = threading.BoundedSemaphore(app.config["PDF_CONCURRENCY"])
+                app.extensions[_EXTENSION] = slots
+    return slots
+
+
+@contextmanager
+def render_slot(app: Flask) -> Iterator[None]:
+    """Hold one of the app's render slots while printing. Each render starts a whole browser:
+    a burst of requests must queue briefly (PDF_SLOT_WAIT) and then be turned away, not start
+    one Chromium each and take the server's memory down."""
+    slots = _slots(app)
+    if not slots.acquire(timeout=app.config["PDF_SLOT_WAIT"]):
+        raise PdfBusy(f"{app.config['PDF_CONCURRENCY']} PDF renders already running")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def chromium_path() -> str | None:

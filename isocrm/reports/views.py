@@ -18,6 +18,7 @@ PDF_UNAVAILABLE_MESSAGE = (
     "servidor. Peça ao administrador para instalar o pacote “chromium”. Enquanto isso, o "
     "relatório em HTML continua disponível e pode ser impresso pelo navegador."
 )
+PDF_BUSY_MESSAGE = "Muitos relatórios sendo gerados; tente de novo em instantes."
 
 
 def report_options():
@@ -58,7 +59,17 @@ def ticket_report_pdf(code: int):
     ticket, html = _report_html(code, for_pdf=True)
     css = Path(current_app.static_folder, "css", "print.css").read_text(encoding="utf-8")
     try:
-        document = pdf.html_to_pdf(html, css)
+        with pdf.render_slot(current_app._get_current_object()):
+            document = pdf.html_to_pdf(html, css)
+    except pdf.PdfBusy as error:
+        current_app.logger.warning("Report PDF refused: %s", error)
+        page = render_template(
+            "reports/pdf_unavailable.html",
+            title="Servidor ocupado",
+            message=PDF_BUSY_MESSAGE,
+            report_url=url_for("reports.ticket_report", code=code),
+        )
+        return page, 503, {"Retry-After": "5"}
     except pdf.PdfUnavailable as error:
         current_app.logger.warning("Report PDF unavailable: %s", error)
         page = render_template(

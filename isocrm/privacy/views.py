@@ -1,0 +1,192 @@
+"""LGPD screen: find a titular by CPF/CNPJ, download what is held, anonymise."""
+
+import csv
+import io
+import json
+import zipfile
+
+from flask import current_app, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from isocrm.extensions import db
+from isocrm.htmx import render
+from isocrm.loaders import get_entity
+from isocrm.models import Entity
+from isocrm.models.base import utcnow
+from isocrm.models.user import ROLE_SUPERVISOR
+from isocrm.permissions import allow
+from isocrm.privacy import bp, queries, service
+from isocrm.privacy.forms import AnonymizeForm, DocumentSearchForm
+from isocrm.security import current_company
+
+EXPORT_FORMAT = "isocrm-lgpd/1"
+# A spreadsheet would run a cell that starts like a formula: such text is exported quoted.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+STALE_MESSAGE = (
+    "O cadastro do titular foi alterado por outra pessoa enquanto isso: nada foi anonimizado. "
+    "Confira e confirme de novo."
+)
+
+
+@bp.get("/")
+@allow(ROLE_SUPERVISOR)
+def index():
+    """Find a titular of the current Empresa by CPF/CNPJ."""
+    form = DocumentSearchForm(request.args)
+    entity, searched = None, "documento" in request.args
+    status = 200
+    if searched:
+        if form.validate():
+            entity = queries.find_by_document(current_company().id, form.document)
+            if entity is not None:
+                return redirect(url_for("privacy.entity", entity_id=entity.id))
+            status = 404
+        else:
+            status = 422
+    return render("privacy/index.html", form=form, searched=searched, status=status)
+
+
+def _load(entity_id: int) -> Entity:
+    return get_entity(entity_id, *queries.entity_options())
+
+
+def _entity_page(entity: Entity, form: AnonymizeForm, status: int = 200):
+    return render(
+        "privacy/entity.html",
+        entity=entity,
+        form=form,
+        anonymized=service.is_anonymized(entity),
+        status=status,
+    )
+
+
+@bp.get("/entidades/<int:entity_id>")
+@allow(ROLE_SUPERVISOR)
+def entity(entity_id: int):
+    return _entity_page(_load(entity_id), AnonymizeForm(formdata=None))
+
+
+def _document(entity: Entity) -> dict:
+    company = current_company()
+    return {
+        "formato": EXPORT_FORMAT,
+        "gerado_em": utcnow().isoformat(),
+        "gerado_por": current_user.name,
+        "empresa": {"nome": company.name, "cnpj": company.document},
+        "titular_id": entity.id,
+        "tipos": queries.KINDS,
+        "dados": queries.collect(db.session, entity),
+    }
+
+
+def _filename(entity: Entity, extension: str) -> str:
+    return f"lgpd-titular-{entity.id}-{utcnow():%Y%m%d}.{extension}"
+
+
+def _download(body: bytes, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _log_export(entity: Entity, kind: str) -> None:
+    # An export hands personal data out of the system: who took what, and when.
+    current_app.logger.info(
+        "LGPD export (%s) of entity %s by user %s", kind, entity.id, current_user.id
+    )
+
+
+@bp.get("/entidades/<int:entity_id>/dados.json")
+@allow(ROLE_SUPERVISOR)
+def export_json(entity_id: int):
+    entity = _load(entity_id)
+    body = json.dumps(_document(entity), ensure_ascii=False, indent=2)
+    _log_export(entity, "json")
+    return _download(body.encode("utf-8"), "application/json", _filename(entity, "json"))
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "sim" if value else "não"
+    value = str(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _csv(rows: list[dict]) -> bytes:
+    """';'-separated, UTF-8 with BOM: what a Brazilian spreadsheet opens without asking
+    (a comma is the decimal separator there)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(rows[0].keys())
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row.values()])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@bp.get("/entidades/<int:entity_id>/dados.zip")
+@allow(ROLE_SUPERVISOR)
+def export_csv(entity_id: int):
+    """One CSV per kind in a zip: each kind has its own columns, so a single sheet with a
+    "tipo" column would be mostly empty cells and hard to read; LEIA-ME.txt lists them all,
+    including the kinds with nothing held."""
+    entity = _load(entity_id)
+    document = _document(entity)
+    buffer = io.BytesIO()
+    readme = [
+        f"Dados do titular #{entity.id} em {document['empresa']['nome']}",
+        f"Gerado em {document['gerado_em']} por {document['gerado_por']}.",
+        "",
+    ]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (kind, label) in enumerate(queries.KINDS.items(), start=1):
+            rows = document["dados"][kind]
+            name = f"{number:02d}-{kind}.csv"
+            if rows:
+                archive.writestr(name, _csv(rows))
+                readme.append(f"{name}: {label} ({len(rows)} registro(s))")
+            else:
+                readme.append(f"{label}: nenhum registro")
+        archive.writestr("LEIA-ME.txt", "\r\n".join(readme) + "\r\n")
+    _log_export(entity, "csv")
+    return _download(buffer.getvalue(), "application/zip", _filename(entity, "zip"))
+
+
+@bp.post("/entidades/<int:entity_id>/anonimizar")
+@allow(ROLE_SUPERVISOR)
+def anonymize(entity_id: int):
+    entity = _load(entity_id)
+    form = AnonymizeForm()
+    if service.is_anonymized(entity):
+        flash("Este titular já foi anonimizado.", "warning")
+        return redirect(url_for("privacy.entity", entity_id=entity.id))
+    if not form.validate():
+        return _entity_page(entity, form, status=422)
+    if not form.confirms(entity.name, entity.document):
+        form.confirmacao.errors.append(
+            "O texto digitado não é o nome nem o CPF/CNPJ deste titular: nada foi alterado."
+        )
+        return _entity_page(entity, form, status=422)
+    try:
+        outcome = service.anonymize(db.session, entity, current_user._get_current_object())
+        db.session.commit()
+    except StaleDataError:
+        # Someone saved the Cadastro (or a row of it) after this request read it: what they
+        # added was not seen here, so nothing is anonymised rather than half of it.
+        db.session.rollback()
+        flash(STALE_MESSAGE, "error")
+        return redirect(url_for("privacy.entity", entity_id=entity_id))
+    current_app.logger.info(
+        "LGPD anonymisation of entity %s by user %s", entity.id, current_user.id
+    )
+    flash(
+        f"Titular anonimizado: {outcome.registration_rows} endereço(s)/telefone(s)/contato(s) e "
+        f"{outcome.relations} relação(ões) removidos; textos de {outcome.tickets} atendimento(s) "
+        f"e {outcome.details} detalhe(s) apagados; {outcome.emails} e-mail(s) sem endereço; "
+        f"{outcome.audit_rows} registro(s) da auditoria limpos.",
+        "success",
+    )
+    return redirect(url_for("privacy.entity", entity_id=entity.id))
