@@ -55,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         # Always explicit: Flask-Limiter keeps the last app's value when a key is missing.
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis down: count in this process's memory meanwhile, rather than refuse all logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # A moving window: no burst of 2 x 5 guesses across a window boundary.
         "RATELIMIT_STRATEGY": "moving-window",
         # TOTP second factor: the issuer shown in the authenticator app, and how long the

@@ -108,4 +108,8 @@ def too_many_attempts(error):
 
 
 def init_app(app) -> None:
+    # One Limiter serves every app built in this process (tests build one per test); each
+    # init gives the new app fresh storage, which must not inherit the previous app's
+    # "storage unreachable" state (Flask-Limiter only sets that flag in its constructor).
+    limiter._storage_dead = False
     limiter.init_app(app)
