@@ -1,4 +1,5 @@
-"""flask --app isocrm init-db | demo-data | create-user | require-totp | mail-reply-to"""
+"""flask --app isocrm init-db | demo-data | create-user | require-totp | reset-totp |
+mail-reply-to"""
 
 import click
 import sqlalchemy as sa
@@ -121,6 +122,21 @@ def init_app(app: Flask) -> None:
         state = "não é mais exigida" if off else "exigida"
         names = ", ".join(u.username for u in users)
         click.echo(f"Verificação em duas etapas {state} para: {names}.")
+
+    @app.cli.command("reset-totp")
+    @click.argument("username")
+    def reset_totp(username):
+        """Forget a user's authenticator (a lost phone): the next login asks for the password
+        only, or sends to a new enrollment when the second factor is required."""
+        user = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
+        )
+        if user is None:
+            raise click.ClickException(f"Usuário não encontrado: {username}.")
+        user.totp_secret = None
+        user.totp_last_step = None
+        db.session.commit()
+        click.echo(f"Verificação em duas etapas de {user.username} desfeita.")
 
     @app.cli.command("mail-reply-to")
     @click.argument("company_name")

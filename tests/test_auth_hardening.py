@@ -511,3 +511,13 @@ def test_required_second_factor_sends_to_enrollment_and_allows_nothing_else(app,
 def test_require_totp_refuses_an_unknown_user(app, demo):
     result = app.test_cli_runner().invoke(args=["require-totp", "--user", "fantasma"])
     assert result.exit_code != 0 and "fantasma" in result.output
+
+
+def test_reset_totp_forgets_a_lost_authenticator(app, client, db, demo):
+    with_totp(db, demo["atendente"])
+    result = app.test_cli_runner().invoke(args=["reset-totp", "Atendente"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()  # a new transaction: see what the command committed
+    assert db.session.get(User, demo["atendente"].id).totp_secret is None
+    response = login(client, "atendente", "atendente123")
+    assert response.headers["Location"] == "/atendimentos/"  # no code asked any more
