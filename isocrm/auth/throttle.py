@@ -86,7 +86,9 @@ def retry_minutes() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 1
-    return max(1, math.ceil((breached.reset_at - time.time()) / 60))
+    # window[0] is the exact moment the oldest counted failure leaves the window
+    # (RequestLimit.reset_at rounds it up a second, which would say 16 of 15 minutes).
+    return max(1, math.ceil((breached.window[0] - time.time()) / 60))
 
 
 def refusal_message() -> str:
