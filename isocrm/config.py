@@ -48,7 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "OUTBOX_PAGE_SIZE": 20,
         # Login brute-force limits (isocrm.auth.throttle): failed attempts only, per typed
         # username and per client address, in Flask-Limiter's notation ("5 per 15 minutes").
-        # Several app servers must share a storage (redis://host:6379), or each counts alone.
+        # Several gunicorn workers or app servers must share a storage (redis://host:6379),
+        # or each counts alone (4 workers in memory: 4 x the limit).
         "LOGIN_FAILURES_PER_USERNAME": _env("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_IP": _env("LOGIN_FAILURES_PER_IP", "30 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE", "memory://"),
