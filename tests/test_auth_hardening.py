@@ -57,6 +57,12 @@ def with_totp(db, user) -> pyotp.TOTP:
     return pyotp.TOTP(secret)
 
 
+def wrong_code(totp: pyotp.TOTP) -> str:
+    """A well-formed code that none of the windows accepted now can match."""
+    valid = {totp.at(time.time() + offset) for offset in (-60, -30, 0, 30, 60)}
+    return next(f"{n:06d}" for n in range(1000000) if f"{n:06d}" not in valid)
+
+
 def next_code(totp: pyotp.TOTP) -> str:
     """The code of the next 30 s window: accepted now (clock drift) and never used yet."""
     return totp.at(time.time() + 30)
@@ -412,14 +418,24 @@ def test_enrollment_shows_the_secret_and_turns_on_with_a_right_code(logged_in, d
     assert f">{secret}<" in logged_in.get("/conta/2fa").get_data(as_text=True)
 
     token = csrf_token_from(html)
-    response = logged_in.post("/conta/2fa", data={"code": "000000", "csrf_token": token})
+    totp = pyotp.TOTP(secret)
+
+    def enroll(password, code):
+        data = {"current_password": password, "code": code, "csrf_token": token}
+        return logged_in.post("/conta/2fa", data=data)
+
+    response = enroll("atendente123", wrong_code(totp))
     assert response.status_code == 422
     assert "Código inválido" in _field_errors(response.get_data(as_text=True), "code")
+    # Someone at an unlocked screen cannot tie the account to their own phone.
+    response = enroll("nao-sei-a-senha", totp.now())
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Senha atual incorreta." in _field_errors(html, "current_password")
     db.session.rollback()  # a new transaction: see what the requests committed
     assert db.session.get(User, demo["atendente"].id).totp_secret is None
 
-    code = pyotp.TOTP(secret).now()
-    response = logged_in.post("/conta/2fa", data={"code": code, "csrf_token": token})
+    response = enroll("atendente123", totp.now())
     assert response.status_code == 303
     db.session.rollback()  # a new transaction: see what the requests committed
     assert db.session.get(User, demo["atendente"].id).totp_secret == secret
@@ -433,7 +449,7 @@ def test_login_asks_for_the_code_and_refuses_a_replay(app, client, demo, db):
     assert "Código de verificação" in client.get("/entrar/codigo").get_data(as_text=True)
     assert client.get("/atendimentos/").status_code == 302  # not logged in yet
 
-    response = send_code(client, "123456" if totp.now() != "123456" else "654321")
+    response = send_code(client, wrong_code(totp))
     assert response.status_code == 422
     assert "Código inválido" in response.get_data(as_text=True)
 
@@ -457,7 +473,7 @@ def test_the_code_step_counts_toward_the_same_limit(client, demo, db):
     for _ in range(3):
         assert login(client, "atendente", "chute-errado").status_code == 422
     assert login(client, "atendente", "atendente123").status_code == 302
-    wrong = "111111" if totp.now() != "111111" else "222222"
+    wrong = wrong_code(totp)
     for _ in range(2):
         assert send_code(client, wrong).status_code == 422
     response = send_code(client, next_code(totp))
@@ -493,7 +509,8 @@ def test_required_second_factor_sends_to_enrollment_and_allows_nothing_else(app,
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html).group(1)
     token = csrf_token_from(html)
     code = pyotp.TOTP(secret).now()
-    assert client.post("/conta/2fa", data={"code": code, "csrf_token": token}).status_code == 303
+    data = {"current_password": "supervisor123", "code": code, "csrf_token": token}
+    assert client.post("/conta/2fa", data=data).status_code == 303
     assert client.get("/atendimentos/").status_code == 200
 
     # The next login asks for a code (a new one: the confirming code is spent).

@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_login import current_user
 
 from isocrm.auth import bp, passwords, throttle, totp
-from isocrm.auth.forms import ChangePasswordForm, CodeForm
+from isocrm.auth.forms import ChangePasswordForm, CodeForm, EnrollForm
 from isocrm.auth.signals import password_changed
 from isocrm.auth.views import finish_login
 from isocrm.extensions import db
@@ -84,6 +84,7 @@ throttle.refusal_pages["auth.change_password"] = lambda message: render_template
 
 
 @bp.route("/conta/2fa", methods=["GET", "POST"])
+@throttle.login_limits
 def enroll_totp():
     """Verificação em duas etapas: show a new secret, turn it on with a code from the app."""
     user = current_user._get_current_object()
@@ -93,15 +94,23 @@ def enroll_totp():
     # the page keeps the same one, so a phone that already scanned it stays valid.
     secret = session.get("totp_enrolling") or totp.new_secret()
     session["totp_enrolling"] = secret
-    form = CodeForm()
+    form = EnrollForm()
     if form.validate_on_submit():
-        problem = totp.enroll(user, secret, form.code.data)
-        if problem is None:
-            session.pop("totp_enrolling", None)
-            flash("Verificação em duas etapas ativada.", "success")
-            return redirect(url_for("tickets.index"), code=303)
-        form.code.errors.append(problem)
+        if not passwords.verify(user.password_hash, form.current_password.data):
+            throttle.count_failure()
+            form.current_password.errors.append("Senha atual incorreta.")
+        else:
+            problem = totp.enroll(user, secret, form.code.data)
+            if problem is None:
+                session.pop("totp_enrolling", None)
+                flash("Verificação em duas etapas ativada.", "success")
+                return redirect(url_for("tickets.index"), code=303)
+            form.code.errors.append(problem)
     status = 422 if form.errors else 200
+    return _enrollment_page(user, form, secret), status
+
+
+def _enrollment_page(user, form, secret, refusal=None):
     return render_template(
         "auth/totp.html",
         enrolled=False,
@@ -109,4 +118,10 @@ def enroll_totp():
         secret=secret,
         uri=totp.provisioning_uri(secret, user.username),
         required=user.totp_required,
-    ), status
+        refusal=refusal,
+    )
+
+
+throttle.refusal_pages["auth.enroll_totp"] = lambda message: _enrollment_page(
+    current_user, EnrollForm(), session.get("totp_enrolling") or "", message
+)

@@ -67,3 +67,14 @@ class ChangePasswordForm(FlaskForm):
         problems = password_problems(field.data, self._username)
         if problems:
             raise ValidationError(" ".join(problems))
+
+
+class EnrollForm(CodeForm):
+    """Turning on the second factor asks for the password too: someone at a colleague's
+    unlocked screen must not tie the account to their own phone."""
+
+    current_password = PasswordField(
+        "Senha atual",
+        validators=[DataRequired("Informe a senha atual.")],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
