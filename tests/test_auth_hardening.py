@@ -444,7 +444,9 @@ def test_enrollment_shows_the_secret_and_turns_on_with_a_right_code(logged_in, d
 
 def test_login_asks_for_the_code_and_refuses_a_replay(app, client, demo, db):
     totp = with_totp(db, demo["atendente"])
-    response = login(client, "atendente", "atendente123")
+    token = csrf_token_from(client.get("/entrar?next=/conta/senha").get_data(as_text=True))
+    data = {"username": "atendente", "password": "atendente123", "next": "/conta/senha"}
+    response = client.post("/entrar", data={**data, "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/entrar/codigo"
     assert "Código de verificação" in client.get("/entrar/codigo").get_data(as_text=True)
     assert client.get("/atendimentos/").status_code == 302  # not logged in yet
@@ -455,7 +457,8 @@ def test_login_asks_for_the_code_and_refuses_a_replay(app, client, demo, db):
 
     code = totp.now()
     response = send_code(client, code)
-    assert response.status_code == 302 and response.headers["Location"] == "/atendimentos/"
+    # Where the user was going before the login is kept across the code step.
+    assert response.status_code == 302 and response.headers["Location"] == "/conta/senha"
     assert client.get("/atendimentos/").status_code == 200
     logout(client)
 
