@@ -1,13 +1,16 @@
-"""flask --app isocrm init-db | demo-data | create-user | mail-reply-to"""
+"""flask --app isocrm init-db | demo-data | create-user | require-totp | reset-totp |
+mail-reply-to"""
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from isocrm.auth.passwords import password_problems
 from isocrm.extensions import db
 from isocrm.models import Company, User
-from isocrm.models.user import USER_ROLES
+from isocrm.models.user import ROLE_SUPERVISOR, USER_ROLES
+from isocrm.permissions import ROLE_RANK
 
 
 def migrate_database() -> None:
@@ -78,13 +81,62 @@ def init_app(app: Flask) -> None:
         if not companies or (company_names and len(companies) != len(set(company_names))):
             raise click.ClickException("Empresa não encontrada.")
         password = click.prompt("Senha", hide_input=True, confirmation_prompt=True)
-        if len(password) < 8:
-            raise click.ClickException("A senha precisa ter ao menos 8 caracteres.")
+        problems = password_problems(password, username)
+        if problems:
+            raise click.ClickException(" ".join(problems))
         user = User(username=username, name=name, role=role, companies=companies)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
         click.echo(f"Usuário {username} criado.")
+
+    @app.cli.command("require-totp")
+    @click.option(
+        "--role",
+        type=click.Choice(USER_ROLES),
+        default=None,
+        help=f"Every user of this role and above (e.g. {ROLE_SUPERVISOR}: supervisors and admins).",
+    )
+    @click.option("--user", "usernames", multiple=True, help="A user by username; repeatable.")
+    @click.option("--off", is_flag=True, help="Stop requiring it (an enrolled user keeps it).")
+    def require_totp(role, usernames, off):
+        """Require the TOTP second factor: those not enrolled must enroll at their next login.
+        Run by whoever administers the server (the command line is the admins' tool)."""
+        if not role and not usernames:
+            raise click.ClickException("Informe --role ou --user.")
+        query = sa.select(User)
+        conditions = []
+        if role:
+            roles = [r for r in USER_ROLES if ROLE_RANK[r] >= ROLE_RANK[role]]
+            conditions.append(User.role.in_(roles))
+        if usernames:
+            conditions.append(sa.func.lower(User.username).in_([u.lower() for u in usernames]))
+        users = list(db.session.scalars(query.where(sa.or_(*conditions)).order_by(User.username)))
+        found = {u.username.lower() for u in users}
+        missing = [u for u in usernames if u.lower() not in found]
+        if missing:
+            raise click.ClickException(f"Usuário não encontrado: {', '.join(missing)}.")
+        for user in users:
+            user.totp_required = not off
+        db.session.commit()
+        state = "não é mais exigida" if off else "exigida"
+        names = ", ".join(u.username for u in users)
+        click.echo(f"Verificação em duas etapas {state} para: {names}.")
+
+    @app.cli.command("reset-totp")
+    @click.argument("username")
+    def reset_totp(username):
+        """Forget a user's authenticator (a lost phone): the next login asks for the password
+        only, or sends to a new enrollment when the second factor is required."""
+        user = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.username) == username.strip().lower())
+        )
+        if user is None:
+            raise click.ClickException(f"Usuário não encontrado: {username}.")
+        user.totp_secret = None
+        user.totp_last_step = None
+        db.session.commit()
+        click.echo(f"Verificação em duas etapas de {user.username} desfeita.")
 
     @app.cli.command("mail-reply-to")
     @click.argument("company_name")

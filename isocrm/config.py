@@ -50,6 +50,24 @@ def from_environment(instance_path: str) -> dict:
         # a request that finds every slot busy waits PDF_SLOT_WAIT seconds, then gets a 503.
         "PDF_CONCURRENCY": max(int(_env("PDF_CONCURRENCY", "2")), 1),
         "PDF_SLOT_WAIT": float(_env("PDF_SLOT_WAIT", "5")),
+        # Login brute-force limits (isocrm.auth.throttle): failed attempts only, per typed
+        # username and per client address, in Flask-Limiter's notation ("5 per 15 minutes").
+        # Several gunicorn workers or app servers must share a storage (redis://host:6379),
+        # or each counts alone (4 workers in memory: 4 x the limit).
+        "LOGIN_FAILURES_PER_USERNAME": _env("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_IP": _env("LOGIN_FAILURES_PER_IP", "30 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE", "memory://"),
+        # Always explicit: Flask-Limiter keeps the last app's value when a key is missing.
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis down: count in this process's memory meanwhile, rather than refuse all logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A moving window: no burst of 2 x 5 guesses across a window boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
+        # TOTP second factor: the issuer shown in the authenticator app, and how long the
+        # password step stays valid while the code is asked for.
+        "TOTP_ISSUER": _env("TOTP_ISSUER", "isoCRM SAC"),
+        "TOTP_PENDING_SECONDS": int(_env("TOTP_PENDING_SECONDS", "300")),
     }
     secret = _env("SECRET_KEY")
     if secret:

@@ -9,7 +9,7 @@ from isocrm.extensions import db, login_manager
 from isocrm.models import Company, User
 from isocrm.permissions import check_route_role
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
 # Session keys that survive the new session made at login (see auth.login).
 CARRIED_OVER_LOGIN = ("recover_typed",)
 

@@ -20,7 +20,7 @@ def test_create_user_asks_for_the_password(app, db, demo):
 def test_create_user_refuses_a_short_password_and_a_taken_name(app, db, demo):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-user", "curto", "--name", "X"], input="123\n123\n")
-    assert result.exit_code != 0 and "8 caracteres" in result.output
+    assert result.exit_code != 0 and "10 caracteres" in result.output
     result = runner.invoke(args=["create-user", "atendente", "--name", "X"], input="")
     assert result.exit_code != 0 and "já existe" in result.output
 

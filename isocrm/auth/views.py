@@ -1,41 +1,73 @@
-import sqlalchemy as sa
+import time
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from isocrm.auth import bp
+from isocrm.auth import bp, passwords, throttle, totp
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
-from isocrm.extensions import db
-from isocrm.models import User
 from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
 
 
 @bp.route("/entrar", methods=["GET", "POST"])
+@throttle.login_limits
 def login():
-    """Log in with username and password."""
+    """Log in with username and password (then the code, for users with a second factor)."""
     if current_user.is_authenticated:
         return redirect(url_for("tickets.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = db.session.scalar(
-            sa.select(User).where(
-                sa.func.lower(User.username) == form.username.data.strip().lower()
-            )
-        )
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        # Unknown, inactive or wrong password: the same hashing work and the same message.
+        user = passwords.authenticate(form.username.data, form.password.data)
+        if user is None:
+            throttle.count_failure()
             form.password.errors.append("Usuário ou senha incorretos.")
             return render_template("auth/login.html", form=form), 422
-        # A fresh session on login (no fixation of a pre-login session); only the key that
-        # lets this browser take back what it typed while logged out is carried over.
-        carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
-        session.clear()
-        session.update(carried)
-        session["company_id"] = user.companies[0].id if user.companies else None
-        login_user(user)  # listeners of user_logged_in may pick another Empresa
-        return redirect(safe_next_url(form.next.data) or url_for("tickets.index"))
+        if totp.needs_code(user):
+            return start_code_step(user, form.next.data)
+        throttle.forget_failures()
+        return finish_login(user, form.next.data)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _login_refused(message: str):
+    """/entrar over the limit: the form again with the typed username, the reason beside it."""
+    form = LoginForm()
+    form.password.data = None
+    return render_template("auth/login.html", form=form, refusal=message)
+
+
+throttle.refusal_pages["auth.login"] = _login_refused
+
+
+def start_code_step(user, next_url: str | None):
+    """The password was right; the session only remembers whom the code is asked from."""
+    carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
+    session.clear()
+    session.update(carried)
+    session["pending_login"] = {
+        "user_id": user.id,
+        "username": user.username,
+        "next": safe_next_url(next_url) or "",
+        "at": int(time.time()),
+    }
+    return redirect(url_for("auth.login_code"))
+
+
+def finish_login(user, next_url: str | None):
+    """Log the user in, after the password (and the code, when the user has one)."""
+    # A fresh session on login (no fixation of a pre-login session); only the key that
+    # lets this browser take back what it typed while logged out is carried over.
+    carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
+    session.clear()
+    session.update(carried)
+    session["company_id"] = user.companies[0].id if user.companies else None
+    login_user(user)  # listeners of user_logged_in may pick another Empresa
+    if totp.must_enroll(user):
+        return redirect(url_for("auth.enroll_totp"))
+    return redirect(safe_next_url(next_url) or url_for("tickets.index"))
 
 
 @bp.post("/sair")

@@ -45,6 +45,12 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(sa.String(12), default=ROLE_ATTENDANT)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optional second factor (RFC 6238, see isocrm.auth.totp): the base32 secret once the
+    # user confirmed a code from the app, whether an admin requires it, and the last time
+    # step accepted, so a code seen over someone's shoulder cannot be used a second time.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     companies: Mapped[list[Company]] = relationship(
         secondary=user_companies, order_by=Company.name, lazy="selectin"

@@ -1,0 +1,127 @@
+"""The logged-in user's own account (Alterar senha, verificação em duas etapas) and the
+code step of a login."""
+
+import time
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from isocrm.auth import bp, passwords, throttle, totp
+from isocrm.auth.forms import ChangePasswordForm, CodeForm, EnrollForm
+from isocrm.auth.signals import password_changed
+from isocrm.auth.views import finish_login
+from isocrm.extensions import db
+from isocrm.models import User
+
+
+def _pending_user() -> User | None:
+    """Whose password was right a moment ago, if that moment has not expired."""
+    pending = session.get("pending_login")
+    if not pending:
+        return None
+    if time.time() - pending.get("at", 0) > current_app.config["TOTP_PENDING_SECONDS"]:
+        session.pop("pending_login", None)
+        return None
+    user = db.session.get(User, pending.get("user_id"))
+    if user is None or not user.active or not totp.needs_code(user):
+        session.pop("pending_login", None)
+        return None
+    return user
+
+
+@bp.route("/entrar/codigo", methods=["GET", "POST"])
+@throttle.login_limits
+def login_code():
+    """Second step of a login: the code of the authenticator app."""
+    if current_user.is_authenticated:
+        return redirect(url_for("tickets.index"))
+    user = _pending_user()
+    if user is None:
+        flash("Entre de novo com usuário e senha.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        problem = totp.use_code(user, form.code.data)
+        if problem is None:
+            next_url = session.pop("pending_login", {}).get("next")
+            throttle.forget_failures()
+            return finish_login(user, next_url)
+        throttle.count_failure()
+        form.code.errors.append(problem)
+    status = 422 if form.errors else 200
+    return render_template("auth/code.html", form=form), status
+
+
+throttle.refusal_pages["auth.login_code"] = lambda message: render_template(
+    "auth/code.html", form=CodeForm(), refusal=message
+)
+
+
+@bp.route("/conta/senha", methods=["GET", "POST"])
+@throttle.login_limits
+def change_password():
+    """Alterar senha: the current one, then the new one twice."""
+    form = ChangePasswordForm(current_user.username)
+    if form.validate_on_submit():
+        if not passwords.verify(current_user.password_hash, form.current_password.data):
+            # Guessing someone's password from their open session costs as much as at login.
+            throttle.count_failure()
+            form.current_password.errors.append("Senha atual incorreta.")
+        else:
+            user = current_user._get_current_object()
+            user.set_password(form.new_password.data)
+            db.session.commit()
+            password_changed.send(user)
+            flash("Senha alterada.", "success")
+            return redirect(url_for("auth.change_password"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/password.html", form=form), status
+
+
+throttle.refusal_pages["auth.change_password"] = lambda message: render_template(
+    "auth/password.html", form=ChangePasswordForm(current_user.username), refusal=message
+)
+
+
+@bp.route("/conta/2fa", methods=["GET", "POST"])
+@throttle.login_limits
+def enroll_totp():
+    """Verificação em duas etapas: show a new secret, turn it on with a code from the app."""
+    user = current_user._get_current_object()
+    if totp.needs_code(user):
+        return render_template("auth/totp.html", enrolled=True)
+    # The secret waits in the session until a right code proves the app has it; reloading
+    # the page keeps the same one, so a phone that already scanned it stays valid.
+    secret = session.get("totp_enrolling") or totp.new_secret()
+    session["totp_enrolling"] = secret
+    form = EnrollForm()
+    if form.validate_on_submit():
+        if not passwords.verify(user.password_hash, form.current_password.data):
+            throttle.count_failure()
+            form.current_password.errors.append("Senha atual incorreta.")
+        else:
+            problem = totp.enroll(user, secret, form.code.data)
+            if problem is None:
+                session.pop("totp_enrolling", None)
+                flash("Verificação em duas etapas ativada.", "success")
+                return redirect(url_for("tickets.index"), code=303)
+            form.code.errors.append(problem)
+    status = 422 if form.errors else 200
+    return _enrollment_page(user, form, secret), status
+
+
+def _enrollment_page(user, form, secret, refusal=None):
+    return render_template(
+        "auth/totp.html",
+        enrolled=False,
+        form=form,
+        secret=secret,
+        uri=totp.provisioning_uri(secret, user.username),
+        required=user.totp_required,
+        refusal=refusal,
+    )
+
+
+throttle.refusal_pages["auth.enroll_totp"] = lambda message: _enrollment_page(
+    current_user, EnrollForm(), session.get("totp_enrolling") or "", message
+)
