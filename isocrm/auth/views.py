@@ -6,6 +6,7 @@ from isocrm.auth import bp
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
 from isocrm.extensions import db
 from isocrm.models import User
+from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
 
 
@@ -39,6 +40,7 @@ def login():
 
 
 @bp.post("/sair")
+@allow(ROLE_ATTENDANT)
 def logout():
     """Log out and forget the session."""
     logout_user()
@@ -50,6 +52,7 @@ def logout():
 
 
 @bp.post("/empresa")
+@allow(ROLE_ATTENDANT)
 def switch_company():
     """Choose which of the user's Empresas the screens show."""
     form = CompanySwitchForm()
