@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     audit.init_app(app)
 
+    from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.registry import bp as registry_bp
@@ -59,7 +60,15 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.tickets import bp as tickets_bp
     from isocrm.workspace import bp as workspace_bp
 
-    for blueprint in (auth_bp, tickets_bp, registry_bp, workspace_bp, mail_bp, reports_bp):
+    for blueprint in (
+        auth_bp,
+        tickets_bp,
+        registry_bp,
+        workspace_bp,
+        mail_bp,
+        reports_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from isocrm import cli

@@ -419,9 +419,10 @@ def edit(code: int):
 @allow(ROLE_ATTENDANT)
 def detail_panel(code: int):
     """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
+    # Looked up first: a ticket the user may not see is a 404 here too, not a redirect.
+    ticket = _load_ticket(code)
     if not is_partial_request():
         return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
-    ticket = _load_ticket(code)
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)
     # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
