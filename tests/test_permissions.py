@@ -252,6 +252,7 @@ def world(database_template, tmp_path_factory):
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     app.test_client_class = IsolatedClient
     world = World(app)
+    world.empty_dir = str(tmp_path_factory.mktemp("no-chromium"))
     with app.app_context():
         from isocrm.demo.fixed import load_fixed
 
@@ -378,10 +379,10 @@ CASES = [(key, who, htmx) for key in ROUTES for who in WHO for htmx in (False, T
     CASES,
     ids=[f"{key} | {who} | {'htmx' if htmx else 'page'}" for key, who, htmx in CASES],
 )
-def test_route_answers_each_role(world, key, who, htmx, monkeypatch, tmp_path):
+def test_route_answers_each_role(world, key, who, htmx, monkeypatch):
     case = ROUTES[key]
     if case.no_chromium:
-        monkeypatch.setenv("PATH", str(tmp_path))
+        monkeypatch.setenv("PATH", world.empty_dir)
     method, rule = key.split(" ", 1)
     made = case.fresh(world) if case.fresh is not None else {}
     values = {**world.values, **made}
