@@ -165,3 +165,15 @@ def test_the_admin_changes_the_role_of_a_user_of_the_empresa(app, demo, db):
     db.session.rollback()  # a new transaction: what the requests committed
     assert db.session.get(User, admin_id).role == "admin"
     assert db.session.get(User, outsider_id).role == "atendente"
+
+
+def test_a_route_without_a_declaration_is_told_apart(app):
+    """What test_every_route_declares_its_role relies on: a view with no @allow has no
+    declared role (and is, at run time, for any logged-in user)."""
+    from isocrm.permissions import ROLE_SUPERVISOR, allow, declared_role, minimum_role
+
+    app.add_url_rule("/sem-perfil", "sem_perfil", lambda: "ok")
+    app.add_url_rule("/com-perfil", "com_perfil", allow(ROLE_SUPERVISOR)(lambda: "ok"))
+    with app.test_request_context():
+        assert declared_role("sem_perfil") is None and minimum_role("sem_perfil") == "atendente"
+        assert declared_role("com_perfil") == "supervisor"
