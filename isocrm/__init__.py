@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     audit.init_app(app)
 
+    from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         mail_bp,
         reports_bp,
         privacy_bp,
+        admin_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -47,6 +47,9 @@ def has_endpoint(name: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from isocrm import permissions
+
+    permissions.init_app(app)  # can('supervisor') in templates
     app.jinja_env.globals["invalid_attrs"] = invalid_attrs
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.filters["local_datetime"] = local_datetime

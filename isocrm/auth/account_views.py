@@ -12,6 +12,7 @@ from isocrm.auth.signals import password_changed
 from isocrm.auth.views import finish_login
 from isocrm.extensions import db
 from isocrm.models import User
+from isocrm.permissions import ROLE_ATTENDANT, allow
 
 
 def _pending_user() -> User | None:
@@ -58,6 +59,7 @@ throttle.refusal_pages["auth.login_code"] = lambda message: render_template(
 
 
 @bp.route("/conta/senha", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
 @throttle.login_limits
 def change_password():
     """Alterar senha: the current one, then the new one twice."""
@@ -84,6 +86,7 @@ throttle.refusal_pages["auth.change_password"] = lambda message: render_template
 
 
 @bp.route("/conta/2fa", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
 @throttle.login_limits
 def enroll_totp():
     """Verificação em duas etapas: show a new secret, turn it on with a code from the app."""

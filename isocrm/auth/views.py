@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from isocrm.auth import bp, passwords, throttle, totp
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
+from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
 
 
@@ -71,6 +72,7 @@ def finish_login(user, next_url: str | None):
 
 
 @bp.post("/sair")
+@allow(ROLE_ATTENDANT)
 def logout():
     """Log out and forget the session."""
     logout_user()
@@ -82,6 +84,7 @@ def logout():
 
 
 @bp.post("/empresa")
+@allow(ROLE_ATTENDANT)
 def switch_company():
     """Choose which of the user's Empresas the screens show."""
     form = CompanySwitchForm()

@@ -18,6 +18,7 @@ from isocrm.mail.service import AlreadySending, send_now, smtp_configured
 from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
 from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
 from isocrm.security import current_company, safe_next_url, use_company, user_company
 from isocrm.tickets import queries
 from isocrm.tickets import service as ticket_service
@@ -26,6 +27,9 @@ EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorde
 NO_CHANNEL_MESSAGE = (
     "A Empresa não tem o canal “E-mail” cadastrado: peça a um supervisor para criá-lo "
     "antes de enviar e-mails (o envio fica registrado no atendimento com esse canal)."
+)
+RETRY_OTHERS_MESSAGE = (
+    "Este e-mail foi escrito por outro atendente: só um supervisor pode tentar enviá-lo de novo."
 )
 NOT_CONFIGURED_MESSAGE = "O envio de e-mail não está configurado neste servidor (ISOCRM_SMTP_HOST)"
 
@@ -155,6 +159,7 @@ def _other_company_message(form: ComposeForm, code: int, origin: Company | None)
 
 
 @bp.route("/atendimentos/<int:code>/email", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
 def compose(code: int):
     """Enviar e-mail (seed §4): write to the entity or a related contact, send or queue it.
 
@@ -316,6 +321,7 @@ def _send_and_tell(outbox_id: int, address: str, on_ticket: bool) -> None:
 
 
 @bp.get("/caixa-de-saida")
+@allow(ROLE_ATTENDANT)
 def outbox():
     """Caixa de saída: the Empresa's e-mails, newest first, with their situação."""
     status = request.args.get("situacao")
@@ -349,6 +355,7 @@ def outbox():
 
 
 @bp.post("/caixa-de-saida/<int:message_id>/reenviar")
+@allow(ROLE_ATTENDANT)
 def retry(message_id: int):
     """Tentar de novo: send a pending or failed message through SMTP now."""
     message = db.session.scalar(
@@ -359,6 +366,10 @@ def retry(message_id: int):
     )
     if message is None:
         abort(404)
+    if message.created_by_id != current_user.id:
+        # Sending someone else's e-mail again (maybe one they meant to drop) is the
+        # supervisor's call; an attendant retries the e-mails they wrote.
+        require_role(ROLE_SUPERVISOR, RETRY_OTHERS_MESSAGE)
     back = safe_next_url(request.form.get("next")) or url_for("mail.outbox")
     if message.status == OUTBOX_SENT:
         flash(f"Esta mensagem já foi enviada para {message.to_address}.", "info")

@@ -41,6 +41,7 @@ from isocrm.models import (
 )
 from isocrm.models.base import utcnow
 from isocrm.models.entity import KIND_PERSON
+from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.registry import bp, service
 from isocrm.registry.forms import (
     AddressForm,
@@ -500,6 +501,7 @@ def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, messa
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro")
+@allow(ROLE_ATTENDANT)
 def edit(entity_id: int):
     """Cadastro completo: dados, papéis, endereços, telefones, e-contacts, relacionados."""
     entity = _load(entity_id, *_registry_options())
@@ -514,6 +516,7 @@ CONFLICT_MESSAGE = (
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro")
+@allow(ROLE_ATTENDANT)
 def update(entity_id: int):
     """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
     A save from a page older than the stored version is merged with what was saved since
@@ -649,6 +652,7 @@ def update(entity_id: int):
 
 
 @bp.route("/entidades/nova", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
 def new():
     """Cadastrar nova entidade; ?q= brings what was typed in the search. The form's one-time
     key sends a second submit (double click, Back and Cadastrar) to the entity the first one
@@ -833,6 +837,7 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/<slug>")
+@allow(ROLE_ATTENDANT)
 def section(entity_id: int, slug: str):
     """The section alone (Cancelar an edit: ?fechar=<row id> closes that row, keeps others)."""
     row_list = _row_list(slug)
@@ -849,6 +854,7 @@ def section(entity_id: int, slug: str):
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/fechar")
+@allow(ROLE_ATTENDANT)
 def close_row(entity_id: int, slug: str, row_id: int):
     """Cancelar an edit: closes that row and keeps the others open as typed. A POST, so
     what is typed in the other open rows never lands in a URL (history, server logs)."""
@@ -865,6 +871,7 @@ def close_row(entity_id: int, slug: str, row_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>")
+@allow(ROLE_ATTENDANT)
 def add_row(entity_id: int, slug: str):
     """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
@@ -908,6 +915,7 @@ def add_row(entity_id: int, slug: str):
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/editar")
+@allow(ROLE_ATTENDANT)
 def edit_row(entity_id: int, slug: str, row_id: int):
     """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
@@ -931,6 +939,7 @@ def _principal_note(row_list: RowList, rows) -> str:
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
+@allow(ROLE_ATTENDANT)
 def update_row(entity_id: int, slug: str, row_id: int):
     """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
     since it was opened is not overwritten: the current value is shown, what was typed kept."""
@@ -998,6 +1007,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/excluir")
+@allow(ROLE_ATTENDANT)
 def remove_row(entity_id: int, slug: str, row_id: int):
     """Remover a row; if it was the Principal the oldest other one takes its place (and the
     message says which). Removing a row already gone says so."""
@@ -1078,6 +1088,7 @@ def _relations_section(
 
 
 @bp.get("/entidades/<int:entity_id>/cadastro/relacionados/opcoes")
+@allow(ROLE_ATTENDANT)
 def relation_options(entity_id: int):
     """<option>s of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
     entity = _load(entity_id, selectinload(Entity.relations))
@@ -1095,6 +1106,7 @@ def relation_options(entity_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
+@allow(ROLE_ATTENDANT)
 def add_relation(entity_id: int):
     """Relacionado com: link an entity of the Empresa or create a person on the spot. A second
     submit of the same form, or a person with the name of one already related, adds nothing;
@@ -1158,6 +1170,7 @@ def add_relation(entity_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir")
+@allow(ROLE_ATTENDANT)
 def remove_relation(entity_id: int, relation_id: int):
     """Remove the link (the related entity stays in the registry)."""
     entity = _load(entity_id, *_registry_options())
@@ -1352,6 +1365,7 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
 
 
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
 def quick_edit(entity_id: int):
     """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
     entity = _load(entity_id, *_registry_options())
@@ -1498,6 +1512,7 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
 
 
 @bp.get("/entidades/<int:entity_id>/alertas")
+@allow(ROLE_ATTENDANT)
 def alerts(entity_id: int):
     """Alertas of the entity: active first by priority; over the ticket (htmx) as a dialog."""
     entity = _load(entity_id)
@@ -1509,6 +1524,7 @@ def alerts(entity_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/alertas")
+@allow(ROLE_ATTENDANT)
 def create_alert(entity_id: int):
     """Novo alerta: message, priority and an optional last day."""
     entity = _load(entity_id)
@@ -1532,6 +1548,7 @@ def create_alert(entity_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/alertas/<int:alert_id>/resolver")
+@allow(ROLE_ATTENDANT)
 def resolve_alert(entity_id: int, alert_id: int):
     """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
     entity = _load(entity_id)

@@ -10,6 +10,7 @@ from isocrm.loaders import get_ticket
 from isocrm.models import Ticket
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.reports import bp, pdf
 from isocrm.tickets.queries import detail_options, ticket_screen_options
 
@@ -48,12 +49,14 @@ def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
 
 
 @bp.get("/atendimentos/<int:code>/relatorio")
+@allow(ROLE_ATTENDANT)
 def ticket_report(code: int):
     """Imprimir relatório: the whole ticket on its own page, laid out for A4."""
     return _report_html(code, for_pdf=False)[1]
 
 
 @bp.get("/atendimentos/<int:code>/relatorio.pdf")
+@allow(ROLE_ATTENDANT)
 def ticket_report_pdf(code: int):
     """The same report as a PDF, printed on the server by headless Chromium."""
     ticket, html = _report_html(code, for_pdf=True)

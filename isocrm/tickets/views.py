@@ -22,6 +22,7 @@ from isocrm.loaders import get_entity, get_ticket
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
+from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
 from isocrm.security import current_company
 from isocrm.tickets import bp, queries, service
 from isocrm.tickets.forms import (
@@ -40,12 +41,14 @@ NO_ROLE_MESSAGE = (
 
 
 @bp.get("/")
+@allow(ROLE_ATTENDANT)
 def home():
     """The desk opens on the search for an entity."""
     return redirect(url_for("tickets.index"))
 
 
 @bp.get("/atendimentos/")
+@allow(ROLE_ATTENDANT)
 def index():
     """Atendimentos: search an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ to open a ticket."""
     query = request.args.get("q", "").strip()[:100]
@@ -79,6 +82,7 @@ def index():
 
 
 @bp.get("/entidades/<int:entity_id>/atendimentos")
+@allow(ROLE_ATTENDANT)
 def entity_tickets(entity_id: int):
     """The entity's tickets, newest first (seed §1: opened from the SAC icon)."""
     entity = get_entity(entity_id, *queries.entity_screen_options())
@@ -366,6 +370,7 @@ def _require_role(entity: Entity):
 
 
 @bp.post("/entidades/<int:entity_id>/atendimentos")
+@allow(ROLE_ATTENDANT)
 def create(entity_id: int):
     """Incluir: the ticket is created now, as a draft, so its code can be told at once."""
     entity = get_entity(entity_id, *queries.entity_screen_options())
@@ -382,6 +387,7 @@ def create(entity_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/atendimentos/novo")
+@allow(ROLE_ATTENDANT)
 def new(entity_id: int):
     """The old address of a new ticket: Incluir is a button (it creates the ticket)."""
     get_entity(entity_id)
@@ -402,6 +408,7 @@ def _load_ticket(code: int) -> Ticket:
 
 
 @bp.get("/atendimentos/<int:code>")
+@allow(ROLE_ATTENDANT)
 def edit(code: int):
     """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
     ticket = _load_ticket(code)
@@ -409,11 +416,13 @@ def edit(code: int):
 
 
 @bp.get("/atendimentos/<int:code>/detalhes")
+@allow(ROLE_ATTENDANT)
 def detail_panel(code: int):
     """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
+    # Looked up first: a ticket the user may not see is a 404 here too, not a redirect.
+    ticket = _load_ticket(code)
     if not is_partial_request():
         return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
-    ticket = _load_ticket(code)
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)
     # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
@@ -437,6 +446,7 @@ def _posted_pairs():
 
 
 @bp.post("/atendimentos/<int:code>")
+@allow(ROLE_ATTENDANT)
 def update(code: int):
     """Confirmar: the ticket and the detail on screen, in one transaction and one version
     check; a draft becomes a ticket. A concurrent change is merged or shown, never lost."""
@@ -668,6 +678,7 @@ class FieldConflict:
 
 
 @bp.post("/atendimentos/<int:code>/rascunho")
+@allow(ROLE_ATTENDANT)
 def autosave(code: int):
     """Keep what the attendant typed (the screen posts it a moment after each change)."""
     ticket = _load_ticket(code)
@@ -726,6 +737,7 @@ def _differs_from_saved(ticket: Ticket, pairs) -> bool:
 
 
 @bp.post("/atendimentos/<int:code>/alteracoes/descartar")
+@allow(ROLE_ATTENDANT)
 def discard_changes(code: int):
     """Descartar alterações: forget what was typed and not confirmed; show the saved ticket."""
     ticket = _load_ticket(code)
@@ -735,12 +747,23 @@ def discard_changes(code: int):
     return redirect(url_for("tickets.edit", code=code), code=303)
 
 
+DISCARD_OTHERS_DRAFT = (
+    "Este rascunho foi incluído por outro atendente: só um supervisor pode descartá-lo. "
+    "Retome-o ou peça a quem o incluiu."
+)
+
+
 @bp.post("/atendimentos/<int:code>/descartar")
+@allow(ROLE_ATTENDANT)
 def discard(code: int):
     """Descartar rascunho: kept as Cancelado (desistência), never deleted."""
     ticket = _load_ticket(code)
     if _wrong_target(ticket):
         return _refuse_other_target()
+    if ticket.is_draft and ticket.opened_by_id != current_user.id:
+        # Another attendant's draft may be a call still going on: only a supervisor gives
+        # it up for them (the list of drafts shows them who opened it and when).
+        require_role(ROLE_SUPERVISOR, DISCARD_OTHERS_DRAFT)
     try:
         service.discard_draft(db.session, ticket, current_user.id)
     except service.DraftError as error:
@@ -753,6 +776,7 @@ def discard(code: int):
 
 @bp.post("/atendimentos/<int:code>/detalhes", defaults={"detail_id": None})
 @bp.post("/atendimentos/<int:code>/detalhes/<int:detail_id>")
+@allow(ROLE_ATTENDANT)
 def save_detail(code: int, detail_id: int | None):
     """Salvar detalhe (secondary): the detail on screen alone; the ticket's fields stay as
     typed on the screen (and in the autosave) until Confirmar."""
@@ -807,6 +831,7 @@ def _show_changed_detail(ticket: Ticket, detail: TicketDetail, message: str):
 
 
 @bp.post("/atendimentos/<int:code>/detalhes/<int:detail_id>/informacoes/<int:info_id>/excluir")
+@allow(ROLE_ATTENDANT)
 def delete_info(code: int, detail_id: int, info_id: int):
     """Remove one Informação do detalhe line."""
     ticket = _load_ticket(code)
@@ -869,6 +894,7 @@ def _info_line(form: DetailForm, index: int):
 
 
 @bp.get("/atendimentos/opcoes/ocorrencias")
+@allow(ROLE_ATTENDANT)
 def occurrence_options():
     """<option>s of Ocorrência for the chosen Motivo; Causa is emptied alongside and every
     Informação line follows (a chosen product is never swapped for another)."""
@@ -883,6 +909,7 @@ def occurrence_options():
 
 
 @bp.get("/atendimentos/opcoes/causas")
+@allow(ROLE_ATTENDANT)
 def cause_options():
     """<option>s of Causa for the chosen Ocorrência (keeping a Causa still valid); the
     Informação lines follow too."""
@@ -898,6 +925,7 @@ def cause_options():
 
 
 @bp.get("/atendimentos/opcoes/informacao")
+@allow(ROLE_ATTENDANT)
 def info_row():
     """A new, empty Informação do detalhe line for the current Motivo and Ocorrência."""
     company_id = current_company().id
@@ -924,6 +952,7 @@ def _screen_ticket() -> Ticket | None:
 
 
 @bp.get("/atendimentos/opcoes/locais")
+@allow(ROLE_ATTENDANT)
 def location_options():
     """Local: partners matching what was typed; the Local already chosen stays chosen."""
     company_id = current_company().id
@@ -950,6 +979,7 @@ def location_options():
 
 
 @bp.get("/atendimentos/opcoes/relacionados")
+@allow(ROLE_ATTENDANT)
 def related_options():
     """SAC Relacionado: tickets matching a code or an entity name; the one already chosen
     stays chosen."""
@@ -978,6 +1008,7 @@ def related_options():
 
 
 @bp.get("/entidades/<int:entity_id>/contatos")
+@allow(ROLE_ATTENDANT)
 def contact_options(entity_id: int):
     """Contato: the entity's related people whose name matches what was typed."""
     entity = get_entity(entity_id)

@@ -24,6 +24,7 @@ from isocrm.models import (
     Ticket,
 )
 from isocrm.models.base import utcnow
+from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.security import current_company, use_company, user_company
 from isocrm.workspace import bp, queries, service
 from isocrm.workspace.forms import AppointmentForm
@@ -95,6 +96,7 @@ def _entity_ticket(entity: Entity, code) -> Ticket | None:
 
 
 @bp.get("/entidades/<int:entity_id>/vendas")
+@allow(ROLE_ATTENDANT)
 def orders(entity_id: int):
     """Vendas: the entity's orders, newest first."""
     entity = get_entity(entity_id)
@@ -107,6 +109,7 @@ def orders(entity_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/vendas/<int:order_id>")
+@allow(ROLE_ATTENDANT)
 def order(entity_id: int, order_id: int):
     """One order with its items and the invoices issued for it."""
     entity = get_entity(entity_id)
@@ -131,6 +134,7 @@ def order(entity_id: int, order_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/notas")
+@allow(ROLE_ATTENDANT)
 def invoices(entity_id: int):
     """Notas: the entity's NF-e, newest first, with the order each one billed."""
     entity = get_entity(entity_id)
@@ -144,6 +148,7 @@ def invoices(entity_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/notas/<int:invoice_id>")
+@allow(ROLE_ATTENDANT)
 def invoice(entity_id: int, invoice_id: int):
     """One NF-e of the entity."""
     entity = get_entity(entity_id)
@@ -171,6 +176,7 @@ def _responses_of(entity: Entity):
 
 
 @bp.get("/entidades/<int:entity_id>/pesquisas")
+@allow(ROLE_ATTENDANT)
 def surveys(entity_id: int):
     """Pesquisa: the surveys the entity answered, newest first."""
     entity = get_entity(entity_id)
@@ -183,6 +189,7 @@ def surveys(entity_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/pesquisas/<int:response_id>")
+@allow(ROLE_ATTENDANT)
 def survey_response(entity_id: int, response_id: int):
     """The entity's answers to one survey, question by question."""
     entity = get_entity(entity_id)
@@ -226,6 +233,7 @@ def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None
 
 
 @bp.get("/entidades/<int:entity_id>/agenda")
+@allow(ROLE_ATTENDANT)
 def agenda(entity_id: int):
     """Agenda: the entity's appointments and a form to schedule one (?ticket= links it)."""
     entity = get_entity(entity_id)
@@ -239,6 +247,7 @@ def agenda(entity_id: int):
 
 
 @bp.post("/entidades/<int:entity_id>/agenda")
+@allow(ROLE_ATTENDANT)
 def create_appointment(entity_id: int):
     """Agendar: save a new appointment for the entity, attended by the current user; the
     same form submitted twice schedules it once."""
@@ -318,6 +327,7 @@ def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
 
 
 @bp.post("/entidades/<int:entity_id>/agenda/<int:appointment_id>/realizado")
+@allow(ROLE_ATTENDANT)
 def mark_appointment(entity_id: int, appointment_id: int):
     """Mark an appointment done (done=1) or not done again (done=0)."""
     entity = get_entity(entity_id)
@@ -343,6 +353,7 @@ def mark_appointment(entity_id: int, appointment_id: int):
 
 
 @bp.get("/entidades/<int:entity_id>/historico")
+@allow(ROLE_ATTENDANT)
 def history(entity_id: int):
     """Histórico da entidade: tickets, registration changes, orders, invoices, alerts and
     appointments in one timeline, newest first."""

@@ -1,0 +1,474 @@
+"""Roles, proven route by route: every rule of app.url_map × who asks × how it is asked.
+
+Who: anônimo, the atendente of Empresa A, an atendente of Empresa B, the supervisor, an
+admin. How: the full page, and the htmx request (HX-Request: true) of the same URL.
+
+    anonymous                        → 302 to /entrar (htmx: 401 with HX-Redirect)
+    a role below the route's         → 403, with the Portuguese message
+    atendente of B, a record of A    → 404, never the record's data
+    everyone else                    → a real answer: 2xx, 3xx or a 4xx for the bad input
+                                       sent, never 401, 403, 404 or 500
+
+ROUTES has one line per rule and method: the lowest role (it must be the one declared with
+@allow next to the route), what to post, and what of Empresa A's data the answer shows. A
+new route fails `test_every_rule_is_in_the_table` until it gets its line.
+
+One app and database serve the whole module (logins are scrypt-slow); a request that
+removes something gets a fresh record to remove (`fresh`), so the order of the cases
+never matters.
+"""
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from isocrm import create_app
+from isocrm.extensions import db as _db
+from isocrm.models import Base, DetailInfo, OutboxMessage, Relation, Ticket, User
+from isocrm.models.entity import Address
+from isocrm.permissions import declared_role
+from isocrm.security import PUBLIC_ENDPOINTS
+from isocrm.tickets import service as ticket_service
+from tests.conftest import DATABASE_URL, ON_POSTGRES, AuthActions, IsolatedClient, csrf_token_from
+
+ATT, SUP, ADM, PUBLIC = "atendente", "supervisor", "admin", "público"
+
+ANON, ATT_A, ATT_B, SUPERVISOR, ADMIN = (
+    "anonimo",
+    "atendente_a",
+    "atendente_b",
+    "supervisor",
+    "admin",
+)
+WHO = (ANON, ATT_A, ATT_B, SUPERVISOR, ADMIN)
+RANK = {ANON: -1, ATT_A: 0, ATT_B: 0, SUPERVISOR: 1, ADMIN: 2}
+ROLE_RANK = {ATT: 0, SUP: 1, ADM: 2}
+LOGINS = {
+    ATT_A: ("atendente", "atendente123"),
+    ATT_B: ("atendente.sul", "atendente-sul-123"),
+    SUPERVISOR: ("supervisor", "supervisor123"),
+    ADMIN: ("admin.teste", "admin-teste-123"),
+}
+
+
+@dataclass
+class Case:
+    role: str  # the lowest role: atendente, supervisor, admin (or público: login, static)
+    data: dict = field(default_factory=dict)  # posted besides the CSRF token
+    query: str = ""
+    shows: str | None = None  # key of World.text: A's data a 200 must show, B must never see
+    of_a: bool | None = None  # names a record of Empresa A (default: the rule has an <int:>)
+    fresh: Callable | None = None  # (world) -> placeholder values made for this request
+    expect: dict = field(default_factory=dict)  # who -> status, for rules on the record
+    after: str | None = None  # "login again" after a logout
+    allowed: int | None = None  # the exact status of the allowed users, when known
+    no_chromium: bool = False  # hide Chromium from this request (see the PDF's line)
+
+
+# fmt: off
+ROUTES: dict[str, Case] = {
+    "GET /entrar": Case(PUBLIC),
+    "POST /entrar": Case(PUBLIC),
+    "GET /static/<path:filename>": Case(PUBLIC),
+    "GET /entrar/codigo": Case(PUBLIC),
+    "POST /entrar/codigo": Case(PUBLIC),
+    "POST /sair": Case(ATT, after="login again"),
+    "GET /conta/senha": Case(ATT),
+    "POST /conta/senha": Case(ATT),  # nothing typed: 422, the messages beside the fields
+    "GET /conta/2fa": Case(ATT),
+    "POST /conta/2fa": Case(ATT),
+    "GET /privacidade/": Case(SUP),
+    "GET /privacidade/entidades/<int:entity_id>": Case(SUP, shows="maria"),
+    "GET /privacidade/entidades/<int:entity_id>/dados.json": Case(SUP, shows="maria"),
+    "GET /privacidade/entidades/<int:entity_id>/dados.zip": Case(SUP),
+    # Nothing confirmed: refused with the reason, Maria is never anonymised here.
+    "POST /privacidade/entidades/<int:entity_id>/anonimizar": Case(SUP),
+    # An Empresa the user is not in is refused as such (403), as tests/test_security.py says.
+    "POST /empresa": Case(ATT, data={"company_id": "{company_a}", "next": "/"},
+                          expect={ATT_B: 403}),
+    "GET /": Case(ATT),
+    "GET /atendimentos/": Case(ATT, query="q=maria", shows="maria"),
+    "GET /entidades/<int:entity_id>/atendimentos": Case(ATT, shows="maria"),
+    "POST /entidades/<int:entity_id>/atendimentos": Case(ATT),
+    "GET /entidades/<int:entity_id>/atendimentos/novo": Case(ATT),
+    "GET /atendimentos/<int:code>": Case(ATT, shows="maria"),
+    "POST /atendimentos/<int:code>": Case(ATT),
+    "GET /atendimentos/<int:code>/detalhes": Case(ATT, query="detalhe=1", shows="detail"),
+    "POST /atendimentos/<int:code>/rascunho": Case(ATT),
+    "POST /atendimentos/<int:code>/alteracoes/descartar": Case(ATT),
+    # A draft opened by the supervisor: the atendente may not give it up for them.
+    "POST /atendimentos/<int:code>/descartar": Case(
+        ATT, fresh=lambda w: {"code": w.new_draft()}, data={"ticket_id": "{ticket_id}"},
+        expect={ATT_A: 403}),
+    "POST /atendimentos/<int:code>/detalhes": Case(ATT),
+    "POST /atendimentos/<int:code>/detalhes/<int:detail_id>": Case(ATT),
+    "POST /atendimentos/<int:code>/detalhes/<int:detail_id>/informacoes/<int:info_id>/excluir":
+        Case(ATT, fresh=lambda w: {"info_id": w.new_info()}),
+    "GET /atendimentos/opcoes/ocorrencias": Case(ATT, query="reason_id={reason_id}",
+                                                 shows="occurrence"),
+    "GET /atendimentos/opcoes/causas": Case(
+        ATT, query="reason_id={reason_id}&occurrence_id={occurrence_id}", shows="cause"),
+    "GET /atendimentos/opcoes/informacao": Case(
+        ATT, query="reason_id={reason_id}&occurrence_id={occurrence_id}&index=1",
+        shows="product"),
+    "GET /atendimentos/opcoes/locais": Case(ATT, query="q=bom", shows="mercado"),
+    "GET /atendimentos/opcoes/relacionados": Case(ATT, query="q=maria", shows="maria"),
+    "GET /entidades/<int:entity_id>/contatos": Case(ATT, shows="jose"),
+    "GET /atendimentos/<int:code>/email": Case(ATT, shows="maria"),
+    # The composer says which Empresa it was written in; another one than the current is
+    # refused before any ticket is looked at (409, the posted text back, nothing of A).
+    "POST /atendimentos/<int:code>/email": Case(ATT, expect={ATT_B: 409}),
+    "GET /caixa-de-saida": Case(ATT, shows="outbox"),
+    # An e-mail the supervisor wrote: the atendente may not send it again.
+    "POST /caixa-de-saida/<int:message_id>/reenviar": Case(ATT, expect={ATT_A: 403}),
+    "GET /atendimentos/<int:code>/relatorio": Case(ATT, shows="maria"),
+    # Printing takes seconds: here Chromium is hidden and the allowed get the "PDF
+    # indisponível" page (503); tests/test_reports.py prints the real PDF.
+    "GET /atendimentos/<int:code>/relatorio.pdf": Case(ATT, no_chromium=True, allowed=503),
+    "GET /entidades/nova": Case(ATT),
+    "POST /entidades/nova": Case(ATT),
+    "GET /entidades/<int:entity_id>/cadastro": Case(ATT, shows="maria"),
+    "POST /entidades/<int:entity_id>/cadastro": Case(ATT),
+    "GET /entidades/<int:entity_id>/cadastro/<slug>": Case(ATT, shows="street"),
+    "POST /entidades/<int:entity_id>/cadastro/<slug>": Case(ATT),
+    "GET /entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/editar": Case(
+        ATT, shows="street"),
+    "POST /entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>": Case(ATT),
+    "POST /entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/fechar": Case(ATT),
+    "POST /entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>/excluir": Case(
+        ATT, fresh=lambda w: {"row_id": w.new_address()}),
+    "GET /entidades/<int:entity_id>/cadastro/relacionados/opcoes": Case(ATT, query="q=joaquim"),
+    "POST /entidades/<int:entity_id>/cadastro/relacionados": Case(ATT),
+    "POST /entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir": Case(
+        ATT, fresh=lambda w: {"relation_id": w.new_relation()}),
+    "GET /entidades/<int:entity_id>/cadastro-simplificado": Case(ATT, shows="maria"),
+    "POST /entidades/<int:entity_id>/cadastro-simplificado": Case(ATT),
+    "GET /entidades/<int:entity_id>/alertas": Case(ATT, shows="alert"),
+    "POST /entidades/<int:entity_id>/alertas": Case(ATT),
+    "POST /entidades/<int:entity_id>/alertas/<int:alert_id>/resolver": Case(ATT),
+    "GET /entidades/<int:entity_id>/vendas": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/vendas/<int:order_id>": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/notas": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/notas/<int:invoice_id>": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/pesquisas": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/pesquisas/<int:response_id>": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/agenda": Case(ATT, shows="appointment"),
+    "POST /entidades/<int:entity_id>/agenda": Case(ATT),
+    "POST /entidades/<int:entity_id>/agenda/<int:appointment_id>/realizado": Case(ATT),
+    "GET /entidades/<int:entity_id>/historico": Case(ATT, shows="maria"),
+    "GET /configuracoes/email": Case(SUP),
+    "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
+    "GET /usuarios": Case(ADM, shows="attendant"),
+    # The role it already has: the table's users keep theirs.
+    "POST /usuarios/<int:user_id>/perfil": Case(ADM, data={"u{user_id}-role": "atendente"}),
+}
+# fmt: on
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield f"{method} {rule.rule}", rule
+
+
+class World:
+    """The app, Empresa A's demo records and one logged-in client per user."""
+
+    def __init__(self, app):
+        self.app = app
+        self.clients = {}
+        self.tokens = {}
+
+    # --- records made for one request -----------------------------------------------------
+
+    def _add(self, row):
+        with self.app.app_context():
+            _db.session.add(row)
+            _db.session.commit()
+            return row.id
+
+    def new_draft(self) -> int:
+        with self.app.app_context():
+            maria = _db.session.get(Ticket, self.values["ticket_id"]).entity
+            draft = ticket_service.open_draft(
+                _db.session, self.values["company_a"], maria, self.values["supervisor_id"]
+            )
+            _db.session.commit()
+            self.values["ticket_id"] = draft.id
+            return draft.code
+
+    def new_info(self) -> int:
+        return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))
+
+    def new_address(self) -> int:
+        return self._add(
+            Address(
+                entity_id=self.values["entity_id"],
+                street="Rua Para Excluir",
+                number="1",
+                city="São Paulo",
+                state="SP",
+            )
+        )
+
+    def new_relation(self) -> int:
+        with self.app.app_context():
+            existing = _db.session.scalar(
+                sa.select(Relation.id).where(
+                    Relation.entity_id == self.values["entity_id"],
+                    Relation.related_entity_id == self.values["joaquim_id"],
+                )
+            )
+        if existing:
+            return existing
+        return self._add(
+            Relation(
+                entity_id=self.values["entity_id"],
+                related_entity_id=self.values["joaquim_id"],
+                relation_type_id=self.values["relation_type_id"],
+            )
+        )
+
+    # --- clients ----------------------------------------------------------------------------
+
+    def login(self, who: str) -> None:
+        client = self.app.test_client()
+        if who == ANON:
+            self.tokens[who] = csrf_token_from(client.get("/entrar").get_data(as_text=True))
+        else:
+            response = AuthActions(client).login(*LOGINS[who])
+            assert response.status_code == 302, response.get_data(as_text=True)
+            token = AuthActions(client).csrf_token()
+            if who == SUPERVISOR:  # in both Empresas: look at A's records from A
+                company = self.values["company_a"]
+                client.post("/empresa", data={"company_id": company, "csrf_token": token})
+            self.tokens[who] = token
+        self.clients[who] = client
+
+
+def _sqlite_copy(database_template, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("permissions") / "test.sqlite3"
+    shutil.copyfile(database_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def world(database_template, tmp_path_factory):
+    url = DATABASE_URL if ON_POSTGRES else _sqlite_copy(database_template, tmp_path_factory)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url})
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    app.test_client_class = IsolatedClient
+    world = World(app)
+    world.empty_dir = str(tmp_path_factory.mktemp("no-chromium"))
+    with app.app_context():
+        from isocrm.demo.fixed import load_fixed
+
+        demo = load_fixed(_db.session)
+        south = demo["company_south"]
+        # The users the demo has not: an attendant of Empresa B only, and an administrator.
+        for who, companies, role, name in (
+            (ATT_B, [south], "atendente", "Bruno Atendente Sul"),
+            (ADMIN, [demo["company"]], "admin", "Alice Administradora"),
+        ):
+            _db.session.add(
+                User(
+                    username=LOGINS[who][0],
+                    name=name,
+                    role=role,
+                    companies=companies,
+                    password_hash="",
+                )
+            )
+        _db.session.flush()
+        for username, password in LOGINS.values():
+            # A cheap hash: the module logs in a dozen times, scrypt's cost is not tested here.
+            user = _db.session.scalar(sa.select(User).where(User.username == username))
+            user.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
+        maria, ticket = demo["maria"], demo["ticket_1"]
+        detail = ticket.details[0]
+        message = OutboxMessage(
+            company_id=demo["company"].id,
+            ticket_id=ticket.id,
+            entity_id=maria.id,
+            to_address="maria.aparecida@example.com.br",
+            subject="Sobre o Atendimento 000001",
+            body="Texto",
+            status="falhou",
+            last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+            created_by_id=demo["supervisor"].id,
+        )
+        _db.session.add(message)
+        _db.session.commit()
+        assert demo["joaquim"].company_id == maria.company_id
+        reason = "Reclamação"
+        occurrence = f"{reason}/Produto com defeito"
+        world.values = {
+            "company_a": demo["company"].id,
+            "supervisor_id": demo["supervisor"].id,
+            "code": ticket.code,
+            "ticket_id": ticket.id,
+            "detail_id": detail.id,
+            "info_id": detail.informations[0].id,
+            "entity_id": maria.id,
+            "slug": "enderecos",
+            "row_id": maria.addresses[0].id,
+            "relation_id": maria.relations[0].id,
+            "joaquim_id": demo["joaquim"].id,
+            "relation_type_id": maria.relations[0].relation_type_id,
+            "alert_id": demo["maria_alert"].id,
+            "appointment_id": demo["maria_appointment"].id,
+            "order_id": demo["maria_orders"][0].id,
+            "invoice_id": demo["maria_invoices"][0].id,
+            "response_id": demo["maria_survey_response"].id,
+            "message_id": message.id,
+            "user_id": demo["atendente"].id,
+            "reason_id": demo["reasons"][reason].id,
+            "occurrence_id": demo["occurrences"][occurrence].id,
+            "filename": "css/app.css",
+        }
+        # What of Empresa A each page shows: B must never see it.
+        world.text = {
+            "maria": maria.name,
+            "jose": demo["jose"].name,
+            "mercado": demo["mercado"].name,
+            "detail": detail.description[:40],
+            "street": maria.addresses[0].street,
+            "alert": demo["maria_alert"].message[:40],
+            "appointment": demo["maria_appointment"].subject[:40],
+            "occurrence": "Produto com defeito",
+            "cause": demo["causes"][f"{occurrence}/Embalagem violada"].name,
+            "product": demo["product_info"].product.name[:30],
+            "outbox": message.subject,
+            "attendant": demo["atendente"].name,
+        }
+    for who in WHO:
+        world.login(who)
+    yield world
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    if ON_POSTGRES:
+        engine = sa.create_engine(DATABASE_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        engine.dispose()
+
+
+_PLACEHOLDER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def _fill(template: str, values: dict) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template).format(**values)
+
+
+def _expected(case: Case, key: str, who: str):
+    """The status this user must get, or "allowed" (a real answer)."""
+    if case.role == PUBLIC:
+        return "allowed"
+    if who == ANON:
+        return "login"
+    if who in case.expect:
+        return case.expect[who]
+    if RANK[who] < ROLE_RANK[case.role]:
+        return 403
+    of_a = case.of_a if case.of_a is not None else "<int:" in key
+    if who == ATT_B and of_a:
+        return 404
+    return "allowed"
+
+
+CASES = [(key, who, htmx) for key in ROUTES for who in WHO for htmx in (False, True)]
+
+
+@pytest.mark.parametrize(
+    ("key", "who", "htmx"),
+    CASES,
+    ids=[f"{key} | {who} | {'htmx' if htmx else 'page'}" for key, who, htmx in CASES],
+)
+def test_route_answers_each_role(world, key, who, htmx, monkeypatch):
+    case = ROUTES[key]
+    if case.no_chromium:
+        monkeypatch.setenv("PATH", world.empty_dir)
+    method, rule = key.split(" ", 1)
+    made = case.fresh(world) if case.fresh is not None else {}
+    values = {**world.values, **made}
+    url = _fill(rule, values) + ("?" + _fill(case.query, values) if case.query else "")
+    headers = {"HX-Request": "true"} if htmx else {}
+    data = None
+    if method == "POST":
+        token = world.tokens[who]
+        data = {_fill(k, values): _fill(v, values) for k, v in case.data.items()}
+        data["csrf_token"] = token
+        if htmx:
+            headers["X-CSRFToken"] = token
+    response = world.clients[who].open(url, method=method, data=data, headers=headers)
+    status, body = response.status_code, response.get_data().decode("utf-8", "replace")
+    expected = _expected(case, key, who)
+    try:
+        if expected == "login":
+            if htmx:
+                assert status == 401 and response.headers["HX-Redirect"] == "/entrar"
+            else:
+                assert status == 302 and response.headers["Location"].startswith("/entrar")
+        elif expected == "allowed" and case.allowed:
+            assert status == case.allowed, (status, body[:2000])
+        elif expected == "allowed":
+            assert status < 500 and status not in (401, 403, 404), (status, body[:2000])
+            if case.shows and status == 200 and not htmx and who != ATT_B:
+                assert world.text[case.shows] in body
+        else:
+            assert status == expected, (status, body[:2000])
+            if status == 403:
+                assert "Acesso negado" in body
+            if status == 403 and who not in case.expect:  # the route's role, said in Portuguese
+                assert "reservada a" in body
+        if who == ATT_B and case.shows:
+            assert world.text[case.shows] not in body  # never A's data
+    finally:
+        response.close()  # a static file's handle
+        if case.after == "login again" and expected == "allowed":
+            world.login(who)
+
+
+def test_roles_make_a_difference():
+    """Not a table of 200s: some routes refuse the atendente and serve the supervisor, one
+    refuses the supervisor and serves the admin."""
+    refused = {key for key in ROUTES if _expected(ROUTES[key], key, ATT_A) == 403}
+    served_to_supervisor = {
+        key for key in refused if _expected(ROUTES[key], key, SUPERVISOR) == "allowed"
+    }
+    assert served_to_supervisor >= {
+        "GET /configuracoes/email",
+        "POST /atendimentos/<int:code>/descartar",
+        "POST /caixa-de-saida/<int:message_id>/reenviar",
+    }
+    assert _expected(ROUTES["GET /usuarios"], "GET /usuarios", SUPERVISOR) == 403
+    assert _expected(ROUTES["GET /usuarios"], "GET /usuarios", ADMIN) == "allowed"
+
+
+def test_every_rule_is_in_the_table(world):
+    app = world.app
+    """A new route must say here who may use it (one line of ROUTES)."""
+    assert {key for key, _ in _rules(app)} == set(ROUTES)
+
+
+def test_every_route_declares_its_role(world):
+    """@allow next to every route but the login page and static files, and the table agrees
+    with it: changing a route's role means changing its line above too."""
+    app = world.app
+    with app.test_request_context():
+        undeclared = sorted(
+            rule.endpoint
+            for _, rule in _rules(app)
+            if rule.endpoint not in PUBLIC_ENDPOINTS and declared_role(rule.endpoint) is None
+        )
+        assert undeclared == []
+        for key, rule in _rules(app):
+            if ROUTES[key].role != PUBLIC:
+                assert declared_role(rule.endpoint) == ROUTES[key].role, key
