@@ -64,7 +64,7 @@ def test_htmx_post_with_csrf_header_is_accepted(logged_in, auth):
 def test_csrf_token_travels_in_a_header_set_on_body(logged_in):
     html = logged_in.get("/atendimentos/").get_data(as_text=True)
     body = re.search(r"<body ([^>]*)>", html).group(1)
-    assert "hx-headers:inherited=" in body
+    assert "data-hx-headers-inherited=" in body
     assert "X-CSRFToken" in body
 
 
