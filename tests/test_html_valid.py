@@ -406,6 +406,18 @@ def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
         expect=422,
     )
 
+    # An impossible date or time typed stays visible in a text field with its message (an
+    # <input type="date"> could not hold it: the checker refuses it and browsers empty it).
+    for name, typed, message in (
+        ("agenda-errors", bad_date, "Data inválida"),
+        ("agenda-errors", bad_time, "Hora inválida"),
+        ("cadastro-errors", "2024-02-30", "Data inválida"),
+        ("ticket-detail-errors", "2024-02-30", "Data inválida"),
+    ):
+        field = re.search(rf'<input [^>]*value="{re.escape(typed)}"[^>]*>', pages[name])
+        assert field and 'type="text"' in field[0], (name, typed)
+        assert message in pages[name], (name, message)
+
     for name, text in pages.items():
         (out / f"{name}.html").write_text(text, encoding="utf-8")
     result = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=240)
