@@ -994,7 +994,7 @@ def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     assert html.lstrip().startswith('<div id="dialog-slot" class="dialog-slot"></div>')
-    assert re.search(r'<section [^>]*id="entity-card"[^>]*hx-swap-oob="true"', html)
+    assert re.search(r'<section [^>]*id="entity-card"[^>]*data-hx-swap-oob="true"', html)
     assert "Rua das Palmeiras, 12" in html and "(11) 91234-5678" in html
     _fresh(db)
     saved = db.session.get(Entity, maria.id)
@@ -1147,7 +1147,7 @@ def test_creating_a_critical_alert_over_the_ticket_recolours_the_icon(logged_in,
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="alerts-dialog"')
     icon = _icon(html)
-    assert "alert-critica" in icon and 'hx-swap-oob="true"' in icon
+    assert "alert-critica" in icon and 'data-hx-swap-oob="true"' in icon
     assert "alert-critica" in _icon(logged_in.get("/atendimentos/1").get_data(as_text=True))
 
 
@@ -1392,7 +1392,7 @@ def test_adicionar_or_cancelar_after_an_empresa_switch_answer_inside_the_section
     editing = client.get(f"/entidades/{maria.id}/cadastro?editar=enderecos-{address.id}").get_data(
         as_text=True
     )
-    assert f'hx-post="/entidades/{maria.id}/cadastro/enderecos/{address.id}/fechar"' in editing
+    assert f'data-hx-post="/entidades/{maria.id}/cadastro/enderecos/{address.id}/fechar"' in editing
     assert "?fechar=" not in editing
 
 

