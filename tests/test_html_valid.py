@@ -23,7 +23,13 @@ from tests.conftest import csrf_token_from
 HX = {"HX-Request": "true"}
 
 # GET routes that are not an HTML page: the PDF is a binary; static files are not screens.
-NOT_PAGES = {"static", "reports.ticket_report_pdf"}
+# Downloads, not pages: the PDF and the LGPD exports (JSON, a zip of CSVs).
+NOT_PAGES = {
+    "static",
+    "reports.ticket_report_pdf",
+    "privacy.export_json",
+    "privacy.export_csv",
+}
 
 
 def _vnu_command() -> list[str]:
@@ -149,7 +155,7 @@ def _document(fragment: str, title: str, wrapper: str = "{}") -> str:
     )
 
 
-def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
+def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
     command = _vnu_command()
     out = tmp_path / "html"
     out.mkdir()
@@ -168,7 +174,9 @@ def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
     token = csrf_token_from(pages["login"])
     bad_login = {"username": "supervisor", "password": "errada", "csrf_token": token}
     save("login-error", client.post("/entrar", data=bad_login), expect=422)
-    # The supervisor: admin rights (every screen) and two Empresas (the company switch).
+    # The supervisor, made admin (every screen), with two Empresas (the company switch).
+    demo["supervisor"].role = "admin"
+    db.session.commit()
     assert auth.login("supervisor", "supervisor123").status_code == 302
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": auth.csrf_token()}
     assert client.post("/empresa", data=switch).status_code == 303
@@ -285,6 +293,15 @@ def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
         "workspace.order": [("order", f"/entidades/{maria.id}/vendas/{order.id}", {})],
         "registry.new": [("entity-new", "/entidades/nova", {})],
         "auth.login": [],  # saved above, before login
+        "auth.login_code": [],  # logged in already: a redirect to the desk
+        "auth.change_password": [("change-password", "/conta/senha", {})],
+        "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
+        "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
+        "admin.users": [("admin-users", "/usuarios", {})],
+        "privacy.index": [
+            ("privacy-index", "/privacidade/", {}),
+        ],
+        "privacy.entity": [("privacy-entity", f"/privacidade/entidades/{maria.id}", {})],
     }
     get_endpoints = {
         rule.endpoint
@@ -311,6 +328,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, tmp_path):
         for name, url, headers in cases:
             wrap = wrappers.get(name, "{}") if headers else None
             save(name, client.get(url, headers=headers), wrap=wrap)
+    # The LGPD search showing its message beside the field.
+    save("privacy-search-error", client.get("/privacidade/?documento=123"), expect=422)
 
     # A draft (Incluir): its screen, and the lists that offer to resume it.
     tickets_url = f"/entidades/{maria.id}/atendimentos"
