@@ -61,15 +61,22 @@ def _wait_until_serving(server: Server, timeout: float = 30) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({server.process.returncode}):\n{server.log_tail()}")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
             conn.request("GET", "/entrar")
             if conn.getresponse().status == 200:
-                conn.close()
                 return
         except OSError:
             time.sleep(0.1)
+        finally:
+            conn.close()
     raise RuntimeError(f"gunicorn did not answer in {timeout}s:\n{server.log_tail()}")
+
+
+def gunicorn_settings() -> set[str]:
+    from gunicorn.config import Config
+
+    return set(Config().settings)
 
 
 @contextmanager
@@ -102,6 +109,8 @@ def gunicorn(database_url: str, workdir: Path, *, workers: int = 2, threads: int
         str(log),
         "isocrm:create_app()",
     ]
+    if "control_socket_disable" in gunicorn_settings():
+        command.insert(-1, "--no-control-socket")  # gunicorn >= 25: one per instance
     # Its own process group: the workers can be stopped (or killed) with the master.
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
