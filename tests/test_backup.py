@@ -1,0 +1,138 @@
+"""flask --app isocrm backup PATH / restore PATH, while gunicorn serves writes, on the
+suite's database (SQLite file, or PostgreSQL with pg_dump / pg_restore)."""
+
+import sqlite3
+import threading
+import time
+
+import sqlalchemy as sa
+
+from isocrm.models import Company, Ticket, TicketDetail
+from tests import live
+from tests.conftest import ON_POSTGRES
+from tests.test_concurrency import Ledger
+
+
+def _codes(db, company_id) -> list[int]:
+    db.session.commit()
+    db.session.expire_all()
+    return sorted(db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == company_id)))
+
+
+def _wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition()
+
+
+def test_backup_while_serving_and_restore_round_trip(app, db, demo, database_url, tmp_path):
+    main, maria = demo["company"].id, demo["maria"].id
+    runner = app.test_cli_runner()
+    path = tmp_path / ("isocrm.dump" if ON_POSTGRES else "isocrm-backup.sqlite3")
+    ledger = Ledger()
+    stop = threading.Event()
+    browsers: list[live.Browser] = []
+
+    def write(ports, tag):
+        browser = live.Browser(ports)
+        browsers.append(browser)
+        browser.login("atendente", "atendente123")
+        n = 0
+        while not stop.is_set():
+            n += 1
+            code = live.include(browser, maria)
+            assert code is not None
+            text = f"{tag} {n}"
+            if live.confirm(browser, code, text):
+                ledger.add("confirmed", (main, code, text))
+
+    with live.gunicorn(database_url, tmp_path / "srv", workers=2, threads=2) as server:
+        writers = [
+            threading.Thread(target=write, args=([server.port], f"w{n}")) for n in range(2)
+        ]
+        for thread in writers:
+            thread.start()
+        try:
+            _wait_for(lambda: len(ledger.confirmed) >= 4)
+            promised = list(ledger.confirmed)  # answered before the backup began
+            result = runner.invoke(args=["backup", str(path)])
+            assert result.exit_code == 0, result.output
+            assert f"Cópia de segurança gravada em {path}" in result.output
+            backed_up = len(ledger.confirmed)
+            # The app kept writing during the backup and goes on after it.
+            _wait_for(lambda: len(ledger.confirmed) >= backed_up + 3)
+        finally:
+            stop.set()
+            for thread in writers:
+                thread.join(30)
+        live_codes = _codes(db, main)
+        assert len(live_codes) >= 3 + len(promised) + 3
+
+        again = runner.invoke(args=["backup", str(path)])
+        assert again.exit_code != 0 and "--yes" in again.output
+
+        refused = runner.invoke(args=["restore", str(path)])
+        assert refused.exit_code != 0
+        assert "Nada foi alterado" in refused.output and "--yes" in refused.output
+        assert _codes(db, main) == live_codes
+
+        # Restored under the running server, which serves the restored data at once.
+        result = runner.invoke(args=["restore", str(path), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "restaurado a partir de" in result.output
+        db.session.remove()
+        db.engine.dispose()
+        restored = _codes(db, main)
+        # One moment in time: codes 1..N, the counter at N, every Confirmar answered
+        # before the backup began present with its detail, none of the later writes.
+        assert restored == list(range(1, len(restored) + 1))
+        assert len(promised) + 3 <= len(restored) < len(live_codes)
+        assert db.session.get(Company, main).last_ticket_code == len(restored)
+        saved = set(
+            db.session.execute(
+                sa.select(Ticket.company_id, Ticket.code, TicketDetail.description).join(
+                    TicketDetail.ticket
+                )
+            ).all()
+        )
+        assert [p for p in promised if p not in saved] == []
+        assert not db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(Ticket.stage == "confirmado", ~Ticket.details.any())
+        )
+        if not ON_POSTGRES:
+            copy = sqlite3.connect(path)
+            try:
+                assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+                assert copy.execute(
+                    "SELECT code FROM tickets WHERE company_id = ? ORDER BY code", (main,)
+                ).fetchall() == [(code,) for code in restored]
+            finally:
+                copy.close()
+
+        # The running server goes on from the restored data: the next code is N + 1.
+        after = live.Browser([server.port])
+        browsers.append(after)
+        after.login("atendente", "atendente123")
+        assert live.include(after, maria) == len(restored) + 1
+        assert live.confirm(after, len(restored) + 1, "Depois do restore")
+        assert f"{len(restored):06d}" in after.get(f"/entidades/{maria}/atendimentos").text
+        logs = server.log_tail()
+
+    assert [p for b in browsers for p in b.problems()] == [], logs
+
+
+def test_restore_refuses_what_is_not_a_backup(app, db, demo, tmp_path):
+    runner = app.test_cli_runner()
+    main = demo["company"].id
+    before = _codes(db, main)
+    junk = tmp_path / "notas.txt"
+    junk.write_text("isto não é uma cópia de segurança\n" * 100)
+    result = runner.invoke(args=["restore", str(junk), "--yes"])
+    assert result.exit_code != 0
+    assert "Nada foi restaurado" in result.output
+    assert _codes(db, main) == before
+    missing_dir = runner.invoke(args=["backup", str(tmp_path / "nao-existe" / "x.bak")])
+    assert missing_dir.exit_code != 0 and "não existe" in missing_dir.output
