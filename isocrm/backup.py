@@ -199,8 +199,12 @@ def pg_backup(url: sa.URL, target: Path, server_major: int) -> None:
     partial.unlink(missing_ok=True)
     try:
         _run(
-            [pg_tool("pg_dump", server_major), "--format=custom", f"--file={partial}",
-             f"--dbname={uri}"],
+            [
+                pg_tool("pg_dump", server_major),
+                "--format=custom",
+                f"--file={partial}",
+                f"--dbname={uri}",
+            ],
             env,
         )
         pg_check_dump(partial, server_major)

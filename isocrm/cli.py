@@ -179,8 +179,7 @@ def init_app(app: Flask) -> None:
             ) from error
         was = current.describe() if current else "vazio"
         click.echo(
-            f"Banco {where} restaurado a partir de {path}: agora {after.describe()} "
-            f"(antes: {was})."
+            f"Banco {where} restaurado a partir de {path}: agora {after.describe()} (antes: {was})."
         )
         if after.revision != _head_revision():
             click.echo(

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -49,10 +49,8 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL to the master and its workers at once: no shutdown code runs."""
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(10)
 
 
@@ -60,7 +58,9 @@ def _wait_until_serving(server: Server, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({server.process.returncode}):\n{server.log_tail()}")
+            raise RuntimeError(
+                f"gunicorn exited ({server.process.returncode}):\n{server.log_tail()}"
+            )
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
         try:
             conn.request("GET", "/entrar")
@@ -82,9 +82,50 @@ def gunicorn_settings() -> set[str]:
 @contextmanager
 def gunicorn(database_url: str, workdir: Path, *, workers: int = 2, threads: int = 2):
     """`gunicorn -w N "isocrm:create_app()"` on the given database, as the README deploys it."""
+    with instances(database_url, workdir, count=1, workers=workers, threads=threads) as (server,):
+        yield server
+
+
+@contextmanager
+def instances(database_url: str, workdir: Path, *, count: int, workers=2, threads=2):
+    """`count` gunicorn instances on one database, started (and stopped) side by side."""
+    servers = []
+    try:
+        for n in range(count):
+            servers.append(_spawn(database_url, workdir / f"g{n}", workers, threads))
+        for server in servers:
+            _wait_until_serving(server)
+        yield servers
+    finally:
+        workers_of = {server: server.worker_pids() for server in servers}
+        for server in servers:
+            if server.process.poll() is None:
+                server.process.send_signal(signal.SIGTERM)
+        for server in servers:
+            # The workers finish their requests and exit at once; gunicorn 27's master
+            # lingers for seconds after them, so once they are gone it is killed.
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline and any(
+                Path(f"/proc/{pid}").exists() and _alive(pid) for pid in workers_of[server]
+            ):
+                time.sleep(0.05)
+            with suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(10)
+
+
+def _alive(pid: int) -> bool:
+    """Not a zombie (a worker that exited but its master has not reaped it yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _spawn(database_url: str, workdir: Path, workers: int, threads: int) -> Server:
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log = workdir / f"gunicorn-{port}.log"
+    log = workdir / "gunicorn.log"
     env = dict(os.environ)
     env.update(
         ISOCRM_DATABASE_URL=database_url,
@@ -103,8 +144,6 @@ def gunicorn(database_url: str, workdir: Path, *, workers: int = 2, threads: int
         str(threads),
         "--timeout",
         "60",
-        "--graceful-timeout",
-        "3",
         "--error-logfile",
         str(log),
         "isocrm:create_app()",
@@ -113,25 +152,14 @@ def gunicorn(database_url: str, workdir: Path, *, workers: int = 2, threads: int
         command.insert(-1, "--no-control-socket")  # gunicorn >= 25: one per instance
     # Its own process group: the workers can be stopped (or killed) with the master.
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        command,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = Server(process, port, log)
-    try:
-        _wait_until_serving(server)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(8)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # any worker left behind
-        except ProcessLookupError:
-            pass
-        process.wait(10)
+    return Server(process, port, log)
 
 
 class Response:
@@ -252,7 +280,5 @@ def save_detail(browser: Browser, code: int, description: str) -> bool:
         direction="ativo",
         description=description,
     )
-    response = browser.post(
-        f"/atendimentos/{code}/detalhes", form, headers={"HX-Request": "true"}
-    )
+    response = browser.post(f"/atendimentos/{code}/detalhes", form, headers={"HX-Request": "true"})
     return response.status == 200 and "Detalhe salvo." in response.text

@@ -30,6 +30,7 @@ class Ledger:
         self.details: list[tuple[int, int, str]] = []
         self.failed: list[str] = []
         self.writes = 0
+        self.unanswered = 0  # requests cut by a kill: no answer, so nothing promised
 
     def add(self, kind: str, item) -> None:
         with self.lock:
@@ -42,7 +43,9 @@ class Ledger:
             self.writes += 1
 
 
-def _attendant(ports, user, company_id, switch, entity_id, shared_code, tag, ledger, browsers, start):
+def _attendant(
+    ports, user, company_id, switch, entity_id, shared_code, tag, ledger, browsers, start
+):
     browser = live.Browser(ports)
     browsers.append(browser)
     browser.login(*user)
@@ -74,7 +77,9 @@ def _check_database(db, demo, ledger: Ledger) -> None:
     db.session.expire_all()
     companies = {demo["company"].id: 3, demo["company_south"].id: 0}  # demo tickets per Empresa
     for company_id, demo_tickets in companies.items():
-        codes = sorted(db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == company_id)))
+        codes = sorted(
+            db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == company_id))
+        )
         included = [code for cid, code in ledger.included if cid == company_id]
         # Unique and gap-free: exactly 1..N, one per Incluir answered with success.
         assert codes == list(range(1, demo_tickets + len(included) + 1))
@@ -107,9 +112,7 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
     south = demo["company_south"].id
     main = demo["company"].id
     south_shared = None
-    with live.gunicorn(database_url, tmp_path / "a") as a, live.gunicorn(
-        database_url, tmp_path / "b"
-    ) as b:
+    with live.instances(database_url, tmp_path, count=2) as (a, b):
         ports = [a.port, b.port]
         # Filial Sul has no ticket yet: one confirmed before the rush is the shared one.
         setup = live.Browser(ports)
@@ -128,7 +131,13 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
             if n < 4:  # the atendente has one Empresa, the main one
                 args = (("atendente", "atendente123"), main, False, demo["maria"].id, 1)
             else:
-                args = (("supervisor", "supervisor123"), south, True, demo["luiza"].id, south_shared)
+                args = (
+                    ("supervisor", "supervisor123"),
+                    south,
+                    True,
+                    demo["luiza"].id,
+                    south_shared,
+                )
             threads.append(
                 threading.Thread(
                     target=_attendant, args=(ports, *args, f"t{n}", ledger, browsers, start)
@@ -158,8 +167,8 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite file durability; see the PostgreSQL variant")
-def test_sigkill_mid_stream_loses_no_answered_save_sqlite(demo, db, database_url, tmp_path):
-    _stream_and_kill(demo, db, database_url, tmp_path, kill_master=True)
+def test_sigkill_mid_stream_loses_no_answered_save_sqlite(demo, db, database_url, tmp_path, capsys):
+    _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master=True)
     path = database_url.removeprefix("sqlite:///")
     conn = sqlite3.connect(path)
     try:
@@ -170,11 +179,13 @@ def test_sigkill_mid_stream_loses_no_answered_save_sqlite(demo, db, database_url
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL: the workers die, the server lives")
-def test_sigkill_of_the_workers_loses_no_answered_save_postgres(demo, db, database_url, tmp_path):
-    _stream_and_kill(demo, db, database_url, tmp_path, kill_master=False)
+def test_sigkill_of_the_workers_loses_no_answered_save_postgres(
+    demo, db, database_url, tmp_path, capsys
+):
+    _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master=False)
 
 
-def _stream_and_kill(demo, db, database_url, tmp_path, kill_master: bool):
+def _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master: bool):
     """Three attendants save as fast as they can; after a few successes the server gets
     SIGKILL. Every save answered with success must be in the database."""
     main, maria = demo["company"].id, demo["maria"].id
@@ -202,14 +213,14 @@ def _stream_and_kill(demo, db, database_url, tmp_path, kill_master: bool):
                     ledger.add("details", (main, code, text))
             except (OSError, AssertionError):
                 # The server died under this request: its answer never came, nothing promised.
+                with ledger.lock:
+                    ledger.unanswered += 1
                 if kill_master:
                     return
                 time.sleep(0.05)
 
     with live.gunicorn(database_url, tmp_path / "k", workers=2, threads=2) as server:
-        threads = [
-            threading.Thread(target=stream, args=([server.port], f"s{n}")) for n in range(3)
-        ]
+        threads = [threading.Thread(target=stream, args=([server.port], f"s{n}")) for n in range(3)]
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 20
@@ -231,6 +242,12 @@ def _stream_and_kill(demo, db, database_url, tmp_path, kill_master: bool):
             thread.join(30)
 
     assert len(ledger.confirmed) >= 12
+    assert ledger.unanswered >= 1  # the kill did land in the middle of the stream
+    with capsys.disabled():
+        print(
+            f"\n[sigkill] {ledger.writes} writes answered, {len(ledger.confirmed)} Confirmar, "
+            f"{ledger.unanswered} requests cut by the kill"
+        )
     # Drafts whose Incluir was answered may be missing their Confirmar, never their code.
     db.session.commit()
     db.session.expire_all()
