@@ -111,7 +111,7 @@ def sqlite_backup(url: sa.URL, target: Path) -> Contents:
     return contents
 
 
-def sqlite_restore(url: sa.URL, backup: Path) -> tuple[Contents, Contents]:
+def sqlite_restore(url: sa.URL, backup: Path) -> tuple[Contents | None, Contents]:
     """(before, after): the live database's contents before and after the restore."""
     live = sqlite_path(url)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
@@ -119,7 +119,10 @@ def sqlite_restore(url: sa.URL, backup: Path) -> tuple[Contents, Contents]:
         restored = _check_sqlite(src, backup)
         dst = _connect(live)
         try:
-            before = contents_of(dst)
+            try:
+                before = contents_of(dst)
+            except sqlite3.DatabaseError:
+                before = None  # a new server: no database yet, or one without the schema
             # Copied under the write lock; connections of the running app wait, then read
             # the restored pages. The live file stays in WAL mode.
             src.backup(dst)

@@ -134,3 +134,39 @@ def test_restore_refuses_what_is_not_a_backup(app, db, demo, tmp_path):
     assert _codes(db, main) == before
     missing_dir = runner.invoke(args=["backup", str(tmp_path / "nao-existe" / "x.bak")])
     assert missing_dir.exit_code != 0 and "não existe" in missing_dir.output
+
+
+def test_restore_onto_a_new_server_without_a_database(app, db, demo, tmp_path):
+    """Disaster recovery: the copy is restored where no database exists yet."""
+    from isocrm import create_app
+
+    path = tmp_path / "copia.sqlite3"
+    result = app.test_cli_runner().invoke(args=["backup", str(path)])
+    if ON_POSTGRES:  # one database per suite: the PostgreSQL path is the round trip above
+        assert result.exit_code == 0, result.output
+        return
+    fresh = tmp_path / "novo" / "isocrm.sqlite3"
+    fresh.parent.mkdir()
+    other = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{fresh}"}
+    )
+    with other.app_context():  # the command runs in this app's context, not the test's
+        from isocrm.extensions import db as other_db
+
+        result = other.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+        other_db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "antes: vazio" in result.output
+    conn = sqlite3.connect(fresh)
+    try:
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone()[0] == 3
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        conn.close()
+
+
+def test_the_pg_tools_version_is_read_from_their_banner():
+    from isocrm.backup import _major
+
+    assert _major("pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)") == 15
+    assert _major("pg_restore (PostgreSQL) 17.2") == 17
