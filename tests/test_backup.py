@@ -48,7 +48,10 @@ def test_backup_while_serving_and_restore_round_trip(app, db, demo, database_url
                 ledger.add("confirmed", (main, code, text))
 
     with live.gunicorn(database_url, tmp_path / "srv", workers=2, threads=2) as server:
-        writers = [threading.Thread(target=write, args=([server.port], f"w{n}")) for n in range(2)]
+        writers = [
+            threading.Thread(target=write, args=([server.port], f"w{n}"), daemon=True)
+            for n in range(2)
+        ]
         for thread in writers:
             thread.start()
         try:

@@ -125,7 +125,7 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
         ledger.add("confirmed", (south, south_shared, "Atendimento compartilhado"))
 
         browsers: list[live.Browser] = []
-        start = threading.Barrier(THREADS)
+        start = threading.Barrier(THREADS, timeout=60)
         threads = []
         for n in range(THREADS):
             if n < 4:  # the atendente has one Empresa, the main one
@@ -140,7 +140,9 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
                 )
             threads.append(
                 threading.Thread(
-                    target=_attendant, args=(ports, *args, f"t{n}", ledger, browsers, start)
+                    target=_attendant,
+                    args=(ports, *args, f"t{n}", ledger, browsers, start),
+                    daemon=True,
                 )
             )
         began = time.monotonic()
@@ -154,7 +156,8 @@ def test_two_instances_confirm_and_save_in_parallel(demo, db, database_url, tmp_
     problems = [p for browser in browsers + [setup] for p in browser.problems()]
     assert problems == [], logs
     assert "database is locked" not in logs
-    # Nobody edits another's detail, so every save must have been answered with success.
+    # New details on one shared ticket queue up and nobody edits another's detail, so
+    # every save must have been answered with success.
     assert ledger.failed == [], logs
     assert len(ledger.confirmed) == THREADS * ROUNDS + 1
     assert len(ledger.details) == THREADS * ROUNDS * 2
@@ -220,26 +223,31 @@ def _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master: bool
                 time.sleep(0.05)
 
     with live.gunicorn(database_url, tmp_path / "k", workers=2, threads=2) as server:
-        threads = [threading.Thread(target=stream, args=([server.port], f"s{n}")) for n in range(3)]
+        threads = [
+            threading.Thread(target=stream, args=([server.port], f"s{n}"), daemon=True)
+            for n in range(3)
+        ]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 20
-        while len(ledger.confirmed) < 8 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if kill_master:
-            server.kill()
-        else:
-            for pid in server.worker_pids():
-                os.kill(pid, signal.SIGKILL)
-            time.sleep(1.5)  # the master starts new workers; the stream goes on
-            before = len(ledger.confirmed)
+        try:
             deadline = time.monotonic() + 20
-            while len(ledger.confirmed) < before + 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert len(ledger.confirmed) >= before + 2, server.log_tail()
-        stop.set()
-        for thread in threads:
-            thread.join(30)
+            while len(ledger.confirmed) < 8 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if kill_master:
+                server.kill()
+            else:
+                for pid in server.worker_pids():
+                    os.kill(pid, signal.SIGKILL)
+                time.sleep(1.5)  # the master starts new workers; the stream goes on
+                before = len(ledger.confirmed)
+                deadline = time.monotonic() + 20
+                while len(ledger.confirmed) < before + 2 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert len(ledger.confirmed) >= before + 2, server.log_tail()
+        finally:
+            stop.set()  # also when the test fails: no thread outlives it
+            for thread in threads:
+                thread.join(30)
 
     assert len(ledger.confirmed) >= 8
     assert ledger.unanswered >= 1  # the kill did land in the middle of the stream
