@@ -47,7 +47,7 @@ def test_backup_while_serving_and_restore_round_trip(app, db, demo, database_url
             if live.confirm(browser, code, text):
                 ledger.add("confirmed", (main, code, text))
 
-    with live.gunicorn(database_url, tmp_path / "srv", workers=2, threads=2) as server:
+    with live.gunicorn(database_url, tmp_path / "srv", workers=1, threads=3) as server:
         writers = [
             threading.Thread(target=write, args=([server.port], f"w{n}"), daemon=True)
             for n in range(2)

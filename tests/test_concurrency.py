@@ -222,7 +222,7 @@ def _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master: bool
                     return
                 time.sleep(0.05)
 
-    with live.gunicorn(database_url, tmp_path / "k", workers=2, threads=2) as server:
+    with live.gunicorn(database_url, tmp_path / "k", workers=1, threads=3) as server:
         threads = [
             threading.Thread(target=stream, args=([server.port], f"s{n}"), daemon=True)
             for n in range(3)
