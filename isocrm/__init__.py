@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm import audit, security, templating
 
     security.init_app(app)
+    database.init_app(app)
     templating.init_app(app)
     audit.init_app(app)
 

@@ -275,3 +275,28 @@ def _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master: bool
             sa.select(Ticket.stage).where(Ticket.company_id == main, Ticket.code == code)
         )
         assert stage == "confirmado"
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
+def test_a_writer_that_waits_too_long_gets_a_clear_503_and_nothing_saved(
+    app, demo, db, database_url, logged_in
+):
+    """Past busy_timeout the attendant is told to try again (503), never shown a 500 or
+    "database is locked"; the code is not used up."""
+    app.config["SQLITE_BUSY_TIMEOUT_MS"] = 200
+    db.session.commit()
+    db.engine.dispose()  # new connections take the short timeout
+    listing = f"/entidades/{demo['maria'].id}/atendimentos"
+    token = live.csrf_token_from(logged_in.get(listing).get_data(as_text=True))
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        response = logged_in.post(listing, data={"csrf_token": token})
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Nada foi salvo" in text and "database is locked" not in text
+    response = logged_in.post(listing, data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/4")
