@@ -173,3 +173,26 @@ def test_the_pg_tools_version_is_read_from_their_banner():
 
     assert _major("pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)") == 15
     assert _major("pg_restore (PostgreSQL) 17.2") == 17
+
+
+def test_the_flask_command_line_backs_up(demo, db, database_url, tmp_path):
+    """`flask --app isocrm backup PATH` as an operator types it, in its own process."""
+    import os
+    import subprocess
+    import sys
+
+    db.session.commit()
+    path = tmp_path / "linha-de-comando.bak"
+    env = dict(os.environ, ISOCRM_DATABASE_URL=database_url)
+    env["ISOCRM_INSTANCE_PATH"] = str(tmp_path / "instance")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "isocrm", "backup", str(path)],
+        cwd=live.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Cópia de segurança gravada em {path}" in result.stdout
+    assert "3 atendimentos" in result.stdout and path.stat().st_size > 0
