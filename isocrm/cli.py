@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from isocrm import logs
 from isocrm.extensions import db
 from isocrm.models import Company, User
 from isocrm.models.user import USER_ROLES
@@ -87,6 +88,12 @@ def init_app(app: Flask) -> None:
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
+        logs.cli_event(
+            "user_created",
+            target=username,
+            role=role,
+            companies=[company.name for company in companies],
+        )
         click.echo(f"Usuário {username} criado.")
 
     @app.cli.command("mail-reply-to")

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from isocrm.auth import bp
+from isocrm.auth import bp, sessions
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
 from isocrm.extensions import db
 from isocrm.models import User
@@ -24,6 +24,7 @@ def login():
             )
         )
         if user is None or not user.check_password(form.password.data) or not user.active:
+            sessions.login_failed(form.username.data)
             form.password.errors.append("Usuário ou senha incorretos.")
             return render_template("auth/login.html", form=form), 422
         # A fresh session on login (no fixation of a pre-login session); only the key that
@@ -33,6 +34,7 @@ def login():
         session.update(carried)
         session["company_id"] = user.companies[0].id if user.companies else None
         login_user(user)  # listeners of user_logged_in may pick another Empresa
+        sessions.begin(user)
         return redirect(safe_next_url(form.next.data) or url_for("tickets.index"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -41,6 +43,7 @@ def login():
 @bp.post("/sair")
 def logout():
     """Log out and forget the session."""
+    sessions.end()
     logout_user()
     carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
     session.clear()
