@@ -4,11 +4,23 @@ time, then serves on http://127.0.0.1:5000. Production runs `gunicorn "isocrm:cr
 import argparse
 import os
 
+from werkzeug.serving import WSGIRequestHandler
+
 from isocrm import create_app
 from isocrm.cli import has_demo_data, migrate_database
 from isocrm.extensions import db
 
 DEMO_LOGINS = (("atendente", "atendente123"), ("supervisor", "supervisor123"))
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the "Server: Werkzeug/x Python/y" banner (http.server's
+    send_response, minus that one header)."""
+
+    def send_response(self, code, message=None):
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
 
 def main() -> None:
@@ -31,7 +43,7 @@ def main() -> None:
     for username, password in DEMO_LOGINS:
         print(f"  {username} / {password}")
     print(flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=QuietRequestHandler)
 
 
 if __name__ == "__main__":

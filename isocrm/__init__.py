@@ -41,14 +41,26 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     app.request_class = CleanRequest
 
+    if app.config.get("PROXY_COUNT"):
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For;
+        # without any, that header is the client's own word and request.remote_addr the peer.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    from isocrm.auth import sessions
+
+    sessions.init_app(app)  # before CSRF: a session that ended is emptied before forms are judged
     csrf.init_app(app)
     login_manager.init_app(app)
 
     from isocrm import audit, security, templating
 
     security.init_app(app)
+    database.init_app(app)
     templating.init_app(app)
     audit.init_app(app)
 

@@ -1,11 +1,15 @@
 """flask --app isocrm init-db | demo-data | create-user | require-totp | reset-totp |
-mail-reply-to"""
+mail-reply-to | backup | restore"""
+
+import sqlite3
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from isocrm import logs
 from isocrm.auth.passwords import password_problems
 from isocrm.extensions import db
 from isocrm.models import Company, User
@@ -88,6 +92,12 @@ def init_app(app: Flask) -> None:
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
+        logs.cli_event(
+            "user_created",
+            target=username,
+            role=role,
+            companies=[company.name for company in companies],
+        )
         click.echo(f"Usuário {username} criado.")
 
     @app.cli.command("require-totp")
@@ -159,3 +169,105 @@ def init_app(app: Flask) -> None:
             click.echo(f"Reply-To de {company.name}: {address}.")
         else:
             click.echo(f"{company.name} sem Reply-To.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Overwrite PATH if it exists.")
+    def backup_command(path, yes):
+        """Copy the whole database to PATH while the app keeps serving (SQLite: online
+        backup API; PostgreSQL: pg_dump, custom format)."""
+        from isocrm import backup
+
+        if path.exists() and not yes:
+            raise click.ClickException(
+                f"{path} já existe; escolha outro nome ou repita com --yes para substituí-lo."
+            )
+        if not path.parent.is_dir():
+            raise click.ClickException(f"A pasta {path.parent} não existe.")
+        url = db.engine.url
+        _release_connections()
+        try:
+            if url.get_backend_name() == "sqlite":
+                contents = backup.sqlite_backup(url, path)
+                click.echo(
+                    f"Cópia de segurança gravada em {path} ({contents.describe()}); "
+                    "integridade verificada."
+                )
+            else:
+                contents = _pg_contents()
+                backup.pg_backup(url, path, _pg_major())
+                click.echo(
+                    f"Cópia de segurança gravada em {path} (pg_dump, formato custom; o banco "
+                    f"tinha {contents.describe()} pouco antes)."
+                )
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Really replace the whole database with PATH.")
+    def restore_command(path, yes):
+        """Replace the whole database with a copy made by `backup` (SQLite: online backup
+        API; PostgreSQL: pg_restore --clean --if-exists in one transaction)."""
+        from isocrm import backup
+
+        url = db.engine.url
+        sqlite = url.get_backend_name() == "sqlite"
+        where = url.render_as_string(hide_password=True)
+        try:
+            current = backup.sqlite_contents(url) if sqlite else _pg_contents()
+        except (sa.exc.DBAPIError, sqlite3.DatabaseError):
+            current = None
+        if not yes:
+            now = current.describe() if current else "vazio ou sem o esquema"
+            raise click.ClickException(
+                f"restore substitui TODO o conteúdo de {where} (hoje: {now}) pelo da cópia "
+                f"{path}. Nada foi alterado. Repita com --yes para confirmar."
+            )
+        _release_connections()
+        try:
+            if sqlite:
+                _before, after = backup.sqlite_restore(url, path)
+            else:
+                backup.pg_restore(url, path, _pg_major())
+                _release_connections()  # no connection may keep plans of the dropped tables
+                after = _pg_contents()
+        except backup.BackupError as error:
+            raise click.ClickException(
+                f"{error}\nNada foi restaurado: o banco continua como estava."
+            ) from error
+        was = current.describe() if current else "vazio"
+        click.echo(
+            f"Banco {where} restaurado a partir de {path}: agora {after.describe()} (antes: {was})."
+        )
+        if after.revision != _head_revision():
+            click.echo(
+                "A cópia é de outra versão do esquema: rode `flask --app isocrm init-db` "
+                "para aplicar as migrações."
+            )
+
+
+def _release_connections() -> None:
+    """End this command's transactions: a dump or restore must not wait on our own locks."""
+    db.session.remove()
+    db.engine.dispose()
+
+
+def _pg_contents():
+    from isocrm.backup import contents_of
+
+    with db.engine.connect() as conn:
+        return contents_of(conn)
+
+
+def _pg_major() -> int:
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SHOW server_version_num").scalar()) // 10000
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -32,6 +32,12 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SECURE_COOKIES"),
         "WTF_CSRF_TIME_LIMIT": None,  # an attendant keeps a ticket open all afternoon
+        # Server-side sessions (isocrm/auth/sessions.py): ended after this long without a
+        # request, and this long after login whatever happens.
+        "SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(_env("SESSION_MAX_HOURS", "12")),
+        # Reverse proxies in front of the app; 0: X-Forwarded-* are the client's word, ignored.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
         "TIMEZONE": _env("TIMEZONE", "America/Sao_Paulo"),
         "SEARCH_PAGE_SIZE": 20,
         # No screen posts more than a few hundred kB; anything bigger is refused (413).

@@ -2,9 +2,10 @@
 
 import sqlite3
 
-from flask import has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -19,7 +20,10 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    timeout = SQLITE_BUSY_TIMEOUT_MS
+    if has_app_context():
+        timeout = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout))
+    cursor.execute(f"PRAGMA busy_timeout = {timeout}")
     cursor.close()
 
 
@@ -30,5 +34,32 @@ def _begin_sqlite(connection) -> None:
     # A request that changes data takes the write lock up front and waits its turn
     # (busy_timeout); a deferred transaction that reads first would instead fail with
     # "database is locked" when another writer commits between its read and its write.
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = (
+        has_request_context()
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        # Once refused for busy, the request only reads (to render its error page).
+        and not g.get("sqlite_busy")
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+BUSY_MESSAGE = (
+    "O sistema está ocupado com muitos registros ao mesmo tempo. Nada foi salvo: "
+    "tente de novo em instantes."
+)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        # SQLite waited busy_timeout for the write lock and gave up: the attendant gets a
+        # clear 503 (nothing was saved, the transaction is rolled back), never a 500 or the
+        # driver's "database is locked".
+        from isocrm.extensions import db
+        from isocrm.security import _error_page  # the one error page (full or htmx fragment)
+
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        g.sqlite_busy = True
+        return _error_page(503, "Sistema ocupado", BUSY_MESSAGE)

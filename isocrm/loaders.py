@@ -1,7 +1,7 @@
 """Load a record of the current Empresa or stop with 404: views call these, never templates."""
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, has_request_context, request
 
 from isocrm.extensions import db
 from isocrm.models import Entity, Ticket
@@ -21,12 +21,20 @@ def get_entity(entity_id: int, *options) -> Entity:
 
 
 def get_ticket(code: int, *options) -> Ticket:
-    """The ticket with this code in the current Empresa; another Empresa's is as missing."""
-    ticket = db.session.scalar(
+    """The ticket with this code in the current Empresa; another Empresa's is as missing.
+
+    A request that changes data locks the ticket's row until it commits (PostgreSQL; SQLite
+    already holds its write lock, see database.py): two saves on one ticket queue up, and
+    the second one reads the first one's version instead of failing on a stale UPDATE.
+    """
+    query = (
         sa.select(Ticket)
         .where(Ticket.code == code, Ticket.company_id == current_company().id)
         .options(*options)
     )
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        query = query.with_for_update(of=Ticket)
+    ticket = db.session.scalar(query)
     if ticket is None:
         abort(404)
     return ticket

@@ -1,12 +1,13 @@
 """Who may see what: login on every route, the current Empresa, headers and error pages."""
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from isocrm import logs
 from isocrm.extensions import db, login_manager
-from isocrm.models import Company, User
+from isocrm.models import Company
 from isocrm.permissions import check_route_role
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
@@ -27,12 +28,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -93,7 +88,22 @@ def _security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS (secure cookies): browsers never try plain HTTP again for a year.
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     return response
+
+
+def _log_denial(status: int, detail: str | None = None) -> None:
+    logs.event(
+        "access_denied" if status == 403 else "rate_limited",
+        status=status,
+        method=request.method,
+        path=request.path,
+        detail=detail,
+    )
 
 
 OTHER_ERRORS = {
@@ -140,7 +150,6 @@ def csrf_refused_page():
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Entre para continuar."
-    login_manager.session_protection = "strong"
     app.before_request(_require_login)
     app.before_request(check_route_role)
     app.after_request(_security_headers)
@@ -158,6 +167,7 @@ def init_app(app: Flask) -> None:
         detail = getattr(error, "description", None)
         if not isinstance(detail, str) or detail.startswith("You don't"):
             detail = "Você não tem permissão para ver esta página."
+        _log_denial(403, detail)
         return _error_page(403, "Acesso negado", detail)
 
     @app.errorhandler(404)
@@ -173,6 +183,8 @@ def init_app(app: Flask) -> None:
         # Any other refusal (413, 415, 429…) in Portuguese too, never Werkzeug's English page.
         if error.code is None or error.code < 400:
             return error
+        if error.code == 429:
+            _log_denial(429)
         title, message = OTHER_ERRORS.get(
             error.code, ("Pedido recusado", "O pedido não pôde ser atendido.")
         )

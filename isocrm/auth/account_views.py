@@ -6,7 +6,7 @@ import time
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from isocrm.auth import bp, passwords, throttle, totp
+from isocrm.auth import bp, passwords, sessions, throttle, totp
 from isocrm.auth.forms import ChangePasswordForm, CodeForm, EnrollForm
 from isocrm.auth.signals import password_changed
 from isocrm.auth.views import finish_login
@@ -48,6 +48,7 @@ def login_code():
             throttle.forget_failures()
             return finish_login(user, next_url)
         throttle.count_failure()
+        sessions.login_failed(user.username)
         form.code.errors.append(problem)
     status = 422 if form.errors else 200
     return render_template("auth/code.html", form=form), status
@@ -72,9 +73,14 @@ def change_password():
         else:
             user = current_user._get_current_object()
             user.set_password(form.new_password.data)
-            db.session.commit()
-            password_changed.send(user)
-            flash("Senha alterada.", "success")
+            db.session.commit()  # ends every session of the user, this one too
+            password_changed.send(current_app._get_current_object(), user=user)
+            # This browser goes on in a fresh session; every other copy stays ended.
+            sessions.begin(user)
+            flash(
+                "Senha alterada. As outras sessões abertas com a senha antiga foram encerradas.",
+                "success",
+            )
             return redirect(url_for("auth.change_password"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

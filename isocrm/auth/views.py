@@ -3,7 +3,7 @@ import time
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from isocrm.auth import bp, passwords, throttle, totp
+from isocrm.auth import bp, passwords, sessions, throttle, totp
 from isocrm.auth.forms import CompanySwitchForm, LoginForm
 from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
@@ -23,6 +23,7 @@ def login():
         user = passwords.authenticate(form.username.data, form.password.data)
         if user is None:
             throttle.count_failure()
+            sessions.login_failed(form.username.data)
             form.password.errors.append("Usuário ou senha incorretos.")
             return render_template("auth/login.html", form=form), 422
         if totp.needs_code(user):
@@ -66,6 +67,7 @@ def finish_login(user, next_url: str | None):
     session.update(carried)
     session["company_id"] = user.companies[0].id if user.companies else None
     login_user(user)  # listeners of user_logged_in may pick another Empresa
+    sessions.begin(user)
     if totp.must_enroll(user):
         return redirect(url_for("auth.enroll_totp"))
     return redirect(safe_next_url(next_url) or url_for("tickets.index"))
@@ -75,6 +77,7 @@ def finish_login(user, next_url: str | None):
 @allow(ROLE_ATTENDANT)
 def logout():
     """Log out and forget the session."""
+    sessions.end()
     logout_user()
     carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
     session.clear()

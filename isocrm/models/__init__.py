@@ -33,6 +33,7 @@ from isocrm.models.entity import (
     Relation,
 )
 from isocrm.models.outbox import OutboxMessage
+from isocrm.models.session import UserSession
 from isocrm.models.submission import FormSubmission
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.user import User
@@ -75,5 +76,6 @@ __all__ = [
     "UTCDateTime",
     "Unit",
     "User",
+    "UserSession",
     "utcnow",
 ]
