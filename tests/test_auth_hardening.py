@@ -382,8 +382,10 @@ def test_change_password_refuses_bad_input_next_to_each_field(logged_in, demo, d
 
 def test_change_password_saves_and_tells_the_other_sessions(app, logged_in, demo, db):
     received = []
+    elsewhere = app.test_client()  # the same attendant, logged in on another machine
+    assert login(elsewhere, "atendente", "atendente123").status_code == 302
 
-    def listener(user):
+    def listener(sender, user):
         # Sent after the commit: the user it carries already has the new password.
         received.append((user.username, user.check_password("cavalo-correto-bateria")))
 
@@ -392,6 +394,9 @@ def test_change_password_saves_and_tells_the_other_sessions(app, logged_in, demo
     assert response.status_code == 303
     assert received == [("atendente", True)]
     assert "Senha alterada." in logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    # This browser goes on; the session opened elsewhere with the old password has ended.
+    assert logged_in.get("/atendimentos/").status_code == 200
+    assert elsewhere.get("/atendimentos/").headers["Location"].startswith("/entrar")
     assert login(app.test_client(), "atendente", "atendente123").status_code == 422
     assert login(app.test_client(), "atendente", "cavalo-correto-bateria").status_code == 302
 
