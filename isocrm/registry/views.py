@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import optional_id, zip_code
+from isocrm.fields import bounded_int, optional_id, zip_code
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -320,9 +320,10 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context["list_forms"] = list_forms
     row_forms = {slug: dict(context["row_forms"].get(slug) or {}) for slug in LISTS}
     # ?editar=telefones-12 (the Editar link without htmx) opens that row.
-    slug, _, row_id = (context["editing"] or "").rpartition("-")
-    if slug in LISTS and row_id.isdigit():
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == int(row_id)), None)
+    slug, _, editing_id = (context["editing"] or "").rpartition("-")
+    editing_id = bounded_int(editing_id)  # "²" or 5000 digits: no row, not an int() error
+    if slug in LISTS and editing_id is not None:
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == editing_id), None)
         if row is not None and row.id not in row_forms[slug]:
             row_forms[slug][row.id] = LISTS[slug].form_for(row)
     context["row_forms"] = row_forms

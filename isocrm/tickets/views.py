@@ -851,7 +851,7 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
         parts = name.split("-")
         if len(parts) != 3 or parts[0] != "infos" or parts[2] != "product_info_id":
             continue
-        if not parts[1].isdigit() or int(parts[1]) >= MAX_INFO_LINES:
+        if not parts[1].isdecimal() or len(parts[1]) > 3 or int(parts[1]) >= MAX_INFO_LINES:
             continue
         line = _info_line(form, int(parts[1]))
         line.form.product_info_id.choices = choices
