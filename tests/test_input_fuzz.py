@@ -8,12 +8,18 @@ a tampered `base`; a 100 kB `next` echoed into a 100 kB Location header; NUL byt
 """
 
 import json
+import os
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
 
 from isocrm.models import Entity, Ticket
 from isocrm.security import MAX_NEXT_LENGTH, safe_next_url
@@ -408,3 +414,346 @@ def form_fields(html: str, action_contains: str = "") -> dict[str, str]:
         if action_contains in form["action"] and form["fields"]:
             return dict(form["fields"])
     raise AssertionError(f"no form for {action_contains!r}")
+
+
+# Per rule; CI keeps it small. ISOCRM_FUZZ_EXAMPLES=200 for a long local sweep.
+EXAMPLES_PER_ROUTE = int(os.environ.get("ISOCRM_FUZZ_EXAMPLES", "8"))
+SOURCE = Path(__file__).resolve().parent.parent / "isocrm"
+_READS = re.compile(
+    r'request\.(?:args|form|values)(?:\.get|\.getlist)?\(\s*"([^"{]+)"'
+    r'|request\.(?:args|form|values)\[\s*"([^"]+)"\s*\]'
+)
+
+
+def names_read_by(blueprint: str) -> set[str]:
+    """Query and form names the blueprint's code reads directly (request.args.get("x"))."""
+    names = set()
+    for path in (SOURCE / blueprint).glob("*.py"):
+        for a, b in _READS.findall(path.read_text()):
+            names.add(a or b)
+    return names
+
+
+def _json_bases():
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**80), 2**80),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=8),
+    )
+    tree = st.recursive(
+        leaf,
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["status_id", "reason_id", "location_note", "unit_id", "x"]),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=8,
+    )
+    return tree.map(lambda v: json.dumps(v, allow_nan=True))
+
+
+NASTY = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "2",
+    HUGE,
+    "-" + HUGE,
+    str(2**63 - 1),
+    str(2**63),
+    str(-(2**63)),
+    "9" * 5000,
+    "1e400",
+    "1.5",
+    "NaN",
+    "inf",
+    "None",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "²",
+    "١٢",
+    "0x10",
+    "+1",
+    "1_000",
+    "novo",
+    "9999-12-31 23:59",
+    "31/12/9999 23:59",
+    "9999-12-31",
+    "31/12/9999",
+    "0001-01-01",
+    "01/01/0001",
+    "2024-02-30",
+    "30/02/2024",
+    "00/00/0000",
+    "24:00",
+    "99:99",
+    "23:59:60",
+    "2024-02-29T25:61",
+    "31/12/2100 23:59",
+    "01/01/1900 00:00",
+    "\x00",
+    "a\x00b",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "\u202e",
+    "\ufeff",
+    "\u200b",
+    "\U0001f600",
+    "ção",
+    "e\u0301",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "\u3000",
+    "\u2028",
+    "/\t/example.com",
+    "/\n/example.com",
+    "//example.com",
+    "/\\example.com",
+    "https://example.com",
+    "javascript:alert(1)",
+    "/atendimentos/",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%00",
+    "%",
+    "{{7*7}}",
+    "x" * 6000,
+    "á" * 2500,
+    "[" * 3000 + "]" * 3000,
+    json.dumps({"status_id": 10**30}),
+    "@",
+    "a@b",
+    "00000-000",
+]
+# Control characters, odd Unicode: anything a browser could send (surrogates it cannot).
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+class Target:
+    """One rule and method: the path values and fields seen on the pages, the names read."""
+
+    def __init__(self, rule, method):
+        self.rule = rule
+        self.method = method
+        self.path_args: list[dict] = []
+        self.bases: list[dict] = []
+        self.options: dict[str, set] = defaultdict(set)
+        self.names: set[str] = set()
+
+    def url(self, args: dict) -> str:
+        return re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: quote(str(args[m.group(1)]), safe=""), self.rule.rule
+        )
+
+
+def discover(app, client, start: list[str], limit: int = 45) -> dict:
+    """Crawl the pages a logged-in attendant reaches from `start` (links and htmx GETs) and
+    note, per rule, the path values, the forms and the options each field offers."""
+    adapter = app.url_map.bind("localhost")
+    targets = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            target = targets[(rule.rule, method)] = Target(rule, method)
+            target.names |= names_read_by(rule.endpoint.split(".")[0])
+            target.names |= {"next", "page", "q"}
+
+    def match(url, method):
+        parts = urlsplit(url)
+        try:
+            rule, args = adapter.match(parts.path, method=method, return_rule=True)
+        except HTTPException:
+            return None, None
+        return targets.get((rule.rule, method)), args
+
+    seen, queue = set(), list(start)
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen or "/sair" in url:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.content_type:
+            continue
+        page = parse_page(response.get_data(as_text=True))
+        for link in page.urls:
+            for method in ("GET", "POST"):
+                target, args = match(link, method)
+                if target is not None:
+                    if args not in target.path_args:
+                        target.path_args.append(args)
+                    query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+                    target.names |= set(query)
+                    if method == "GET" and query and query not in target.bases:
+                        target.bases.append(query)
+                    if method == "GET" and link not in seen:
+                        queue.append(link)
+        for form in page.forms + [page.loose]:
+            method = form["method"].upper()
+            target, args = match(form["action"] or url, method)
+            if target is None:
+                continue
+            if args not in target.path_args:
+                target.path_args.append(args)
+            fields = dict(form["fields"])
+            query = dict(parse_qsl(urlsplit(form["action"]).query, keep_blank_values=True))
+            fields.update(query)
+            target.bases.append(fields)
+            target.names |= set(fields) | set(form["options"])
+            for name, values in form["options"].items():
+                target.options[name] |= values
+            for name, value in fields.items():
+                target.options[name].add(value)
+    for target in targets.values():
+        target.names.discard("csrf_token")
+        if not target.path_args:
+            # Never linked from a page (a row that does not exist yet): made-up values.
+            target.path_args.append(
+                {a: "fones" if a == "slug" else 1 for a in target.rule.arguments}
+            )
+        if not target.bases:
+            target.bases.append({})
+    return targets, len(seen)
+
+
+def requests_for(target: Target, foreign: list[int]):
+    """A request to `target` with some fields replaced by random or malformed values."""
+    names = sorted(target.names)
+
+    def value(name):
+        choices = [
+            st.sampled_from(NASTY),
+            ANY_TEXT,
+            st.integers(-(2**70), 2**70).map(str),
+            st.sampled_from(foreign).map(str),
+            st.dates().map(lambda d: f"{d.day:02d}/{d.month:02d}/{d.year:04d}"),
+            st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M")),
+        ]
+        if name == "base":
+            choices.append(_json_bases())
+        if target.options.get(name):
+            choices.insert(0, st.sampled_from(sorted(target.options[name])))
+        one = st.one_of(*choices)
+        return st.one_of(one, one, one, st.lists(one, min_size=2, max_size=3))
+
+    def path_value(arg, valid):
+        if arg == "slug":
+            return st.one_of(st.just(valid), st.sampled_from(["x", "fones", "..", "%00"]))
+        return st.one_of(
+            st.just(valid),
+            st.sampled_from(foreign),
+            st.sampled_from([0, 2**63 - 1, 2**63, 10**19, 10**40]),
+            st.integers(0, 2**70),
+        )
+
+    @st.composite
+    def build(draw):
+        args = dict(draw(st.sampled_from(target.path_args)))
+        for arg, valid in list(args.items()):
+            if draw(st.integers(0, 3)) == 0:
+                args[arg] = draw(path_value(arg, valid))
+        fields = dict(draw(st.sampled_from(target.bases)))
+        if names:
+            changed = draw(st.lists(st.sampled_from(names), max_size=6, unique=True))
+            for name in changed:
+                fields[name] = draw(value(name))
+        return target.url(args), fields, draw(st.booleans())
+
+    return build()
+
+
+def test_every_route_survives_random_and_malformed_input(app, logged_in, auth, demo, db):
+    """Hypothesis, derandomized: every rule (GET and POST) with fields and query strings
+    replaced by huge and negative numbers, control characters, long strings, odd Unicode,
+    impossible dates and ids of another Empresa. A 4xx is fine; a 5xx never."""
+    from tests.test_tickets import _south_status
+
+    south = demo["company_south"]
+    foreign_ticket = Ticket(
+        company_id=south.id,
+        code=1,
+        entity_id=demo["luiza"].id,
+        role_id=demo["roles_south"]["cliente"].id,
+        status_id=_south_status(db, south.id),
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(foreign_ticket)
+    db.session.commit()
+    maria = demo["maria"].id
+    foreign = [demo["luiza"].id, foreign_ticket.id, south.id, demo["unit_south"].id]
+    foreign += [role.id for role in demo["roles_south"].values()]
+    db.session.commit()
+
+    targets, crawled = discover(
+        app,
+        logged_in,
+        [
+            "/",
+            "/atendimentos/?q=maria",
+            f"/entidades/{maria}/atendimentos",
+            "/atendimentos/1",
+            "/atendimentos/1/email",
+            f"/entidades/{maria}/cadastro",
+            f"/entidades/{maria}/agenda?ticket=1",
+            f"/entidades/{maria}/cadastro-simplificado",
+            "/caixa-de-saida",
+        ],
+    )
+    assert crawled >= 30
+    assert sum(len(t.bases) for t in targets.values()) >= 50  # forms were found
+
+    state = {"token": auth.csrf_token(), "requests": 0}
+    statuses = defaultdict(int)
+    # Logging out last: every other route is tried with the session alive.
+    order = sorted(targets.values(), key=lambda t: t.rule.endpoint == "auth.logout")
+
+    def sweep(target):
+        @settings(
+            max_examples=EXAMPLES_PER_ROUTE,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],  # a failure is reported as it came, not shrunk
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(requests_for(target, foreign))
+        def survives(request):
+            url, fields, htmx = request
+            headers = {"HX-Request": "true"} if htmx else {}
+            if target.method == "GET":
+                response = logged_in.get(url, query_string=fields, headers=headers)
+            else:
+                data = dict(fields, csrf_token=state["token"])
+                response = logged_in.post(url, data=data, headers=headers)
+            state["requests"] += 1
+            statuses[response.status_code // 100] += 1
+            assert response.status_code < 500, (target.method, url, fields)
+            if response.status_code in (302, 401) and "/entrar" in (
+                response.headers.get("Location", "") + response.headers.get("HX-Redirect", "")
+            ):
+                auth.login()
+                state["token"] = auth.csrf_token()
+
+        survives()
+
+    for target in order:
+        sweep(target)
+    print(
+        f"\n{state['requests']} random and malformed requests to {len(targets)} rules"
+        f" ({crawled} pages crawled): {dict(statuses)}"
+    )
+    assert state["requests"] >= len(targets) * EXAMPLES_PER_ROUTE // 2
+    assert statuses[2] > 0 and statuses[4] > 0  # some went through, some were refused
+
+

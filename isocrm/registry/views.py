@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
@@ -89,11 +90,11 @@ class RowList:
     def copy(self, form, row) -> None:
         if self.model is Address:
             row.zip_code = zip_code(form.zip_code.data)
-            row.street = form.street.data.strip()
+            row.street = (form.street.data or "").strip()
             row.number = _text(form.number.data)
             row.complement = _text(form.complement.data)
             row.district = _text(form.district.data)
-            row.city = form.city.data.strip()
+            row.city = (form.city.data or "").strip()
             row.state = form.state.data
         elif self.model is Phone:
             row.kind = form.kind.data
@@ -111,7 +112,10 @@ class RowList:
     def same(self, form, row) -> bool:
         """Whether saving `form` would leave `row` as it is (a second click, say)."""
         typed = self.model()
-        self.copy(form, typed)
+        try:
+            self.copy(form, typed)
+        except ValidationError:
+            return False  # not even valid (a bad CEP): certainly not what is saved
         return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
 
     def text(self, row) -> str:
