@@ -245,7 +245,7 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         "registry/other_company.html",
         company=error.company,
         message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
-        next_url=request.path if request.method == "GET" else None,
+        next_url=safe_next_url(request.path) if request.method == "GET" else None,
     ), 409
 
 

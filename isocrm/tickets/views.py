@@ -412,7 +412,10 @@ def edit(code: int):
 def detail_panel(code: int):
     """The Detalhes do atendimento panel alone (pager and Novo detalhe swap only it)."""
     if not is_partial_request():
-        return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
+        # ?detalhe= goes back only as a detail number: the Location never echoes junk.
+        number = _detail_number(request.args.get("detalhe"))
+        detalhe = "novo" if number == 10**9 else number
+        return redirect(url_for("tickets.edit", code=code, detalhe=detalhe))
     ticket = _load_ticket(code)
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)

@@ -331,7 +331,11 @@ def mark_appointment(entity_id: int, appointment_id: int):
     db.session.commit()
     if not is_partial_request():
         return redirect(
-            url_for("workspace.agenda", entity_id=entity.id, page=request.args.get("page")),
+            url_for(
+                "workspace.agenda",
+                entity_id=entity.id,
+                page=page_number(request.args["page"]) if "page" in request.args else None,
+            ),
             code=303,
         )
     context = _agenda_context(entity, AppointmentForm(formdata=None), None)
