@@ -65,14 +65,15 @@ def page_number(value) -> int:
     return 1 if number is None else min(max(number, 1), MAX_PAGE)
 
 
-# Row ids and codes are 64-bit integers in both databases; a number beyond that can name no
-# row, and handing it to the driver raises (SQLite: OverflowError; PostgreSQL: out of range).
-MAX_ROW_ID = 2**63 - 1
+# Row ids, codes and versions are INTEGER columns: 32 bits on PostgreSQL (which refuses a
+# bigger parameter, "integer out of range"), 64 on SQLite (OverflowError beyond). A number
+# past the smaller one can name no row on either, so it never reaches the database.
+MAX_ROW_ID = 2**31 - 1
 
 
 def bounded_int(value, minimum: int = -MAX_ROW_ID, maximum: int = MAX_ROW_ID) -> int | None:
     """An integer sent as text (ASCII digits, an optional sign), within [minimum, maximum];
-    None for anything else: "²" or "1e3" or 10**19 never reach int() errors or the database."""
+    None for anything else: "²", "1e3" or 10**19 never reach int() or the database."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
@@ -82,7 +83,7 @@ def bounded_int(value, minimum: int = -MAX_ROW_ID, maximum: int = MAX_ROW_ID) ->
     return number if minimum <= number <= maximum else None
 
 
-_INTEGER = re.compile(r"[+-]?0*[0-9]{1,19}")
+_INTEGER = re.compile(r"[+-]?0*[0-9]{1,19}")  # a bounded int() of ASCII digits
 
 
 def row_id(value) -> int | None:

@@ -1,7 +1,7 @@
 """What every request is allowed to carry, decided once for all the routes.
 
-- Path ids are row ids: a number beyond a 64-bit integer matches no route (404) instead of
-  overflowing the database driver (a 500).
+- Path ids are row ids: a number beyond the INTEGER columns' range (fields.MAX_ROW_ID)
+  matches no route (404) instead of overflowing the database driver (a 500).
 - Submitted text never carries NUL, other control characters or invisible marks (bidi
   overrides, zero-width spaces): they are stripped from every form value and every query
   string value before any view or form sees it, so no path to the database (PostgreSQL

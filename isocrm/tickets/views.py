@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import local_to_utc, optional_id, page_number
+from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
@@ -396,7 +396,7 @@ def _detail_number(request_value: str | None) -> int | None:
 
 
 def _load_ticket(code: int) -> Ticket:
-    if not 0 < code < 2**63:
+    if not 0 < code <= MAX_ROW_ID:
         abort(404)
     return get_ticket(code, *queries.ticket_screen_options())
 
