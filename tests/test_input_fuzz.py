@@ -349,6 +349,9 @@ class _Page(HTMLParser):
                 if attrs.get("name"):
                     form["fields"].append((attrs["name"], attrs.get("value", "")))
                 self.forms.append(form)
+        if tag == "option" and self._select is not None:
+            self._option(attrs)
+            return
         if tag == "form":
             self._form = self._new_form(attrs.get("action", ""), attrs.get("method", "get"))
             self.forms.append(self._form)
@@ -372,8 +375,6 @@ class _Page(HTMLParser):
             self._select = {"name": name, "form": form, "first": None, "chosen": None}
         elif tag == "textarea":
             self._textarea = {"name": name, "form": form, "text": ""}
-        if tag == "option" and self._select is not None:
-            pass
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -395,7 +396,7 @@ class _Page(HTMLParser):
         if self._textarea is not None:
             self._textarea["text"] += data
 
-    def handle_starttag_option(self, attrs):
+    def _option(self, attrs):
         value = attrs.get("value", "")
         s = self._select
         s["form"]["options"][s["name"]].add(value)
@@ -403,22 +404,6 @@ class _Page(HTMLParser):
             s["first"] = value
         if "selected" in attrs:
             s["chosen"] = value
-
-    def unknown_decl(self, data):
-        pass
-
-
-_original_starttag = _Page.handle_starttag
-
-
-def _starttag(self, tag, attrs):
-    if tag == "option" and self._select is not None:
-        self.handle_starttag_option({k: v or "" for k, v in attrs})
-        return
-    _original_starttag(self, tag, attrs)
-
-
-_Page.handle_starttag = _starttag
 
 
 def parse_page(html: str) -> _Page:
