@@ -257,6 +257,22 @@ def test_agenda_dates_out_of_range_are_refused_next_to_the_field(logged_in, demo
         assert f'value="{day}"' in response.get_data(as_text=True)  # what was typed is kept
 
 
+def test_cadastro_completo_with_a_row_posted_half_or_with_a_bad_cep_is_refused(logged_in, demo):
+    # Found by the sweep below: a row open in Editar whose version is stale was compared
+    # with the saved one before being validated (no street: AttributeError; bad CEP: a
+    # ValidationError raised outside the form), a 500 instead of the message.
+    maria = demo["maria"]
+    url = f"/entidades/{maria.id}/cadastro"
+    fields = form_fields(logged_in.get(url).get_data(as_text=True), "/cadastro")
+    address = maria.addresses[0].id
+    for row in (
+        {f"endereco-{address}-version": "99"},
+        {f"endereco-{address}-version": "99", f"endereco-{address}-zip_code": "00000-000"},
+    ):
+        response = logged_in.post(url, data=dict(fields, **row))
+        assert response.status_code == 422, row
+
+
 # --- control characters ---------------------------------------------------------------------
 
 
