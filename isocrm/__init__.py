@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     _ensure_secret_key(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    # Ids in URLs beyond a 64-bit integer cannot name a row: 404, not a database overflow.
+    # Ids in URLs beyond the INTEGER columns cannot name a row: 404, not a database overflow.
     from isocrm.requests import CleanRequest, RowIdConverter
 
     app.url_map.converters["int"] = RowIdConverter

@@ -61,23 +61,43 @@ MAX_PAGE = 100_000
 
 def page_number(value) -> int:
     """A ?page= of a list: 1 when missing or unreadable, never past MAX_PAGE."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), MAX_PAGE)
+    number = bounded_int(value)
+    return 1 if number is None else min(max(number, 1), MAX_PAGE)
+
+
+# Row ids, codes and versions are INTEGER columns: 32 bits on PostgreSQL (which refuses a
+# bigger parameter, "integer out of range"), 64 on SQLite (OverflowError beyond). A number
+# past the smaller one can name no row on either, so it never reaches the database.
+MAX_ROW_ID = 2**31 - 1
+
+
+def bounded_int(value, minimum: int = -MAX_ROW_ID, maximum: int = MAX_ROW_ID) -> int | None:
+    """An integer sent as text (ASCII digits, an optional sign), within [minimum, maximum];
+    None for anything else: "²", "1e3" or 10**19 never reach int() or the database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if minimum <= number <= maximum else None
+
+
+_INTEGER = re.compile(r"[+-]?0*[0-9]{1,19}")  # a bounded int() of ASCII digits
+
+
+def row_id(value) -> int | None:
+    """A positive row id or code from a query string or form; None when it cannot be one."""
+    return bounded_int(value, 1, MAX_ROW_ID)
 
 
 def optional_id(value) -> int | None:
     """Select values come as text; '' means none chosen; anything else non-numeric is -1."""
     if value in (None, "", "None"):
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1  # never a valid choice: the select reports its message
-    # Beyond a 64-bit integer no row can have it; the database would raise instead.
-    return number if -(2**63) < number < 2**63 else -1
+    number = bounded_int(value)
+    # -1 is never a valid choice: the select reports its message.
+    return -1 if number is None else number
 
 
 class ChoiceField(SelectField):

@@ -1,5 +1,8 @@
 """Who may see what: login on every route, the current Empresa, headers and error pages."""
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -13,6 +16,8 @@ from isocrm.permissions import check_route_role
 PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
 # Session keys that survive the new session made at login (see auth.login).
 CARRIED_OVER_LOGIN = ("recover_typed",)
+# A return address longer than any real page's is not one (the Location header stays small).
+MAX_NEXT_LENGTH = 2000
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,10 +36,29 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def safe_next_url(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    r"""A return address (next=, Voltar) only as a path on this site, else None.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    "/\t/example.com" or "/\\example.com" would take them to another host: any control
+    character, any whitespace (Unicode spaces and line separators included) or backslash
+    refuses it, as does a scheme or host. Too long a value is refused too, so nobody can make
+    a page echo 100 kB into a Location header."""
+    if not isinstance(target, str) or not target or len(target) > MAX_NEXT_LENGTH:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c == "\\" or c.isspace() or unicodedata.category(c)[0] in "CZ" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def current_path() -> str:
+    """This page as a return address for a form (Trocar Empresa, Cadastro simplificado),
+    without its query string when that would not survive safe_next_url."""
+    return safe_next_url(request.full_path.rstrip("?")) or safe_next_url(request.path) or "/"
 
 
 def current_company() -> Company:
@@ -61,7 +85,7 @@ def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        login_url = url_for("auth.login", next=current_path())
         if request.headers.get("HX-Request") == "true":
             # fetch() would follow a redirect and swap the login page into a fragment.
             return "", 401, {"HX-Redirect": url_for("auth.login")}

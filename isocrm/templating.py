@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g
 from flask_login import current_user
 
+from isocrm.security import current_path
+
 
 def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
@@ -52,6 +54,8 @@ def init_app(app: Flask) -> None:
     permissions.init_app(app)  # can('supervisor') in templates
     app.jinja_env.globals["invalid_attrs"] = invalid_attrs
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    # Return addresses in forms (next=) pass the same check as the redirect that uses them.
+    app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["br_date"] = br_date
     app.jinja_env.filters["br_number"] = br_number

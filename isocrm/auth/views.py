@@ -17,7 +17,8 @@ def login():
         return redirect(url_for("tickets.index"))
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        # Only a return address that will be followed is carried (a 100 kB one is not).
+        form.next.data = safe_next_url(request.args.get("next")) or ""
     if form.validate_on_submit():
         # Unknown, inactive or wrong password: the same hashing work and the same message.
         user = passwords.authenticate(form.username.data, form.password.data)

@@ -21,11 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import optional_id, zip_code
+from isocrm.fields import bounded_int, optional_id, zip_code
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -90,11 +91,11 @@ class RowList:
     def copy(self, form, row) -> None:
         if self.model is Address:
             row.zip_code = zip_code(form.zip_code.data)
-            row.street = form.street.data.strip()
+            row.street = (form.street.data or "").strip()
             row.number = _text(form.number.data)
             row.complement = _text(form.complement.data)
             row.district = _text(form.district.data)
-            row.city = form.city.data.strip()
+            row.city = (form.city.data or "").strip()
             row.state = form.state.data
         elif self.model is Phone:
             row.kind = form.kind.data
@@ -112,7 +113,10 @@ class RowList:
     def same(self, form, row) -> bool:
         """Whether saving `form` would leave `row` as it is (a second click, say)."""
         typed = self.model()
-        self.copy(form, typed)
+        try:
+            self.copy(form, typed)
+        except ValidationError:
+            return False  # not even valid (a bad CEP): certainly not what is saved
         return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
 
     def text(self, row) -> str:
@@ -242,7 +246,7 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         "registry/other_company.html",
         company=error.company,
         message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
-        next_url=request.path if request.method == "GET" else None,
+        next_url=safe_next_url(request.path) if request.method == "GET" else None,
     ), 409
 
 
@@ -321,9 +325,10 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     context["list_forms"] = list_forms
     row_forms = {slug: dict(context["row_forms"].get(slug) or {}) for slug in LISTS}
     # ?editar=telefones-12 (the Editar link without htmx) opens that row.
-    slug, _, row_id = (context["editing"] or "").rpartition("-")
-    if slug in LISTS and row_id.isdigit():
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == int(row_id)), None)
+    slug, _, editing_id = (context["editing"] or "").rpartition("-")
+    editing_id = bounded_int(editing_id)  # "²" or 5000 digits: no row, not an int() error
+    if slug in LISTS and editing_id is not None:
+        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == editing_id), None)
         if row is not None and row.id not in row_forms[slug]:
             row_forms[slug][row.id] = LISTS[slug].form_for(row)
     context["row_forms"] = row_forms

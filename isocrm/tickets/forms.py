@@ -170,7 +170,8 @@ def screen_field_name(name: str) -> bool:
         parts = name.split("-")
         return (
             len(parts) == 3
-            and parts[1].isdigit()
+            and parts[1].isdecimal()
+            and len(parts[1]) <= 3
             and int(parts[1]) < MAX_INFO_LINES
             and parts[2] in INFO_LINE_FIELDS
         )

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm import text
 from isocrm.entities.search import search_entities
+from isocrm.fields import row_id
 from isocrm.models import (
     Alert,
     Cause,
@@ -292,9 +293,11 @@ def related_ticket_choices(
             .where(Ticket.company_id == company_id, Ticket.stage == STAGE_CONFIRMED)
             .options(joinedload(Ticket.entity), joinedload(Ticket.reason))
         )
-        digits = query.lstrip("0#")
-        if digits.isdigit():
-            stmt = stmt.where(Ticket.code == int(digits))
+        code = row_id(query.lstrip("#"))
+        if code is not None:
+            stmt = stmt.where(Ticket.code == code)
+        elif query.lstrip("0#").isdigit():
+            return choices  # a number no ticket can have (beyond 64 bits)
         else:
             page = search_entities(session, company_id, query, per_page=10)
             stmt = stmt.where(Ticket.entity_id.in_([e.id for e in page.items]))

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from isocrm.fields import strip_control_characters
+from isocrm.fields import bounded_int, strip_control_characters
 from isocrm.models import Company, DetailInfo, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.catalog import STATUS_CANCELLED
@@ -150,7 +150,7 @@ def parse_base(text: str | None) -> dict[str, Any] | None:
     malformed counts as unknown (None), which makes every difference a question."""
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # "[[[[…" thousands deep overflows the parser
         return None
     if not isinstance(data, dict):
         return None
@@ -212,8 +212,9 @@ def _same(a: Any, b: Any) -> bool:
 def _norm(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-        if value.isdigit():
-            return int(value)
+        number = bounded_int(value) if value.isdecimal() else None
+        if number is not None:
+            return number
     return None if value in ("", None) else value
 
 

@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import local_to_utc, optional_id, page_number
+from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity, get_ticket
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
@@ -402,7 +402,7 @@ def _detail_number(request_value: str | None) -> int | None:
 
 
 def _load_ticket(code: int) -> Ticket:
-    if not 0 < code < 2**63:
+    if not 0 < code <= MAX_ROW_ID:
         abort(404)
     return get_ticket(code, *queries.ticket_screen_options())
 
@@ -422,7 +422,10 @@ def detail_panel(code: int):
     # Looked up first: a ticket the user may not see is a 404 here too, not a redirect.
     ticket = _load_ticket(code)
     if not is_partial_request():
-        return redirect(url_for("tickets.edit", code=code, detalhe=request.args.get("detalhe")))
+        # ?detalhe= goes back only as a detail number: the Location never echoes junk.
+        number = _detail_number(request.args.get("detalhe"))
+        detalhe = "novo" if number == 10**9 else number
+        return redirect(url_for("tickets.edit", code=code, detalhe=detalhe))
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)
     # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
@@ -876,7 +879,7 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
         parts = name.split("-")
         if len(parts) != 3 or parts[0] != "infos" or parts[2] != "product_info_id":
             continue
-        if not parts[1].isdigit() or int(parts[1]) >= MAX_INFO_LINES:
+        if not parts[1].isdecimal() or len(parts[1]) > 3 or int(parts[1]) >= MAX_INFO_LINES:
             continue
         line = _info_line(form, int(parts[1]))
         line.form.product_info_id.choices = choices

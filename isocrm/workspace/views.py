@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.extensions import db
-from isocrm.fields import page_number
+from isocrm.fields import page_number, row_id
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
 from isocrm.models import (
@@ -76,10 +76,9 @@ def _entity_ticket(entity: Entity, code) -> Ticket | None:
     """The entity's ticket with this code; a code of another entity or Empresa is missing."""
     if code in (None, ""):
         return None
-    try:
-        code = int(str(code).lstrip("0") or "0")
-    except ValueError:
-        abort(404)
+    code = row_id(str(code))
+    if code is None:
+        abort(404)  # not a number, or one no ticket can have (beyond 64 bits)
     ticket = db.session.scalar(
         sa.select(Ticket).where(
             Ticket.code == code,
@@ -342,7 +341,11 @@ def mark_appointment(entity_id: int, appointment_id: int):
     db.session.commit()
     if not is_partial_request():
         return redirect(
-            url_for("workspace.agenda", entity_id=entity.id, page=request.args.get("page")),
+            url_for(
+                "workspace.agenda",
+                entity_id=entity.id,
+                page=page_number(request.args["page"]) if "page" in request.args else None,
+            ),
             code=303,
         )
     context = _agenda_context(entity, AppointmentForm(formdata=None), None)
