@@ -1,6 +1,7 @@
 """Login hardening: brute-force limits, the same work for unknown users, the password policy,
 Alterar senha and the optional TOTP second factor."""
 
+import json
 import os
 import re
 import socket
@@ -401,19 +402,42 @@ def test_change_password_saves_and_tells_the_other_sessions(app, logged_in, demo
     assert login(app.test_client(), "atendente", "cavalo-correto-bateria").status_code == 302
 
 
-def test_guessing_the_current_password_counts_toward_the_limit(app, logged_in, demo):
+def test_the_new_password_must_differ_from_the_current_one(logged_in, demo, db):
+    assert _change(logged_in, "atendente123", "cavalo-correto-bateria").status_code == 303
+    db.session.rollback()
+    before = db.session.get(User, demo["atendente"].id).password_hash
+    response = _change(logged_in, "cavalo-correto-bateria", "cavalo-correto-bateria")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "A nova senha deve ser diferente da atual." in _field_errors(html, "new_password")
+    db.session.rollback()
+    assert db.session.get(User, demo["atendente"].id).password_hash == before
+
+
+def test_guessing_the_current_password_counts_toward_the_limit(app, logged_in, demo, capsys):
     app.config["LOGIN_FAILURES_PER_USERNAME"] = "2 per 15 minutes"
     for _ in range(2):
         assert _change(logged_in, "chute", "cavalo-correto-bateria").status_code == 422
     response = _change(logged_in, "atendente123", "cavalo-correto-bateria")
     assert response.status_code == 429
-    assert REFUSED.search(response.get_data(as_text=True))
+    minutes = int(REFUSED.search(response.get_data(as_text=True)).group(1))
+    assert response.headers["Retry-After"] == str(minutes * 60)
+    refusals = [
+        json.loads(line)
+        for line in capsys.readouterr().err.splitlines()
+        if '"event": "rate_limited"' in line
+    ]
+    assert [(e["user"], e["path"], e["status"]) for e in refusals] == [
+        ("atendente", "/conta/senha", 429)
+    ]
 
 
 # --- TOTP second factor -------------------------------------------------------------------
 
 
-def test_enrollment_shows_the_secret_and_turns_on_with_a_right_code(logged_in, demo, db):
+def test_enrollment_shows_the_secret_and_turns_on_with_a_right_code(app, logged_in, demo, db):
+    elsewhere = app.test_client()  # a session opened before the second factor existed
+    assert login(elsewhere, "atendente", "atendente123").status_code == 302
     assert 'href="/conta/2fa"' in logged_in.get("/atendimentos/").get_data(as_text=True)
     html = logged_in.get("/conta/2fa").get_data(as_text=True)
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html).group(1)
@@ -445,6 +469,8 @@ def test_enrollment_shows_the_secret_and_turns_on_with_a_right_code(logged_in, d
     db.session.rollback()  # a new transaction: see what the requests committed
     assert db.session.get(User, demo["atendente"].id).totp_secret == secret
     assert "está ativada" in logged_in.get("/conta/2fa").get_data(as_text=True)
+    # That session never passed the code: it has ended; this browser goes on.
+    assert elsewhere.get("/atendimentos/").headers["Location"].startswith("/entrar")
 
 
 def test_login_asks_for_the_code_and_refuses_a_replay(app, client, demo, db):

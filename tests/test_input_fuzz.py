@@ -215,6 +215,11 @@ def test_huge_ids_bad_dates_and_tampered_base_on_the_ticket_screen(logged_in, de
     for name, value in refused:
         response = logged_in.post(f"/atendimentos/{code}", data=dict(data, **{name: value}))
         assert response.status_code == 422, (name, value, response.status_code)
+    # A radio value that was never offered: the message is in Portuguese, like the rest.
+    response = logged_in.post(f"/atendimentos/{code}", data=dict(data, direction="hacker"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Escolha Ativo ou Receptivo." in html and "Not a valid choice" not in html
     db.session.commit()
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.code == code))
     assert ticket.stage != "confirmado"  # nothing saved by any of the refused posts

@@ -12,6 +12,7 @@ from isocrm.auth.signals import password_changed
 from isocrm.auth.views import finish_login
 from isocrm.extensions import db
 from isocrm.models import User
+from isocrm.models.session import ENDED_BY_TOTP
 from isocrm.permissions import ROLE_ATTENDANT, allow
 
 
@@ -70,6 +71,8 @@ def change_password():
             # Guessing someone's password from their open session costs as much as at login.
             throttle.count_failure()
             form.current_password.errors.append("Senha atual incorreta.")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("A nova senha deve ser diferente da atual.")
         else:
             user = current_user._get_current_object()
             user.set_password(form.new_password.data)
@@ -112,7 +115,14 @@ def enroll_totp():
             problem = totp.enroll(user, secret, form.code.data)
             if problem is None:
                 session.pop("totp_enrolling", None)
-                flash("Verificação em duas etapas ativada.", "success")
+                # A session opened elsewhere before the second factor did not pass it: end
+                # them all, this browser goes on in a fresh one.
+                sessions.end_every_session(user, ENDED_BY_TOTP)
+                sessions.begin(user)
+                flash(
+                    "Verificação em duas etapas ativada. As outras sessões foram encerradas.",
+                    "success",
+                )
                 return redirect(url_for("tickets.index"), code=303)
             form.code.errors.append(problem)
     status = 422 if form.errors else 200

@@ -31,6 +31,7 @@ from isocrm.models.session import (
     ENDED_BY_IDLE,
     ENDED_BY_LOGOUT,
     ENDED_BY_PASSWORD,
+    ENDED_BY_TOTP,
 )
 from isocrm.security import CARRIED_OVER_LOGIN
 
@@ -47,6 +48,7 @@ _FLASHED = {
     ENDED_BY_IDLE: "Sua sessão expirou por inatividade.",
     ENDED_BY_AGE: "Sua sessão chegou ao limite de {hours} horas.",
     ENDED_BY_PASSWORD: "Sua senha foi alterada: entre com a senha nova.",
+    ENDED_BY_TOTP: "A verificação em duas etapas foi ativada: entre de novo, com o código.",
 }
 
 

@@ -21,6 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from isocrm import logs
 from isocrm.auth import bp
 from isocrm.auth.passwords import normalize_username
 
@@ -102,11 +103,20 @@ def too_many_attempts(error):
     """The same screen, refused next to its form, with what was typed (never the password)."""
     render = refusal_pages.get(request.endpoint)
     message = refusal_message()
+    logs.event(
+        "rate_limited",
+        user=attempted_username() or None,
+        status=429,
+        method=request.method,
+        path=request.path,
+    )
+    retry = {"Retry-After": str(retry_minutes() * 60)}  # for scripts and proxies
     if render is None:
-        return render_template(
+        page = render_template(
             "errors/error.html", status=429, title="Muitas tentativas", message=message
-        ), 429
-    return render(message), 429
+        )
+        return page, 429, retry
+    return render(message), 429, retry
 
 
 def init_app(app) -> None:

@@ -13,6 +13,7 @@ ENDED_BY_IDLE = "idle"
 ENDED_BY_AGE = "absolute"
 ENDED_BY_PASSWORD = "password"
 ENDED_BY_DEACTIVATION = "deactivated"
+ENDED_BY_TOTP = "totp"  # the second factor was turned on elsewhere
 
 
 class UserSession(Base):

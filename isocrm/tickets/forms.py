@@ -7,7 +7,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    RadioField,
     SelectChoice,
     StringField,
     TextAreaField,
@@ -18,6 +17,7 @@ from isocrm.fields import (
     BrDateField,
     BrDateTimeField,
     ChoiceField,
+    RadioChoiceField,
     local_to_utc,
     local_today,
     max_length,
@@ -75,8 +75,9 @@ class DetailFields:
     """Fields of a Detalhe do atendimento, shared by the new-ticket form and the detail form."""
 
     channel_id = ChoiceField("Canal")
-    direction = RadioField(
+    direction = RadioChoiceField(
         "Ativo/Receptivo",
+        invalid_message="Escolha Ativo ou Receptivo.",
         choices=[SelectChoice(value=key, label=label) for key, label in DIRECTIONS.items()],
         default="receptivo",
         validators=[InputRequired("Informe se o contato é ativo ou receptivo.")],
