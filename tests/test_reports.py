@@ -396,9 +396,7 @@ def test_pdf_printer_fetches_only_the_apps_static_files_and_never_the_network(
     assert "Ação com acentuação" in pdf_pages_text(tmp_path, data)[0]
 
 
-def test_pdf_without_weasyprint_is_503_and_points_to_the_html_report(
-    logged_in, demo, monkeypatch
-):
+def test_pdf_without_weasyprint_is_503_and_points_to_the_html_report(logged_in, demo, monkeypatch):
     # As on a server without Pango: importing weasyprint fails.
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     response = logged_in.get("/atendimentos/1/relatorio.pdf")
