@@ -255,12 +255,21 @@ def _poppler(tool: str) -> str:
     return path
 
 
-def pdf_pages_text(tmp_path, data: bytes) -> list[str]:
-    """Each page's text (pdftotext, form feed between pages), whitespace collapsed."""
+def pdf_page_lines(tmp_path, data: bytes, layout: bool = False) -> list[list[str]]:
+    """Each page's non-blank text lines (a form feed between pages), whitespace inside each
+    line collapsed; `layout` keeps the lines as placed on the page (pdftotext -layout), at
+    the cost of table cells split across lines."""
     pdf_file = tmp_path / "report.pdf"
     pdf_file.write_bytes(data)
     result = subprocess.run(
-        [_poppler("pdftotext"), "-enc", "UTF-8", str(pdf_file), "-"],
+        [
+            _poppler("pdftotext"),
+            *(["-layout"] if layout else []),
+            "-enc",
+            "UTF-8",
+            str(pdf_file),
+            "-",
+        ],
         capture_output=True,
         check=True,
         timeout=60,
@@ -268,7 +277,14 @@ def pdf_pages_text(tmp_path, data: bytes) -> list[str]:
     pages = result.stdout.decode("utf-8").split("\f")
     if pages and not pages[-1].strip():
         pages.pop()  # pdftotext ends the last page with a form feed too
-    return [" ".join(page.split()) for page in pages]
+    return [
+        [" ".join(line.split()) for line in page.splitlines() if line.strip()] for page in pages
+    ]
+
+
+def pdf_pages_text(tmp_path, data: bytes) -> list[str]:
+    """Each page's text as one string (a long line may wrap anywhere)."""
+    return [" ".join(lines) for lines in pdf_page_lines(tmp_path, data)]
 
 
 def pdf_page_sizes(tmp_path, data: bytes) -> list[str]:
@@ -332,6 +348,17 @@ def test_pdf_of_a_50_detail_ticket_has_everything_on_numbered_a4_pages(
     assert positions == sorted(positions)
     # The screen-only toolbar is not printed.
     assert "Baixar PDF" not in text and "Voltar ao atendimento" not in text
+    # The print stylesheet's break rules hold: no page ends with a heading whose text is on
+    # the next page (the footer line, with "Página X de Y", is the page's last line).
+    page_lines = pdf_page_lines(tmp_path, response.data, layout=True)
+    assert len(page_lines) == total
+    for number, lines in enumerate(page_lines[:-1], start=1):
+        body = [line for line in lines if "Relatório de atendimento" not in line]
+        assert body[-1] not in ("Descrição", "Resposta", "Informações do detalhe"), (
+            number,
+            body[-3:],
+        )
+        assert not body[-1].startswith("Detalhe "), (number, body[-3:])
 
 
 def test_pdf_printer_fetches_only_the_apps_static_files_and_never_the_network(
