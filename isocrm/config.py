@@ -52,7 +52,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": _env("MAIL_FROM", "sac@localhost"),
         "OUTBOX_PAGE_SIZE": 20,
-        # Each PDF starts its own Chromium (~150 MB): at most this many at once per process;
+        # Each PDF is laid out by WeasyPrint in this process (a CPU core and tens of MB for a
+        # long ticket): at most this many at once per process;
         # a request that finds every slot busy waits PDF_SLOT_WAIT seconds, then gets a 503.
         "PDF_CONCURRENCY": max(int(_env("PDF_CONCURRENCY", "2")), 1),
         "PDF_SLOT_WAIT": float(_env("PDF_SLOT_WAIT", "5")),

@@ -1,6 +1,10 @@
 """Imprimir relatório: the print-ready ticket page and its PDF."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
@@ -215,33 +219,217 @@ def test_report_query_count_does_not_grow_with_details(logged_in, demo, db, coun
     assert large.count == small.count, large.statements
 
 
-def test_pdf_endpoint_answers_a_pdf_inline(logged_in, demo, db, monkeypatch):
+def test_pdf_endpoint_hands_the_report_itself_to_the_printer(logged_in, demo, db, monkeypatch):
     make_report_ticket(db, demo, details=2)
     printed = {}
+    real_html_to_pdf = pdf.html_to_pdf
 
-    def fake_html_to_pdf(html, css):
-        printed["html"], printed["css"] = html, css
-        return b"%PDF-1.7 fake"
+    def recording_html_to_pdf(html, css, static_folder=None):
+        printed.update(html=html, css=css, static_folder=static_folder)
+        return real_html_to_pdf(html, css, static_folder)
 
-    monkeypatch.setattr(pdf, "html_to_pdf", fake_html_to_pdf)
+    monkeypatch.setattr(pdf, "html_to_pdf", recording_html_to_pdf)
     response = logged_in.get("/atendimentos/100/relatorio.pdf")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == 'inline; filename="atendimento-000100.pdf"'
-    assert response.data == b"%PDF-1.7 fake"
+    assert response.data.startswith(b"%PDF-")
     # The printer gets the report itself, with the stylesheet handed over, not fetched.
     assert detail_description(2) in printed["html"]
     assert "<link" not in printed["html"] and "<script" not in printed["html"]
     assert "Imprimir" not in printed["html"]
     assert "size: A4" in printed["css"]
+    assert printed["static_folder"] == logged_in.application.static_folder
 
 
-def test_pdf_without_chromium_is_503_and_points_to_the_html_report(logged_in, demo, monkeypatch):
-    monkeypatch.setattr(pdf, "chromium_path", lambda: None)
+# --- the PDF as printed by WeasyPrint, read back with poppler-utils ----------------------
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} not found: install Debian's 'poppler-utils' to read PDFs back"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a missing tool is a failure)")
+        pytest.skip(message)
+    return path
+
+
+def pdf_page_lines(tmp_path, data: bytes, layout: bool = False) -> list[list[str]]:
+    """Each page's non-blank text lines (a form feed between pages), whitespace inside each
+    line collapsed; `layout` keeps the lines as placed on the page (pdftotext -layout), at
+    the cost of table cells split across lines."""
+    pdf_file = tmp_path / "report.pdf"
+    pdf_file.write_bytes(data)
+    result = subprocess.run(
+        [
+            _poppler("pdftotext"),
+            *(["-layout"] if layout else []),
+            "-enc",
+            "UTF-8",
+            str(pdf_file),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    pages = result.stdout.decode("utf-8").split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()  # pdftotext ends the last page with a form feed too
+    return [
+        [" ".join(line.split()) for line in page.splitlines() if line.strip()] for page in pages
+    ]
+
+
+def pdf_pages_text(tmp_path, data: bytes) -> list[str]:
+    """Each page's text as one string (a long line may wrap anywhere)."""
+    return [" ".join(lines) for lines in pdf_page_lines(tmp_path, data)]
+
+
+def pdf_page_sizes(tmp_path, data: bytes) -> list[str]:
+    """pdfinfo's "Page N size" of every page, e.g. "595.276 x 841.89 pts (A4)"."""
+    pdf_file = tmp_path / "sizes.pdf"
+    pdf_file.write_bytes(data)
+    result = subprocess.run(
+        [_poppler("pdfinfo"), "-f", "1", "-l", "9999", str(pdf_file)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    text = result.stdout.decode("utf-8")
+    return re.findall(r"^Page\s+\d+ size:\s*(.+)$", text, flags=re.MULTILINE)
+
+
+def test_pdf_of_a_50_detail_ticket_has_everything_on_numbered_a4_pages(
+    logged_in, demo, db, tmp_path
+):
+    details, infos = 50, 2
+    make_report_ticket(db, demo, details=details, infos=infos)
+    response = logged_in.get("/atendimentos/100/relatorio.pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.data.startswith(b"%PDF-")
+
+    sizes = pdf_page_sizes(tmp_path, response.data)
+    pages = pdf_pages_text(tmp_path, response.data)
+    assert len(pages) == len(sizes) > 1
+    for size in sizes:
+        # A4 is 210 x 297 mm = 595.28 x 841.89 pt; pdfinfo names it when it matches.
+        assert size.endswith("(A4)"), size
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Página {number} de {total}" in text, (number, text[-200:])
+        assert "isoCRM SAC · Relatório de atendimento" in text, number
+
+    text = " ".join(pages)
+    for expected in (
+        "Atendimento 000100",
+        "Maria Aparecida da Silva",
+        demo["maria"].document_display,
+        demo["mercado"].name,
+        # Accents survive the font and the text layer.
+        "Cliente prefere contato à tarde.",
+        "Gôndola 7, perto do caixa.",
+        "Reclamação",
+        "José Carlos",
+        "Informações do detalhe",
+        f"DETALHES DO ATENDIMENTO ({details})",  # h2 is text-transform: uppercase
+    ):
+        assert expected in text, expected
+    positions = []
+    for n in range(1, details + 1):
+        assert f"Detalhe {n} de {details}" in text, n
+        assert detail_description(n) in text, n
+        assert f"Resposta ao detalhe {n}: troca autorizada." in text, n
+        for line in range(1, infos + 1):
+            assert lot_number(n, line) in text, (n, line)
+            assert f"Observação {n}.{line}" in text, (n, line)
+        positions.append(text.index(detail_description(n)))
+    assert positions == sorted(positions)
+    # The screen-only toolbar is not printed.
+    assert "Baixar PDF" not in text and "Voltar ao atendimento" not in text
+    # The print stylesheet's break rules hold: no page ends with a heading whose text is on
+    # the next page (the footer line, with "Página X de Y", is the page's last line).
+    page_lines = pdf_page_lines(tmp_path, response.data, layout=True)
+    assert len(page_lines) == total
+    for number, lines in enumerate(page_lines[:-1], start=1):
+        body = [line for line in lines if "Relatório de atendimento" not in line]
+        assert body[-1] not in ("Descrição", "Resposta", "Informações do detalhe"), (
+            number,
+            body[-3:],
+        )
+        assert not body[-1].startswith("Detalhe "), (number, body[-3:])
+
+
+def test_pdf_printer_fetches_only_the_apps_static_files_and_never_the_network(
+    app, monkeypatch, tmp_path
+):
+    import socket
+
+    attempts = []
+
+    def no_network(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("the PDF printer must not use the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    asked = []
+    real_fetcher = pdf.static_only_fetcher
+
+    def recording_fetcher(weasyprint, static_folder):
+        fetcher = real_fetcher(weasyprint, static_folder)
+        real_fetch = fetcher.fetch
+
+        def fetch(url, headers=None):
+            try:
+                response = real_fetch(url, headers)
+            except ValueError:
+                asked.append((url, "refused"))
+                raise
+            asked.append((url, "served"))
+            return response
+
+        fetcher.fetch = fetch
+        return fetcher
+
+    monkeypatch.setattr(pdf, "static_only_fetcher", recording_fetcher)
+    html = """<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">
+    <link rel="stylesheet" href="https://cdn.example.com/evil.css">
+    <link rel="stylesheet" href="/static/../isocrm/config.py"></head>
+    <body><p>Ação com acentuação</p>
+    <img src="http://example.com/tracker.png" alt="">
+    <img src="file:///etc/passwd" alt="">
+    <img src="/static/img/favicon.svg" alt="logo"></body></html>"""
+    css = "@import url(http://example.org/x.css); body { background: url(//example.net/b.png) }"
+    data = pdf.html_to_pdf(html, css, app.static_folder)
+
+    assert data.startswith(b"%PDF-")
+    assert attempts == []
+    served = [url for url, outcome in asked if outcome == "served"]
+    refused = [url for url, outcome in asked if outcome == "refused"]
+    assert served == [pdf.BASE_URL + "static/img/favicon.svg"]
+    for url in (
+        "https://cdn.example.com/evil.css",
+        "http://example.com/tracker.png",
+        "file:///etc/passwd",
+        "http://example.org/x.css",
+        "http://example.net/b.png",
+    ):
+        assert url in refused, (url, asked)
+    # ../ out of static/ is refused whether or not the URL was normalised on the way.
+    assert not any("config.py" in url for url in served)
+    assert "Ação com acentuação" in pdf_pages_text(tmp_path, data)[0]
+
+
+def test_pdf_without_weasyprint_is_503_and_points_to_the_html_report(logged_in, demo, monkeypatch):
+    # As on a server without Pango: importing weasyprint fails.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
     response = logged_in.get("/atendimentos/1/relatorio.pdf")
     assert response.status_code == 503
     html = response.get_data(as_text=True)
-    assert "Chromium" in html and "não está instalado" in html
+    assert "não pôde ser gerado" in html and "libpango-1.0-0" in html
     assert 'href="/atendimentos/1/relatorio"' in html
 
 
@@ -252,7 +440,7 @@ def test_demo_tickets_print(logged_in, demo, code):
     assert "Maria Aparecida da Silva" in html
 
 
-# --- at most PDF_CONCURRENCY browsers at once, with real parallel requests ---------------
+# --- at most PDF_CONCURRENCY renders at once, with real parallel requests ---------------
 
 
 class LiveUser:
@@ -310,7 +498,8 @@ def live_server(app, demo):
 
 
 class SlowPrinter:
-    """Stands in for Chromium: each render waits for `release` and counts how many run at once."""
+    """Stands in for WeasyPrint, slowed down: each render waits for `release` and counts how
+    many run at once (a real render is too quick to hold a slot for a controlled time)."""
 
     def __init__(self, hold: float = 5.0):
         import threading
@@ -322,7 +511,7 @@ class SlowPrinter:
         self.release = threading.Event()
         self.hold = hold
 
-    def __call__(self, html, css):
+    def __call__(self, html, css, static_folder=None):
         with self.lock:
             self.running += 1
             self.most = max(self.most, self.running)
@@ -360,7 +549,7 @@ def test_pdf_beyond_the_bound_waits_briefly_then_gets_503(app, live_server, monk
     assert PDF_BUSY_MESSAGE in html
     assert 'href="/atendimentos/1/relatorio"' in html
     assert 0.3 <= waited < 5, waited  # it queued for the slot, then gave up
-    assert printer.most == 1  # no second browser was started
+    assert printer.most == 1  # no second render was started
 
     printer.release.set()
     thread.join(10)

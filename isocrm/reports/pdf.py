@@ -1,25 +1,25 @@
-"""Print HTML to PDF in headless Chromium (Debian's package), driven by Playwright."""
+"""Print HTML to PDF with WeasyPrint, in this process: no browser, no network.
 
-import shutil
+WeasyPrint lays the report out with the same print stylesheet the browser uses (@page A4,
+margins, the "Página X de Y" margin box). It needs Pango from the operating system
+(Debian: libpango-1.0-0, libpangoft2-1.0-0) and a font fontconfig knows (fonts-dejavu-core).
+"""
+
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 
-# The server has no business on the network: keep Chromium from dialling out at start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # app servers and CI often run as root, where the sandbox refuses to start
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
+# Relative URLs in the document resolve against this origin; ".invalid" never resolves
+# (RFC 2606), and the fetcher below answers it from the static folder without any socket.
+BASE_URL = "http://isocrm.invalid/"
 
 
 class PdfUnavailable(RuntimeError):
-    """Chromium (or Playwright) is missing or could not print."""
+    """WeasyPrint (or the Pango it loads) is missing or could not print."""
 
 
 class PdfBusy(RuntimeError):
@@ -45,9 +45,9 @@ def _slots(app: Flask) -> threading.BoundedSemaphore:
 
 @contextmanager
 def render_slot(app: Flask) -> Iterator[None]:
-    """Hold one of the app's render slots while printing. Each render starts a whole browser:
-    a burst of requests must queue briefly (PDF_SLOT_WAIT) and then be turned away, not start
-    one Chromium each and take the server's memory down."""
+    """Hold one of the app's render slots while printing. A render of a long ticket takes
+    a CPU core and tens of MB for a moment: a burst of requests must queue briefly
+    (PDF_SLOT_WAIT) and then be turned away, not take every worker and the server's memory."""
     slots = _slots(app)
     if not slots.acquire(timeout=app.config["PDF_SLOT_WAIT"]):
         raise PdfBusy(f"{app.config['PDF_CONCURRENCY']} PDF renders already running")
@@ -57,36 +57,48 @@ def render_slot(app: Flask) -> Iterator[None]:
         slots.release()
 
 
-def chromium_path() -> str | None:
-    return shutil.which("chromium")
-
-
-def html_to_pdf(html: str, css: str) -> bytes:
-    """An A4 PDF of `html` styled by `css`, with the sizes and margins of its @page rules."""
-    executable = chromium_path()
-    if executable is None:
-        raise PdfUnavailable("chromium not found on PATH")
+def load_weasyprint():
+    """The weasyprint module, or PdfUnavailable when it (or the Pango it loads with ctypes at
+    import, an OSError) is missing. Lazy: only this endpoint needs it."""
     try:
-        # Lazy: Playwright is only needed by this endpoint (and the browser tests).
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError as error:
-        raise PdfUnavailable("playwright is not installed") from error
+        import weasyprint
+    except (ImportError, OSError) as error:
+        raise PdfUnavailable(f"weasyprint cannot be loaded: {error}") from error
+    return weasyprint
 
+
+def static_only_fetcher(weasyprint, static_folder: str | None):
+    """A URL fetcher that serves the app's own static files and refuses everything else
+    (http(s) elsewhere, file:, data:): whatever ends up in the document, user text included,
+    must never make the server fetch anything or read a file outside static/."""
+    root = Path(static_folder).resolve() if static_folder else None
+
+    class StaticOnlyFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            prefix = "/static/"
+            if (
+                root is None
+                or f"{parts.scheme}://{parts.netloc}/" != BASE_URL
+                or not parts.path.startswith(prefix)
+            ):
+                raise ValueError(f"refused (not a static file of the app): {url}")
+            path = (root / unquote(parts.path[len(prefix) :])).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                raise ValueError(f"refused (no such static file): {url}")
+            return weasyprint.urls.URLFetcherResponse(url, path.read_bytes())
+
+    return StaticOnlyFetcher(allowed_protocols=("http",), allow_redirects=False)
+
+
+def html_to_pdf(html: str, css: str, static_folder: str | None = None) -> bytes:
+    """An A4 PDF of `html` styled by `css`, with the sizes, margins and margin boxes of its
+    @page rules. Only files under `static_folder` may be loaded, from /static/ URLs."""
+    weasyprint = load_weasyprint()
+    fetcher = static_only_fetcher(weasyprint, static_folder)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-            )
-            try:
-                page = browser.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                # The document is complete in itself: nothing in it (user text included) may
-                # make the server's browser fetch anything.
-                page.route("**/*", lambda route: route.abort())
-                page.set_content(html, wait_until="load")
-                page.add_style_tag(content=css)
-                return page.pdf(print_background=True, prefer_css_page_size=True)
-            finally:
-                browser.close()
-    except Error as error:
-        raise PdfUnavailable(str(error)) from error
+        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+        stylesheet = weasyprint.CSS(string=css, base_url=BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[stylesheet])
+    except Exception as error:  # a layout bug must answer the HTML fallback, not a 500
+        raise PdfUnavailable(f"weasyprint could not print: {error!r}") from error

@@ -15,9 +15,10 @@ from isocrm.reports import bp, pdf
 from isocrm.tickets.queries import detail_options, ticket_screen_options
 
 PDF_UNAVAILABLE_MESSAGE = (
-    "O PDF do relatório é gerado pelo navegador Chromium, que não está instalado neste "
-    "servidor. Peça ao administrador para instalar o pacote “chromium”. Enquanto isso, o "
-    "relatório em HTML continua disponível e pode ser impresso pelo navegador."
+    "O PDF do relatório não pôde ser gerado neste servidor (o WeasyPrint ou as bibliotecas "
+    "Pango de que ele precisa não estão instalados). Peça ao administrador para instalar os "
+    "pacotes “libpango-1.0-0” e “libpangoft2-1.0-0”. Enquanto isso, o relatório em HTML "
+    "continua disponível e pode ser impresso pelo navegador."
 )
 PDF_BUSY_MESSAGE = "Muitos relatórios sendo gerados; tente de novo em instantes."
 
@@ -58,12 +59,12 @@ def ticket_report(code: int):
 @bp.get("/atendimentos/<int:code>/relatorio.pdf")
 @allow(ROLE_ATTENDANT)
 def ticket_report_pdf(code: int):
-    """The same report as a PDF, printed on the server by headless Chromium."""
+    """The same report as a PDF, laid out on the server by WeasyPrint (no browser)."""
     ticket, html = _report_html(code, for_pdf=True)
     css = Path(current_app.static_folder, "css", "print.css").read_text(encoding="utf-8")
     try:
         with pdf.render_slot(current_app._get_current_object()):
-            document = pdf.html_to_pdf(html, css)
+            document = pdf.html_to_pdf(html, css, current_app.static_folder)
     except pdf.PdfBusy as error:
         current_app.logger.warning("Report PDF refused: %s", error)
         page = render_template(

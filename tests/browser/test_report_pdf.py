@@ -1,4 +1,6 @@
-"""Imprimir relatório: print the report to PDF in real Chromium and read the text back."""
+"""Imprimir relatório: print the report in real Chromium (the browser's own print, as the
+Imprimir button does) and fetch the server's PDF (WeasyPrint) from the logged-in browser,
+reading the text of both back."""
 
 import os
 import shutil
@@ -84,7 +86,8 @@ def test_report_opens_from_the_ticket_icon(page, demo, report_ticket):
 
 def test_pdf_endpoint_prints_the_whole_ticket_on_the_server(page, demo, report_ticket, tmp_path):
     login(page)
-    # The request shares the logged-in browser's cookies; the server prints in its own Chromium.
+    # The request shares the logged-in browser's cookies; the server lays the PDF out with
+    # WeasyPrint, no browser of its own.
     response = page.request.get("/atendimentos/100/relatorio.pdf", timeout=60_000)
     assert response.status == 200, response.text()
     assert response.headers["content-type"] == "application/pdf"

@@ -1,0 +1,133 @@
+"""Report PDF render time for a long ticket.
+
+    python bench/pdf_report.py --details 50 --infos 2 --renders 20
+
+Builds a fresh SQLite database under bench/out/ (the migrations and the fixed demo records),
+adds one confirmed ticket with N details (each with its Resposta and `--infos` lot lines),
+then times (pdf.html_to_pdf on the HTML and CSS the endpoint hands to it):
+
+- render: pdf.html_to_pdf() alone (WeasyPrint layout and PDF writing), on the report HTML;
+  its CPU time is printed too (a shared machine inflates the wall time);
+- request: the whole GET /atendimentos/<code>/relatorio.pdf through the test client
+  (queries, template, render slot, WeasyPrint).
+
+Prints p50, p95 and max over --renders runs of each, after one warm-up run (the first
+render in a process loads fonts and Pango). Asserts nothing: timings are for reading.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import logging  # noqa: E402
+
+from isocrm import create_app  # noqa: E402
+from isocrm.extensions import db  # noqa: E402
+from isocrm.reports import pdf  # noqa: E402
+from tests.test_reports import make_report_ticket  # noqa: E402
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def line(name: str, timings: list[float]) -> str:
+    return (
+        f"{name:<34} {statistics.median(timings):>9.1f} {percentile(timings, 0.95):>9.1f} "
+        f"{max(timings):>9.1f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--details", type=int, default=50)
+    parser.add_argument("--infos", type=int, default=2)
+    parser.add_argument("--renders", type=int, default=20)
+    parser.add_argument("--save", action="store_true", help="keep the HTML, CSS and PDF")
+    args = parser.parse_args()
+    # WeasyPrint warns on every render about the screen-only rules it skips; keep the figures
+    # readable.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "pdf-report.sqlite3"
+    path.unlink(missing_ok=True)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "ALLOW_DEV_SECRET_KEY": True,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from isocrm.demo.fixed import load_fixed
+
+        upgrade()
+        demo = load_fixed(db.session)
+        db.session.commit()
+        make_report_ticket(db, demo, code=100, details=args.details, infos=args.infos)
+
+    client = app.test_client()
+    client.post("/entrar", data={"username": "atendente", "password": "atendente123"})
+    url = "/atendimentos/100/relatorio.pdf"
+    # The HTML and CSS the endpoint hands to the printer: caught on one request.
+    handed: dict = {}
+    real_html_to_pdf = pdf.html_to_pdf
+
+    def catch(html, css, static_folder=None):
+        handed.update(html=html, css=css)
+        return real_html_to_pdf(html, css, static_folder)
+
+    pdf.html_to_pdf = catch
+    first = time.perf_counter()
+    response = client.get(url)
+    first_ms = (time.perf_counter() - first) * 1000
+    pdf.html_to_pdf = real_html_to_pdf
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    html, css, document = handed["html"], handed["css"], response.data
+    if args.save:
+        (out / "pdf-report.html").write_text(html, encoding="utf-8")
+        (out / "pdf-report.css").write_text(css, encoding="utf-8")
+        (out / "pdf-report.pdf").write_bytes(document)
+
+    renders, cpu = [], []
+    for _ in range(args.renders):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        pdf.html_to_pdf(html, css, app.static_folder)
+        renders.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+
+    requests = []
+    for _ in range(args.renders):
+        started = time.perf_counter()
+        response = client.get(url)
+        requests.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+
+    print(
+        f"\nticket with {args.details} details x {args.infos} lot lines: "
+        f"{len(document) / 1024:.0f} KiB PDF, first request in the process {first_ms:.0f} ms"
+    )
+    print(f"{args.renders} runs each{'':<19} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
+    print(line("render (html_to_pdf), wall", renders))
+    # CPU time of the process: what the render costs, whatever else the machine is doing.
+    print(line("render (html_to_pdf), CPU", cpu))
+    print(line("request GET …/relatorio.pdf", requests))
+
+
+if __name__ == "__main__":
+    main()
