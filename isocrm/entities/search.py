@@ -26,7 +26,12 @@ from isocrm import brdocs, text
 from isocrm.models import Entity, EntitySearchWord
 
 CANDIDATE_LIMIT = 5000  # at most this many matches are sorted; more are read in name order
-INTERSECT_LIMIT = 50_000  # a word with more index rows than this is too costly to intersect
+# A query word is expanded into the whole words of the index it begins ("jos" -> jose,
+# josefa, ...) to look its pairs up; a shorter, vaguer word with more than this is not.
+EXPAND_LIMIT = 40
+# Uncounted results ("more than CANDIDATE_LIMIT") are read in name order, skipping the pages
+# before; past this page the reading would grow without end, so the user is asked to refine.
+MAX_UNCOUNTED_PAGE = 5
 _DOCUMENT_LIKE = re.compile(r"^[\d.\-/\s]+$")
 _ALNUM_CNPJ_LIKE = re.compile(r"^(?=(?:.*\d){2})[0-9A-Z]{6,14}$")
 
@@ -39,10 +44,15 @@ class SearchPage:
     per_page: int
     has_next: bool
     total: int | None  # None: more than CANDIDATE_LIMIT, not counted
+    too_deep: bool = False  # a page past MAX_UNCOUNTED_PAGE: "refine your search"
 
     @property
     def count_limit(self) -> int:
         return CANDIDATE_LIMIT
+
+    @property
+    def max_page(self) -> int:
+        return MAX_UNCOUNTED_PAGE
 
     @property
     def has_prev(self) -> bool:
@@ -150,43 +160,56 @@ def search_entities(
     query_words = text.words(query)
     if not query_words:
         return SearchPage(query, [], page, per_page, False, 0)
-    unique_words = sorted(set(query_words))
+    # A word that begins another typed word adds nothing ("mar maria"); leaving it out also
+    # makes every two remaining words two different words of the name, as pairs are stored.
+    unique_words = list(dict.fromkeys(query_words))
+    unique_words = [w for w in unique_words if not any(o != w and o.startswith(w) for o in unique_words)]
+    limit = CANDIDATE_LIMIT
     counts = {
-        w: _bounded_count(session, _entities_with_word(company_id, w), INTERSECT_LIMIT)
-        for w in unique_words
+        w: _bounded_count(session, _entities_with_word(company_id, w), limit) for w in unique_words
     }
     rarest = min(unique_words, key=counts.get)
     if counts[rarest] == 0:
         return SearchPage(query, [], page, per_page, False, 0)
-    # Names that begin with the first typed word come first, then the others; by name in each.
+    phrase = " ".join(query_words)
+    # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
+    # before "Anabela Lima"), then those that begin with the first word, then the others.
+    whole = sa.or_(Entity.search_name == phrase, _starts_with(phrase + " "))
     leading = _starts_with(query_words[0])
 
     candidates = None
-    filters = [_has_word_starting(w) for w in unique_words if w != rarest]
-    if counts[rarest] <= CANDIDATE_LIMIT:
-        candidates = _entities_with_word(company_id, rarest)
+    covered: tuple[str, ...] = ()
+    if counts[rarest] <= limit:
+        candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
     else:
-        # Every word is common, but together they may be rare ("luan fonseca"). Intersect
-        # the words whose ranges are cheap to read; particles like "da" only filter.
-        cheap = [w for w in unique_words if counts[w] <= INTERSECT_LIMIT]
-        if len(cheap) > 1:
-            every = sa.intersect(*(_entities_with_word(company_id, w) for w in cheap))
-            if _bounded_count(session, sa.select(every.subquery())) <= CANDIDATE_LIMIT:
-                candidates = every
-                filters = [_has_word_starting(w) for w in unique_words if w not in cheap]
+        # Every word is common, but two of them may be rare together ("maria aparecida"):
+        # their pair keys are one short index range each, never an intersection.
+        expanded: dict[str, list[str] | None] = {}
+        for i, first in enumerate(unique_words):
+            for second in unique_words[i + 1 :]:
+                pairs = _pair_candidates(session, company_id, first, second, expanded)
+                if pairs is not None and _bounded_count(session, pairs, limit) <= limit:
+                    candidates, covered = pairs, (first, second)
+                    break
+            if candidates is not None:
+                break
+    filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
         # Few matches: sort them all.
         filters.append(Entity.id.in_(candidates))
         stmt = base.where(*filters).order_by(
-            sa.case((leading, 0), else_=1), Entity.search_name, Entity.id
+            sa.case((whole, 0), (leading, 1), else_=2), Entity.search_name, Entity.id
         )
         rows = _fetch(session, stmt, per_page + 1, offset)
         total = _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
     # Many matches: read them in display order from the name index and stop at a full page,
-    # first the names that begin with the word (one index range), then the rest.
+    # first the names that begin with the first word (one index range), then the rest. Each
+    # page skips the ones before it, so deep pages are refused: refine the search instead.
+    if page > MAX_UNCOUNTED_PAGE:
+        return SearchPage(query, [], page, per_page, False, None, too_deep=True)
     filters.append(_has_word_starting(rarest))
     sections = [[*filters, leading], [*filters, sa.not_(leading)]]
     rows: list[Entity] = []
@@ -200,4 +223,58 @@ def search_entities(
         # This section ran out: what it held is behind us, so skip less in the next one.
         size = skip + len(got) if got else _count(session, scope, section)
         skip = max(0, skip - size)
-    return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, None)
+    more = len(rows) > per_page
+    last = page == MAX_UNCOUNTED_PAGE
+    return SearchPage(
+        query, rows[:per_page], page, per_page, more and not last, None, too_deep=more and last
+    )
+
+
+def _whole_words(
+    session: Session, company_id: int, prefix: str, cache: dict[str, list[str] | None]
+) -> list[str] | None:
+    """The distinct words of the index that begin with `prefix` ("jos" -> jose, josefa…),
+    one index seek each, or None when there are more than EXPAND_LIMIT."""
+    if prefix in cache:
+        return cache[prefix]
+    found: list[str] = []
+    upper = text.prefix_upper_bound(prefix)
+    after = None
+    while True:
+        lower = EntitySearchWord.word >= prefix if after is None else EntitySearchWord.word > after
+        after = session.scalar(
+            sa.select(EntitySearchWord.word)
+            .where(EntitySearchWord.company_id == company_id, lower, EntitySearchWord.word < upper)
+            .order_by(EntitySearchWord.word)
+            .limit(1)
+        )
+        if after is None:
+            break
+        if len(found) == EXPAND_LIMIT:
+            found = None
+            break
+        found.append(after)
+    cache[prefix] = found
+    return found
+
+
+def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache):
+    """The entities with a word beginning with `a` and another beginning with `b`, in either
+    order, from the pair keys; None when a typed word is too vague to expand."""
+    ranges = []
+    for first, second in ((a, b), (b, a)):
+        whole = _whole_words(session, company_id, first, cache)
+        if whole is None:
+            return None
+        for word in whole:
+            key = text.pair_key(word, second)
+            ranges.append(
+                sa.select(EntitySearchWord.entity_id).where(
+                    EntitySearchWord.company_id == company_id,
+                    EntitySearchWord.word >= key,
+                    EntitySearchWord.word < text.prefix_upper_bound(key),
+                )
+            )
+    if not ranges:
+        return sa.select(EntitySearchWord.entity_id).where(sa.false())
+    return sa.select(sa.union(*ranges).subquery().c.entity_id)
