@@ -57,7 +57,10 @@ def test_names_beginning_with_the_first_word_come_first(db, demo, monkeypatch):
         assert names[:2] == ["Silva Ramos", "Silvana Costa"]
         rest = names[2:]
         assert "Ana Silva" in rest and "Bruno Silveira" in rest
-        assert rest == sorted(rest, key=text.fold)
+        if limit == 5000:  # counted and sorted: by name
+            assert rest == sorted(rest, key=text.fold)
+        else:  # read from the word index: the whole word "silva" before "silveira"
+            assert rest[-1] == "Bruno Silveira"
 
 
 def test_every_word_must_match_the_start_of_a_word(db, demo):

@@ -73,9 +73,12 @@ def _word_range(word: str):
 def _has_word_starting(word: str):
     # No company_id here: the entity fixes it, and leaving it out steers both databases to
     # the (entity_id, word) index instead of scanning a whole word range per entity.
+    # An alias: the outer query may itself read the word index (see _rest_of).
+    own = sa.orm.aliased(EntitySearchWord)
     return (
-        sa.select(EntitySearchWord.entity_id)
-        .where(EntitySearchWord.entity_id == Entity.id, _word_range(word))
+        sa.select(own.entity_id)
+        .where(own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word))
+        .correlate(Entity)
         .exists()
     )
 
@@ -92,26 +95,21 @@ def _bounded_count(session: Session, candidates, limit: int = CANDIDATE_LIMIT) -
     return session.scalar(sa.select(sa.func.count()).select_from(bounded))
 
 
-def _document_filter(query: str):
-    """A where-clause for a document-looking query, or None when it is a name."""
+def _document_filters(query: str):
+    """Where-clauses (document range, entity code or None) for a document-looking query,
+    or None when it is a name."""
     normalized = brdocs.normalize(query)
     if not normalized:
         return None
+    document = sa.and_(
+        Entity.document >= normalized,
+        Entity.document < text.prefix_upper_bound(normalized),
+    )
     if _DOCUMENT_LIKE.match(query.strip()):
-        clauses = [
-            sa.and_(
-                Entity.document >= normalized,
-                Entity.document < text.prefix_upper_bound(normalized),
-            )
-        ]
-        if len(normalized) <= 9:
-            clauses.append(Entity.id == int(normalized))
-        return sa.or_(*clauses)
+        code = Entity.id == int(normalized) if len(normalized) <= 9 else None
+        return document, code
     if _ALNUM_CNPJ_LIKE.match(normalized) and " " not in query.strip():
-        return sa.and_(
-            Entity.document >= normalized,
-            Entity.document < text.prefix_upper_bound(normalized),
-        )
+        return document, None
     return None
 
 
@@ -130,6 +128,10 @@ def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
     )
 
 
+def _has(session: Session, stmt) -> bool:
+    return session.scalar(sa.select(stmt.exists())) is True
+
+
 def _count(session: Session, scope, filters) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Entity).where(*scope, *filters))
 
@@ -141,21 +143,44 @@ def search_entities(
     page: int = 1,
     per_page: int = 20,
     extra_filter=None,
+    within=None,
 ) -> SearchPage:
-    """`extra_filter` narrows the matches further (e.g. only partners for the Local picker)."""
+    """`extra_filter` narrows the matches further; `within`, a select of entity ids, too
+    (e.g. only partners for the Local picker), and when it holds few ids they are the
+    candidates, so a common name among few partners is not looked for among millions."""
     page = max(page, 1)
     offset = (page - 1) * per_page
     scope = [Entity.company_id == company_id]
     if extra_filter is not None:
         scope.append(extra_filter)
+    if within is not None:
+        scope.append(Entity.id.in_(within))
     base = sa.select(Entity).where(*scope)
 
-    document_filter = _document_filter(query)
-    if document_filter is not None:
-        stmt = base.where(document_filter).order_by(Entity.document, Entity.id)
-        rows = _fetch(session, stmt, per_page + 1, offset)
-        total = _count(session, scope, [document_filter])
-        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+    document_filters = _document_filters(query)
+    if document_filters is not None:
+        # The entity whose code was typed comes first, then the documents that begin with
+        # the digits in document order: two separate index reads, each stopping at a page
+        # (one OR would make SQLite gather and sort every match of a prefix like "6").
+        document, code = document_filters
+        exact = _fetch(session, base.where(code), 1, 0) if code is not None and offset == 0 else []
+        stmt = base.where(document).order_by(Entity.document, Entity.id)
+        if code is not None:
+            stmt = stmt.where(sa.not_(code))
+        skip = max(0, offset - (1 if code is not None and _has(session, base.where(code)) else 0))
+        rows = exact + _fetch(session, stmt, per_page + 1 - len(exact), skip)
+        limit = CANDIDATE_LIMIT
+        total = _bounded_count(session, sa.select(Entity.id).where(*scope, document), limit)
+        if code is not None:
+            total += _bounded_count(session, sa.select(Entity.id).where(*scope, code, sa.not_(document)), 1)
+        return SearchPage(
+            query,
+            rows[:per_page],
+            page,
+            per_page,
+            len(rows) > per_page,
+            total if total <= limit else None,
+        )
 
     query_words = text.words(query)
     if not query_words:
@@ -165,12 +190,6 @@ def search_entities(
     unique_words = list(dict.fromkeys(query_words))
     unique_words = [w for w in unique_words if not any(o != w and o.startswith(w) for o in unique_words)]
     limit = CANDIDATE_LIMIT
-    counts = {
-        w: _bounded_count(session, _entities_with_word(company_id, w), limit) for w in unique_words
-    }
-    rarest = min(unique_words, key=counts.get)
-    if counts[rarest] == 0:
-        return SearchPage(query, [], page, per_page, False, 0)
     phrase = " ".join(query_words)
     # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
     # before "Anabela Lima"), then those that begin with the first word, then the others.
@@ -179,20 +198,37 @@ def search_entities(
 
     candidates = None
     covered: tuple[str, ...] = ()
-    if counts[rarest] <= limit:
-        candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
-    else:
-        # Every word is common, but two of them may be rare together ("maria aparecida"):
-        # their pair keys are one short index range each, never an intersection.
+    if within is not None and _bounded_count(session, within, limit) <= limit:
+        candidates = within
+    elif len(unique_words) > 1:
+        # Two typed words are looked up together through their pair keys, one short index
+        # range each, however common each word is ("maria aparecida"); the rarest pair
+        # gives the candidates.
         expanded: dict[str, list[str] | None] = {}
+        best = None
         for i, first in enumerate(unique_words):
             for second in unique_words[i + 1 :]:
                 pairs = _pair_candidates(session, company_id, first, second, expanded)
-                if pairs is not None and _bounded_count(session, pairs, limit) <= limit:
-                    candidates, covered = pairs, (first, second)
-                    break
-            if candidates is not None:
-                break
+                if pairs is None:
+                    continue
+                size = _bounded_count(session, pairs, limit)
+                if best is None or size < best[0]:
+                    best = (size, pairs, (first, second))
+        if best is not None and best[0] == 0:
+            return SearchPage(query, [], page, per_page, False, 0)
+        if best is not None and best[0] <= limit:
+            candidates, covered = best[1], best[2]
+    rarest = None
+    if candidates is None:
+        counts = {
+            w: _bounded_count(session, _entities_with_word(company_id, w), limit)
+            for w in unique_words
+        }
+        rarest = min(unique_words, key=counts.get)
+        if counts[rarest] == 0:
+            return SearchPage(query, [], page, per_page, False, 0)
+        if counts[rarest] <= limit:
+            candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
     filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
@@ -205,28 +241,57 @@ def search_entities(
         total = _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
-    # Many matches: read them in display order from the name index and stop at a full page,
-    # first the names that begin with the first word (one index range), then the rest. Each
-    # page skips the ones before it, so deep pages are refused: refine the search instead.
+    # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
+    # search): every page skips the rows before it, so the reading grows with the page.
     if page > MAX_UNCOUNTED_PAGE:
         return SearchPage(query, [], page, per_page, False, None, too_deep=True)
-    filters.append(_has_word_starting(rarest))
-    sections = [[*filters, leading], [*filters, sa.not_(leading)]]
-    rows: list[Entity] = []
-    skip = offset
-    for section in sections:
-        stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
-        got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
-        rows += got
-        if len(rows) > per_page:
-            break
-        # This section ran out: what it held is behind us, so skip less in the next one.
-        size = skip + len(got) if got else _count(session, scope, section)
-        skip = max(0, skip - size)
+    # First the names that begin with what was typed, in name order: one range of the
+    # (company_id, search_name) index where every row matches. Then the rest in the order
+    # of the rarest word's index range (word, entity): the whole word before longer ones
+    # ("silva" before "silveira"), then by code, which has nothing to do with the other
+    # words, so they are found at their share of the range. Both stop at a full page,
+    # nothing is sorted. (A walk in name order checking the other words would meet them
+    # in clusters: "ana julia" sits behind twenty thousand "ana c…".)
+    begins = _starts_with(phrase)
+    stmt = base.where(begins).order_by(Entity.search_name, Entity.id)
+    rows = _fetch(session, stmt, per_page + 1, offset)
+    if len(rows) <= per_page:
+        # The leading names ran out: what they held is behind us, so skip less in the rest.
+        skip = 0 if rows else max(0, offset - _count(session, scope, [begins]))
+        others = [_has_word_starting(w) for w in unique_words if w != rarest]
+        rest = _rest_of(base, company_id, rarest, others, begins)
+        rows += _fetch(session, rest, per_page + 1 - len(rows), skip)
     more = len(rows) > per_page
     last = page == MAX_UNCOUNTED_PAGE
     return SearchPage(
         query, rows[:per_page], page, per_page, more and not last, None, too_deep=more and last
+    )
+
+
+def _rest_of(base, company_id: int, word: str, filters, leading):
+    """The matches that do not begin with the first word, in the order of `word`'s index
+    range; an entity with two words in the range ("silva", "silveira") comes once, at its
+    first one."""
+    other = sa.orm.aliased(EntitySearchWord)
+    earlier = (
+        sa.select(other.entity_id)
+        .where(
+            other.entity_id == EntitySearchWord.entity_id,
+            other.word >= word,
+            other.word < EntitySearchWord.word,
+        )
+        .exists()
+    )
+    return (
+        base.join(EntitySearchWord, EntitySearchWord.entity_id == Entity.id)
+        .where(
+            EntitySearchWord.company_id == company_id,
+            _word_range(word),
+            sa.not_(earlier),
+            sa.not_(leading),
+            *filters,
+        )
+        .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
     )
 
 
