@@ -32,6 +32,9 @@ EXPAND_LIMIT = 40
 # Uncounted results ("more than CANDIDATE_LIMIT") are read in name order, skipping the pages
 # before; past this page the reading would grow without end, so the user is asked to refine.
 MAX_UNCOUNTED_PAGE = 5
+# A pair of typed words with at most this many matches is sorted at once without looking
+# for a rarer pair among the other words.
+GOOD_ENOUGH = 200
 _DOCUMENT_LIKE = re.compile(r"^[\d.\-/\s]+$")
 _ALNUM_CNPJ_LIKE = re.compile(r"^(?=(?:.*\d){2})[0-9A-Z]{6,14}$")
 
@@ -63,6 +66,12 @@ class SearchPage:
         return (self.page - 1) * self.per_page + 1
 
 
+# Aliases, made once (making one costs more than a query): the outer query may itself
+# read the word index (see _rest_of).
+_OWN_WORD = sa.orm.aliased(EntitySearchWord, name="own_word")
+_EARLIER_WORD = sa.orm.aliased(EntitySearchWord, name="earlier_word")
+
+
 def _word_range(word: str):
     return sa.and_(
         EntitySearchWord.word >= word,
@@ -73,8 +82,7 @@ def _word_range(word: str):
 def _has_word_starting(word: str):
     # No company_id here: the entity fixes it, and leaving it out steers both databases to
     # the (entity_id, word) index instead of scanning a whole word range per entity.
-    # An alias: the outer query may itself read the word index (see _rest_of).
-    own = sa.orm.aliased(EntitySearchWord)
+    own = _OWN_WORD
     return (
         sa.select(own.entity_id)
         .where(own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word))
@@ -197,6 +205,7 @@ def search_entities(
     leading = _starts_with(query_words[0])
 
     candidates = None
+    known_total = None
     covered: tuple[str, ...] = ()
     if within is not None and _bounded_count(session, within, limit) <= limit:
         candidates = within
@@ -206,18 +215,27 @@ def search_entities(
         # gives the candidates.
         expanded: dict[str, list[str] | None] = {}
         best = None
-        for i, first in enumerate(unique_words):
-            for second in unique_words[i + 1 :]:
-                pairs = _pair_candidates(session, company_id, first, second, expanded)
-                if pairs is None:
-                    continue
-                size = _bounded_count(session, pairs, limit)
-                if best is None or size < best[0]:
-                    best = (size, pairs, (first, second))
+        # Neighbours first (the way names are typed); stop at a pair few enough to sort
+        # at once, every lookup costs a statement.
+        couples = list(zip(unique_words, unique_words[1:]))
+        couples += [
+            (a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]
+        ]
+        for first, second in couples:
+            pairs = _pair_candidates(session, company_id, first, second, expanded, limit)
+            if pairs is None:
+                continue
+            size = len(pairs)
+            if best is None or size < best[0]:
+                best = (size, pairs, (first, second))
+            if size <= GOOD_ENOUGH:
+                break
         if best is not None and best[0] == 0:
             return SearchPage(query, [], page, per_page, False, 0)
         if best is not None and best[0] <= limit:
             candidates, covered = best[1], best[2]
+            if set(covered) == set(unique_words) and extra_filter is None and within is None:
+                known_total = best[0]  # distinct ids, each with both words: no count needed
     rarest = None
     if candidates is None:
         counts = {
@@ -238,7 +256,7 @@ def search_entities(
             sa.case((whole, 0), (leading, 1), else_=2), Entity.search_name, Entity.id
         )
         rows = _fetch(session, stmt, per_page + 1, offset)
-        total = _count(session, scope, filters)
+        total = known_total if known_total is not None else _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
     # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
@@ -272,7 +290,7 @@ def _rest_of(base, company_id: int, word: str, filters, leading):
     """The matches that do not begin with the first word, in the order of `word`'s index
     range; an entity with two words in the range ("silva", "silveira") comes once, at its
     first one."""
-    other = sa.orm.aliased(EntitySearchWord)
+    other = _EARLIER_WORD
     earlier = (
         sa.select(other.entity_id)
         .where(
@@ -302,44 +320,50 @@ def _whole_words(
     one index seek each, or None when there are more than EXPAND_LIMIT."""
     if prefix in cache:
         return cache[prefix]
-    found: list[str] = []
-    upper = text.prefix_upper_bound(prefix)
-    after = None
-    while True:
-        lower = EntitySearchWord.word >= prefix if after is None else EntitySearchWord.word > after
-        after = session.scalar(
-            sa.select(EntitySearchWord.word)
-            .where(EntitySearchWord.company_id == company_id, lower, EntitySearchWord.word < upper)
-            .order_by(EntitySearchWord.word)
-            .limit(1)
-        )
-        if after is None:
-            break
-        if len(found) == EXPAND_LIMIT:
-            found = None
-            break
-        found.append(after)
+    # A skip scan in one statement: each step is one seek to the next distinct word.
+    rows = session.execute(
+        _EXPAND_SQL,
+        {"c": company_id, "p": prefix, "u": text.prefix_upper_bound(prefix), "n": EXPAND_LIMIT + 1},
+    ).scalars().all()
+    found = None if len(rows) > EXPAND_LIMIT else list(rows)
     cache[prefix] = found
     return found
 
 
-def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache):
-    """The entities with a word beginning with `a` and another beginning with `b`, in either
-    order, from the pair keys; None when a typed word is too vague to expand."""
-    ranges = []
+_EXPAND_SQL = sa.text(
+    "WITH RECURSIVE found(word) AS ("
+    " SELECT (SELECT word FROM entity_search_words WHERE company_id = :c"
+    "  AND word >= :p AND word < :u ORDER BY word LIMIT 1)"
+    " UNION ALL"
+    " SELECT (SELECT w.word FROM entity_search_words AS w WHERE w.company_id = :c"
+    "  AND w.word > found.word AND w.word < :u ORDER BY w.word LIMIT 1)"
+    " FROM found WHERE found.word IS NOT NULL"
+    ") SELECT word FROM found WHERE word IS NOT NULL LIMIT :n"
+)
+
+
+def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, limit: int):
+    """The ids of entities with a word beginning with `a` and another beginning with `b`,
+    in either order, from the pair keys, at most limit + 1 of them; None when a typed word
+    is too vague to expand. Plain SQL: the ORM would spend longer compiling the dozens of
+    ranges than the database spends reading them."""
+    ranges: list[tuple[str, str]] = []
     for first, second in ((a, b), (b, a)):
         whole = _whole_words(session, company_id, first, cache)
         if whole is None:
             return None
         for word in whole:
             key = text.pair_key(word, second)
-            ranges.append(
-                sa.select(EntitySearchWord.entity_id).where(
-                    EntitySearchWord.company_id == company_id,
-                    EntitySearchWord.word >= key,
-                    EntitySearchWord.word < text.prefix_upper_bound(key),
-                )
-            )
+            ranges.append((key, text.prefix_upper_bound(key)))
     if not ranges:
-        return sa.select(EntitySearchWord.entity_id).where(sa.false())
-    return sa.select(sa.union(*ranges).subquery().c.entity_id)
+        return []
+    params = {"c": company_id, "n": limit + 1}
+    branches = []
+    for i, (low, high) in enumerate(ranges):
+        params[f"l{i}"], params[f"h{i}"] = low, high
+        branches.append(
+            "SELECT * FROM (SELECT entity_id FROM entity_search_words WHERE company_id = :c"
+            f" AND word >= :l{i} AND word < :h{i} LIMIT :n) AS r{i}"
+        )
+    sql = f"SELECT DISTINCT entity_id FROM ({' UNION ALL '.join(branches)}) AS pairs LIMIT :n"
+    return list(session.execute(sa.text(sql), params).scalars())
