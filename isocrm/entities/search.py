@@ -252,17 +252,21 @@ def search_entities(
     if candidates is not None:
         # Few matches: sort them all.
         filters.append(Entity.id.in_(candidates))
-        # The names that begin with the typed words come from their own name-index range,
-        # already in order; only when they do not fill the page are the others sorted.
-        # ("maria eduarda" has thousands of matches, nearly all of them such names.)
-        stmt = base.where(*filters, whole).order_by(Entity.search_name, Entity.id)
-        rows = _fetch(session, stmt, per_page + 1, offset)
-        if len(rows) <= per_page:
-            skip = 0 if rows else max(0, offset - _count(session, scope, [*filters, whole]))
-            stmt = base.where(*filters, sa.not_(whole)).order_by(
-                sa.case((leading, 0), else_=1), Entity.search_name, Entity.id
-            )
-            rows += _fetch(session, stmt, per_page + 1 - len(rows), skip)
+        # Sections in display order, each stopping at a full page: the names that begin with
+        # the typed words, then with the first word (each its own name-index range, already
+        # in order), then the others, sorted. ("maria eduarda" has thousands of matches,
+        # nearly all in the first section; "gab" has them all in the second.)
+        sections = [[whole], [leading, sa.not_(whole)], [sa.not_(leading)]]
+        rows: list[Entity] = []
+        skip = offset
+        for section in sections:
+            stmt = base.where(*filters, *section).order_by(Entity.search_name, Entity.id)
+            got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
+            rows += got
+            if len(rows) > per_page:
+                break
+            # The section ran out: what it held is behind us, so skip less in the next.
+            skip = 0 if got or skip == 0 else max(0, skip - _count(session, scope, [*filters, *section]))
         total = known_total if known_total is not None else _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
