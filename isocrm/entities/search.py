@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from isocrm import brdocs, text
@@ -136,6 +137,15 @@ def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
     )
 
 
+def _id_in(session: Session, ids):
+    """Entity.id among `ids`: a select, or a list of ids read beforehand. PostgreSQL gets a
+    list as one array parameter; thousands of separate parameters cost it more to plan
+    than the query costs to run."""
+    if isinstance(ids, list) and session.get_bind().dialect.name == "postgresql":
+        return Entity.id == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+    return Entity.id.in_(ids)
+
+
 def _has(session: Session, stmt) -> bool:
     return session.scalar(sa.select(stmt.exists())) is True
 
@@ -162,7 +172,12 @@ def search_entities(
     if extra_filter is not None:
         scope.append(extra_filter)
     if within is not None:
-        scope.append(Entity.id.in_(within))
+        # Few ids are read once and sent as a list: PostgreSQL cannot tell from a join on
+        # the role how few they are, and would plan the subquery for a million.
+        ids = list(session.scalars(within.limit(CANDIDATE_LIMIT + 1)))
+        if len(ids) <= CANDIDATE_LIMIT:
+            within = ids
+        scope.append(_id_in(session, within))
     base = sa.select(Entity).where(*scope)
 
     document_filters = _document_filters(query)
@@ -207,7 +222,9 @@ def search_entities(
     candidates = None
     known_total = None
     covered: tuple[str, ...] = ()
-    if within is not None and _bounded_count(session, within, limit) <= limit:
+    if isinstance(within, list):
+        if not within:
+            return SearchPage(query, [], page, per_page, False, 0)
         candidates = within
     elif len(unique_words) > 1:
         # Two typed words are looked up together through their pair keys, one short index
@@ -251,22 +268,27 @@ def search_entities(
 
     if candidates is not None:
         # Few matches: sort them all.
-        filters.append(Entity.id.in_(candidates))
+        filters.append(_id_in(session, candidates))
         # Sections in display order, each stopping at a full page: the names that begin with
         # the typed words, then with the first word (each its own name-index range, already
         # in order), then the others, sorted. ("maria eduarda" has thousands of matches,
         # nearly all in the first section; "gab" has them all in the second.)
-        sections = [[whole], [leading, sa.not_(whole)], [sa.not_(leading)]]
+        # A name that begins with the typed words has every one of them, so the first
+        # section needs no word or candidate check: a plain range, on both databases.
+        sections = [[whole], [*filters, leading, sa.not_(whole)], [*filters, sa.not_(leading)]]
         rows: list[Entity] = []
         skip = offset
         for section in sections:
-            stmt = base.where(*filters, *section).order_by(Entity.search_name, Entity.id)
+            stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
             got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
             rows += got
             if len(rows) > per_page:
                 break
             # The section ran out: what it held is behind us, so skip less in the next.
-            skip = 0 if got or skip == 0 else max(0, skip - _count(session, scope, [*filters, *section]))
+            if got or skip == 0:
+                skip = 0
+            else:
+                skip = max(0, skip - _count(session, scope, section))
         total = known_total if known_total is not None else _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
