@@ -86,7 +86,9 @@ def _has_word_starting(word: str):
     own = _OWN_WORD
     return (
         sa.select(own.entity_id)
-        .where(own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word))
+        .where(
+            own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word)
+        )
         .correlate(Entity)
         .exists()
     )
@@ -195,7 +197,9 @@ def search_entities(
         limit = CANDIDATE_LIMIT
         total = _bounded_count(session, sa.select(Entity.id).where(*scope, document), limit)
         if code is not None:
-            total += _bounded_count(session, sa.select(Entity.id).where(*scope, code, sa.not_(document)), 1)
+            total += _bounded_count(
+                session, sa.select(Entity.id).where(*scope, code, sa.not_(document)), 1
+            )
         return SearchPage(
             query,
             rows[:per_page],
@@ -211,7 +215,9 @@ def search_entities(
     # A word that begins another typed word adds nothing ("mar maria"); leaving it out also
     # makes every two remaining words two different words of the name, as pairs are stored.
     unique_words = list(dict.fromkeys(query_words))
-    unique_words = [w for w in unique_words if not any(o != w and o.startswith(w) for o in unique_words)]
+    unique_words = [
+        w for w in unique_words if not any(o != w and o.startswith(w) for o in unique_words)
+    ]
     limit = CANDIDATE_LIMIT
     phrase = " ".join(query_words)
     # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
@@ -234,10 +240,8 @@ def search_entities(
         best = None
         # Neighbours first (the way names are typed); stop at a pair few enough to sort
         # at once, every lookup costs a statement.
-        couples = list(zip(unique_words, unique_words[1:]))
-        couples += [
-            (a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]
-        ]
+        couples = list(zip(unique_words, unique_words[1:], strict=False))
+        couples += [(a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]]
         for first, second in couples:
             pairs = _pair_candidates(session, company_id, first, second, expanded, limit)
             if pairs is None:
@@ -285,10 +289,7 @@ def search_entities(
             if len(rows) > per_page:
                 break
             # The section ran out: what it held is behind us, so skip less in the next.
-            if got or skip == 0:
-                skip = 0
-            else:
-                skip = max(0, skip - _count(session, scope, section))
+            skip = 0 if got or not skip else max(0, skip - _count(session, scope, section))
         total = known_total if known_total is not None else _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
@@ -354,10 +355,19 @@ def _whole_words(
     if prefix in cache:
         return cache[prefix]
     # A skip scan in one statement: each step is one seek to the next distinct word.
-    rows = session.execute(
-        _EXPAND_SQL,
-        {"c": company_id, "p": prefix, "u": text.prefix_upper_bound(prefix), "n": EXPAND_LIMIT + 1},
-    ).scalars().all()
+    rows = (
+        session.execute(
+            _EXPAND_SQL,
+            {
+                "c": company_id,
+                "p": prefix,
+                "u": text.prefix_upper_bound(prefix),
+                "n": EXPAND_LIMIT + 1,
+            },
+        )
+        .scalars()
+        .all()
+    )
     found = None if len(rows) > EXPAND_LIMIT else list(rows)
     cache[prefix] = found
     return found
