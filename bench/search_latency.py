@@ -4,11 +4,19 @@
 
 Builds (once) a SQLite database under bench/out/ with the demo data plus N generated
 entities, then times a few hundred searches of each kind through the same function the
-Atendimentos page uses, and the whole page through the test client. Prints median and
-p95 per kind. Use --database-url to measure PostgreSQL instead.
+Atendimentos page uses, and the whole page through the test client. Prints median, p95
+and max per kind. Use --database-url to measure PostgreSQL instead.
+
+Besides names of random entities it times what people type most, which random sampling
+never asks: the frequent first-name pairs ("maria aparecida"), first name + surname,
+particles ("da silva"), 1–3 letter prefixes, a company word, CPF/CNPJ prefixes, no-match,
+the deepest page and the partner (Local) picker. --search-from FILE times another
+search_entities (e.g. `git show integ:isocrm/entities/search.py`) for before/after;
+--no-prepare leaves the database as it is (no migration, no generation).
 """
 
 import argparse
+import importlib.util
 import random
 import statistics
 import sys
@@ -80,6 +88,83 @@ def sample_queries(app, company_id: int, count: int, rng: random.Random) -> dict
     }
 
 
+# What people type most, against the generated vocabulary (Faker pt_BR pools).
+TYPED = {
+    "frequent first-name pairs": [
+        "maria aparecida",
+        "maria eduarda",
+        "ana clara",
+        "joao pedro",
+        "pedro henrique",
+        "maria clara",
+        "ana beatriz",
+        "jose carlos",
+        "luiz henrique",
+        "ana julia",
+    ],
+    "first name + surname": [
+        "maria silva",
+        "jose silv",
+        "joao santos",
+        "ana souza",
+        "maria oliveira",
+        "pedro lima",
+        "maria aparecida da silva",
+        "joao pedro silva",
+        "ana clara santos",
+        "gabriel costa",
+    ],
+    "particles": ["da", "de", "dos", "da silva", "da costa", "maria da", "das neves", "da luz"],
+    "1-3 letter prefixes": ["m", "a", "ma", "jo", "mar", "sil", "ana", "da s", "m a", "jo si"],
+    "company words": ["comercio ltda", "comercio", "ltda", "industria", "alimentos sa"],
+    "CPF/CNPJ prefixes": [
+        "529",
+        "529.982",
+        "52998224725",
+        "6",
+        "71",
+        "712.",
+        "12.345.678/0001",
+        "123456780001",
+    ],
+    "no match": ["zzzq", "maria zzzq", "qwxz silva", "xyzzy", "da zz"],
+}
+DEEP = [("silva", 5), ("silva", 6), ("maria", 5), ("da", 5), ("ma", 5)]
+PARTNER = ["maria", "maria aparecida", "ma", "da silva", "silva", "zzzq"]
+
+
+def typed_timings(search, session, company_id, repeat: int):
+    """Per kind: (query, page, extra kwargs) -> list of ms."""
+    from isocrm.tickets.queries import partner_filter
+
+    try:
+        from isocrm.tickets.queries import partner_ids
+    except ImportError:  # an older tree: the Local picker filtered by role
+        partner_ids = None
+    cases = {kind: [(q, 1, {}) for q in queries] for kind, queries in TYPED.items()}
+    cases["deep pages (page N)"] = [(q, p, {}) for q, p in DEEP]
+    picker = (
+        {"within": partner_ids(company_id)}
+        if partner_ids and "within" in search.__code__.co_varnames
+        else {"extra_filter": partner_filter(company_id)}
+    )
+    cases["partner (Local) picker"] = [(q, 1, dict(picker, per_page=15)) for q in PARTNER]
+    results = {}
+    for kind, items in cases.items():
+        timings, worst = [], ("", 0.0)
+        for query, page, kwargs in items:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                search(session, company_id, query, page=page, **kwargs)
+                elapsed = (time.perf_counter() - started) * 1000
+                timings.append(elapsed)
+                if elapsed > worst[1]:
+                    worst = (f"{query!r} p{page}", elapsed)
+                session.rollback()
+        results[kind] = (timings, worst)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -87,7 +172,17 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--search-from", default=None, help="file defining search_entities")
+    parser.add_argument("--no-prepare", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each typed query")
+    parser.add_argument("--typed-only", action="store_true")
     args = parser.parse_args()
+    search = search_entities
+    if args.search_from:
+        spec = importlib.util.spec_from_file_location("search_under_test", args.search_from)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        search = module.search_entities
 
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +190,27 @@ def main() -> None:
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "ALLOW_DEV_SECRET_KEY": True, "WTF_CSRF_ENABLED": False}
     )
-    company_id = prepare(app, args.entities)
+    if args.no_prepare:
+        with app.app_context():
+            company_id = db.session.scalar(
+                sa.select(Company.id).where(Company.name == "isoCRM Demonstração")
+            )
+    else:
+        company_id = prepare(app, args.entities)
+
+    with app.app_context():
+        print(f"\n{db.engine.dialect.name}, {args.entities:,} entities, typed queries")
+        print(f"{'kind':<32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  worst")
+        for kind, (timings, worst) in typed_timings(
+            search, db.session, company_id, args.repeat
+        ).items():
+            print(
+                f"{kind:<32} {statistics.median(timings):>8.2f} "
+                f"{percentile(timings, 0.95):>8.2f} {max(timings):>8.2f}  {worst[0]}"
+            )
+    if args.typed_only:
+        return
+
     rng = random.Random(20261127)
     kinds = sample_queries(app, company_id, args.queries, rng)
 
@@ -111,7 +226,7 @@ def main() -> None:
             timings, hits = [], 0
             for query in queries:
                 started = time.perf_counter()
-                page = search_entities(db.session, company_id, query)
+                page = search(db.session, company_id, query)
                 timings.append((time.perf_counter() - started) * 1000)
                 hits += bool(page.items)
                 db.session.rollback()

@@ -187,7 +187,8 @@ def generate_bulk_entities(
                 }
             )
             # dict.fromkeys: distinct words in order ("Maria da Conceição da Silva" has one "da").
-            for word in dict.fromkeys(w for p in parts for w in p.words):
+            # The same keys as the ORM hook: words and ordered word pairs (isocrm.text).
+            for word in text.index_keys(" ".join(p.folded for p in parts)):
                 word_rows.append({"company_id": company_id, "word": word, "entity_id": entity_id})
             if customer_role_id is not None and rng.random() < ROLE_SHARE:
                 role_rows.append({"entity_id": entity_id, "role_id": customer_role_id})

@@ -20,13 +20,22 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from isocrm import brdocs, text
 from isocrm.models import Entity, EntitySearchWord
 
 CANDIDATE_LIMIT = 5000  # at most this many matches are sorted; more are read in name order
-INTERSECT_LIMIT = 50_000  # a word with more index rows than this is too costly to intersect
+# A query word is expanded into the whole words of the index it begins ("jos" -> jose,
+# josefa, ...) to look its pairs up; a shorter, vaguer word with more than this is not.
+EXPAND_LIMIT = 40
+# Uncounted results ("more than CANDIDATE_LIMIT") are read in name order, skipping the pages
+# before; past this page the reading would grow without end, so the user is asked to refine.
+MAX_UNCOUNTED_PAGE = 5
+# A pair of typed words with at most this many matches is sorted at once without looking
+# for a rarer pair among the other words.
+GOOD_ENOUGH = 200
 _DOCUMENT_LIKE = re.compile(r"^[\d.\-/\s]+$")
 _ALNUM_CNPJ_LIKE = re.compile(r"^(?=(?:.*\d){2})[0-9A-Z]{6,14}$")
 
@@ -39,10 +48,15 @@ class SearchPage:
     per_page: int
     has_next: bool
     total: int | None  # None: more than CANDIDATE_LIMIT, not counted
+    too_deep: bool = False  # a page past MAX_UNCOUNTED_PAGE: "refine your search"
 
     @property
     def count_limit(self) -> int:
         return CANDIDATE_LIMIT
+
+    @property
+    def max_page(self) -> int:
+        return MAX_UNCOUNTED_PAGE
 
     @property
     def has_prev(self) -> bool:
@@ -51,6 +65,12 @@ class SearchPage:
     @property
     def first_index(self) -> int:
         return (self.page - 1) * self.per_page + 1
+
+
+# Aliases, made once (making one costs more than a query): the outer query may itself
+# read the word index (see _rest_of).
+_OWN_WORD = sa.orm.aliased(EntitySearchWord, name="own_word")
+_EARLIER_WORD = sa.orm.aliased(EntitySearchWord, name="earlier_word")
 
 
 def _word_range(word: str):
@@ -63,9 +83,13 @@ def _word_range(word: str):
 def _has_word_starting(word: str):
     # No company_id here: the entity fixes it, and leaving it out steers both databases to
     # the (entity_id, word) index instead of scanning a whole word range per entity.
+    own = _OWN_WORD
     return (
-        sa.select(EntitySearchWord.entity_id)
-        .where(EntitySearchWord.entity_id == Entity.id, _word_range(word))
+        sa.select(own.entity_id)
+        .where(
+            own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word)
+        )
+        .correlate(Entity)
         .exists()
     )
 
@@ -82,26 +106,21 @@ def _bounded_count(session: Session, candidates, limit: int = CANDIDATE_LIMIT) -
     return session.scalar(sa.select(sa.func.count()).select_from(bounded))
 
 
-def _document_filter(query: str):
-    """A where-clause for a document-looking query, or None when it is a name."""
+def _document_filters(query: str):
+    """Where-clauses (document range, entity code or None) for a document-looking query,
+    or None when it is a name."""
     normalized = brdocs.normalize(query)
     if not normalized:
         return None
+    document = sa.and_(
+        Entity.document >= normalized,
+        Entity.document < text.prefix_upper_bound(normalized),
+    )
     if _DOCUMENT_LIKE.match(query.strip()):
-        clauses = [
-            sa.and_(
-                Entity.document >= normalized,
-                Entity.document < text.prefix_upper_bound(normalized),
-            )
-        ]
-        if len(normalized) <= 9:
-            clauses.append(Entity.id == int(normalized))
-        return sa.or_(*clauses)
+        code = Entity.id == int(normalized) if len(normalized) <= 9 else None
+        return document, code
     if _ALNUM_CNPJ_LIKE.match(normalized) and " " not in query.strip():
-        return sa.and_(
-            Entity.document >= normalized,
-            Entity.document < text.prefix_upper_bound(normalized),
-        )
+        return document, None
     return None
 
 
@@ -120,6 +139,19 @@ def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
     )
 
 
+def _id_in(session: Session, ids):
+    """Entity.id among `ids`: a select, or a list of ids read beforehand. PostgreSQL gets a
+    list as one array parameter; thousands of separate parameters cost it more to plan
+    than the query costs to run."""
+    if isinstance(ids, list) and session.get_bind().dialect.name == "postgresql":
+        return Entity.id == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
+    return Entity.id.in_(ids)
+
+
+def _has(session: Session, stmt) -> bool:
+    return session.scalar(sa.select(stmt.exists())) is True
+
+
 def _count(session: Session, scope, filters) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Entity).where(*scope, *filters))
 
@@ -131,73 +163,250 @@ def search_entities(
     page: int = 1,
     per_page: int = 20,
     extra_filter=None,
+    within=None,
 ) -> SearchPage:
-    """`extra_filter` narrows the matches further (e.g. only partners for the Local picker)."""
+    """`extra_filter` narrows the matches further; `within`, a select of entity ids, too
+    (e.g. only partners for the Local picker), and when it holds few ids they are the
+    candidates, so a common name among few partners is not looked for among millions."""
     page = max(page, 1)
     offset = (page - 1) * per_page
     scope = [Entity.company_id == company_id]
     if extra_filter is not None:
         scope.append(extra_filter)
+    if within is not None:
+        # Few ids are read once and sent as a list: PostgreSQL cannot tell from a join on
+        # the role how few they are, and would plan the subquery for a million.
+        ids = list(session.scalars(within.limit(CANDIDATE_LIMIT + 1)))
+        if len(ids) <= CANDIDATE_LIMIT:
+            within = ids
+        scope.append(_id_in(session, within))
     base = sa.select(Entity).where(*scope)
 
-    document_filter = _document_filter(query)
-    if document_filter is not None:
-        stmt = base.where(document_filter).order_by(Entity.document, Entity.id)
-        rows = _fetch(session, stmt, per_page + 1, offset)
-        total = _count(session, scope, [document_filter])
-        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+    document_filters = _document_filters(query)
+    if document_filters is not None:
+        # The entity whose code was typed comes first, then the documents that begin with
+        # the digits in document order: two separate index reads, each stopping at a page
+        # (one OR would make SQLite gather and sort every match of a prefix like "6").
+        document, code = document_filters
+        exact = _fetch(session, base.where(code), 1, 0) if code is not None and offset == 0 else []
+        stmt = base.where(document).order_by(Entity.document, Entity.id)
+        if code is not None:
+            stmt = stmt.where(sa.not_(code))
+        skip = max(0, offset - (1 if code is not None and _has(session, base.where(code)) else 0))
+        rows = exact + _fetch(session, stmt, per_page + 1 - len(exact), skip)
+        limit = CANDIDATE_LIMIT
+        total = _bounded_count(session, sa.select(Entity.id).where(*scope, document), limit)
+        if code is not None:
+            total += _bounded_count(
+                session, sa.select(Entity.id).where(*scope, code, sa.not_(document)), 1
+            )
+        return SearchPage(
+            query,
+            rows[:per_page],
+            page,
+            per_page,
+            len(rows) > per_page,
+            total if total <= limit else None,
+        )
 
     query_words = text.words(query)
     if not query_words:
         return SearchPage(query, [], page, per_page, False, 0)
-    unique_words = sorted(set(query_words))
-    counts = {
-        w: _bounded_count(session, _entities_with_word(company_id, w), INTERSECT_LIMIT)
-        for w in unique_words
-    }
-    rarest = min(unique_words, key=counts.get)
-    if counts[rarest] == 0:
-        return SearchPage(query, [], page, per_page, False, 0)
-    # Names that begin with the first typed word come first, then the others; by name in each.
+    # A word that begins another typed word adds nothing ("mar maria"); leaving it out also
+    # makes every two remaining words two different words of the name, as pairs are stored.
+    unique_words = list(dict.fromkeys(query_words))
+    unique_words = [
+        w for w in unique_words if not any(o != w and o.startswith(w) for o in unique_words)
+    ]
+    limit = CANDIDATE_LIMIT
+    phrase = " ".join(query_words)
+    # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
+    # before "Anabela Lima"), then those that begin with the first word, then the others.
+    whole = sa.or_(Entity.search_name == phrase, _starts_with(phrase + " "))
     leading = _starts_with(query_words[0])
 
     candidates = None
-    filters = [_has_word_starting(w) for w in unique_words if w != rarest]
-    if counts[rarest] <= CANDIDATE_LIMIT:
-        candidates = _entities_with_word(company_id, rarest)
-    else:
-        # Every word is common, but together they may be rare ("luan fonseca"). Intersect
-        # the words whose ranges are cheap to read; particles like "da" only filter.
-        cheap = [w for w in unique_words if counts[w] <= INTERSECT_LIMIT]
-        if len(cheap) > 1:
-            every = sa.intersect(*(_entities_with_word(company_id, w) for w in cheap))
-            if _bounded_count(session, sa.select(every.subquery())) <= CANDIDATE_LIMIT:
-                candidates = every
-                filters = [_has_word_starting(w) for w in unique_words if w not in cheap]
+    known_total = None
+    covered: tuple[str, ...] = ()
+    if isinstance(within, list):
+        if not within:
+            return SearchPage(query, [], page, per_page, False, 0)
+        candidates = within
+    elif len(unique_words) > 1:
+        # Two typed words are looked up together through their pair keys, one short index
+        # range each, however common each word is ("maria aparecida"); the rarest pair
+        # gives the candidates.
+        expanded: dict[str, list[str] | None] = {}
+        best = None
+        # Neighbours first (the way names are typed); stop at a pair few enough to sort
+        # at once, every lookup costs a statement.
+        couples = list(zip(unique_words, unique_words[1:], strict=False))
+        couples += [(a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]]
+        for first, second in couples:
+            pairs = _pair_candidates(session, company_id, first, second, expanded, limit)
+            if pairs is None:
+                continue
+            size = len(pairs)
+            if best is None or size < best[0]:
+                best = (size, pairs, (first, second))
+            if size <= GOOD_ENOUGH:
+                break
+        if best is not None and best[0] == 0:
+            return SearchPage(query, [], page, per_page, False, 0)
+        if best is not None and best[0] <= limit:
+            candidates, covered = best[1], best[2]
+            if set(covered) == set(unique_words) and extra_filter is None and within is None:
+                known_total = best[0]  # distinct ids, each with both words: no count needed
+    rarest = None
+    if candidates is None:
+        counts = {
+            w: _bounded_count(session, _entities_with_word(company_id, w), limit)
+            for w in unique_words
+        }
+        rarest = min(unique_words, key=counts.get)
+        if counts[rarest] == 0:
+            return SearchPage(query, [], page, per_page, False, 0)
+        if counts[rarest] <= limit:
+            candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
+    filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
         # Few matches: sort them all.
-        filters.append(Entity.id.in_(candidates))
-        stmt = base.where(*filters).order_by(
-            sa.case((leading, 0), else_=1), Entity.search_name, Entity.id
-        )
-        rows = _fetch(session, stmt, per_page + 1, offset)
-        total = _count(session, scope, filters)
+        filters.append(_id_in(session, candidates))
+        # Sections in display order, each stopping at a full page: the names that begin with
+        # the typed words, then with the first word (each its own name-index range, already
+        # in order), then the others, sorted. ("maria eduarda" has thousands of matches,
+        # nearly all in the first section; "gab" has them all in the second.)
+        # A name that begins with the typed words has every one of them, so the first
+        # section needs no word or candidate check: a plain range, on both databases.
+        sections = [[whole], [*filters, leading, sa.not_(whole)], [*filters, sa.not_(leading)]]
+        rows: list[Entity] = []
+        skip = offset
+        for section in sections:
+            stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
+            got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
+            rows += got
+            if len(rows) > per_page:
+                break
+            # The section ran out: what it held is behind us, so skip less in the next.
+            skip = 0 if got or not skip else max(0, skip - _count(session, scope, section))
+        total = known_total if known_total is not None else _count(session, scope, filters)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
-    # Many matches: read them in display order from the name index and stop at a full page,
-    # first the names that begin with the word (one index range), then the rest.
-    filters.append(_has_word_starting(rarest))
-    sections = [[*filters, leading], [*filters, sa.not_(leading)]]
-    rows: list[Entity] = []
-    skip = offset
-    for section in sections:
-        stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
-        got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
-        rows += got
-        if len(rows) > per_page:
-            break
-        # This section ran out: what it held is behind us, so skip less in the next one.
-        size = skip + len(got) if got else _count(session, scope, section)
-        skip = max(0, skip - size)
-    return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, None)
+    # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
+    # search): every page skips the rows before it, so the reading grows with the page.
+    if page > MAX_UNCOUNTED_PAGE:
+        return SearchPage(query, [], page, per_page, False, None, too_deep=True)
+    # First the names that begin with what was typed, in name order: one range of the
+    # (company_id, search_name) index where every row matches. Then the rest in the order
+    # of the rarest word's index range (word, entity): the whole word before longer ones
+    # ("silva" before "silveira"), then by code, which has nothing to do with the other
+    # words, so they are found at their share of the range. Both stop at a full page,
+    # nothing is sorted. (A walk in name order checking the other words would meet them
+    # in clusters: "ana julia" sits behind twenty thousand "ana c…".)
+    begins = _starts_with(phrase)
+    stmt = base.where(begins).order_by(Entity.search_name, Entity.id)
+    rows = _fetch(session, stmt, per_page + 1, offset)
+    if len(rows) <= per_page:
+        # The leading names ran out: what they held is behind us, so skip less in the rest.
+        skip = 0 if rows else max(0, offset - _count(session, scope, [begins]))
+        others = [_has_word_starting(w) for w in unique_words if w != rarest]
+        rest = _rest_of(base, company_id, rarest, others, begins)
+        rows += _fetch(session, rest, per_page + 1 - len(rows), skip)
+    more = len(rows) > per_page
+    last = page == MAX_UNCOUNTED_PAGE
+    return SearchPage(
+        query, rows[:per_page], page, per_page, more and not last, None, too_deep=more and last
+    )
+
+
+def _rest_of(base, company_id: int, word: str, filters, leading):
+    """The matches that do not begin with the first word, in the order of `word`'s index
+    range; an entity with two words in the range ("silva", "silveira") comes once, at its
+    first one."""
+    other = _EARLIER_WORD
+    earlier = (
+        sa.select(other.entity_id)
+        .where(
+            other.entity_id == EntitySearchWord.entity_id,
+            other.word >= word,
+            other.word < EntitySearchWord.word,
+        )
+        .exists()
+    )
+    return (
+        base.join(EntitySearchWord, EntitySearchWord.entity_id == Entity.id)
+        .where(
+            EntitySearchWord.company_id == company_id,
+            _word_range(word),
+            sa.not_(earlier),
+            sa.not_(leading),
+            *filters,
+        )
+        .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
+    )
+
+
+def _whole_words(
+    session: Session, company_id: int, prefix: str, cache: dict[str, list[str] | None]
+) -> list[str] | None:
+    """The distinct words of the index that begin with `prefix` ("jos" -> jose, josefa…),
+    one index seek each, or None when there are more than EXPAND_LIMIT."""
+    if prefix in cache:
+        return cache[prefix]
+    # A skip scan in one statement: each step is one seek to the next distinct word.
+    rows = (
+        session.execute(
+            _EXPAND_SQL,
+            {
+                "c": company_id,
+                "p": prefix,
+                "u": text.prefix_upper_bound(prefix),
+                "n": EXPAND_LIMIT + 1,
+            },
+        )
+        .scalars()
+        .all()
+    )
+    found = None if len(rows) > EXPAND_LIMIT else list(rows)
+    cache[prefix] = found
+    return found
+
+
+_EXPAND_SQL = sa.text(
+    "WITH RECURSIVE found(word) AS ("
+    " SELECT (SELECT word FROM entity_search_words WHERE company_id = :c"
+    "  AND word >= :p AND word < :u ORDER BY word LIMIT 1)"
+    " UNION ALL"
+    " SELECT (SELECT w.word FROM entity_search_words AS w WHERE w.company_id = :c"
+    "  AND w.word > found.word AND w.word < :u ORDER BY w.word LIMIT 1)"
+    " FROM found WHERE found.word IS NOT NULL"
+    ") SELECT word FROM found WHERE word IS NOT NULL LIMIT :n"
+)
+
+
+def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, limit: int):
+    """The ids of entities with a word beginning with `a` and another beginning with `b`,
+    in either order, from the pair keys, at most limit + 1 of them; None when a typed word
+    is too vague to expand. Plain SQL: the ORM would spend longer compiling the dozens of
+    ranges than the database spends reading them."""
+    ranges: list[tuple[str, str]] = []
+    for first, second in ((a, b), (b, a)):
+        whole = _whole_words(session, company_id, first, cache)
+        if whole is None:
+            return None
+        for word in whole:
+            key = text.pair_key(word, second)
+            ranges.append((key, text.prefix_upper_bound(key)))
+    if not ranges:
+        return []
+    params = {"c": company_id, "n": limit + 1}
+    branches = []
+    for i, (low, high) in enumerate(ranges):
+        params[f"l{i}"], params[f"h{i}"] = low, high
+        branches.append(
+            "SELECT * FROM (SELECT entity_id FROM entity_search_words WHERE company_id = :c"
+            f" AND word >= :l{i} AND word < :h{i} LIMIT :n) AS r{i}"
+        )
+    sql = f"SELECT DISTINCT entity_id FROM ({' UNION ALL '.join(branches)}) AS pairs LIMIT :n"
+    return list(session.execute(sa.text(sql), params).scalars())

@@ -298,7 +298,7 @@ class Relation(Base):
 def index_entity_name(entity: Entity) -> None:
     """Keep search_name and the word index in step with the name and the nome fantasia."""
     entity.search_name = text.fold(entity.name)[:150]
-    wanted = set(text.words(entity.name)) | set(text.words(entity.trade_name))
+    wanted = text.index_keys(entity.name, entity.trade_name)
     current = {w.word: w for w in entity.search_words}
     for word in current.keys() - wanted:
         entity.search_words.remove(current[word])

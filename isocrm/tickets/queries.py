@@ -247,6 +247,15 @@ def partner_filter(company_id: int):
     )
 
 
+def partner_ids(company_id: int):
+    """The ids of the Empresa's partners, from the role index: the Local picker's candidates."""
+    return (
+        sa.select(entity_roles.c.entity_id)
+        .join(Role, Role.id == entity_roles.c.role_id)
+        .where(Role.company_id == company_id, Role.code == ROLE_CODE_PARTNER)
+    )
+
+
 def partner_choices(session: Session, company_id: int, query: str, current: Entity | None):
     """Local: partners (papel Parceiro) matching the typed name or document."""
     choices = [BLANK]
@@ -254,7 +263,7 @@ def partner_choices(session: Session, company_id: int, query: str, current: Enti
         choices.append((current.id, f"{current.name} · {current.document_display}"))
     if query.strip():
         page = search_entities(
-            session, company_id, query, per_page=15, extra_filter=partner_filter(company_id)
+            session, company_id, query, per_page=15, within=partner_ids(company_id)
         )
         for entity in page.items:
             if current is None or entity.id != current.id:

@@ -1,0 +1,155 @@
+"""Entity search reads a bounded number of rows whatever is typed: the shape that keeps it
+fast at a million entities, checked without a clock on a registry big enough for a bad
+plan (a scan of the name index or an intersection of two common words) to show.
+
+The registry is scaled down with the candidate limit: CANDIDATE_LIMIT 5,000 of 1,000,000
+entities becomes LIMIT of ENTITIES here, so the same plans are chosen as at full size.
+Work is counted by the database itself: SQLite's virtual-machine steps (progress handler),
+PostgreSQL's rows through every plan node (EXPLAIN ANALYZE).
+"""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.demo import generate_bulk_entities
+from isocrm.entities import search as search_module
+from isocrm.entities.search import MAX_UNCOUNTED_PAGE, search_entities
+from isocrm.tickets.queries import partner_ids
+
+ENTITIES = 10_000
+LIMIT = 50
+
+# The queries that collapsed or grew with the registry, and their kin.
+WORST = [
+    ("maria aparecida", 1),  # two common words, rare together: was a walk of every name
+    ("maria aparecida da silva", 1),
+    ("jose silv", 1),
+    ("maria silva", 1),
+    ("da silva", 1),
+    ("maria da", 1),
+    ("silva", 1),
+    ("silva", MAX_UNCOUNTED_PAGE),  # the deepest page still served
+    ("silva", MAX_UNCOUNTED_PAGE + 1),  # refused: refine the search
+    ("m", 1),
+    ("ma", 1),
+    ("mar", 1),
+    ("zzzq", 1),
+    ("maria zzzq", 1),
+    ("6", 1),
+    ("712.", 1),
+]
+
+
+class _Work:
+    """How much the database worked for the statements run inside `with`."""
+
+    def __init__(self, session):
+        self.session = session
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect.name
+        self.amount = 0
+        self.statements = []
+
+    def _capture(self, _conn, _cursor, statement, parameters, _context, _many):
+        self.statements.append((statement, parameters))
+
+    def _step(self):
+        self.amount += 1
+        return 0
+
+    def __enter__(self):
+        if self.dialect == "sqlite":
+            raw = self.connection.connection.driver_connection
+            raw.set_progress_handler(self._step, 100)  # one unit: 100 VM instructions
+        else:
+            sa.event.listen(self.connection, "before_cursor_execute", self._capture)
+        return self
+
+    def __exit__(self, *exc):
+        if self.dialect == "sqlite":
+            self.connection.connection.driver_connection.set_progress_handler(None, 0)
+            return
+        sa.event.remove(self.connection, "before_cursor_execute", self._capture)
+        cursor = self.connection.connection.driver_connection.cursor()
+        for statement, parameters in self.statements:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            (plan,) = cursor.fetchone()
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            self.amount += _rows(plan[0]["Plan"])
+
+
+def _rows(node) -> int:
+    """Rows that went through this node and its children, filtered-out rows included."""
+    loops = node.get("Actual Loops", 1)
+    own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * loops
+    return own + sum(_rows(child) for child in node.get("Plans", []))
+
+
+@pytest.fixture
+def registry(db, demo, monkeypatch):
+    monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", LIMIT)
+    company_id = demo["company"].id
+    generate_bulk_entities(db.session, company_id, ENTITIES, echo=lambda _line: None)
+    return company_id
+
+
+def _work(db, fn):
+    db.session.rollback()
+    with _Work(db.session) as work:
+        result = fn()
+    db.session.rollback()
+    return work.amount, result
+
+
+def test_worst_queries_read_a_bounded_number_of_rows(db, registry):
+    company_id = registry
+    # The yardstick: what the bad plan did for "maria aparecida": walk every name and look
+    # each one's words up. A bounded search must stay far below it.
+    scan, _ = _work(
+        db,
+        lambda: db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM entities e WHERE e.company_id = :c AND EXISTS ("
+                "SELECT 1 FROM entity_search_words w WHERE w.entity_id = e.id"
+                " AND w.word >= 'zzzq' AND w.word < 'zzzr')"
+            ).bindparams(c=company_id)
+        ),
+    )
+    budget = scan // 4
+    costs = {}
+    for query, page in WORST:
+        costs[(query, page)], found = _work(
+            db, lambda q=query, p=page: search_entities(db.session, company_id, q, page=p)
+        )
+        if page > MAX_UNCOUNTED_PAGE:
+            assert found.too_deep and not found.items
+    for query in ("maria", "maria aparecida", "ma", "zzzq"):
+        costs[("Local: " + query, 1)], _ = _work(
+            db,
+            lambda q=query: search_entities(
+                db.session, company_id, q, per_page=15, within=partner_ids(company_id)
+            ),
+        )
+    too_costly = {key: cost for key, cost in costs.items() if cost > budget}
+    assert not too_costly, (scan, budget, costs)
+
+
+def test_the_pair_plan_finds_what_the_words_find(db, registry):
+    """The same entities through pair keys as through the words one by one."""
+    company_id = registry
+    for query in ("maria aparecida", "maria silva", "jose silv", "da silva"):
+        page = search_entities(db.session, company_id, query, per_page=10_000)
+        folded = query.split()
+        expected = db.session.scalars(
+            sa.select(search_module.Entity.id).where(
+                search_module.Entity.company_id == company_id,
+                *[search_module._has_word_starting(w) for w in folded],
+            )
+        ).all()
+        if page.total is not None:
+            assert sorted(e.id for e in page.items) == sorted(expected)
+        else:
+            assert len(expected) > LIMIT
