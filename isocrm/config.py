@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 ENV_PREFIX = "ISOCRM_"
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -75,6 +76,10 @@ def from_environment(instance_path: str) -> dict:
         # password step stays valid while the code is asked for.
         "TOTP_ISSUER": _env("TOTP_ISSUER", "isoCRM SAC"),
         "TOTP_PENDING_SECONDS": int(_env("TOTP_PENDING_SECONDS", "300")),
+        # werkzeug's method for new password hashes (User.set_password) and for the login's
+        # dummy hash. Deliberately not read from the environment: only the test suite
+        # lowers it (to "pbkdf2:sha256:1000"), a deployment keeps scrypt.
+        "PASSWORD_HASH_METHOD": DEFAULT_PASSWORD_HASH_METHOD,
     }
     secret = _env("SECRET_KEY")
     if secret:

@@ -2,8 +2,16 @@
 
 Set ISOCRM_DATABASE_URL to run the suite on PostgreSQL; without it each test gets its own
 SQLite file, copied from one migrated template.
+
+Speed: the migrations and the fixed demo records are made once per session, not per test.
+On SQLite there are two templates, an empty one and one with the demo records, and a test
+that asks for `demo` gets a copy of the second; on PostgreSQL the demo rows are kept in a
+`demo_snapshot` schema and copied back (INSERT ... SELECT, then the sequences) before such a
+test, and every table is emptied after each test as before. Passwords are hashed with a
+cheap method (PASSWORD_HASH_METHOD) in tests only: scrypt's cost was half the suite's time.
 """
 
+import copy
 import os
 import re
 import shutil
@@ -21,13 +29,101 @@ DATABASE_URL = os.environ.get("ISOCRM_DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 
+# Cheap on purpose: scrypt (production) costs ~0.1 s per hash and per login check.
+# tests/test_password_hash.py shows production still hashes with scrypt.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
+DEMO_SNAPSHOT_SCHEMA = "demo_snapshot"
+
+
+def _test_app(url: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+        }
+    )
+
+
 def _migrate(url: str) -> None:
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = _test_app(url)
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         _db.engine.dispose()
+
+
+def _record_keys(value):
+    """The demo's records dict with each model object replaced by (class, primary key)."""
+    if isinstance(value, Base):
+        return _ObjectKey((type(value), sa.inspect(value).identity))
+    if isinstance(value, dict):
+        return {key: _record_keys(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_record_keys(item) for item in value)
+    return value
+
+
+class _ObjectKey(tuple):
+    pass
+
+
+def _object_keys(keys, found: dict) -> dict:
+    """Every _ObjectKey in keys, by class: {cls: {identity, ...}}."""
+    if isinstance(keys, _ObjectKey):
+        found.setdefault(keys[0], set()).add(keys[1])
+    elif isinstance(keys, dict):
+        for item in keys.values():
+            _object_keys(item, found)
+    elif isinstance(keys, list | tuple):
+        for item in keys:
+            _object_keys(item, found)
+    return found
+
+
+def _preload(keys, session) -> None:
+    """One SELECT per class instead of one per object: session.get then finds them loaded."""
+    for cls, identities in _object_keys(keys, {}).items():
+        (pk,) = sa.inspect(cls).primary_key  # every demo model has a one-column key
+        session.scalars(sa.select(cls).where(pk.in_([i[0] for i in identities]))).all()
+
+
+def _records_from_keys(keys, session):
+    """The same dict with the objects read again, by id, in this test's session."""
+    if isinstance(keys, _ObjectKey):
+        cls, identity = keys
+        obj = session.get(cls, identity)
+        assert obj is not None, f"demo record {cls.__name__} {identity} is missing"
+        return obj
+    if isinstance(keys, dict):
+        return {key: _records_from_keys(item, session) for key, item in keys.items()}
+    if isinstance(keys, list | tuple):
+        return type(keys)(_records_from_keys(item, session) for item in keys)
+    return copy.deepcopy(keys)
+
+
+def _load_demo(url: str):
+    """load_fixed into the database at url, committed; the record keys for the demo fixture."""
+    from isocrm.demo.fixed import load_fixed
+
+    app = _test_app(url)
+    with app.app_context():
+        records = load_fixed(_db.session)
+        _db.session.commit()
+        keys = _record_keys(records)
+        _db.session.remove()
+        _db.engine.dispose()
+    return keys
+
+
+def _table_names() -> list[str]:
+    return [t.name for t in Base.metadata.sorted_tables]
+
+
+def _truncate_all(conn) -> None:
+    conn.exec_driver_sql(f"TRUNCATE {', '.join(_table_names())} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +132,7 @@ def database_template(tmp_path_factory):
     if ON_POSTGRES:
         engine = sa.create_engine(DATABASE_URL)
         with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT_SCHEMA} CASCADE")
             conn.exec_driver_sql("DROP SCHEMA public CASCADE")
             conn.exec_driver_sql("CREATE SCHEMA public")
         engine.dispose()
@@ -46,18 +143,71 @@ def database_template(tmp_path_factory):
     return template
 
 
+@pytest.fixture(scope="session")
+def demo_template(database_template, tmp_path_factory):
+    """The fixed demo records, loaded once: (where they are kept, their keys).
+
+    SQLite: a copy of the empty template with them. PostgreSQL: a copy of every table's rows
+    in the demo_snapshot schema plus each sequence's position, after which public is emptied.
+    """
+    if not ON_POSTGRES:
+        path = tmp_path_factory.mktemp("db") / "demo-template.sqlite3"
+        shutil.copyfile(database_template, path)
+        return path, _load_demo(f"sqlite:///{path}")
+    keys = _load_demo(DATABASE_URL)
+    engine = sa.create_engine(DATABASE_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {DEMO_SNAPSHOT_SCHEMA}")
+        for name in _table_names():
+            conn.exec_driver_sql(
+                f"CREATE TABLE {DEMO_SNAPSHOT_SCHEMA}.{name} AS SELECT * FROM public.{name}"
+            )
+        sequences = conn.exec_driver_sql(
+            "SELECT sequence_name FROM information_schema.sequences"
+            " WHERE sequence_schema = 'public' ORDER BY sequence_name"
+        ).scalars()
+        positions = [
+            (name, *conn.exec_driver_sql(f"SELECT last_value, is_called FROM public.{name}").one())
+            for name in list(sequences)
+        ]
+        _truncate_all(conn)
+    engine.dispose()
+    return positions, keys
+
+
+def _restore_demo_snapshot(positions) -> None:
+    """Put the demo rows back as load_fixed left them, sequences included."""
+    engine = sa.create_engine(DATABASE_URL)
+    with engine.begin() as conn:
+        for name in _table_names():  # parents before children
+            conn.exec_driver_sql(
+                f"INSERT INTO public.{name} SELECT * FROM {DEMO_SNAPSHOT_SCHEMA}.{name}"
+            )
+        for name, last_value, is_called in positions:
+            conn.execute(
+                sa.text("SELECT setval(CAST(:name AS regclass), :value, :called)"),
+                {"name": f"public.{name}", "value": last_value, "called": is_called},
+            )
+    engine.dispose()
+
+
 @pytest.fixture
-def database_url(database_template, tmp_path):
+def database_url(request, database_template, tmp_path):
+    # Tests that ask for `demo` (directly or through logged_in) start with its records.
+    wants_demo = "demo" in request.fixturenames
     if ON_POSTGRES:
+        if wants_demo:
+            positions, _ = request.getfixturevalue("demo_template")
+            _restore_demo_snapshot(positions)
         yield DATABASE_URL
         engine = sa.create_engine(DATABASE_URL)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            _truncate_all(conn)
         engine.dispose()
     else:
+        template = request.getfixturevalue("demo_template")[0] if wants_demo else database_template
         path = tmp_path / "test.sqlite3"
-        shutil.copyfile(database_template, path)
+        shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
 
 
@@ -75,13 +225,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-        }
-    )
+    app = _test_app(database_url)
     app.instance_path = str(tmp_path / "instance")
     app.test_client_class = IsolatedClient
     yield app
@@ -98,11 +242,13 @@ def db(app):
 
 
 @pytest.fixture
-def demo(app, db):
-    """The fixed demo records (users, Maria, Joaquim, the catalogue) every test may rely on."""
-    from isocrm.demo.fixed import load_fixed
+def demo(app, db, demo_template):
+    """The fixed demo records (users, Maria, Joaquim, the catalogue) every test may rely on.
 
-    records = load_fixed(db.session)
+    They are already in the database (see database_url); this reads them by id into the
+    test's session, and commits so they are expired as after load_fixed's own commit."""
+    _preload(demo_template[1], db.session)
+    records = _records_from_keys(demo_template[1], db.session)
     db.session.commit()
     return records
 

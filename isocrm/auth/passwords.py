@@ -2,7 +2,8 @@
 
 An unknown or inactive user costs the same hash verification as a wrong password: without
 it an unknown username answered in ~6 ms and a known one in ~117 ms, which let anyone
-list the usernames. Every branch below verifies exactly one scrypt hash of the same cost.
+list the usernames. Every branch below verifies exactly one hash of the same method and cost
+(scrypt in production; the app's PASSWORD_HASH_METHOD, which the test suite lowers).
 
 The policy applies where a password is *set* (create-user, Alterar senha), never at login:
 existing passwords, such as the demo's, keep working.
@@ -18,12 +19,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from isocrm.extensions import db
 from isocrm.models import User
+from isocrm.models.user import password_hash_method
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128  # scrypt takes any length, but nobody types more; a cap bounds the work
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
-# The method and cost User.set_password uses: the dummy must cost what a real check costs.
-HASH_METHOD = "scrypt"
 
 TOO_SHORT = f"A senha precisa ter ao menos {MIN_LENGTH} caracteres."
 TOO_LONG = f"A senha pode ter no máximo {MAX_LENGTH} caracteres."
@@ -32,9 +32,10 @@ HAS_USERNAME = "A senha não pode conter o nome de usuário."
 
 
 @cache
-def _dummy_hash() -> str:
-    """A hash of a random secret nobody knows, made once per process (it costs one scrypt)."""
-    return generate_password_hash(secrets.token_hex(16), method=HASH_METHOD)
+def _dummy_hash(method: str) -> str:
+    """A hash of a random secret nobody knows, made once per process and method. It uses the
+    method User.set_password uses, so the dummy costs what a real check costs."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def verify(password_hash: str, password: str) -> bool:
@@ -56,7 +57,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user with this username and password, or None; the same work either way."""
     user = find_user(username)
     if user is None:
-        verify(_dummy_hash(), password)
+        verify(_dummy_hash(password_hash_method()), password)
         return None
     matches = verify(user.password_hash, password)
     # Checked after the hash, so an inactive account answers as slowly as an active one.

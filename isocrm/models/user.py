@@ -3,10 +3,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from isocrm.config import DEFAULT_PASSWORD_HASH_METHOD
 from isocrm.models.base import Base, UTCDateTime, utcnow
 from isocrm.models.company import Company
 
@@ -19,6 +21,14 @@ USER_ROLE_LABELS = {
     ROLE_SUPERVISOR: "Supervisor",
     ROLE_ADMIN: "Administrador",
 }
+
+
+def password_hash_method() -> str:
+    """The app's PASSWORD_HASH_METHOD; scrypt outside an app (a script) as in production."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH_METHOD)
+    return DEFAULT_PASSWORD_HASH_METHOD
+
 
 user_companies = sa.Table(
     "user_companies",
@@ -40,7 +50,8 @@ class User(UserMixin, Base):
     username: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str | None] = mapped_column(sa.String(200))
-    # werkzeug's scrypt hash: salted, memory-hard, no extra dependency.
+    # werkzeug's scrypt hash: salted, memory-hard, no extra dependency. The method is named
+    # in the hash itself, so hashes made under another PASSWORD_HASH_METHOD still verify.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(12), default=ROLE_ATTENDANT)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
@@ -61,7 +72,7 @@ class User(UserMixin, Base):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
