@@ -11,6 +11,9 @@ pytestmark = pytest.mark.browser
 
 
 def _search(page, text):
+    # htmx wires the box when the page has loaded; typing into it earlier is a keystroke
+    # nobody listens to (a machine under load showed it once in a CI run).
+    page.wait_for_load_state("load")
     box = page.get_by_label("NOME/RAZÃO SOCIAL ou CPF/CNPJ")
     box.fill(text)
     return page.locator("#results")

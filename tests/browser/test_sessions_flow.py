@@ -33,6 +33,8 @@ def test_an_idle_timeout_in_the_middle_of_a_ticket_loses_nothing(page, db):
     page.goto("/atendimentos/1")
     page.get_by_role("link", name="Visualiza atendimentos").click()
     page.get_by_role("button", name="Incluir").click()
+    expect(page.get_by_text("Em abertura")).to_be_visible()
+    page.wait_for_load_state("load")  # the screen's script listens from here on
     page.get_by_label("Canal").select_option(label="Telefone")
     page.get_by_label("Descrição").fill("Digitado antes do almoço")
     expect(page.locator("#autosave-status")).to_contain_text("guardad")

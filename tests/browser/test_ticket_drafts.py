@@ -21,6 +21,7 @@ def _incluir(page) -> None:
     _open_marias_list(page)
     page.get_by_role("button", name="Incluir").click()
     expect(page.get_by_text("Em abertura")).to_be_visible()
+    page.wait_for_load_state("load")  # the screen's script listens from here on
 
 
 def _choose_product(select, name):

@@ -20,6 +20,7 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     # The protocol is there before anything is typed.
     expect(page.get_by_role("heading", name=re.compile("Atendimento 000004"))).to_be_visible()
     expect(page.get_by_text("Em abertura")).to_be_visible()
+    page.wait_for_load_state("load")  # the screen's scripts listen from here on
 
     # Dados do atendimento
     page.get_by_label("Papel").select_option(label="Cliente")
@@ -145,6 +146,8 @@ def test_bad_input_keeps_what_was_typed(page):
     page.get_by_label("NOME/RAZÃO SOCIAL ou CPF/CNPJ").fill("maria aparecida")
     page.locator("#results").get_by_role("link", name="SAC").first.click()
     page.get_by_role("button", name="Incluir").click()
+    expect(page.get_by_text("Em abertura")).to_be_visible()
+    page.wait_for_load_state("load")
     page.get_by_label("Dados Complementares").fill("Texto que não pode sumir")
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Descreva o que o cliente informou.")).to_be_visible()
