@@ -106,6 +106,7 @@ def test_information_never_picks_a_product_by_itself(page):
     _incluir(page)
     page.get_by_role("button", name="Adicionar informação").click()
     info = page.locator("#info-rows tr").first.get_by_label("Informação")
+    expect(info).to_be_visible()  # the line is on screen before the Motivo changes
     page.get_by_label("Motivo").select_option(label="Reclamação")
     page.get_by_label("Ocorrência").select_option(label="Produto com defeito")
     expect(info.locator("option", has_text="Torrada Tradicional 160g")).to_have_count(1)
