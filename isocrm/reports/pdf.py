@@ -5,6 +5,7 @@ margins, the "Página X de Y" margin box). It needs Pango from the operating sys
 (Debian: libpango-1.0-0, libpangoft2-1.0-0) and a font fontconfig knows (fonts-dejavu-core).
 """
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,5 +101,9 @@ def html_to_pdf(html: str, css: str, static_folder: str | None = None) -> bytes:
         document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=BASE_URL, url_fetcher=fetcher)
         return document.write_pdf(stylesheets=[stylesheet])
-    except Exception as error:  # a layout bug must answer the HTML fallback, not a 500
+    except Exception as error:
+        # WeasyPrint may raise anything from deep in its layout code: the attendant gets the
+        # printable page instead of a 500, and the operator gets the whole traceback here
+        # (the view logs only the one-line reason).
+        logging.getLogger(__name__).exception("WeasyPrint failed to print the report")
         raise PdfUnavailable(f"weasyprint could not print: {error!r}") from error
