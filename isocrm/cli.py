@@ -41,15 +41,28 @@ def init_app(app: Flask) -> None:
         help="Generate this many extra entities in bulk (e.g. 1000000) for speed tests.",
     )
     @click.option(
+        "--tickets",
+        type=int,
+        default=None,
+        help="Generate this many tickets in bulk over 5 years for the Empresa's customers.",
+    )
+    @click.option(
+        "--details",
+        type=int,
+        default=None,
+        help="Details and information lines of the bulk tickets together (a quarter are "
+        "lines); default 10 per 3 tickets.",
+    )
+    @click.option(
         "--people",
         type=int,
         default=300,
         show_default=True,
         help="Realistic entities with addresses, contacts, orders and tickets.",
     )
-    def demo_data(entities, people):
+    def demo_data(entities, tickets, details, people):
         """Load the demo dataset (fixed records + Faker pt_BR with a fixed seed)."""
-        from isocrm.demo import generate_bulk_entities, load_demo
+        from isocrm.demo import generate_bulk_entities, generate_bulk_tickets, load_demo
 
         migrate_database()
         if not has_demo_data():
@@ -57,12 +70,20 @@ def init_app(app: Flask) -> None:
             click.echo("Dados de demonstração carregados.")
         else:
             click.echo("Os dados de demonstração já existem; nada a carregar.")
+        company = db.session.scalar(sa.select(Company).where(Company.name == "isoCRM Demonstração"))
         if entities:
-            company = db.session.scalar(
-                sa.select(Company).where(Company.name == "isoCRM Demonstração")
-            )
             created = generate_bulk_entities(db.session, company.id, entities, echo=click.echo)
             click.echo(f"{created} entidades geradas.")
+        if tickets:
+            if details is None:
+                details = tickets * 10 // 3
+            try:
+                made = generate_bulk_tickets(
+                    db.session, company.id, tickets, details, echo=click.echo
+                )
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
+            click.echo("{} atendimentos, {} detalhes e {} informações gerados.".format(*made))
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -4,11 +4,14 @@ generator of millions of entities for speed tests.
 - `load_fixed(session)`: the named records (users, catalogues, Maria Aparecida…); no commit.
 - `load_demo(session, people)`: fixed records + Faker pt_BR with a fixed seed; commits.
 - `generate_bulk_entities(session, company_id, count)`: Core executemany, commits per batch.
+- `generate_bulk_tickets(session, company_id, tickets, details)`: COPY / executemany,
+  commits per batch.
 """
 
 from sqlalchemy.orm import Session
 
 from isocrm.demo.bulk import generate_bulk_entities
+from isocrm.demo.bulk_tickets import generate_bulk_tickets
 from isocrm.demo.fake import load_fake
 from isocrm.demo.fixed import load_fixed
 
@@ -20,4 +23,4 @@ def load_demo(session: Session, people: int = 300) -> None:
     session.commit()
 
 
-__all__ = ["generate_bulk_entities", "load_demo", "load_fixed"]
+__all__ = ["generate_bulk_entities", "generate_bulk_tickets", "load_demo", "load_fixed"]

@@ -8,6 +8,7 @@ pool entry instead of once per row.
 """
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,9 +21,10 @@ from sqlalchemy.orm import Session
 from isocrm import brdocs, text
 from isocrm.demo.fake import CITIES, RESERVED_NAMES
 from isocrm.demo.fixed import REFERENCE_NOW
-from isocrm.models import Address, Entity, EntitySearchWord, Role
+from isocrm.demo.loader import BulkWriter, moment_text, rate
+from isocrm.models import Entity, Role, Unit
 from isocrm.models.catalog import ROLE_CODE_CUSTOMER
-from isocrm.models.entity import KIND_PERSON, entity_roles
+from isocrm.models.entity import KIND_PERSON
 
 BATCH_SIZE = 20_000
 BULK_SEED = 1_000_003
@@ -33,9 +35,8 @@ BODY_BASE = 600_000_000
 BODY_SPAN = 400_000_000
 BODY_STEP = 387_420_489
 BODY_SHIFT = 123_456_789
-# SQLite accepts 32766 variables per statement; stay far below for the clash check.
-IN_CHUNK = 1_000
 ROLE_SHARE = 0.95  # like the fake data: a few entities have no papel and cannot get a ticket
+UNITLESS_EVERY = 8  # every 8th entity deals with no unidade; the others with one, by id
 
 
 def bulk_cpf(entity_id: int) -> str | None:
@@ -112,19 +113,43 @@ def _random_name(rng: random.Random, pools: _Pools) -> list[_NamePart]:
             return parts
 
 
-def _existing_documents(session: Session, company_id: int, documents: list[str]) -> set[str]:
-    """Which of these documents the Empresa already has (typed in by hand, say)."""
-    found: set[str] = set()
-    for start in range(0, len(documents), IN_CHUNK):
-        found.update(
-            session.scalars(
-                sa.select(Entity.document).where(
-                    Entity.company_id == company_id,
-                    Entity.document.in_(documents[start : start + IN_CHUNK]),
-                )
-            )
+def _taken_documents(writer: BulkWriter, company_id: int) -> set[str]:
+    """The Empresa's CPFs in the bulk range (typed in by hand, or an earlier run's), read
+    once: a query per batch would need the unique index PostgreSQL's load sets aside."""
+    return {
+        document
+        for (document,) in writer.execute(
+            "SELECT document FROM entities WHERE company_id = %s AND kind = %s AND document >= %s",
+            company_id,
+            KIND_PERSON,
+            str(BODY_BASE),
         )
-    return found
+    }
+
+
+ENTITY_COLUMNS = [
+    "id",
+    "company_id",
+    "kind",
+    "document",
+    "name",
+    "search_name",
+    "birth_date",
+    "active",
+    "created_at",
+    "updated_at",
+]
+ADDRESS_COLUMNS = [
+    "entity_id",
+    "is_principal",
+    "zip_code",
+    "street",
+    "number",
+    "district",
+    "city",
+    "state",
+]
+LOADED_TABLES = ("entities", "entity_search_words", "entity_roles", "entity_units", "addresses")
 
 
 def generate_bulk_entities(
@@ -137,6 +162,9 @@ def generate_bulk_entities(
     customer_role_id = session.scalar(
         sa.select(Role.id).where(Role.company_id == company_id, Role.code == ROLE_CODE_CUSTOMER)
     )
+    units = list(
+        session.scalars(sa.select(Unit.id).where(Unit.company_id == company_id).order_by(Unit.id))
+    )
     next_id = (session.scalar(sa.select(sa.func.max(Entity.id))) or 0) + 1
     # Seeded by the first id, so the same database state always yields the same rows.
     rng = random.Random(BULK_SEED + next_id)
@@ -147,99 +175,85 @@ def generate_bulk_entities(
     birth_span = date(2007, 12, 31).toordinal() - birth_first
 
     city_pool = [city for city in CITIES for _ in range(city[5])]  # weighted, drawn by choice()
-    entities_table = Entity.__table__
-    words_table = EntitySearchWord.__table__
-    addresses_table = Address.__table__
-    created = 0
-    while created < count:
-        size = min(BATCH_SIZE, count - created)
-        candidates: list[tuple[int, str]] = []
-        while len(candidates) < size:
-            document = bulk_cpf(next_id)
-            if document is not None:
-                candidates.append((next_id, document))
-            next_id += 1
-        taken = _existing_documents(session, company_id, [d for _, d in candidates])
-
-        entity_rows: list[dict] = []
-        word_rows: list[dict] = []
-        role_rows: list[dict] = []
-        address_rows: list[dict] = []
-        for entity_id, document in candidates:
-            if document in taken:
-                continue  # the id is simply skipped; ids need not be contiguous
-            parts = _random_name(rng, pools)
-            created_at = earliest + timedelta(seconds=rng.randrange(created_span))
-            entity_rows.append(
-                {
-                    "id": entity_id,
-                    "company_id": company_id,
-                    "kind": KIND_PERSON,
-                    "document": document,
-                    "name": " ".join(p.text for p in parts),
-                    "trade_name": None,
-                    "search_name": " ".join(p.folded for p in parts)[:150],
-                    "birth_date": date.fromordinal(birth_first + rng.randrange(birth_span)),
-                    "notes": None,
-                    "active": True,
-                    "created_at": created_at,
-                    "updated_at": created_at,
-                }
-            )
-            # dict.fromkeys: distinct words in order ("Maria da Conceição da Silva" has one "da").
-            # The same keys as the ORM hook: words and ordered word pairs (isocrm.text).
-            for word in text.index_keys(" ".join(p.folded for p in parts)):
-                word_rows.append({"company_id": company_id, "word": word, "entity_id": entity_id})
-            if customer_role_id is not None and rng.random() < ROLE_SHARE:
-                role_rows.append({"entity_id": entity_id, "role_id": customer_role_id})
-            city, state, zip_low, zip_high, _ddd, _weight = rng.choice(city_pool)
-            address_rows.append(
-                {
-                    "entity_id": entity_id,
-                    "is_principal": True,
-                    "zip_code": f"{rng.randint(zip_low, zip_high):05d}{rng.randrange(1000):03d}",
-                    "street": rng.choice(pools.streets),
-                    "number": str(rng.randint(1, 3999)),
-                    "complement": None,
-                    "district": rng.choice(pools.districts),
-                    "city": city,
-                    "state": state,
-                }
-            )
-        if entity_rows:
-            session.execute(sa.insert(entities_table), entity_rows)
-            session.execute(sa.insert(words_table), word_rows)
-            if role_rows:
-                session.execute(sa.insert(entity_roles), role_rows)
-            session.execute(sa.insert(addresses_table), address_rows)
-            _after_batch(session)
-            session.commit()
-        created += len(entity_rows)
-        echo(f"{created}/{count} entidades geradas…")
+    writer = BulkWriter(session, LOADED_TABLES)
+    moment = moment_text(writer.sqlite)
+    started = time.monotonic()
+    written = created = 0
+    try:
+        taken = _taken_documents(writer, company_id)
+        while created < count:
+            size = min(BATCH_SIZE, count - created)
+            entity_rows: list[tuple] = []
+            word_rows: list[tuple] = []
+            role_rows: list[tuple] = []
+            address_rows: list[tuple] = []
+            unit_rows: list[tuple] = []
+            while len(entity_rows) < size:
+                entity_id = next_id
+                next_id += 1
+                document = bulk_cpf(entity_id)
+                if document is None or document in taken:
+                    continue  # the id is simply skipped; ids need not be contiguous
+                parts = _random_name(rng, pools)
+                created_at = moment(earliest + timedelta(seconds=rng.randrange(created_span)))
+                folded = " ".join(p.folded for p in parts)
+                entity_rows.append(
+                    (
+                        entity_id,
+                        company_id,
+                        KIND_PERSON,
+                        document,
+                        " ".join(p.text for p in parts),
+                        folded[:150],
+                        date.fromordinal(birth_first + rng.randrange(birth_span)).isoformat(),
+                        True,
+                        created_at,
+                        created_at,
+                    )
+                )
+                # The same keys as the ORM hook: words and ordered word pairs (isocrm.text).
+                for word in text.index_keys(folded):
+                    word_rows.append((company_id, word, entity_id))
+                if customer_role_id is not None and rng.random() < ROLE_SHARE:
+                    role_rows.append((entity_id, customer_role_id))
+                # Drawn from the id, not the RNG, so the names and CPFs stay what they were.
+                if units and entity_id % UNITLESS_EVERY:
+                    unit_rows.append((entity_id, units[entity_id % len(units)]))
+                city, state, zip_low, zip_high, _ddd, _weight = rng.choice(city_pool)
+                address_rows.append(
+                    (
+                        entity_id,
+                        True,
+                        f"{rng.randint(zip_low, zip_high):05d}{rng.randrange(1000):03d}",
+                        rng.choice(pools.streets),
+                        str(rng.randint(1, 3999)),
+                        rng.choice(pools.districts),
+                        city,
+                        state,
+                    )
+                )
+            writer.insert("entities", ENTITY_COLUMNS, entity_rows)
+            writer.insert("entity_search_words", ["company_id", "word", "entity_id"], word_rows)
+            writer.insert("entity_roles", ["entity_id", "role_id"], role_rows)
+            writer.insert("entity_units", ["entity_id", "unit_id"], unit_rows)
+            writer.insert("addresses", ADDRESS_COLUMNS, address_rows)
+            writer.follow_sequences(["entities"])
+            writer.checkpoint()
+            created += len(entity_rows)
+            written += sum(map(len, (entity_rows, word_rows, role_rows, unit_rows, address_rows)))
+            echo(f"{created}/{count} entidades geradas, {written} linhas, {rate(written, started)}")
+        writer.finish(echo)
+    finally:
+        writer.close()
     _analyze(session)
     return created
-
-
-def _after_batch(session: Session) -> None:
-    """PostgreSQL only. Its serial does not see explicit ids: without setval the next ORM
-    insert would collide (SQLite's rowid already follows max(id)). And the planner still
-    believes `entities` holds a few hundred rows, so the clash check of the next batch would
-    scan the table instead of the unique index, slower with every batch."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text(
-                "SELECT setval(pg_get_serial_sequence('entities', 'id'), "
-                "(SELECT max(id) FROM entities))"
-            )
-        )
-        session.execute(sa.text("ANALYZE entities"))
 
 
 def _analyze(session: Session) -> None:
     """Fresh planner statistics after a million new rows. Without them SQLite checks a
     word of the search with the (company_id, word) range instead of the (entity_id, word)
     index and a common first name takes a minute instead of milliseconds."""
-    tables = ["entities", "entity_search_words", "entity_roles", "addresses"]
+    tables = ["entities", "entity_search_words", "entity_roles", "entity_units", "addresses"]
     if session.get_bind().dialect.name == "postgresql":
         # VACUUM also sets the visibility map, without which PostgreSQL cannot answer the
         # word-range counts from the index alone and reads every heap page instead.
