@@ -1,0 +1,241 @@
+"""The bulk generator at a small size: its rows are ones the app could have made."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm import text
+from isocrm.demo import generate_bulk_entities, generate_bulk_tickets
+from isocrm.demo.bulk_tickets import LOADED_TABLES, split_details
+from isocrm.demo.fixed import REFERENCE_NOW
+from isocrm.models import (
+    Cause,
+    Company,
+    DetailInfo,
+    Entity,
+    EntitySearchWord,
+    Occurrence,
+    ProductInfo,
+    Reason,
+    Status,
+    Ticket,
+    TicketDetail,
+)
+from isocrm.models.base import Base
+from isocrm.models.catalog import CLOSED_CATEGORIES
+from isocrm.models.entity import entity_roles
+from tests.test_tickets import include
+
+ENTITIES, TICKETS, DETAILS = 2_000, 6_000, 20_000
+
+
+def _count(db, query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def _digest(db, first_id: int) -> str:
+    """Every generated ticket, detail and line, ids included, as one hash."""
+    digest = hashlib.sha256()
+    for model in (Ticket, TicketDetail, DetailInfo):
+        table = model.__table__
+        start = first_id if model is Ticket else 0
+        rows = db.session.execute(
+            sa.select(table).where(table.c.id >= start).order_by(table.c.id)
+        ).all()
+        digest.update(repr(rows).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def generated(db, demo):
+    company = demo["company"]
+    first_ticket = (db.session.scalar(sa.select(sa.func.max(Ticket.id))) or 0) + 1
+    codes_before = company.last_ticket_code
+    assert generate_bulk_entities(db.session, company.id, ENTITIES, echo=lambda _: None)
+    made = generate_bulk_tickets(db.session, company.id, TICKETS, DETAILS, echo=lambda _: None)
+    db.session.expire_all()
+    return {
+        "company": company,
+        "first_ticket": first_ticket,
+        "codes_before": codes_before,
+        "made": made,
+    }
+
+
+def test_the_rows_are_valid_as_the_app_makes_them(db, generated):
+    company, first = generated["company"], generated["first_ticket"]
+    details, lines = split_details(DETAILS)
+    assert generated["made"] == (TICKETS, details, lines)
+    new = sa.select(Ticket).where(Ticket.id >= first)
+    assert _count(db, new) == TICKETS
+    assert _count(db, sa.select(TicketDetail).join(Ticket).where(Ticket.id >= first)) == details
+    in_new = sa.select(DetailInfo).join(TicketDetail).join(Ticket).where(Ticket.id >= first)
+    assert _count(db, in_new) == lines
+
+    # Codes run 1..N per Empresa with no gap, and the counter knows the last one.
+    for each in db.session.scalars(sa.select(Company)):
+        codes = sorted(
+            db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == each.id))
+        )
+        assert codes == list(range(1, len(codes) + 1))
+        assert each.last_ticket_code == len(codes)
+    assert company.last_ticket_code == generated["codes_before"] + TICKETS
+
+    # Every foreign key of the loaded tables points at a row (also on PostgreSQL, where
+    # the load set the keys aside and recreated them).
+    for name in LOADED_TABLES:
+        table = Base.metadata.tables[name]
+        for key in table.foreign_key_constraints:
+            parent = key.referred_table
+            pairs = [(e.parent, e.column) for e in key.elements]
+            orphans = (
+                sa.select(table.c.id)
+                .where(*[child.is_not(None) for child, _ in pairs])
+                .where(~sa.exists().where(*[p == c for c, p in pairs]).select_from(parent))
+            )
+            assert _count(db, orphans) == 0, key.name
+
+    # The classification is a chain of the Empresa's own tree; the papel is the entity's.
+    def broken(*where):
+        return _count(db, new.where(*where))
+
+    assert broken(Ticket.reason_id.is_(None) | Ticket.occurrence_id.is_(None)) == 0
+    chain = (
+        new.join(Reason, Reason.id == Ticket.reason_id)
+        .join(Occurrence, Occurrence.id == Ticket.occurrence_id)
+        .outerjoin(Cause, Cause.id == Ticket.cause_id)
+    )
+    assert _count(db, chain.where(Reason.company_id != Ticket.company_id)) == 0
+    assert _count(db, chain.where(Occurrence.reason_id != Ticket.reason_id)) == 0
+    assert _count(db, chain.where(Cause.occurrence_id != Ticket.occurrence_id)) == 0
+    without_role = new.where(
+        ~sa.exists().where(
+            entity_roles.c.entity_id == Ticket.entity_id, entity_roles.c.role_id == Ticket.role_id
+        )
+    )
+    assert _count(db, without_role) == 0
+    other_company = new.join(Entity, Entity.id == Ticket.entity_id).where(
+        Entity.company_id != Ticket.company_id
+    )
+    assert _count(db, other_company) == 0
+    mismatched_line = (
+        in_new.join(ProductInfo, ProductInfo.id == DetailInfo.product_info_id)
+        .where(Ticket.id >= first)
+        .where(
+            (ProductInfo.reason_id != Ticket.reason_id)
+            | (ProductInfo.occurrence_id != Ticket.occurrence_id)
+        )
+    )
+    assert _count(db, mismatched_line) == 0
+
+    # Dates: five years before REFERENCE_NOW; closed exactly when the situação closes.
+    first_day = REFERENCE_NOW - timedelta(days=5 * 365 + 1)
+    span = db.session.execute(
+        sa.select(sa.func.min(Ticket.opened_at), sa.func.max(Ticket.opened_at)).where(
+            Ticket.id >= first
+        )
+    ).one()
+    assert first_day <= span[0] and span[1] <= REFERENCE_NOW
+    assert span[1] - span[0] > timedelta(days=4 * 365)
+    with_status = new.join(Status, Status.id == Ticket.status_id)
+    closed = Status.category.in_(CLOSED_CATEGORIES)
+    assert _count(db, with_status.where(closed, Ticket.closed_at.is_(None))) == 0
+    assert _count(db, with_status.where(~closed, Ticket.closed_at.is_not(None))) == 0
+    assert _count(db, with_status.where(Status.company_id != Ticket.company_id)) == 0
+    early = (
+        sa.select(TicketDetail)
+        .join(Ticket)
+        .where(Ticket.id >= first)
+        .where(
+            (TicketDetail.opened_at < Ticket.opened_at)
+            | (TicketDetail.opened_at > REFERENCE_NOW)
+            | (TicketDetail.answered_at < TicketDetail.opened_at)
+        )
+    )
+    assert _count(db, early) == 0
+
+    # The word index of every bulk entity holds what the ORM hook would have put there.
+    sample = db.session.scalars(
+        sa.select(Entity).where(Entity.document >= "6").order_by(Entity.id).limit(50)
+    ).all()
+    assert len(sample) == 50
+    for entity in sample:
+        words = set(
+            db.session.scalars(
+                sa.select(EntitySearchWord.word).where(EntitySearchWord.entity_id == entity.id)
+            )
+        )
+        assert words == set(text.index_keys(entity.search_name))
+
+
+def test_the_same_seed_gives_the_same_rows(db, demo):
+    company = demo["company"]
+    first = (db.session.scalar(sa.select(sa.func.max(Ticket.id))) or 0) + 1
+    codes_before = company.last_ticket_code
+    generate_bulk_entities(db.session, company.id, 200, echo=lambda _: None)
+    generate_bulk_tickets(db.session, company.id, 600, 2_000, echo=lambda _: None)
+    before = _digest(db, first)
+    # Take the generated tickets away (codes and counter back) and generate them again.
+    for model in (DetailInfo, TicketDetail):
+        db.session.execute(sa.delete(model).where(model.id >= _first_child(db, model, first)))
+    db.session.execute(sa.delete(Ticket).where(Ticket.id >= first))
+    db.session.execute(
+        sa.update(Company).where(Company.id == company.id).values(last_ticket_code=codes_before)
+    )
+    db.session.commit()
+    generate_bulk_tickets(db.session, company.id, 600, 2_000, echo=lambda _: None)
+    assert _digest(db, first) == before
+    generate_bulk_tickets(db.session, company.id, 600, 2_000, echo=lambda _: None, seed=7)
+    assert _digest(db, first) != before  # the seed, not the clock, decides
+
+
+def _first_child(db, model, first_ticket: int) -> int:
+    detail = db.session.scalar(
+        sa.select(sa.func.min(TicketDetail.id)).where(TicketDetail.ticket_id >= first_ticket)
+    )
+    if model is TicketDetail:
+        return detail
+    return db.session.scalar(
+        sa.select(sa.func.min(DetailInfo.id)).where(DetailInfo.detail_id >= detail)
+    )
+
+
+def test_attendants_open_generated_tickets_and_the_next_code_follows(db, generated, logged_in):
+    first = generated["first_ticket"]
+    busiest = db.session.execute(
+        sa.select(Ticket.entity_id, sa.func.count())
+        .where(Ticket.id >= first)
+        .group_by(Ticket.entity_id)
+        .order_by(sa.func.count().desc(), Ticket.entity_id)
+        .limit(1)
+    ).one()
+    assert busiest[1] >= 5  # a few customers call all the time
+    longest = db.session.scalar(
+        sa.select(TicketDetail.ticket_id)
+        .group_by(TicketDetail.ticket_id)
+        .order_by(sa.func.count().desc(), TicketDetail.ticket_id)
+        .limit(1)
+    )
+    tickets = db.session.scalars(
+        sa.select(Ticket).where(
+            Ticket.id.in_([first, first + TICKETS // 2, first + TICKETS - 1, longest])
+        )
+    ).all()
+    for ticket in tickets:
+        for url in (
+            f"/atendimentos/{ticket.code}",
+            f"/atendimentos/{ticket.code}/relatorio",
+            f"/entidades/{ticket.entity_id}/atendimentos",
+            f"/entidades/{ticket.entity_id}/historico",
+        ):
+            response = logged_in.get(url)
+            assert response.status_code == 200, url
+        page = logged_in.get(f"/atendimentos/{ticket.code}").get_data(as_text=True)
+        assert ticket.code_display in page
+    listing = logged_in.get(f"/entidades/{busiest[0]}/atendimentos").get_data(as_text=True)
+    assert listing.count("/atendimentos/") >= busiest[1]
+
+    code = include(logged_in, busiest[0])
+    assert code == generated["codes_before"] + TICKETS + 1
