@@ -569,35 +569,65 @@ def save_new_detail(attendant: Attendant, code: int, text: str) -> bool:
 # --- the GET endpoints ---------------------------------------------------------------------
 
 
-def endpoints(ids: Ids) -> list[tuple[str, str, bool]]:
-    """(label, path, htmx partial) of every screen measured, as the browser asks for them."""
+# The issue's targets on a 2-core machine: the search and the pickers p95 <= 20 ms and never
+# over 100 ms; htmx partials p50 <= 2 ms and >= 25% of the bare app's requests/s; the ticket
+# screen and the Histórico p50 <= 6 ms and p95 <= 15 ms; a ticket screen <= 8 queries.
+SEARCH, PARTIAL, SCREEN, TICKET = "search", "partial", "screen", "ticket"
+
+
+def endpoints(ids: Ids) -> list[tuple[str, str, bool, tuple[str, ...]]]:
+    """(label, path, htmx partial, targets) of every screen measured, as the browser asks."""
 
     def search(q):
         return f"/atendimentos/?q={quote(q)}"
 
+    local = f"/atendimentos/opcoes/locais?ticket_id={ids.long_id}&q=maria&location_entity_id="
+    contact = f"/entidades/{ids.maria}/contatos?q=a&contact_entity_id="
     return [
-        ("busca 'maria aparecida'", search("maria aparecida"), True),
-        ("busca 'jose silv'", search("jose silv"), True),
-        ("busca 'da silva'", search("da silva"), True),
-        (f"busca CPF '{ids.cpf_prefix}'", search(ids.cpf_prefix), True),
-        ("busca sem resultado", search("zzqx wyk"), True),
-        ("busca página inteira 'maria'", search("maria"), False),
-        (
-            "picker Local 'maria'",
-            f"/atendimentos/opcoes/locais?ticket_id={ids.long_id}&q=maria&location_entity_id=",
-            True,
-        ),
-        ("picker Contato 'a'", f"/entidades/{ids.maria}/contatos?q=a&contact_entity_id=", True),
+        ("busca 'maria aparecida'", search("maria aparecida"), True, (SEARCH,)),
+        ("busca 'jose silv'", search("jose silv"), True, (SEARCH,)),
+        ("busca 'da silva'", search("da silva"), True, (SEARCH,)),
+        (f"busca CPF '{ids.cpf_prefix}'", search(ids.cpf_prefix), True, (SEARCH,)),
+        ("busca sem resultado", search("zzqx wyk"), True, (SEARCH,)),
+        ("busca página inteira 'maria'", search("maria"), False, (SEARCH,)),
+        ("picker Local 'maria'", local, True, (SEARCH, PARTIAL)),
+        ("picker Contato 'a'", contact, True, (SEARCH, PARTIAL)),
         (
             "opções de Ocorrência",
             f"/atendimentos/opcoes/ocorrencias?reason_id={ids.reason_id}",
             True,
+            (PARTIAL,),
         ),
-        ("troca de detalhe (25 de 50)", f"/atendimentos/{ids.long_code}/detalhes?detalhe=25", True),
-        ("tela do atendimento (50 det.)", f"/atendimentos/{ids.long_code}", False),
-        ("Histórico da entidade", f"/entidades/{ids.maria}/historico", False),
-        ("tela de novo atendimento", f"/atendimentos/{ids.draft_code}", False),
+        (
+            "troca de detalhe (25 de 50)",
+            f"/atendimentos/{ids.long_code}/detalhes?detalhe=25",
+            True,
+            (PARTIAL,),
+        ),
+        (
+            "tela do atendimento (50 det.)",
+            f"/atendimentos/{ids.long_code}",
+            False,
+            (SCREEN, TICKET),
+        ),
+        ("Histórico da entidade", f"/entidades/{ids.maria}/historico", False, (SCREEN,)),
+        ("tela de novo atendimento", f"/atendimentos/{ids.draft_code}", False, (TICKET,)),
     ]
+
+
+def misses(row: "Row", ceiling: float) -> str:
+    """The targets this endpoint misses ("ok" when none)."""
+    r, share = row.result, 100 * row.result.rate / ceiling if ceiling else 0
+    found = []
+    if SEARCH in row.targets:
+        found += ["p95>20"] * (r.p95 > 20) + ["max>100"] * (r.max > 100)
+    if PARTIAL in row.targets:
+        found += ["p50>2"] * (r.p50 > 2) + ["bare<25%"] * (share < 25)
+    if SCREEN in row.targets:
+        found += ["p50>6"] * (r.p50 > 6) + ["p95>15"] * (r.p95 > 15)
+    if TICKET in row.targets and row.queries is not None:
+        found += ["SQL>8"] * (row.queries > 8)
+    return " ".join(dict.fromkeys(found)) if found else ("ok" if row.targets else "")
 
 
 @dataclass
@@ -606,6 +636,7 @@ class Row:
     result: WrkResult
     queries: int | None
     size: int
+    targets: tuple[str, ...] = ()
 
 
 def measure_gets(app_port, bare_port, local, attendants, ids, args) -> tuple[list[Row], float]:
@@ -613,13 +644,13 @@ def measure_gets(app_port, bare_port, local, attendants, ids, args) -> tuple[lis
     bare = []
     bare.append(run_wrk(bare_port, "/", [], False, args))
     rows = []
-    for label, path, partial in endpoints(ids):
+    for label, path, partial, targets in endpoints(ids):
         answer = attendants[0].get(path, partial=partial)
         if answer.status != 200:
             raise RuntimeError(f"GET {path} answered {answer.status}")
         queries, _ = local.cost(path, partial)
         result = run_wrk(app_port, path, cookies, partial, args)
-        rows.append(Row(label, result, queries, len(answer.body)))
+        rows.append(Row(label, result, queries, len(answer.body), targets))
         print(f"  measured {label}", file=sys.stderr, flush=True)
     bare.append(run_wrk(bare_port, "/", [], False, args))
     # The ceiling is measured before and after the endpoints; the better one is the ceiling.
@@ -769,8 +800,8 @@ def load() -> str:
 
 def print_table(title: str, rows: list[Row], ceiling: float) -> None:
     print(f"\n{title}")
-    header = f"{'endpoint':34} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} "
-    header += f"{'% bare':>6} {'SQL':>4} {'bytes':>7} {'err':>4}"
+    header = f"{'endpoint':32} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+    header += f"{'req/s':>6} {'% bare':>6} {'SQL':>3} {'bytes':>6} {'err':>3}  target misses"
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -778,8 +809,8 @@ def print_table(title: str, rows: list[Row], ceiling: float) -> None:
         queries = "" if row.queries is None else str(row.queries)
         share = 100 * r.rate / ceiling if ceiling else 0
         print(
-            f"{row.label:34} {r.p50:7.2f} {r.p95:7.2f} {r.p99:7.2f} {r.rate:7.0f} "
-            f"{share:5.1f}% {queries:>4} {row.size:7d} {r.errors:4d}"
+            f"{row.label:32} {r.p50:7.2f} {r.p95:7.2f} {r.p99:7.2f} {r.max:7.1f} {r.rate:6.0f} "
+            f"{share:5.1f}% {queries:>3} {row.size:6d} {r.errors:3d}  {misses(row, ceiling)}"
         )
 
 
@@ -872,7 +903,10 @@ def main(argv=None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     kinds = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    print(f"bench/run.py on {os.cpu_count()} cores; {load()}")
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    ).stdout.strip()[:80]
+    print(f"bench/run.py at {commit or '?'} on {os.cpu_count()} cores; {load()}")
     ok = True
     for kind in kinds:
         ok = bench_database(kind, args, args.out) and ok

@@ -76,3 +76,16 @@ def test_the_form_the_benchmark_posts_confirms_a_ticket(logged_in, demo):
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     screen = logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
     assert "Pelo benchmark" in screen
+
+
+def test_each_endpoint_is_judged_by_the_issues_targets_for_its_kind():
+    fast = run.WrkResult(p50=1.5, p95=9, p99=12, max=40, requests=300, seconds=1, errors=0)
+    slow = run.WrkResult(p50=7, p95=30, p99=60, max=150, requests=100, seconds=1, errors=0)
+    picker = (run.SEARCH, run.PARTIAL)
+    assert run.misses(run.Row("Local", fast, 9, 94, picker), ceiling=1000) == "ok"
+    assert (
+        run.misses(run.Row("Local", slow, 9, 94, picker), 1000) == "p95>20 max>100 p50>2 bare<25%"
+    )
+    ticket = (run.SCREEN, run.TICKET)
+    assert run.misses(run.Row("tela", slow, 21, 1, ticket), 1000) == "p50>6 p95>15 SQL>8"
+    assert run.misses(run.Row("Flask vazio", fast, None, 2), 1000) == ""
