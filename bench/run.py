@@ -879,7 +879,13 @@ def parse_args(argv=None):
     parser.add_argument("--tickets", type=int, default=None)
     parser.add_argument("--details", type=int, default=None)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=4, help="wrk -c (one session each)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=None,
+        help="wrk -c, one session each; default as many as workers: every worker busy and no "
+        "request queued behind another, so p50 is a request's own time",
+    )
     parser.add_argument("--duration", type=int, default=None, help="seconds per endpoint (10)")
     parser.add_argument("--attendants", type=int, default=8, help="concurrent POSTing sessions")
     parser.add_argument("--post-rounds", type=int, default=None, help="rounds per attendant (5)")
@@ -889,6 +895,8 @@ def parse_args(argv=None):
     quick = args.quick
     if args.entities is None:
         args.entities = 2000 if quick else 1_000_000
+    if args.connections is None:
+        args.connections = args.workers
     if args.duration is None:
         args.duration = 2 if quick else 10
     if args.post_rounds is None:
