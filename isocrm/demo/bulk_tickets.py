@@ -17,6 +17,14 @@ entities' word index), and bulk rows get no audit rows.
 `--details N` counts details and information lines together: a quarter are information
 lines (on tickets whose ocorrência has product informations), the rest details, at least
 one per ticket; a few "long story" tickets get many details, as a real desk has.
+
+Measured (2026-11-29, 2-core machine shared with other loads, load average 7–10, the
+PostgreSQL and SQLite runs overlapping for 13 minutes), `demo-data --entities 1000000
+--tickets 3000000 --details 10000000` on empty databases, wall time including the demo:
+- PostgreSQL: 18 min 30 s; entities 10.1 M rows at 54k rows/s + 76 s recreating keys,
+  tickets 13 M rows at 22k rows/s + 188 s recreating keys; database 4.6 GB.
+- SQLite: 27 min 36 s; entities at 23k rows/s, tickets at 11k rows/s; file 4.3 GB.
+Both give the same rows (same ids, codes, busiest entity with 96 tickets).
 """
 
 import random
