@@ -12,10 +12,19 @@ then times (pdf.html_to_pdf on the HTML and CSS the endpoint hands to it):
   (queries, template, render slot, WeasyPrint).
 
 Prints p50, p95 and max over --renders runs of each, after one warm-up run (the first
-render in a process loads fonts and Pango). Asserts nothing: timings are for reading.
+render in a process loads fonts and Pango), with the load average before and after (the
+machine is shared: read the CPU line). Asserts nothing: timings are for reading.
+
+--floor also times what no stylesheet can make cheaper, with the same print stylesheet:
+- "same text, no structure": every text fragment of the report (each element's own text)
+  as a paragraph of its own, so the same words are shaped, broken into lines and drawn,
+  without the blocks, lists and tables around them;
+- "empty pages": as many pages as the report, each with only its "Página X de Y" footer.
 """
 
 import argparse
+import html as html_escape
+import os
 import statistics
 import sys
 import time
@@ -45,6 +54,50 @@ def line(name: str, timings: list[float]) -> str:
     )
 
 
+def cpu_line(name: str, render, runs: int) -> str:
+    """`render` timed `runs` times after one warm-up: p50/p95/max of its CPU time."""
+    render()
+    cpu = []
+    for _ in range(runs):
+        started = time.process_time()
+        render()
+        cpu.append((time.process_time() - started) * 1000)
+    return line(name, cpu)
+
+
+def floor_documents(html: str, pages: int) -> tuple[str, str]:
+    """The report's text without its structure, and `pages` empty pages (see --floor)."""
+    import tinyhtml5
+
+    body = tinyhtml5.parse(html).find("{http://www.w3.org/1999/xhtml}body")
+    fragments = [
+        text.strip()
+        for element in body.iter()
+        for text in (element.text, element.tail)
+        if text and text.strip()
+    ]
+    paragraphs = "".join(f"<p>{html_escape.escape(text)}</p>" for text in fragments)
+    page = '<p class="floor-page">.</p>'
+    head = '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"></head>'
+    return (
+        f'{head}<body class="report">{paragraphs}</body></html>',
+        f'{head}<body class="report">{page * pages}</body></html>',
+    )
+
+
+def page_count(html: str, css: str) -> int:
+    weasyprint = pdf.load_weasyprint()
+    document = weasyprint.HTML(string=html, base_url=pdf.BASE_URL).render(
+        stylesheets=[pdf.stylesheet(weasyprint, css, None)],
+        font_config=pdf.font_config(weasyprint),
+    )
+    return len(document.pages)
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -53,6 +106,7 @@ def main() -> None:
     parser.add_argument("--infos", type=int, default=2)
     parser.add_argument("--renders", type=int, default=20)
     parser.add_argument("--save", action="store_true", help="keep the HTML, CSS and PDF")
+    parser.add_argument("--floor", action="store_true", help="also time the floor documents")
     args = parser.parse_args()
     # WeasyPrint warns on every render about the screen-only rules it skips; keep the figures
     # readable.
@@ -103,6 +157,7 @@ def main() -> None:
         (out / "pdf-report.css").write_text(css, encoding="utf-8")
         (out / "pdf-report.pdf").write_bytes(document)
 
+    load_before = load()
     renders, cpu = [], []
     for _ in range(args.renders):
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -118,15 +173,27 @@ def main() -> None:
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
 
+    pages = page_count(html, css)
     print(
         f"\nticket with {args.details} details x {args.infos} lot lines: "
-        f"{len(document) / 1024:.0f} KiB PDF, first request in the process {first_ms:.0f} ms"
+        f"{len(document) / 1024:.0f} KiB PDF, {pages} pages, "
+        f"first request in the process {first_ms:.0f} ms"
     )
+    print(f"before: {load_before}; after: {load()}")
     print(f"{args.renders} runs each{'':<19} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
     print(line("render (html_to_pdf), wall", renders))
     # CPU time of the process: what the render costs, whatever else the machine is doing.
     print(line("render (html_to_pdf), CPU", cpu))
     print(line("request GET …/relatorio.pdf", requests))
+    if args.floor:
+        text_only, empty = floor_documents(html, pages)
+        floor_css = css + "\n.floor-page { break-after: page; }"
+        for name, floor_html in (
+            ("same text, no structure, CPU", text_only),
+            (f"{pages} empty pages, CPU", empty),
+        ):
+            print(cpu_line(name, lambda h=floor_html: pdf.html_to_pdf(h, floor_css), args.renders))
+        print(f"after the floor: {load()}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -219,8 +220,9 @@ def test_report_query_count_does_not_grow_with_details(logged_in, demo, db, coun
     assert large.count == small.count, large.statements
 
 
-def test_pdf_endpoint_hands_the_report_itself_to_the_printer(logged_in, demo, db, monkeypatch):
-    make_report_ticket(db, demo, details=2)
+def record_printer(monkeypatch) -> dict:
+    """What the PDF endpoint hands to the printer (html, css, static_folder), filled on each
+    request; the real printer still prints."""
     printed = {}
     real_html_to_pdf = pdf.html_to_pdf
 
@@ -229,6 +231,12 @@ def test_pdf_endpoint_hands_the_report_itself_to_the_printer(logged_in, demo, db
         return real_html_to_pdf(html, css, static_folder)
 
     monkeypatch.setattr(pdf, "html_to_pdf", recording_html_to_pdf)
+    return printed
+
+
+def test_pdf_endpoint_hands_the_report_itself_to_the_printer(logged_in, demo, db, monkeypatch):
+    make_report_ticket(db, demo, details=2)
+    printed = record_printer(monkeypatch)
     response = logged_in.get("/atendimentos/100/relatorio.pdf")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
@@ -421,6 +429,87 @@ def test_pdf_printer_fetches_only_the_apps_static_files_and_never_the_network(
     # ../ out of static/ is refused whether or not the URL was normalised on the way.
     assert not any("config.py" in url for url in served)
     assert "Ação com acentuação" in pdf_pages_text(tmp_path, data)[0]
+
+
+def test_pdf_printer_builds_its_fonts_and_stylesheet_once_per_thread(
+    logged_in, demo, db, monkeypatch
+):
+    """A FontConfiguration (fontconfig, a Pango font map) and the parsed print.css are made on
+    a thread's first render and reused by the next ones, not made again for every PDF."""
+    import weasyprint
+
+    make_report_ticket(db, demo, details=2)
+    printed = record_printer(monkeypatch)
+    assert logged_in.get("/atendimentos/100/relatorio.pdf").status_code == 200
+    made = []
+
+    class CountedCSS(weasyprint.CSS):
+        def __init__(self, *args, **kwargs):
+            made.append("CSS")
+            super().__init__(*args, **kwargs)
+
+    class CountedFontConfiguration(weasyprint.text.fonts.FontConfiguration):
+        def __init__(self, *args, **kwargs):
+            made.append("FontConfiguration")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", CountedCSS)
+    monkeypatch.setattr(weasyprint.text.fonts, "FontConfiguration", CountedFontConfiguration)
+    static_folder = logged_in.application.static_folder
+    other_ticket = printed["html"].replace(detail_description(2), "Outro detalhe.")
+    per_thread = {}
+
+    def print_three(name):
+        for html in (printed["html"], other_ticket, printed["html"]):
+            assert pdf.html_to_pdf(html, printed["css"], static_folder).startswith(b"%PDF-")
+            per_thread.setdefault(name, []).append(sorted(made))
+
+    # A new thread starts with nothing: it builds each once, for its first render only.
+    worker = threading.Thread(target=print_three, args=("worker",))
+    worker.start()
+    worker.join(timeout=120)
+    assert per_thread["worker"] == [["CSS", "FontConfiguration"]] * 3
+    # This thread printed (above) already: nothing more is built.
+    made.clear()
+    print_three("main")
+    assert per_thread["main"] == [[]] * 3
+    # A changed stylesheet is parsed afresh (with the fonts it already has).
+    pdf.html_to_pdf(printed["html"], printed["css"] + "\nh1 { color: #000; }", static_folder)
+    assert made == ["CSS"]
+
+
+def test_pdf_layout_has_no_grid_and_no_content_sized_table(logged_in, demo, db, monkeypatch):
+    """What makes WeasyPrint slow on a long report: grids size their tracks by laying every
+    item out again, and an auto-layout table measures every cell before laying it out. The
+    printed report has neither (floats and fixed tables give the same columns)."""
+    import weasyprint
+
+    make_report_ticket(db, demo, details=3, infos=2)
+    printed = record_printer(monkeypatch)
+    assert logged_in.get("/atendimentos/100/relatorio.pdf").status_code == 200
+    document = weasyprint.HTML(string=printed["html"], base_url=pdf.BASE_URL).render(
+        stylesheets=[pdf.stylesheet(weasyprint, printed["css"], printed["static_folder"])],
+        font_config=pdf.font_config(weasyprint),
+    )
+    boxes = []
+
+    def walk(box):
+        boxes.append(box)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    tables = [
+        box for box in boxes if isinstance(box, weasyprint.formatting_structure.boxes.TableBox)
+    ]
+    assert len(tables) == 3
+    assert {table.style["table_layout"] for table in tables} == {"fixed"}
+    grids = [box for box in boxes if "grid" in box.style["display"]]
+    # The one grid left is the header's three facts, laid out once per report.
+    assert [box.element.get("class") for box in grids] == ["header-facts"]
+    floats = [box for box in boxes if box.style["float"] != "none"]
+    assert {box.element.tag for box in floats} == {"dt", "dd"}
 
 
 def test_pdf_without_weasyprint_is_503_and_points_to_the_html_report(logged_in, demo, monkeypatch):

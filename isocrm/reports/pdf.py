@@ -92,6 +92,42 @@ def static_only_fetcher(weasyprint, static_folder: str | None):
     return StaticOnlyFetcher(allowed_protocols=("http",), allow_redirects=False)
 
 
+# What every render would otherwise build again: a FontConfiguration (fontconfig and a Pango
+# font map) and the parsed print stylesheet. Kept per thread, not shared between threads:
+# Pango's font maps are not safe to use from two threads at once, and a render slot may run
+# in any worker thread. The stylesheets are keyed by their text, so a changed print.css (or
+# a test's own CSS) is parsed afresh; a few entries are enough (one print.css in production).
+_reused = threading.local()
+_STYLESHEETS_KEPT = 4
+
+
+def font_config(weasyprint):
+    """This thread's FontConfiguration, made on its first render."""
+    config = getattr(_reused, "font_config", None)
+    if config is None:
+        config = _reused.font_config = weasyprint.text.fonts.FontConfiguration()
+    return config
+
+
+def stylesheet(weasyprint, css: str, static_folder: str | None):
+    """`css` parsed once per thread (with its @import resolved by the static-only fetcher)."""
+    cache = getattr(_reused, "stylesheets", None)
+    if cache is None:
+        cache = _reused.stylesheets = {}
+    key = (css, static_folder)
+    parsed = cache.get(key)
+    if parsed is None:
+        if len(cache) >= _STYLESHEETS_KEPT:
+            cache.pop(next(iter(cache)))  # the oldest: dicts keep insertion order
+        parsed = cache[key] = weasyprint.CSS(
+            string=css,
+            base_url=BASE_URL,
+            url_fetcher=static_only_fetcher(weasyprint, static_folder),
+            font_config=font_config(weasyprint),
+        )
+    return parsed
+
+
 def html_to_pdf(html: str, css: str, static_folder: str | None = None) -> bytes:
     """An A4 PDF of `html` styled by `css`, with the sizes, margins and margin boxes of its
     @page rules. Only files under `static_folder` may be loaded, from /static/ URLs."""
@@ -99,8 +135,10 @@ def html_to_pdf(html: str, css: str, static_folder: str | None = None) -> bytes:
     fetcher = static_only_fetcher(weasyprint, static_folder)
     try:
         document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-        stylesheet = weasyprint.CSS(string=css, base_url=BASE_URL, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[stylesheet])
+        return document.write_pdf(
+            stylesheets=[stylesheet(weasyprint, css, static_folder)],
+            font_config=font_config(weasyprint),
+        )
     except Exception as error:
         # WeasyPrint may raise anything from deep in its layout code: the attendant gets the
         # printable page instead of a 500, and the operator gets the whole traceback here
