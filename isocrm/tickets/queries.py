@@ -10,6 +10,7 @@ from isocrm import text
 from isocrm.catalogs import catalog
 from isocrm.entities.search import search_entities
 from isocrm.fields import row_id
+from isocrm.loaders import named_user
 from isocrm.models import (
     Alert,
     DetailInfo,
@@ -20,7 +21,6 @@ from isocrm.models import (
     Ticket,
     TicketDetail,
     UnsavedEdit,
-    User,
 )
 from isocrm.models.catalog import ROLE_CODE_PARTNER
 from isocrm.models.entity import entity_roles
@@ -47,10 +47,8 @@ def ticket_screen_options():
         joinedload(Ticket.cause),
         joinedload(Ticket.unit),
         joinedload(Ticket.location),
-        # A user's Empresas are read with the user's own session check, not for every
-        # user a page names.
-        joinedload(Ticket.opened_by).lazyload(User.companies),
-        joinedload(Ticket.updated_by).lazyload(User.companies),
+        named_user(Ticket.opened_by),
+        named_user(Ticket.updated_by),
         joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
     )
 
@@ -144,7 +142,7 @@ def detail_options():
     has at most MAX_INFO_LINES of them)."""
     return (
         joinedload(TicketDetail.channel),
-        joinedload(TicketDetail.attendant).lazyload(User.companies),
+        named_user(TicketDetail.attendant),
         joinedload(TicketDetail.contact),
         joinedload(TicketDetail.informations)
         .joinedload(DetailInfo.product_info)
