@@ -5,7 +5,7 @@ Several processes (gunicorn workers, several machines on one database) each keep
 a copy must never outlive a change committed by another one. The `catalog_version` row is
 bumped in the same transaction as any change to a catalogue (the flush hook below: the app
 writes catalogues only through the ORM), and every request reads it for free with its
-session check (isocrm.auth.sessions). A copy made under another number is read again.
+session check (isocrm.auth.sessions). A copy made under another stamp is read again.
 
 What is cached is plain tuples in frozen dataclasses, never ORM objects: one copy is shared
 by every thread and request of the process, and nothing in it can be lazy-loaded, expired
@@ -13,6 +13,7 @@ or changed. Reading a copy and replacing one are single dict operations, atomic 
 GIL; two threads that miss at once both read the database and one copy wins, both right.
 """
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain
@@ -180,10 +181,13 @@ def _bump_on_catalog_change(session: Session, _flush_context, _instances) -> Non
     touched = chain(session.new, session.dirty, session.deleted)
     if not any(isinstance(obj, CATALOG_MODELS) for obj in touched):
         return
+    # A random stamp rather than a count: after a backup is restored, counting on from the
+    # restored number could give a number some process cached for other contents; a random
+    # one names one state of the catalogues, whichever history led there.
     session.connection().execute(
         sa.update(CatalogVersion.__table__)
         .where(CatalogVersion.__table__.c.id == CATALOG_VERSION_ROW)
-        .values(version=CatalogVersion.__table__.c.version + 1)
+        .values(version=secrets.randbits(62))
     )
     session.info[_CHANGED] = True
 

@@ -34,24 +34,14 @@ def get_ticket(code: int, *options) -> Ticket:
     already holds its write lock, see database.py): two saves on one ticket queue up, and
     the second one reads the first one's version instead of failing on a stale UPDATE.
     """
-    return get_ticket_row(code, options)[0]
-
-
-def get_ticket_row(code: int, options=(), columns=(), outerjoin=None):
-    """get_ticket's row with more `columns` read in the same statement (and `outerjoin`,
-    (target, on clause), for those that need it)."""
     query = (
         sa.select(Ticket)
         .where(Ticket.code == code, Ticket.company_id == current_company().id)
         .options(*options)
     )
-    if columns:
-        query = query.add_columns(*columns)
-    if outerjoin is not None:
-        query = query.outerjoin(*outerjoin)
     if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
         query = query.with_for_update(of=Ticket)
-    row = db.session.execute(query).first()
-    if row is None:
+    ticket = db.session.scalar(query)
+    if ticket is None:
         abort(404)
-    return row
+    return ticket

@@ -105,6 +105,16 @@ def end_every_session(user: User, reason: str) -> int:
 # --- every request ----------------------------------------------------------------------------
 
 
+# One statement for the user, the session row, the user's Empresas and the catalogue version
+# (isocrm.catalogs), which so costs no query of its own. Built once: every request runs it.
+_SESSION_USER = (
+    sa.select(User, UserSession, catalogs.version_column)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"), User.id == sa.bindparam("user_id"))
+    .options(joinedload(User.companies))
+)
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """The user of a live session named by this cookie, or None (and the cookie is emptied)."""
@@ -113,15 +123,8 @@ def _load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     found = None
     if isinstance(token, str) and user_id.isdigit():
-        # One statement for the user, the session row, the user's Empresas and the
-        # catalogue version (isocrm.catalogs), which so costs no query of its own.
         found = (
-            db.session.execute(
-                sa.select(User, UserSession, catalogs.version_column)
-                .join(UserSession, UserSession.user_id == User.id)
-                .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
-                .options(joinedload(User.companies))
-            )
+            db.session.execute(_SESSION_USER, {"token_hash": _hash(token), "user_id": int(user_id)})
             .unique()
             .first()
         )

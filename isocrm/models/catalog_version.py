@@ -1,4 +1,4 @@
-"""One row whose number changes with every change to a catalogue (see isocrm.catalogs)."""
+"""One row whose stamp changes with every change to a catalogue (see isocrm.catalogs)."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column

@@ -4,6 +4,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
 from isocrm.htmx import is_partial_request, render
-from isocrm.loaders import get_entity, get_ticket_row
+from isocrm.loaders import get_entity
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
@@ -29,6 +30,7 @@ from isocrm.tickets.forms import (
     DETAIL_SCREEN_FIELDS,
     MAX_INFO_LINES,
     DetailForm,
+    InfoLineForm,
     TicketForm,
     screen_field_name,
 )
@@ -426,10 +428,20 @@ def _load_ticket(code: int) -> Ticket:
     counts and the attendant's unsaved edit, all in one statement."""
     if not 0 < code <= MAX_ROW_ID:
         abort(404)
-    columns, outerjoin = queries.screen_facts_columns(
-        current_company().id, current_user.id, _today()
-    )
-    ticket, *facts = get_ticket_row(code, queries.ticket_screen_options(), columns, outerjoin)
+    # Scoped to the Empresa and locked when writing, as isocrm.loaders.get_ticket does.
+    locked = request.method not in ("GET", "HEAD", "OPTIONS")
+    row = db.session.execute(
+        queries.screen_ticket_statement(locked),
+        {
+            "code": code,
+            "company_id": current_company().id,
+            "user_id": current_user.id,
+            "today": _today(),
+        },
+    ).first()
+    if row is None:
+        abort(404)
+    ticket, *facts = row
     g.screen_facts = (ticket.id, queries.ScreenFacts(*facts))
     return ticket
 
@@ -906,7 +918,6 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
     still valid stays chosen; one that is not is cleared and says so."""
     choices = queries.product_info_choices(db.session, company_id, reason_id, occurrence_id)
     valid = {value for value, _ in choices if value is not None}
-    form = DetailForm(formdata=None, meta={"csrf": False})
     cells = []
     for name, value in request.args.items(multi=True):
         parts = name.split("-")
@@ -914,7 +925,7 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
             continue
         if not parts[1].isdecimal() or len(parts[1]) > 3 or int(parts[1]) >= MAX_INFO_LINES:
             continue
-        line = _info_line(form, int(parts[1]))
+        line = _info_line(int(parts[1]))
         line.form.product_info_id.choices = choices
         chosen = optional_id(value)
         kept = chosen if chosen in valid else None
@@ -923,10 +934,10 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
     return cells
 
 
-def _info_line(form: DetailForm, index: int):
-    while len(form.infos) <= index:
-        form.infos.append_entry()
-    return form.infos.entries[index]
+def _info_line(index: int):
+    """Line `index` of the detail form's Informação list, alone: its fields are named as
+    in the whole form (infos-N-…), without building the detail form and every line before."""
+    return SimpleNamespace(form=InfoLineForm(formdata=None, prefix=f"infos-{index}-"))
 
 
 @bp.get("/atendimentos/opcoes/ocorrencias")
@@ -970,7 +981,7 @@ def info_row():
     index = optional_id(request.args.get("index")) or 0
     if not 0 <= index < MAX_INFO_LINES:
         return render("tickets/_info_limit.html", status=422, limit=MAX_INFO_LINES)
-    line = _info_line(DetailForm(formdata=None, meta={"csrf": False}), index)
+    line = _info_line(index)
     line.form.product_info_id.choices = queries.product_info_choices(
         db.session, company_id, reason_id, occurrence_id
     )
@@ -994,13 +1005,13 @@ def location_options():
     company_id = current_company().id
     query = request.args.get("q", "")[:100]
     chosen = optional_id(request.args.get("location_entity_id"))
-    ticket = _screen_ticket()
     current = None
     if (
         chosen
         and chosen > 0
         and (
-            (ticket is not None and chosen == ticket.location_entity_id)
+            # The screen's ticket is read only when a Local is chosen (to keep its own).
+            chosen == getattr(_screen_ticket(), "location_entity_id", None)
             or queries.is_partner(db.session, company_id, chosen)
         )
     ):
