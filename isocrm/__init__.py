@@ -8,8 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from isocrm import (
+    catalogs,  # noqa: F401  (registers the catalogue version's flush hook)
+    database,  # noqa: F401  (registers the SQLite connection settings)
+)
 from isocrm import config as settings
-from isocrm import database  # noqa: F401  (registers the SQLite connection settings)
 from isocrm.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")

@@ -2,10 +2,17 @@
 
 import sqlalchemy as sa
 from flask import abort, has_request_context, request
+from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.models import Entity, Ticket
+from isocrm.models import Entity, Ticket, User
 from isocrm.security import current_company
+
+
+def named_user(relationship):
+    """Joined load of a user a page only names (who opened, who answered): without the
+    user's Empresas, which are read once per request with the session check instead."""
+    return joinedload(relationship).lazyload(User.companies)
 
 
 def get_entity(entity_id: int, *options) -> Entity:

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, request, session
 from flask_login import current_user
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from isocrm import logs
+from isocrm import catalogs, logs
 from isocrm.auth import signals
 from isocrm.extensions import db, login_manager
 from isocrm.fields import strip_control_characters
@@ -105,6 +105,16 @@ def end_every_session(user: User, reason: str) -> int:
 # --- every request ----------------------------------------------------------------------------
 
 
+# One statement for the user, the session row, the user's Empresas and the catalogue version
+# (isocrm.catalogs), which so costs no query of its own. Built once: every request runs it.
+_SESSION_USER = (
+    sa.select(User, UserSession, catalogs.version_column)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == sa.bindparam("token_hash"), User.id == sa.bindparam("user_id"))
+    .options(joinedload(User.companies))
+)
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """The user of a live session named by this cookie, or None (and the cookie is emptied)."""
@@ -113,15 +123,16 @@ def _load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     found = None
     if isinstance(token, str) and user_id.isdigit():
-        found = db.session.execute(
-            sa.select(User, UserSession)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == _hash(token), User.id == int(user_id))
-        ).first()
+        found = (
+            db.session.execute(_SESSION_USER, {"token_hash": _hash(token), "user_id": int(user_id)})
+            .unique()
+            .first()
+        )
     if found is None:
         _refuse(None, None, "unknown")
         return None
-    user, row = found
+    user, row, catalog_version = found
+    catalogs.remember_version(catalog_version)
     now = utcnow()
     reason = _why_over(user, row, now)
     if reason:

@@ -13,6 +13,7 @@ from isocrm.models.catalog import (
     Role,
     Status,
 )
+from isocrm.models.catalog_version import CatalogVersion
 from isocrm.models.commerce import Invoice, Order, OrderItem
 from isocrm.models.company import Company, Unit
 from isocrm.models.engagement import (
@@ -44,6 +45,7 @@ __all__ = [
     "Appointment",
     "AuditLog",
     "Base",
+    "CatalogVersion",
     "Cause",
     "Channel",
     "Company",

@@ -94,6 +94,23 @@ class Entity(Base):
     search_words: Mapped[list["EntitySearchWord"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+    # The Principal rows alone (at most one each, see _one_principal_index), so a screen that
+    # shows only them joins them into the query it already makes instead of reading every row.
+    main_address: Mapped["Address | None"] = relationship(
+        primaryjoin="and_(Address.entity_id == Entity.id, Address.is_principal)",
+        viewonly=True,
+        uselist=False,
+    )
+    main_phone: Mapped["Phone | None"] = relationship(
+        primaryjoin="and_(Phone.entity_id == Entity.id, Phone.is_principal)",
+        viewonly=True,
+        uselist=False,
+    )
+    main_econtact: Mapped["EContact | None"] = relationship(
+        primaryjoin="and_(EContact.entity_id == Entity.id, EContact.is_principal)",
+        viewonly=True,
+        uselist=False,
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -122,20 +139,51 @@ class Entity(Base):
     def is_partner(self) -> bool:
         return any(role.code == ROLE_CODE_PARTNER for role in self.roles)
 
+    def _principal(self, rows: str, main: str):
+        """The Principal row: from every row when they are loaded (they hold this session's
+        own changes), else from the main_* relationship when a query joined it."""
+        unloaded = sa.inspect(self).unloaded
+        if rows in unloaded and main not in unloaded:
+            return getattr(self, main)
+        return next((row for row in getattr(self, rows) if row.is_principal), None)
+
     @property
     def principal_address(self) -> "Address | None":
-        return next((a for a in self.addresses if a.is_principal), None)
+        return self._principal("addresses", "main_address")
 
     @property
     def principal_phone(self) -> "Phone | None":
-        return next((p for p in self.phones if p.is_principal), None)
+        return self._principal("phones", "main_phone")
 
     @property
     def principal_econtact(self) -> "EContact | None":
-        return next((e for e in self.econtacts if e.is_principal), None)
+        return self._principal("econtacts", "main_econtact")
+
+    def link_ids(self, name: str) -> set[int] | None:
+        """role_ids / unit_ids as a set, or None when the query did not undefer them."""
+        if name in sa.inspect(self).unloaded:
+            return None
+        value = getattr(self, name)
+        return {int(part) for part in value.split(",")} if value else set()
 
     def __repr__(self) -> str:
         return f"<Entity {self.id} {self.name!r}>"
+
+
+def _linked_ids(table: sa.Table, column: str):
+    """The ids an entity links to in `table`, comma-separated (in no particular order)."""
+    return sa.orm.column_property(
+        sa.select(sa.func.aggregate_strings(sa.cast(table.c[column], sa.String), ","))
+        .where(table.c.entity_id == Entity.id)
+        .scalar_subquery(),
+        deferred=True,
+    )
+
+
+# Read with the entity in one query where a screen needs only the ids (the names are in the
+# cached catalogue, isocrm.catalogs): no query of their own for the papéis and unidades.
+Entity.role_ids = _linked_ids(entity_roles, "role_id")
+Entity.unit_ids = _linked_ids(entity_units, "unit_id")
 
 
 class EntitySearchWord(Base):

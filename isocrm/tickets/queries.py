@@ -2,28 +2,26 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm import text
+from isocrm.catalogs import catalog
 from isocrm.entities.search import search_entities
 from isocrm.fields import row_id
+from isocrm.loaders import named_user
 from isocrm.models import (
     Alert,
-    Cause,
-    Channel,
     DetailInfo,
     Entity,
-    Occurrence,
-    Product,
     ProductInfo,
-    Reason,
     Relation,
     Role,
-    Status,
     Ticket,
     TicketDetail,
+    UnsavedEdit,
 )
 from isocrm.models.catalog import ROLE_CODE_PARTNER
 from isocrm.models.entity import entity_roles
@@ -33,13 +31,16 @@ BLANK = (None, "—")
 
 
 def ticket_screen_options():
-    """Eager loads for everything the ticket header and category show."""
+    """Eager loads for everything the ticket header, category and entity card show, in the
+    ticket's own query: many-to-ones and the entity's Principal rows are joined, and the
+    entity's papéis and unidades come as ids whose names the cached catalogue holds."""
+    entity = joinedload(Ticket.entity)
     return (
-        joinedload(Ticket.entity).selectinload(Entity.roles),
-        joinedload(Ticket.entity).selectinload(Entity.units),
-        joinedload(Ticket.entity).selectinload(Entity.addresses),
-        joinedload(Ticket.entity).selectinload(Entity.phones),
-        joinedload(Ticket.entity).selectinload(Entity.econtacts),
+        entity.undefer(Entity.role_ids),
+        entity.undefer(Entity.unit_ids),
+        entity.joinedload(Entity.main_address),
+        entity.joinedload(Entity.main_phone),
+        entity.joinedload(Entity.main_econtact),
         joinedload(Ticket.role),
         joinedload(Ticket.status),
         joinedload(Ticket.reason),
@@ -47,10 +48,51 @@ def ticket_screen_options():
         joinedload(Ticket.cause),
         joinedload(Ticket.unit),
         joinedload(Ticket.location),
-        joinedload(Ticket.opened_by),
-        joinedload(Ticket.updated_by),
+        named_user(Ticket.opened_by),
+        named_user(Ticket.updated_by),
         joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
     )
+
+
+@dataclass(frozen=True)
+class ScreenFacts:
+    """What the ticket screen reads besides the ticket, as columns of the ticket's query."""
+
+    detail_total: int
+    alert_priority: int | None
+    location_is_partner: bool
+    my_unsaved: UnsavedEdit | None
+
+
+@cache
+def screen_ticket_statement(locked: bool):
+    """The ticket (by :code and :company_id) with everything its screen shows, and the
+    ScreenFacts columns (for :user_id and :today), in one statement built once per process:
+    building it took longer than running it. `locked`: FOR UPDATE OF the ticket, as
+    isocrm.loaders.get_ticket does for a request that changes data."""
+    total = (
+        sa.select(sa.func.count())
+        .select_from(TicketDetail)
+        .where(TicketDetail.ticket_id == Ticket.id)
+        .scalar_subquery()
+    )
+    priority = (
+        sa.select(sa.func.max(Alert.priority))
+        .where(Alert.entity_id == Ticket.entity_id, *_active_alert(sa.bindparam("today")))
+        .scalar_subquery()
+    )
+    partner = partner_filter(sa.bindparam("company_id"), Ticket.location_entity_id)
+    unsaved = sa.orm.aliased(UnsavedEdit)
+    statement = (
+        sa.select(Ticket, total, priority, partner, unsaved)
+        .outerjoin(
+            unsaved,
+            sa.and_(unsaved.ticket_id == Ticket.id, unsaved.user_id == sa.bindparam("user_id")),
+        )
+        .where(Ticket.code == sa.bindparam("code"), Ticket.company_id == sa.bindparam("company_id"))
+        .options(*ticket_screen_options())
+    )
+    return statement.with_for_update(of=Ticket) if locked else statement
 
 
 def entity_screen_options():
@@ -74,97 +116,89 @@ class DetailPage:
         return self.detail is None
 
 
-def detail_page(session: Session, ticket: Ticket, number: int | None) -> DetailPage:
-    """Detail `number` of the ticket (the last one when None; total + 1 means a new one)."""
-    total = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(TicketDetail)
-        .where(TicketDetail.ticket_id == ticket.id)
-    )
+def detail_page(
+    session: Session, ticket: Ticket, number: int | None, total: int | None = None
+) -> DetailPage:
+    """Detail `number` of the ticket (the last one when None; total + 1 means a new one).
+    `total`, the ticket's saved details, when the caller already read it."""
+    if total is None:
+        total = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TicketDetail)
+            .where(TicketDetail.ticket_id == ticket.id)
+        )
     if number is None:
         number = max(total, 1)
     if number > total or total == 0:
         return DetailPage(None, total + 1, total)
     number = max(number, 1)
-    detail = session.scalar(
-        sa.select(TicketDetail)
-        .where(TicketDetail.ticket_id == ticket.id)
-        .order_by(TicketDetail.opened_at, TicketDetail.id)
-        .offset(number - 1)
-        .limit(1)
-        .options(*detail_options())
+    detail = (
+        session.scalars(
+            sa.select(TicketDetail)
+            .where(TicketDetail.ticket_id == ticket.id)
+            .order_by(TicketDetail.opened_at, TicketDetail.id)
+            .offset(number - 1)
+            .limit(1)
+            .options(*detail_options())
+        )
+        .unique()
+        .first()
     )
     return DetailPage(detail, number, total)
 
 
 def detail_options():
-    """Eager loads for what the detail panel shows."""
+    """Eager loads for what the detail panel shows: one query, its lines joined (a detail
+    has at most MAX_INFO_LINES of them)."""
     return (
         joinedload(TicketDetail.channel),
-        joinedload(TicketDetail.attendant),
+        named_user(TicketDetail.attendant),
         joinedload(TicketDetail.contact),
-        selectinload(TicketDetail.informations)
+        joinedload(TicketDetail.informations)
         .joinedload(DetailInfo.product_info)
         .joinedload(ProductInfo.product),
     )
 
 
-def role_choices(entity: Entity):
-    return [BLANK] + [(role.id, role.name) for role in entity.roles]
+def _linked_choices(entity: Entity, ids_name: str, relation: str, names) -> list:
+    """The entity's papéis or unidades, by name: from ids and the cached catalogue when the
+    query read the ids, else from the loaded relationship."""
+    ids = entity.link_ids(ids_name)
+    if ids is None:
+        return [BLANK] + [(row.id, row.name) for row in getattr(entity, relation)]
+    return [BLANK] + [(row_id, name) for row_id, name in names.items() if row_id in ids]
+
+
+def role_choices(session: Session, company_id: int, entity: Entity):
+    return _linked_choices(entity, "role_ids", "roles", catalog(session, company_id).roles)
+
+
+def unit_choices(session: Session, company_id: int, entity: Entity):
+    return _linked_choices(entity, "unit_ids", "units", catalog(session, company_id).units)
 
 
 def status_choices(session: Session, company_id: int):
-    statuses = session.scalars(
-        sa.select(Status)
-        .where(Status.company_id == company_id, Status.active)
-        .order_by(Status.position, Status.name)
-    )
-    return [(s.id, s.name) for s in statuses]
+    return list(catalog(session, company_id).statuses)
 
 
 def channel_choices(session: Session, company_id: int):
-    channels = session.scalars(
-        sa.select(Channel)
-        .where(Channel.company_id == company_id, Channel.active)
-        .order_by(Channel.id)
-    )
-    return [BLANK] + [(c.id, c.name) for c in channels]
+    return [BLANK, *catalog(session, company_id).channels]
 
 
 def reason_choices(session: Session, company_id: int):
-    reasons = session.scalars(
-        sa.select(Reason)
-        .where(Reason.company_id == company_id, Reason.active)
-        .order_by(Reason.name)
-    )
-    return [BLANK] + [(r.id, r.name) for r in reasons]
+    return [BLANK, *catalog(session, company_id).reasons]
 
 
 def occurrence_choices(session: Session, company_id: int, reason_id: int | None):
     if not reason_id:
         return [BLANK]
-    occurrences = session.scalars(
-        sa.select(Occurrence)
-        .join(Reason)
-        .where(
-            Occurrence.reason_id == reason_id, Reason.company_id == company_id, Occurrence.active
-        )
-        .order_by(Occurrence.name)
-    )
-    return [BLANK] + [(o.id, o.name) for o in occurrences]
+    return [BLANK, *catalog(session, company_id).occurrences.get(reason_id, ())]
 
 
 def cause_choices(session: Session, company_id: int, occurrence_id: int | None):
     if not occurrence_id:
         return [BLANK]
-    causes = session.scalars(
-        sa.select(Cause)
-        .join(Occurrence)
-        .join(Reason)
-        .where(Cause.occurrence_id == occurrence_id, Reason.company_id == company_id, Cause.active)
-        .order_by(Cause.name)
-    )
-    return [BLANK] + [(c.id, c.name) for c in causes]
+    return [BLANK, *catalog(session, company_id).causes.get(occurrence_id, ())]
 
 
 def product_info_choices(
@@ -173,26 +207,10 @@ def product_info_choices(
     """Informações of products linked to the chosen Motivo and Ocorrência (seed §6)."""
     if not reason_id or not occurrence_id:
         return [(None, "— escolha Motivo e Ocorrência —")]
-    infos = session.execute(
-        sa.select(ProductInfo.id, Product.name, ProductInfo.description)
-        .join(Product)
-        .where(
-            Product.company_id == company_id,
-            ProductInfo.reason_id == reason_id,
-            ProductInfo.occurrence_id == occurrence_id,
-            ProductInfo.active,
-            Product.active,
-        )
-        .order_by(Product.name, ProductInfo.description)
-    )
-    choices = [(info_id, f"{product} — {description}") for info_id, product, description in infos]
+    choices = catalog(session, company_id).product_infos.get((reason_id, occurrence_id))
     if not choices:
         return [(None, "— nenhuma informação de produto para este Motivo e Ocorrência —")]
     return [BLANK, *choices]
-
-
-def unit_choices(entity: Entity):
-    return [BLANK] + [(unit.id, unit.name) for unit in entity.units]
 
 
 def contact_choices(session: Session, entity_id: int, query: str = "", current: int | None = None):
@@ -235,12 +253,13 @@ def is_contact_of(session: Session, entity_id: int, contact_id: int) -> bool:
     )
 
 
-def partner_filter(company_id: int):
+def partner_filter(company_id: int, entity_id=Entity.id):
+    """Whether the entity (by default the one the query reads) has the papel Parceiro."""
     return sa.exists(
         sa.select(entity_roles.c.entity_id)
         .join(Role, Role.id == entity_roles.c.role_id)
         .where(
-            entity_roles.c.entity_id == Entity.id,
+            entity_roles.c.entity_id == entity_id,
             Role.company_id == company_id,
             Role.code == ROLE_CODE_PARTNER,
         )
@@ -327,8 +346,13 @@ def highest_alert_priority(session: Session, entity_id: int, today: date) -> int
     """The priority that colours the Alertas icon: the highest among active alerts."""
     return session.scalar(
         sa.select(sa.func.max(Alert.priority)).where(
-            Alert.entity_id == entity_id,
-            Alert.resolved_at.is_(None),
-            sa.or_(Alert.active_until.is_(None), Alert.active_until >= today),
+            Alert.entity_id == entity_id, *_active_alert(today)
         )
+    )
+
+
+def _active_alert(today: date):
+    return (
+        Alert.resolved_at.is_(None),
+        sa.or_(Alert.active_until.is_(None), Alert.active_until >= today),
     )

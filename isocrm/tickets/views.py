@@ -4,10 +4,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +19,7 @@ from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
 from isocrm.htmx import is_partial_request, render
-from isocrm.loaders import get_entity, get_ticket
+from isocrm.loaders import get_entity
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
@@ -29,6 +30,7 @@ from isocrm.tickets.forms import (
     DETAIL_SCREEN_FIELDS,
     MAX_INFO_LINES,
     DetailForm,
+    InfoLineForm,
     TicketForm,
     screen_field_name,
 )
@@ -147,14 +149,14 @@ def _keep_stored(field, value, label: str | None, why: str) -> None:
 def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> None:
     """Every select's choices; the dependent ones follow the parent value on the form."""
     session, company_id = db.session, current_company().id
-    form.role_id.choices = queries.role_choices(entity)
+    form.role_id.choices = queries.role_choices(session, company_id, entity)
     form.status_id.choices = queries.status_choices(session, company_id)
     form.reason_id.choices = queries.reason_choices(session, company_id)
     form.occurrence_id.choices = queries.occurrence_choices(
         session, company_id, form.reason_id.data
     )
     form.cause_id.choices = queries.cause_choices(session, company_id, form.occurrence_id.data)
-    form.unit_id.choices = queries.unit_choices(entity)
+    form.unit_id.choices = queries.unit_choices(session, company_id, entity)
 
     location = None
     location_id = form.location_entity_id.data
@@ -198,13 +200,17 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
         _keep_stored(form.cause_id, ticket.cause_id, ticket.cause and ticket.cause.name, "inativa")
     _keep_stored(form.unit_id, ticket.unit_id, ticket.unit and ticket.unit.name, STORED["unit_id"])
     if ticket.location is not None:
+        facts = _facts(ticket)
+        partner = (
+            facts.location_is_partner
+            if facts is not None
+            else queries.is_partner(session, company_id, ticket.location.id)
+        )
         _keep_stored(
             form.location_entity_id,
             ticket.location_entity_id,
             f"{ticket.location.name} · {ticket.location.document_display}",
-            ""
-            if queries.is_partner(session, company_id, ticket.location.id)
-            else STORED["location_entity_id"],
+            "" if partner else STORED["location_entity_id"],
         )
     if ticket.related_ticket is not None:
         _keep_stored(
@@ -315,7 +321,11 @@ def _page_for(ticket: Ticket, detail_id) -> queries.DetailPage:
 
 def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
     """The saved ticket with what this attendant typed and did not confirm laid over it."""
-    unsaved = service.unsaved_edit(db.session, ticket, current_user.id)
+    facts = _facts(ticket)
+    if facts is not None and (facts.my_unsaved is not None or not ticket.is_draft):
+        unsaved = facts.my_unsaved
+    else:
+        unsaved = service.unsaved_edit(db.session, ticket, current_user.id)
     typed = json.loads(unsaved.fields) if unsaved else []
     typed_detail = {name: value for name, value in typed if name == "detail_id"}
     holds_detail = any(_is_detail_field(name) for name, _ in typed)
@@ -326,7 +336,7 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
         except NotFound:  # the kept copy names a detail that is not this ticket's: ignore it
             holds_detail = False
     if page is None:
-        page = queries.detail_page(db.session, ticket, number)
+        page = _detail_page(ticket, number)
     pairs = _screen_pairs(ticket, page.detail)
     if typed:
         same_detail = holds_detail and optional_id(typed_detail.get("detail_id")) == (
@@ -346,7 +356,19 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
     return screen
 
 
+def _detail_page(ticket: Ticket, number: int | None) -> queries.DetailPage:
+    facts = _facts(ticket)
+    total = facts.detail_total if facts is not None else None
+    return queries.detail_page(db.session, ticket, number, total)
+
+
 def _render_screen(screen: Screen, block=None, status=200, **extra):
+    facts = _facts(screen.ticket)
+    priority = (
+        facts.alert_priority
+        if facts is not None
+        else queries.highest_alert_priority(db.session, screen.entity.id, _today())
+    )
     return render(
         "tickets/edit.html",
         block=block,
@@ -357,7 +379,7 @@ def _render_screen(screen: Screen, block=None, status=200, **extra):
         detail_form=screen.detail_form,
         page=screen.page,
         unsaved=screen.unsaved,
-        alert_priority=queries.highest_alert_priority(db.session, screen.entity.id, _today()),
+        alert_priority=priority,
         **{"conflicts": [], "detail_message": None, "detail_conflict": None, **extra},
     )
 
@@ -402,9 +424,32 @@ def _detail_number(request_value: str | None) -> int | None:
 
 
 def _load_ticket(code: int) -> Ticket:
+    """The ticket with what its screen shows, and (kept for _facts) the screen's other
+    counts and the attendant's unsaved edit, all in one statement."""
     if not 0 < code <= MAX_ROW_ID:
         abort(404)
-    return get_ticket(code, *queries.ticket_screen_options())
+    # Scoped to the Empresa and locked when writing, as isocrm.loaders.get_ticket does.
+    locked = request.method not in ("GET", "HEAD", "OPTIONS")
+    row = db.session.execute(
+        queries.screen_ticket_statement(locked),
+        {
+            "code": code,
+            "company_id": current_company().id,
+            "user_id": current_user.id,
+            "today": _today(),
+        },
+    ).first()
+    if row is None:
+        abort(404)
+    ticket, *facts = row
+    g.screen_facts = (ticket.id, queries.ScreenFacts(*facts))
+    return ticket
+
+
+def _facts(ticket: Ticket) -> queries.ScreenFacts | None:
+    """What _load_ticket read with this ticket in this request, if it did."""
+    kept = g.get("screen_facts")
+    return kept[1] if kept is not None and kept[0] == ticket.id else None
 
 
 @bp.get("/atendimentos/<int:code>")
@@ -426,7 +471,7 @@ def detail_panel(code: int):
         number = _detail_number(request.args.get("detalhe"))
         detalhe = "novo" if number == 10**9 else number
         return redirect(url_for("tickets.edit", code=code, detalhe=detalhe))
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
+    page = _detail_page(ticket, _detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)
     # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
     chain = [(n, request.args[n]) for n in ("reason_id", "occurrence_id") if n in request.args]
@@ -825,7 +870,7 @@ def _show_changed_detail(ticket: Ticket, detail: TicketDetail, message: str):
         return redirect(url_for("tickets.edit", code=ticket.code, detalhe=number), code=303)
     db.session.expire_all()
     ticket = _load_ticket(ticket.code)
-    page = queries.detail_page(db.session, ticket, number)
+    page = _detail_page(ticket, number)
     pairs = _screen_pairs(ticket, page.detail)
     chain = [(n, request.form[n]) for n in ("reason_id", "occurrence_id") if n in request.form]
     pairs = [(n, v) for n, v in pairs if n not in dict(chain)] + chain
@@ -873,7 +918,6 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
     still valid stays chosen; one that is not is cleared and says so."""
     choices = queries.product_info_choices(db.session, company_id, reason_id, occurrence_id)
     valid = {value for value, _ in choices if value is not None}
-    form = DetailForm(formdata=None, meta={"csrf": False})
     cells = []
     for name, value in request.args.items(multi=True):
         parts = name.split("-")
@@ -881,7 +925,7 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
             continue
         if not parts[1].isdecimal() or len(parts[1]) > 3 or int(parts[1]) >= MAX_INFO_LINES:
             continue
-        line = _info_line(form, int(parts[1]))
+        line = _info_line(int(parts[1]))
         line.form.product_info_id.choices = choices
         chosen = optional_id(value)
         kept = chosen if chosen in valid else None
@@ -890,10 +934,10 @@ def _info_cells(company_id: int, reason_id, occurrence_id):
     return cells
 
 
-def _info_line(form: DetailForm, index: int):
-    while len(form.infos) <= index:
-        form.infos.append_entry()
-    return form.infos.entries[index]
+def _info_line(index: int):
+    """Line `index` of the detail form's Informação list, alone: its fields are named as
+    in the whole form (infos-N-…), without building the detail form and every line before."""
+    return SimpleNamespace(form=InfoLineForm(formdata=None, prefix=f"infos-{index}-"))
 
 
 @bp.get("/atendimentos/opcoes/ocorrencias")
@@ -937,7 +981,7 @@ def info_row():
     index = optional_id(request.args.get("index")) or 0
     if not 0 <= index < MAX_INFO_LINES:
         return render("tickets/_info_limit.html", status=422, limit=MAX_INFO_LINES)
-    line = _info_line(DetailForm(formdata=None, meta={"csrf": False}), index)
+    line = _info_line(index)
     line.form.product_info_id.choices = queries.product_info_choices(
         db.session, company_id, reason_id, occurrence_id
     )
@@ -961,13 +1005,13 @@ def location_options():
     company_id = current_company().id
     query = request.args.get("q", "")[:100]
     chosen = optional_id(request.args.get("location_entity_id"))
-    ticket = _screen_ticket()
     current = None
     if (
         chosen
         and chosen > 0
         and (
-            (ticket is not None and chosen == ticket.location_entity_id)
+            # The screen's ticket is read only when a Local is chosen (to keep its own).
+            chosen == getattr(_screen_ticket(), "location_entity_id", None)
             or queries.is_partner(db.session, company_id, chosen)
         )
     ):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones
+from isocrm.loaders import named_user
 from isocrm.models import (
     Address,
     Alert,
@@ -144,7 +145,7 @@ def _tickets_opened(session, entity, limit, zone):
             Ticket.company_id == entity.company_id,
             Ticket.stage == STAGE_CONFIRMED,  # drafts are not tickets yet
         )
-        .options(joinedload(Ticket.status), joinedload(Ticket.reason), joinedload(Ticket.opened_by))
+        .options(joinedload(Ticket.status), joinedload(Ticket.reason), named_user(Ticket.opened_by))
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
@@ -161,7 +162,7 @@ def _tickets_closed(session, entity, limit, zone):
             Ticket.closed_at.is_not(None),
         )
         .options(
-            joinedload(Ticket.status), joinedload(Ticket.reason), joinedload(Ticket.updated_by)
+            joinedload(Ticket.status), joinedload(Ticket.reason), named_user(Ticket.updated_by)
         )
         .order_by(Ticket.closed_at.desc(), Ticket.id.desc())
         .limit(limit)
@@ -177,7 +178,7 @@ def _ticket_details(session, entity, limit, zone):
         .options(
             joinedload(TicketDetail.ticket),
             joinedload(TicketDetail.channel),
-            joinedload(TicketDetail.attendant),
+            named_user(TicketDetail.attendant),
         )
         .order_by(TicketDetail.opened_at.desc(), TicketDetail.id.desc())
         .limit(limit)
@@ -441,7 +442,7 @@ def _alerts_created(session, entity, limit, zone):
     alerts = session.scalars(
         sa.select(Alert)
         .where(Alert.entity_id == entity.id, Alert.company_id == entity.company_id)
-        .options(joinedload(Alert.created_by))
+        .options(named_user(Alert.created_by))
         .order_by(Alert.created_at.desc(), Alert.id.desc())
         .limit(limit)
     )
@@ -456,7 +457,7 @@ def _alerts_resolved(session, entity, limit, zone):
             Alert.company_id == entity.company_id,
             Alert.resolved_at.is_not(None),
         )
-        .options(joinedload(Alert.resolved_by))
+        .options(named_user(Alert.resolved_by))
         .order_by(Alert.resolved_at.desc(), Alert.id.desc())
         .limit(limit)
     )
@@ -468,7 +469,7 @@ def _appointments(session, entity, limit, zone):
         sa.select(Appointment, Ticket.code)
         .outerjoin(Ticket, Ticket.id == Appointment.ticket_id)
         .where(Appointment.entity_id == entity.id, Appointment.company_id == entity.company_id)
-        .options(joinedload(Appointment.attendant))
+        .options(named_user(Appointment.attendant))
         .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
         .limit(limit)
     ).all()
