@@ -734,3 +734,52 @@ def test_screen_query_count_does_not_grow_with_details(logged_in, demo, db, coun
     with count_queries() as panel:
         logged_in.get("/atendimentos/4/detalhes?detalhe=25", headers={"HX-Request": "true"})
     assert panel.count <= fifty.count
+
+
+def test_entity_ticket_list_is_paged_and_a_page_past_the_end_is_the_last(
+    logged_in, demo, db, count_queries
+):
+    """A frequent caller's list comes a page at a time, newest first, with the same few
+    statements whatever the number of tickets; htmx swaps only the list."""
+    from isocrm.tickets.views import ENTITY_TICKETS_PAGE_SIZE
+
+    url = f"/entidades/{demo['maria'].id}/atendimentos"
+    with count_queries() as few:
+        logged_in.get(url)
+    while _maria_ticket_count(db, demo) <= ENTITY_TICKETS_PAGE_SIZE:
+        assert create_ticket(logged_in, demo).status_code == 303
+    total = _maria_ticket_count(db, demo)
+    with count_queries() as many:
+        first = logged_in.get(url).get_data(as_text=True)
+    assert many.count == few.count
+    assert _listed(first) == ENTITY_TICKETS_PAGE_SIZE
+    assert "Página 1 de 2" in first and f"({total})" in first
+    newest = db.session.scalar(
+        sa.select(sa.func.max(Ticket.code)).where(Ticket.entity_id == demo["maria"].id)
+    )
+    assert f'href="/atendimentos/{newest}"' in first
+
+    second = logged_in.get(f"{url}?page=2", headers={"HX-Request": "true"})
+    body = second.get_data(as_text=True)
+    assert second.status_code == 200 and "<html" not in body
+    assert _listed(body) == total - ENTITY_TICKETS_PAGE_SIZE
+    assert 'id="entity-tickets"' in body and "Página 2 de 2" in body
+
+    past = logged_in.get(f"{url}?page=999").get_data(as_text=True)
+    assert "Página 2 de 2" in past
+    assert _listed(past) == total - ENTITY_TICKETS_PAGE_SIZE
+
+
+def _listed(html):
+    """Ticket links in the entity's list (the drafts section and the menus are above it)."""
+    section = html.split('id="entity-tickets"', 1)[1]
+    return len(re.findall(r'href="/atendimentos/\d+"', section))
+
+
+def _maria_ticket_count(db, demo):
+    _fresh(db)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(Ticket.entity_id == demo["maria"].id, Ticket.stage == "confirmado")
+    )

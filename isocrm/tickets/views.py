@@ -88,11 +88,15 @@ def index():
 def entity_tickets(entity_id: int):
     """The entity's tickets, newest first (seed §1: opened from the SAC icon)."""
     entity = get_entity(entity_id, *queries.entity_screen_options())
-    return render("tickets/entity_tickets.html", **_entity_tickets_context(entity))
+    return render("tickets/entity_tickets.html", block="tickets", **_entity_tickets_context(entity))
+
+
+# A frequent caller or a company customer may have thousands of tickets: a page at a time.
+ENTITY_TICKETS_PAGE_SIZE = 25
 
 
 def _entity_tickets_context(entity: Entity) -> dict:
-    tickets = db.session.scalars(
+    listing = (
         sa.select(Ticket)
         .where(
             Ticket.entity_id == entity.id,
@@ -106,7 +110,14 @@ def _entity_tickets_context(entity: Entity) -> dict:
             joinedload(Ticket.role),
         )
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
-    ).all()
+    )
+    page = page_number(request.args.get("page"))
+    tickets = db.paginate(listing, page=page, per_page=ENTITY_TICKETS_PAGE_SIZE, error_out=False)
+    if page > 1 and not tickets.items and tickets.pages:
+        # A page past the end (an old bookmark, an edited URL): the last one, not an empty list.
+        tickets = db.paginate(
+            listing, page=tickets.pages, per_page=ENTITY_TICKETS_PAGE_SIZE, error_out=False
+        )
     drafts = db.session.scalars(
         service.drafts_of(db.session, current_company().id, entity_id=entity.id).options(
             joinedload(Ticket.opened_by)
