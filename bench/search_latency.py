@@ -10,13 +10,15 @@ and max per kind. Use --database-url to measure PostgreSQL instead.
 Besides names of random entities it times what people type most, which random sampling
 never asks: the frequent first-name pairs ("maria aparecida"), first name + surname,
 particles ("da silva"), 1–3 letter prefixes, a company word, CPF/CNPJ prefixes, no-match,
-the deepest page and the partner (Local) picker. --search-from FILE times another
+3-4 word queries, the deepest page, the partner (Local) picker and the ticket screen's
+contact picker; --per-query adds each typed query's own max. --search-from FILE times another
 search_entities (e.g. `git show integ:isocrm/entities/search.py`) for before/after;
 --no-prepare leaves the database as it is (no migration, no generation).
 """
 
 import argparse
 import importlib.util
+import os
 import random
 import statistics
 import sys
@@ -114,7 +116,20 @@ TYPED = {
         "ana clara santos",
         "gabriel costa",
     ],
-    "particles": ["da", "de", "dos", "da silva", "da costa", "maria da", "das neves", "da luz"],
+    "particles": [
+        "da",
+        "de",
+        "dos",
+        "da silva",
+        "da costa",
+        "maria da",
+        "das neves",
+        "da luz",
+        "dos santos",
+        "maria de",
+        "de souza",
+        "jose dos",
+    ],
     "1-3 letter prefixes": ["m", "a", "ma", "jo", "mar", "sil", "ana", "da s", "m a", "jo si"],
     "company words": ["comercio ltda", "comercio", "ltda", "industria", "alimentos sa"],
     "CPF/CNPJ prefixes": [
@@ -128,13 +143,52 @@ TYPED = {
         "123456780001",
     ],
     "no match": ["zzzq", "maria zzzq", "qwxz silva", "xyzzy", "da zz"],
+    "3-4 word queries": [
+        "maria aparecida silva",
+        "ana clara dos santos",
+        "jose da silva",
+        "maria de souza lima",
+        "joao pedro da costa",
+        "mar apa da sil",
+        "comercio de alimentos ltda",
+        "pedro henrique oliveira",
+    ],
 }
 DEEP = [("silva", 5), ("silva", 6), ("maria", 5), ("da", 5), ("ma", 5)]
 PARTNER = ["maria", "maria aparecida", "ma", "da silva", "silva", "zzzq"]
+CONTACT = ["", "m", "maria", "da silva", "ana", "zzzq"]
 
 
-def typed_timings(search, session, company_id, repeat: int):
-    """Per kind: (query, page, extra kwargs) -> list of ms."""
+def _contact_timings(session, company_id: int, repeat: int):
+    """The ticket screen's contact picker ("Relacionado com"), for the entity of the Empresa
+    with the most relations."""
+    from isocrm.models import Relation
+    from isocrm.tickets.queries import contact_choices
+
+    entity_id = session.scalar(
+        sa.select(Relation.entity_id)
+        .join(Entity, Entity.id == Relation.entity_id)
+        .where(Entity.company_id == company_id)
+        .group_by(Relation.entity_id)
+        .order_by(sa.func.count().desc(), Relation.entity_id)
+        .limit(1)
+    )
+    timings, worst = [], ("", 0.0)
+    for query in CONTACT:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            contact_choices(session, entity_id, query)
+            elapsed = (time.perf_counter() - started) * 1000
+            timings.append(elapsed)
+            if elapsed > worst[1]:
+                worst = (f"{query!r}", elapsed)
+            session.rollback()
+    return timings, worst
+
+
+def typed_timings(search, session, company_id, repeat: int, per_query: dict | None = None):
+    """Per kind: (list of ms, the worst query); per_query, when given, gets each query's
+    max ms."""
     from isocrm.tickets.queries import partner_filter
 
     try:
@@ -160,8 +214,12 @@ def typed_timings(search, session, company_id, repeat: int):
                 timings.append(elapsed)
                 if elapsed > worst[1]:
                     worst = (f"{query!r} p{page}", elapsed)
+                if per_query is not None:
+                    key = (kind, f"{query!r} p{page}")
+                    per_query[key] = max(per_query.get(key, 0.0), elapsed)
                 session.rollback()
         results[kind] = (timings, worst)
+    results["contact picker"] = _contact_timings(session, company_id, repeat)
     return results
 
 
@@ -176,6 +234,7 @@ def main() -> None:
     parser.add_argument("--no-prepare", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each typed query")
     parser.add_argument("--typed-only", action="store_true")
+    parser.add_argument("--per-query", action="store_true", help="max ms of every typed query")
     args = parser.parse_args()
     search = search_entities
     if args.search_from:
@@ -199,15 +258,22 @@ def main() -> None:
         company_id = prepare(app, args.entities)
 
     with app.app_context():
-        print(f"\n{db.engine.dialect.name}, {args.entities:,} entities, typed queries")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"\n{db.engine.dialect.name}, {args.entities:,} entities, typed queries"
+            f" (load average {load})"
+        )
         print(f"{'kind':<32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  worst")
+        per_query = {} if args.per_query else None
         for kind, (timings, worst) in typed_timings(
-            search, db.session, company_id, args.repeat
+            search, db.session, company_id, args.repeat, per_query
         ).items():
             print(
                 f"{kind:<32} {statistics.median(timings):>8.2f} "
                 f"{percentile(timings, 0.95):>8.2f} {max(timings):>8.2f}  {worst[0]}"
             )
+        for (kind, query), worst_ms in (per_query or {}).items():
+            print(f"  {kind:<30} {query:<34} max {worst_ms:>8.2f}")
     if args.typed_only:
         return
 

@@ -67,10 +67,9 @@ class SearchPage:
         return (self.page - 1) * self.per_page + 1
 
 
-# Aliases, made once (making one costs more than a query): the outer query may itself
-# read the word index (see _rest_of).
+# An alias, made once (making one costs more than a query): the outer query may itself
+# read the word index (see _walk).
 _OWN_WORD = sa.orm.aliased(EntitySearchWord, name="own_word")
-_EARLIER_WORD = sa.orm.aliased(EntitySearchWord, name="earlier_word")
 
 
 def _word_range(word: str):
@@ -89,6 +88,17 @@ def _has_word_starting(word: str):
         .where(
             own.entity_id == Entity.id, own.word >= word, own.word < text.prefix_upper_bound(word)
         )
+        .correlate(Entity)
+        .exists()
+    )
+
+
+def _has_word(word: str):
+    """The entity has `word` itself as a whole word: one (entity_id, word) index seek."""
+    own = _OWN_WORD
+    return (
+        sa.select(own.entity_id)
+        .where(own.entity_id == Entity.id, own.word == word)
         .correlate(Entity)
         .exists()
     )
@@ -222,12 +232,16 @@ def search_entities(
     phrase = " ".join(query_words)
     # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
     # before "Anabela Lima"), then those that begin with the first word, then the others.
-    whole = sa.or_(Entity.search_name == phrase, _starts_with(phrase + " "))
+    # One range, the name itself or followed by a space (" " sorts right before "!", and
+    # folded names hold only [a-z0-9 ]): an OR of the two made PostgreSQL read every match
+    # of "maria eduarda" (a bitmap of thousands of pages) and sort them for one page.
+    whole = sa.and_(Entity.search_name >= phrase, Entity.search_name < phrase + "!")
     leading = _starts_with(query_words[0])
 
     candidates = None
     known_total = None
     covered: tuple[str, ...] = ()
+    walk: list[tuple[str, str]] | None = None  # the index ranges read for "many matches"
     if isinstance(within, list):
         if not within:
             return SearchPage(query, [], page, per_page, False, 0)
@@ -243,12 +257,12 @@ def search_entities(
         couples = list(zip(unique_words, unique_words[1:], strict=False))
         couples += [(a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]]
         for first, second in couples:
-            pairs = _pair_candidates(session, company_id, first, second, expanded, limit)
-            if pairs is None:
+            ranges = _pair_ranges(session, company_id, first, second, expanded)
+            if ranges is None:
                 continue
-            size = len(pairs)
+            size, pairs = _pair_candidates(session, company_id, ranges, limit)
             if best is None or size < best[0]:
-                best = (size, pairs, (first, second))
+                best = (size, pairs, (first, second), ranges)
             if size <= GOOD_ENOUGH:
                 break
         if best is not None and best[0] == 0:
@@ -257,8 +271,11 @@ def search_entities(
             candidates, covered = best[1], best[2]
             if set(covered) == set(unique_words) and extra_filter is None and within is None:
                 known_total = best[0]  # distinct ids, each with both words: no count needed
-    rarest = None
-    if candidates is None:
+        elif best is not None:
+            # Even the rarest pair has too many: so has every word, no need to count them.
+            # The rest is walked in the order of that pair's keys.
+            walk, covered = best[3], best[2]
+    if candidates is None and walk is None:
         counts = {
             w: _bounded_count(session, _entities_with_word(company_id, w), limit)
             for w in unique_words
@@ -268,21 +285,35 @@ def search_entities(
             return SearchPage(query, [], page, per_page, False, 0)
         if counts[rarest] <= limit:
             candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
+        else:
+            walk, covered = [(rarest, text.prefix_upper_bound(rarest))], (rarest,)
     filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
         # Few matches: sort them all.
-        filters.append(_id_in(session, candidates))
         # Sections in display order, each stopping at a full page: the names that begin with
-        # the typed words, then with the first word (each its own name-index range, already
-        # in order), then the others, sorted. ("maria eduarda" has thousands of matches,
-        # nearly all in the first section; "gab" has them all in the second.)
+        # the typed words, then those that have every typed word as a whole word ("da
+        # silva": "Maria da Silva" before "Daniel Silva"), then those that begin with the
+        # first word, then the others, each sorted by name. ("maria eduarda" has thousands
+        # of matches, nearly all in the first section; "gab" has them all in the third.)
         # A name that begins with the typed words has every one of them, so the first
-        # section needs no word or candidate check: a plain range, on both databases.
-        sections = [[whole], [*filters, leading, sa.not_(whole)], [*filters, sa.not_(leading)]]
+        # section needs no word or candidate check: a plain range, on both databases; the
+        # candidates are read only for the next ones, or to count.
+        def matching():
+            ids = candidates.load() if isinstance(candidates, _PairIds) else candidates
+            return [*filters, _id_in(session, ids)]
+
+        exact = sa.and_(*(_has_word(w) for w in unique_words))
+        sections = [
+            lambda: [whole],
+            lambda: [*matching(), exact, sa.not_(whole)],
+            lambda: [*matching(), leading, sa.not_(exact), sa.not_(whole)],
+            lambda: [*matching(), sa.not_(leading), sa.not_(exact)],
+        ]
         rows: list[Entity] = []
         skip = offset
-        for section in sections:
+        for make in sections:
+            section = make()
             stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
             got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
             rows += got
@@ -290,7 +321,7 @@ def search_entities(
                 break
             # The section ran out: what it held is behind us, so skip less in the next.
             skip = 0 if got or not skip else max(0, skip - _count(session, scope, section))
-        total = known_total if known_total is not None else _count(session, scope, filters)
+        total = known_total if known_total is not None else _count(session, scope, matching())
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
     # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
@@ -310,9 +341,11 @@ def search_entities(
     if len(rows) <= per_page:
         # The leading names ran out: what they held is behind us, so skip less in the rest.
         skip = 0 if rows else max(0, offset - _count(session, scope, [begins]))
-        others = [_has_word_starting(w) for w in unique_words if w != rarest]
-        rest = _rest_of(base, company_id, rarest, others, begins)
-        rows += _fetch(session, rest, per_page + 1 - len(rows), skip)
+        others = [_has_word_starting(w) for w in unique_words if w not in covered]
+        wanted = skip + per_page + 1 - len(rows)
+        ids = _walk(session, scope, company_id, walk, [*others, sa.not_(begins)], wanted)[skip:]
+        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
+        rows += [found[i] for i in ids]
     more = len(rows) > per_page
     last = page == MAX_UNCOUNTED_PAGE
     return SearchPage(
@@ -320,31 +353,52 @@ def search_entities(
     )
 
 
-def _rest_of(base, company_id: int, word: str, filters, leading):
-    """The matches that do not begin with the first word, in the order of `word`'s index
-    range; an entity with two words in the range ("silva", "silveira") comes once, at its
-    first one."""
-    other = _EARLIER_WORD
-    earlier = (
-        sa.select(other.entity_id)
-        .where(
-            other.entity_id == EntitySearchWord.entity_id,
-            other.word >= word,
-            other.word < EntitySearchWord.word,
-        )
-        .exists()
-    )
-    return (
-        base.join(EntitySearchWord, EntitySearchWord.entity_id == Entity.id)
-        .where(
-            EntitySearchWord.company_id == company_id,
-            _word_range(word),
-            sa.not_(earlier),
-            sa.not_(leading),
-            *filters,
-        )
-        .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
-    )
+def _walk(session: Session, scope, company_id: int, ranges, filters, wanted: int) -> list[int]:
+    """The first `wanted` entities (ids, in order) that pass `filters`, in the order of the
+    word-index keys of `ranges`: the whole word before longer ones ("silva" before
+    "silveira"), then by code, which has nothing to do with the other words, so they are
+    found at their share of the range. An entity with several keys comes once, at its
+    first. Each range is read in index order and stops at n rows (one statement, UNION
+    ALL, merged here); when duplicates leave the answer unsure, the ranges are read
+    further."""
+    n = wanted
+    while True:
+        branches = [
+            sa.select(EntitySearchWord.word, EntitySearchWord.entity_id)
+            .join(Entity, Entity.id == EntitySearchWord.entity_id)
+            .where(
+                EntitySearchWord.company_id == company_id,
+                EntitySearchWord.word >= low,
+                EntitySearchWord.word < high,
+                *scope,
+                *filters,
+            )
+            .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
+            .limit(n)
+            .subquery()
+            for low, high in ranges
+        ]
+        union = sa.union_all(*(sa.select(b.c.word, b.c.entity_id) for b in branches))
+        rows = sorted(tuple(row) for row in session.execute(union))
+        # A range cut at n rows may have keys, not read, below another range's last ones:
+        # the order is sure only up to the lowest last key of the cut ranges.
+        cut = [
+            inside[-1]
+            for low, high in ranges
+            if len(inside := [r for r in rows if low <= r[0] < high]) >= n
+        ]
+        sure = min(cut) if cut else None
+        ids: list[int] = []
+        seen: set[int] = set()
+        for key in rows:
+            if sure is not None and key > sure:
+                break
+            if key[1] not in seen:
+                seen.add(key[1])
+                ids.append(key[1])
+        if len(ids) >= wanted or sure is None or n >= 16 * wanted:
+            return ids[:wanted]
+        n *= 4
 
 
 def _whole_words(
@@ -385,11 +439,10 @@ _EXPAND_SQL = sa.text(
 )
 
 
-def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, limit: int):
-    """The ids of entities with a word beginning with `a` and another beginning with `b`,
-    in either order, from the pair keys, at most limit + 1 of them; None when a typed word
-    is too vague to expand. Plain SQL: the ORM would spend longer compiling the dozens of
-    ranges than the database spends reading them."""
+def _pair_ranges(session: Session, company_id: int, a: str, b: str, cache):
+    """The pair-key ranges of entities with a word beginning with `a` and another beginning
+    with `b`, in either order; None when a typed word is too vague to expand. The ranges
+    never overlap: each key holds a whole first word followed by a space."""
     ranges: list[tuple[str, str]] = []
     for first, second in ((a, b), (b, a)):
         whole = _whole_words(session, company_id, first, cache)
@@ -398,18 +451,49 @@ def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, l
         for word in whole:
             key = text.pair_key(word, second)
             ranges.append((key, text.prefix_upper_bound(key)))
-    if not ranges:
-        return []
-    params = {"c": company_id, "n": limit + 1}
+    return ranges
+
+
+def _ranges_sql(ranges: list[tuple[str, str]], params: dict, columns: str, tail: str) -> str:
+    """One `SELECT columns FROM entity_search_words` per range, each with `tail` (ORDER BY,
+    LIMIT), joined by UNION ALL. Plain SQL: the ORM would spend longer compiling the dozens
+    of ranges than the database spends reading them. Only parameter names built from the
+    loop's integer go into the text; every value typed by the user is a bound parameter
+    (bandit cannot see that, hence the nosec)."""
     branches = []
-    # Only parameter names built from the loop's integer go into the text; every value typed
-    # by the user is a bound parameter (bandit cannot see that, hence the nosec).
     for i, (low, high) in enumerate(ranges):
         params[f"l{i}"], params[f"h{i}"] = low, high
         branches.append(
-            "SELECT * FROM (SELECT entity_id FROM entity_search_words WHERE company_id = :c"
-            f" AND word >= :l{i} AND word < :h{i} LIMIT :n) AS r{i}"  # nosec B608
+            f"SELECT * FROM (SELECT {columns} FROM entity_search_words WHERE company_id = :c"
+            f" AND word >= :l{i} AND word < :h{i} {tail}) AS r{i}"  # nosec B608
         )
-    union = " UNION ALL ".join(branches)
-    sql = f"SELECT DISTINCT entity_id FROM ({union}) AS pairs LIMIT :n"  # nosec B608
-    return list(session.execute(sa.text(sql), params).scalars())
+    return " UNION ALL ".join(branches)
+
+
+class _PairIds(list):
+    """The ids of the entities in some pair ranges, read on first use: often the first
+    section (names that begin with the typed words) fills the page and the count is known,
+    and the thousands of ids of "maria eduarda" are never needed."""
+
+    def __init__(self, read):
+        super().__init__()
+        self._read = read
+
+    def load(self) -> "_PairIds":
+        if self._read is not None:
+            self.extend(self._read())
+            self._read = None
+        return self
+
+
+def _pair_candidates(session: Session, company_id: int, ranges, limit: int):
+    """(how many entities the pair ranges hold, counting no further than limit + 1; their
+    ids, read when first needed). The count is made in the database: fetching thousands
+    of ids only to learn that there are too many cost more than the rest of a search."""
+    if not ranges:
+        return 0, []
+    params = {"c": company_id, "n": limit + 1}
+    union = _ranges_sql(ranges, params, "entity_id", "LIMIT :n")
+    distinct = f"SELECT DISTINCT entity_id FROM ({union}) AS pairs LIMIT :n"  # nosec B608
+    size = session.scalar(sa.text(f"SELECT count(*) FROM ({distinct}) AS c"), params)  # nosec B608
+    return size, _PairIds(lambda: list(session.execute(sa.text(distinct), params).scalars()))
