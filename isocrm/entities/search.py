@@ -93,15 +93,23 @@ def _has_word_starting(word: str):
     )
 
 
-def _has_word(word: str):
-    """The entity has `word` itself as a whole word: one (entity_id, word) index seek."""
-    own = _OWN_WORD
-    return (
-        sa.select(own.entity_id)
-        .where(own.entity_id == Entity.id, own.word == word)
-        .correlate(Entity)
-        .exists()
-    )
+def _display_key(phrase: str, words: list[str], first: str):
+    """Sort key of a candidate (id, folded name): the sections of the display order, then
+    the name, then the id."""
+
+    def key(row):
+        entity_id, name = row
+        if name == phrase or name.startswith(phrase + " "):
+            section = 0
+        elif set(words) <= set(name.split()):
+            section = 1
+        elif name.startswith(first):
+            section = 2
+        else:
+            section = 3
+        return section, name, entity_id
+
+    return key
 
 
 def _entities_with_word(company_id: int, word: str):
@@ -236,7 +244,6 @@ def search_entities(
     # folded names hold only [a-z0-9 ]): an OR of the two made PostgreSQL read every match
     # of "maria eduarda" (a bitmap of thousands of pages) and sort them for one page.
     whole = sa.and_(Entity.search_name >= phrase, Entity.search_name < phrase + "!")
-    leading = _starts_with(query_words[0])
 
     candidates = None
     known_total = None
@@ -290,39 +297,33 @@ def search_entities(
     filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
-        # Few matches: sort them all.
-        # Sections in display order, each stopping at a full page: the names that begin with
-        # the typed words, then those that have every typed word as a whole word ("da
-        # silva": "Maria da Silva" before "Daniel Silva"), then those that begin with the
-        # first word, then the others, each sorted by name. ("maria eduarda" has thousands
-        # of matches, nearly all in the first section; "gab" has them all in the third.)
-        # A name that begins with the typed words has every one of them, so the first
-        # section needs no word or candidate check: a plain range, on both databases; the
-        # candidates are read only for the next ones, or to count.
-        def matching():
-            ids = candidates.load() if isinstance(candidates, _PairIds) else candidates
-            return [*filters, _id_in(session, ids)]
-
-        exact = sa.and_(*(_has_word(w) for w in unique_words))
-        sections = [
-            lambda: [whole],
-            lambda: [*matching(), exact, sa.not_(whole)],
-            lambda: [*matching(), leading, sa.not_(exact), sa.not_(whole)],
-            lambda: [*matching(), sa.not_(leading), sa.not_(exact)],
-        ]
-        rows: list[Entity] = []
-        skip = offset
-        for make in sections:
-            section = make()
-            stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
-            got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
-            rows += got
+        # Few matches: sort them all, in display order: the names that begin with the typed
+        # words, then those that have every typed word as a whole word ("da silva": "Maria
+        # da Silva" before "Daniel Silva"), then those that begin with the first word, then
+        # the others, each by name. The first section alone is a plain range of the name
+        # index (such a name has every typed word): when it fills the page and the count
+        # is known, the candidates are not read ("maria eduarda": thousands of matches).
+        if known_total is not None:
+            stmt = base.where(whole).order_by(Entity.search_name, Entity.id)
+            rows = _fetch(session, stmt, per_page + 1, offset)
             if len(rows) > per_page:
-                break
-            # The section ran out: what it held is behind us, so skip less in the next.
-            skip = 0 if got or not skip else max(0, skip - _count(session, scope, section))
-        total = known_total if known_total is not None else _count(session, scope, matching())
-        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+                return SearchPage(query, rows[:per_page], page, per_page, True, known_total)
+        if isinstance(candidates, _PairIds):
+            candidates = candidates.load()
+        # The candidates' names are read and sorted here, not by the database: given a list
+        # of ids and an ORDER BY name, PostgreSQL may walk the name index and test each name
+        # against the list (ten thousand "jose…" for one "José Carlos").
+        names = session.execute(
+            sa.select(Entity.id, Entity.search_name).where(
+                *scope, *filters, _id_in(session, candidates)
+            )
+        ).all()
+        order = sorted(names, key=_display_key(phrase, unique_words, query_words[0]))
+        ids = [entity_id for entity_id, _name in order[offset : offset + per_page]]
+        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
+        rows = [found[i] for i in ids]
+        more = len(order) > offset + per_page
+        return SearchPage(query, rows, page, per_page, more, len(names))
 
     # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
     # search): every page skips the rows before it, so the reading grows with the page.
