@@ -1,16 +1,18 @@
 """Find an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ, fast on a registry of millions.
 
 A name query is split into folded words; an entity matches when every query word is the
-start of one of its words ("mar apa" finds "Maria Aparecida"). Results show the names that
-begin with the first typed word first, then the others, each part in name order. Two plans,
-chosen per query by how many index rows the most selective word (or all words together)
-has:
+start of one of its words ("mar apa" finds "Maria Aparecida"). Two plans, chosen per query
+by how many entities the rarest pair of typed words (from the pair keys) or the rarest
+word has, counted in the database no further than CANDIDATE_LIMIT + 1:
 
-- few candidates (<= CANDIDATE_LIMIT): take them from the word index (a B-tree range) and
-  sort only those;
-- many candidates: walk the (company_id, search_name) index in the order shown, first the
-  range of names that begin with the word, then the rest, and stop as soon as a page is
-  full; nothing is sorted and the total is reported as "more than CANDIDATE_LIMIT".
+- few candidates (<= CANDIDATE_LIMIT): their ids and folded names are read once and sorted
+  here, in display order: the names that begin with the typed words, then those with every
+  typed word as a whole word, then those that begin with the first word, then the rest,
+  each by name; the count is exact;
+- many candidates: the names that begin with the typed words (a range of the name index),
+  then the rest in the order of the rarest pair's (or word's) index keys, whole words
+  first; every read stops at a full page, nothing is sorted and the total is reported as
+  "more than CANDIDATE_LIMIT".
 
 A query of digits and punctuation is a CPF/CNPJ prefix (or an entity code); an
 alphanumeric CNPJ is recognised by its digits. Both use the unique document index.
