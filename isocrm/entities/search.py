@@ -18,6 +18,7 @@ A query of digits and punctuation is a CPF/CNPJ prefix (or an entity code); an
 alphanumeric CNPJ is recognised by its digits. Both use the unique document index.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ def _display_key(phrase: str, words: list[str], first: str):
         entity_id, name = row
         if name == phrase or name.startswith(phrase + " "):
             section = 0
-        elif set(words) <= set(name.split()):
+        elif all(f" {w} " in f" {name} " for w in words):
             section = 1
         elif name.startswith(first):
             section = 2
@@ -160,12 +161,15 @@ def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
 
 
 def _id_in(session: Session, ids):
-    """Entity.id among `ids`: a select, or a list of ids read beforehand. PostgreSQL gets a
-    list as one array parameter; thousands of separate parameters cost it more to plan
-    than the query costs to run."""
-    if isinstance(ids, list) and session.get_bind().dialect.name == "postgresql":
+    """Entity.id among `ids`: a select, or a list of ids read beforehand. A list is one
+    parameter: an array for PostgreSQL, a JSON array read by json_each for SQLite. Thousands
+    of separate parameters cost more to render, bind and plan than the query costs to run."""
+    if not isinstance(ids, list) or len(ids) <= 20:
+        return Entity.id.in_(ids)
+    if session.get_bind().dialect.name == "postgresql":
         return Entity.id == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
-    return Entity.id.in_(ids)
+    listed = sa.func.json_each(json.dumps(ids)).table_valued("value")
+    return Entity.id.in_(sa.select(listed.c.value))
 
 
 def _has(session: Session, stmt) -> bool:
@@ -310,16 +314,18 @@ def search_entities(
             rows = _fetch(session, stmt, per_page + 1, offset)
             if len(rows) > per_page:
                 return SearchPage(query, rows[:per_page], page, per_page, True, known_total)
-        if isinstance(candidates, _PairIds):
-            candidates = candidates.load()
         # The candidates' names are read and sorted here, not by the database: given a list
         # of ids and an ORDER BY name, PostgreSQL may walk the name index and test each name
         # against the list (ten thousand "jose…" for one "José Carlos").
-        names = session.execute(
-            sa.select(Entity.id, Entity.search_name).where(
-                *scope, *filters, _id_in(session, candidates)
+        names = (
+            session.connection()
+            .execute(
+                sa.select(Entity.id, Entity.search_name).where(
+                    *scope, *filters, _id_in(session, candidates)
+                )
             )
-        ).all()
+            .all()
+        )
         order = sorted(names, key=_display_key(phrase, unique_words, query_words[0]))
         ids = [entity_id for entity_id, _name in order[offset : offset + per_page]]
         found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
@@ -473,30 +479,16 @@ def _ranges_sql(ranges: list[tuple[str, str]], params: dict, columns: str, tail:
     return " UNION ALL ".join(branches)
 
 
-class _PairIds(list):
-    """The ids of the entities in some pair ranges, read on first use: often the first
-    section (names that begin with the typed words) fills the page and the count is known,
-    and the thousands of ids of "maria eduarda" are never needed."""
-
-    def __init__(self, read):
-        super().__init__()
-        self._read = read
-
-    def load(self) -> "_PairIds":
-        if self._read is not None:
-            self.extend(self._read())
-            self._read = None
-        return self
-
-
 def _pair_candidates(session: Session, company_id: int, ranges, limit: int):
     """(how many entities the pair ranges hold, counting no further than limit + 1; their
-    ids, read when first needed). The count is made in the database: fetching thousands
-    of ids only to learn that there are too many cost more than the rest of a search."""
+    ids as a select). The count is made in the database: fetching thousands of ids only to
+    learn that there are too many cost more than the rest of a search."""
     if not ranges:
         return 0, []
     params = {"c": company_id, "n": limit + 1}
     union = _ranges_sql(ranges, params, "entity_id", "LIMIT :n")
     distinct = f"SELECT DISTINCT entity_id FROM ({union}) AS pairs LIMIT :n"  # nosec B608
     size = session.scalar(sa.text(f"SELECT count(*) FROM ({distinct}) AS c"), params)  # nosec B608
-    return size, _PairIds(lambda: list(session.execute(sa.text(distinct), params).scalars()))
+    # The ids stay in the database: a select to be used as `Entity.id IN (...)`.
+    pairs = sa.text(distinct).bindparams(**params).columns(sa.column("entity_id", sa.Integer))
+    return size, sa.select(pairs.subquery().c.entity_id)
