@@ -273,7 +273,9 @@ def search_entities(
             ranges = _pair_ranges(session, company_id, first, second, expanded)
             if ranges is None:
                 continue
-            size, pairs = _pair_candidates(session, company_id, ranges, limit)
+            # A later pair is counted only as far as it could still be the rarest.
+            cap = limit if best is None else min(limit, best[0])
+            size, pairs = _pair_candidates(session, company_id, ranges, cap)
             if best is None or size < best[0]:
                 best = (size, pairs, (first, second), ranges)
             if size <= GOOD_ENOUGH:
