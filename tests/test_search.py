@@ -197,3 +197,19 @@ def test_deep_uncounted_pages_ask_to_refine(db, demo, logged_in, monkeypatch):
     html = logged_in.get("/atendimentos/?q=teste&page=3").get_data(as_text=True)
     assert "refine a busca" in html
     assert "Nenhuma entidade encontrada" not in html
+
+
+@pytest.mark.parametrize("limit", [2, 5000])
+def test_whole_words_come_before_words_that_only_begin_alike(db, demo, monkeypatch, limit):
+    """ "da quixaba": the name that begins with it, then the one that has both as whole
+    words, then names where they only begin words ("Daniel"), from both plans."""
+    monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", limit)
+    company_id = demo["company"].id
+    _make_entities(
+        db,
+        company_id,
+        ["Dario Quixabas", "Daniel Quixaba", "Maria da Quixaba", "Da Quixaba Souza"],
+    )
+    names = _names(search_entities(db.session, company_id, "da quixaba", per_page=50))
+    assert names[:2] == ["Da Quixaba Souza", "Maria da Quixaba"]
+    assert set(names[2:]) == {"Daniel Quixaba", "Dario Quixabas"}

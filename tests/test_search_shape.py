@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from isocrm.demo import generate_bulk_entities
 from isocrm.entities import search as search_module
 from isocrm.entities.search import MAX_UNCOUNTED_PAGE, search_entities
-from isocrm.tickets.queries import partner_ids
+from isocrm.models import Entity, Relation, RelationType
+from isocrm.tickets.queries import contact_choices, partner_ids
 
 ENTITIES = 10_000
 LIMIT = 50
@@ -29,6 +30,12 @@ WORST = [
     ("maria silva", 1),
     ("da silva", 1),
     ("maria da", 1),
+    # Particles: very frequent words, and frequent together with a surname.
+    ("da", 1),
+    ("das neves", 1),
+    ("dos santos", 1),
+    ("maria de", 1),
+    ("da costa", 1),
     ("silva", 1),
     ("silva", MAX_UNCOUNTED_PAGE),  # the deepest page still served
     ("silva", MAX_UNCOUNTED_PAGE + 1),  # refused: refine the search
@@ -135,6 +142,42 @@ def test_worst_queries_read_a_bounded_number_of_rows(db, registry):
         )
     too_costly = {key: cost for key, cost in costs.items() if cost > budget}
     assert not too_costly, (scan, budget, costs)
+
+
+def test_contact_picker_reads_only_the_entitys_relations(db, demo, registry):
+    """The ticket screen's contact picker filters the entity's own relations by the typed
+    words: it must start from them, never walk the Empresa's names in order."""
+    company_id = registry
+    maria = demo["maria"]
+    kind = db.session.scalar(sa.select(RelationType).where(RelationType.company_id == company_id))
+    people = db.session.scalars(
+        sa.select(Entity.id)
+        .where(Entity.company_id == company_id, Entity.id != maria.id)
+        .order_by(Entity.id.desc())
+        .limit(40)
+    ).all()
+    have = set(
+        db.session.scalars(
+            sa.select(Relation.related_entity_id).where(Relation.entity_id == maria.id)
+        )
+    )
+    db.session.add_all(
+        Relation(entity_id=maria.id, related_entity_id=p, relation_type_id=kind.id)
+        for p in people
+        if p not in have
+    )
+    db.session.commit()
+    scan, _ = _work(
+        db,
+        lambda: db.session.scalar(
+            sa.select(sa.func.count()).select_from(Entity).where(Entity.company_id == company_id)
+        ),
+    )
+    for query in ("", "m", "maria", "da silva", "zzzq"):
+        cost, choices = _work(db, lambda q=query: contact_choices(db.session, maria.id, q))
+        assert cost < scan // 4, (query, cost, scan)
+        if query == "":
+            assert len(choices) >= 41  # the blank choice and every relation
 
 
 def test_the_pair_plan_finds_what_the_words_find(db, registry):

@@ -1,21 +1,24 @@
 """Find an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ, fast on a registry of millions.
 
 A name query is split into folded words; an entity matches when every query word is the
-start of one of its words ("mar apa" finds "Maria Aparecida"). Results show the names that
-begin with the first typed word first, then the others, each part in name order. Two plans,
-chosen per query by how many index rows the most selective word (or all words together)
-has:
+start of one of its words ("mar apa" finds "Maria Aparecida"). Two plans, chosen per query
+by how many entities the rarest pair of typed words (from the pair keys) or the rarest
+word has, counted in the database no further than CANDIDATE_LIMIT + 1:
 
-- few candidates (<= CANDIDATE_LIMIT): take them from the word index (a B-tree range) and
-  sort only those;
-- many candidates: walk the (company_id, search_name) index in the order shown, first the
-  range of names that begin with the word, then the rest, and stop as soon as a page is
-  full; nothing is sorted and the total is reported as "more than CANDIDATE_LIMIT".
+- few candidates (<= CANDIDATE_LIMIT): their ids and folded names are read once and sorted
+  here, in display order: the names that begin with the typed words, then those with every
+  typed word as a whole word, then those that begin with the first word, then the rest,
+  each by name; the count is exact;
+- many candidates: the names that begin with the typed words (a range of the name index),
+  then the rest in the order of the rarest pair's (or word's) index keys, whole words
+  first; every read stops at a full page, nothing is sorted and the total is reported as
+  "more than CANDIDATE_LIMIT".
 
 A query of digits and punctuation is a CPF/CNPJ prefix (or an entity code); an
 alphanumeric CNPJ is recognised by its digits. Both use the unique document index.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -67,10 +70,9 @@ class SearchPage:
         return (self.page - 1) * self.per_page + 1
 
 
-# Aliases, made once (making one costs more than a query): the outer query may itself
-# read the word index (see _rest_of).
+# An alias, made once (making one costs more than a query): the outer query may itself
+# read the word index (see _walk).
 _OWN_WORD = sa.orm.aliased(EntitySearchWord, name="own_word")
-_EARLIER_WORD = sa.orm.aliased(EntitySearchWord, name="earlier_word")
 
 
 def _word_range(word: str):
@@ -92,6 +94,25 @@ def _has_word_starting(word: str):
         .correlate(Entity)
         .exists()
     )
+
+
+def _display_key(phrase: str, words: list[str], first: str):
+    """Sort key of a candidate (id, folded name): the sections of the display order, then
+    the name, then the id."""
+
+    def key(row):
+        entity_id, name = row
+        if name == phrase or name.startswith(phrase + " "):
+            section = 0
+        elif all(f" {w} " in f" {name} " for w in words):
+            section = 1
+        elif name.startswith(first):
+            section = 2
+        else:
+            section = 3
+        return section, name, entity_id
+
+    return key
 
 
 def _entities_with_word(company_id: int, word: str):
@@ -140,12 +161,15 @@ def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
 
 
 def _id_in(session: Session, ids):
-    """Entity.id among `ids`: a select, or a list of ids read beforehand. PostgreSQL gets a
-    list as one array parameter; thousands of separate parameters cost it more to plan
-    than the query costs to run."""
-    if isinstance(ids, list) and session.get_bind().dialect.name == "postgresql":
+    """Entity.id among `ids`: a select, or a list of ids read beforehand. A list is one
+    parameter: an array for PostgreSQL, a JSON array read by json_each for SQLite. Thousands
+    of separate parameters cost more to render, bind and plan than the query costs to run."""
+    if not isinstance(ids, list) or len(ids) <= 20:
+        return Entity.id.in_(ids)
+    if session.get_bind().dialect.name == "postgresql":
         return Entity.id == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.Integer)))
-    return Entity.id.in_(ids)
+    listed = sa.func.json_each(json.dumps(ids)).table_valued("value")
+    return Entity.id.in_(sa.select(listed.c.value))
 
 
 def _has(session: Session, stmt) -> bool:
@@ -222,12 +246,15 @@ def search_entities(
     phrase = " ".join(query_words)
     # Names that begin with the typed words as whole words come first ("ana" -> "Ana Souza"
     # before "Anabela Lima"), then those that begin with the first word, then the others.
-    whole = sa.or_(Entity.search_name == phrase, _starts_with(phrase + " "))
-    leading = _starts_with(query_words[0])
+    # One range, the name itself or followed by a space (" " sorts right before "!", and
+    # folded names hold only [a-z0-9 ]): an OR of the two made PostgreSQL read every match
+    # of "maria eduarda" (a bitmap of thousands of pages) and sort them for one page.
+    whole = sa.and_(Entity.search_name >= phrase, Entity.search_name < phrase + "!")
 
     candidates = None
     known_total = None
     covered: tuple[str, ...] = ()
+    walk: list[tuple[str, str]] | None = None  # the index ranges read for "many matches"
     if isinstance(within, list):
         if not within:
             return SearchPage(query, [], page, per_page, False, 0)
@@ -243,12 +270,14 @@ def search_entities(
         couples = list(zip(unique_words, unique_words[1:], strict=False))
         couples += [(a, b) for i, a in enumerate(unique_words) for b in unique_words[i + 2 :]]
         for first, second in couples:
-            pairs = _pair_candidates(session, company_id, first, second, expanded, limit)
-            if pairs is None:
+            ranges = _pair_ranges(session, company_id, first, second, expanded)
+            if ranges is None:
                 continue
-            size = len(pairs)
+            # A later pair is counted only as far as it could still be the rarest.
+            cap = limit if best is None else min(limit, best[0])
+            size, pairs = _pair_candidates(session, company_id, ranges, cap)
             if best is None or size < best[0]:
-                best = (size, pairs, (first, second))
+                best = (size, pairs, (first, second), ranges)
             if size <= GOOD_ENOUGH:
                 break
         if best is not None and best[0] == 0:
@@ -257,8 +286,11 @@ def search_entities(
             candidates, covered = best[1], best[2]
             if set(covered) == set(unique_words) and extra_filter is None and within is None:
                 known_total = best[0]  # distinct ids, each with both words: no count needed
-    rarest = None
-    if candidates is None:
+        elif best is not None:
+            # Even the rarest pair has too many: so has every word, no need to count them.
+            # The rest is walked in the order of that pair's keys.
+            walk, covered = best[3], best[2]
+    if candidates is None and walk is None:
         counts = {
             w: _bounded_count(session, _entities_with_word(company_id, w), limit)
             for w in unique_words
@@ -268,30 +300,40 @@ def search_entities(
             return SearchPage(query, [], page, per_page, False, 0)
         if counts[rarest] <= limit:
             candidates, covered = _entities_with_word(company_id, rarest), (rarest,)
+        else:
+            walk, covered = [(rarest, text.prefix_upper_bound(rarest))], (rarest,)
     filters = [_has_word_starting(w) for w in unique_words if w not in covered]
 
     if candidates is not None:
-        # Few matches: sort them all.
-        filters.append(_id_in(session, candidates))
-        # Sections in display order, each stopping at a full page: the names that begin with
-        # the typed words, then with the first word (each its own name-index range, already
-        # in order), then the others, sorted. ("maria eduarda" has thousands of matches,
-        # nearly all in the first section; "gab" has them all in the second.)
-        # A name that begins with the typed words has every one of them, so the first
-        # section needs no word or candidate check: a plain range, on both databases.
-        sections = [[whole], [*filters, leading, sa.not_(whole)], [*filters, sa.not_(leading)]]
-        rows: list[Entity] = []
-        skip = offset
-        for section in sections:
-            stmt = base.where(*section).order_by(Entity.search_name, Entity.id)
-            got = _fetch(session, stmt, per_page + 1 - len(rows), skip)
-            rows += got
+        # Few matches: sort them all, in display order: the names that begin with the typed
+        # words, then those that have every typed word as a whole word ("da silva": "Maria
+        # da Silva" before "Daniel Silva"), then those that begin with the first word, then
+        # the others, each by name. The first section alone is a plain range of the name
+        # index (such a name has every typed word): when it fills the page and the count
+        # is known, the candidates are not read ("maria eduarda": thousands of matches).
+        if known_total is not None:
+            stmt = base.where(whole).order_by(Entity.search_name, Entity.id)
+            rows = _fetch(session, stmt, per_page + 1, offset)
             if len(rows) > per_page:
-                break
-            # The section ran out: what it held is behind us, so skip less in the next.
-            skip = 0 if got or not skip else max(0, skip - _count(session, scope, section))
-        total = known_total if known_total is not None else _count(session, scope, filters)
-        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
+                return SearchPage(query, rows[:per_page], page, per_page, True, known_total)
+        # The candidates' names are read and sorted here, not by the database: given a list
+        # of ids and an ORDER BY name, PostgreSQL may walk the name index and test each name
+        # against the list (ten thousand "jose…" for one "José Carlos").
+        names = (
+            session.connection()
+            .execute(
+                sa.select(Entity.id, Entity.search_name).where(
+                    *scope, *filters, _id_in(session, candidates)
+                )
+            )
+            .all()
+        )
+        order = sorted(names, key=_display_key(phrase, unique_words, query_words[0]))
+        ids = [entity_id for entity_id, _name in order[offset : offset + per_page]]
+        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
+        rows = [found[i] for i in ids]
+        more = len(order) > offset + per_page
+        return SearchPage(query, rows, page, per_page, more, len(names))
 
     # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
     # search): every page skips the rows before it, so the reading grows with the page.
@@ -310,9 +352,11 @@ def search_entities(
     if len(rows) <= per_page:
         # The leading names ran out: what they held is behind us, so skip less in the rest.
         skip = 0 if rows else max(0, offset - _count(session, scope, [begins]))
-        others = [_has_word_starting(w) for w in unique_words if w != rarest]
-        rest = _rest_of(base, company_id, rarest, others, begins)
-        rows += _fetch(session, rest, per_page + 1 - len(rows), skip)
+        others = [_has_word_starting(w) for w in unique_words if w not in covered]
+        wanted = skip + per_page + 1 - len(rows)
+        ids = _walk(session, scope, company_id, walk, [*others, sa.not_(begins)], wanted)[skip:]
+        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
+        rows += [found[i] for i in ids]
     more = len(rows) > per_page
     last = page == MAX_UNCOUNTED_PAGE
     return SearchPage(
@@ -320,31 +364,52 @@ def search_entities(
     )
 
 
-def _rest_of(base, company_id: int, word: str, filters, leading):
-    """The matches that do not begin with the first word, in the order of `word`'s index
-    range; an entity with two words in the range ("silva", "silveira") comes once, at its
-    first one."""
-    other = _EARLIER_WORD
-    earlier = (
-        sa.select(other.entity_id)
-        .where(
-            other.entity_id == EntitySearchWord.entity_id,
-            other.word >= word,
-            other.word < EntitySearchWord.word,
-        )
-        .exists()
-    )
-    return (
-        base.join(EntitySearchWord, EntitySearchWord.entity_id == Entity.id)
-        .where(
-            EntitySearchWord.company_id == company_id,
-            _word_range(word),
-            sa.not_(earlier),
-            sa.not_(leading),
-            *filters,
-        )
-        .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
-    )
+def _walk(session: Session, scope, company_id: int, ranges, filters, wanted: int) -> list[int]:
+    """The first `wanted` entities (ids, in order) that pass `filters`, in the order of the
+    word-index keys of `ranges`: the whole word before longer ones ("silva" before
+    "silveira"), then by code, which has nothing to do with the other words, so they are
+    found at their share of the range. An entity with several keys comes once, at its
+    first. Each range is read in index order and stops at n rows (one statement, UNION
+    ALL, merged here); when duplicates leave the answer unsure, the ranges are read
+    further."""
+    n = wanted
+    while True:
+        branches = [
+            sa.select(EntitySearchWord.word, EntitySearchWord.entity_id)
+            .join(Entity, Entity.id == EntitySearchWord.entity_id)
+            .where(
+                EntitySearchWord.company_id == company_id,
+                EntitySearchWord.word >= low,
+                EntitySearchWord.word < high,
+                *scope,
+                *filters,
+            )
+            .order_by(EntitySearchWord.word, EntitySearchWord.entity_id)
+            .limit(n)
+            .subquery()
+            for low, high in ranges
+        ]
+        union = sa.union_all(*(sa.select(b.c.word, b.c.entity_id) for b in branches))
+        rows = sorted(tuple(row) for row in session.execute(union))
+        # A range cut at n rows may have keys, not read, below another range's last ones:
+        # the order is sure only up to the lowest last key of the cut ranges.
+        cut = [
+            inside[-1]
+            for low, high in ranges
+            if len(inside := [r for r in rows if low <= r[0] < high]) >= n
+        ]
+        sure = min(cut) if cut else None
+        ids: list[int] = []
+        seen: set[int] = set()
+        for key in rows:
+            if sure is not None and key > sure:
+                break
+            if key[1] not in seen:
+                seen.add(key[1])
+                ids.append(key[1])
+        if len(ids) >= wanted or sure is None or n >= 16 * wanted:
+            return ids[:wanted]
+        n *= 4
 
 
 def _whole_words(
@@ -385,11 +450,10 @@ _EXPAND_SQL = sa.text(
 )
 
 
-def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, limit: int):
-    """The ids of entities with a word beginning with `a` and another beginning with `b`,
-    in either order, from the pair keys, at most limit + 1 of them; None when a typed word
-    is too vague to expand. Plain SQL: the ORM would spend longer compiling the dozens of
-    ranges than the database spends reading them."""
+def _pair_ranges(session: Session, company_id: int, a: str, b: str, cache):
+    """The pair-key ranges of entities with a word beginning with `a` and another beginning
+    with `b`, in either order; None when a typed word is too vague to expand. The ranges
+    never overlap: each key holds a whole first word followed by a space."""
     ranges: list[tuple[str, str]] = []
     for first, second in ((a, b), (b, a)):
         whole = _whole_words(session, company_id, first, cache)
@@ -398,18 +462,35 @@ def _pair_candidates(session: Session, company_id: int, a: str, b: str, cache, l
         for word in whole:
             key = text.pair_key(word, second)
             ranges.append((key, text.prefix_upper_bound(key)))
-    if not ranges:
-        return []
-    params = {"c": company_id, "n": limit + 1}
+    return ranges
+
+
+def _ranges_sql(ranges: list[tuple[str, str]], params: dict, columns: str, tail: str) -> str:
+    """One `SELECT columns FROM entity_search_words` per range, each with `tail` (ORDER BY,
+    LIMIT), joined by UNION ALL. Plain SQL: the ORM would spend longer compiling the dozens
+    of ranges than the database spends reading them. Only parameter names built from the
+    loop's integer go into the text; every value typed by the user is a bound parameter
+    (bandit cannot see that, hence the nosec)."""
     branches = []
-    # Only parameter names built from the loop's integer go into the text; every value typed
-    # by the user is a bound parameter (bandit cannot see that, hence the nosec).
     for i, (low, high) in enumerate(ranges):
         params[f"l{i}"], params[f"h{i}"] = low, high
         branches.append(
-            "SELECT * FROM (SELECT entity_id FROM entity_search_words WHERE company_id = :c"
-            f" AND word >= :l{i} AND word < :h{i} LIMIT :n) AS r{i}"  # nosec B608
+            f"SELECT * FROM (SELECT {columns} FROM entity_search_words WHERE company_id = :c"
+            f" AND word >= :l{i} AND word < :h{i} {tail}) AS r{i}"  # nosec B608
         )
-    union = " UNION ALL ".join(branches)
-    sql = f"SELECT DISTINCT entity_id FROM ({union}) AS pairs LIMIT :n"  # nosec B608
-    return list(session.execute(sa.text(sql), params).scalars())
+    return " UNION ALL ".join(branches)
+
+
+def _pair_candidates(session: Session, company_id: int, ranges, limit: int):
+    """(how many entities the pair ranges hold, counting no further than limit + 1; their
+    ids as a select). The count is made in the database: fetching thousands of ids only to
+    learn that there are too many cost more than the rest of a search."""
+    if not ranges:
+        return 0, []
+    params = {"c": company_id, "n": limit + 1}
+    union = _ranges_sql(ranges, params, "entity_id", "LIMIT :n")
+    distinct = f"SELECT DISTINCT entity_id FROM ({union}) AS pairs LIMIT :n"  # nosec B608
+    size = session.scalar(sa.text(f"SELECT count(*) FROM ({distinct}) AS c"), params)  # nosec B608
+    # The ids stay in the database: a select to be used as `Entity.id IN (...)`.
+    pairs = sa.text(distinct).bindparams(**params).columns(sa.column("entity_id", sa.Integer))
+    return size, sa.select(pairs.subquery().c.entity_id)
