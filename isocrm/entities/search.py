@@ -284,12 +284,16 @@ def search_entities(
             candidates, covered = best[1], best[2]
             if set(covered) == set(unique_words) and extra_filter is None and within is None:
                 known_total = best[0]  # distinct ids, each with both words: no count needed
-        elif best is not None and len(best[3]) <= WALK_RANGES:
+        elif best is not None:
             # Even the rarest pair has too many: so has every word, no need to count them.
-            # The rest is walked in the order of that pair's keys. A pair of short, vague
-            # words ("da s": dozens of ranges) is walked through its rarest word instead:
-            # building a statement of dozens of ranges cost five times the reading.
+            # The rest is walked in the order of that pair's keys; a pair of short, vague
+            # words ("da s": dozens of ranges) through its longer word instead, checking
+            # the other: building a statement of dozens of ranges cost five times the
+            # reading, and counting the words to find the rarer cost more than the walk.
             walk, covered = best[3], best[2]
+            if len(walk) > WALK_RANGES:
+                word = max(covered, key=len)
+                walk, covered = [(word, text.prefix_upper_bound(word))], (word,)
     if candidates is None and walk is None:
         counts = {
             w: _bounded_count(session, _entities_with_word(company_id, w), limit)
@@ -362,12 +366,17 @@ def search_entities(
         others = [_has_word_starting(w) for w in unique_words if w not in covered]
         wanted = skip + per_page + 1 - len(ids)
         ids += _walk(session, scope, company_id, walk, [*others, sa.not_(begins)], wanted)[skip:]
-    found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
-    rows = [found[i] for i in ids]
-    more = len(rows) > per_page
+    more, ids = len(ids) > per_page, ids[:per_page]
+    found = {e.id: e for e in _fetch(session, base.where(Entity.id.in_(ids)), len(ids), 0)}
     last = page == MAX_UNCOUNTED_PAGE
     return SearchPage(
-        query, rows[:per_page], page, per_page, more and not last, None, too_deep=more and last
+        query,
+        [found[i] for i in ids],
+        page,
+        per_page,
+        more and not last,
+        None,
+        too_deep=more and last,
     )
 
 
