@@ -18,6 +18,7 @@ search_entities (e.g. `git show integ:isocrm/entities/search.py`) for before/aft
 """
 
 import argparse
+import gc
 import importlib.util
 import os
 import random
@@ -160,6 +161,30 @@ PARTNER = ["maria", "maria aparecida", "ma", "da silva", "silva", "zzzq"]
 CONTACT = ["", "m", "maria", "da silva", "ana", "zzzq"]
 
 
+class _GcPauses:
+    """Milliseconds the cyclic garbage collector ran, per generation: a single slow search
+    may be a collection of the whole heap landing on it, not the search."""
+
+    def __init__(self):
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def summary(self) -> str:
+        parts = []
+        for generation in (0, 1, 2):
+            ms = [p for g, p in self.pauses if g == generation]
+            if ms:
+                parts.append(f"gen{generation} {len(ms)}x max {max(ms):.1f} ms")
+        return ", ".join(parts) or "none"
+
+
 class _Samples:
     """Wall-clock and CPU milliseconds of one kind of query, and its slowest query. On a
     loaded machine the wall clock also counts the time spent waiting for a core; the CPU
@@ -250,6 +275,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each typed query")
     parser.add_argument("--typed-only", action="store_true")
     parser.add_argument("--per-query", action="store_true", help="max ms of every typed query")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the app is up, as gunicorn.conf.py does in each worker",
+    )
     args = parser.parse_args()
     search = search_entities
     if args.search_from:
@@ -272,6 +302,9 @@ def main() -> None:
     else:
         company_id = prepare(app, args.entities)
 
+    if args.gc_freeze:
+        gc.freeze()
+    pauses = _GcPauses()
     with app.app_context():
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
@@ -292,6 +325,7 @@ def main() -> None:
                 f" {max(wall):>8.2f} {percentile(cpu, 0.95):>8.2f} {max(cpu):>8.2f}"
                 f"  {samples.worst[0]}"
             )
+        print(f"garbage collections during the typed queries: {pauses.summary()}")
         for (kind, query), worst_ms in (per_query or {}).items():
             print(f"  {kind:<30} {query:<34} max {worst_ms:>8.2f}")
     if args.typed_only:

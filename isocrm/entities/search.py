@@ -5,14 +5,14 @@ start of one of its words ("mar apa" finds "Maria Aparecida"). Two plans, chosen
 by how many entities the rarest pair of typed words (from the pair keys) or the rarest
 word has, counted in the database no further than CANDIDATE_LIMIT + 1:
 
-- few candidates (<= CANDIDATE_LIMIT): their ids and folded names are read once and sorted
-  here, in display order: the names that begin with the typed words, then those with every
-  typed word as a whole word, then those that begin with the first word, then the rest,
-  each by name; the count is exact;
+- few candidates (<= CANDIDATE_LIMIT): the database sorts them by a computed key in
+  display order, keeping only the page in its sorter: the names that begin with the typed
+  words, then those with every typed word as a whole word, then those that begin with the
+  first word, then the rest, each by name; the count is exact;
 - many candidates: the names that begin with the typed words (a range of the name index),
-  then the rest in the order of the rarest pair's (or word's) index keys, whole words
-  first; every read stops at a full page, nothing is sorted and the total is reported as
-  "more than CANDIDATE_LIMIT".
+  then the rest in the order of the rarest pair's index keys (when they are a few ranges)
+  or the rarest word's, whole words first; every read stops at a full page, nothing is
+  sorted and the total is reported as "more than CANDIDATE_LIMIT".
 
 A query of digits and punctuation is a CPF/CNPJ prefix (or an entity code); an
 alphanumeric CNPJ is recognised by its digits. Both use the unique document index.
@@ -39,6 +39,8 @@ MAX_UNCOUNTED_PAGE = 5
 # A pair of typed words with at most this many matches is sorted at once without looking
 # for a rarer pair among the other words.
 GOOD_ENOUGH = 200
+# Many matches are walked through the pair keys only when they lie in this many ranges at most.
+WALK_RANGES = 8
 _DOCUMENT_LIKE = re.compile(r"^[\d.\-/\s]+$")
 _ALNUM_CNPJ_LIKE = re.compile(r"^(?=(?:.*\d){2})[0-9A-Z]{6,14}$")
 
@@ -96,23 +98,19 @@ def _has_word_starting(word: str):
     )
 
 
-def _display_key(phrase: str, words: list[str], first: str):
-    """Sort key of a candidate (id, folded name): the sections of the display order, then
-    the name, then the id."""
-
-    def key(row):
-        entity_id, name = row
-        if name == phrase or name.startswith(phrase + " "):
-            section = 0
-        elif all(f" {w} " in f" {name} " for w in words):
-            section = 1
-        elif name.startswith(first):
-            section = 2
-        else:
-            section = 3
-        return section, name, entity_id
-
-    return key
+def _section(phrase: str, words: list[str], first: str):
+    """The section of a candidate in the display order, as SQL: 0 the name begins with the
+    typed words, 1 it has every typed word as a whole word, 2 it begins with the first
+    word, 3 the rest. Folded names hold only [a-z0-9 ], so " word " inside " name " is a
+    whole word."""
+    name = Entity.search_name
+    padded = " " + name + " "
+    return sa.case(
+        (sa.and_(name >= phrase, name < phrase + "!"), 0),
+        (sa.and_(*[padded.contains(f" {w} ") for w in words]), 1),
+        (_starts_with(first), 2),
+        else_=3,
+    )
 
 
 def _entities_with_word(company_id: int, word: str):
@@ -288,8 +286,14 @@ def search_entities(
                 known_total = best[0]  # distinct ids, each with both words: no count needed
         elif best is not None:
             # Even the rarest pair has too many: so has every word, no need to count them.
-            # The rest is walked in the order of that pair's keys.
+            # The rest is walked in the order of that pair's keys; a pair of short, vague
+            # words ("da s": dozens of ranges) through its longer word instead, checking
+            # the other: building a statement of dozens of ranges cost five times the
+            # reading, and counting the words to find the rarer cost more than the walk.
             walk, covered = best[3], best[2]
+            if len(walk) > WALK_RANGES:
+                word = max(covered, key=len)
+                walk, covered = [(word, text.prefix_upper_bound(word))], (word,)
     if candidates is None and walk is None:
         counts = {
             w: _bounded_count(session, _entities_with_word(company_id, w), limit)
@@ -316,24 +320,29 @@ def search_entities(
             rows = _fetch(session, stmt, per_page + 1, offset)
             if len(rows) > per_page:
                 return SearchPage(query, rows[:per_page], page, per_page, True, known_total)
-        # The candidates' names are read and sorted here, not by the database: given a list
-        # of ids and an ORDER BY name, PostgreSQL may walk the name index and test each name
-        # against the list (ten thousand "jose…" for one "José Carlos").
-        names = (
-            session.connection()
-            .execute(
-                sa.select(Entity.id, Entity.search_name).where(
-                    *scope, *filters, _id_in(session, candidates)
-                )
-            )
-            .all()
-        )
-        order = sorted(names, key=_display_key(phrase, unique_words, query_words[0]))
-        ids = [entity_id for entity_id, _name in order[offset : offset + per_page]]
-        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
-        rows = [found[i] for i in ids]
-        more = len(order) > offset + per_page
-        return SearchPage(query, rows, page, per_page, more, len(names))
+        # The database sorts the candidates by a computed key (section, name, id): no index
+        # gives that order, so both databases read the candidates and keep the top rows in
+        # their sorter (C), and PostgreSQL cannot pick the name index and test each name
+        # against the candidates (ten thousand "jose…" for one "José Carlos"). Reading the
+        # names into Python to sort them cost more than the database's reading (2-3 ms per
+        # thousand candidates on SQLite).
+        matching = [*filters, _id_in(session, candidates)]
+        order = (_section(phrase, unique_words, query_words[0]), Entity.search_name, Entity.id)
+        stmt = base.where(*matching).order_by(*order)
+        if known_total is not None:
+            rows, total = _fetch(session, stmt, per_page + 1, offset), known_total
+        else:
+            # The count rides along (a window over the same read); a page past the end has
+            # no row to carry it.
+            got = session.execute(
+                stmt.add_columns(sa.func.count().over())
+                .options(selectinload(Entity.roles), selectinload(Entity.addresses))
+                .limit(per_page + 1)
+                .offset(offset)
+            ).all()
+            rows = [entity for entity, _total in got]
+            total = got[0][1] if got else _count(session, scope, matching)
+        return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)
 
     # Many matches, not counted. Pages past MAX_UNCOUNTED_PAGE are refused (refine the
     # search): every page skips the rows before it, so the reading grows with the page.
@@ -347,20 +356,27 @@ def search_entities(
     # nothing is sorted. (A walk in name order checking the other words would meet them
     # in clusters: "ana julia" sits behind twenty thousand "ana c…".)
     begins = _starts_with(phrase)
-    stmt = base.where(begins).order_by(Entity.search_name, Entity.id)
-    rows = _fetch(session, stmt, per_page + 1, offset)
-    if len(rows) <= per_page:
+    # Ids first, the entities (with their roles and addresses) once at the end: one round
+    # of eager loads instead of two when the leading names do not fill the page.
+    leading = sa.select(Entity.id).where(*scope, begins).order_by(Entity.search_name, Entity.id)
+    ids = list(session.scalars(leading.limit(per_page + 1).offset(offset)))
+    if len(ids) <= per_page:
         # The leading names ran out: what they held is behind us, so skip less in the rest.
-        skip = 0 if rows else max(0, offset - _count(session, scope, [begins]))
+        skip = 0 if ids else max(0, offset - _count(session, scope, [begins]))
         others = [_has_word_starting(w) for w in unique_words if w not in covered]
-        wanted = skip + per_page + 1 - len(rows)
-        ids = _walk(session, scope, company_id, walk, [*others, sa.not_(begins)], wanted)[skip:]
-        found = {e.id: e for e in _fetch(session, base.where(_id_in(session, ids)), len(ids), 0)}
-        rows += [found[i] for i in ids]
-    more = len(rows) > per_page
+        wanted = skip + per_page + 1 - len(ids)
+        ids += _walk(session, scope, company_id, walk, [*others, sa.not_(begins)], wanted)[skip:]
+    more, ids = len(ids) > per_page, ids[:per_page]
+    found = {e.id: e for e in _fetch(session, base.where(Entity.id.in_(ids)), len(ids), 0)}
     last = page == MAX_UNCOUNTED_PAGE
     return SearchPage(
-        query, rows[:per_page], page, per_page, more and not last, None, too_deep=more and last
+        query,
+        [found[i] for i in ids],
+        page,
+        per_page,
+        more and not last,
+        None,
+        too_deep=more and last,
     )
 
 
