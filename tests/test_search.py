@@ -213,3 +213,23 @@ def test_whole_words_come_before_words_that_only_begin_alike(db, demo, monkeypat
     names = _names(search_entities(db.session, company_id, "da quixaba", per_page=50))
     assert names[:2] == ["Da Quixaba Souza", "Maria da Quixaba"]
     assert set(names[2:]) == {"Daniel Quixaba", "Dario Quixabas"}
+
+
+def test_a_page_past_the_end_shows_the_last_page_not_nothing_found(db, demo, logged_in):
+    """An old link or an edited ?page= never says "Nenhuma entidade encontrada" (which
+    offers to register a duplicate) for people who exist."""
+    _make_entities(db, demo["company"].id, [f"Quixaba Teste {n:02d}" for n in range(25)])
+    html = logged_in.get("/atendimentos/?q=quixaba&page=999").get_data(as_text=True)
+    assert "Nenhuma entidade encontrada" not in html
+    assert "Página 2 de 2" in html and "Quixaba Teste 24" in html
+    assert "25 entidades encontradas; mostrando 21–25" in html
+
+
+def test_a_punctuated_document_prefix_is_not_read_as_a_codigo(db, demo):
+    """ "16.651" is a CNPJ being read out: Código 16651 must not come first. Bare digits may
+    still be a Código."""
+    maria = demo["maria"]
+    punctuated = search_entities(db.session, demo["company"].id, f"{maria.id}.")
+    assert maria not in punctuated.items
+    bare = search_entities(db.session, demo["company"].id, str(maria.id))
+    assert bare.items[0] == maria

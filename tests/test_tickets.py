@@ -783,3 +783,18 @@ def _maria_ticket_count(db, demo):
         .select_from(Ticket)
         .where(Ticket.entity_id == demo["maria"].id, Ticket.stage == "confirmado")
     )
+
+
+def test_a_picker_query_with_nothing_searchable_finds_nobody_and_a_bad_line_index_says_so(
+    logged_in, demo
+):
+    base = f"/entidades/{demo['maria'].id}/contatos"
+    assert "José Carlos da Silva" in logged_in.get(base).get_data(as_text=True)
+    for typed in ("%", "_", "'", "🙂"):
+        html = logged_in.get(base, query_string={"q": typed}).get_data(as_text=True)
+        assert "José Carlos da Silva" not in html, typed
+    for index in ("-1", "abc", str(10**20)):
+        response = logged_in.get(f"/atendimentos/opcoes/informacao?index={index}")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "Linha de informação inválida" in body and "no máximo" not in body

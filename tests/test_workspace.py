@@ -578,3 +578,9 @@ def test_pagination_of_orders(logged_in, demo, db):
     page_2 = _text(logged_in.get(url + "?page=2"))
     assert "PV-900024" in page_2 and "PV-001003" not in page_2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) >= 2
+
+
+def test_a_history_page_past_the_end_does_not_say_nothing_was_recorded(logged_in, demo):
+    html = _text(logged_in.get(f"/entidades/{demo['maria'].id}/historico?page=999"))
+    assert "Nada registrado" not in html
+    assert "A página 999 do histórico não existe" in html

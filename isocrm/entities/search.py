@@ -136,7 +136,10 @@ def _document_filters(query: str):
         Entity.document < text.prefix_upper_bound(normalized),
     )
     if _DOCUMENT_LIKE.match(query.strip()):
-        code = Entity.id == int(normalized) if len(normalized) <= 9 else None
+        # Only bare digits may be a Código too: "16.651" or "529 982" is a document being
+        # typed, and Código 16651 first would hide the CNPJ the attendant is reading out.
+        bare = query.strip().isdigit() and len(normalized) <= 9
+        code = Entity.id == int(normalized) if bare else None
         return document, code
     if _ALNUM_CNPJ_LIKE.match(normalized) and " " not in query.strip():
         return document, None

@@ -227,7 +227,9 @@ def contact_choices(session: Session, entity_id: int, query: str = "", current: 
         stmt = stmt.where(
             sa.or_(Entity.search_name.startswith(word), Entity.search_name.contains(" " + word))
         )
-    relations = session.scalars(stmt).all()
+    # Typed text with nothing searchable in it ("%", an emoji) matches nobody, as in the
+    # entity search, rather than listing every contact as an empty box does.
+    relations = session.scalars(stmt).all() if words or not query.strip() else []
     choices = [
         (r.related_entity_id, f"{r.related_entity.name} ({r.relation_type.name})")
         for r in relations

@@ -55,15 +55,15 @@ def index():
     """Atendimentos: search an entity by NOME/RAZÃO SOCIAL or CPF/CNPJ to open a ticket."""
     query = request.args.get("q", "").strip()[:100]
     page = page_number(request.args.get("page"))
+    per_page = current_app.config["SEARCH_PAGE_SIZE"]
     results = None
     if query:
-        results = search_entities(
-            db.session,
-            current_company().id,
-            query,
-            page=page,
-            per_page=current_app.config["SEARCH_PAGE_SIZE"],
-        )
+        results = search_entities(db.session, current_company().id, query, page, per_page)
+        if not results.items and page > 1 and results.total:
+            # A page past the end (an old link, an edited URL) shows the last page: an empty
+            # "Nenhuma entidade encontrada" would invite registering someone who exists.
+            last = (results.total - 1) // per_page + 1
+            results = search_entities(db.session, current_company().id, query, last, per_page)
     mine = service.drafts_of(db.session, current_company().id, user_id=current_user.id, limit=10)
     drafts = db.session.scalars(mine.options(joinedload(Ticket.entity))).all()
     draft_total = (
@@ -990,7 +990,9 @@ def info_row():
     reason_id = optional_id(request.args.get("reason_id"))
     occurrence_id = optional_id(request.args.get("occurrence_id"))
     index = optional_id(request.args.get("index")) or 0
-    if not 0 <= index < MAX_INFO_LINES:
+    if index < 0:  # not a number the screen sends: an edited URL, not a full detail
+        return render("tickets/_info_limit.html", status=422, limit=None)
+    if index >= MAX_INFO_LINES:
         return render("tickets/_info_limit.html", status=422, limit=MAX_INFO_LINES)
     line = _info_line(index)
     line.form.product_info_id.choices = queries.product_info_choices(
