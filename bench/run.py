@@ -904,7 +904,13 @@ def parse_args(argv=None):
     return args
 
 
+def _exit_on_sigterm(signum, frame):
+    # A plain kill skips the finally blocks that stop the gunicorns this run started.
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args = parse_args(argv)
     if not Path(WRK).exists():
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
