@@ -36,7 +36,8 @@ from isocrm.models.entity import (
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.session import UserSession
 from isocrm.models.submission import FormSubmission
-from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, UnsavedEdit
+from isocrm.models.team import Team, team_members
+from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, TicketEvent, UnsavedEdit
 from isocrm.models.user import User
 
 __all__ = [
@@ -72,12 +73,15 @@ __all__ = [
     "SurveyAnswer",
     "SurveyQuestion",
     "SurveyResponse",
+    "Team",
     "Ticket",
     "TicketDetail",
+    "TicketEvent",
     "UnsavedEdit",
     "UTCDateTime",
     "Unit",
     "User",
     "UserSession",
+    "team_members",
     "utcnow",
 ]

@@ -17,6 +17,7 @@ from isocrm.models.catalog import (
 )
 from isocrm.models.company import Company, Unit
 from isocrm.models.entity import Entity
+from isocrm.models.team import Team
 from isocrm.models.user import User
 
 DIRECTION_ACTIVE = "ativo"  # contact started by the Empresa
@@ -74,6 +75,17 @@ class Ticket(Base):
     stage: Mapped[str] = mapped_column(
         sa.String(12), default=STAGE_CONFIRMED, server_default=STAGE_CONFIRMED
     )
+    # Responsável: whose work the ticket is (who opened it, until it is passed on); empty
+    # means "Sem responsável". A team may hold it too, with or without a person.
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="RESTRICT"))
+    # Prazos (SLA), kept on the row so the painel can filter and sort on them with an index.
+    # They are recomputed whenever the situação, the motivo or the first answer changes;
+    # while the situação waits on the customer the clock is paused (sla_paused_at is set).
+    first_answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company] = relationship()
     entity: Mapped[Entity] = relationship(foreign_keys=[entity_id])
@@ -91,6 +103,8 @@ class Ticket(Base):
     status: Mapped[Status] = relationship()
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    team: Mapped[Team | None] = relationship()
     details: Mapped[list["TicketDetail"]] = relationship(
         back_populates="ticket",
         cascade="all, delete-orphan",
@@ -126,6 +140,10 @@ class Ticket(Base):
         sa.Index("ix_tickets_occurrence_id", "occurrence_id"),
         sa.Index("ix_tickets_cause_id", "cause_id"),
         sa.Index("ix_tickets_company_stage_opened_by", "company_id", "stage", "opened_by_id"),
+        # The painel: open tickets (closed_at IS NULL) of a person, of a team, by due time.
+        sa.Index("ix_tickets_company_owner_closed", "company_id", "owner_id", "closed_at"),
+        sa.Index("ix_tickets_company_team_closed", "company_id", "team_id", "closed_at"),
+        sa.Index("ix_tickets_company_closed_due", "company_id", "closed_at", "resolution_due_at"),
     )
 
     @property
@@ -224,6 +242,51 @@ class DetailInfo(Base):
         ),
         sa.Index("ix_detail_infos_lot_number", "lot_number"),
         sa.Index("ix_detail_infos_serial_number", "serial_number"),
+    )
+
+
+EVENT_ASSIGNED = "responsavel"  # passed to another attendant and/or team
+EVENT_STATUS = "situacao"  # the situação changed (the SLA clock reads its pauses from these)
+EVENT_KINDS = (EVENT_ASSIGNED, EVENT_STATUS)
+
+
+class TicketEvent(Base):
+    """Something that happened to a ticket outside its details: a change of responsável or
+    equipe (with the note the attendant wrote) or of situação. Shown in the ticket's history."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    from_owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    to_owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    from_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="RESTRICT"))
+    to_team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="RESTRICT"))
+    from_status_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statuses.id", ondelete="RESTRICT")
+    )
+    to_status_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statuses.id", ondelete="RESTRICT")
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    ticket: Mapped[Ticket] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    from_owner: Mapped[User | None] = relationship(foreign_keys=[from_owner_id])
+    to_owner: Mapped[User | None] = relationship(foreign_keys=[to_owner_id])
+    from_team: Mapped[Team | None] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team | None] = relationship(foreign_keys=[to_team_id])
+    from_status: Mapped[Status | None] = relationship(foreign_keys=[from_status_id])
+    to_status: Mapped[Status | None] = relationship(foreign_keys=[to_status_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('responsavel', 'situacao')", name="kind_known"),
+        sa.Index("ix_ticket_events_ticket_at", "ticket_id", "at", "id"),
     )
 
 

@@ -90,6 +90,7 @@ def open_draft(session: Session, company_id: int, entity, user_id: int) -> Ticke
         stage=STAGE_DRAFT,
         opened_by_id=user_id,
         updated_by_id=user_id,
+        owner_id=user_id,
         opened_at=now,
     )
     session.add(ticket)

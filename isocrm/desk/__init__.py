@@ -1,0 +1,1 @@
+"""The desk: the painel every attendant opens on, and passing tickets between people."""
