@@ -3,7 +3,8 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime, binary_text, utcnow
 from isocrm.models.catalog import (
@@ -288,6 +289,31 @@ class TicketEvent(Base):
         sa.CheckConstraint("kind IN ('responsavel', 'situacao')", name="kind_known"),
         sa.Index("ix_ticket_events_ticket_at", "ticket_id", "at", "id"),
     )
+
+
+@event.listens_for(Session, "before_flush")
+def _record_status_changes(session: Session, _context, _instances) -> None:
+    """Every change of a confirmed ticket's situação, whatever path made it (Confirmar, a
+    bulk action, a script), is kept as an event: the history shows it and the prazo clock
+    reads its pauses from it. This is the only writer of 'situacao' events."""
+    for obj in list(session.dirty):
+        if not isinstance(obj, Ticket) or obj.stage != STAGE_CONFIRMED:
+            continue
+        history = sa.inspect(obj).attrs.status_id.history
+        if not history.has_changes() or not history.deleted or not history.added:
+            continue
+        before, after = history.deleted[0], history.added[0]
+        if before == after:
+            continue
+        session.add(
+            TicketEvent(
+                ticket_id=obj.id,
+                user_id=obj.updated_by_id,
+                kind=EVENT_STATUS,
+                from_status_id=before,
+                to_status_id=after,
+            )
+        )
 
 
 class UnsavedEdit(Base):
