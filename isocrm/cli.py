@@ -27,6 +27,10 @@ def has_demo_data() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from isocrm.desk.teams_cli import teams
+
+    app.cli.add_command(teams)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the schema (no demo data)."""

@@ -206,6 +206,13 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "tickets.detail_panel": [
             ("ticket-detail-panel", f"/atendimentos/{ticket.code}/detalhes?detalhe=1", HX)
         ],
+        "desk_owner.pass_form": [
+            ("pass-form", f"/atendimentos/{ticket.code}/responsavel", {}),
+            ("pass-form-partial", f"/atendimentos/{ticket.code}/responsavel", HX),
+        ],
+        "desk_owner.panel": [
+            ("holder-panel", f"/atendimentos/{ticket.code}/responsavel/painel", HX)
+        ],
         "mail.compose": [("mail-compose", f"/atendimentos/{ticket.code}/email", {})],
         "reports.ticket_report": [("report", f"/atendimentos/{ticket.code}/relatorio", {})],
         "tickets.cause_options": [
@@ -346,6 +353,15 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         expect=404,
         wrap="{}",
     )
+
+    # Passar atendimento: a message beside its field, and the screen with its history.
+    pass_url = f"/atendimentos/{ticket.code}/responsavel"
+    too_long = _submit(client, pass_url, pass_url, {"pass-note": "x" * 2001})
+    save("pass-form-errors", too_long, expect=422)
+    owner = {"pass-owner_id": str(demo["atendente"].id), "pass-note": "Cliente liga à tarde."}
+    assert _submit(client, pass_url, pass_url, owner).status_code == 303
+    save("ticket-edit-with-history", client.get(f"/atendimentos/{ticket.code}"))
+    save("history-with-events", client.get(f"/entidades/{maria.id}/historico"))
 
     # The main forms showing their errors: what was typed comes back, with the message.
     bad_date, bad_time = "30/02/2024", "25:99"

@@ -110,6 +110,11 @@ ROUTES: dict[str, Case] = {
     "POST /atendimentos/<int:code>/detalhes/<int:detail_id>": Case(ATT),
     "POST /atendimentos/<int:code>/detalhes/<int:detail_id>/informacoes/<int:info_id>/excluir":
         Case(ATT, fresh=lambda w: {"info_id": w.new_info()}),
+    "GET /atendimentos/<int:code>/responsavel": Case(ATT, shows="maria"),
+    "GET /atendimentos/<int:code>/responsavel/painel": Case(ATT),
+    # Nothing chosen and no version: "changed meanwhile" (409), nothing passed.
+    "POST /atendimentos/<int:code>/responsavel": Case(ATT),
+    "POST /atendimentos/<int:code>/assumir": Case(ATT),
     "GET /atendimentos/opcoes/ocorrencias": Case(ATT, query="reason_id={reason_id}",
                                                  shows="occurrence"),
     "GET /atendimentos/opcoes/causas": Case(

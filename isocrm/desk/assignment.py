@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from isocrm.models import Team, Ticket, TicketEvent, User, user_companies
+from isocrm.models import Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import EVENT_ASSIGNED
+from isocrm.models.user import user_companies
 
 NOTE_MAX_LENGTH = 2000
 

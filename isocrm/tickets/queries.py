@@ -51,6 +51,8 @@ def ticket_screen_options():
         named_user(Ticket.opened_by),
         named_user(Ticket.updated_by),
         joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
+        named_user(Ticket.owner),
+        joinedload(Ticket.team),
     )
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones
+from isocrm.desk.events import EVENT_LABELS, event_options
 from isocrm.loaders import named_user
 from isocrm.models import (
     Address,
@@ -28,6 +29,7 @@ from isocrm.models import (
     RelationType,
     Ticket,
     TicketDetail,
+    TicketEvent,
     User,
 )
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
@@ -118,6 +120,7 @@ def entity_history(
         _tickets_opened,
         _tickets_closed,
         _ticket_details,
+        _ticket_events,
         _registration_changes,
         _orders,
         _invoices,
@@ -193,6 +196,19 @@ def _ticket_details(session, entity, limit, zone):
         )
         for d in details
     ]
+
+
+def _ticket_events(session, entity, limit, zone):
+    """Passes of responsável/equipe (with their notes) and situação changes."""
+    events = session.scalars(
+        sa.select(TicketEvent)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.entity_id == entity.id, Ticket.company_id == entity.company_id)
+        .options(joinedload(TicketEvent.ticket), *event_options())
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .limit(limit)
+    )
+    return [HistoryEvent(e.at, f"ticket-{e.kind}", EVENT_LABELS[e.kind], e) for e in events]
 
 
 def _registration_filter(entity: Entity):

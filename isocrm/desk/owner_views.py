@@ -1,0 +1,217 @@
+"""The ticket screen's Responsável and Equipe: who holds the ticket, passing it on (with a
+note kept in its history) and taking it ("Assumir").
+
+The pass is its own small form beside the ticket form: it changes only who holds the
+ticket, under the ticket's version, and answers htmx with the holder panel alone, so what
+the attendant typed in the ticket form stays on screen (and Confirmar merges it: owner and
+team are not fields of the ticket form)."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Optional
+
+from isocrm.desk.assignment import (
+    NOTE_MAX_LENGTH,
+    AssignmentError,
+    Holder,
+    assign,
+    company_user,
+    resolve_holder,
+)
+from isocrm.desk.events import event_options
+from isocrm.extensions import db
+from isocrm.fields import ChoiceField, max_length, optional_id, strip_control_characters
+from isocrm.htmx import is_partial_request, render
+from isocrm.loaders import get_ticket, named_user
+from isocrm.models import Team, Ticket, TicketEvent, User
+from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.models.user import user_companies
+from isocrm.permissions import ROLE_ATTENDANT, allow
+from isocrm.security import current_company
+
+bp = Blueprint("desk_owner", __name__)
+
+# The ticket screen lists this many of the newest events (the entity's Histórico has all).
+EVENTS_SHOWN = 50
+
+CHANGED_MEANWHILE = (
+    "Outro atendente alterou este atendimento enquanto você preenchia o formulário "
+    "(responsável agora: {owner}; equipe: {team}). Nada foi alterado: confira e clique em "
+    "Passar de novo."
+)
+
+
+class PassForm(FlaskForm):
+    """Passar atendimento: to a person, a team, both (or nobody), with an optional note."""
+
+    owner_id = ChoiceField("Atendente", invalid_message="Escolha um atendente ativo desta empresa.")
+    team_id = ChoiceField("Equipe", invalid_message="Escolha uma equipe ativa desta empresa.")
+    note = TextAreaField(
+        "Observação",
+        filters=[strip_control_characters],
+        validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
+    )
+    version = HiddenField()
+
+
+def holder_choices(company_id: int) -> tuple[list, list]:
+    """Active attendants and active equipes of the Empresa, by name (two queries)."""
+    users = db.session.execute(
+        sa.select(User.id, User.name)
+        .join(user_companies, user_companies.c.user_id == User.id)
+        .where(user_companies.c.company_id == company_id, User.active)
+        .order_by(User.name, User.id)
+    ).all()
+    teams = db.session.execute(
+        sa.select(Team.id, Team.name)
+        .where(Team.company_id == company_id, Team.active)
+        .order_by(Team.name, Team.id)
+    ).all()
+    return (
+        [(None, "— Sem responsável —"), *[(u.id, u.name) for u in users]],
+        [(None, "— Sem equipe —"), *[(t.id, t.name) for t in teams]],
+    )
+
+
+def _pass_form(ticket: Ticket, formdata=None) -> PassForm:
+    form = PassForm(
+        formdata=formdata,
+        prefix="pass",  # the ticket form on the same screen has its own version, note…
+        data=None if formdata else {"owner_id": ticket.owner_id, "team_id": ticket.team_id},
+    )
+    form.owner_id.choices, form.team_id.choices = holder_choices(ticket.company_id)
+    if formdata is None:
+        form.version.data = str(ticket.version)
+    return form
+
+
+@bp.app_template_global("ticket_events")
+def ticket_events(ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's passes and situação changes, newest first: one query, names joined."""
+    if ticket.id is None or ticket.stage != STAGE_CONFIRMED:
+        return []  # a draft has no history yet
+    return list(
+        db.session.scalars(
+            sa.select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .options(*event_options())
+            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+            .limit(EVENTS_SHOWN)
+        )
+    )
+
+
+def _load(code: int) -> Ticket:
+    ticket = get_ticket(
+        code,
+        named_user(Ticket.owner),
+        joinedload(Ticket.team),
+        joinedload(Ticket.entity),
+        joinedload(Ticket.status),
+    )
+    if ticket.stage != STAGE_CONFIRMED:
+        # A draft is still with who is opening it: it is passed on once confirmed.
+        abort(404)
+    return ticket
+
+
+def _panel(ticket: Ticket, form: PassForm | None, status: int = 200, message: str | None = None):
+    """The holder panel alone for htmx; the page "Passar atendimento" otherwise."""
+    return render(
+        "desk/pass.html",
+        block="panel",
+        status=status,
+        ticket=ticket,
+        entity=ticket.entity,
+        holder_form=form,
+        holder_message=message,
+    )
+
+
+def _done(ticket: Ticket, message: str):
+    """After a pass: the panel (htmx) or back to the ticket screen, never a page to re-post."""
+    if is_partial_request():
+        db.session.expire_all()
+        return _panel(_load(ticket.code), None, message=message)
+    flash(message, "success")
+    return redirect(url_for("tickets.edit", code=ticket.code), code=303)
+
+
+@bp.get("/atendimentos/<int:code>/responsavel")
+@allow(ROLE_ATTENDANT)
+def pass_form(code: int):
+    """Passar atendimento: the form (in the panel for htmx, a page of its own otherwise)."""
+    ticket = _load(code)
+    return _panel(ticket, _pass_form(ticket))
+
+
+@bp.get("/atendimentos/<int:code>/responsavel/painel")
+@allow(ROLE_ATTENDANT)
+def panel(code: int):
+    """The holder panel, closed (Cancelar on the form); the ticket screen for a full page."""
+    ticket = _load(code)
+    if not is_partial_request():
+        return redirect(url_for("tickets.edit", code=ticket.code), code=303)
+    return _panel(ticket, None)
+
+
+@bp.post("/atendimentos/<int:code>/responsavel")
+@allow(ROLE_ATTENDANT)
+def pass_ticket(code: int):
+    """Pass the ticket to the chosen attendant and/or equipe, under its version."""
+    ticket = _load(code)
+    form = _pass_form(ticket, request.form)
+    if not form.validate():
+        return _panel(ticket, form, 422)
+    if optional_id(form.version.data) != ticket.version:
+        message = CHANGED_MEANWHILE.format(
+            owner=ticket.owner.name if ticket.owner else "ninguém",
+            team=ticket.team.name if ticket.team else "nenhuma",
+        )
+        form.version.data = str(ticket.version)
+        return _panel(ticket, form, 409, message)
+    try:
+        holder = resolve_holder(
+            db.session, current_company().id, form.owner_id.data, form.team_id.data
+        )
+        event = assign(db.session, ticket, holder, by_user_id=current_user.id, note=form.note.data)
+    except AssignmentError as error:
+        db.session.rollback()
+        form[f"{error.field}_id" if error.field != "note" else "note"].errors = [str(error)]
+        return _panel(_load(code), form, 422)
+    if event is None:
+        return _done(ticket, "O atendimento já estava com este responsável e esta equipe.")
+    db.session.commit()
+    return _done(ticket, f"Atendimento {ticket.code_display} passado: {_holder_text(ticket)}.")
+
+
+@bp.post("/atendimentos/<int:code>/assumir")
+@allow(ROLE_ATTENDANT)
+def take(code: int):
+    """Assumir: the attendant becomes the responsável (the equipe stays)."""
+    ticket = _load(code)
+    if optional_id(request.form.get("version")) != ticket.version:
+        message = CHANGED_MEANWHILE.format(
+            owner=ticket.owner.name if ticket.owner else "ninguém",
+            team=ticket.team.name if ticket.team else "nenhuma",
+        ).replace("clique em Passar de novo", "clique em Assumir de novo")
+        return _panel(ticket, None, 409, message)
+    if ticket.owner_id == current_user.id:
+        return _done(ticket, "Este atendimento já está com você.")
+    # The equipe stays as it is (even one deactivated since); only the person changes.
+    holder = Holder(company_user(db.session, current_company().id, current_user.id), ticket.team)
+    assign(db.session, ticket, holder, by_user_id=current_user.id, note=None)
+    db.session.commit()
+    return _done(ticket, f"Você assumiu o atendimento {ticket.code_display}.")
+
+
+def _holder_text(ticket: Ticket) -> str:
+    db.session.refresh(ticket, ["owner", "team"])
+    parts = [ticket.owner.name if ticket.owner else "sem responsável"]
+    if ticket.team:
+        parts.append(f"equipe {ticket.team.name}")
+    return " · ".join(parts)
