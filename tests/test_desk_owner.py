@@ -3,6 +3,7 @@ history), Assumir, the checks on who may take it, the version, the unsaved edits
 has the screen open, the entity's Histórico, and the `teams` commands."""
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -350,3 +351,42 @@ def test_teams_commands(app, demo, db):
     team = db.session.scalar(sa.select(Team).where(Team.name == "Qualidade"))
     assert team.company_id == demo["company"].id
     assert [u.username for u in team.members] == ["atendente"]
+
+
+def test_the_demo_desk_is_alive_when_loaded(db):
+    """More attendants, two equipes, open tickets held by people, equipes and nobody, some
+    waiting on the customer, some late and some not against the moment of loading."""
+    from isocrm.demo import load_demo
+    from isocrm.models.base import utcnow
+
+    load_demo(db.session, people=30)
+    now = utcnow()
+    session = db.session
+    users = {u.username: u for u in session.scalars(sa.select(User))}
+    assert users["atendente2"].check_password("atendente2123")
+    assert users["atendente3"].check_password("atendente3123")
+    teams = {t.name: t for t in session.scalars(sa.select(Team))}
+    assert {u.username for u in teams["Qualidade"].members} >= {"atendente", "atendente2"}
+    assert teams["Logística"].members
+    company = users["atendente"].companies[0]
+    open_tickets = session.scalars(
+        sa.select(Ticket).where(
+            Ticket.company_id == company.id,
+            Ticket.stage == "confirmado",
+            Ticket.closed_at.is_(None),
+        )
+    ).all()
+    holders = {(t.owner_id, t.team_id) for t in open_tickets}
+    assert any(o == users["atendente"].id for o, _ in holders)  # "Meus" of the demo login
+    assert any(o == users["atendente2"].id for o, _ in holders)
+    assert any(o is None and t is None for o, t in holders)  # Sem responsável
+    assert any(t == teams["Qualidade"].id for _, t in holders)
+    assert any(t.status.category == "aguardando" and t.sla_paused_at for t in open_tickets)
+    late = [t for t in open_tickets if t.resolution_due_at < now and t.sla_paused_at is None]
+    on_time = [t for t in open_tickets if t.resolution_due_at > now]
+    assert late and len(on_time) >= 5
+    for ticket in session.scalars(sa.select(Ticket).where(Ticket.stage == "confirmado")):
+        assert ticket.resolution_due_at == ticket.opened_at + timedelta(days=7)
+        assert ticket.owner is None or company in ticket.owner.companies
+    passes = session.scalars(sa.select(TicketEvent).where(TicketEvent.kind == "responsavel"))
+    assert any(e.note for e in passes)

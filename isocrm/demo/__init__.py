@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from isocrm.demo.bulk import generate_bulk_entities
 from isocrm.demo.bulk_tickets import generate_bulk_tickets
+from isocrm.demo.desk import load_desk
 from isocrm.demo.fake import load_fake
 from isocrm.demo.fixed import load_fixed
 
@@ -20,6 +21,7 @@ def load_demo(session: Session, people: int = 300) -> None:
     """Load the whole demo dataset; two runs on empty databases give identical rows."""
     fixed = load_fixed(session)
     load_fake(session, fixed, people=people)
+    load_desk(session, fixed)
     session.commit()
 
 
