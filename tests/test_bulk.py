@@ -21,12 +21,14 @@ from isocrm.models import (
     ProductInfo,
     Reason,
     Status,
+    Team,
     Ticket,
     TicketDetail,
 )
 from isocrm.models.base import Base
 from isocrm.models.catalog import CLOSED_CATEGORIES
 from isocrm.models.entity import entity_roles
+from isocrm.models.user import user_companies
 from isocrm.tickets.views import ENTITY_TICKETS_PAGE_SIZE
 from tests.test_tickets import include
 
@@ -55,6 +57,8 @@ def generated(db, demo):
     company = demo["company"]
     first_ticket = (db.session.scalar(sa.select(sa.func.max(Ticket.id))) or 0) + 1
     codes_before = company.last_ticket_code
+    db.session.add(Team(company_id=company.id, name="Qualidade", members=[demo["atendente"]]))
+    db.session.commit()
     assert generate_bulk_entities(db.session, company.id, ENTITIES, echo=lambda _: None)
     made = generate_bulk_tickets(db.session, company.id, TICKETS, DETAILS, echo=lambda _: None)
     db.session.expire_all()
@@ -157,6 +161,32 @@ def test_the_rows_are_valid_as_the_app_makes_them(db, generated):
         )
     )
     assert _count(db, early) == 0
+
+    # Responsável: who opened it, an equipe of the Empresa, or nobody; prazo in 7 days.
+    outsider = new.where(
+        Ticket.owner_id.is_not(None),
+        ~sa.exists().where(
+            user_companies.c.user_id == Ticket.owner_id,
+            user_companies.c.company_id == Ticket.company_id,
+        ),
+    )
+    assert _count(db, outsider) == 0
+    owned = _count(db, new.where(Ticket.owner_id == Ticket.opened_by_id))
+    teamed = _count(
+        db,
+        new.join(Team, Team.id == Ticket.team_id).where(
+            Team.company_id == Ticket.company_id, Ticket.owner_id.is_(None)
+        ),
+    )
+    nobody = _count(db, new.where(Ticket.owner_id.is_(None), Ticket.team_id.is_(None)))
+    assert owned + teamed + nobody == TICKETS
+    assert 0.8 * TICKETS < owned < 0.9 * TICKETS and teamed > 0.05 * TICKETS and nobody > 0
+    sample = db.session.scalars(new.order_by(Ticket.id).limit(300)).all()
+    for ticket in sample:
+        assert ticket.resolution_due_at == ticket.opened_at + timedelta(days=7)
+        first_detail = min(ticket.details, key=lambda d: (d.opened_at, d.id))
+        assert ticket.first_answered_at == first_detail.answered_at
+    assert any(t.first_answered_at for t in sample) and any(not t.first_answered_at for t in sample)
 
     # The word index of every bulk entity holds what the ORM hook would have put there.
     sample = db.session.scalars(

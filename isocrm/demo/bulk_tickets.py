@@ -50,6 +50,7 @@ from isocrm.models import (
     Reason,
     Role,
     Status,
+    Team,
 )
 from isocrm.models.catalog import ROLE_CODE_CUSTOMER
 from isocrm.models.entity import entity_roles, entity_units
@@ -99,6 +100,10 @@ TICKET_COLUMNS = [
     "updated_at",
     "version",
     "stage",
+    "owner_id",
+    "team_id",
+    "resolution_due_at",
+    "first_answered_at",
 ]
 DETAIL_COLUMNS = [
     "id",
@@ -146,6 +151,7 @@ class _Desk:
     attendants: list[int]
     entities: array  # ids of the entities with papel Cliente
     units: array  # the entity's first linked unidade, 0 for none
+    teams: list[int] = ()  # the Empresa's active equipes
 
 
 def _load_desk(session: Session, company_id: int) -> _Desk:
@@ -244,6 +250,11 @@ def _load_desk(session: Session, company_id: int) -> _Desk:
         units.append(unit_id or 0)
     if not entities:
         raise ValueError("A Empresa não tem entidades com o papel Cliente.")
+    teams = list(
+        session.scalars(
+            sa.select(Team.id).where(Team.company_id == company_id, Team.active).order_by(Team.id)
+        )
+    )
     return _Desk(
         company_id=company_id,
         role_id=role_id,
@@ -254,6 +265,7 @@ def _load_desk(session: Session, company_id: int) -> _Desk:
         attendants=attendants,
         entities=entities,
         units=units,
+        teams=teams,
     )
 
 
@@ -407,6 +419,7 @@ def _rows(
         ids.detail += count
         updated_at = opened_at
         attendant = attendants[0]
+        first_answered_at = None
         for index, at in enumerate(moments):
             if index == 0:
                 description, answer = chain.stories[story]
@@ -427,6 +440,8 @@ def _rows(
             else:
                 answer = None
                 updated_at = max(updated_at, at)
+            if index == 0:
+                first_answered_at = answered_at
             attendant = attendants[int(draw() * len(attendants))]
             batch.details.append(
                 (
@@ -462,6 +477,10 @@ def _rows(
             ids.line += 1
         if closed_at is not None:
             updated_at = max(updated_at, closed_at)
+        # Drawn in the same order as before the responsável existed: the rows stay the same.
+        complementary = COMPLEMENTARY[int(draw() * len(COMPLEMENTARY))] if draw() < 0.15 else None
+        opened_by = attendants[int(draw() * len(attendants))]
+        owner, team = _holder(position, opened_by, desk.teams)
         batch.tickets.append(
             (
                 ticket_id,
@@ -469,22 +488,43 @@ def _rows(
                 code,
                 entities[entity_index],
                 desk.role_id,
-                COMPLEMENTARY[int(draw() * len(COMPLEMENTARY))] if draw() < 0.15 else None,
+                complementary,
                 chain.reason_id,
                 chain.occurrence_id,
                 chain.cause_id,
                 desk.units[entity_index] or None,
                 status_id,
-                attendants[int(draw() * len(attendants))],
+                opened_by,
                 attendant,  # the last detail's attendant last touched the ticket
                 moment(opened_at),
                 moment(closed_at) if closed_at else None,
                 moment(updated_at),
                 1,
                 STAGE_CONFIRMED,
+                owner,
+                team,
+                moment(opened_at + RESOLUTION_TIME),
+                moment(first_answered_at) if first_answered_at else None,
             )
         )
     return batch
+
+
+# Decreto 11.034/2022's default: a demand is answered within 7 calendar days. The SLA
+# computation (isocrm/sla/) may take over at merge.
+RESOLUTION_TIME = timedelta(days=7)
+TEAM_SHARE, NOBODY_SHARE = 10, 5  # per cent of the tickets held by an equipe, by nobody
+
+
+def _holder(position: int, opened_by: int, teams: list[int]) -> tuple[int | None, int | None]:
+    """(owner, team) of ticket `position`: who opened it, or an equipe, or nobody. Taken
+    from the position, not from the random stream, so every other column stays as it was."""
+    share = position * 37 % 100
+    if share < TEAM_SHARE and teams:
+        return None, teams[position % len(teams)]
+    if share < TEAM_SHARE + NOBODY_SHARE:
+        return None, None
+    return opened_by, None
 
 
 LOADED_TABLES = ("tickets", "ticket_details", "detail_infos")
