@@ -43,6 +43,11 @@ def _member(company_id: int, username: str) -> User:
     return user
 
 
+def _team_and_member(company_id: int, team_name: str, username: str) -> tuple[Team, User]:
+    company = _company(company_id)
+    return _team(company.id, team_name), _member(company.id, username)
+
+
 company_option = click.option(
     "--company", "company_id", type=int, required=True, help="Id of the Empresa."
 )
@@ -70,8 +75,7 @@ def create(name, company_id):
 @company_option
 def add_member(team_name, username, company_id):
     """Add USERNAME (a user of the Empresa) to the equipe TEAM_NAME."""
-    company = _company(company_id)
-    team, user = _team(company.id, team_name), _member(company.id, username)
+    team, user = _team_and_member(company_id, team_name, username)
     if user in team.members:
         click.echo(f"{user.username} já é membro da equipe {team.name}.")
         return
@@ -86,8 +90,7 @@ def add_member(team_name, username, company_id):
 @company_option
 def remove_member(team_name, username, company_id):
     """Take USERNAME out of the equipe TEAM_NAME (the tickets the user holds stay theirs)."""
-    company = _company(company_id)
-    team, user = _team(company.id, team_name), _member(company.id, username)
+    team, user = _team_and_member(company_id, team_name, username)
     if user not in team.members:
         raise click.ClickException(f"{user.username} não é membro da equipe {team.name}.")
     team.members.remove(user)
