@@ -390,3 +390,8 @@ def test_the_demo_desk_is_alive_when_loaded(db):
         assert ticket.owner is None or company in ticket.owner.companies
     passes = session.scalars(sa.select(TicketEvent).where(TicketEvent.kind == "responsavel"))
     assert any(e.note for e in passes)
+    # The fresh tickets waiting on the customer went there after opening: the history says so.
+    waits = session.scalars(sa.select(TicketEvent).where(TicketEvent.kind == "situacao")).all()
+    assert len(waits) == 3
+    assert all(e.to_status.category == "aguardando" and e.at < now for e in waits)
+    assert all(e.at == e.ticket.sla_paused_at for e in waits)

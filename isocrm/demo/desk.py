@@ -207,7 +207,7 @@ def _add_fresh_tickets(session, fixed, users, teams, rng, now) -> None:
     # Waiting on the customer: the situação changes after opening, so the ticket's history
     # has the change (written by the before_flush listener) and the clock is paused.
     for ticket, since in waiting:
-        ticket.status = statuses["aguardando"]
+        ticket.status, ticket.status_id = statuses["aguardando"], statuses["aguardando"].id
         ticket.sla_paused_at = ticket.updated_at = since
     session.flush()
     for ticket, since in waiting:
