@@ -30,6 +30,7 @@ from isocrm.models.ticket_search import MIN_WORD, query_word
 CANDIDATE_LIMIT = 2000  # tickets read for one word at most; more are "refine the search"
 ENTITY_LIMIT = 10  # entities shown; the entity search lists the rest
 OWNER_LIMIT = 50  # entities whose tickets a phone or e-mail lists
+PREFIX_READ = 1000  # addresses read for an e-mail prefix ("maria@"), of every Empresa
 SNIPPET_WIDTH = 160
 
 _CODE = re.compile(r"^#?\s*(\d{1,10})$")
@@ -134,6 +135,11 @@ class Results:
     def count_limit(self) -> int:
         return CANDIDATE_LIMIT
 
+    @property
+    def too_deep(self) -> bool:
+        """A page past the newest tickets walked: the user is asked to refine."""
+        return self.page > 1 and not self.tickets and self.ticket_total is None
+
 
 def _ticket_options(stmt):
     return stmt.options(
@@ -158,6 +164,13 @@ def _entities_by_ids(session: Session, company_id: int, ids: list[int]) -> list[
     return [found[i] for i in ids if i in found]
 
 
+def _of_company(company_id: int):
+    """The entity belongs to the Empresa, written so that no index serves it: the phone or
+    e-mail index must lead (SQLite otherwise walks every entity of the Empresa by the
+    (company_id, document) key and looks each one's contacts up)."""
+    return (Entity.company_id + 0) == company_id
+
+
 def _owners_of_phone(session: Session, company_id: int, numbers: set[str]) -> list[int]:
     listed = sorted(numbers)
     # WhatsApp numbers are stored as typed in the form, with or without the country code.
@@ -165,13 +178,13 @@ def _owners_of_phone(session: Session, company_id: int, numbers: set[str]) -> li
     by_phone = (
         sa.select(Phone.entity_id)
         .join(Entity, Entity.id == Phone.entity_id)
-        .where(Entity.company_id == company_id, Phone.number.in_(listed))
+        .where(_of_company(company_id), Phone.number.in_(listed))
     )
     by_whatsapp = (
         sa.select(EContact.entity_id)
         .join(Entity, Entity.id == EContact.entity_id)
         .where(
-            Entity.company_id == company_id,
+            _of_company(company_id),
             EContact.kind == "whatsapp",
             EContact.value.in_(whatsapp),
         )
@@ -188,7 +201,7 @@ def _owners_of_email(session: Session, company_id: int, typed: str) -> list[int]
     typed = typed.strip()
     local, _, domain = typed.rpartition("@")
     variants = sorted({typed, typed.lower(), f"{local}@{domain.lower()}" if local else typed})
-    scope = [Entity.company_id == company_id, EContact.kind == "email"]
+    scope = [_of_company(company_id), EContact.kind == "email"]
     base = (
         sa.select(EContact.entity_id)
         .join(Entity, Entity.id == EContact.entity_id)
@@ -199,13 +212,32 @@ def _owners_of_email(session: Session, company_id: int, typed: str) -> list[int]
     exact = list(session.scalars(base.where(EContact.value.in_(variants))))
     if exact:
         return exact
-    prefixes = sa.or_(
-        *[
-            sa.and_(EContact.value >= v, EContact.value < text.prefix_upper_bound(v))
-            for v in sorted({typed, typed.lower()})
-        ]
-    )
-    return list(session.scalars(base.where(prefixes)))
+    # The first PREFIX_READ addresses of the range, then their Empresa: a subquery with its
+    # own LIMIT, so no planner starts from the Empresa's entities (SQLite did, believing a
+    # range of the value index unselective) and the reading stays bounded however common
+    # the prefix is ("contato@").
+    found: list[int] = []
+    for variant in sorted({typed, typed.lower()}):
+        window = (
+            sa.select(EContact.entity_id)
+            .where(
+                EContact.kind == "email",
+                EContact.value >= variant,
+                EContact.value < text.prefix_upper_bound(variant),
+            )
+            .order_by(EContact.value)
+            .limit(PREFIX_READ)
+            .subquery()
+        )
+        found += session.scalars(
+            sa.select(window.c.entity_id)
+            .where(
+                sa.exists().where(Entity.id == window.c.entity_id, Entity.company_id == company_id)
+            )
+            .distinct()
+            .limit(OWNER_LIMIT)
+        )
+    return list(dict.fromkeys(found))[:OWNER_LIMIT]
 
 
 def _tickets_of(session, company_id, entity_ids, page, per_page) -> tuple[list[Ticket], bool]:
