@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones, text
@@ -171,27 +172,45 @@ def _of_company(company_id: int):
     return (Entity.company_id + 0) == company_id
 
 
+def _seek_each(session: Session, owner, column, values: list[str], *where):
+    """Owners (entity ids) of the rows whose `column` equals one of `values`, one index seek
+    per value. PostgreSQL gets the values as an array joined laterally, each probe its own
+    index scan: with an IN list of a few dozen numbers (one per DDD) it preferred a scan of
+    the whole table while the table was small, a plan that would change as it grows."""
+    if session.get_bind().dialect.name != "postgresql":
+        return sa.select(owner.label("entity_id")).where(column.in_(values), *where)
+    given = (
+        sa.func.unnest(sa.bindparam(None, values, type_=postgresql.ARRAY(sa.String)))
+        .table_valued("value")
+        .render_derived(name="given")
+    )
+    found = (
+        sa.select(owner.label("entity_id"))
+        .where(column == given.c.value, *where)
+        .limit(OWNER_LIMIT)
+        .lateral("found")
+    )
+    return sa.select(found.c.entity_id).select_from(given).join(found, sa.true())
+
+
 def _owners_of_phone(session: Session, company_id: int, numbers: set[str]) -> list[int]:
     listed = sorted(numbers)
     # WhatsApp numbers are stored as typed in the form, with or without the country code.
     whatsapp = sorted({*listed, *("55" + n for n in listed)})
-    by_phone = (
-        sa.select(Phone.entity_id)
-        .join(Entity, Entity.id == Phone.entity_id)
-        .where(_of_company(company_id), Phone.number.in_(listed))
-    )
-    by_whatsapp = (
-        sa.select(EContact.entity_id)
-        .join(Entity, Entity.id == EContact.entity_id)
-        .where(
-            _of_company(company_id),
-            EContact.kind == "whatsapp",
-            EContact.value.in_(whatsapp),
-        )
+    by_phone = _seek_each(session, Phone.entity_id, Phone.number, listed)
+    by_whatsapp = _seek_each(
+        session, EContact.entity_id, EContact.value, whatsapp, EContact.kind == "whatsapp"
     )
     union = sa.union(by_phone, by_whatsapp).subquery()
+    # The Empresa is checked per owner found (its primary key), never walked.
+    of_company = sa.exists().where(Entity.id == union.c.entity_id, Entity.company_id == company_id)
     return list(
-        session.scalars(sa.select(union.c.entity_id).order_by(union.c.entity_id).limit(OWNER_LIMIT))
+        session.scalars(
+            sa.select(union.c.entity_id)
+            .where(of_company)
+            .order_by(union.c.entity_id)
+            .limit(OWNER_LIMIT)
+        )
     )
 
 
