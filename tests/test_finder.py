@@ -144,6 +144,8 @@ def test_snippet_marks_safely(db, demo):
     assert ("Embalagem", True) in parts and ("VIOLADA", True) in parts
     assert "".join(p for p, _ in parts).startswith("<script>")
     assert snippet("Não há nada", [("nao", False)]) == [("Não", True), (" há nada", False)]
+    decomposed = "Na\u0303o"  # "Não" with a combining tilde
+    assert snippet(decomposed, [("nao", False)]) == [(decomposed, True)]
 
 
 def test_snippet_is_escaped_in_the_page(logged_in, db, demo):

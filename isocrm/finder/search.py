@@ -15,7 +15,9 @@ Every lookup reads a bounded number of index entries: at most CANDIDATE_LIMIT pe
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -381,13 +383,26 @@ def search_ticket_text(
     return ids[:per_page], len(ids) > per_page, None
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as isocrm.text.fold folds it in a text: an accent alone disappears,
+    whatever is neither a letter nor a digit separates words."""
+    if unicodedata.combining(char):
+        return ""
+    return text.fold(char) or " "
+
+
+def _folded(value: str) -> str:
+    return "".join(map(_fold_char, value))
+
+
 def _fold_map(original: str) -> tuple[str, list[int]]:
     """The folded text (as isocrm.text.fold, character by character) and, for each of its
     characters, the index of the original character it came from."""
     folded: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(original):
-        part = text.fold(char) or " "
+        part = _fold_char(char)
         folded.append(part)
         origin.extend([i] * len(part))
     return "".join(folded), origin
@@ -436,7 +451,7 @@ def _snippets(session: Session, ids: list[int], words: list[str]) -> dict[int, l
         for value in (description, answer):
             if not value:
                 continue
-            have = set(_WORD.findall(text.fold(value)))
+            have = set(_WORD.findall(_folded(value)))
             score = sum(
                 1
                 for t, p in terms
