@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
     from isocrm.desk.owner_views import bp as desk_owner_bp
+    from isocrm.finder import bp as finder_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
@@ -87,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
         privacy_bp,
         admin_bp,
         desk_owner_bp,
+        finder_bp,
     ):
         app.register_blueprint(blueprint)
 

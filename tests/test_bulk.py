@@ -276,3 +276,42 @@ def test_attendants_open_generated_tickets_and_the_next_code_follows(db, generat
 
     code = include(logged_in, busiest[0])
     assert code == generated["codes_before"] + TICKETS + 1
+
+
+def test_the_ticket_word_index_matches_the_details(db, generated):
+    """The bulk rows of ticket_search_words are what the ORM hook would write, and the
+    global search finds the generated tickets by a phrase of their details."""
+    from isocrm.finder.search import find
+    from isocrm.models import TicketSearchWord
+    from isocrm.models.ticket_search import ticket_words
+
+    company, first = generated["company"], generated["first_ticket"]
+    sample = db.session.scalars(
+        sa.select(Ticket.id).where(Ticket.id >= first).order_by(Ticket.id).limit(200)
+    ).all()
+    texts = db.session.execute(
+        sa.select(TicketDetail.ticket_id, TicketDetail.description, TicketDetail.answer).where(
+            TicketDetail.ticket_id.in_(sample)
+        )
+    ).all()
+    indexed = db.session.execute(
+        sa.select(
+            TicketSearchWord.ticket_id, TicketSearchWord.word, TicketSearchWord.company_id
+        ).where(TicketSearchWord.ticket_id.in_(sample))
+    ).all()
+    expected = {
+        (ticket_id, word)
+        for ticket_id, description, answer in texts
+        for word in ticket_words((description, answer))
+    }
+    assert {(t, w) for t, w, _ in indexed} == expected
+    assert {c for _, _, c in indexed} == {company.id}
+    violada = db.session.scalars(
+        sa.select(TicketDetail.ticket_id)
+        .where(
+            TicketDetail.ticket_id >= first, TicketDetail.description.contains("embalagem violada")
+        )
+        .distinct()
+    ).all()
+    found = find(db.session, company.id, "Embalagem VIOLADA", per_page=10_000)
+    assert violada and set(violada) <= {hit.ticket.id for hit in found.tickets}

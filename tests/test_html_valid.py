@@ -215,6 +215,12 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         ],
         "mail.compose": [("mail-compose", f"/atendimentos/{ticket.code}/email", {})],
         "reports.ticket_report": [("report", f"/atendimentos/{ticket.code}/relatorio", {})],
+        "finder.search": [
+            ("finder-empty", "/busca", {}),
+            ("finder-words", "/busca?q=embalagem+lateral", {}),
+            ("finder-phone", "/busca?q=98765-4321", {}),
+            ("finder-nothing", "/busca?q=zzzq", HX),
+        ],
         "tickets.cause_options": [
             (
                 "cause-options",

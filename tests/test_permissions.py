@@ -94,6 +94,7 @@ ROUTES: dict[str, Case] = {
                           expect={ATT_B: 403}),
     "GET /": Case(ATT),
     "GET /atendimentos/": Case(ATT, query="q=maria", shows="maria"),
+    "GET /busca": Case(ATT, query="q=maria+aparecida", shows="maria"),
     "GET /entidades/<int:entity_id>/atendimentos": Case(ATT, shows="maria"),
     "POST /entidades/<int:entity_id>/atendimentos": Case(ATT),
     "GET /entidades/<int:entity_id>/atendimentos/novo": Case(ATT),

@@ -11,8 +11,8 @@ of the Empresa with the data de fechamento set when it closes the ticket, a moti
 ocorrência → causa chain of the Empresa's tree, the entity's papel Cliente, a unidade linked
 to the entity, real users, dates in office hours over the five years before REFERENCE_NOW,
 and informações whose product information matches the ticket's motivo and ocorrência.
-Tickets, details and informações feed no derived table (the only before_flush index is the
-entities' word index), and bulk rows get no audit rows.
+Tickets, details and informações feed no derived table but the ticket word index, whose
+rows isocrm.finder.bulk makes alongside the details, and bulk rows get no audit rows.
 
 `--details N` counts details and information lines together: a quarter are information
 lines (on tickets whose ocorrência has product informations), the rest details, at least
@@ -40,6 +40,8 @@ from sqlalchemy.orm import Session
 from isocrm.demo.fake import COMPLEMENTARY, FOLLOW_UPS, TEXTS
 from isocrm.demo.fixed import BRT, REFERENCE_NOW
 from isocrm.demo.loader import BulkWriter, moment_text, rate
+from isocrm.finder.bulk import WORD_COLUMNS, WORDS_TABLE
+from isocrm.finder.bulk import ticket_word_rows as word_rows
 from isocrm.models import (
     Cause,
     Channel,
@@ -569,7 +571,7 @@ def generate_bulk_tickets(
     desk = _load_desk(session, company_id)
     rng = random.Random(seed)
     plan = _plan(rng, desk, tickets, detail_count, line_count)
-    writer = BulkWriter(session, LOADED_TABLES)
+    writer = BulkWriter(session, (*LOADED_TABLES, WORDS_TABLE))
     started = time.monotonic()
     written = 0
     try:
@@ -584,6 +586,9 @@ def generate_bulk_tickets(
             batch = _rows(rng, desk, plan, ids, first, codes, writer.dialect == "sqlite")
             writer.insert("tickets", TICKET_COLUMNS, batch.tickets)
             writer.insert("ticket_details", DETAIL_COLUMNS, batch.details)
+            writer.insert(
+                WORDS_TABLE, WORD_COLUMNS, word_rows(company_id, DETAIL_COLUMNS, batch.details)
+            )
             writer.insert("detail_infos", INFO_COLUMNS, batch.lines)
             writer.follow_sequences(LOADED_TABLES)
             writer.checkpoint()
@@ -599,7 +604,7 @@ def generate_bulk_tickets(
 
 
 def _analyze(session: Session) -> None:
-    tables = ["tickets", "ticket_details", "detail_infos"]
+    tables = ["tickets", "ticket_details", "detail_infos", WORDS_TABLE]
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # VACUUM also sets the visibility map, so counts of an entity's tickets can be

@@ -38,6 +38,7 @@ from isocrm.models.session import UserSession
 from isocrm.models.submission import FormSubmission
 from isocrm.models.team import Team, team_members
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, TicketEvent, UnsavedEdit
+from isocrm.models.ticket_search import TicketSearchWord
 from isocrm.models.user import User
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "Ticket",
     "TicketDetail",
     "TicketEvent",
+    "TicketSearchWord",
     "UnsavedEdit",
     "UTCDateTime",
     "Unit",
