@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
     from isocrm.reports import bp as reports_bp
+    from isocrm.sla import bp as sla_bp
     from isocrm.tickets import bp as tickets_bp
     from isocrm.workspace import bp as workspace_bp
 
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         privacy_bp,
         admin_bp,
+        sla_bp,
     ):
         app.register_blueprint(blueprint)
 

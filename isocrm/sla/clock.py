@@ -334,11 +334,12 @@ def recompute_all(session: Session, company_id: int, now: datetime | None = None
         ):
             transitions.setdefault(ticket_id, []).append((at, before, after))
         first.update(
-            session.execute(
+            (ticket_id, answered)
+            for ticket_id, answered in session.execute(
                 sa.select(TicketDetail.ticket_id, sa.func.min(TicketDetail.answered_at))
                 .where(TicketDetail.ticket_id.in_(chunk))
                 .group_by(TicketDetail.ticket_id)
-            ).tuples()
+            )
         )
     # The Motivos of the Empresa in one query, so session.get finds them in the session.
     session.scalars(sa.select(Reason).where(Reason.company_id == company_id)).all()
