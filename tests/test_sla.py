@@ -393,3 +393,24 @@ def test_recompute_all_touches_only_open_tickets(app, demo, db):
     # T3 Mon 19/10 10:00 + 8 business hours = Mon 8 h (10–18) = 18:00.
     assert t3.resolution_due_at == sp(2026, 10, 19, 18)
     assert t1.resolution_due_at == sp(2026, 10, 9, 15)  # closed: untouched
+
+
+def test_demo_prazos(app, demo, db):
+    """The demo's targets (Reclamação: 8 h / 40 h) and holiday, applied to its tickets."""
+    from isocrm.sla.demo import load_sla_demo
+
+    assert load_sla_demo(db.session, demo) == 3
+    db.session.commit()
+    # Ticket 3, opened Tue 02/06/2026 10:30: first answer Tue 10:30–18:00 (7.5 h) + Wed
+    # 08:00 + 0.5 h; resolution 40 h = Tue 7.5 + Wed 10 + Thu 10 (Corpus Christi is not a
+    # national holiday) + Fri 10 = 37.5 h, Mon 08/06 08:00 + 2.5 h = 10:30.
+    ticket = _ticket(db, 3)
+    assert ticket.first_answer_due_at == sp(2026, 6, 3, 8, 30)
+    assert ticket.resolution_due_at == sp(2026, 6, 8, 10, 30)
+    # Ticket 1, opened Tue 12/05/2026 09:12, answered at 09:25: 8 h later is 17:12.
+    ticket = _ticket(db, 1)
+    assert ticket.first_answer_due_at == sp(2026, 5, 12, 17, 12)
+    assert ticket.first_answered_at == sp(2026, 5, 12, 9, 25)
+    assert db.session.scalar(
+        sa.select(Holiday.name).where(Holiday.company_id == demo["company"].id)
+    )

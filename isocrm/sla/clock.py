@@ -305,17 +305,19 @@ def recompute_flushed(session: Session) -> None:
             recompute(session, ticket, now, context=context)
 
 
-def recompute_all(session: Session, company_id: int, now: datetime | None = None) -> int:
+def recompute_all(
+    session: Session, company_id: int, now: datetime | None = None, *, closed: bool = False
+) -> int:
     """Recompute the Empresa's open tickets (after its calendar or a Motivo's targets
-    changed; closed tickets keep the prazos they were judged by). A fixed number of queries
+    changed; closed tickets keep the prazos they were judged by, unless `closed`: the demo
+    loader, whose history is made up at once). A fixed number of queries per 5,000 tickets
     (tickets, their events, their first answers, the calendar) and one UPDATE per ticket
     whose columns changed. Returns how many tickets were looked at."""
     now = now or utcnow()
-    tickets = session.scalars(
-        sa.select(Ticket)
-        .where(Ticket.company_id == company_id, Ticket.closed_at.is_(None))
-        .order_by(Ticket.id)
-    ).all()
+    statement = sa.select(Ticket).where(Ticket.company_id == company_id)
+    if not closed:
+        statement = statement.where(Ticket.closed_at.is_(None))
+    tickets = session.scalars(statement.order_by(Ticket.id)).all()
     if not tickets:
         return 0
     ids = [t.id for t in tickets]
