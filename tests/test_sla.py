@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from isocrm.models import BusinessHours, Holiday, Reason, Ticket, TicketDetail, TicketEvent
+from isocrm.models import (
+    AuditLog,
+    BusinessHours,
+    Holiday,
+    Reason,
+    Ticket,
+    TicketDetail,
+    TicketEvent,
+)
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import EVENT_STATUS
 from isocrm.sla import report
@@ -284,9 +292,13 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     assert 'value="abc"' in html
     # Ticket 3 (open, Reclamação, opened Tue 02/06/2026 10:30 local) is recomputed: 8
     # business hours = Tue 10:30–18:00 (7.5 h) + Wed 03/06 08:00 + 0.5 h = 08:30.
+    audited = sa.select(sa.func.count()).where(AuditLog.table_name == "tickets")
+    before = db.session.scalar(audited)
     data = {"csrf_token": token, f"fa-{reason.id}": "2", f"res-{reason.id}": "8"}
     assert client.post(url, data=data).status_code == 303
     _fresh(db)
+    # Recomputed prazos are derived, not an edit of the ticket: no audit entry for them.
+    assert db.session.scalar(audited) == before
     row = db.session.get(Reason, reason.id)
     assert (row.first_answer_hours, row.resolution_hours) == (2, 8)
     ticket = _ticket(db, 3)
