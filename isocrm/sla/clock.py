@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from isocrm.models import BusinessHours, Holiday, Reason, Status, Ticket, TicketDetail, TicketEvent
 from isocrm.models.base import utcnow
@@ -305,14 +306,17 @@ def recompute_flushed(session: Session) -> None:
             recompute(session, ticket, now, context=context)
 
 
+PRAZO_COLUMNS = ("first_answer_due_at", "resolution_due_at", "first_answered_at", "sla_paused_at")
+
+
 def recompute_all(
     session: Session, company_id: int, now: datetime | None = None, *, closed: bool = False
 ) -> int:
     """Recompute the Empresa's open tickets (after its calendar or a Motivo's targets
     changed; closed tickets keep the prazos they were judged by, unless `closed`: the demo
     loader, whose history is made up at once). A fixed number of queries per 5,000 tickets
-    (tickets, their events, their first answers, the calendar) and one UPDATE per ticket
-    whose columns changed. Returns how many tickets were looked at."""
+    (tickets, their events, their first answers, the calendar) and one executemany UPDATE
+    of the tickets whose columns changed. Returns how many tickets were looked at."""
     now = now or utcnow()
     statement = sa.select(Ticket).where(Ticket.company_id == company_id)
     if not closed:
@@ -346,7 +350,9 @@ def recompute_all(
     # The Motivos of the Empresa in one query, so session.get finds them in the session.
     session.scalars(sa.select(Reason).where(Reason.company_id == company_id)).all()
     context = Context(session)
+    changed = []
     for ticket in tickets:
+        before = tuple(getattr(ticket, name) for name in PRAZO_COLUMNS)
         recompute(
             session,
             ticket,
@@ -354,6 +360,31 @@ def recompute_all(
             context=context,
             transitions=transitions.get(ticket.id, []),
             first_answered_at=first.get(ticket.id),
+        )
+        after = tuple(getattr(ticket, name) for name in PRAZO_COLUMNS)
+        if after != before:
+            changed.append(
+                {
+                    "b_id": ticket.id,
+                    **{f"b_{n}": v for n, v in zip(PRAZO_COLUMNS, after, strict=True)},
+                }
+            )
+            for name, value in zip(PRAZO_COLUMNS, after, strict=True):
+                set_committed_value(ticket, name, value)
+    if changed:
+        # One executemany: derived columns only, so neither the ticket's version (an
+        # attendant's open screen stays valid) nor its updated_at (nobody edited it) moves.
+        table = Ticket.__table__
+        session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("b_id"))
+            .values(
+                {
+                    **{name: sa.bindparam(f"b_{name}") for name in PRAZO_COLUMNS},
+                    "updated_at": table.c.updated_at,
+                }
+            ),
+            changed,
         )
     return len(tickets)
 

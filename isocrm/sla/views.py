@@ -1,7 +1,7 @@
 """Prazos: the supervisor's configuration (business hours, holidays, Motivos' targets) and
 the report of targets met. Every change of the configuration recomputes the Empresa's open
-tickets in the same transaction (one pass: a fixed number of reads and one UPDATE per
-ticket whose prazo moved)."""
+tickets in the same transaction (one pass: a fixed number of reads and one executemany
+UPDATE of the tickets whose prazo moved)."""
 
 from datetime import timedelta
 
