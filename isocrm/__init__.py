@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
     from isocrm.reports import bp as reports_bp
+    from isocrm.sla import bp as sla_bp
     from isocrm.tickets import bp as tickets_bp
     from isocrm.workspace import bp as workspace_bp
 
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin_bp,
         desk_owner_bp,
         finder_bp,
+        sla_bp,
     ):
         app.register_blueprint(blueprint)
 

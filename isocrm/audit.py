@@ -74,7 +74,13 @@ SECRET_COLUMNS = {User: frozenset({"password_hash"})}
 # Bookkeeping the ORM or a hook keeps in step with real changes: alone it is not a change
 # worth a row, and next to a real change it only repeats what `at` already says.
 NOISE_COLUMNS = frozenset({"version", "updated_at"})
-DERIVED_COLUMNS = {Entity: frozenset({"search_name"})}
+DERIVED_COLUMNS = {
+    Entity: frozenset({"search_name"}),
+    # The prazo clock (isocrm.sla.clock) recomputes these from the ticket's own changes.
+    Ticket: frozenset(
+        {"first_answer_due_at", "first_answered_at", "resolution_due_at", "sla_paused_at"}
+    ),
+}
 
 MANYTOONE = RelationshipDirection.MANYTOONE
 _BEFORE_KEY = ("isocrm.audit", "before")  # where before_flush leaves values for after_flush

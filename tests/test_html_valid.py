@@ -311,6 +311,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
         "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
         "admin.users": [("admin-users", "/usuarios", {})],
+        "sla.config": [("sla-config", "/prazos/configuracao", {})],
+        "sla.index": [("sla-report", "/prazos?de=01/01/2026&ate=30/11/2026", {})],
         "privacy.index": [
             ("privacy-index", "/privacidade/", {}),
         ],

@@ -18,11 +18,13 @@ removes something gets a fresh record to remove (`fresh`), so the order of the c
 never matters.
 """
 
+import itertools
 import re
 import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -30,7 +32,7 @@ from werkzeug.security import generate_password_hash
 
 from isocrm import create_app
 from isocrm.extensions import db as _db
-from isocrm.models import Base, DetailInfo, OutboxMessage, Relation, Ticket, User
+from isocrm.models import Base, DetailInfo, Holiday, OutboxMessage, Relation, Ticket, User
 from isocrm.models.entity import Address
 from isocrm.permissions import declared_role
 from isocrm.security import PUBLIC_ENDPOINTS
@@ -173,8 +175,23 @@ ROUTES: dict[str, Case] = {
     "GET /usuarios": Case(ADM, shows="attendant"),
     # The role it already has: the table's users keep theirs.
     "POST /usuarios/<int:user_id>/perfil": Case(ADM, data={"u{user_id}-role": "atendente"}),
+    "GET /prazos": Case(SUP, query="de=01/01/2026&ate=30/11/2026"),
+    "GET /prazos/configuracao": Case(SUP),
+    "POST /prazos/configuracao/horario": Case(
+        SUP, data={f"day{d}": "08:00-18:00" for d in range(5)}),
+    "POST /prazos/configuracao/feriados": Case(SUP, data={"day": "", "name": ""}),  # 422
+    "POST /prazos/configuracao/feriados/<int:holiday_id>/excluir": Case(
+        SUP, fresh=lambda w: {"holiday_id": _new_holiday(w)}),
+    "POST /prazos/configuracao/motivos": Case(SUP),
 }
 # fmt: on
+
+_HOLIDAY_DAYS = itertools.count()
+
+
+def _new_holiday(world) -> int:
+    day = date(2030, 1, 2) + timedelta(days=next(_HOLIDAY_DAYS))
+    return world._add(Holiday(company_id=world.values["company_a"], day=day, name="Para excluir"))
 
 
 def _rules(app):

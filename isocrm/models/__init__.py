@@ -35,6 +35,7 @@ from isocrm.models.entity import (
 )
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.session import UserSession
+from isocrm.models.sla import BusinessHours, Holiday
 from isocrm.models.submission import FormSubmission
 from isocrm.models.team import Team, team_members
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, TicketEvent, UnsavedEdit
@@ -47,6 +48,7 @@ __all__ = [
     "Appointment",
     "AuditLog",
     "Base",
+    "BusinessHours",
     "CatalogVersion",
     "Cause",
     "Channel",
@@ -57,6 +59,7 @@ __all__ = [
     "EntityRevision",
     "EntitySearchWord",
     "FormSubmission",
+    "Holiday",
     "Invoice",
     "Occurrence",
     "Order",

@@ -116,12 +116,23 @@ class Reason(Base):
     company_id: Mapped[int] = _company_fk()
     name: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Prazos (SLA) in business hours; none: no first-answer target, 7 calendar days to resolve.
+    first_answer_hours: Mapped[int | None] = mapped_column()
+    resolution_hours: Mapped[int | None] = mapped_column()
 
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="reason", order_by="Occurrence.name", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.UniqueConstraint("company_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "name"),
+        sa.CheckConstraint(
+            "first_answer_hours IS NULL OR first_answer_hours > 0", name="first_answer_positive"
+        ),
+        sa.CheckConstraint(
+            "resolution_hours IS NULL OR resolution_hours > 0", name="resolution_positive"
+        ),
+    )
 
 
 class Occurrence(Base):

@@ -145,6 +145,8 @@ class Ticket(Base):
         sa.Index("ix_tickets_company_owner_closed", "company_id", "owner_id", "closed_at"),
         sa.Index("ix_tickets_company_team_closed", "company_id", "team_id", "closed_at"),
         sa.Index("ix_tickets_company_closed_due", "company_id", "closed_at", "resolution_due_at"),
+        # The Prazos report: the Empresa's confirmed tickets opened in a period.
+        sa.Index("ix_tickets_company_stage_opened", "company_id", "stage", "opened_at"),
     )
 
     @property

@@ -1,6 +1,6 @@
 """global search: the words of every ticket's details (descriptions and answers)
 
-Revision ID: 0011s
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-29 08:00:00
 
@@ -17,7 +17,7 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011s"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
