@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
+    from isocrm.lots import bp as lots_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         privacy_bp,
         admin_bp,
+        lots_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -208,6 +208,11 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         ],
         "mail.compose": [("mail-compose", f"/atendimentos/{ticket.code}/email", {})],
         "reports.ticket_report": [("report", f"/atendimentos/{ticket.code}/relatorio", {})],
+        "lots.report": [
+            ("lots-report", "/lotes?de=01/01/2026&ate=31/12/2026", {}),
+            ("lots-report-partial", "/lotes?de=01/01/2026&ate=31/12/2026", HX),
+        ],
+        "lots.thresholds": [("lots-thresholds", "/lotes/limites", {})],
         "tickets.cause_options": [
             (
                 "cause-options",
@@ -330,6 +335,19 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             save(name, client.get(url, headers=headers), wrap=wrap)
     # The LGPD search showing its message beside the field.
     save("privacy-search-error", client.get("/privacidade/?documento=123"), expect=422)
+    # Lotes: the filter and the thresholds showing their messages, and a lot warning.
+    save("lots-report-error", client.get("/lotes?de=99/99/2026"), expect=422)
+    biscuit = demo["product_info"].product_id
+    bad_threshold = {
+        "csrf_token": auth.csrf_token(),
+        f"p{biscuit}-count": "abc",
+        f"p{biscuit}-days": "",
+    }
+    save("lots-thresholds-errors", client.post("/lotes/limites", data=bad_threshold), expect=422)
+    bad_threshold.update({f"p{biscuit}-count": "1", f"p{biscuit}-days": "3650"})
+    assert client.post("/lotes/limites", data=bad_threshold).status_code == 303
+    save("lots-report-warning", client.get("/lotes?de=01/01/2026&ate=31/12/2026"))
+    assert "Alerta de lote" in pages["lots-report-warning"]
 
     # A draft (Incluir): its screen, and the lists that offer to resume it.
     tickets_url = f"/entidades/{maria.id}/atendimentos"

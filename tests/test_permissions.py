@@ -164,6 +164,10 @@ ROUTES: dict[str, Case] = {
     "GET /entidades/<int:entity_id>/historico": Case(ATT, shows="maria"),
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
+    "GET /lotes": Case(SUP),
+    "GET /lotes/limites": Case(SUP, shows="product"),
+    # Nothing typed: every product unwatched (as the demo's Empresa A already is, but one).
+    "POST /lotes/limites": Case(SUP),
     "GET /usuarios": Case(ADM, shows="attendant"),
     # The role it already has: the table's users keep theirs.
     "POST /usuarios/<int:user_id>/perfil": Case(ADM, data={"u{user_id}-role": "atendente"}),

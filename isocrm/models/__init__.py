@@ -33,6 +33,7 @@ from isocrm.models.entity import (
     Phone,
     Relation,
 )
+from isocrm.models.history_delivery import HistoryDelivery
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.session import UserSession
 from isocrm.models.submission import FormSubmission
@@ -56,6 +57,7 @@ __all__ = [
     "EntityRevision",
     "EntitySearchWord",
     "FormSubmission",
+    "HistoryDelivery",
     "Invoice",
     "Occurrence",
     "Order",
