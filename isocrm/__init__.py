@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
+    from isocrm.customer_history import bp as customer_history_bp
     from isocrm.lots import bp as lots_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
@@ -87,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
         privacy_bp,
         admin_bp,
         lots_bp,
+        customer_history_bp,
     ):
         app.register_blueprint(blueprint)
 

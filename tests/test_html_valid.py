@@ -284,6 +284,12 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
         ],
         "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
+        "customer_history.page": [
+            ("customer-history", f"/entidades/{maria.id}/historico-cliente", {})
+        ],
+        "customer_history.printable": [
+            ("customer-history-print", f"/entidades/{maria.id}/historico-cliente/impressao", {})
+        ],
         "workspace.invoices": [("invoices", f"/entidades/{maria.id}/notas", {})],
         "workspace.invoice": [("invoice", f"/entidades/{maria.id}/notas/{invoice.id}", {})],
         "workspace.surveys": [("surveys", f"/entidades/{maria.id}/pesquisas", {})],
@@ -335,6 +341,13 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             save(name, client.get(url, headers=headers), wrap=wrap)
     # The LGPD search showing its message beside the field.
     save("privacy-search-error", client.get("/privacidade/?documento=123"), expect=422)
+    # Enviar histórico showing its messages, then a delivery listed.
+    history_url = f"/entidades/{maria.id}/historico-cliente"
+    bad_history = {"csrf_token": auth.csrf_token(), "recipient_id": "", "requested_on": "1/1"}
+    save("customer-history-errors", client.post(f"{history_url}/email", data=bad_history), 422)
+    printed = {"csrf_token": auth.csrf_token(), "impressao-requested_on": "01/01/2026"}
+    assert client.post(f"{history_url}/imprimir", data=printed).status_code == 303
+    save("customer-history-delivered", client.get(history_url))
     # Lotes: the filter and the thresholds showing their messages, and a lot warning.
     save("lots-report-error", client.get("/lotes?de=99/99/2026"), expect=422)
     biscuit = demo["product_info"].product_id

@@ -162,6 +162,11 @@ ROUTES: dict[str, Case] = {
     "POST /entidades/<int:entity_id>/agenda": Case(ATT),
     "POST /entidades/<int:entity_id>/agenda/<int:appointment_id>/realizado": Case(ATT),
     "GET /entidades/<int:entity_id>/historico": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/historico-cliente": Case(ATT, shows="maria"),
+    # Nothing chosen: 422, the messages beside the fields, nothing sent nor recorded.
+    "POST /entidades/<int:entity_id>/historico-cliente/email": Case(ATT),
+    "POST /entidades/<int:entity_id>/historico-cliente/imprimir": Case(ATT),
+    "GET /entidades/<int:entity_id>/historico-cliente/impressao": Case(ATT, shows="maria"),
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
     "GET /lotes": Case(SUP),
