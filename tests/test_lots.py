@@ -304,3 +304,16 @@ def test_report_query_count_is_constant(client, auth, demo, db, infos, desk, cou
         html = client.get("/lotes").get_data(as_text=True)
     assert len(re.findall(r"<tr>", html)) > 10
     assert big.count == small.count, big.statements[small.count :]
+
+
+def test_demo_shows_a_lot_warning_on_first_start(db):
+    """The demo's recent complaints are dated from the load: the warning is there at once."""
+    from isocrm.demo import load_demo
+    from isocrm.demo.fake import HOT_LOT
+    from isocrm.models import Company
+
+    load_demo(db.session, people=25)
+    company = db.session.scalar(sa.select(Company).order_by(Company.id))
+    warnings = lot_warnings(db.session, company.id, datetime.now(UTC))
+    hot = [w for w in warnings if w.lot == HOT_LOT[1]]
+    assert hot and hot[0].complaints >= hot[0].threshold == 3

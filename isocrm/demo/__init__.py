@@ -14,12 +14,14 @@ from isocrm.demo.bulk import generate_bulk_entities
 from isocrm.demo.bulk_tickets import generate_bulk_tickets
 from isocrm.demo.fake import load_fake
 from isocrm.demo.fixed import load_fixed
+from isocrm.lots.demo import load_lot_watch
 
 
 def load_demo(session: Session, people: int = 300) -> None:
     """Load the whole demo dataset; two runs on empty databases give identical rows."""
     fixed = load_fixed(session)
     load_fake(session, fixed, people=people)
+    load_lot_watch(session, fixed)  # recent complaints, dated from now: a lot warning shows
     session.commit()
 
 
