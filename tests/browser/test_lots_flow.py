@@ -9,18 +9,9 @@ from playwright.sync_api import expect
 from isocrm.demo.fake import HOT_LOT
 from isocrm.lots.demo import load_lot_watch
 from tests.browser.conftest import login
-from tests.test_mail import SMTPServer
+from tests.browser.test_mail_flow import smtp  # noqa: F401  (a started aiosmtpd)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _as_supervisor_of(page, company_name):
@@ -32,7 +23,7 @@ def _as_supervisor_of(page, company_name):
         expect(page.get_by_label("Empresa")).to_have_value(re.compile(r"\d+"))
 
 
-def test_supervisor_sees_the_lot_warning_and_sends_a_history(page, demo, db, smtp):
+def test_supervisor_sees_the_lot_warning_and_sends_a_history(page, demo, db, smtp):  # noqa: F811
     load_lot_watch(db.session, demo)  # four recent complaints about the hot lot, threshold 3
     db.session.commit()
     _as_supervisor_of(page, demo["company"].name)
