@@ -317,3 +317,36 @@ def test_demo_shows_a_lot_warning_on_first_start(db):
     warnings = lot_warnings(db.session, company.id, datetime.now(UTC))
     hot = [w for w in warnings if w.lot == HOT_LOT[1]]
     assert hot and hot[0].complaints >= hot[0].threshold == 3
+
+
+def test_filter_errors_come_back_in_the_htmx_partial(client, auth, demo):
+    _supervisor(client, auth, demo)
+    response = client.get("/lotes?de=31/02/2026&ate=", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and 'id="lot-report"' in html
+    assert "Data inválida" in html and 'value="31/02/2026"' in html
+
+
+def test_painel_partial_works_standalone_for_supervisors_only(app, db, demo, infos, desk):
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    from isocrm.models import User
+
+    biscuit, _ = infos
+    product = db.session.get(Product, biscuit.product_id)
+    product.lot_alert_count, product.lot_alert_days = 1, 30
+    db.session.commit()
+    code = desk.ticket([(datetime.now(UTC) - timedelta(days=1), None, [(biscuit, "L-PAINEL")])])
+    include = '{% include "lots/_painel_warnings.html" ignore missing %}'
+    shown = {}
+    for username in ("supervisor", "atendente"):
+        with app.test_request_context("/"):
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            login_user(user)
+            g.company = demo["company"]
+            shown[username] = render_template_string(include)
+    assert "lote L-PAINEL" in shown["supervisor"]
+    assert f'href="/atendimentos/{code}"' in shown["supervisor"]
+    assert shown["atendente"].strip() == ""
