@@ -253,3 +253,15 @@ def test_query_count_is_constant(logged_in, demo, db, count_queries):
     with count_queries() as big_sheet:
         assert "Resposta número 95" in logged_in.get(sheet).get_data(as_text=True)
     assert big_sheet.count == small_sheet.count
+
+
+def test_the_sheet_prints_as_a_pdf_with_the_answers(logged_in, demo, tmp_path):
+    from tests.test_reports import pdf_pages_text
+
+    response = logged_in.get(_url(demo["maria"], "/impressao.pdf"))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    text = " ".join(pdf_pages_text(tmp_path, response.data))
+    assert "Histórico de atendimentos" in text
+    assert "Cliente confirmou o recebimento do vale-troca." in text
+    assert logged_in.get(_url(demo["luiza"], "/impressao.pdf")).status_code == 404

@@ -27,6 +27,7 @@ HX = {"HX-Request": "true"}
 NOT_PAGES = {
     "static",
     "reports.ticket_report_pdf",
+    "customer_history.printable_pdf",
     "privacy.export_json",
     "privacy.export_csv",
 }

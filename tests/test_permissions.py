@@ -167,6 +167,8 @@ ROUTES: dict[str, Case] = {
     "POST /entidades/<int:entity_id>/historico-cliente/email": Case(ATT),
     "POST /entidades/<int:entity_id>/historico-cliente/imprimir": Case(ATT),
     "GET /entidades/<int:entity_id>/historico-cliente/impressao": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/historico-cliente/impressao.pdf": Case(
+        ATT, no_pdf=True, allowed=503),
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
     "GET /lotes": Case(SUP),

@@ -1,5 +1,6 @@
 """Enviar histórico: the customer's demands with their answers, e-mailed or printed."""
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -25,6 +26,8 @@ from isocrm.models.base import utcnow
 from isocrm.models.history_delivery import METHOD_PRINT
 from isocrm.models.outbox import OUTBOX_SENT
 from isocrm.permissions import ROLE_ATTENDANT, allow
+from isocrm.reports import pdf
+from isocrm.reports.views import PDF_BUSY_MESSAGE, PDF_UNAVAILABLE_MESSAGE
 from isocrm.security import current_company
 
 
@@ -165,17 +168,53 @@ def print_history(entity_id: int):
     )
 
 
-@bp.get("/entidades/<int:entity_id>/historico-cliente/impressao")
-@allow(ROLE_ATTENDANT)
-def printable(entity_id: int):
-    """The history on its own page, laid out for A4 (the browser prints it)."""
+def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, str]:
     entity = get_entity(entity_id)
     company = current_company()
-    return render_template(
+    html = render_template(
         "customer_history/print.html",
         company=company,
         entity=entity,
         tickets=service.customer_tickets(db.session, company.id, entity.id),
         printed_at=utcnow(),
         printed_by=current_user.name,
+        for_pdf=for_pdf,
     )
+    return entity, html
+
+
+@bp.get("/entidades/<int:entity_id>/historico-cliente/impressao")
+@allow(ROLE_ATTENDANT)
+def printable(entity_id: int):
+    """The history on its own page, laid out for A4 (the browser prints it)."""
+    return _sheet(entity_id, for_pdf=False)[1]
+
+
+@bp.get("/entidades/<int:entity_id>/historico-cliente/impressao.pdf")
+@allow(ROLE_ATTENDANT)
+def printable_pdf(entity_id: int):
+    """The same sheet as a PDF, printed on the server by WeasyPrint (reports/pdf.py)."""
+    entity, html = _sheet(entity_id, for_pdf=True)
+    static = Path(current_app.static_folder, "css")
+    css = "\n".join(
+        (static / name).read_text(encoding="utf-8")
+        for name in ("print.css", "customer_history.css")
+    )
+    try:
+        with pdf.render_slot(current_app._get_current_object()):
+            document = pdf.html_to_pdf(html, css, current_app.static_folder)
+    except (pdf.PdfBusy, pdf.PdfUnavailable) as error:
+        current_app.logger.warning("History PDF not printed: %s", error)
+        busy = isinstance(error, pdf.PdfBusy)
+        page = render_template(
+            "reports/pdf_unavailable.html",
+            message=PDF_BUSY_MESSAGE if busy else PDF_UNAVAILABLE_MESSAGE,
+            report_url=url_for("customer_history.printable", entity_id=entity.id),
+            **({"title": "Servidor ocupado"} if busy else {}),
+        )
+        return page, 503, ({"Retry-After": "5"} if busy else {})
+    headers = {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'inline; filename="historico-{entity.id}.pdf"',
+    }
+    return document, 200, headers
