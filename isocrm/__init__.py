@@ -69,8 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
+    from isocrm.customer_history import bp as customer_history_bp
     from isocrm.desk.owner_views import bp as desk_owner_bp
     from isocrm.finder import bp as finder_bp
+    from isocrm.lots import bp as lots_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
@@ -91,6 +93,8 @@ def create_app(config: dict | None = None) -> Flask:
         desk_owner_bp,
         finder_bp,
         sla_bp,
+        lots_bp,
+        customer_history_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -27,6 +27,7 @@ HX = {"HX-Request": "true"}
 NOT_PAGES = {
     "static",
     "reports.ticket_report_pdf",
+    "customer_history.printable_pdf",
     "privacy.export_json",
     "privacy.export_csv",
 }
@@ -221,6 +222,11 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             ("finder-phone", "/busca?q=98765-4321", {}),
             ("finder-nothing", "/busca?q=zzzq", HX),
         ],
+        "lots.report": [
+            ("lots-report", "/lotes?de=01/01/2026&ate=31/12/2026", {}),
+            ("lots-report-partial", "/lotes?de=01/01/2026&ate=31/12/2026", HX),
+        ],
+        "lots.thresholds": [("lots-thresholds", "/lotes/limites", {})],
         "tickets.cause_options": [
             (
                 "cause-options",
@@ -292,6 +298,12 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
         ],
         "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
+        "customer_history.page": [
+            ("customer-history", f"/entidades/{maria.id}/historico-cliente", {})
+        ],
+        "customer_history.printable": [
+            ("customer-history-print", f"/entidades/{maria.id}/historico-cliente/impressao", {})
+        ],
         "workspace.invoices": [("invoices", f"/entidades/{maria.id}/notas", {})],
         "workspace.invoice": [("invoice", f"/entidades/{maria.id}/notas/{invoice.id}", {})],
         "workspace.surveys": [("surveys", f"/entidades/{maria.id}/pesquisas", {})],
@@ -345,6 +357,26 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
             save(name, client.get(url, headers=headers), wrap=wrap)
     # The LGPD search showing its message beside the field.
     save("privacy-search-error", client.get("/privacidade/?documento=123"), expect=422)
+    # Enviar histórico showing its messages, then a delivery listed.
+    history_url = f"/entidades/{maria.id}/historico-cliente"
+    bad_history = {"csrf_token": auth.csrf_token(), "recipient_id": "", "requested_on": "1/1"}
+    save("customer-history-errors", client.post(f"{history_url}/email", data=bad_history), 422)
+    printed = {"csrf_token": auth.csrf_token(), "impressao-requested_on": "01/01/2026"}
+    assert client.post(f"{history_url}/imprimir", data=printed).status_code == 303
+    save("customer-history-delivered", client.get(history_url))
+    # Lotes: the filter and the thresholds showing their messages, and a lot warning.
+    save("lots-report-error", client.get("/lotes?de=99/99/2026"), expect=422)
+    biscuit = demo["product_info"].product_id
+    bad_threshold = {
+        "csrf_token": auth.csrf_token(),
+        f"p{biscuit}-count": "abc",
+        f"p{biscuit}-days": "",
+    }
+    save("lots-thresholds-errors", client.post("/lotes/limites", data=bad_threshold), expect=422)
+    bad_threshold.update({f"p{biscuit}-count": "1", f"p{biscuit}-days": "3650"})
+    assert client.post("/lotes/limites", data=bad_threshold).status_code == 303
+    save("lots-report-warning", client.get("/lotes?de=01/01/2026&ate=31/12/2026"))
+    assert "Alerta de lote" in pages["lots-report-warning"]
 
     # A draft (Incluir): its screen, and the lists that offer to resume it.
     tickets_url = f"/entidades/{maria.id}/atendimentos"

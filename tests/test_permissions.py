@@ -170,8 +170,19 @@ ROUTES: dict[str, Case] = {
     "POST /entidades/<int:entity_id>/agenda": Case(ATT),
     "POST /entidades/<int:entity_id>/agenda/<int:appointment_id>/realizado": Case(ATT),
     "GET /entidades/<int:entity_id>/historico": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/historico-cliente": Case(ATT, shows="maria"),
+    # Nothing chosen: 422, the messages beside the fields, nothing sent nor recorded.
+    "POST /entidades/<int:entity_id>/historico-cliente/email": Case(ATT),
+    "POST /entidades/<int:entity_id>/historico-cliente/imprimir": Case(ATT),
+    "GET /entidades/<int:entity_id>/historico-cliente/impressao": Case(ATT, shows="maria"),
+    "GET /entidades/<int:entity_id>/historico-cliente/impressao.pdf": Case(
+        ATT, no_pdf=True, allowed=503),
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
+    "GET /lotes": Case(SUP),
+    "GET /lotes/limites": Case(SUP, shows="product"),
+    # Nothing typed: every product unwatched (as the demo's Empresa A already is, but one).
+    "POST /lotes/limites": Case(SUP),
     "GET /usuarios": Case(ADM, shows="attendant"),
     # The role it already has: the table's users keep theirs.
     "POST /usuarios/<int:user_id>/perfil": Case(ADM, data={"u{user_id}-role": "atendente"}),

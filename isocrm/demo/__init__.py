@@ -15,6 +15,7 @@ from isocrm.demo.bulk_tickets import generate_bulk_tickets
 from isocrm.demo.desk import load_desk
 from isocrm.demo.fake import load_fake
 from isocrm.demo.fixed import load_fixed
+from isocrm.lots.demo import load_lot_watch
 from isocrm.sla.demo import load_sla_demo
 
 
@@ -23,7 +24,8 @@ def load_demo(session: Session, people: int = 300) -> None:
     fixed = load_fixed(session)
     load_fake(session, fixed, people=people)
     load_desk(session, fixed)
-    load_sla_demo(session, fixed)
+    load_lot_watch(session, fixed)  # recent complaints, dated from now: a lot warning shows
+    load_sla_demo(session, fixed)  # last: the prazos of every ticket above
     session.commit()
 
 

@@ -33,6 +33,7 @@ from isocrm.models.entity import (
     Phone,
     Relation,
 )
+from isocrm.models.history_delivery import HistoryDelivery
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.session import UserSession
 from isocrm.models.sla import BusinessHours, Holiday
@@ -60,6 +61,7 @@ __all__ = [
     "EntitySearchWord",
     "FormSubmission",
     "Holiday",
+    "HistoryDelivery",
     "Invoice",
     "Occurrence",
     "Order",

@@ -184,12 +184,25 @@ class Product(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     ean: Mapped[str | None] = mapped_column(sa.String(14))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Lot watch: this many complaints (distinct tickets) about one lot within this many
+    # days raise a warning on the supervisors' painel. Both empty means no watch.
+    lot_alert_count: Mapped[int | None] = mapped_column()
+    lot_alert_days: Mapped[int | None] = mapped_column()
 
     informations: Mapped[list["ProductInfo"]] = relationship(
         back_populates="product", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.UniqueConstraint("company_id", "code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "code"),
+        sa.CheckConstraint(
+            "(lot_alert_count IS NULL) = (lot_alert_days IS NULL)", name="lot_alert_both_or_none"
+        ),
+        sa.CheckConstraint(
+            "lot_alert_count IS NULL OR (lot_alert_count > 0 AND lot_alert_days > 0)",
+            name="lot_alert_positive",
+        ),
+    )
 
 
 class ProductInfo(Base):

@@ -244,6 +244,8 @@ class DetailInfo(Base):
             name="expires_after_manufacture",
         ),
         sa.Index("ix_detail_infos_lot_number", "lot_number"),
+        # Lot watch: a product's lines grouped by lot (isocrm/lots/queries.py).
+        sa.Index("ix_detail_infos_product_info_lot", "product_info_id", "lot_number", "detail_id"),
         sa.Index("ix_detail_infos_serial_number", "serial_number"),
     )
 

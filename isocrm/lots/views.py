@@ -1,0 +1,113 @@
+"""Lotes: the report of complaints by product and lot, and each product's threshold."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, flash, g, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from isocrm.extensions import db
+from isocrm.fields import local_today
+from isocrm.htmx import render
+from isocrm.lots import bp, queries
+from isocrm.lots.forms import LotFilterForm, ThresholdForm
+from isocrm.models import Product
+from isocrm.models.base import utcnow
+from isocrm.permissions import ROLE_SUPERVISOR, allow, can
+from isocrm.security import current_company
+
+DEFAULT_DAYS = 90  # the report's period when none is typed: the last 90 days
+
+
+def _products():
+    return db.session.scalars(
+        sa.select(Product)
+        .where(Product.company_id == current_company().id)
+        .order_by(Product.name, Product.id)
+    ).all()
+
+
+def _day_start(day) -> datetime:
+    """Midnight of a day at the desk (America/Sao_Paulo), as an aware datetime."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def painel_lot_warnings() -> list[queries.LotWarning]:
+    """The Empresa's lot warnings for the painel: supervisors only, computed once a request."""
+    if not can(ROLE_SUPERVISOR) or g.get("company") is None:
+        return []
+    if "lot_warnings" not in g:
+        g.lot_warnings = queries.lot_warnings(db.session, current_company().id, utcnow())
+    return g.lot_warnings
+
+
+@bp.get("/lotes")
+@allow(ROLE_SUPERVISOR)
+def report():
+    """Lotes: information lines grouped by product and lot, most lines first, with the
+    tickets; the lots that reached their product's threshold are warned about on top."""
+    products = _products()
+    today = local_today()
+    args = MultiDict(request.args)
+    args.setdefault("de", (today - timedelta(days=DEFAULT_DAYS - 1)).strftime("%d/%m/%Y"))
+    args.setdefault("ate", today.strftime("%d/%m/%Y"))
+    form = LotFilterForm(formdata=args)
+    form.produto.choices = [(None, "Todos os produtos")] + [
+        (p.id, f"{p.name} ({p.code})") for p in products
+    ]
+    status, result = 200, None
+    if form.validate():
+        start = _day_start(form.de.data) if form.de.data else None
+        end = _day_start(form.ate.data + timedelta(days=1)) if form.ate.data else None
+        result = queries.lot_report(db.session, current_company().id, start, end, form.produto.data)
+    else:
+        status = 422
+    return render(
+        "lots/report.html",
+        block="results",
+        status=status,
+        form=form,
+        result=result,
+        max_groups=queries.REPORT_MAX_GROUPS,
+    )
+
+
+def _threshold_forms(products, formdata=None) -> dict[int, ThresholdForm]:
+    return {
+        p.id: ThresholdForm(
+            formdata=formdata,
+            prefix=f"p{p.id}",
+            count=p.lot_alert_count,
+            days=p.lot_alert_days,
+        )
+        for p in products
+    }
+
+
+@bp.route("/lotes/limites", methods=["GET", "POST"])
+@allow(ROLE_SUPERVISOR)
+def thresholds():
+    """Limites de alerta por lote: per product, how many complaints about one lot within
+    how many days raise a warning. All rows are saved together, or none."""
+    products = _products()
+    if request.method == "GET":
+        forms = _threshold_forms(products)
+        return render("lots/thresholds.html", products=products, forms=forms)
+    forms = _threshold_forms(products, request.form)
+    valid = [forms[p.id].validate() for p in products]
+    if not all(valid):
+        return render("lots/thresholds.html", status=422, products=products, forms=forms)
+    changed = 0
+    for product in products:
+        form = forms[product.id]
+        new = (form.count.data, form.days.data)
+        if new != (product.lot_alert_count, product.lot_alert_days):
+            product.lot_alert_count, product.lot_alert_days = new
+            changed += 1
+    db.session.commit()
+    flash(
+        f"Limites salvos ({changed} produto(s) alterado(s))." if changed else "Nada mudou.",
+        "success",
+    )
+    return redirect(url_for("lots.thresholds"), code=303)

@@ -1,0 +1,352 @@
+"""Lot watch: the report grouped by product and lot, and the warnings of each threshold,
+checked against counts worked out by hand on fixed data."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.lots.queries import lot_report, lot_warnings
+from isocrm.models import Channel, DetailInfo, Product, Status, Ticket, TicketDetail
+from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DISCARDED, STAGE_DRAFT
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def at(days_ago: float, hour: int = 0) -> datetime:
+    return NOW - timedelta(days=days_ago) + timedelta(hours=hour)
+
+
+class Desk:
+    """Tickets with information lines, written straight to the database."""
+
+    def __init__(self, db, demo):
+        self.db, self.demo = db, demo
+        self.code = 100
+
+    def ticket(self, lines, company=None, stage=STAGE_CONFIRMED, entity=None):
+        """lines: [(detail opened_at, received_at or None, [(product_info, lot), ...])]."""
+        demo = self.demo
+        self.db.session.commit()  # a fresh snapshot: requests may have written meanwhile
+        company = company or demo["company"]
+        status = self.db.session.scalar(
+            sa.select(Status).where(Status.company_id == company.id).order_by(Status.id)
+        )
+        channel = self.db.session.scalar(
+            sa.select(Channel).where(Channel.company_id == company.id).order_by(Channel.id)
+        )
+        self.code += 1
+        opened = min(d for d, _, _ in lines)
+        ticket = Ticket(
+            company_id=company.id,
+            code=self.code,
+            entity=entity or demo["maria"],
+            role=(entity or demo["maria"]).roles[0],
+            status=status,
+            stage=stage,
+            opened_by=demo["atendente"],
+            updated_by=demo["atendente"],
+            opened_at=opened,
+            details=[
+                TicketDetail(
+                    channel=channel,
+                    opened_at=opened_at,
+                    received_at=received_at,
+                    attendant=demo["atendente"],
+                    description="Reclamação do lote",
+                    informations=[
+                        DetailInfo(product_info=info, lot_number=lot) for info, lot in infos
+                    ],
+                )
+                for opened_at, received_at, infos in lines
+            ],
+        )
+        self.db.session.add(ticket)
+        self.db.session.commit()
+        return ticket.code
+
+
+@pytest.fixture
+def desk(db, demo):
+    return Desk(db, demo)
+
+
+@pytest.fixture
+def infos(demo, db):
+    """Two products of the Empresa, each with an informação: biscuit and a second one."""
+    biscuit = demo["product_info"]
+    other = next(
+        info
+        for product in demo["products"].values()
+        if product.id != biscuit.product_id
+        for info in product.informations
+    )
+    return biscuit, other
+
+
+@pytest.fixture
+def fixed(desk, demo, infos):
+    """The fixed data whose report is worked out by hand in the tests below.
+
+    Period: 01/11/2026 00:00 to 20/11/2026 24:00 (São Paulo). Biscuit lot A: tickets t1
+    (2 details with A, one of them with two A lines), t2, t3 (its date is received_at, inside
+    the period though opened_at is after it); lot B: t2's second line; no lot: t4 ("" and
+    None both count as no lot). Other product lot A: t5. Not counted: a draft, a discarded
+    ticket, Empresa B's ticket, a line before the period and one after it.
+    """
+    biscuit, other = infos
+    south = demo["company_south"]
+    luiza = demo["luiza"]
+    codes = {
+        "t1": desk.ticket(
+            [
+                (at(10), None, [(biscuit, "A"), (biscuit, "A")]),
+                (at(8), None, [(biscuit, "A")]),
+            ]
+        ),
+        "t2": desk.ticket([(at(6), None, [(biscuit, "A"), (biscuit, "B")])]),
+        # received 15 days ago, opened "today": the complaint's date is when it was received
+        "t3": desk.ticket([(at(0, -1), at(15), [(biscuit, "A")])]),
+        "t4": desk.ticket([(at(3), None, [(biscuit, ""), (biscuit, None)])]),
+        "t5": desk.ticket([(at(2), None, [(other, "A")])]),
+        "draft": desk.ticket([(at(4), None, [(biscuit, "A")])], stage=STAGE_DRAFT),
+        "discarded": desk.ticket([(at(4), None, [(biscuit, "A")])], stage=STAGE_DISCARDED),
+        "south": desk.ticket([(at(4), None, [(biscuit, "A")])], company=south, entity=luiza),
+        "before": desk.ticket([(at(40), None, [(biscuit, "A")])]),
+        "after": desk.ticket([(NOW + timedelta(days=2), None, [(biscuit, "A")])]),
+    }
+    return codes
+
+
+def _groups(report):
+    return {(g.product_id, g.lot): g for g in report.groups}
+
+
+def test_report_groups_count_and_dates_by_hand(db, demo, infos, fixed):
+    biscuit, other = infos
+    start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)  # 01/11 00:00 in São Paulo
+    end = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    report = lot_report(db.session, demo["company"].id, start, end)
+    groups = _groups(report)
+    assert set(groups) == {
+        (biscuit.product_id, "A"),
+        (biscuit.product_id, "B"),
+        (biscuit.product_id, None),
+        (other.product_id, "A"),
+    }
+    a = groups[(biscuit.product_id, "A")]
+    # t1: 3 lines, t2: 1, t3: 1 → 5 lines, 3 tickets; first = t3's received_at, last = t2.
+    assert (a.lines, a.tickets) == (5, 3)
+    assert a.first_at == at(15) and a.last_at == at(6)
+    assert a.codes == [fixed["t2"], fixed["t1"], fixed["t3"]]  # latest complaint first
+    b = groups[(biscuit.product_id, "B")]
+    assert (b.lines, b.tickets, b.codes) == (1, 1, [fixed["t2"]])
+    none = groups[(biscuit.product_id, None)]
+    assert (none.lines, none.tickets, none.lot_label) == (2, 1, "(sem lote)")
+    assert groups[(other.product_id, "A")].codes == [fixed["t5"]]
+    # Most lines first.
+    assert report.groups[0] is a and report.groups[1] is none
+    assert report.total_groups == 4
+    # One product only.
+    only = lot_report(db.session, demo["company"].id, start, end, other.product_id)
+    assert [(g.product_id, g.lot, g.lines) for g in only.groups] == [(other.product_id, "A", 1)]
+
+
+def test_thresholds_warn_at_the_count_not_before(db, demo, infos, desk):
+    biscuit, other = infos
+    product = db.session.get(Product, biscuit.product_id)
+    product.lot_alert_count, product.lot_alert_days = 3, 30
+    db.session.commit()
+    cid = demo["company"].id
+    desk.ticket([(at(29), None, [(biscuit, "X")])])
+    desk.ticket([(at(10), None, [(biscuit, "X"), (biscuit, "X")])])  # one ticket, two lines
+    desk.ticket([(at(31), None, [(biscuit, "X")])])  # outside the 30 days
+    desk.ticket([(at(5), None, [(other, "X")])])  # another product (no threshold)
+    desk.ticket([(at(5), None, [(biscuit, "X")])], company=demo["company_south"],
+                entity=demo["luiza"])  # fmt: skip
+    assert lot_warnings(db.session, cid, NOW) == []  # count − 1: two tickets in 30 days
+    third = desk.ticket([(at(1), None, [(biscuit, "X")])])
+    (warning,) = lot_warnings(db.session, cid, NOW)
+    assert (warning.product_id, warning.lot, warning.complaints, warning.threshold) == (
+        biscuit.product_id,
+        "X",
+        3,
+        3,
+    )
+    assert warning.codes[0] == third and len(warning.codes) == 3
+    # A month later they all left the window.
+    assert lot_warnings(db.session, cid, NOW + timedelta(days=30)) == []
+    # Without a threshold nothing warns.
+    product.lot_alert_count = product.lot_alert_days = None
+    db.session.commit()
+    assert lot_warnings(db.session, cid, NOW) == []
+
+
+def test_lines_without_lot_never_warn(db, demo, infos, desk):
+    biscuit, _ = infos
+    product = db.session.get(Product, biscuit.product_id)
+    product.lot_alert_count, product.lot_alert_days = 1, 30
+    db.session.commit()
+    desk.ticket([(at(1), None, [(biscuit, ""), (biscuit, None)])])
+    assert lot_warnings(db.session, demo["company"].id, NOW) == []
+
+
+def _supervisor(client, auth, demo):
+    """The supervisor (in both Empresas), looking at the main one."""
+    assert auth.login("supervisor", "supervisor123").status_code == 302
+    token = auth.csrf_token()
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
+    assert client.post("/empresa", data=switch).status_code == 303
+    return token
+
+
+def test_report_page_shows_groups_and_warnings(client, auth, demo, db, infos, desk):
+    biscuit, _ = infos
+    product = db.session.get(Product, biscuit.product_id)
+    product.lot_alert_count, product.lot_alert_days = 2, 30
+    db.session.commit()
+    now = datetime.now(UTC)
+    codes = [desk.ticket([(now - timedelta(days=d), None, [(biscuit, "L-RUIM")])]) for d in (1, 2)]
+    _supervisor(client, auth, demo)
+    html = client.get("/lotes").get_data(as_text=True)
+    assert "Alerta de lote" in html and "lote L-RUIM" in html
+    for code in codes:
+        assert f'href="/atendimentos/{code}"' in html
+    assert "2 reclamações nos últimos 30 dias" in html
+    partial = client.get("/lotes?de=01/01/2026&ate=31/12/2030", headers={"HX-Request": "true"})
+    text = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and "L-RUIM" in text and "<html" not in text
+
+
+def test_report_filter_is_validated(client, auth, demo):
+    _supervisor(client, auth, demo)
+    response = client.get("/lotes?de=32/13/2026&ate=01/01/2026")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Data inválida" in html and 'value="32/13/2026"' in html
+    response = client.get("/lotes?de=10/01/2026&ate=01/01/2026")
+    assert response.status_code == 422
+    assert "A data final é anterior à inicial." in response.get_data(as_text=True)
+    assert client.get("/lotes?produto=999999").status_code == 422
+
+
+def test_attendants_are_refused(logged_in):
+    assert logged_in.get("/lotes").status_code == 403
+    assert logged_in.get("/lotes/limites").status_code == 403
+
+
+def test_thresholds_are_validated_and_saved_together(client, auth, demo, db, infos):
+    biscuit, other = infos
+    token = _supervisor(client, auth, demo)
+    page = client.get("/lotes/limites").get_data(as_text=True)
+    assert f'name="p{biscuit.product_id}-count"' in page
+    bad = {
+        "csrf_token": token,
+        f"p{biscuit.product_id}-count": "3",
+        f"p{biscuit.product_id}-days": "30",
+        f"p{other.product_id}-count": "abc",
+        f"p{other.product_id}-days": "",
+    }
+    response = client.post("/lotes/limites", data=bad)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Digite um número inteiro maior que zero." in html and 'value="abc"' in html
+    db.session.commit()
+    assert db.session.get(Product, biscuit.product_id).lot_alert_count is None  # nothing saved
+    for count, days, message in (
+        ("0", "30", "Use um número de 1 a 1000."),
+        ("3", "", "Preencha os dois campos"),
+        ("", "30", "Preencha os dois campos"),
+        ("3", "9999", "Use um número de 1 a 3650."),
+        ("-1", "30", "Digite um número inteiro maior que zero."),
+    ):
+        data = {
+            "csrf_token": token,
+            f"p{biscuit.product_id}-count": count,
+            f"p{biscuit.product_id}-days": days,
+        }
+        response = client.post("/lotes/limites", data=data)
+        assert response.status_code == 422, (count, days)
+        assert message in response.get_data(as_text=True), (count, days)
+    good = {
+        "csrf_token": token,
+        f"p{biscuit.product_id}-count": "3",
+        f"p{biscuit.product_id}-days": "30",
+    }
+    assert client.post("/lotes/limites", data=good).status_code == 303
+    db.session.commit()
+    product = db.session.get(Product, biscuit.product_id)
+    assert (product.lot_alert_count, product.lot_alert_days) == (3, 30)
+    # Emptying both removes the watch.
+    empty = {**good, f"p{biscuit.product_id}-count": "", f"p{biscuit.product_id}-days": ""}
+    assert client.post("/lotes/limites", data=empty).status_code == 303
+    db.session.commit()
+    assert db.session.get(Product, biscuit.product_id).lot_alert_count is None
+
+
+def test_report_query_count_is_constant(client, auth, demo, db, infos, desk, count_queries):
+    biscuit, other = infos
+    for product_id in (biscuit.product_id, other.product_id):
+        db.session.get(Product, product_id).lot_alert_count = 1
+        db.session.get(Product, product_id).lot_alert_days = 30
+    db.session.commit()
+    now = datetime.now(UTC)
+    desk.ticket([(now - timedelta(days=1), None, [(biscuit, "L1")])])
+    _supervisor(client, auth, demo)
+    client.get("/lotes")
+    with count_queries() as small:
+        assert client.get("/lotes").status_code == 200
+    for n in range(12):
+        info = biscuit if n % 2 else other
+        desk.ticket([(now - timedelta(days=1 + n), None, [(info, f"L{n}"), (info, "L1")])])
+    with count_queries() as big:
+        html = client.get("/lotes").get_data(as_text=True)
+    assert len(re.findall(r"<tr>", html)) > 10
+    assert big.count == small.count, big.statements[small.count :]
+
+
+def test_demo_shows_a_lot_warning_on_first_start(db):
+    """The demo's recent complaints are dated from the load: the warning is there at once."""
+    from isocrm.demo import load_demo
+    from isocrm.demo.fake import HOT_LOT
+    from isocrm.models import Company
+
+    load_demo(db.session, people=25)
+    company = db.session.scalar(sa.select(Company).order_by(Company.id))
+    warnings = lot_warnings(db.session, company.id, datetime.now(UTC))
+    hot = [w for w in warnings if w.lot == HOT_LOT[1]]
+    assert hot and hot[0].complaints >= hot[0].threshold == 3
+
+
+def test_filter_errors_come_back_in_the_htmx_partial(client, auth, demo):
+    _supervisor(client, auth, demo)
+    response = client.get("/lotes?de=31/02/2026&ate=", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and 'id="lot-report"' in html
+    assert "Data inválida" in html and 'value="31/02/2026"' in html
+
+
+def test_painel_partial_works_standalone_for_supervisors_only(app, db, demo, infos, desk):
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    from isocrm.models import User
+
+    biscuit, _ = infos
+    product = db.session.get(Product, biscuit.product_id)
+    product.lot_alert_count, product.lot_alert_days = 1, 30
+    db.session.commit()
+    code = desk.ticket([(datetime.now(UTC) - timedelta(days=1), None, [(biscuit, "L-PAINEL")])])
+    include = '{% include "lots/_painel_warnings.html" ignore missing %}'
+    shown = {}
+    for username in ("supervisor", "atendente"):
+        with app.test_request_context("/"):
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            login_user(user)
+            g.company = demo["company"]
+            shown[username] = render_template_string(include)
+    assert "lote L-PAINEL" in shown["supervisor"]
+    assert f'href="/atendimentos/{code}"' in shown["supervisor"]
+    assert shown["atendente"].strip() == ""
