@@ -9,26 +9,23 @@ loading (hours to three weeks before it): their prazos fall on both sides of "no
 moments are the only thing that differs between two loads; names, codes, owners, teams and
 notes are the same.
 
-Prazos: resolution_due_at = opened_at + 7 calendar days (Decreto 11.034/2022's default) for
-every confirmed ticket, first_answered_at = the first answer given in its details. The SLA
-computation (isocrm/sla/) may replace these values at merge."""
+Prazos are not set here: the demo loader computes every ticket's with the SLA clock
+(isocrm/sla/demo.py) once all demo tickets exist."""
 
 import random
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from isocrm.demo.fixed import REFERENCE_NOW
 from isocrm.desk.assignment import Holder, assign
 from isocrm.models import Entity, Team, Ticket, TicketDetail, TicketEvent, User
 from isocrm.models.base import utcnow
-from isocrm.models.catalog import STATUS_WAITING
 from isocrm.models.ticket import STAGE_CONFIRMED
 
 SEED = 11034
-RESOLUTION_DAYS = 7  # Decreto 11.034/2022: demands answered within 7 calendar days
 
 # (username, name, password)
 ATTENDANTS = [
@@ -111,7 +108,6 @@ def load_desk(session: Session, fixed: dict[str, Any], now: datetime | None = No
     session.expire_all()
     _pass_open_tickets(session, company.id, users, teams, rng)
     _add_fresh_tickets(session, fixed, users, teams, rng, now)
-    _set_prazos(session)
     session.flush()
 
 
@@ -216,27 +212,3 @@ def _add_fresh_tickets(session, fixed, users, teams, rng, now) -> None:
             .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "situacao")
             .values(at=since)
         )
-
-
-def _set_prazos(session) -> None:
-    session.flush()
-    first_answer = (
-        sa.select(sa.func.min(TicketDetail.answered_at))
-        .where(TicketDetail.ticket_id == Ticket.id)
-        .scalar_subquery()
-    )
-    session.execute(
-        sa.update(Ticket)
-        .where(Ticket.first_answered_at.is_(None), Ticket.stage == STAGE_CONFIRMED)
-        .values(first_answered_at=first_answer)
-        .execution_options(synchronize_session=False)
-    )
-    for ticket in session.scalars(
-        sa.select(Ticket)
-        .where(Ticket.stage == STAGE_CONFIRMED, Ticket.resolution_due_at.is_(None))
-        .options(joinedload(Ticket.status))
-    ):
-        ticket.resolution_due_at = ticket.opened_at + timedelta(days=RESOLUTION_DAYS)
-        if ticket.status.category == STATUS_WAITING and ticket.closed_at is None:
-            # Waiting on the customer since its last change: the prazo clock is paused.
-            ticket.sla_paused_at = ticket.sla_paused_at or ticket.updated_at
