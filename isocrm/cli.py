@@ -28,8 +28,10 @@ def has_demo_data() -> bool:
 
 def init_app(app: Flask) -> None:
     from isocrm.desk.teams_cli import teams
+    from isocrm.sla.cli import prazos
 
     app.cli.add_command(teams)
+    app.cli.add_command(prazos)
 
     @app.cli.command("init-db")
     def init_db():

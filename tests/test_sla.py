@@ -426,3 +426,46 @@ def test_demo_prazos(app, demo, db):
     assert db.session.scalar(
         sa.select(Holiday.name).where(Holiday.company_id == demo["company"].id)
     )
+
+
+def test_prazos_recompute_command_fills_tickets_written_without_the_clock(app, demo, db):
+    """An upgraded database (or rows written with plain SQL) has tickets with no prazos: the
+    command computes them, open tickets only unless --closed."""
+    open_ids = db.session.scalars(
+        sa.select(Ticket.id).where(Ticket.closed_at.is_(None), Ticket.stage == "confirmado")
+    ).all()
+    assert open_ids
+    db.session.execute(sa.update(Ticket).values(resolution_due_at=None))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["prazos", "recompute", "--company", str(demo["company"].id)])
+    assert result.exit_code == 0, result.output
+    assert "atendimentos recalculados" in result.output
+    db.session.expire_all()
+    missing = db.session.scalars(
+        sa.select(Ticket.id).where(
+            Ticket.company_id == demo["company"].id,
+            Ticket.closed_at.is_(None),
+            Ticket.stage == "confirmado",
+            Ticket.resolution_due_at.is_(None),
+        )
+    ).all()
+    assert missing == []
+    closed_empty = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Ticket)
+        .where(Ticket.closed_at.is_not(None), Ticket.resolution_due_at.is_(None))
+    )
+    assert closed_empty > 0  # untouched without --closed
+    result = runner.invoke(args=["prazos", "recompute", "--closed"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(Ticket.stage == "confirmado", Ticket.resolution_due_at.is_(None))
+        )
+        == 0
+    )
+    assert runner.invoke(args=["prazos", "recompute", "--company", "999999"]).exit_code != 0
