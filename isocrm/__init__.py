@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
+    from isocrm.desk import bp as desk_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (
         auth_bp,
+        desk_bp,
         tickets_bp,
         registry_bp,
         workspace_bp,

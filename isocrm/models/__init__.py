@@ -16,6 +16,7 @@ from isocrm.models.catalog import (
 from isocrm.models.catalog_version import CatalogVersion
 from isocrm.models.commerce import Invoice, Order, OrderItem
 from isocrm.models.company import Company, Unit
+from isocrm.models.desk_stamp import DeskStamp
 from isocrm.models.engagement import (
     Alert,
     Appointment,
@@ -38,7 +39,7 @@ from isocrm.models.session import UserSession
 from isocrm.models.submission import FormSubmission
 from isocrm.models.team import Team, team_members
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, TicketEvent, UnsavedEdit
-from isocrm.models.user import User
+from isocrm.models.user import User, user_companies
 
 __all__ = [
     "Address",
@@ -50,6 +51,7 @@ __all__ = [
     "Cause",
     "Channel",
     "Company",
+    "DeskStamp",
     "DetailInfo",
     "EContact",
     "Entity",
@@ -83,5 +85,6 @@ __all__ = [
     "User",
     "UserSession",
     "team_members",
+    "user_companies",
     "utcnow",
 ]
