@@ -29,7 +29,7 @@ from isocrm.desk.painel import (
     PainelFilters,
 )
 from isocrm.extensions import db
-from isocrm.fields import optional_id, page_number, row_id
+from isocrm.fields import optional_id, page_number, row_id, strip_control_characters
 from isocrm.htmx import render
 from isocrm.models import Status, Ticket
 from isocrm.models.base import utcnow
@@ -130,7 +130,7 @@ def bulk_assign():
                 ticket,
                 holder,
                 by_user_id=current_user.id,
-                note=request.form.get("note"),
+                note=strip_control_characters(request.form.get("note")),
             )
             is not None
             for ticket in tickets
