@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.admin import bp as admin_bp
     from isocrm.auth import bp as auth_bp
     from isocrm.customer_history import bp as customer_history_bp
+    from isocrm.desk import bp as desk_bp
     from isocrm.desk.owner_views import bp as desk_owner_bp
     from isocrm.finder import bp as finder_bp
     from isocrm.lots import bp as lots_bp
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (
         auth_bp,
+        desk_bp,
         tickets_bp,
         registry_bp,
         workspace_bp,

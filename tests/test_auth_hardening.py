@@ -571,4 +571,4 @@ def test_reset_totp_forgets_a_lost_authenticator(app, client, db, demo):
     db.session.rollback()  # a new transaction: see what the command committed
     assert db.session.get(User, demo["atendente"].id).totp_secret is None
     response = login(client, "atendente", "atendente123")
-    assert response.headers["Location"] == "/atendimentos/"  # no code asked any more
+    assert response.headers["Location"] == "/"  # no code asked any more

@@ -193,7 +193,13 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
 
     # Every GET route, with real demo ids. A new route fails here until it is listed.
     by_endpoint = {
-        "tickets.home": [],  # a redirect to the Atendimentos search
+        "desk.painel": [
+            ("painel", "/", {}),
+            ("painel-all", "/?aba=todos&ordem=-aberto", {}),
+            ("painel-drafts", "/?aba=rascunhos", {}),
+            ("painel-list-partial", "/?aba=todos&page=1", HX),
+        ],
+        "desk.counts": [("painel-counts", "/painel/contagens?aba=todos", HX)],
         "tickets.index": [
             ("tickets-index", "/atendimentos/", {}),
             ("tickets-search", "/atendimentos/?q=maria", {}),
@@ -346,6 +352,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "relation-options": '<select aria-label="x">{}</select>',
         "contact-options": '<select aria-label="x">{}</select>',
         "info-row": "<table><tbody>{}</tbody></table>",
+        "painel-list-partial": '{}<form id="bulk-form" method="post" action="/"></form>',
     }
     # A Cadastro section's row fields belong to the page's main form (form="registry-form").
     registry_form = '<form id="registry-form" method="post" action="/"></form>{}'
@@ -377,6 +384,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
     assert client.post("/lotes/limites", data=bad_threshold).status_code == 303
     save("lots-report-warning", client.get("/lotes?de=01/01/2026&ate=31/12/2026"))
     assert "Alerta de lote" in pages["lots-report-warning"]
+    # The painel with a bad date beside its field (the list still shown).
+    save("painel-bad-date", client.get("/?aba=todos&de=31/02/2026"), expect=422)
 
     # A draft (Incluir): its screen, and the lists that offer to resume it.
     tickets_url = f"/entidades/{maria.id}/atendimentos"

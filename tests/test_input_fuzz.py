@@ -97,7 +97,7 @@ def test_login_and_company_switch_never_redirect_off_site_nor_echo_a_huge_next(c
             },
         )
         assert response.status_code == 302, repr(target[:20])
-        assert response.headers["Location"] == "/atendimentos/"
+        assert response.headers["Location"] == "/"
         response = client.post(
             "/empresa",
             data={"company_id": demo["company"].id, "next": target, "csrf_token": _token(client)},

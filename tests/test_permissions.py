@@ -94,7 +94,10 @@ ROUTES: dict[str, Case] = {
     # An Empresa the user is not in is refused as such (403), as tests/test_security.py says.
     "POST /empresa": Case(ATT, data={"company_id": "{company_a}", "next": "/"},
                           expect={ATT_B: 403}),
-    "GET /": Case(ATT),
+    "GET /": Case(ATT, query="aba=todos", shows="maria"),
+    "GET /painel/contagens": Case(ATT),
+    "POST /painel/passar": Case(ATT),  # nothing selected: back to the painel with the reason
+    "POST /painel/situacao": Case(SUP),
     "GET /atendimentos/": Case(ATT, query="q=maria", shows="maria"),
     "GET /busca": Case(ATT, query="q=maria+aparecida", shows="maria"),
     "GET /entidades/<int:entity_id>/atendimentos": Case(ATT, shows="maria"),

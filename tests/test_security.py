@@ -89,7 +89,7 @@ def test_inactive_user_cannot_log_in(client, auth, demo, db):
 def test_login_then_logout(client, auth, demo):
     response = auth.login()
     assert response.status_code == 302
-    assert response.headers["Location"] == "/atendimentos/"
+    assert response.headers["Location"] == "/"
     token = auth.csrf_token()
     assert client.post("/sair", data={"csrf_token": token}).status_code == 302
     assert client.get("/atendimentos/").status_code == 302
@@ -99,8 +99,8 @@ def test_login_then_logout(client, auth, demo):
     ("next_url", "expected"),
     [
         ("/entidades/1/atendimentos", "/entidades/1/atendimentos"),
-        ("https://evil.example/", "/atendimentos/"),
-        ("//evil.example/", "/atendimentos/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
     ],
 )
 def test_login_returns_only_to_a_local_page(client, demo, next_url, expected):

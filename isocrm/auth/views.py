@@ -14,7 +14,7 @@ from isocrm.security import CARRIED_OVER_LOGIN, safe_next_url
 def login():
     """Log in with username and password (then the code, for users with a second factor)."""
     if current_user.is_authenticated:
-        return redirect(url_for("tickets.index"))
+        return redirect(url_for("desk.painel"))
     form = LoginForm()
     if request.method == "GET":
         # Only a return address that will be followed is carried (a 100 kB one is not).
@@ -71,7 +71,7 @@ def finish_login(user, next_url: str | None):
     sessions.begin(user)
     if totp.must_enroll(user):
         return redirect(url_for("auth.enroll_totp"))
-    return redirect(safe_next_url(next_url) or url_for("tickets.index"))
+    return redirect(safe_next_url(next_url) or url_for("desk.painel"))
 
 
 @bp.post("/sair")

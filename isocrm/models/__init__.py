@@ -16,6 +16,7 @@ from isocrm.models.catalog import (
 from isocrm.models.catalog_version import CatalogVersion
 from isocrm.models.commerce import Invoice, Order, OrderItem
 from isocrm.models.company import Company, Unit
+from isocrm.models.desk_stamp import DeskStamp
 from isocrm.models.engagement import (
     Alert,
     Appointment,
@@ -41,7 +42,7 @@ from isocrm.models.submission import FormSubmission
 from isocrm.models.team import Team, team_members
 from isocrm.models.ticket import DetailInfo, Ticket, TicketDetail, TicketEvent, UnsavedEdit
 from isocrm.models.ticket_search import TicketSearchWord
-from isocrm.models.user import User
+from isocrm.models.user import User, user_companies
 
 __all__ = [
     "Address",
@@ -54,6 +55,7 @@ __all__ = [
     "Cause",
     "Channel",
     "Company",
+    "DeskStamp",
     "DetailInfo",
     "EContact",
     "Entity",
@@ -90,5 +92,6 @@ __all__ = [
     "User",
     "UserSession",
     "team_members",
+    "user_companies",
     "utcnow",
 ]

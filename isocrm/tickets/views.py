@@ -42,13 +42,6 @@ NO_ROLE_MESSAGE = (
 )
 
 
-@bp.get("/")
-@allow(ROLE_ATTENDANT)
-def home():
-    """The desk opens on the search for an entity."""
-    return redirect(url_for("tickets.index"))
-
-
 @bp.get("/atendimentos/")
 @allow(ROLE_ATTENDANT)
 def index():

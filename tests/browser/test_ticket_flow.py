@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_open_work_and_close_a_ticket_for_maria(page):
     login(page)
+    page.goto("/atendimentos/")  # login lands on the painel
     page.get_by_label("NOME/RAZÃO SOCIAL ou CPF/CNPJ").fill("maria aparecida")
     row = page.locator("#results").get_by_role("row").filter(has_text="Maria Aparecida da Silva")
     row.get_by_role("link", name="SAC").click()

@@ -1,0 +1,292 @@
+"""The painel's queries: its tabs, their counts, the counts by situação and the list.
+
+Every statement is scoped to one Empresa. The tabs are conditions on the ticket row alone,
+so one aggregate counts all of them, read through the painel's indexes (company, owner or
+team, closed_at). "Da minha equipe" is the open tickets held by one of my active equipes
+(Ticket.team_id), whoever the person holding them is: a ticket passed to a colleague of my
+equipe without naming the equipe is that colleague's, not the equipe's.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session, contains_eager, joinedload
+from wtforms.validators import ValidationError
+
+from isocrm.fields import BrDateField, ChoiceField, local_to_utc
+from isocrm.models import (
+    Entity,
+    Status,
+    Team,
+    Ticket,
+    TicketDetail,
+    User,
+    team_members,
+)
+from isocrm.models.catalog import CLOSED_CATEGORIES
+from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
+from isocrm.models.user import user_companies
+
+PAGE_SIZE = 25
+# Closed situações are counted over this many days (open ones over every open ticket): a
+# count of every ticket ever closed would read the whole history of the Empresa per poll.
+CLOSED_COUNT_DAYS = 30
+DUE_SOON = timedelta(hours=24)
+
+TAB_MINE = "meus"
+TAB_TEAM = "equipe"
+TAB_UNASSIGNED = "sem-responsavel"
+TAB_LATE = "atrasados"
+TAB_DRAFTS = "rascunhos"
+TAB_ALL = "todos"
+TABS = {
+    TAB_MINE: "Meus",
+    TAB_TEAM: "Da minha equipe",
+    TAB_UNASSIGNED: "Sem responsável",
+    TAB_LATE: "Atrasados",
+    TAB_DRAFTS: "Rascunhos",
+    TAB_ALL: "Todos",
+}
+
+# ?ordem= → the columns sorted on (a leading "-" reverses); nothing else reaches ORDER BY.
+ORDERS = {
+    "codigo": (Ticket.code,),
+    "aberto": (Ticket.opened_at,),
+    "prazo": (Ticket.resolution_due_at,),
+    "situacao": (Status.position, Status.name),
+    "entidade": (Entity.name,),
+}
+DEFAULT_ORDER = "prazo"
+
+
+def is_open() -> sa.ColumnElement[bool]:
+    return sa.and_(Ticket.stage == STAGE_CONFIRMED, Ticket.closed_at.is_(None))
+
+
+def is_late(now: datetime) -> sa.ColumnElement[bool]:
+    """Open, its clock running, past its resolution due time or its unanswered first one."""
+    return sa.and_(
+        is_open(),
+        Ticket.sla_paused_at.is_(None),
+        sa.or_(
+            Ticket.resolution_due_at < now,
+            sa.and_(Ticket.first_answered_at.is_(None), Ticket.first_answer_due_at < now),
+        ),
+    )
+
+
+def my_team_ids(company_id: int, user_id: int):
+    return (
+        sa.select(team_members.c.team_id)
+        .join(Team, Team.id == team_members.c.team_id)
+        .where(team_members.c.user_id == user_id, Team.company_id == company_id, Team.active)
+        .scalar_subquery()
+    )
+
+
+def tab_condition(tab: str, company_id: int, user_id: int, now: datetime):
+    if tab == TAB_MINE:
+        return sa.and_(is_open(), Ticket.owner_id == user_id)
+    if tab == TAB_TEAM:
+        return sa.and_(is_open(), Ticket.team_id.in_(my_team_ids(company_id, user_id)))
+    if tab == TAB_UNASSIGNED:
+        return sa.and_(is_open(), Ticket.owner_id.is_(None))
+    if tab == TAB_LATE:
+        return is_late(now)
+    if tab == TAB_DRAFTS:
+        return sa.and_(Ticket.stage == STAGE_DRAFT, Ticket.opened_by_id == user_id)
+    return is_open()  # Todos: every open ticket (a situação filter shows closed ones)
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    id: int
+    name: str
+    category: str
+    closed: bool
+    count: int
+
+
+@dataclass
+class Counts:
+    tabs: dict[str, int]
+    statuses: list[StatusCount] = field(default_factory=list)
+
+
+def counts(session: Session, company_id: int, user_id: int, now: datetime) -> Counts:
+    """Each tab's count (one aggregate) and the counts by situação (another)."""
+    row = session.execute(
+        sa.select(
+            *(
+                sa.func.count().filter(tab_condition(tab, company_id, user_id, now)).label(tab)
+                for tab in TABS
+            )
+        ).where(
+            Ticket.company_id == company_id,
+            sa.or_(
+                Ticket.closed_at.is_(None),
+                sa.and_(Ticket.stage == STAGE_DRAFT, Ticket.opened_by_id == user_id),
+            ),
+        )
+    ).one()
+    since = now - timedelta(days=CLOSED_COUNT_DAYS)
+    by_status = dict(
+        session.execute(
+            sa.select(Ticket.status_id, sa.func.count())
+            .where(
+                Ticket.company_id == company_id,
+                Ticket.stage == STAGE_CONFIRMED,
+                sa.or_(Ticket.closed_at.is_(None), Ticket.closed_at >= since),
+            )
+            .group_by(Ticket.status_id)
+        ).all()
+    )
+    statuses = session.execute(
+        sa.select(Status.id, Status.name, Status.category)
+        .where(Status.company_id == company_id, sa.or_(Status.active, Status.id.in_(by_status)))
+        .order_by(Status.position, Status.name)
+    ).all()
+    items = [
+        StatusCount(id_, name, category, category in CLOSED_CATEGORIES, by_status.get(id_, 0))
+        for id_, name, category in statuses
+    ]
+    items.sort(key=lambda item: item.closed)  # open categories first, each in its order
+    return Counts(tabs=dict(zip(TABS, row, strict=True)), statuses=items)
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+class PainelFilters(FlaskForm):
+    """The painel's filters, read from the query string (GET: no CSRF, bookmarkable)."""
+
+    class Meta:
+        csrf = False
+
+    responsavel = ChoiceField("Responsável", invalid_message="Escolha um atendente da lista.")
+    motivo = ChoiceField("Motivo", invalid_message="Escolha um motivo da lista.")
+    canal = ChoiceField("Canal", invalid_message="Escolha um canal da lista.")
+    unidade = ChoiceField("Unidade", invalid_message="Escolha uma unidade da lista.")
+    situacao = ChoiceField("Situação", invalid_message="Escolha uma situação da lista.")
+    de = BrDateField("Aberto de")
+    ate = BrDateField("Aberto até")
+
+    def validate_ate(self, field):
+        if field.data and self.de.data and field.data < self.de.data:
+            raise ValidationError("A data final deve ser igual ou posterior à inicial.")
+
+
+FILTER_NAMES = ("responsavel", "motivo", "canal", "unidade", "situacao", "de", "ate")
+
+
+@dataclass
+class Listing:
+    tab: str
+    order: str  # as in ?ordem= ("-aberto")
+    owner_id: int | None = None
+    reason_id: int | None = None
+    channel_id: int | None = None
+    unit_id: int | None = None
+    status_id: int | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+
+
+def order_by(order: str) -> list:
+    name = order.removeprefix("-")
+    columns = ORDERS.get(name, ORDERS[DEFAULT_ORDER])
+    descending = order.startswith("-")
+    terms = [(column.desc() if descending else column.asc()).nulls_last() for column in columns]
+    terms.append(Ticket.id.desc() if descending else Ticket.id.asc())
+    return terms
+
+
+def listing_statement(listing: Listing, company_id: int, user_id: int, now: datetime):
+    condition = tab_condition(listing.tab, company_id, user_id, now)
+    if listing.tab == TAB_ALL and listing.status_id is not None:
+        condition = Ticket.stage == STAGE_CONFIRMED  # a closed situação asked for by name
+    stmt = (
+        sa.select(Ticket)
+        .join(Ticket.status)
+        .join(Ticket.entity)
+        .where(Ticket.company_id == company_id, condition)
+        .options(
+            contains_eager(Ticket.status),
+            contains_eager(Ticket.entity),
+            joinedload(Ticket.reason),
+            joinedload(Ticket.owner),
+            joinedload(Ticket.team),
+        )
+    )
+    if listing.owner_id is not None:
+        stmt = stmt.where(Ticket.owner_id == listing.owner_id)
+    if listing.reason_id is not None:
+        stmt = stmt.where(Ticket.reason_id == listing.reason_id)
+    if listing.unit_id is not None:
+        stmt = stmt.where(Ticket.unit_id == listing.unit_id)
+    if listing.status_id is not None:
+        stmt = stmt.where(Ticket.status_id == listing.status_id)
+    if listing.channel_id is not None:
+        stmt = stmt.where(
+            sa.exists().where(
+                TicketDetail.ticket_id == Ticket.id, TicketDetail.channel_id == listing.channel_id
+            )
+        )
+    if listing.opened_from is not None:
+        stmt = stmt.where(Ticket.opened_at >= _local_midnight(listing.opened_from))
+    if listing.opened_to is not None:
+        stmt = stmt.where(Ticket.opened_at < _local_midnight(listing.opened_to + timedelta(days=1)))
+    return stmt.order_by(*order_by(listing.order))
+
+
+def _local_midnight(day: date) -> datetime:
+    return local_to_utc(datetime.combine(day, time()))
+
+
+def company_users(session: Session, company_id: int) -> list[tuple[int, str]]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            sa.select(User.id, User.name)
+            .join(user_companies, user_companies.c.user_id == User.id)
+            .where(user_companies.c.company_id == company_id, User.active)
+            .order_by(User.name)
+        )
+    ]
+
+
+def company_teams(session: Session, company_id: int) -> list[tuple[int, str]]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            sa.select(Team.id, Team.name)
+            .where(Team.company_id == company_id, Team.active)
+            .order_by(Team.name)
+        )
+    ]
+
+
+# --- a row's prazo ---------------------------------------------------------------------------
+
+DUE_LATE, DUE_SOON_LABEL, DUE_PAUSED = "Atrasado", "Vence em breve", "Pausado"
+
+
+def due_state(ticket: Ticket, now: datetime) -> tuple[str, str] | None:
+    """(label, css class) of a row's prazo: paused, late, due within a day, or nothing."""
+    if ticket.stage != STAGE_CONFIRMED or ticket.closed_at is not None:
+        return None
+    if ticket.sla_paused_at is not None:
+        return DUE_PAUSED, "due-paused"
+    due = ticket.resolution_due_at
+    first_late = (
+        ticket.first_answered_at is None
+        and ticket.first_answer_due_at is not None
+        and ticket.first_answer_due_at < now
+    )
+    if (due is not None and due < now) or first_late:
+        return DUE_LATE, "due-late"
+    if due is not None and due - now <= DUE_SOON:
+        return DUE_SOON_LABEL, "due-soon"
+    return None

@@ -1,0 +1,339 @@
+"""Atendimento › Painel: the home page, the work waiting for the attendant.
+
+The tabs and the counts by situação are polled (`desk.counts`): the answer carries an ETag
+built from the Empresa's stamp (isocrm.desk.stamp), so a poll while nothing changed costs
+the session check and one primary-key read, and answers 304 Not Modified.
+"""
+
+import time
+import zlib
+
+import sqlalchemy as sa
+from flask import current_app, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy.orm.exc import StaleDataError
+
+from isocrm import catalogs
+from isocrm.desk import bp, stamp
+from isocrm.desk import painel as queries
+from isocrm.desk.assignment import AssignmentError, assign, resolve_holder
+from isocrm.desk.painel import (
+    DEFAULT_ORDER,
+    FILTER_NAMES,
+    ORDERS,
+    PAGE_SIZE,
+    TAB_MINE,
+    TABS,
+    Listing,
+    PainelFilters,
+)
+from isocrm.extensions import db
+from isocrm.fields import optional_id, page_number, row_id, strip_control_characters
+from isocrm.htmx import render
+from isocrm.models import Status, Ticket
+from isocrm.models.base import utcnow
+from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow
+from isocrm.security import current_company, safe_next_url
+from isocrm.tickets import service
+
+TEMPLATE = "desk/painel.html"
+# How often an open painel asks whether its counts changed (tests make it shorter).
+DEFAULT_POLL_SECONDS = 30
+# The ETag also changes with this slice of time: tickets become late without any write.
+TIME_SLICE_SECONDS = 300
+MAX_BULK = 100
+MAX_FILTER_LENGTH = 40
+
+
+@bp.get("/")
+@allow(ROLE_ATTENDANT)
+def painel():
+    """Painel: the tickets waiting for me, my equipe, nobody; late ones; my drafts."""
+    company_id, user_id, now = current_company().id, current_user.id, utcnow()
+    tab, order = _tab(), _order()
+    form = PainelFilters(formdata=request.args)
+    users = queries.company_users(db.session, company_id)
+    _fill_choices(form, company_id, users)
+    valid = form.validate()
+    listing = Listing(tab=tab, order=order, **_filter_values(form))
+    statement = queries.listing_statement(listing, company_id, user_id, now)
+    page = page_number(request.args.get("page"))
+    tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+    if page > 1 and not tickets.items and tickets.pages:
+        # A page past the end (an old bookmark, tickets passed on meanwhile): the last one.
+        tickets = db.paginate(statement, page=tickets.pages, per_page=PAGE_SIZE, error_out=False)
+    args = _filter_args(form)
+    context = _counts_context(company_id, user_id, now, tab, order, args, tickets.page)
+    return render(
+        TEMPLATE,
+        block="list",
+        status=200 if valid else 422,
+        form=form,
+        tickets=tickets,
+        listing=listing,
+        due_state=lambda ticket: queries.due_state(ticket, now),
+        sort_url=lambda column: _sort_url(tab, order, column, args),
+        users=users,
+        teams=queries.company_teams(db.session, company_id),
+        statuses=catalogs.catalog(db.session, company_id).statuses,
+        back=request.full_path.rstrip("?"),
+        **context,
+    )
+
+
+@bp.get("/painel/contagens")
+@allow(ROLE_ATTENDANT)
+def counts():
+    """The tabs and counts by situação, polled; 304 while the Empresa's tickets are as seen."""
+    company_id, user_id = current_company().id, current_user.id
+    current = stamp.read(db.session, company_id)  # before the counts: see isocrm.desk.stamp
+    etag = _etag(company_id, user_id, current)
+    if request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        tab, order = _tab(), _order()
+        args = {
+            name: request.args[name][:MAX_FILTER_LENGTH]
+            for name in FILTER_NAMES
+            if request.args.get(name)
+        }
+        page = page_number(request.args.get("page"))
+        context = _counts_context(
+            company_id, user_id, utcnow(), tab, order, args, page, stamp_value=current
+        )
+        context["changed"] = request.args.get("visto") != _visto(current)
+        response = make_response(render_block(TEMPLATE, "counts", **context))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/painel/passar")
+@allow(ROLE_ATTENDANT)
+def bulk_assign():
+    """Passar para: the selected tickets to an attendant and/or an equipe, with a note."""
+    company_id = current_company().id
+    tickets, problem = _selected_tickets(company_id)
+    if problem:
+        return _back(problem, "error")
+    owner_id = optional_id(request.form.get("owner_id"))
+    team_id = optional_id(request.form.get("team_id"))
+    if owner_id is None and team_id is None:
+        return _back("Escolha o atendente ou a equipe para quem passar.", "error")
+    try:
+        holder = resolve_holder(db.session, company_id, owner_id, team_id)
+        passed = sum(
+            assign(
+                db.session,
+                ticket,
+                holder,
+                by_user_id=current_user.id,
+                note=strip_control_characters(request.form.get("note")),
+            )
+            is not None
+            for ticket in tickets
+        )
+    except AssignmentError as error:
+        db.session.rollback()
+        return _back(f"{error} Nada foi alterado.", "error")
+    problem = _commit()
+    if problem:
+        return _back(problem, "error")
+    to = " · ".join(
+        part
+        for part in (
+            holder.owner.name if holder.owner else None,
+            f"equipe {holder.team.name}" if holder.team else None,
+        )
+        if part
+    )
+    if not passed:
+        return _back(f"Os atendimentos selecionados já estavam com {to}.", "info")
+    return _back(f"{_tickets_text(passed)} passado{'s' if passed > 1 else ''} para {to}.")
+
+
+@bp.post("/painel/situacao")
+@allow(ROLE_SUPERVISOR)
+def bulk_status():
+    """Alterar situação of the selected tickets (supervisors); each change becomes an event
+    through the ticket model's before_flush listener."""
+    company_id = current_company().id
+    tickets, problem = _selected_tickets(company_id)
+    if problem:
+        return _back(problem, "error")
+    status_id = row_id(request.form.get("status_id"))
+    status = (
+        db.session.scalar(
+            sa.select(Status).where(
+                Status.id == status_id, Status.company_id == company_id, Status.active
+            )
+        )
+        if status_id
+        else None
+    )
+    if status is None:
+        return _back("Escolha a nova situação na lista. Nada foi alterado.", "error")
+    for ticket in tickets:
+        service.apply_status(ticket, status)
+        ticket.updated_by_id = current_user.id
+    problem = _commit()
+    if problem:
+        return _back(problem, "error")
+    return _back(f"{_tickets_text(len(tickets))} com a situação “{status.name}”.")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _tab() -> str:
+    tab = request.args.get("aba", TAB_MINE)
+    return tab if tab in TABS else TAB_MINE
+
+
+def _order() -> str:
+    order = request.args.get("ordem", DEFAULT_ORDER)
+    return order if order.removeprefix("-") in ORDERS else DEFAULT_ORDER
+
+
+def _fill_choices(form: PainelFilters, company_id: int, users: list) -> None:
+    catalog = catalogs.catalog(db.session, company_id)
+    every = [(None, "Todos")]
+    form.responsavel.choices = every + users
+    form.motivo.choices = every + list(catalog.reasons)
+    form.canal.choices = every + list(catalog.channels)
+    form.unidade.choices = every + list(catalog.units.items())
+    form.situacao.choices = every + list(catalog.statuses)
+
+
+def _filter_values(form: PainelFilters) -> dict:
+    """Only what passed validation filters: an id of another Empresa filters nothing (its
+    field says why), a bad date is left out and shown with its message."""
+
+    def good(field):
+        return None if field.errors else field.data
+
+    return {
+        "owner_id": good(form.responsavel),
+        "reason_id": good(form.motivo),
+        "channel_id": good(form.canal),
+        "unit_id": good(form.unidade),
+        "status_id": good(form.situacao),
+        "opened_from": good(form.de),
+        "opened_to": good(form.ate),
+    }
+
+
+def _filter_args(form: PainelFilters) -> dict:
+    """The valid filters as typed, for the links of tabs, sorting and pages."""
+    return {
+        name: getattr(form, name).raw_data[0].strip()
+        for name in FILTER_NAMES
+        if getattr(form, name).raw_data
+        and getattr(form, name).raw_data[0].strip()
+        and not getattr(form, name).errors
+    }
+
+
+def _sort_url(tab: str, order: str, column: str, args: dict) -> str:
+    descending = order == column  # a second click on the sorted column reverses it
+    return url_for("desk.painel", aba=tab, ordem=f"-{column}" if descending else column, **args)
+
+
+def _visto(value: int) -> str:
+    return f"{value:x}"
+
+
+def _etag(company_id: int, user_id: int, value: int) -> str:
+    slice_ = int(time.time() // TIME_SLICE_SECONDS)
+    query = zlib.crc32(request.query_string)
+    return f"painel-{company_id}-{user_id}-{value:x}-{slice_}-{query:x}"
+
+
+def _counts_context(
+    company_id, user_id, now, tab, order, args, page, stamp_value: int | None = None
+) -> dict:
+    if stamp_value is None:
+        stamp_value = stamp.read(db.session, company_id)
+    page_args = {"aba": tab, "ordem": order, **args}
+    if page > 1:
+        page_args["page"] = page
+    return {
+        "counts": queries.counts(db.session, company_id, user_id, now),
+        "tabs": TABS,
+        "tab": tab,
+        "order": order,
+        "args": args,
+        "tab_args": {"ordem": order, **args} if order != DEFAULT_ORDER else dict(args),
+        "page_args": {"aba": tab, "ordem": order, **args},
+        "counts_url": url_for("desk.counts", visto=_visto(stamp_value), **page_args),
+        "list_url": url_for("desk.painel", **page_args),
+        "poll_seconds": current_app.config.get("PAINEL_POLL_SECONDS", DEFAULT_POLL_SECONDS),
+        "changed": False,
+    }
+
+
+def _selected_tickets(company_id: int) -> tuple[list[Ticket], str | None]:
+    """The tickets ticked on the list, each still at the version the list showed: all of
+    them of this Empresa and confirmed, or none (and the reason)."""
+    values = request.form.getlist("ticket")
+    if not values:
+        return [], "Selecione ao menos um atendimento da lista."
+    if len(values) > MAX_BULK:
+        return [], f"Selecione no máximo {MAX_BULK} atendimentos por vez."
+    seen: dict[int, int] = {}
+    for value in values:
+        ticket_id, _, version = value.partition(":")
+        ticket_id, version = row_id(ticket_id), row_id(version)
+        if ticket_id is None or version is None:
+            return [], "Seleção inválida: atualize a página e selecione de novo."
+        seen[ticket_id] = version
+    tickets = db.session.scalars(
+        sa.select(Ticket)
+        .where(
+            Ticket.id.in_(seen),
+            Ticket.company_id == company_id,
+            Ticket.stage == STAGE_CONFIRMED,
+        )
+        .order_by(Ticket.code)
+    ).all()
+    if len(tickets) != len(seen):
+        return [], (
+            "Algum dos atendimentos selecionados não existe nesta empresa ou ainda é rascunho."
+            " Nada foi alterado."
+        )
+    for ticket in tickets:
+        if ticket.version != seen[ticket.id]:
+            return [], _changed_message(ticket)
+    return list(tickets), None
+
+
+def _changed_message(ticket: Ticket | None = None) -> str:
+    which = f"O atendimento {ticket.code_display} foi" if ticket else "Algum atendimento foi"
+    return (
+        f"{which} alterado por outra pessoa depois que a lista foi aberta. Nada foi alterado:"
+        " confira a lista atualizada e tente de novo."
+    )
+
+
+def _commit() -> str | None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _changed_message()
+    return None
+
+
+def _tickets_text(count: int) -> str:
+    return f"{count} atendimento{'s' if count > 1 else ''}"
+
+
+def _back(message: str, category: str = "success"):
+    """PRG: back to the painel as it was filtered, with the result."""
+    flash(message, category)
+    target = safe_next_url(request.form.get("voltar"))
+    if not target or not target.startswith("/?") and target != "/":
+        target = url_for("desk.painel")
+    return redirect(target, code=303)

@@ -1,0 +1,486 @@
+"""The painel (home page): tabs and their counts, filters, sorting, pages, the counts' ETag
+and the bulk actions, on tickets each test creates (test client, SQLite and PostgreSQL)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.models import Team, Ticket, TicketDetail, TicketEvent, User
+from isocrm.models.base import utcnow
+from isocrm.models.ticket import EVENT_ASSIGNED, EVENT_STATUS, STAGE_DRAFT
+from tests.conftest import AuthActions, csrf_token_from
+
+HX = {"HX-Request": "true"}
+
+
+class World:
+    """Fixed tickets of Empresa A (and one of B) with owners, an equipe and due times."""
+
+    def __init__(self, db, demo):
+        self.db, self.demo = db, demo
+        session = db.session
+        company = demo["company"]
+        self.now = utcnow()
+        self.bruno = User(
+            username="bruno", name="Bruno Colega", role="atendente", companies=[company]
+        )
+        self.bruno.set_password("bruno-123")
+        self.south_only = User(
+            username="sulino",
+            name="Sulino Sul",
+            role="atendente",
+            companies=[demo["company_south"]],
+        )
+        self.south_only.set_password("sulino-123")
+        session.add_all([self.bruno, self.south_only])
+        session.flush()
+        self.team = Team(
+            company_id=company.id, name="Norte", members=[demo["atendente"], self.bruno]
+        )
+        self.team_south = Team(company_id=demo["company_south"].id, name="Sul")
+        session.add_all([self.team, self.team_south])
+        session.flush()
+        ana, statuses = demo["atendente"], demo["statuses"]
+        self.code = 100
+        hour = timedelta(hours=1)
+        self.mine = self.ticket(owner=ana, due=self.now + 72 * hour)
+        self.late = self.ticket(owner=ana, due=self.now - hour)
+        self.paused = self.ticket(owner=ana, due=self.now - hour, paused=True)
+        self.first_late = self.ticket(owner=ana, first_due=self.now - hour)
+        self.brunos = self.ticket(owner=self.bruno, team=self.team, due=self.now + 2 * hour)
+        self.team_only = self.ticket(owner=None, team=self.team)
+        self.nobody = self.ticket(
+            owner=None,
+            reason="Dúvida",
+            unit=demo["unit_campinas"],
+            channel="WhatsApp",
+            opened=self.now - 40 * 24 * hour,
+        )
+        self.closed = self.ticket(owner=ana, status=statuses["concluido"])
+        self.draft = self.ticket(owner=ana, stage=STAGE_DRAFT)
+        self.south = self.ticket(owner=None, company=demo["company_south"])
+        session.commit()
+
+    def ticket(
+        self,
+        owner,
+        team=None,
+        due=None,
+        first_due=None,
+        paused=False,
+        status=None,
+        stage="confirmado",
+        reason="Reclamação",
+        unit=None,
+        channel="Telefone",
+        opened=None,
+        company=None,
+    ):
+        demo, session = self.demo, self.db.session
+        company = company or demo["company"]
+        south = company.id != demo["company"].id
+        self.code += 1
+        opened = opened or self.now - timedelta(days=1, minutes=self.code)
+        entity = demo["luiza"] if south else demo["maria"]
+        cat_statuses = self.south_statuses() if south else demo["statuses"]
+        status = status or cat_statuses["aberto"]
+        ticket = Ticket(
+            company_id=company.id,
+            code=self.code,
+            entity=entity,
+            role=entity.roles[0],
+            reason=None if south else demo["reasons"][reason],
+            unit=unit,
+            status=status,
+            opened_by=demo["supervisor"] if south else demo["atendente"],
+            updated_by=demo["supervisor"] if south else demo["atendente"],
+            owner=owner,
+            team=team,
+            opened_at=opened,
+            closed_at=self.now if status.is_closed else None,
+            resolution_due_at=due,
+            first_answer_due_at=first_due,
+            sla_paused_at=self.now if paused else None,
+            stage=stage,
+        )
+        if not south:
+            ticket.details.append(
+                TicketDetail(
+                    channel=demo["channels"][channel],
+                    opened_at=opened,
+                    attendant=demo["atendente"],
+                    description="Contato do cliente.",
+                )
+            )
+        session.add(ticket)
+        session.flush()
+        return ticket
+
+    def south_statuses(self):
+        from isocrm.models import Status
+
+        rows = self.db.session.scalars(
+            sa.select(Status).where(Status.company_id == self.demo["company_south"].id)
+        )
+        return {s.category: s for s in rows}
+
+
+@pytest.fixture
+def world(db, demo):
+    return World(db, demo)
+
+
+def login(client, username="atendente", password="atendente123"):
+    response = AuthActions(client).login(username, password)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def use_company(client, company):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/empresa", data={"csrf_token": token, "company_id": company.id})
+    assert response.status_code == 303
+
+
+def listed(html: str) -> set[int]:
+    """The codes in the painel's list."""
+    section = html.split('id="painel-list"', 1)[1].split("</section>", 1)[0]
+    return {int(code) for code in re.findall(r'href="/atendimentos/(\d+)"', section)}
+
+
+def tab_counts(html: str) -> dict[str, int]:
+    return {
+        tab: int(count)
+        for tab, count in re.findall(
+            r'data-tab="([a-z-]+)"[^>]*>[^<]*<span class="count">(\d+)<', html
+        )
+    }
+
+
+def codes(*tickets) -> set[int]:
+    return {t.code for t in tickets}
+
+
+def test_login_lands_on_the_painel_with_my_open_tickets(client, world):
+    assert login(client).headers["Location"] == "/"
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    w = world
+    assert listed(html) == codes(w.mine, w.late, w.paused, w.first_late)
+    assert 'aria-current="page">Meus' in html or 'data-tab="meus" aria-current="page"' in html
+
+
+def test_tabs_list_their_tickets_and_count_them(client, world, demo):
+    login(client)
+    w = world
+    ticket_3 = demo["ticket_3"]  # the demo's open ticket: nobody holds it
+    expected = {
+        "meus": codes(w.mine, w.late, w.paused, w.first_late),
+        "equipe": codes(w.brunos, w.team_only),
+        "sem-responsavel": codes(w.team_only, w.nobody, ticket_3),
+        "atrasados": codes(w.late, w.first_late),
+        "rascunhos": codes(w.draft),
+        "todos": codes(
+            w.mine, w.late, w.paused, w.first_late, w.brunos, w.team_only, w.nobody, ticket_3
+        ),
+    }
+    for tab, tickets in expected.items():
+        html = client.get("/", query_string={"aba": tab}).get_data(as_text=True)
+        assert listed(html) == tickets, tab
+        assert f'data-tab="{tab}" aria-current="page"' in html
+        assert tab_counts(html) == {name: len(found) for name, found in expected.items()}
+    # Another Empresa's ticket is nowhere, its situações neither.
+    html = client.get("/?aba=todos").get_data(as_text=True)
+    assert w.south.entity.name not in html
+    # Counts by situação: open ones first, closed ones over the last 30 days.
+    counts = html.split('class="status-counts"', 1)[1].split("</div>", 1)[0]
+    assert (
+        counts.index("Aberto: 7") < counts.index("Em andamento: 1") < counts.index("Concluído: 1")
+    )
+
+
+def test_a_late_row_says_so_in_words(client, world):
+    login(client)
+    html = client.get("/?aba=todos&ordem=codigo").get_data(as_text=True)
+    rows = {
+        int(code): row
+        for code, row in re.findall(
+            r'href="/atendimentos/(\d+)">.*?</a></td>(.*?)</tr>', html, re.S
+        )
+    }
+    w = world
+    assert "Atrasado" in rows[w.late.code] and "Atrasado" in rows[w.first_late.code]
+    assert "Pausado" in rows[w.paused.code] and "Atrasado" not in rows[w.paused.code]
+    assert "Vence em breve" in rows[w.brunos.code]
+    assert not re.search("Atrasado|Vence em breve|Pausado", rows[w.mine.code])
+    assert "equipe Norte" in rows[w.brunos.code] and "Bruno Colega" in rows[w.brunos.code]
+    assert re.search(r"<td>—</td>", rows[w.nobody.code])
+
+
+def test_filters(client, world, demo):
+    login(client)
+    w = world
+
+    def found(**args):
+        return listed(client.get("/", query_string={"aba": "todos", **args}).get_data(as_text=True))
+
+    assert found(responsavel=w.bruno.id) == codes(w.brunos)
+    assert found(motivo=demo["reasons"]["Dúvida"].id) == codes(w.nobody)
+    assert found(canal=demo["channels"]["WhatsApp"].id) == codes(w.nobody)
+    assert found(canal=demo["channels"]["Chat"].id) == codes(demo["ticket_3"])  # its 2nd detail
+    assert found(unidade=demo["unit_campinas"].id) == codes(w.nobody, demo["ticket_3"])
+    assert found(situacao=demo["statuses"]["concluido"].id) == codes(
+        w.closed, demo["ticket_1"], demo["ticket_2"]
+    )
+    old = (w.now - timedelta(days=40)).strftime("%d/%m/%Y")
+    assert found(de=old, ate=old) == codes(w.nobody)
+    assert w.nobody.code not in found(de=(w.now - timedelta(days=3)).strftime("%d/%m/%Y"))
+    # The filters stay in the links of the tabs and of the sorting.
+    html = client.get(
+        "/", query_string={"aba": "todos", "motivo": demo["reasons"]["Dúvida"].id}
+    ).get_data(as_text=True)
+    assert f"aba=todos&amp;motivo={demo['reasons']['Dúvida'].id}" in html
+    assert f"ordem=codigo&amp;motivo={demo['reasons']['Dúvida'].id}" in html
+
+
+def test_a_bad_date_is_told_beside_its_field_and_the_list_stays(client, world):
+    login(client)
+    response = client.get("/", query_string={"de": "31/02/2026", "ate": "ontem"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="de-errors"' in html and 'id="ate-errors"' in html
+    assert "Data inválida" in html and 'value="31/02/2026"' in html
+    assert listed(html) == codes(world.mine, world.late, world.paused, world.first_late)
+    response = client.get("/", query_string={"de": "10/11/2026", "ate": "01/11/2026"})
+    assert response.status_code == 422
+    assert "A data final deve ser igual ou posterior à inicial." in response.get_data(as_text=True)
+
+
+def test_ids_of_another_empresa_filter_nothing_and_show_nothing_of_it(client, world, demo):
+    login(client)
+    south_reason = demo["company_south"].id  # any id of B's catalogue
+    from isocrm.models import Reason, Unit
+
+    reason = world.db.session.scalar(sa.select(Reason).where(Reason.company_id == south_reason))
+    for args in (
+        {"motivo": reason.id},
+        {"unidade": demo["unit_south"].id},
+        {"responsavel": world.south_only.id},
+        {"responsavel": "x"},
+    ):
+        response = client.get("/", query_string={"aba": "todos", **args})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, args
+        assert "da lista." in html
+        assert world.south.code not in listed(html)
+        assert world.mine.code in listed(html)  # the filter was left out, not the list
+        assert "Luiza" not in html and "Sulino" not in html
+    assert Unit  # imported for the ids above
+
+
+def test_sorting_is_a_whitelist(client, world):
+    login(client)
+
+    def order(value):
+        html = client.get("/", query_string={"aba": "meus", "ordem": value}).get_data(as_text=True)
+        section = html.split('id="painel-list"', 1)[1]
+        return [int(c) for c in re.findall(r'href="/atendimentos/(\d+)"', section)]
+
+    w = world
+    assert order("codigo") == sorted(order("codigo"))
+    assert order("-codigo") == sorted(order("codigo"), reverse=True)
+    assert order("aberto") == [
+        t.code for t in sorted((w.mine, w.late, w.paused, w.first_late), key=lambda t: t.opened_at)
+    ]
+    # prazo: soonest first, tickets without one at the end
+    assert order("prazo")[-1] == w.first_late.code
+    for bad in ("id; drop table tickets", "code", "-", "__class__"):
+        response = client.get("/", query_string={"ordem": bad})
+        assert response.status_code == 200
+        assert order(bad) == order("prazo")
+    html = client.get("/?ordem=-aberto").get_data(as_text=True)
+    assert 'aria-sort="descending"><a href="/?aba=meus&amp;ordem=aberto"' in html
+
+
+def test_pages_and_a_page_past_the_end(client, world, demo):
+    for _ in range(30):
+        world.ticket(owner=world.bruno)
+    world.db.session.commit()
+    login(client, "bruno", "bruno-123")
+    first = client.get("/").get_data(as_text=True)
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert len(listed(first)) == 25 and len(listed(second)) == 6
+    assert not listed(first) & listed(second)
+    assert "Página 2 de 2" in second
+    past = client.get("/?page=99").get_data(as_text=True)
+    assert listed(past) == listed(second)
+    partial = client.get("/?page=2", headers=HX).get_data(as_text=True)
+    assert partial.startswith('\n<section id="painel-list"') or partial.lstrip().startswith(
+        '<section id="painel-list"'
+    )
+
+
+def test_counts_answer_304_until_a_ticket_changes(client, world, count_queries, demo):
+    login(client)
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'id="painel-counts"[^>]*data-hx-get="([^"]+)"', page.replace("\n", " "))
+    url = url.group(1).replace("&amp;", "&")
+    first = client.get(url, headers=HX)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    body = first.get_data(as_text=True)
+    assert 'id="painel-counts"' in body and "painel-list" not in body.split("</nav>")[0]
+    assert 'data-hx-trigger="load"' not in body  # nothing changed since the page was built
+    etag = first.headers["ETag"]
+    with count_queries() as counter:
+        again = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert counter.count <= 2, counter.statements  # the session check and the stamp
+    # A colleague passes a ticket: the stamp changes after the commit.
+    world.nobody.owner_id = demo["atendente"].id
+    world.db.session.commit()
+    changed = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    body = changed.get_data(as_text=True)
+    assert tab_counts(body)["meus"] == 5
+    assert 'data-hx-trigger="load"' in body  # the list is asked for again
+    assert (
+        client.get(url, headers={**HX, "If-None-Match": changed.headers["ETag"]}).status_code == 304
+    )
+
+
+def _reread(db, ticket):
+    db.session.rollback()  # a new transaction: see what the requests committed
+    db.session.refresh(ticket)
+
+
+def _bulk(client, tickets, url="/painel/passar", back="/?aba=todos", **data):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    return client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "voltar": back,
+            "ticket": [f"{t.id}:{t.version}" for t in tickets],
+            **data,
+        },
+    )
+
+
+def _events(db, ticket, kind):
+    db.session.rollback()  # a new transaction: see what the requests committed
+    return db.session.scalars(
+        sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == kind)
+    ).all()
+
+
+def test_bulk_assign_passes_tickets_with_a_note(client, world, db):
+    login(client)
+    w = world
+    response = _bulk(client, [w.mine, w.nobody], owner_id=w.bruno.id, note="Cliente do\x00 Bruno")
+    assert response.status_code == 303 and response.headers["Location"] == "/?aba=todos"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 atendimentos passados para Bruno Colega." in html
+    for ticket in (w.mine, w.nobody):
+        _reread(db, ticket)
+        assert ticket.owner_id == w.bruno.id
+        (event,) = _events(db, ticket, EVENT_ASSIGNED)
+        assert event.note == "Cliente do Bruno" and event.to_owner_id == w.bruno.id
+    # To an equipe only.
+    _bulk(client, [w.late], team_id=w.team.id)
+    _reread(db, w.late)
+    assert (w.late.owner_id, w.late.team_id) == (None, w.team.id)
+
+
+@pytest.mark.parametrize("which", ["ticket_of_b", "user_of_b", "team_of_b", "draft", "stale"])
+def test_bulk_assign_is_all_or_nothing(client, world, db, which):
+    login(client)
+    w = world
+    tickets, data = [w.mine, w.nobody], {"owner_id": w.bruno.id}
+    if which == "ticket_of_b":
+        tickets.append(w.south)
+    elif which == "user_of_b":
+        data = {"owner_id": w.south_only.id}
+    elif which == "team_of_b":
+        data = {"team_id": w.team_south.id}
+    elif which == "draft":
+        tickets.append(w.draft)
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    seen = [f"{t.id}:{t.version}" for t in tickets]  # the versions the list showed
+    if which == "stale":
+        w.nobody.complementary_data = "changed meanwhile"  # someone saved it since
+        db.session.commit()
+    response = client.post(
+        "/painel/passar", data={"csrf_token": token, "ticket": seen, "voltar": "/", **data}
+    )
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nada foi alterado" in html
+    db.session.rollback()
+    for ticket in (w.mine, w.nobody, w.south, w.draft):
+        db.session.refresh(ticket)
+        assert ticket.owner_id not in (w.bruno.id, w.south_only.id)
+        assert ticket.team_id is None
+        assert not _events(db, ticket, EVENT_ASSIGNED)
+
+
+def test_bulk_assign_refuses_an_empty_choice_and_a_foreign_return_address(client, world, db):
+    login(client)
+    response = _bulk(client, [world.mine], back="https://evil.example/")
+    assert response.headers["Location"] == "/"
+    assert "Escolha o atendente ou a equipe" in client.get("/").get_data(as_text=True)
+    response = _bulk(client, [], owner_id=world.bruno.id)
+    assert "Selecione ao menos um atendimento" in client.get("/").get_data(as_text=True)
+
+
+def test_bulk_status_is_for_supervisors_and_becomes_events(client, app, world, db, demo):
+    w = world
+    done = demo["statuses"]["concluido"]
+    login(client)
+    assert "Alterar situação" not in client.get("/").get_data(as_text=True)
+    response = _bulk(client, [w.mine], url="/painel/situacao", status_id=done.id)
+    assert response.status_code == 403
+    _reread(db, w.mine)
+    assert w.mine.closed_at is None
+
+    supervisor = app.test_client()
+    login(supervisor, "supervisor", "supervisor123")
+    use_company(supervisor, demo["company"])
+    assert "Alterar situação" in supervisor.get("/").get_data(as_text=True)
+    response = _bulk(supervisor, [w.mine, w.late], url="/painel/situacao", status_id=done.id)
+    assert response.status_code == 303
+    html = supervisor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 atendimentos com a situação “Concluído”." in html
+    for ticket in (w.mine, w.late):
+        _reread(db, ticket)
+        assert ticket.status_id == done.id and ticket.closed_at is not None
+        assert ticket.updated_by_id == demo["supervisor"].id
+        (event,) = _events(db, ticket, EVENT_STATUS)
+        assert event.to_status_id == done.id and event.user_id == demo["supervisor"].id
+    # A draft, another Empresa's situação: nothing changes.
+    response = _bulk(supervisor, [w.nobody, w.draft], url="/painel/situacao", status_id=done.id)
+    assert "Nada foi alterado" in supervisor.get("/").get_data(as_text=True)
+    south_status = w.south.status_id
+    _bulk(supervisor, [w.nobody], url="/painel/situacao", status_id=south_status)
+    _reread(db, w.nobody)
+    assert w.nobody.closed_at is None and not _events(db, w.nobody, EVENT_STATUS)
+
+
+def test_the_painel_costs_the_same_queries_for_1_or_30_tickets(client, world, count_queries):
+    login(client, "bruno", "bruno-123")
+    client.get("/")  # the catalogue copy is made once per process
+
+    def cost():
+        with count_queries() as counter:
+            assert client.get("/?aba=todos").status_code == 200
+        return counter.count
+
+    few = cost()
+    for _ in range(29):
+        world.ticket(owner=world.bruno, team=world.team, reason="Dúvida")
+    world.db.session.commit()
+    assert cost() == few
+    assert few <= 10
