@@ -44,6 +44,7 @@ class World:
         session.flush()
         ana, statuses = demo["atendente"], demo["statuses"]
         self.code = 100
+        self.prazos: dict[int, dict] = {}
         hour = timedelta(hours=1)
         self.mine = self.ticket(owner=ana, due=self.now + 72 * hour)
         self.late = self.ticket(owner=ana, due=self.now - hour)
@@ -61,6 +62,17 @@ class World:
         self.closed = self.ticket(owner=ana, status=statuses["concluido"])
         self.draft = self.ticket(owner=ana, stage=STAGE_DRAFT)
         self.south = self.ticket(owner=None, company=demo["company_south"])
+        session.commit()
+        # The SLA clock computes every ticket's prazos at flush; these rows are made up to
+        # sit on each side of "now", so their prazos are written past it, as plain SQL (and
+        # the fixture's own tickets, dated long ago, get none: they would all be late).
+        session.execute(
+            sa.update(Ticket).values(
+                resolution_due_at=None, first_answer_due_at=None, sla_paused_at=None
+            )
+        )
+        for ticket_id, prazos in self.prazos.items():
+            session.execute(sa.update(Ticket).where(Ticket.id == ticket_id).values(**prazos))
         session.commit()
 
     def ticket(
@@ -116,6 +128,11 @@ class World:
             )
         session.add(ticket)
         session.flush()
+        self.prazos[ticket.id] = {
+            "resolution_due_at": due,
+            "first_answer_due_at": first_due,
+            "sla_paused_at": self.now if paused else None,
+        }
         return ticket
 
     def south_statuses(self):

@@ -28,12 +28,12 @@ from isocrm.models import (
 from isocrm.models.catalog import CLOSED_CATEGORIES
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.models.user import user_companies
+from isocrm.sla.clock import DUE_SOON  # the ticket screen and the painel agree on "soon"
 
 PAGE_SIZE = 25
 # Closed situações are counted over this many days (open ones over every open ticket): a
 # count of every ticket ever closed would read the whole history of the Empresa per poll.
 CLOSED_COUNT_DAYS = 30
-DUE_SOON = timedelta(hours=24)
 
 TAB_MINE = "meus"
 TAB_TEAM = "equipe"

@@ -25,7 +25,6 @@ def _ticket(demo, code, **values):
         opened_by=demo["atendente"],
         updated_by=demo["atendente"],
         owner=demo["atendente"],
-        opened_at=utcnow() - timedelta(hours=5),
         details=[
             TicketDetail(
                 channel=demo["channels"]["Telefone"],
@@ -33,7 +32,7 @@ def _ticket(demo, code, **values):
                 description="Contato do cliente.",
             )
         ],
-        **values,
+        **{"opened_at": utcnow() - timedelta(hours=5), **values},
     )
 
 
@@ -48,8 +47,8 @@ def desk(app, db, demo):
     db.session.add_all(
         [
             bruno,
-            _ticket(demo, 101, resolution_due_at=now + timedelta(days=2)),
-            _ticket(demo, 102, resolution_due_at=now - timedelta(hours=3)),  # late
+            _ticket(demo, 101),  # due 7 days after opening (Decreto 11.034/2022's default)
+            _ticket(demo, 102, opened_at=now - timedelta(days=8)),  # so this one is late
         ]
     )
     db.session.commit()
