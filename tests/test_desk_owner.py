@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from isocrm.models import Team, Ticket, TicketEvent, User
+from isocrm.models import Status, Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import EVENT_ASSIGNED
 from tests.conftest import csrf_token_from
 from tests.test_tickets import _ticket, create_ticket, include, screen_form
@@ -43,6 +43,7 @@ def _pass_data(client, code, **values):
     data = {
         "csrf_token": csrf_token_from(form),
         "pass-version": re.search(r'name="pass-version"[^>]*value="(\d+)"', form).group(1),
+        "pass-ticket_id": re.search(r'name="pass-ticket_id"[^>]*value="(\d+)"', form).group(1),
         "pass-owner_id": "",
         "pass-team_id": "",
         "pass-note": "",
@@ -223,7 +224,10 @@ def test_a_pass_meanwhile_loses_no_unsaved_edit_and_raises_no_conflict(logged_in
     assert logged_in.post("/atendimentos/4/rascunho", data=screen).status_code == 200
     token = csrf_token_from(other.get("/atendimentos/4").get_data(as_text=True))
     assert (
-        other.post("/atendimentos/4/assumir", data={"csrf_token": token, "version": version})
+        other.post(
+            "/atendimentos/4/assumir",
+            data={"csrf_token": token, "version": version, "ticket_id": saved.id},
+        )
     ).status_code == 303
     html = logged_in.get("/atendimentos/4").get_data(as_text=True)
     assert "Segunda versão" in html and "Restauramos" in html
@@ -247,11 +251,12 @@ def test_assumir_takes_the_ticket_and_keeps_the_team(logged_in, demo, db):
     assert logged_in.post("/atendimentos/4/responsavel", data=data).status_code == 303
     version = _ticket(db, 4).version
     token = csrf_token_from(logged_in.get("/atendimentos/4").get_data(as_text=True))
-    stale = {"csrf_token": token, "version": str(version - 1)}
+    stale = {"csrf_token": token, "version": str(version - 1), "ticket_id": ticket.id}
     assert logged_in.post("/atendimentos/4/assumir", data=stale).status_code == 409
     assert _ticket(db, 4).owner_id == bruno.id
     response = logged_in.post(
-        "/atendimentos/4/assumir", data={"csrf_token": token, "version": str(version)}
+        "/atendimentos/4/assumir",
+        data={"csrf_token": token, "version": str(version), "ticket_id": ticket.id},
     )
     assert response.status_code == 303
     ticket = _ticket(db, 4)
@@ -394,3 +399,72 @@ def test_the_demo_desk_is_alive_when_loaded(db):
     assert len(waits) == 3
     assert all(e.to_status.category == "aguardando" and e.at < now for e in waits)
     assert all(e.at == e.ticket.sla_paused_at for e in waits)
+
+
+def test_a_form_left_open_when_the_empresa_changes_in_another_tab_changes_nothing(
+    logged_in, demo, db
+):
+    """Codes are per Empresa: ticket 4 of the Empresa the form was opened in and ticket 4 of
+    the one switched to in another tab are different tickets, even at the same version. A
+    pass or an Assumir posted from the old tab is refused and the other ticket's panel is
+    not shown."""
+    ours = _confirmed(logged_in, demo, db)
+    db.session.commit()
+    south = demo["company_south"]
+    south_status = db.session.scalars(
+        sa.select(Status).where(Status.company_id == south.id, Status.category == "aberto")
+    ).first()
+    theirs = Ticket(
+        company_id=south.id,
+        code=ours.code,
+        entity_id=demo["luiza"].id,
+        role_id=demo["luiza"].roles[0].id,
+        status_id=south_status.id,
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+        owner_id=demo["supervisor"].id,
+    )
+    db.session.add(theirs)
+    db.session.commit()
+    supervisor = _login(logged_in, "supervisor", "supervisor123")
+    token = csrf_token_from(supervisor.get("/").get_data(as_text=True))
+    assert (
+        supervisor.post(
+            "/empresa", data={"csrf_token": token, "company_id": demo["company"].id}
+        ).status_code
+        == 303
+    )
+    data = _pass_data(supervisor, ours.code, note="Liberar o nosso")
+    assert data["pass-ticket_id"] == str(ours.id)
+    take_page = supervisor.get(f"/atendimentos/{ours.code}").get_data(as_text=True)
+    take = {
+        "csrf_token": token,
+        "version": re.search(
+            r'name="version" value="(\d+)"', take_page.split('id="holder-panel"')[1]
+        ).group(1),
+        "ticket_id": re.search(
+            r'name="ticket_id" value="(\d+)"', take_page.split('id="holder-panel"')[1]
+        ).group(1),
+    }
+    # The other tab switches the Empresa; the forms are posted to the same code there.
+    assert (
+        supervisor.post("/empresa", data={"csrf_token": token, "company_id": south.id}).status_code
+        == 303
+    )
+    data["pass-version"] = str(theirs.version)  # the worst case: the versions agree too
+    take["version"] = str(theirs.version)
+    for headers in ({}, {"HX-Request": "true"}):
+        response = supervisor.post(
+            f"/atendimentos/{ours.code}/responsavel", data=data, headers=headers
+        )
+        assert response.status_code == 409
+        html = response.get_data(as_text=True)
+        assert "outro atendimento" in html and demo["luiza"].name not in html
+        response = supervisor.post(f"/atendimentos/{ours.code}/assumir", data=take, headers=headers)
+        assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Ticket, theirs.id).owner_id == demo["supervisor"].id
+    assert _events(db, theirs.id) == [] and _events(db, ours.id) == []
+    # Without the field (a hand-made request) it is refused the same way.
+    del data["pass-ticket_id"]
+    assert supervisor.post(f"/atendimentos/{ours.code}/responsavel", data=data).status_code == 409

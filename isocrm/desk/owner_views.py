@@ -31,7 +31,7 @@ from isocrm.models import Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.models.user import user_companies
 from isocrm.permissions import ROLE_ATTENDANT, allow
-from isocrm.security import current_company
+from isocrm.security import _error_page, current_company  # the one error page (htmx too)
 
 bp = Blueprint("desk_owner", __name__)
 
@@ -56,6 +56,22 @@ class PassForm(FlaskForm):
         validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
     )
     version = HiddenField()
+    ticket_id = HiddenField()
+
+
+OTHER_TICKET = (
+    "Este formulário era de outro atendimento (a Empresa foi trocada em outra aba?). Nada foi "
+    "alterado: abra o atendimento de novo."
+)
+
+
+def _refuse_other_ticket(ticket: Ticket):
+    """The form names the ticket it was opened for: the code in the URL is only unique per
+    Empresa, and the Empresa may have been switched in another tab since. Anything but that
+    same ticket is refused, without showing the other ticket's panel."""
+    if optional_id(request.form.get("ticket_id", request.form.get("pass-ticket_id"))) == ticket.id:
+        return None
+    return _error_page(409, "Formulário de outro atendimento", OTHER_TICKET)
 
 
 def holder_choices(company_id: int) -> tuple[list, list]:
@@ -86,6 +102,7 @@ def _pass_form(ticket: Ticket, formdata=None) -> PassForm:
     form.owner_id.choices, form.team_id.choices = holder_choices(ticket.company_id)
     if formdata is None:
         form.version.data = str(ticket.version)
+        form.ticket_id.data = str(ticket.id)
     return form
 
 
@@ -164,6 +181,8 @@ def panel(code: int):
 def pass_ticket(code: int):
     """Pass the ticket to the chosen attendant and/or equipe, under its version."""
     ticket = _load(code)
+    if refused := _refuse_other_ticket(ticket):
+        return refused
     form = _pass_form(ticket, request.form)
     if not form.validate():
         return _panel(ticket, form, 422)
@@ -194,6 +213,8 @@ def pass_ticket(code: int):
 def take(code: int):
     """Assumir: the attendant becomes the responsável (the equipe stays)."""
     ticket = _load(code)
+    if refused := _refuse_other_ticket(ticket):
+        return refused
     if optional_id(request.form.get("version")) != ticket.version:
         message = CHANGED_MEANWHILE.format(
             owner=ticket.owner.name if ticket.owner else "ninguém",
