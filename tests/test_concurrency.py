@@ -3,6 +3,7 @@ database (the SQLite file of the test, or the PostgreSQL database of ISOCRM_DATA
 attendants confirming tickets and saving details in parallel on both; and a server killed
 with SIGKILL in the middle of a stream of saves."""
 
+import http.client
 import os
 import signal
 import sqlite3
@@ -214,8 +215,9 @@ def _stream_and_kill(demo, db, database_url, tmp_path, capsys, kill_master: bool
                 text = f"{tag} {n}: detalhe antes do kill"
                 if live.save_detail(browser, code, text):
                     ledger.add("details", (main, code, text))
-            except (OSError, AssertionError):
-                # The server died under this request: its answer never came, nothing promised.
+            except (OSError, AssertionError, http.client.HTTPException):
+                # The server died under this request: its answer never came (or came cut short,
+                # IncompleteRead), nothing promised.
                 with ledger.lock:
                     ledger.unanswered += 1
                 if kill_master:
