@@ -68,7 +68,7 @@ FRESH_TEXTS = [
     "Pedido não chegou na data combinada.",
     "Cobrança em duplicidade no cartão.",
     "Dúvida sobre alergênicos do Biscoito Integral 200g.",
-    "Embalagem chegou amassada e aberta.",
+    "Produto chegou com a embalagem violada, amassada e aberta.",
     "Pede o prazo para troca de um produto vencido.",
 ]
 
