@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from isocrm.lots.queries import lot_report, lot_warnings
-from isocrm.models import Channel, DetailInfo, Product, Status, Ticket, TicketDetail
+from isocrm.models import Channel, DetailInfo, Product, Reason, Status, Ticket, TicketDetail
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DISCARDED, STAGE_DRAFT
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -25,8 +25,9 @@ class Desk:
         self.db, self.demo = db, demo
         self.code = 100
 
-    def ticket(self, lines, company=None, stage=STAGE_CONFIRMED, entity=None):
-        """lines: [(detail opened_at, received_at or None, [(product_info, lot), ...])]."""
+    def ticket(self, lines, company=None, stage=STAGE_CONFIRMED, entity=None, reason="Reclamação"):
+        """lines: [(detail opened_at, received_at or None, [(product_info, lot), ...])];
+        reason: the ticket's Motivo by name (the demo's Reclamação is a complaint)."""
         demo = self.demo
         self.db.session.commit()  # a fresh snapshot: requests may have written meanwhile
         company = company or demo["company"]
@@ -36,6 +37,9 @@ class Desk:
         channel = self.db.session.scalar(
             sa.select(Channel).where(Channel.company_id == company.id).order_by(Channel.id)
         )
+        motivo = self.db.session.scalar(
+            sa.select(Reason).where(Reason.company_id == company.id, Reason.name == reason)
+        )
         self.code += 1
         opened = min(d for d, _, _ in lines)
         ticket = Ticket(
@@ -44,6 +48,7 @@ class Desk:
             entity=entity or demo["maria"],
             role=(entity or demo["maria"]).roles[0],
             status=status,
+            reason=motivo,
             stage=stage,
             opened_by=demo["atendente"],
             updated_by=demo["atendente"],
@@ -92,7 +97,8 @@ def fixed(desk, demo, infos):
     Period: 01/11/2026 00:00 to 20/11/2026 24:00 (São Paulo). Biscuit lot A: tickets t1
     (2 details with A, one of them with two A lines), t2, t3 (its date is received_at, inside
     the period though opened_at is after it); lot B: t2's second line; no lot: t4 ("" and
-    None both count as no lot). Other product lot A: t5. Not counted: a draft, a discarded
+    None both count as no lot). Other product lot A: t5. Biscuit lot A also has t6, whose
+    Motivo is Dúvida: a line of the report, not a complaint. Not counted: a draft, a discarded
     ticket, Empresa B's ticket, a line before the period and one after it.
     """
     biscuit, other = infos
@@ -110,6 +116,7 @@ def fixed(desk, demo, infos):
         "t3": desk.ticket([(at(0, -1), at(15), [(biscuit, "A")])]),
         "t4": desk.ticket([(at(3), None, [(biscuit, ""), (biscuit, None)])]),
         "t5": desk.ticket([(at(2), None, [(other, "A")])]),
+        "t6": desk.ticket([(at(7), None, [(biscuit, "A")])], reason="Dúvida"),
         "draft": desk.ticket([(at(4), None, [(biscuit, "A")])], stage=STAGE_DRAFT),
         "discarded": desk.ticket([(at(4), None, [(biscuit, "A")])], stage=STAGE_DISCARDED),
         "south": desk.ticket([(at(4), None, [(biscuit, "A")])], company=south, entity=luiza),
@@ -136,12 +143,13 @@ def test_report_groups_count_and_dates_by_hand(db, demo, infos, fixed):
         (other.product_id, "A"),
     }
     a = groups[(biscuit.product_id, "A")]
-    # t1: 3 lines, t2: 1, t3: 1 → 5 lines, 3 tickets; first = t3's received_at, last = t2.
-    assert (a.lines, a.tickets) == (5, 3)
+    # t1: 3 lines, t2: 1, t3: 1, t6 (Dúvida): 1 → 6 lines, 4 tickets of which 3 are
+    # complaints; first = t3's received_at, last = t2.
+    assert (a.lines, a.tickets, a.complaints) == (6, 4, 3)
     assert a.first_at == at(15) and a.last_at == at(6)
-    assert a.codes == [fixed["t2"], fixed["t1"], fixed["t3"]]  # latest complaint first
+    assert a.codes == [fixed["t2"], fixed["t6"], fixed["t1"], fixed["t3"]]  # latest first
     b = groups[(biscuit.product_id, "B")]
-    assert (b.lines, b.tickets, b.codes) == (1, 1, [fixed["t2"]])
+    assert (b.lines, b.tickets, b.complaints, b.codes) == (1, 1, 1, [fixed["t2"]])
     none = groups[(biscuit.product_id, None)]
     assert (none.lines, none.tickets, none.lot_label) == (2, 1, "(sem lote)")
     assert groups[(other.product_id, "A")].codes == [fixed["t5"]]
@@ -165,7 +173,10 @@ def test_thresholds_warn_at_the_count_not_before(db, demo, infos, desk):
     desk.ticket([(at(5), None, [(other, "X")])])  # another product (no threshold)
     desk.ticket([(at(5), None, [(biscuit, "X")])], company=demo["company_south"],
                 entity=demo["luiza"])  # fmt: skip
-    assert lot_warnings(db.session, cid, NOW) == []  # count − 1: two tickets in 30 days
+    # A Dúvida (allergens) and a ticket without Motivo about the lot: no complaints.
+    desk.ticket([(at(4), None, [(biscuit, "X")])], reason="Dúvida")
+    desk.ticket([(at(3), None, [(biscuit, "X")])], reason="(nenhum)")
+    assert lot_warnings(db.session, cid, NOW) == []  # count − 1: two complaints in 30 days
     third = desk.ticket([(at(1), None, [(biscuit, "X")])])
     (warning,) = lot_warnings(db.session, cid, NOW)
     assert (warning.product_id, warning.lot, warning.complaints, warning.threshold) == (
@@ -175,6 +186,12 @@ def test_thresholds_warn_at_the_count_not_before(db, demo, infos, desk):
         3,
     )
     assert warning.codes[0] == third and len(warning.codes) == 3
+    # The Motivo is no longer a complaint: its tickets stop warning.
+    db.session.get(Reason, demo["reasons"]["Reclamação"].id).is_complaint = False
+    db.session.commit()
+    assert lot_warnings(db.session, cid, NOW) == []
+    db.session.get(Reason, demo["reasons"]["Reclamação"].id).is_complaint = True
+    db.session.commit()
     # A month later they all left the window.
     assert lot_warnings(db.session, cid, NOW + timedelta(days=30)) == []
     # Without a threshold nothing warns.
@@ -214,6 +231,7 @@ def test_report_page_shows_groups_and_warnings(client, auth, demo, db, infos, de
     for code in codes:
         assert f'href="/atendimentos/{code}"' in html
     assert "2 reclamações nos últimos 30 dias" in html
+    assert "só os atendimentos cujo motivo é de reclamação" in html
     partial = client.get("/lotes?de=01/01/2026&ate=31/12/2030", headers={"HX-Request": "true"})
     text = partial.get_data(as_text=True)
     assert partial.status_code == 200 and "L-RUIM" in text and "<html" not in text

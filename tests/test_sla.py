@@ -301,6 +301,8 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     assert db.session.scalar(audited) == before
     row = db.session.get(Reason, reason.id)
     assert (row.first_answer_hours, row.resolution_hours) == (2, 8)
+    # The Reclamação checkbox was not sent: the Motivo no longer counts in the lot warnings.
+    assert row.is_complaint is False
     ticket = _ticket(db, 3)
     assert ticket.opened_at == sp(2026, 6, 2, 10, 30)
     assert ticket.resolution_due_at == sp(2026, 6, 3, 8, 30)
@@ -469,3 +471,28 @@ def test_prazos_recompute_command_fills_tickets_written_without_the_clock(app, d
         == 0
     )
     assert runner.invoke(args=["prazos", "recompute", "--company", "999999"]).exit_code != 0
+
+
+def test_motivo_complaint_flag_is_shown_and_saved(app, demo, db):
+    client, token = supervisor_client(app, demo)
+    complaint, question = demo["reasons"]["Reclamação"], demo["reasons"]["Dúvida"]
+    html = client.get("/prazos/configuracao").get_data(as_text=True)
+    assert "Reclamação (conta no alerta de lote)" in html
+    assert f'name="complaint-{complaint.id}" value="1" checked' in html
+    assert f'name="complaint-{question.id}" value="1">' in html
+    url = "/prazos/configuracao/motivos"
+    # A bad target elsewhere: nothing saved, the boxes come back as typed.
+    data = {"csrf_token": token, f"fa-{complaint.id}": "x", f"complaint-{question.id}": "1"}
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'name="complaint-{question.id}" value="1" checked' in html
+    assert f'name="complaint-{complaint.id}" value="1">' in html
+    _fresh(db)
+    assert db.session.get(Reason, question.id).is_complaint is False
+    assert db.session.get(Reason, complaint.id).is_complaint is True
+    data = {"csrf_token": token, f"complaint-{question.id}": "1"}
+    assert client.post(url, data=data).status_code == 303
+    _fresh(db)
+    assert db.session.get(Reason, question.id).is_complaint is True
+    assert db.session.get(Reason, complaint.id).is_complaint is False

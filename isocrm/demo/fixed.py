@@ -81,6 +81,7 @@ STATUSES = [
     ("Concluído", "concluido"),
     ("Cancelado", "cancelado"),
 ]
+COMPLAINT_REASON = "Reclamação"  # the Motivo whose tickets count towards the lot warnings
 # Motivo -> Ocorrência -> Causas; an empty list is an ocorrência without causas.
 REASON_TREE: dict[str, dict[str, list[str]]] = {
     "Reclamação": {
@@ -321,7 +322,9 @@ def _catalogue(
     occurrences: dict[str, Occurrence] = {}
     causes: dict[str, Cause] = {}
     for reason_name, children in tree.items():
-        reason = reasons[reason_name] = Reason(company_id=cid, name=reason_name)
+        reason = reasons[reason_name] = Reason(
+            company_id=cid, name=reason_name, is_complaint=reason_name == COMPLAINT_REASON
+        )
         for occurrence_name, cause_names in children.items():
             occurrence = Occurrence(name=occurrence_name)
             reason.occurrences.append(occurrence)

@@ -5,6 +5,10 @@ product_info) on a confirmed ticket of the Empresa. Drafts and discarded tickets
 out: nothing was confirmed in them. A line's date is when the customer told us: the
 detail's received_at when it was filled (a message that arrived before the detail was
 opened), else its opened_at. Lines without a lot are grouped under "(sem lote)".
+
+What is a complaint: a ticket whose Motivo is marked Reclamação (reasons.is_complaint). The
+report shows every line, and counts the complaint tickets beside the total; the warnings
+count only complaint tickets (a Dúvida about a lot is no sign of a bad batch).
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from isocrm.models import DetailInfo, Product, ProductInfo, Ticket, TicketDetail
+from isocrm.models import DetailInfo, Product, ProductInfo, Reason, Ticket, TicketDetail
 from isocrm.models.ticket import STAGE_CONFIRMED
 
 NO_LOT = "(sem lote)"
@@ -29,6 +33,7 @@ class LotGroup:
     lot: str | None  # None: lines without a lot number
     lines: int
     tickets: int
+    complaints: int  # distinct tickets whose Motivo is a complaint
     first_at: datetime
     last_at: datetime
     codes: list[int] = field(default_factory=list)
@@ -57,8 +62,15 @@ def _lot_key():
     return sa.func.nullif(sa.func.trim(DetailInfo.lot_number), "")
 
 
-def _lines(company_id: int, start: datetime | None, end: datetime | None, product_id=None):
-    """FROM/WHERE of the Empresa's counted lines, in the period [start, end)."""
+def _lines(
+    company_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    product_id=None,
+    complaints_only=False,
+):
+    """FROM/WHERE of the Empresa's counted lines, in the period [start, end); with
+    complaints_only, only the lines of tickets whose Motivo is a complaint."""
     when = line_date()
     stmt = (
         sa.select()
@@ -67,6 +79,7 @@ def _lines(company_id: int, start: datetime | None, end: datetime | None, produc
         .join(Product, Product.id == ProductInfo.product_id)
         .join(TicketDetail, TicketDetail.id == DetailInfo.detail_id)
         .join(Ticket, Ticket.id == TicketDetail.ticket_id)
+        .outerjoin(Reason, Reason.id == Ticket.reason_id)
         .where(
             Product.company_id == company_id,
             Ticket.company_id == company_id,
@@ -79,6 +92,8 @@ def _lines(company_id: int, start: datetime | None, end: datetime | None, produc
         stmt = stmt.where(when < end)
     if product_id is not None:
         stmt = stmt.where(Product.id == product_id)
+    if complaints_only:
+        stmt = stmt.where(Reason.is_complaint)
     return stmt
 
 
@@ -100,6 +115,7 @@ def lot_report(
         lot.label("lot"),
         sa.func.count(DetailInfo.id).label("lines"),
         sa.func.count(sa.distinct(Ticket.id)).label("tickets"),
+        sa.func.count(sa.distinct(sa.case((Reason.is_complaint, Ticket.id)))).label("complaints"),
         sa.func.min(when).label("first_at"),
         sa.func.max(when).label("last_at"),
     ).group_by(Product.id, Product.code, Product.name, lot)
@@ -116,6 +132,7 @@ def lot_report(
             lot=r.lot,
             lines=r.lines,
             tickets=r.tickets,
+            complaints=r.complaints,
             first_at=_aware(r.first_at),
             last_at=_aware(r.last_at),
         )
@@ -194,7 +211,7 @@ class LotWarning:
     lot: str
     days: int
     threshold: int
-    codes: list[int]  # the tickets in the window, latest first
+    codes: list[int]  # the complaint tickets in the window, latest first
 
     @property
     def complaints(self) -> int:
@@ -202,7 +219,8 @@ class LotWarning:
 
 
 def lot_warnings(session: Session, company_id: int, now: datetime) -> list[LotWarning]:
-    """Lots of the products with a threshold whose complaints (distinct tickets) in the
+    """Lots of the products with a threshold whose complaints (distinct tickets whose
+    Motivo is a complaint) in the
     product's last N days reach its count; most complaints first. Lines without a lot do
     not warn: there is no batch to pull. Two queries whatever the data."""
     watched = session.execute(
@@ -216,7 +234,7 @@ def lot_warnings(session: Session, company_id: int, now: datetime) -> list[LotWa
     widest = now - timedelta(days=max(days for _, days in rules.values()))
     lot = _lot_key()
     rows = session.execute(
-        _lines(company_id, widest, None)
+        _lines(company_id, widest, None, complaints_only=True)
         .add_columns(
             Product.id,
             Product.code,

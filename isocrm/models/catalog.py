@@ -119,6 +119,8 @@ class Reason(Base):
     # Prazos (SLA) in business hours; none: no first-answer target, 7 calendar days to resolve.
     first_answer_hours: Mapped[int | None] = mapped_column()
     resolution_hours: Mapped[int | None] = mapped_column()
+    # A complaint (Reclamação): its tickets count towards the lot warnings.
+    is_complaint: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="reason", order_by="Occurrence.name", cascade="all, delete-orphan"

@@ -60,6 +60,7 @@ def _config_page(status=200, hours_form=None, holiday_form=None, targets=None, e
             r.id: (
                 "" if r.first_answer_hours is None else str(r.first_answer_hours),
                 "" if r.resolution_hours is None else str(r.resolution_hours),
+                r.is_complaint,
             )
             for r in reasons
         }
@@ -152,7 +153,8 @@ def delete_holiday(holiday_id: int):
 @bp.post("/prazos/configuracao/motivos")
 @allow(ROLE_SUPERVISOR)
 def save_targets():
-    """The targets of every Motivo of the Empresa at once (fields fa-ID and res-ID)."""
+    """The targets of every Motivo of the Empresa at once (fields fa-ID and res-ID), and
+    whether it is a complaint (checkbox complaint-ID: counts towards the lot warnings)."""
     reasons = db.session.scalars(
         sa.select(Reason).where(Reason.company_id == current_company().id)
     ).all()
@@ -167,12 +169,14 @@ def save_targets():
                 values[key] = parse_target(text)
             except ValueError as error:
                 errors[key] = str(error)
-        typed[reason.id] = tuple(pair)
+        values[f"complaint-{reason.id}"] = request.form.get(f"complaint-{reason.id}") == "1"
+        typed[reason.id] = (*pair, values[f"complaint-{reason.id}"])
     if errors:
         return _config_page(422, targets=typed, errors=errors)
     for reason in reasons:
         reason.first_answer_hours = values[f"fa-{reason.id}"]
         reason.resolution_hours = values[f"res-{reason.id}"]
+        reason.is_complaint = values[f"complaint-{reason.id}"]
     db.session.flush()
     return _recompute_and_commit("Prazos dos motivos salvos.")
 
