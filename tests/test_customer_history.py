@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from isocrm.customer_history.forms import earliest_request
 from isocrm.models import (
     EContact,
     HistoryDelivery,
@@ -32,6 +33,16 @@ def _url(entity, tail=""):
 def _form(client, entity):
     html = client.get(_url(entity)).get_data(as_text=True)
     return {"csrf_token": csrf_token_from(html), "send_key": _hidden(html, "send_key")}
+
+
+def _print(client, entity) -> str:
+    """Imprimir (recorded today): the printable sheet's URL, with its ?entrega=ID."""
+    token = _form(client, entity)["csrf_token"]
+    today = _today().strftime("%d/%m/%Y")
+    data = {"csrf_token": token, "impressao-requested_on": today}
+    response = client.post(_url(entity, "/imprimir"), data=data)
+    assert response.status_code == 303
+    return response.headers["Location"]
 
 
 def _deliveries(db):
@@ -136,8 +147,13 @@ def test_request_date_is_validated(logged_in, demo, db):
     maria = demo["maria"]
     principal = next(e for e in maria.econtacts if e.is_principal)
     future = (_today() + timedelta(days=3)).strftime("%d/%m/%Y")
+    earliest = earliest_request(_today())
+    too_old = (earliest - timedelta(days=1)).strftime("%d/%m/%Y")
+    old_message = f"A data da solicitação não pode ser anterior a {earliest:%d/%m/%Y}."
     for typed, message in (
         (future, "não pode ser no futuro"),
+        ("01/01/1901", old_message),
+        (too_old, old_message),
         ("31/02/2026", "Data inválida"),
         ("1/2/26", "Data inválida"),
     ):
@@ -152,6 +168,14 @@ def test_request_date_is_validated(logged_in, demo, db):
         )
         assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert _deliveries(db) == []
+    # The oldest day taken: a year ago.
+    data = {
+        **_form(logged_in, maria),
+        "impressao-requested_on": earliest.strftime("%d/%m/%Y"),
+    }
+    assert logged_in.post(_url(maria, "/imprimir"), data=data).status_code == 303
+    (delivery,) = _deliveries(db)
+    assert delivery.requested_on == earliest
 
 
 def test_late_delivery_says_so(logged_in, demo, db, no_smtp):  # noqa: F811
@@ -187,6 +211,46 @@ def test_print_is_recorded_and_the_sheet_lists_the_answers(logged_in, demo, db):
     assert (delivery.method, delivery.recipient, delivery.ticket_count) == ("impressao", None, 3)
     assert delivery.outbox_message_id is None
     assert "Impresso em" in logged_in.get(_url(maria)).get_data(as_text=True)
+    assert f"impressao.pdf?entrega={delivery.id}" in sheet
+
+
+def test_the_sheet_needs_a_recorded_print(logged_in, demo, db):
+    """No sheet without its record: a missing, malformed or foreign ?entrega= is a 404."""
+    maria, joaquim = demo["maria"], demo["joaquim"]
+    printed = _print(logged_in, maria)
+    (delivery,) = _deliveries(db)
+    email = HistoryDelivery(
+        company_id=maria.company_id,
+        entity_id=maria.id,
+        user_id=demo["atendente"].id,
+        method="email",
+        recipient="maria@example.com.br",
+        ticket_count=0,
+    )
+    of_joaquim = HistoryDelivery(
+        company_id=maria.company_id,
+        entity_id=joaquim.id,
+        user_id=demo["atendente"].id,
+        method="impressao",
+        ticket_count=0,
+    )
+    db.session.add_all([email, of_joaquim])
+    db.session.commit()
+    answer = demo["ticket_1"].details[0].answer
+    for tail in (
+        "",
+        "?entrega=abc",
+        "?entrega=",
+        f"?entrega={delivery.id + 1000}",
+        f"?entrega={email.id}",  # an e-mail delivery
+        f"?entrega={of_joaquim.id}",  # another entity's print
+    ):
+        for sheet in ("/impressao", "/impressao.pdf"):
+            response = logged_in.get(_url(maria, sheet + tail))
+            assert response.status_code == 404, (sheet, tail)
+            assert answer not in response.get_data(as_text=True)
+    assert answer in logged_in.get(printed).get_data(as_text=True)
+    assert len(_deliveries(db)) == 3  # nothing recorded by the refused requests
 
 
 def test_entity_of_another_company_is_not_found(logged_in, demo, db):
@@ -202,12 +266,14 @@ def test_entity_of_another_company_is_not_found(logged_in, demo, db):
 
 def test_query_count_is_constant(logged_in, demo, db, count_queries):
     maria = demo["maria"]
+    sheet = _print(logged_in, maria)
     logged_in.get(_url(maria))
     with count_queries() as small:
         assert logged_in.get(_url(maria)).status_code == 200
     with count_queries() as small_sheet:
-        assert logged_in.get(_url(maria, "/impressao")).status_code == 200
+        assert logged_in.get(sheet).status_code == 200
     # 96 more demands, each with two details, one of them with a product line.
+    db.session.commit()  # a fresh snapshot: the print was recorded meanwhile
     template = demo["ticket_1"]
     start = utcnow() - timedelta(days=200)
     channel = template.details[0].channel
@@ -245,7 +311,7 @@ def test_query_count_is_constant(logged_in, demo, db, count_queries):
         )
     db.session.add(EContact(entity_id=maria.id, kind="email", value="outro@example.com.br"))
     db.session.commit()
-    page, sheet = _url(maria), _url(maria, "/impressao")  # read before counting
+    page = _url(maria)  # read before counting
     with count_queries() as big:
         html = logged_in.get(page).get_data(as_text=True)
     assert "Demandas do cliente (99)" in html and "Resposta número 95" in html
@@ -258,7 +324,8 @@ def test_query_count_is_constant(logged_in, demo, db, count_queries):
 def test_the_sheet_prints_as_a_pdf_with_the_answers(logged_in, demo, tmp_path):
     from tests.test_reports import pdf_pages_text
 
-    response = logged_in.get(_url(demo["maria"], "/impressao.pdf"))
+    sheet = _print(logged_in, demo["maria"])
+    response = logged_in.get(sheet.replace("/impressao?", "/impressao.pdf?"))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
     text = " ".join(pdf_pages_text(tmp_path, response.data))

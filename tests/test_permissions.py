@@ -32,7 +32,16 @@ from werkzeug.security import generate_password_hash
 
 from isocrm import create_app
 from isocrm.extensions import db as _db
-from isocrm.models import Base, DetailInfo, Holiday, OutboxMessage, Relation, Ticket, User
+from isocrm.models import (
+    Base,
+    DetailInfo,
+    HistoryDelivery,
+    Holiday,
+    OutboxMessage,
+    Relation,
+    Ticket,
+    User,
+)
 from isocrm.models.entity import Address
 from isocrm.permissions import declared_role
 from isocrm.security import PUBLIC_ENDPOINTS
@@ -177,9 +186,12 @@ ROUTES: dict[str, Case] = {
     # Nothing chosen: 422, the messages beside the fields, nothing sent nor recorded.
     "POST /entidades/<int:entity_id>/historico-cliente/email": Case(ATT),
     "POST /entidades/<int:entity_id>/historico-cliente/imprimir": Case(ATT),
-    "GET /entidades/<int:entity_id>/historico-cliente/impressao": Case(ATT, shows="maria"),
+    # The sheet of a print recorded by Imprimir (without one: 404).
+    "GET /entidades/<int:entity_id>/historico-cliente/impressao": Case(
+        ATT, shows="maria", query="entrega={delivery_id}", fresh=lambda w: _new_print(w)),
     "GET /entidades/<int:entity_id>/historico-cliente/impressao.pdf": Case(
-        ATT, no_pdf=True, allowed=503),
+        ATT, no_pdf=True, allowed=503, query="entrega={delivery_id}",
+        fresh=lambda w: _new_print(w)),
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
     "GET /lotes": Case(SUP),
@@ -206,6 +218,18 @@ _HOLIDAY_DAYS = itertools.count()
 def _new_holiday(world) -> int:
     day = date(2030, 1, 2) + timedelta(days=next(_HOLIDAY_DAYS))
     return world._add(Holiday(company_id=world.values["company_a"], day=day, name="Para excluir"))
+
+
+def _new_print(world) -> dict:
+    """A print of Maria's history, recorded as Imprimir does."""
+    delivery = HistoryDelivery(
+        company_id=world.values["company_a"],
+        entity_id=world.values["entity_id"],
+        user_id=world.values["supervisor_id"],
+        method="impressao",
+        ticket_count=0,
+    )
+    return {"delivery_id": world._add(delivery)}
 
 
 def _rules(app):

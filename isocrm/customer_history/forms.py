@@ -1,5 +1,7 @@
 """Enviar histórico: to which of the entity's e-mails, and when the customer asked."""
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, ValidationError
@@ -7,9 +9,24 @@ from wtforms.validators import InputRequired, ValidationError
 from isocrm.fields import BrDateField, ChoiceField, local_today
 
 
+def earliest_request(today: date) -> date:
+    """The oldest request date taken: one year before today (a request older than that is
+    a typing mistake, not a customer still waiting: the deadline is 5 days)."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29/02
+        return today.replace(year=today.year - 1, day=28)
+
+
 def _not_in_the_future(form, field):
     if field.data and field.data > local_today():
         raise ValidationError("A data da solicitação não pode ser no futuro.")
+
+
+def _not_too_old(form, field):
+    earliest = earliest_request(local_today())
+    if field.data and field.data < earliest:
+        raise ValidationError(f"A data da solicitação não pode ser anterior a {earliest:%d/%m/%Y}.")
 
 
 class RequestDateForm(FlaskForm):
@@ -18,6 +35,7 @@ class RequestDateForm(FlaskForm):
         validators=[
             InputRequired("Informe quando o cliente pediu o histórico."),
             _not_in_the_future,
+            _not_too_old,
         ],
     )
 

@@ -3,7 +3,8 @@
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -21,7 +22,7 @@ from isocrm.mail.service import (
     smtp_configured,
     valid_send_key,
 )
-from isocrm.models import Entity
+from isocrm.models import Entity, HistoryDelivery
 from isocrm.models.base import utcnow
 from isocrm.models.history_delivery import METHOD_PRINT
 from isocrm.models.outbox import OUTBOX_SENT
@@ -168,33 +169,55 @@ def print_history(entity_id: int):
     )
 
 
-def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, str]:
+def _print_delivery(entity: Entity) -> HistoryDelivery:
+    """The printed delivery named by ?entrega= (made by Imprimir), of this entity and
+    Empresa: the sheet is only shown for a recorded print, else 404."""
+    delivery_id = request.args.get("entrega", type=int)
+    delivery = None
+    if delivery_id is not None:
+        delivery = db.session.scalar(
+            sa.select(HistoryDelivery).where(
+                HistoryDelivery.id == delivery_id,
+                HistoryDelivery.company_id == current_company().id,
+                HistoryDelivery.entity_id == entity.id,
+                HistoryDelivery.method == METHOD_PRINT,
+            )
+        )
+    if delivery is None:
+        abort(404)
+    return delivery
+
+
+def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, HistoryDelivery, str]:
     entity = get_entity(entity_id)
+    delivery = _print_delivery(entity)
     company = current_company()
     html = render_template(
         "customer_history/print.html",
         company=company,
         entity=entity,
+        delivery=delivery,
         tickets=service.customer_tickets(db.session, company.id, entity.id),
         printed_at=utcnow(),
         printed_by=current_user.name,
         for_pdf=for_pdf,
     )
-    return entity, html
+    return entity, delivery, html
 
 
 @bp.get("/entidades/<int:entity_id>/historico-cliente/impressao")
 @allow(ROLE_ATTENDANT)
 def printable(entity_id: int):
-    """The history on its own page, laid out for A4 (the browser prints it)."""
-    return _sheet(entity_id, for_pdf=False)[1]
+    """The history on its own page, laid out for A4 (the browser prints it); only for a
+    print recorded by Imprimir (?entrega=ID)."""
+    return _sheet(entity_id, for_pdf=False)[2]
 
 
 @bp.get("/entidades/<int:entity_id>/historico-cliente/impressao.pdf")
 @allow(ROLE_ATTENDANT)
 def printable_pdf(entity_id: int):
     """The same sheet as a PDF, printed on the server by WeasyPrint (reports/pdf.py)."""
-    entity, html = _sheet(entity_id, for_pdf=True)
+    entity, delivery, html = _sheet(entity_id, for_pdf=True)
     static = Path(current_app.static_folder, "css")
     css = "\n".join(
         (static / name).read_text(encoding="utf-8")
@@ -209,7 +232,9 @@ def printable_pdf(entity_id: int):
         page = render_template(
             "reports/pdf_unavailable.html",
             message=PDF_BUSY_MESSAGE if busy else PDF_UNAVAILABLE_MESSAGE,
-            report_url=url_for("customer_history.printable", entity_id=entity.id),
+            report_url=url_for(
+                "customer_history.printable", entity_id=entity.id, entrega=delivery.id
+            ),
             **({"title": "Servidor ocupado"} if busy else {}),
         )
         return page, 503, ({"Retry-After": "5"} if busy else {})
