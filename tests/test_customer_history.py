@@ -219,20 +219,19 @@ def test_the_sheet_needs_a_recorded_print(logged_in, demo, db):
     maria, joaquim = demo["maria"], demo["joaquim"]
     printed = _print(logged_in, maria)
     (delivery,) = _deliveries(db)
-    email = HistoryDelivery(
-        company_id=maria.company_id,
-        entity_id=maria.id,
-        user_id=demo["atendente"].id,
-        method="email",
-        recipient="maria@example.com.br",
-        ticket_count=0,
-    )
-    of_joaquim = HistoryDelivery(
-        company_id=maria.company_id,
-        entity_id=joaquim.id,
-        user_id=demo["atendente"].id,
-        method="impressao",
-        ticket_count=0,
+    email, of_joaquim = (
+        HistoryDelivery(
+            company_id=maria.company_id,
+            entity_id=entity.id,
+            user_id=demo["atendente"].id,
+            method=method,
+            recipient=recipient,
+            ticket_count=0,
+        )
+        for entity, method, recipient in (
+            (maria, "email", "maria@example.com.br"),
+            (joaquim, "impressao", None),
+        )
     )
     db.session.add_all([email, of_joaquim])
     db.session.commit()

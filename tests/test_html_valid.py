@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from isocrm.models import HistoryDelivery
 from tests.conftest import csrf_token_from
 
 HX = {"HX-Request": "true"}
@@ -193,16 +192,11 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "econtacts": maria.econtacts[0].id,
     }
     reason, occurrence = ticket.reason_id, ticket.occurrence_id
-    # A recorded print of Maria's history (as Imprimir makes): its printable sheet.
-    printed_history = HistoryDelivery(
-        company_id=maria.company_id,
-        entity_id=maria.id,
-        user_id=demo["supervisor"].id,
-        method="impressao",
-        ticket_count=0,
-    )
-    db.session.add(printed_history)
-    db.session.commit()
+    # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
+    today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
+    history_url = f"/entidades/{maria.id}/historico-cliente"
+    printed = {"csrf_token": auth.csrf_token(), "impressao-requested_on": today}
+    print_sheet = client.post(f"{history_url}/imprimir", data=printed).headers["Location"]
 
     # Every GET route, with real demo ids. A new route fails here until it is listed.
     by_endpoint = {
@@ -320,13 +314,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "customer_history.page": [
             ("customer-history", f"/entidades/{maria.id}/historico-cliente", {})
         ],
-        "customer_history.printable": [
-            (
-                "customer-history-print",
-                f"/entidades/{maria.id}/historico-cliente/impressao?entrega={printed_history.id}",
-                {},
-            )
-        ],
+        "customer_history.printable": [("customer-history-print", print_sheet, {})],
         "workspace.invoices": [("invoices", f"/entidades/{maria.id}/notas", {})],
         "workspace.invoice": [("invoice", f"/entidades/{maria.id}/notas/{invoice.id}", {})],
         "workspace.surveys": [("surveys", f"/entidades/{maria.id}/pesquisas", {})],
@@ -382,11 +370,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
     # The LGPD search showing its message beside the field.
     save("privacy-search-error", client.get("/privacidade/?documento=123"), expect=422)
     # Enviar histórico showing its messages, then a delivery listed.
-    history_url = f"/entidades/{maria.id}/historico-cliente"
     bad_history = {"csrf_token": auth.csrf_token(), "recipient_id": "", "requested_on": "1/1"}
     save("customer-history-errors", client.post(f"{history_url}/email", data=bad_history), 422)
-    today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
-    printed = {"csrf_token": auth.csrf_token(), "impressao-requested_on": today}
     assert client.post(f"{history_url}/imprimir", data=printed).status_code == 303
     save("customer-history-delivered", client.get(history_url))
     # Lotes: the filter and the thresholds showing their messages, and a lot warning.
