@@ -368,3 +368,28 @@ def test_painel_partial_works_standalone_for_supervisors_only(app, db, demo, inf
     assert "lote L-PAINEL" in shown["supervisor"]
     assert f'href="/atendimentos/{code}"' in shown["supervisor"]
     assert shown["atendente"].strip() == ""
+
+
+def test_migration_marks_the_existing_complaint_motivos(tmp_path):
+    """0015 sets is_complaint on the Motivos named Reclamação… (any case or accent), only."""
+    from flask_migrate import upgrade
+
+    from isocrm.extensions import db as _db
+    from tests.conftest import _test_app
+
+    app = _test_app(f"sqlite:///{tmp_path / 'upgrade.sqlite3'}")
+    names = ["Reclamação", "RECLAMACAO de entrega", "reclamações", "Dúvida", "Elogio reclamado"]
+    with app.app_context():
+        upgrade(revision="0014")
+        with _db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO companies (name, last_ticket_code) VALUES ('A', 0)")
+            for name in names:
+                conn.execute(
+                    sa.text("INSERT INTO reasons (company_id, name) VALUES (1, :name)"),
+                    {"name": name},
+                )
+        upgrade(revision="0015")
+        with _db.engine.connect() as conn:
+            flags = dict(conn.exec_driver_sql("SELECT name, is_complaint FROM reasons").all())
+        _db.engine.dispose()
+    assert {name for name, flag in flags.items() if flag} == set(names[:3])
