@@ -220,9 +220,9 @@ class LotWarning:
 
 def lot_warnings(session: Session, company_id: int, now: datetime) -> list[LotWarning]:
     """Lots of the products with a threshold whose complaints (distinct tickets whose
-    Motivo is a complaint) in the
-    product's last N days reach its count; most complaints first. Lines without a lot do
-    not warn: there is no batch to pull. Two queries whatever the data."""
+    Motivo is a complaint) in the product's last N days reach its count; most complaints
+    first. Lines without a lot do not warn: there is no batch to pull. Two queries whatever
+    the data."""
     watched = session.execute(
         sa.select(Product.id, Product.lot_alert_count, Product.lot_alert_days).where(
             Product.company_id == company_id, Product.lot_alert_count.is_not(None)

@@ -31,7 +31,8 @@ def upgrade():
         "reasons", sa.column("id", sa.Integer), sa.column("name"), sa.column("is_complaint")
     )
     bind = op.get_bind()
-    ids = [r.id for r in bind.execute(sa.select(reasons.c.id, reasons.c.name)) if _is_complaint_name(r.name)]
+    rows = bind.execute(sa.select(reasons.c.id, reasons.c.name)).all()
+    ids = [row.id for row in rows if _is_complaint_name(row.name)]
     if ids:
         bind.execute(
             reasons.update().where(reasons.c.id.in_(ids)).values(is_complaint=sa.true())
