@@ -290,6 +290,16 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     assert response.status_code == 422
     assert "Informe um número inteiro de horas úteis." in html and "Informe entre 1 e" in html
     assert 'value="abc"' in html
+    # A first answer due after the resolution is refused, nothing saved, typed values kept.
+    data = {"csrf_token": token, f"fa-{reason.id}": "10", f"res-{reason.id}": "5"}
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "O prazo de 1ª resposta não pode ser maior que o de resolução." in html
+    assert 'value="10"' in html and 'value="5"' in html
+    _fresh(db)
+    row = db.session.get(Reason, reason.id)
+    assert (row.first_answer_hours, row.resolution_hours) != (10, 5)
     # Ticket 3 (open, Reclamação, opened Tue 02/06/2026 10:30 local) is recomputed: 8
     # business hours = Tue 10:30–18:00 (7.5 h) + Wed 03/06 08:00 + 0.5 h = 08:30.
     audited = sa.select(sa.func.count()).where(AuditLog.table_name == "tickets")
