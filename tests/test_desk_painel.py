@@ -231,6 +231,8 @@ def test_a_late_row_says_so_in_words(client, world):
     w = world
     assert "Atrasado" in rows[w.late.code] and "Atrasado" in rows[w.first_late.code]
     assert "Pausado" in rows[w.paused.code] and "Atrasado" not in rows[w.paused.code]
+    # A paused ticket's frozen due date would read as past: only "Pausado" is shown.
+    assert not re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d <span", rows[w.paused.code])
     assert "Vence em breve" in rows[w.brunos.code]
     assert not re.search("Atrasado|Vence em breve|Pausado", rows[w.mine.code])
     assert "equipe Norte" in rows[w.brunos.code] and "Bruno Colega" in rows[w.brunos.code]
