@@ -1,8 +1,10 @@
 """The painel (home page): tabs and their counts, filters, sorting, pages, the counts' ETag
 and the bulk actions, on tickets each test creates (test client, SQLite and PostgreSQL)."""
 
+import html as html_module
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from isocrm.models.ticket import EVENT_ASSIGNED, EVENT_STATUS, STAGE_DRAFT
 from tests.conftest import AuthActions, csrf_token_from
 
 HX = {"HX-Request": "true"}
+SP = ZoneInfo("America/Sao_Paulo")
 
 
 class World:
@@ -217,6 +220,17 @@ def test_tabs_list_their_tickets_and_count_them(client, world, demo):
     assert (
         counts.index("Aberto: 7") < counts.index("Em andamento: 1") < counts.index("Concluído: 1")
     )
+    # A closed chip links to the list of what it counts (the demo's old Concluídos are not).
+    href = re.search(r'href="([^"]+)"[^>]*>Concluído: 1 \(30 dias\)', counts).group(1)
+    since = (w.now.astimezone(SP).date() - timedelta(days=29)).strftime("%d/%m/%Y")
+    assert f"encerrado_de={since}" in href
+    chip_list = client.get(html_module.unescape(href)).get_data(as_text=True)
+    assert listed(chip_list) == codes(w.closed)
+    assert 'id="encerrado_de"' in chip_list and f'value="{since}"' in chip_list
+    # An open chip lists every open ticket of its situação, as it counts them.
+    href = re.search(r'href="([^"]+)"[^>]*>Em andamento: 1<', counts).group(1)
+    assert "encerrado_de" not in href
+    assert len(listed(client.get(html_module.unescape(href)).get_data(as_text=True))) == 1
 
 
 def test_a_late_row_says_so_in_words(client, world):

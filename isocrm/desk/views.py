@@ -222,6 +222,7 @@ def _filter_values(form: PainelFilters) -> dict:
         "status_id": good(form.situacao),
         "opened_from": good(form.de),
         "opened_to": good(form.ate),
+        "closed_from": good(form.encerrado_de),
     }
 
 
