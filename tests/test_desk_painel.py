@@ -338,6 +338,36 @@ def test_sorting_is_a_whitelist(client, world):
     assert 'aria-sort="descending"><a href="/?aba=meus&amp;ordem=aberto"' in html
 
 
+def test_sorting_by_entidade_motivo_and_responsavel(client, world, demo, db):
+    login(client)
+    w = world
+    maria, joaquim = demo["maria"], demo["joaquim"]
+    # Byte order would put "Confeitaria" before "Cícero" and "Fernando" before "Fátima".
+    maria.name, joaquim.name = "Confeitaria Doce", "Cícero Lima"
+    w.late.entity, w.paused.entity = joaquim, joaquim
+    w.late.reason = demo["reasons"]["Dúvida"]
+    w.team_only.owner = w.bruno
+    db.session.commit()
+
+    def order(value):
+        html = client.get("/", query_string={"aba": "todos", "ordem": value}).get_data(as_text=True)
+        section = html.split('id="painel-list"', 1)[1]
+        return [int(c) for c in re.findall(r'href="/atendimentos/(\d+)"', section)]
+
+    by_entity = order("entidade")
+    assert by_entity[:2] == [w.late.code, w.paused.code]  # Cícero first, then by id
+    assert order("-entidade")[-2:] == [w.paused.code, w.late.code]
+    by_reason = order("motivo")
+    assert by_reason.index(w.late.code) < by_reason.index(w.mine.code)  # Dúvida < Reclamação
+    by_owner = order("responsavel")
+    # Ana Atendente, then Bruno Colega, then those without a Responsável.
+    assert by_owner.index(w.mine.code) < by_owner.index(w.brunos.code)
+    assert by_owner.index(w.team_only.code) < by_owner.index(w.nobody.code)
+    assert by_owner[-1] in (w.nobody.code, demo["ticket_3"].code)
+    html = client.get("/?aba=todos&ordem=responsavel").get_data(as_text=True)
+    assert 'aria-sort="ascending"><a href="/?aba=todos&amp;ordem=-responsavel"' in html
+
+
 def test_pages_and_a_page_past_the_end(client, world, demo):
     for _ in range(30):
         world.ticket(owner=world.bruno)

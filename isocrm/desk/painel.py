@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from isocrm.fields import BrDateField, ChoiceField, local_to_utc
 from isocrm.models import (
     Entity,
+    Reason,
     Status,
     Team,
     Ticket,
@@ -56,7 +57,10 @@ ORDERS = {
     "aberto": (Ticket.opened_at,),
     "prazo": (Ticket.resolution_due_at,),
     "situacao": (Status.position, Status.name),
-    "entidade": (Entity.name,),
+    # The folded name (indexed): "Cícero" before "Confeitaria"; the name breaks ties.
+    "entidade": (Entity.search_name, Entity.name),
+    "motivo": (sa.select(Reason.name).where(Reason.id == Ticket.reason_id).scalar_subquery(),),
+    "responsavel": (sa.select(User.name).where(User.id == Ticket.owner_id).scalar_subquery(),),
 }
 DEFAULT_ORDER = "prazo"
 
