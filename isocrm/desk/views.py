@@ -90,7 +90,7 @@ def counts():
     company_id, user_id = current_company().id, current_user.id
     current = stamp.read(db.session, company_id)  # before the counts: see isocrm.desk.stamp
     etag = _etag(company_id, user_id, current)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # a proxy may weaken it: W/"…"
         response = current_app.response_class(status=304)
     else:
         tab, order = _tab(), _order()
