@@ -61,8 +61,11 @@ MAX_PAGE = 100_000
 
 
 def page_number(value) -> int:
-    """A ?page= of a list: 1 when missing or unreadable, never past MAX_PAGE."""
+    """A ?page= of a list: 1 when missing or unreadable, never past MAX_PAGE (a number too
+    big to read is a page past the end too, which the lists show as their last page)."""
     number = bounded_int(value)
+    if number is None and isinstance(value, str) and re.fullmatch(r"\+?[0-9]+", value.strip()):
+        return MAX_PAGE
     return 1 if number is None else min(max(number, 1), MAX_PAGE)
 
 

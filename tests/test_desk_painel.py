@@ -1,8 +1,10 @@
 """The painel (home page): tabs and their counts, filters, sorting, pages, the counts' ETag
 and the bulk actions, on tickets each test creates (test client, SQLite and PostgreSQL)."""
 
+import html as html_module
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from isocrm.models.ticket import EVENT_ASSIGNED, EVENT_STATUS, STAGE_DRAFT
 from tests.conftest import AuthActions, csrf_token_from
 
 HX = {"HX-Request": "true"}
+SP = ZoneInfo("America/Sao_Paulo")
 
 
 class World:
@@ -217,6 +220,17 @@ def test_tabs_list_their_tickets_and_count_them(client, world, demo):
     assert (
         counts.index("Aberto: 7") < counts.index("Em andamento: 1") < counts.index("Concluído: 1")
     )
+    # A closed chip links to the list of what it counts (the demo's old Concluídos are not).
+    href = re.search(r'href="([^"]+)"[^>]*>Concluído: 1 \(30 dias\)', counts).group(1)
+    since = (w.now.astimezone(SP).date() - timedelta(days=29)).strftime("%d/%m/%Y")
+    assert f"encerrado_de={since}" in href
+    chip_list = client.get(html_module.unescape(href)).get_data(as_text=True)
+    assert listed(chip_list) == codes(w.closed)
+    assert 'id="encerrado_de"' in chip_list and f'value="{since}"' in chip_list
+    # An open chip lists every open ticket of its situação, as it counts them.
+    href = re.search(r'href="([^"]+)"[^>]*>Em andamento: 1<', counts).group(1)
+    assert "encerrado_de" not in href
+    assert len(listed(client.get(html_module.unescape(href)).get_data(as_text=True))) == 1
 
 
 def test_a_late_row_says_so_in_words(client, world):
@@ -231,6 +245,8 @@ def test_a_late_row_says_so_in_words(client, world):
     w = world
     assert "Atrasado" in rows[w.late.code] and "Atrasado" in rows[w.first_late.code]
     assert "Pausado" in rows[w.paused.code] and "Atrasado" not in rows[w.paused.code]
+    # A paused ticket's frozen due date would read as past: only "Pausado" is shown.
+    assert not re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d <span", rows[w.paused.code])
     assert "Vence em breve" in rows[w.brunos.code]
     assert not re.search("Atrasado|Vence em breve|Pausado", rows[w.mine.code])
     assert "equipe Norte" in rows[w.brunos.code] and "Bruno Colega" in rows[w.brunos.code]
@@ -322,6 +338,36 @@ def test_sorting_is_a_whitelist(client, world):
     assert 'aria-sort="descending"><a href="/?aba=meus&amp;ordem=aberto"' in html
 
 
+def test_sorting_by_entidade_motivo_and_responsavel(client, world, demo, db):
+    login(client)
+    w = world
+    maria, joaquim = demo["maria"], demo["joaquim"]
+    # Byte order would put "Confeitaria" before "Cícero" and "Fernando" before "Fátima".
+    maria.name, joaquim.name = "Confeitaria Doce", "Cícero Lima"
+    w.late.entity, w.paused.entity = joaquim, joaquim
+    w.late.reason = demo["reasons"]["Dúvida"]
+    w.team_only.owner = w.bruno
+    db.session.commit()
+
+    def order(value):
+        html = client.get("/", query_string={"aba": "todos", "ordem": value}).get_data(as_text=True)
+        section = html.split('id="painel-list"', 1)[1]
+        return [int(c) for c in re.findall(r'href="/atendimentos/(\d+)"', section)]
+
+    by_entity = order("entidade")
+    assert by_entity[:2] == [w.late.code, w.paused.code]  # Cícero first, then by id
+    assert order("-entidade")[-2:] == [w.paused.code, w.late.code]
+    by_reason = order("motivo")
+    assert by_reason.index(w.late.code) < by_reason.index(w.mine.code)  # Dúvida < Reclamação
+    by_owner = order("responsavel")
+    # Ana Atendente, then Bruno Colega, then those without a Responsável.
+    assert by_owner.index(w.mine.code) < by_owner.index(w.brunos.code)
+    assert by_owner.index(w.team_only.code) < by_owner.index(w.nobody.code)
+    assert by_owner[-1] in (w.nobody.code, demo["ticket_3"].code)
+    html = client.get("/?aba=todos&ordem=responsavel").get_data(as_text=True)
+    assert 'aria-sort="ascending"><a href="/?aba=todos&amp;ordem=-responsavel"' in html
+
+
 def test_pages_and_a_page_past_the_end(client, world, demo):
     for _ in range(30):
         world.ticket(owner=world.bruno)
@@ -332,8 +378,9 @@ def test_pages_and_a_page_past_the_end(client, world, demo):
     assert len(listed(first)) == 25 and len(listed(second)) == 6
     assert not listed(first) & listed(second)
     assert "Página 2 de 2" in second
-    past = client.get("/?page=99").get_data(as_text=True)
-    assert listed(past) == listed(second)
+    for page in ("99", "99999999999999999999"):  # a number too big to read: past the end too
+        past = client.get("/", query_string={"page": page}).get_data(as_text=True)
+        assert listed(past) == listed(second), page
     partial = client.get("/?page=2", headers=HX).get_data(as_text=True)
     assert partial.startswith('\n<section id="painel-list"') or partial.lstrip().startswith(
         '<section id="painel-list"'
@@ -356,6 +403,9 @@ def test_counts_answer_304_until_a_ticket_changes(client, world, count_queries, 
         again = client.get(url, headers={**HX, "If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     assert counter.count <= 2, counter.statements  # the session check and the stamp
+    # A proxy (gzip, a CDN) may send the tag back weakened: still the same counts.
+    weak = client.get(url, headers={**HX, "If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
     # A colleague passes a ticket: the stamp changes after the commit.
     world.nobody.owner_id = demo["atendente"].id
     world.db.session.commit()

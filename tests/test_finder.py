@@ -247,3 +247,50 @@ def test_empty_and_junk(logged_in, demo):
         response = logged_in.get("/busca", query_string={"q": typed})
         assert response.status_code == 200, typed
         assert re.search(r"Nenhum|Digite|nada", response.get_data(as_text=True)), typed
+
+
+def test_a_code_with_many_leading_zeros(logged_in, db, demo):
+    assert classify("00000000198").code == 198
+    assert classify("#00000000003").code == 3
+    assert classify("0" * 30 + "3").code == 3  # zeros add nothing, however many
+    assert classify("00000000000").code is None
+    response = logged_in.get("/busca", query_string={"q": "00000000003"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/atendimentos/{demo['ticket_3'].code}")
+    # Eleven digits that are a valid CPF and a code: the one that finds something wins…
+    both = classify("00000000191")
+    assert both.code == 191 and both.document == "00000000191"
+    maria = demo["maria"]
+    maria.document = "00000000191"
+    db.session.commit()
+    response = logged_in.get("/busca", query_string={"q": "00000000191"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/entidades/{maria.id}/atendimentos")
+    # …and when both find something, both groups are shown.
+    demo["ticket_1"].code = 191
+    db.session.commit()
+    response = logged_in.get("/busca", query_string={"q": "00000000191"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="/atendimentos/191"' in html
+    assert f'href="/entidades/{maria.id}/atendimentos"' in html
+    # A phone stays a phone.
+    assert "11987654321" in classify("11987654321").phone_numbers
+    assert classify("11987654321").code is None
+
+
+@pytest.mark.parametrize("typed", ["embalagem", "98765-4321"])
+def test_a_page_past_the_end_shows_the_last_page(logged_in, demo, typed):
+    def tickets(page):
+        response = logged_in.get("/busca", query_string={"q": typed, "page": page})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        section = html.split('id="finder-results"', 1)[1]
+        return re.findall(r'href="/atendimentos/(\d+)"', section), section
+
+    first, first_html = tickets(1)
+    assert first
+    for page in (99, "99999999999999999999"):
+        past, html = tickets(page)
+        assert past == first, page
+        assert html == first_html  # the same page, its groups included

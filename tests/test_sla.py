@@ -144,6 +144,27 @@ def test_waiting_pauses_the_clock_and_coming_back_moves_the_dues(app, demo, db):
     assert ticket.first_answer_due_at == sp(2026, 11, 5, 13)  # the pause came after it
 
 
+def test_a_paused_ticket_shows_the_time_left_not_the_frozen_date(logged_in, demo, db):
+    set_targets(db, demo, "Reclamação", 4, 16)
+    ticket = make_ticket(db, demo, 102, "Reclamação", sp(2026, 11, 5, 9), owner=demo["atendente"])
+    # Paused Thu 05/11 10:30: the first answer (due 13:00) had 2 h 30 min left, the
+    # resolution (due Fri 06/11 15:00) 7 h 30 min on Thursday + 7 h on Friday = 14 h 30 min.
+    change_status_at(db, demo, ticket, "aguardando", sp(2026, 11, 5, 10, 30))
+    html = logged_in.get("/atendimentos/102").get_data(as_text=True)
+    first = html.split('id="sla-first-answer"')[1].split("</div>")[0]
+    resolution = html.split('id="sla-resolution"')[1].split("</div>")[0]
+    assert "Pausado (aguardando cliente)</span> — restam 2 h 30 min úteis" in first
+    assert "Pausado (aguardando cliente)</span> — restam 14 h 30 min úteis" in resolution
+    assert "06/11/2026" not in resolution  # the frozen date is not shown while paused
+    # Without a Motivo target the default 7 days run in calendar time.
+    set_targets(db, demo, "Reclamação", None, None)
+    recompute(db.session, ticket, sp(2026, 11, 5, 10, 30))
+    db.session.commit()
+    resolution = logged_in.get("/atendimentos/102").get_data(as_text=True)
+    resolution = resolution.split('id="sla-resolution"')[1].split("</div>")[0]
+    assert "— restam 166 h 30 min<" in resolution  # 7 × 24 h − 1 h 30 min
+
+
 def test_default_seven_days_with_a_two_day_pause(app, demo, db):
     # Dúvida has no target: opened Mon 02/11 10:00 + 7 × 24 h = Mon 09/11 10:00; paused
     # Wed 04/11 10:00 → Fri 06/11 10:00 (48 h) = Wed 11/11 10:00.
@@ -290,6 +311,16 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     assert response.status_code == 422
     assert "Informe um número inteiro de horas úteis." in html and "Informe entre 1 e" in html
     assert 'value="abc"' in html
+    # A first answer due after the resolution is refused, nothing saved, typed values kept.
+    data = {"csrf_token": token, f"fa-{reason.id}": "10", f"res-{reason.id}": "5"}
+    response = client.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "O prazo de 1ª resposta não pode ser maior que o de resolução." in html
+    assert 'value="10"' in html and 'value="5"' in html
+    _fresh(db)
+    row = db.session.get(Reason, reason.id)
+    assert (row.first_answer_hours, row.resolution_hours) != (10, 5)
     # Ticket 3 (open, Reclamação, opened Tue 02/06/2026 10:30 local) is recomputed: 8
     # business hours = Tue 10:30–18:00 (7.5 h) + Wed 03/06 08:00 + 0.5 h = 08:30.
     audited = sa.select(sa.func.count()).where(AuditLog.table_name == "tickets")

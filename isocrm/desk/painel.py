@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from isocrm.fields import BrDateField, ChoiceField, local_to_utc
 from isocrm.models import (
     Entity,
+    Reason,
     Status,
     Team,
     Ticket,
@@ -28,7 +29,7 @@ from isocrm.models import (
 from isocrm.models.catalog import CLOSED_CATEGORIES
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.models.user import user_companies
-from isocrm.sla.clock import DUE_SOON  # the ticket screen and the painel agree on "soon"
+from isocrm.sla.clock import DUE_SOON, zone  # "soon" and the local day as the ticket screen
 
 PAGE_SIZE = 25
 # Closed situações are counted over this many days (open ones over every open ticket): a
@@ -56,7 +57,10 @@ ORDERS = {
     "aberto": (Ticket.opened_at,),
     "prazo": (Ticket.resolution_due_at,),
     "situacao": (Status.position, Status.name),
-    "entidade": (Entity.name,),
+    # The folded name (indexed): "Cícero" before "Confeitaria"; the name breaks ties.
+    "entidade": (Entity.search_name, Entity.name),
+    "motivo": (sa.select(Reason.name).where(Reason.id == Ticket.reason_id).scalar_subquery(),),
+    "responsavel": (sa.select(User.name).where(User.id == Ticket.owner_id).scalar_subquery(),),
 }
 DEFAULT_ORDER = "prazo"
 
@@ -113,6 +117,13 @@ class StatusCount:
 class Counts:
     tabs: dict[str, int]
     statuses: list[StatusCount] = field(default_factory=list)
+    closed_since: date | None = None  # closed situações count tickets closed from that day
+
+
+def closed_since(now: datetime) -> date:
+    """The first day of the closed situações' count: today and the 29 days before it (local
+    days, so the chip's link can ask the list for the same tickets with a date filter)."""
+    return now.astimezone(zone()).date() - timedelta(days=CLOSED_COUNT_DAYS - 1)
 
 
 def counts(session: Session, company_id: int, user_id: int, now: datetime) -> Counts:
@@ -131,7 +142,8 @@ def counts(session: Session, company_id: int, user_id: int, now: datetime) -> Co
             ),
         )
     ).one()
-    since = now - timedelta(days=CLOSED_COUNT_DAYS)
+    first_day = closed_since(now)
+    since = _local_midnight(first_day)
     by_status = dict(
         session.execute(
             sa.select(Ticket.status_id, sa.func.count())
@@ -153,7 +165,7 @@ def counts(session: Session, company_id: int, user_id: int, now: datetime) -> Co
         for id_, name, category in statuses
     ]
     items.sort(key=lambda item: item.closed)  # open categories first, each in its order
-    return Counts(tabs=dict(zip(TABS, row, strict=True)), statuses=items)
+    return Counts(tabs=dict(zip(TABS, row, strict=True)), statuses=items, closed_since=first_day)
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -172,13 +184,23 @@ class PainelFilters(FlaskForm):
     situacao = ChoiceField("Situação", invalid_message="Escolha uma situação da lista.")
     de = BrDateField("Aberto de")
     ate = BrDateField("Aberto até")
+    encerrado_de = BrDateField("Encerrado desde")  # the closed situações' chips link with it
 
     def validate_ate(self, field):
         if field.data and self.de.data and field.data < self.de.data:
             raise ValidationError("A data final deve ser igual ou posterior à inicial.")
 
 
-FILTER_NAMES = ("responsavel", "motivo", "canal", "unidade", "situacao", "de", "ate")
+FILTER_NAMES = (
+    "responsavel",
+    "motivo",
+    "canal",
+    "unidade",
+    "situacao",
+    "de",
+    "ate",
+    "encerrado_de",
+)
 
 
 @dataclass
@@ -192,6 +214,7 @@ class Listing:
     status_id: int | None = None
     opened_from: date | None = None
     opened_to: date | None = None
+    closed_from: date | None = None
 
 
 def order_by(order: str) -> list:
@@ -205,7 +228,7 @@ def order_by(order: str) -> list:
 
 def listing_statement(listing: Listing, company_id: int, user_id: int, now: datetime):
     condition = tab_condition(listing.tab, company_id, user_id, now)
-    if listing.tab == TAB_ALL and listing.status_id is not None:
+    if listing.tab == TAB_ALL and (listing.status_id is not None or listing.closed_from):
         condition = Ticket.stage == STAGE_CONFIRMED  # a closed situação asked for by name
     stmt = (
         sa.select(Ticket)
@@ -238,6 +261,8 @@ def listing_statement(listing: Listing, company_id: int, user_id: int, now: date
         stmt = stmt.where(Ticket.opened_at >= _local_midnight(listing.opened_from))
     if listing.opened_to is not None:
         stmt = stmt.where(Ticket.opened_at < _local_midnight(listing.opened_to + timedelta(days=1)))
+    if listing.closed_from is not None:
+        stmt = stmt.where(Ticket.closed_at >= _local_midnight(listing.closed_from))
     return stmt.order_by(*order_by(listing.order))
 
 

@@ -90,7 +90,7 @@ def counts():
     company_id, user_id = current_company().id, current_user.id
     current = stamp.read(db.session, company_id)  # before the counts: see isocrm.desk.stamp
     etag = _etag(company_id, user_id, current)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # a proxy may weaken it: W/"…"
         response = current_app.response_class(status=304)
     else:
         tab, order = _tab(), _order()
@@ -222,6 +222,7 @@ def _filter_values(form: PainelFilters) -> dict:
         "status_id": good(form.situacao),
         "opened_from": good(form.de),
         "opened_to": good(form.ate),
+        "closed_from": good(form.encerrado_de),
     }
 
 

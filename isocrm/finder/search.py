@@ -1,7 +1,9 @@
 """The global search: what was typed is classified (a ticket code, a CPF/CNPJ, a phone, an
 e-mail or words) and each kind is looked up through an index, always inside one Empresa.
 
-- Código: digits, with leading zeros or a '#' ("000198", "#198") -> the ticket's code.
+- Código: digits, with any number of leading zeros or a '#' ("000198", "00000000198",
+  "#198") -> the ticket's code. Eleven digits may also be a CPF or a phone: each kind that
+  fits is looked up, and both groups are shown when more than one finds something.
 - CPF/CNPJ with valid check digits -> the entity's document (the unique index).
 - Phone: 8 to 13 digits with any punctuation. Stored numbers hold the DDD, so a number
   typed without it is looked up as each DDD followed by it: a few dozen seeks of the
@@ -36,7 +38,7 @@ OWNER_LIMIT = 50  # entities whose tickets a phone or e-mail lists
 PREFIX_READ = 1000  # addresses read for an e-mail prefix ("maria@"), of every Empresa
 SNIPPET_WIDTH = 160
 
-_CODE = re.compile(r"^#?\s*(\d{1,10})$")
+_CODE = re.compile(r"^#?\s*0*(\d{1,10})$")
 _DOCUMENT = re.compile(r"^[\d.\-/\s]+$|^[0-9A-Za-z.\-/\s]{14,18}$")
 _PHONE = re.compile(r"^\+?[\d\s().\-]+$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -517,6 +519,11 @@ def find(session: Session, company_id: int, typed: str, page: int = 1, per_page:
         ticket_ids, results.has_next, results.ticket_total = search_ticket_text(
             session, company_id, query.words, page, per_page
         )
+        if page > 1 and not ticket_ids and results.ticket_total is not None:
+            # A page past the end (an old link, a typed number): the last page, as the
+            # entity search does. Past the end the count reads 0; page 1 counts them all.
+            total = search_ticket_text(session, company_id, query.words, 1, per_page)[2]
+            return find(session, company_id, typed, _last_page(total or 0, per_page), per_page)
         texts = _snippets(session, ticket_ids, query.words)
         results.tickets = [
             TicketHit(t, texts.get(t.id, [])) for t in _tickets_by_ids(session, ticket_ids)
@@ -530,7 +537,16 @@ def find(session: Session, company_id: int, typed: str, page: int = 1, per_page:
     if code_ticket is not None and page == 1:
         tickets.append(code_ticket)
     of_owners, results.has_next = _tickets_of(session, company_id, owners, page, per_page)
+    if page > 1 and not of_owners:  # a page past the end: the last page
+        total = session.scalar(
+            sa.select(sa.func.count()).where(_visible(company_id), Ticket.entity_id.in_(owners))
+        )
+        return find(session, company_id, typed, _last_page(total or 0, per_page), per_page)
     tickets += [t for t in of_owners if code_ticket is None or t.id != code_ticket.id]
     results.tickets = [TicketHit(t, []) for t in tickets]
     results.ticket_total = None if results.has_next else len(tickets) + (page - 1) * per_page
     return results
+
+
+def _last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))

@@ -14,4 +14,13 @@ def sla_states(ticket):
     return ticket_states(ticket)
 
 
+@bp.app_template_global()
+def sla_paused_left(ticket):
+    """While paused: the time left of each pending due time, for the ticket screen."""
+    from isocrm.extensions import db
+    from isocrm.sla.clock import paused_remaining
+
+    return paused_remaining(db.session, ticket)
+
+
 from isocrm.sla import views  # noqa: E402,F401

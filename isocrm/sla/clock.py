@@ -35,7 +35,14 @@ from isocrm.models import BusinessHours, Holiday, Reason, Status, Ticket, Ticket
 from isocrm.models.base import utcnow
 from isocrm.models.catalog import STATUS_WAITING
 from isocrm.models.ticket import EVENT_STATUS, STAGE_CONFIRMED
-from isocrm.sla.worktime import DEFAULT_ZONE, Calendar, Pause, business_due, calendar_due
+from isocrm.sla.worktime import (
+    DEFAULT_ZONE,
+    Calendar,
+    Pause,
+    business_due,
+    business_time_between,
+    calendar_due,
+)
 
 DEFAULT_RESOLUTION = timedelta(days=7)
 # "Vence em breve": the due time is less than this away.
@@ -436,3 +443,38 @@ def ticket_states(ticket: Ticket, now: datetime | None = None) -> dict[str, str 
             now=now,
         ),
     }
+
+
+def paused_remaining(session: Session, ticket: Ticket) -> dict[str, str]:
+    """While the clock is paused, what was left of each pending due time when the pause
+    began ('restam 30 h úteis'): the frozen due date alone reads as a date long past."""
+    if ticket.sla_paused_at is None or ticket.closed_at is not None:
+        return {}
+    since = ticket.sla_paused_at
+    calendar = company_calendar(session, ticket.company_id)
+    reason = ticket.reason
+    left = {}
+    if ticket.first_answer_due_at is not None and ticket.first_answered_at is None:
+        left["first_answer"] = _left_text(
+            business_time_between(since, ticket.first_answer_due_at, calendar), business=True
+        )
+    if ticket.resolution_due_at is not None:
+        if reason is not None and reason.resolution_hours:
+            span = business_time_between(since, ticket.resolution_due_at, calendar)
+            left["resolution"] = _left_text(span, business=True)
+        else:
+            left["resolution"] = _left_text(ticket.resolution_due_at - since, business=False)
+    return left
+
+
+def _left_text(span: timedelta, *, business: bool) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes <= 0:
+        return "prazo já vencido"
+    hours, minutes = divmod(minutes, 60)
+    amount = " ".join(
+        part
+        for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "")
+        if part
+    )
+    return f"restam {amount}{' úteis' if business else ''}"

@@ -27,6 +27,7 @@ from isocrm.sla.forms import (
 from isocrm.sla.worktime import DEFAULT_HOURS, national_holidays
 
 REPORT_DAYS = 30  # the report's default period: the last 30 days
+FIRST_AFTER_RESOLUTION = "O prazo de 1ª resposta não pode ser maior que o de resolução."
 
 
 def _hours_of(company_id: int) -> dict[int, list[tuple[int, int]]]:
@@ -171,6 +172,9 @@ def save_targets():
                 errors[key] = str(error)
         values[f"complaint-{reason.id}"] = request.form.get(f"complaint-{reason.id}") == "1"
         typed[reason.id] = (*pair, values[f"complaint-{reason.id}"])
+        first, resolution = (values.get(f"{prefix}-{reason.id}") for prefix in ("fa", "res"))
+        if first is not None and resolution is not None and first > resolution:
+            errors[f"fa-{reason.id}"] = FIRST_AFTER_RESOLUTION
     if errors:
         return _config_page(422, targets=typed, errors=errors)
     for reason in reasons:

@@ -51,6 +51,9 @@ def desk(app, db, demo):
             _ticket(demo, 102, opened_at=now - timedelta(days=8)),  # so this one is late
         ]
     )
+    demo[
+        "maria"
+    ].name = "Maria Aparecida dos Santos Oliveira Pereira da Conceição Albuquerque Cavalcanti"
     db.session.commit()
 
 
@@ -76,6 +79,15 @@ def test_pass_a_ticket_and_the_colleague_sees_it_under_meus(page, browser, live_
     expect(late).to_contain_text("Atrasado")
     expect(rows.filter(has_text="000101")).not_to_contain_text("Atrasado")
     page.screenshot(path="/tmp/isocrm-painel-ana.png")
+    # Words stay whole at 1366 px: the Motivo ("Reclamação") is on one line in every row.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('#painel-list tbody td:nth-child(4)')].map(td => {
+            const range = document.createRange();
+            range.selectNodeContents(td);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert lines == [1, 1], lines
 
     page.get_by_label("Selecionar o atendimento 000101").check()
     page.get_by_label("Passar para").select_option(label="Bruno Colega")
