@@ -108,7 +108,30 @@ def run_migrations_online():
                 if broken:
                     raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
         if sqlite:
+            analyze_new_indexes(connection)
+            connection.commit()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def analyze_new_indexes(connection):
+    """Give SQLite's planner statistics for indexes a migration just created.
+
+    Once a database has been ANALYZEd (the bulk generator does it), an index with no row in
+    sqlite_stat1 is assumed to be very selective: SQLite then prefers it to the primary key,
+    e.g. `company_id = ? AND id IN (...)` walked every ticket of the Empresa through a new
+    (company_id, stage, opened_at) index instead of reading 20 rows by id. A database never
+    analyzed has no such imbalance and is left as it is."""
+    has_stats = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).first()
+    if not has_stats:
+        return
+    missing = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)"
+    ).scalars().all()
+    for name in missing:
+        connection.exec_driver_sql(f'ANALYZE "{name}"')  # nosec B608: names from the schema
 
 
 if context.is_offline_mode():
