@@ -7,13 +7,30 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 MAX_WORD = 60
 
 
+class _Unaccented(dict):
+    """str.translate table: a character -> its compatibility decomposition without the
+    combining marks ('Á' -> 'A', 'ﬁ' -> 'fi'), computed once per character. NFKD works
+    character by character (its reordering only moves combining marks, all dropped), so
+    translating each character is the same as normalizing the whole text, in C."""
+
+    LIMIT = 20_000  # characters remembered; a text of rarer ones is still folded right
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(self) < self.LIMIT:
+            self[code] = plain
+        return plain
+
+
+_UNACCENTED = _Unaccented()
+
+
 def fold(text: str | None) -> str:
     """'José  d'Ávila-Neto' -> 'jose d avila neto'."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", stripped.lower()).strip()
+    return _NOT_WORD.sub(" ", text.translate(_UNACCENTED).lower()).strip()
 
 
 def words(text: str | None) -> list[str]:

@@ -151,14 +151,13 @@ def _starts_with(word: str):
     return sa.and_(Entity.search_name >= word, Entity.search_name < text.prefix_upper_bound(word))
 
 
+def list_loads() -> tuple:
+    """What the search page shows of each entity: its papéis and addresses."""
+    return (selectinload(Entity.roles), selectinload(Entity.addresses))
+
+
 def _fetch(session: Session, stmt, limit: int, offset: int) -> list[Entity]:
-    return list(
-        session.scalars(
-            stmt.options(selectinload(Entity.roles), selectinload(Entity.addresses))
-            .limit(limit)
-            .offset(offset)
-        )
-    )
+    return list(session.scalars(stmt.limit(limit).offset(offset)).unique())
 
 
 def _id_in(session: Session, ids):
@@ -189,10 +188,13 @@ def search_entities(
     per_page: int = 20,
     extra_filter=None,
     within=None,
+    loads: tuple | None = None,
 ) -> SearchPage:
     """`extra_filter` narrows the matches further; `within`, a select of entity ids, too
     (e.g. only partners for the Local picker), and when it holds few ids they are the
-    candidates, so a common name among few partners is not looked for among millions."""
+    candidates, so a common name among few partners is not looked for among millions.
+    `loads`: the loader options of the listed entities (by default `list_loads()`); the
+    global search lists the principal phone instead, in the same statement."""
     page = max(page, 1)
     offset = (page - 1) * per_page
     scope = [Entity.company_id == company_id]
@@ -205,7 +207,7 @@ def search_entities(
         if len(ids) <= CANDIDATE_LIMIT:
             within = ids
         scope.append(_id_in(session, within))
-    base = sa.select(Entity).where(*scope)
+    base = sa.select(Entity).where(*scope).options(*(list_loads() if loads is None else loads))
 
     document_filters = _document_filters(query)
     if document_filters is not None:
@@ -213,11 +215,13 @@ def search_entities(
         # the digits in document order: two separate index reads, each stopping at a page
         # (one OR would make SQLite gather and sort every match of a prefix like "6").
         document, code = document_filters
+        in_scope = sa.select(Entity.id).where(*scope)
         exact = _fetch(session, base.where(code), 1, 0) if code is not None and offset == 0 else []
         stmt = base.where(document).order_by(Entity.document, Entity.id)
         if code is not None:
             stmt = stmt.where(sa.not_(code))
-        skip = max(0, offset - (1 if code is not None and _has(session, base.where(code)) else 0))
+        has_code = code is not None and _has(session, in_scope.where(code))
+        skip = max(0, offset - (1 if has_code else 0))
         rows = exact + _fetch(session, stmt, per_page + 1 - len(exact), skip)
         limit = CANDIDATE_LIMIT
         total = _bounded_count(session, sa.select(Entity.id).where(*scope, document), limit)
@@ -337,12 +341,13 @@ def search_entities(
         else:
             # The count rides along (a window over the same read); a page past the end has
             # no row to carry it.
-            got = session.execute(
-                stmt.add_columns(sa.func.count().over())
-                .options(selectinload(Entity.roles), selectinload(Entity.addresses))
-                .limit(per_page + 1)
-                .offset(offset)
-            ).all()
+            got = (
+                session.execute(
+                    stmt.add_columns(sa.func.count().over()).limit(per_page + 1).offset(offset)
+                )
+                .unique()
+                .all()
+            )
             rows = [entity for entity, _total in got]
             total = got[0][1] if got else _count(session, scope, matching)
         return SearchPage(query, rows[:per_page], page, per_page, len(rows) > per_page, total)

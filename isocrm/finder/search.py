@@ -30,7 +30,7 @@ from isocrm.entities.search import search_entities
 from isocrm.fields import MAX_ROW_ID
 from isocrm.models import EContact, Entity, Phone, Ticket, TicketDetail, TicketSearchWord
 from isocrm.models.ticket import STAGE_DISCARDED
-from isocrm.models.ticket_search import MIN_WORD, query_word
+from isocrm.models.ticket_search import MAX_WORD, MIN_WORD, query_word
 
 CANDIDATE_LIMIT = 2000  # tickets read for one word at most; more are "refine the search"
 ENTITY_LIMIT = 10  # entities shown; the entity search lists the rest
@@ -329,12 +329,17 @@ def search_ticket_text(
     if not terms:
         return [], False, 0
     limit = CANDIDATE_LIMIT
-    counts = {}
-    for word, prefix in terms:
-        bounded = _term_rows(company_id, word, prefix).limit(limit + 1).subquery()
-        counts[(word, prefix)] = session.scalar(sa.select(sa.func.count()).select_from(bounded))
-        if counts[(word, prefix)] == 0:
-            return [], False, 0
+    # Every word counted (up to the limit) in one statement: a round trip each cost more
+    # than the counting on PostgreSQL.
+    bounded = [
+        sa.select(sa.func.count())
+        .select_from(_term_rows(company_id, word, prefix).limit(limit + 1).subquery())
+        .scalar_subquery()
+        for word, prefix in terms
+    ]
+    counts = dict(zip(terms, session.execute(sa.select(*bounded)).one(), strict=True))
+    if 0 in counts.values():
+        return [], False, 0
     rarest = min(terms, key=lambda t: counts[t])
     others = [_has_term(TicketSearchWord.ticket_id, w, p) for w, p in terms if (w, p) != rarest]
     offset = (page - 1) * per_page
@@ -374,14 +379,12 @@ def search_ticket_text(
         .subquery()
     )
     others = [_has_term(window.c.ticket_id, w, p) for w, p in terms if (w, p) != rarest]
+    # Each entry's ticket is checked by its primary key as the walk meets it.
+    visible = sa.exists().where(Ticket.id == window.c.ticket_id, _visible(company_id))
     rows = session.scalars(
-        sa.select(window.c.ticket_id).where(*others).limit(offset + 2 * per_page + 1)
+        sa.select(window.c.ticket_id).where(*others, visible).limit(offset + 2 * per_page + 1)
     ).all()
-    ids = list(dict.fromkeys(rows))
-    visible = set(
-        session.scalars(sa.select(Ticket.id).where(_visible(company_id), Ticket.id.in_(ids))).all()
-    )
-    ids = [i for i in ids if i in visible][offset:]
+    ids = list(dict.fromkeys(rows))[offset:]
     return ids[:per_page], len(ids) > per_page, None
 
 
@@ -392,10 +395,6 @@ def _fold_char(char: str) -> str:
     if unicodedata.combining(char):
         return ""
     return text.fold(char) or " "
-
-
-def _folded(value: str) -> str:
-    return "".join(map(_fold_char, value))
 
 
 def _fold_map(original: str) -> tuple[str, list[int]]:
@@ -448,21 +447,20 @@ def _snippets(session: Session, ids: list[int], words: list[str]) -> dict[int, l
         .where(TicketDetail.ticket_id.in_(ids))
         .order_by(TicketDetail.opened_at.desc(), TicketDetail.id.desc())
     ).all()
+    # A term as a regular expression over a folded text (words separated by one space):
+    # at a word's start, and a whole word unless it is a prefix or as long as index words
+    # are cut (a longer word is stored cut, so it matches too).
+    patterns = [
+        re.compile(r"(?:^| )" + re.escape(t) + ("" if p or len(t) >= MAX_WORD else r"(?= |$)"))
+        for t, p in terms
+    ]
     best: dict[int, tuple[int, str]] = {}
     for ticket_id, description, answer in rows:
         for value in (description, answer):
             if not value:
                 continue
-            have = set(_WORD.findall(_folded(value)))
-            score = sum(
-                1
-                for t, p in terms
-                if (
-                    any(w.startswith(t) for w in have)
-                    if p
-                    else any(query_word(w) == t for w in have)
-                )
-            )
+            folded = text.fold(value)
+            score = sum(1 for pattern in patterns if pattern.search(folded))
             if ticket_id not in best or score > best[ticket_id][0]:
                 best[ticket_id] = (score, value)
     return {i: snippet(value, terms) for i, (score, value) in best.items() if score}
@@ -511,9 +509,10 @@ def find(session: Session, company_id: int, typed: str, page: int = 1, per_page:
         return results
 
     if query.words:
-        entity_page = search_entities(session, company_id, typed, 1, ENTITY_LIMIT)
-        ids = [e.id for e in entity_page.items]
-        results.entities = _entities_by_ids(session, company_id, ids)
+        entity_page = search_entities(
+            session, company_id, typed, 1, ENTITY_LIMIT, loads=(joinedload(Entity.main_phone),)
+        )
+        results.entities = list(entity_page.items)
         results.entity_total = entity_page.total
         results.entities_more = entity_page.has_next
         ticket_ids, results.has_next, results.ticket_total = search_ticket_text(
