@@ -1,7 +1,9 @@
 """The painel (home page): tabs and their counts, filters, sorting, pages, the counts' ETag
 and the bulk actions, on tickets each test creates (test client, SQLite and PostgreSQL)."""
 
+import csv
 import html as html_module
+import io
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -551,3 +553,135 @@ def test_the_painel_costs_the_same_queries_for_1_or_30_tickets(client, world, co
     world.db.session.commit()
     assert cost() == few
     assert few <= 10
+
+
+# --- Exportar CSV ------------------------------------------------------------------------------
+
+EXPORT_HEADER = [
+    "Código",
+    "Entidade",
+    "Motivo",
+    "Situação",
+    "Responsável",
+    "Equipe",
+    "Aberto em",
+    "Prazo",
+    "Situação do prazo",
+    "Encerrado em",
+]
+
+
+def exported(response) -> list[dict]:
+    """The CSV as a spreadsheet in Brazil reads it: BOM, ';', one dict a row by header."""
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == EXPORT_HEADER
+    return [dict(zip(EXPORT_HEADER, row, strict=True)) for row in rows[1:]]
+
+
+def test_export_has_every_ticket_of_the_filters_not_just_the_page(client, world, demo):
+    more = [world.ticket(owner=world.bruno, team=world.team) for _ in range(30)]  # > a page
+    world.db.session.commit()
+    login(client)
+    html = client.get("/?aba=todos&ordem=codigo").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" download>Exportar CSV<', html).group(1)
+    assert html_module.unescape(link) == "/painel.csv?aba=todos&ordem=codigo"
+    response = client.get(html_module.unescape(link))
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    today = world.now.astimezone(SP).date()
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="painel-todos-{today:%Y-%m-%d}.csv"'
+    rows = exported(response)
+    w = world
+    expected = sorted(
+        codes(w.mine, w.late, w.paused, w.first_late, w.brunos, w.team_only, w.nobody)
+        | codes(demo["ticket_3"], *more)
+    )
+    assert [int(row["Código"]) for row in rows] == expected  # the order asked for
+    by_code = {int(row["Código"]): row for row in rows}
+    late, brunos, nobody = by_code[w.late.code], by_code[w.brunos.code], by_code[w.nobody.code]
+    assert late["Entidade"] == demo["maria"].name and late["Motivo"] == "Reclamação"
+    assert late["Situação"] == "Aberto" and late["Responsável"] == demo["atendente"].name
+    assert late["Situação do prazo"] == "Atrasado"
+    assert late["Prazo"] == w.late.resolution_due_at.astimezone(SP).strftime("%d/%m/%Y %H:%M")
+    assert late["Aberto em"] == w.late.opened_at.astimezone(SP).strftime("%d/%m/%Y %H:%M")
+    assert brunos["Equipe"] == "Norte" and brunos["Situação do prazo"] == "Vence em breve"
+    assert by_code[w.paused.code]["Prazo"] == "" and by_code[w.paused.code][
+        "Situação do prazo"
+    ] == ("Pausado")
+    assert nobody["Responsável"] == "" and nobody["Encerrado em"] == ""
+    # Another Empresa's ticket is not there (its code is in A's range of codes).
+    assert w.south.code not in by_code
+    assert w.south.entity.name not in response.get_data(as_text=True)
+
+
+def test_export_honours_tab_filters_and_order(client, world, demo):
+    login(client)
+    w = world
+
+    def codes_of(**args):
+        response = client.get("/painel.csv", query_string=args)
+        assert response.status_code == 200
+        return [int(row["Código"]) for row in exported(response)]
+
+    assert set(codes_of()) == codes(w.mine, w.late, w.paused, w.first_late)  # Meus, as the page
+    reclamacao = demo["reasons"]["Reclamação"].id
+    found = codes_of(aba="todos", motivo=reclamacao, ordem="-codigo")
+    assert w.nobody.code not in found  # its Motivo is Dúvida
+    assert found == sorted(found, reverse=True) and w.mine.code in found
+    assert codes_of(aba="todos", responsavel=w.bruno.id) == [w.brunos.code]
+    closed = codes_of(aba="todos", situacao=demo["statuses"]["concluido"].id)
+    assert w.closed.code in closed
+    row = next(
+        r
+        for r in exported(
+            client.get(f"/painel.csv?aba=todos&situacao={demo['statuses']['concluido'].id}")
+        )
+        if int(r["Código"]) == w.closed.code
+    )
+    assert row["Encerrado em"] == w.now.astimezone(SP).strftime("%d/%m/%Y %H:%M")
+    rows = exported(client.get("/painel.csv?aba=rascunhos"))
+    assert [(int(r["Código"]), r["Situação"]) for r in rows] == [(w.draft.code, "Rascunho")]
+
+
+def test_export_of_bad_filters_goes_back_to_the_painel_with_the_messages(client, world):
+    login(client)
+    response = client.get("/painel.csv?aba=todos&de=31/02/2026&_scheme=ftp")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?aba=todos&de=31/02/2026"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 422 and "Data inválida" in page.get_data(as_text=True)
+
+
+def test_export_neutralises_formulas_typed_as_names(client, world, demo, db):
+    login(client)
+    maria = demo["maria"]
+    maria.name = '=HYPERLINK("http://example.com","clique")'
+    world.team.name = "@SOMA(1+1)"
+    db.session.commit()
+    rows = exported(client.get("/painel.csv?aba=todos"))
+    brunos = next(r for r in rows if int(r["Código"]) == world.brunos.code)
+    assert brunos["Entidade"] == '\'=HYPERLINK("http://example.com","clique")'
+    assert brunos["Equipe"] == "'@SOMA(1+1)"
+
+
+def test_export_costs_the_same_queries_for_1_or_200_tickets(client, world, count_queries):
+    login(client, "bruno", "bruno-123")
+    client.get("/")  # the catalogue copy is made once per process
+
+    def cost():
+        with count_queries() as counter:
+            response = client.get(f"/painel.csv?aba=todos&responsavel={world.bruno.id}")
+            rows = exported(response)  # the rows are read while the answer streams
+        return counter.count, len(rows)
+
+    few, one = cost()
+    assert one == 1
+    for _ in range(199):
+        world.ticket(owner=world.bruno, team=world.team, reason="Dúvida")
+    world.db.session.commit()
+    many, count = cost()
+    assert count == 200
+    assert many == few and few <= 8

@@ -25,13 +25,15 @@ from tests.conftest import csrf_token_from
 HX = {"HX-Request": "true"}
 
 # GET routes that are not an HTML page: the PDF is a binary; static files are not screens.
-# Downloads, not pages: the PDF and the LGPD exports (JSON, a zip of CSVs).
+# Downloads, not pages: the PDF, the LGPD exports (JSON, a zip of CSVs), the CSV exports.
 NOT_PAGES = {
     "static",
     "reports.ticket_report_pdf",
     "customer_history.printable_pdf",
     "privacy.export_json",
     "privacy.export_csv",
+    "desk.export_csv",
+    "lots.export_csv",
 }
 
 

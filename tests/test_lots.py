@@ -1,13 +1,16 @@
 """Lot watch: the report grouped by product and lot, and the warnings of each threshold,
 checked against counts worked out by hand on fixed data."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from isocrm.lots.queries import lot_report, lot_warnings
+from isocrm.lots.queries import lot_export, lot_report, lot_warnings
 from isocrm.models import Channel, DetailInfo, Product, Reason, Status, Ticket, TicketDetail
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DISCARDED, STAGE_DRAFT
 
@@ -393,3 +396,143 @@ def test_migration_marks_the_existing_complaint_motivos(tmp_path):
             flags = dict(conn.exec_driver_sql("SELECT name, is_complaint FROM reasons").all())
         _db.engine.dispose()
     assert {name for name, flag in flags.items() if flag} == set(names[:3])
+
+
+# --- Exportar CSV ------------------------------------------------------------------------------
+
+EXPORT_HEADER = [
+    "Código do produto",
+    "Produto",
+    "Lote",
+    "Linhas",
+    "Atendimentos",
+    "Reclamações",
+    "Primeira",
+    "Última",
+    "Atendimentos (códigos, mais recentes primeiro)",
+]
+PERIOD = "de=01/11/2026&ate=20/11/2026"  # the period of `fixed`
+
+
+def _exported(response) -> list[dict]:
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())  # UTF-8 with BOM: Excel reads the accents
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == EXPORT_HEADER
+    return [dict(zip(EXPORT_HEADER, row, strict=True)) for row in rows[1:]]
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y %H:%M")
+
+
+def test_export_has_the_report_by_hand_and_every_group(
+    client, auth, demo, db, infos, fixed, monkeypatch
+):
+    biscuit, other = infos
+    _supervisor(client, auth, demo)
+    # The screen shows the first REPORT_MAX_GROUPS groups; the CSV has them all.
+    monkeypatch.setattr("isocrm.lots.queries.REPORT_MAX_GROUPS", 2)
+    html = client.get(f"/lotes?{PERIOD}").get_data(as_text=True)
+    assert "Mostrando os 2 lotes com mais linhas, de 4; o CSV traz todos." in html
+    link = re.search(r'href="([^"]+)" download>Exportar CSV<', html).group(1)
+    assert link.replace("&amp;", "&") == "/lotes.csv?de=01/11/2026&ate=20/11/2026"
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert re.fullmatch(
+        r'attachment; filename="reclamacoes-por-lote-\d{4}-\d\d-\d\d\.csv"',
+        response.headers["Content-Disposition"],
+    )
+    rows = _exported(response)
+    product = db.session.get(Product, biscuit.product_id)
+    a, no_lot, b, other_a = rows  # most lines first, then by product name and lot
+    assert a == {
+        "Código do produto": product.code,
+        "Produto": product.name,
+        "Lote": "A",
+        "Linhas": "6",
+        "Atendimentos": "4",
+        "Reclamações": "3",
+        "Primeira": _local(at(15)),
+        "Última": _local(at(6)),
+        "Atendimentos (códigos, mais recentes primeiro)": ", ".join(
+            f"{fixed[name]:06d}" for name in ("t2", "t6", "t1", "t3")
+        ),
+    }
+    assert (no_lot["Lote"], no_lot["Linhas"], no_lot["Atendimentos"]) == ("(sem lote)", "2", "1")
+    assert (b["Lote"], b["Linhas"], b["Atendimentos (códigos, mais recentes primeiro)"]) == (
+        "B",
+        "1",
+        f"{fixed['t2']:06d}",
+    )
+    assert other_a["Produto"] == db.session.get(Product, other.product_id).name
+    # Drafts, discarded tickets, Empresa B's ticket and lines out of the period: absent.
+    text = response.get_data(as_text=True)
+    for name in ("draft", "discarded", "south", "before", "after"):
+        assert f"{fixed[name]:06d}" not in text, name
+    # The product filter, as on the screen.
+    only = _exported(client.get(f"/lotes.csv?{PERIOD}&produto={other.product_id}"))
+    assert [(r["Lote"], r["Linhas"]) for r in only] == [("A", "1")]
+
+
+def test_export_folds_groups_across_fetched_chunks(db, demo, infos, fixed):
+    """Groups of several tickets read two rows at a time come out whole, as the report's."""
+    start = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+    end = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    cid = demo["company"].id
+    report = lot_report(db.session, cid, start, end)
+    exported = list(lot_export(db.session, cid, start, end, chunk=2))
+    assert exported == report.groups  # same order, counts, dates and codes (all ≤ 20 here)
+
+
+def test_export_refuses_attendants(logged_in):
+    response = logged_in.get("/lotes.csv")
+    assert response.status_code == 403 and "Acesso negado" in response.get_data(as_text=True)
+
+
+def test_export_of_bad_filters_goes_back_to_the_report_with_the_messages(client, auth, demo):
+    _supervisor(client, auth, demo)
+    response = client.get("/lotes.csv?de=32/13/2026&ate=01/01/2026&_scheme=ftp")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/lotes?de=32/13/2026&ate=01/01/2026"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 422 and "Data inválida" in page.get_data(as_text=True)
+    # Names of url_for's own in the query string are not passed on to the export's link.
+    assert client.get("/lotes?_scheme=ftp&_external=1").status_code == 200
+
+
+def test_export_neutralises_formulas_typed_as_lots(client, auth, demo, infos, desk):
+    biscuit, _ = infos
+    now = datetime.now(UTC)
+    for lot in ("=1+1", "-2+3", "@SOMA(A1)", "+55", "\tL1"):
+        desk.ticket([(now - timedelta(days=1), None, [(biscuit, lot)])])
+    _supervisor(client, auth, demo)
+    lots = {row["Lote"] for row in _exported(client.get("/lotes.csv"))}
+    assert {"'=1+1", "'-2+3", "'@SOMA(A1)", "'+55"} <= lots
+    assert not {"=1+1", "-2+3", "@SOMA(A1)", "+55"} & lots
+
+
+def test_export_query_count_is_constant(client, auth, demo, db, infos, desk, count_queries):
+    biscuit, other = infos
+    now = datetime.now(UTC)
+    desk.ticket([(now - timedelta(days=1), None, [(biscuit, "L1")])])
+    _supervisor(client, auth, demo)
+    client.get("/lotes.csv").get_data()
+
+    def cost():
+        with count_queries() as counter:
+            rows = _exported(client.get("/lotes.csv"))
+        return counter, rows
+
+    small, rows = cost()
+    assert len(rows) == 1
+    for n in range(40):
+        info = biscuit if n % 2 else other
+        desk.ticket([(now - timedelta(days=1 + n), None, [(info, f"L{n}"), (info, "L1")])])
+    big, rows = cost()
+    # L0, L2…L39 and L1 of each product; the biscuit's L1: its first ticket and 20 more,
+    # all listed (the screen lists 20).
+    assert len(rows) == 41 and (rows[0]["Lote"], rows[0]["Atendimentos"]) == ("L1", "21")
+    assert len(rows[0]["Atendimentos (códigos, mais recentes primeiro)"].split(", ")) == 21
+    assert big.count == small.count, big.statements[small.count :]

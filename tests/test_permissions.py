@@ -105,6 +105,8 @@ ROUTES: dict[str, Case] = {
                           expect={ATT_B: 403}),
     "GET /": Case(ATT, query="aba=todos", shows="maria"),
     "GET /painel/contagens": Case(ATT),
+    # Exportar CSV: A's tickets to A's users, none of them to the atendente of B.
+    "GET /painel.csv": Case(ATT, query="aba=todos", shows="maria"),
     "POST /painel/passar": Case(ATT),  # nothing selected: back to the painel with the reason
     "POST /painel/situacao": Case(SUP),
     "GET /atendimentos/": Case(ATT, query="q=maria", shows="maria"),
@@ -195,6 +197,7 @@ ROUTES: dict[str, Case] = {
     "GET /configuracoes/email": Case(SUP),
     "POST /configuracoes/email": Case(SUP, data={"reply_to": "sac@example.com.br"}),
     "GET /lotes": Case(SUP),
+    "GET /lotes.csv": Case(SUP, query="de=01/01/2020&ate=31/12/2099", shows="product"),
     "GET /lotes/limites": Case(SUP, shows="product"),
     # Nothing typed: every product unwatched (as the demo's Empresa A already is, but one).
     "POST /lotes/limites": Case(SUP),

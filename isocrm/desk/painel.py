@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from wtforms.validators import ValidationError
 
 from isocrm.fields import BrDateField, ChoiceField, local_to_utc
@@ -227,14 +227,11 @@ def order_by(order: str) -> list:
 
 
 def listing_statement(listing: Listing, company_id: int, user_id: int, now: datetime):
-    condition = tab_condition(listing.tab, company_id, user_id, now)
-    if listing.tab == TAB_ALL and (listing.status_id is not None or listing.closed_from):
-        condition = Ticket.stage == STAGE_CONFIRMED  # a closed situação asked for by name
+    """The list's tickets, with what each row shows loaded in the same query."""
     stmt = (
         sa.select(Ticket)
         .join(Ticket.status)
         .join(Ticket.entity)
-        .where(Ticket.company_id == company_id, condition)
         .options(
             contains_eager(Ticket.status),
             contains_eager(Ticket.entity),
@@ -243,6 +240,48 @@ def listing_statement(listing: Listing, company_id: int, user_id: int, now: date
             joinedload(Ticket.team),
         )
     )
+    return _filtered(stmt, listing, company_id, user_id, now)
+
+
+def export_statement(listing: Listing, company_id: int, user_id: int, now: datetime):
+    """The same tickets in the same order, as plain rows of the columns the CSV writes (no
+    ORM objects: an export of every ticket of the Empresa reads them in chunks). Reason,
+    owner and team are aliases, so the subqueries that sort by their names stay correlated
+    to the ticket only."""
+    reason, owner, team = aliased(Reason), aliased(User), aliased(Team)
+    stmt = (
+        sa.select(
+            Ticket.code,
+            Ticket.stage,
+            Entity.name.label("entity_name"),
+            reason.name.label("reason_name"),
+            Status.name.label("status_name"),
+            owner.name.label("owner_name"),
+            team.name.label("team_name"),
+            Ticket.opened_at,
+            Ticket.closed_at,
+            Ticket.resolution_due_at,
+            Ticket.first_answer_due_at,
+            Ticket.first_answered_at,
+            Ticket.sla_paused_at,
+        )
+        .select_from(Ticket)
+        .join(Ticket.status)
+        .join(Ticket.entity)
+        .outerjoin(reason, reason.id == Ticket.reason_id)
+        .outerjoin(owner, owner.id == Ticket.owner_id)
+        .outerjoin(team, team.id == Ticket.team_id)
+    )
+    return _filtered(stmt, listing, company_id, user_id, now)
+
+
+def _filtered(stmt, listing: Listing, company_id: int, user_id: int, now: datetime):
+    """The tab, the filters and the order of the painel, on a statement that joins the
+    ticket's Status and Entity."""
+    condition = tab_condition(listing.tab, company_id, user_id, now)
+    if listing.tab == TAB_ALL and (listing.status_id is not None or listing.closed_from):
+        condition = Ticket.stage == STAGE_CONFIRMED  # a closed situação asked for by name
+    stmt = stmt.where(Ticket.company_id == company_id, condition)
     if listing.owner_id is not None:
         stmt = stmt.where(Ticket.owner_id == listing.owner_id)
     if listing.reason_id is not None:

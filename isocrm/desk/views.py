@@ -14,7 +14,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm.exc import StaleDataError
 
-from isocrm import catalogs
+from isocrm import catalogs, csvexport
 from isocrm.desk import bp, stamp
 from isocrm.desk import painel as queries
 from isocrm.desk.assignment import AssignmentError, assign, resolve_holder
@@ -33,7 +33,7 @@ from isocrm.fields import optional_id, page_number, row_id, strip_control_charac
 from isocrm.htmx import render
 from isocrm.models import Status, Ticket
 from isocrm.models.base import utcnow
-from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow
 from isocrm.security import current_company, safe_next_url
 from isocrm.tickets import service
@@ -45,6 +45,18 @@ DEFAULT_POLL_SECONDS = 30
 TIME_SLICE_SECONDS = 300
 MAX_BULK = 100
 MAX_FILTER_LENGTH = 40
+EXPORT_HEADER = (
+    "Código",
+    "Entidade",
+    "Motivo",
+    "Situação",
+    "Responsável",
+    "Equipe",
+    "Aberto em",
+    "Prazo",
+    "Situação do prazo",
+    "Encerrado em",
+)
 
 
 @bp.get("/")
@@ -52,12 +64,9 @@ MAX_FILTER_LENGTH = 40
 def painel():
     """Painel: the tickets waiting for me, my equipe, nobody; late ones; my drafts."""
     company_id, user_id, now = current_company().id, current_user.id, utcnow()
-    tab, order = _tab(), _order()
-    form = PainelFilters(formdata=request.args)
     users = queries.company_users(db.session, company_id)
-    _fill_choices(form, company_id, users)
-    valid = form.validate()
-    listing = Listing(tab=tab, order=order, **_filter_values(form))
+    form, valid, listing = _filters(company_id, users)
+    tab, order = listing.tab, listing.order
     statement = queries.listing_statement(listing, company_id, user_id, now)
     page = page_number(request.args.get("page"))
     tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -80,6 +89,29 @@ def painel():
         statuses=catalogs.catalog(db.session, company_id).statuses,
         back=request.full_path.rstrip("?"),
         **context,
+    )
+
+
+@bp.get("/painel.csv")
+@allow(ROLE_ATTENDANT)
+def export_csv():
+    """Exportar CSV: every ticket of the painel's tab under its filters, in its order (not
+    just the page shown), streamed. Filters with errors come from a typed URL, never from
+    the painel's link: back to the painel, which shows the messages beside the fields."""
+    company_id, user_id, now = current_company().id, current_user.id, utcnow()
+    users = queries.company_users(db.session, company_id)
+    _, valid, listing = _filters(company_id, users)
+    if not valid:
+        typed = {name: request.args.getlist(name) for name in ("aba", "ordem", *FILTER_NAMES)}
+        return redirect(url_for("desk.painel", **typed), code=303)
+    statement = queries.export_statement(listing, company_id, user_id, now)
+
+    def rows(connection):
+        result = connection.execute(statement.execution_options(yield_per=csvexport.FETCH_ROWS))
+        return (_export_row(row, now) for row in result)
+
+    return csvexport.download_query(
+        csvexport.dated_filename(f"painel-{listing.tab}"), EXPORT_HEADER, rows
     )
 
 
@@ -195,6 +227,33 @@ def _tab() -> str:
 def _order() -> str:
     order = request.args.get("ordem", DEFAULT_ORDER)
     return order if order.removeprefix("-") in ORDERS else DEFAULT_ORDER
+
+
+def _filters(company_id: int, users: list) -> tuple[PainelFilters, bool, Listing]:
+    """The painel's tab, order and filters from the query string; only the valid filters
+    are in the Listing (see _filter_values)."""
+    form = PainelFilters(formdata=request.args)
+    _fill_choices(form, company_id, users)
+    valid = form.validate()
+    return form, valid, Listing(tab=_tab(), order=_order(), **_filter_values(form))
+
+
+def _export_row(row, now) -> tuple:
+    """A ticket as the painel's row shows it, the equipe and the closing date beside."""
+    draft = row.stage == STAGE_DRAFT
+    due = queries.due_state(row, now)
+    return (
+        row.code,
+        row.entity_name,
+        row.reason_name,
+        "Rascunho" if draft else row.status_name,
+        row.owner_name,
+        row.team_name,
+        row.opened_at,
+        None if row.sla_paused_at else row.resolution_due_at,  # a paused clock: no date
+        due[0] if due else None,
+        row.closed_at,
+    )
 
 
 def _fill_choices(form: PainelFilters, company_id: int, users: list) -> None:

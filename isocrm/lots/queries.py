@@ -11,10 +11,13 @@ report shows every line, and counts the complaint tickets beside the total; the 
 count only complaint tickets (a Dúvida about a lot is no sign of a bad batch).
 """
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from isocrm.models import DetailInfo, Product, ProductInfo, Reason, Ticket, TicketDetail
@@ -178,6 +181,85 @@ def _fill_codes(session: Session, base, groups: list[LotGroup]) -> None:
         group = by_key.get((product_id, lot_value))
         if group is not None:
             group.codes.append(code)
+
+
+def lot_export(
+    session: Session | Connection,
+    company_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    product_id: int | None = None,
+    chunk: int = 1000,
+) -> Iterator[LotGroup]:
+    """Every group of the report (no REPORT_MAX_GROUPS), in its order, each with all its
+    ticket codes, the latest first: one query, read `chunk` rows at a time.
+
+    A row per (product, lot, ticket), the group's totals beside it as window aggregates:
+    sorted by them first and by product and lot next, a group's rows come together, and
+    are folded into one LotGroup as they arrive (only one group's codes are held). The
+    query runs here; the groups are made as the caller reads them."""
+    when, lot = line_date(), _lot_key()
+    per_ticket = (
+        _lines(company_id, start, end, product_id)
+        .add_columns(
+            Product.id.label("product_id"),
+            Product.code.label("product_code"),
+            Product.name.label("product_name"),
+            lot.label("lot"),
+            Ticket.code.label("code"),
+            sa.func.count(DetailInfo.id).label("lines"),
+            sa.func.max(sa.case((Reason.is_complaint, 1), else_=0)).label("complaint"),
+            sa.func.min(when).label("first_at"),
+            sa.func.max(when).label("last_at"),
+        )
+        .group_by(Product.id, Product.code, Product.name, lot, Ticket.id, Ticket.code)
+        .subquery()
+    )
+    t = per_ticket.c
+    group = (t.product_id, t.lot)
+    rows = session.execute(
+        sa.select(
+            t.product_id,
+            t.product_code,
+            t.product_name,
+            t.lot,
+            t.code,
+            sa.func.sum(t.lines).over(partition_by=group).label("group_lines"),
+            sa.func.count().over(partition_by=group).label("group_tickets"),
+            sa.func.sum(t.complaint).over(partition_by=group).label("group_complaints"),
+            sa.func.min(t.first_at).over(partition_by=group).label("group_first"),
+            sa.func.max(t.last_at).over(partition_by=group).label("group_last"),
+        )
+        .order_by(
+            sa.desc("group_lines"),
+            sa.desc("group_tickets"),
+            t.product_name,
+            sa.nulls_last(t.lot.asc()),
+            t.product_id,
+            t.last_at.desc(),
+            t.code.desc(),
+        )
+        .execution_options(yield_per=chunk)
+    )
+    return _folded(rows)
+
+
+def _folded(rows) -> Iterator[LotGroup]:
+    for _, members in itertools.groupby(rows, key=lambda row: (row.product_id, row.lot)):
+        group = list(members)  # one group's rows: a few ints each
+        first = group[0]
+        yield LotGroup(
+            product_id=first.product_id,
+            product_code=first.product_code,
+            product_name=first.product_name,
+            lot=first.lot,
+            lines=int(first.group_lines),  # sum() is a numeric on PostgreSQL
+            tickets=first.group_tickets,
+            complaints=int(first.group_complaints),
+            first_at=_aware(first.group_first),
+            last_at=_aware(first.group_last),
+            codes=[row.code for row in group],
+        )
 
 
 def _shown_lots(groups: list[LotGroup]):

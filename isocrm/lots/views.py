@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from isocrm import csvexport
 from isocrm.extensions import db
 from isocrm.fields import local_today
 from isocrm.htmx import render
@@ -17,7 +18,19 @@ from isocrm.models.base import utcnow
 from isocrm.permissions import ROLE_SUPERVISOR, allow, can
 from isocrm.security import current_company
 
+FILTER_NAMES = ("de", "ate", "produto")
 DEFAULT_DAYS = 90  # the report's period when none is typed: the last 90 days
+EXPORT_HEADER = (
+    "Código do produto",
+    "Produto",
+    "Lote",
+    "Linhas",
+    "Atendimentos",
+    "Reclamações",
+    "Primeira",
+    "Última",
+    "Atendimentos (códigos, mais recentes primeiro)",
+)
 
 
 def _products():
@@ -47,20 +60,12 @@ def painel_lot_warnings() -> list[queries.LotWarning]:
 def report():
     """Lotes: information lines grouped by product and lot, most lines first, with the
     tickets; the lots that reached their product's threshold are warned about on top."""
-    products = _products()
-    today = local_today()
-    args = MultiDict(request.args)
-    args.setdefault("de", (today - timedelta(days=DEFAULT_DAYS - 1)).strftime("%d/%m/%Y"))
-    args.setdefault("ate", today.strftime("%d/%m/%Y"))
-    form = LotFilterForm(formdata=args)
-    form.produto.choices = [(None, "Todos os produtos")] + [
-        (p.id, f"{p.name} ({p.code})") for p in products
-    ]
+    form = _filter_form()
     status, result = 200, None
     if form.validate():
-        start = _day_start(form.de.data) if form.de.data else None
-        end = _day_start(form.ate.data + timedelta(days=1)) if form.ate.data else None
-        result = queries.lot_report(db.session, current_company().id, start, end, form.produto.data)
+        result = queries.lot_report(
+            db.session, current_company().id, *_period(form), form.produto.data
+        )
     else:
         status = 422
     return render(
@@ -70,7 +75,69 @@ def report():
         form=form,
         result=result,
         max_groups=queries.REPORT_MAX_GROUPS,
+        export_url=url_for("lots.export_csv", **_typed_filters()),
     )
+
+
+@bp.get("/lotes.csv")
+@allow(ROLE_SUPERVISOR)
+def export_csv():
+    """Exportar CSV of the report under the same filters: every group (the screen shows the
+    first REPORT_MAX_GROUPS), with all its tickets' codes, streamed. A filter with errors
+    (a typed URL; the report's link carries none) goes back to the report and its messages."""
+    form = _filter_form()
+    if not form.validate():
+        return redirect(url_for("lots.report", **_typed_filters()), code=303)
+    company_id, period, product_id = current_company().id, _period(form), form.produto.data
+
+    def rows(connection):
+        groups = queries.lot_export(
+            connection, company_id, *period, product_id, chunk=csvexport.FETCH_ROWS
+        )
+        return (
+            (
+                g.product_code,
+                g.product_name,
+                g.lot_label,
+                g.lines,
+                g.tickets,
+                g.complaints,
+                g.first_at,
+                g.last_at,
+                ", ".join(f"{code:06d}" for code in g.codes),
+            )
+            for g in groups
+        )
+
+    return csvexport.download_query(
+        csvexport.dated_filename("reclamacoes-por-lote"), EXPORT_HEADER, rows
+    )
+
+
+def _filter_form() -> LotFilterForm:
+    """The report's filter from the query string; no dates typed: the last DEFAULT_DAYS."""
+    today = local_today()
+    args = MultiDict(request.args)
+    args.setdefault("de", (today - timedelta(days=DEFAULT_DAYS - 1)).strftime("%d/%m/%Y"))
+    args.setdefault("ate", today.strftime("%d/%m/%Y"))
+    form = LotFilterForm(formdata=args)
+    form.produto.choices = [(None, "Todos os produtos")] + [
+        (p.id, f"{p.name} ({p.code})") for p in _products()
+    ]
+    return form
+
+
+def _typed_filters() -> dict[str, list[str]]:
+    """The filter as typed in the URL, for the links between the report and its export
+    (only its own names: url_for gives _external, _scheme… a meaning of their own)."""
+    return {name: request.args.getlist(name) for name in FILTER_NAMES}
+
+
+def _period(form: LotFilterForm) -> tuple[datetime | None, datetime | None]:
+    """[start, end) of the days chosen, as instants at the desk."""
+    start = _day_start(form.de.data) if form.de.data else None
+    end = _day_start(form.ate.data + timedelta(days=1)) if form.ate.data else None
+    return start, end
 
 
 def _threshold_forms(products, formdata=None) -> dict[int, ThresholdForm]:

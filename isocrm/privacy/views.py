@@ -1,6 +1,5 @@
 """LGPD screen: find a titular by CPF/CNPJ, download what is held, anonymise."""
 
-import csv
 import io
 import json
 import zipfile
@@ -9,6 +8,7 @@ from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from isocrm import csvexport
 from isocrm.extensions import db
 from isocrm.htmx import render
 from isocrm.loaders import get_entity
@@ -21,8 +21,6 @@ from isocrm.privacy.forms import AnonymizeForm, DocumentSearchForm
 from isocrm.security import current_company
 
 EXPORT_FORMAT = "isocrm-lgpd/1"
-# A spreadsheet would run a cell that starts like a formula: such text is exported quoted.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STALE_MESSAGE = (
     "O cadastro do titular foi alterado por outra pessoa enquanto isso: nada foi anonimizado. "
     "Confira e confirme de novo."
@@ -107,24 +105,9 @@ def export_json(entity_id: int):
     return _download(body.encode("utf-8"), "application/json", _filename(entity, "json"))
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "sim" if value else "não"
-    value = str(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _csv(rows: list[dict]) -> bytes:
-    """';'-separated, UTF-8 with BOM: what a Brazilian spreadsheet opens without asking
-    (a comma is the decimal separator there)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(rows[0].keys())
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row.values()])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """One kind as the spreadsheet a Brazilian desk opens (see isocrm.csvexport)."""
+    return csvexport.to_bytes(list(rows[0]), [list(row.values()) for row in rows])
 
 
 @bp.get("/entidades/<int:entity_id>/dados.zip")
