@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from isocrm.finder import search as finder
 from isocrm.finder.search import classify, find, phone_numbers, snippet
-from isocrm.models import Channel, Status, Ticket, TicketDetail, TicketSearchWord
+from isocrm.models import Channel, EContact, Status, Ticket, TicketDetail, TicketSearchWord
 from isocrm.models.ticket import STAGE_CONFIRMED
 
 
@@ -294,3 +294,20 @@ def test_a_page_past_the_end_shows_the_last_page(logged_in, demo, typed):
         past, html = tickets(page)
         assert past == first, page
         assert html == first_html  # the same page, its groups included
+
+
+def test_email_stored_with_capitals_is_found_in_any_case(logged_in, demo, db):
+    # Addresses keep the case they were typed with before the @ (the domain is lowered):
+    # an attendant typing it in lower case, or only its beginning, still finds the customer.
+    maria = demo["maria"]
+    db.session.add(EContact(entity_id=maria.id, kind="email", value="Maria.Ap.Souza@example.com"))
+    db.session.commit()
+    for typed in (
+        "maria.ap.souza@example.com",
+        "MARIA.AP.SOUZA@EXAMPLE.COM",
+        "maria.ap.souza@",
+        "MARIA.Ap.Souza@exa",
+    ):
+        html = logged_in.get("/busca", query_string={"q": typed}).get_data(as_text=True)
+        assert "Maria Aparecida" in html, typed
+        assert f'href="/atendimentos/{demo["ticket_3"].code}"' in html, typed

@@ -1,5 +1,7 @@
 """The migrations build the whole schema the models describe."""
 
+import warnings
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -7,12 +9,32 @@ from alembic.migration import MigrationContext
 
 from isocrm.models import Base
 
+# Indexes on an expression: SQLite's reflection skips them (with a warning), so they are
+# compared by name, in the database's own catalogue.
+EXPRESSION_INDEXES = {"ix_econtacts_lower_value"}
+
+
+def _not_an_expression_index(_object, name, type_, _reflected, _compare_to) -> bool:
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
 
 def test_models_and_migrations_agree(db):
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": _not_an_expression_index},
+        )
         differences = compare_metadata(context, Base.metadata)
+        catalogue = (
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+            if db.engine.dialect.name == "sqlite"
+            else "SELECT indexname FROM pg_indexes"
+        )
+        present = set(connection.exec_driver_sql(catalogue).scalars())
     assert differences == []
+    assert present >= EXPRESSION_INDEXES
 
 
 def test_sqlite_runs_with_foreign_keys_and_wal(db):

@@ -219,47 +219,42 @@ def _owners_of_phone(session: Session, company_id: int, numbers: set[str]) -> li
 
 
 def _owners_of_email(session: Session, company_id: int, typed: str) -> list[int]:
-    """Entities with this e-mail: exact (as typed, in lower case, with the domain in lower
-    case as addresses are stored), else the addresses that begin with what was typed."""
-    typed = typed.strip()
-    local, _, domain = typed.rpartition("@")
-    variants = sorted({typed, typed.lower(), f"{local}@{domain.lower()}" if local else typed})
-    scope = [_of_company(company_id), EContact.kind == "email"]
-    base = (
-        sa.select(EContact.entity_id)
-        .join(Entity, Entity.id == EContact.entity_id)
-        .where(*scope)
-        .distinct()
-        .limit(OWNER_LIMIT)
+    """Entities with this e-mail in any case (the lower(value) index), else those whose
+    addresses begin with what was typed."""
+    typed = typed.strip().lower()
+    folded = sa.func.lower(EContact.value)
+    exact = list(
+        session.scalars(
+            sa.select(EContact.entity_id)
+            .join(Entity, Entity.id == EContact.entity_id)
+            .where(_of_company(company_id), EContact.kind == "email", folded == typed)
+            .distinct()
+            .limit(OWNER_LIMIT)
+        )
     )
-    exact = list(session.scalars(base.where(EContact.value.in_(variants))))
     if exact:
         return exact
     # The first PREFIX_READ addresses of the range, then their Empresa: a subquery with its
     # own LIMIT, so no planner starts from the Empresa's entities (SQLite did, believing a
     # range of the value index unselective) and the reading stays bounded however common
     # the prefix is ("contato@").
-    found: list[int] = []
-    for variant in sorted({typed, typed.lower()}):
-        window = (
-            sa.select(EContact.entity_id)
-            .where(
-                EContact.kind == "email",
-                EContact.value >= variant,
-                EContact.value < text.prefix_upper_bound(variant),
-            )
-            .order_by(EContact.value)
-            .limit(PREFIX_READ)
-            .subquery()
+    window = (
+        sa.select(EContact.entity_id)
+        .where(
+            EContact.kind == "email",
+            folded >= typed,
+            folded < text.prefix_upper_bound(typed),
         )
-        found += session.scalars(
-            sa.select(window.c.entity_id)
-            .where(
-                sa.exists().where(Entity.id == window.c.entity_id, Entity.company_id == company_id)
-            )
-            .distinct()
-            .limit(OWNER_LIMIT)
-        )
+        .order_by(folded)
+        .limit(PREFIX_READ)
+        .subquery()
+    )
+    found = session.scalars(
+        sa.select(window.c.entity_id)
+        .where(sa.exists().where(Entity.id == window.c.entity_id, Entity.company_id == company_id))
+        .distinct()
+        .limit(OWNER_LIMIT)
+    )
     return list(dict.fromkeys(found))[:OWNER_LIMIT]
 
 

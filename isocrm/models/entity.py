@@ -306,6 +306,9 @@ class EContact(Base):
             name="kind_known",
         ),
         sa.Index("ix_econtacts_value", "value"),
+        # The global search's e-mail lookup in any case: addresses keep the case they were
+        # typed with before the @ (only ASCII there, which lower() folds on both databases).
+        sa.Index("ix_econtacts_lower_value", sa.func.lower(sa.text("value"))),
     )
 
     @property

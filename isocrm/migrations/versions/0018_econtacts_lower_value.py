@@ -1,0 +1,23 @@
+"""econtacts: an index on lower(value), so the global search finds an e-mail address
+whatever the case it was stored or typed with
+
+Revision ID: 0018
+Revises: 0015
+Create Date: 2026-11-29 11:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_econtacts_lower_value", "econtacts", [sa.text("lower(value)")])
+
+
+def downgrade():
+    op.drop_index("ix_econtacts_lower_value", table_name="econtacts")
