@@ -29,6 +29,7 @@ from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.fields import MAX_ROW_ID
 from isocrm.models import EContact, Entity, Phone, Ticket, TicketDetail, TicketSearchWord
+from isocrm.models.base import lower_binary
 from isocrm.models.ticket import STAGE_DISCARDED
 from isocrm.models.ticket_search import MAX_WORD, MIN_WORD, query_word
 
@@ -222,7 +223,7 @@ def _owners_of_email(session: Session, company_id: int, typed: str) -> list[int]
     """Entities with this e-mail in any case (the lower(value) index), else those whose
     addresses begin with what was typed."""
     typed = typed.strip().lower()
-    folded = sa.func.lower(EContact.value)
+    folded = lower_binary(EContact.value)
     exact = list(
         session.scalars(
             sa.select(EContact.entity_id)

@@ -3,7 +3,9 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import GenericFunction
 
 # Stable constraint names, so migrations can drop and alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -48,3 +50,21 @@ def utcnow() -> datetime:
 def binary_text(length: int) -> sa.types.TypeEngine:
     """Text compared byte by byte, so a B-tree range serves a prefix search on PostgreSQL too."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
+class lower_binary(GenericFunction):  # noqa: N801 (an SQL function's name)
+    """lower(text) compared byte by byte (COLLATE "C" on PostgreSQL, SQLite's default), so
+    a B-tree range on it serves a prefix search whatever the database's locale."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(lower_binary)
+def _lower_binary(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lower_binary, "postgresql")
+def _lower_binary_postgresql(element, compiler, **kw):
+    return f'(lower({compiler.process(element.clauses, **kw)}) COLLATE "C")'

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from isocrm import brdocs, phones, text
-from isocrm.models.base import Base, UTCDateTime, binary_text, utcnow
+from isocrm.models.base import Base, UTCDateTime, binary_text, lower_binary, utcnow
 from isocrm.models.catalog import ROLE_CODE_PARTNER, RelationType, Role
 from isocrm.models.company import Unit
 
@@ -308,7 +308,7 @@ class EContact(Base):
         sa.Index("ix_econtacts_value", "value"),
         # The global search's e-mail lookup in any case: addresses keep the case they were
         # typed with before the @ (only ASCII there, which lower() folds on both databases).
-        sa.Index("ix_econtacts_lower_value", sa.func.lower(sa.text("value"))),
+        sa.Index("ix_econtacts_lower_value", lower_binary(sa.text("value"))),
     )
 
     @property

@@ -16,7 +16,13 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_econtacts_lower_value", "econtacts", [sa.text("lower(value)")])
+    # Compared byte by byte on PostgreSQL (isocrm.models.base.lower_binary): a prefix range
+    # must not depend on the database's locale.
+    if op.get_bind().dialect.name == "postgresql":
+        expression = 'lower(value) COLLATE "C"'
+    else:
+        expression = "lower(value)"
+    op.create_index("ix_econtacts_lower_value", "econtacts", [sa.text(expression)])
 
 
 def downgrade():
