@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import Session, selectinload
 
+from isocrm.loaders import catalog_entries
 from isocrm.models import Cause, Occurrence, ProductInfo, Reason, Ticket
 from isocrm.text import fold
 
@@ -55,24 +56,6 @@ def level_of(slug: str) -> Level:
     return level
 
 
-def _owned(level: Level, company_id: int):
-    """SELECT of the level's rows that belong to the Empresa."""
-    query = sa.select(level.model)
-    if level.model is Cause:
-        query = query.join(Occurrence).join(Reason)
-    elif level.model is Occurrence:
-        query = query.join(Reason)
-    return query.where(Reason.company_id == company_id)
-
-
-def get_item(session: Session, level: Level, item_id: int, company_id: int):
-    """The Motivo, Ocorrência or Causa of the Empresa; another Empresa's is as missing."""
-    item = session.scalar(_owned(level, company_id).where(level.model.id == item_id))
-    if item is None:
-        abort(404)
-    return item
-
-
 def tree(session: Session, company_id: int) -> list[Reason]:
     """Every Motivo of the Empresa with its Ocorrências and Causas, active or not, in the
     order the attendants' lists show them (three queries)."""
@@ -106,7 +89,7 @@ def used_ids(session: Session, company_id: int) -> dict[str, set[int]]:
     return {
         slug: set(
             session.scalars(
-                _owned(level, company_id)
+                catalog_entries(level.model, company_id)
                 .with_only_columns(level.model.id)
                 .where(_referred(level, level.model.id))
             )

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, url_for
 
 from isocrm.extensions import db
 from isocrm.htmx import is_partial_request, render
+from isocrm.loaders import get_catalog_entry
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 from isocrm.settings import bp, queries
@@ -91,7 +92,7 @@ def add_child(level: str, item_id: int):
     parent_level = queries.level_of(level)
     if parent_level.child is None:  # nothing goes below a Causa
         abort(404)
-    parent = queries.get_item(db.session, parent_level, item_id, current_company().id)
+    parent = get_catalog_entry(parent_level.model, item_id)
     return _add(queries.LEVELS[parent_level.child], parent.id, f"novo-{level}-{parent.id}")
 
 
@@ -100,7 +101,7 @@ def add_child(level: str, item_id: int):
 def edit(level: str, item_id: int):
     """The tree with this entry's name in a field to rename it."""
     found = queries.level_of(level)
-    item = queries.get_item(db.session, found, item_id, current_company().id)
+    item = get_catalog_entry(found.model, item_id)
     return _tree(editing=(found.slug, item.id))
 
 
@@ -110,7 +111,7 @@ def rename(level: str, item_id: int):
     """Renomear: the new name, unique under the same parent. Old tickets show the new name
     (it is the same entry)."""
     found = queries.level_of(level)
-    item = queries.get_item(db.session, found, item_id, current_company().id)
+    item = get_catalog_entry(found.model, item_id)
     form = NameForm()
     parent_id = getattr(item, found.parent_column)
     if form.validate() and queries.name_taken(
@@ -134,7 +135,7 @@ def rename(level: str, item_id: int):
 
 def _move(level: str, item_id: int, step: int):
     found = queries.level_of(level)
-    item = queries.get_item(db.session, found, item_id, current_company().id)
+    item = get_catalog_entry(found.model, item_id)
     if not queries.move(db.session, found, item, step):
         return _done(f"“{item.name}” já é o {'primeiro' if step < 0 else 'último'} da lista.")
     db.session.commit()
@@ -157,7 +158,7 @@ def move_down(level: str, item_id: int):
 
 def _set_active(level: str, item_id: int, active: bool):
     found = queries.level_of(level)
-    item = queries.get_item(db.session, found, item_id, current_company().id)
+    item = get_catalog_entry(found.model, item_id)
     if item.active != active:
         item.active = active
         db.session.commit()
@@ -190,7 +191,7 @@ def delete(level: str, item_id: int):
     """Excluir an entry nothing refers to (a typo just added); a used one is refused: it
     is deactivated instead, so old tickets keep their labels."""
     found = queries.level_of(level)
-    item = queries.get_item(db.session, found, item_id, current_company().id)
+    item = get_catalog_entry(found.model, item_id)
     if queries.is_used(db.session, found, item):
         return _tree(
             409,
