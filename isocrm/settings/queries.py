@@ -26,6 +26,10 @@ class Level:
     title: str  # "Motivo"
     ending: str  # "o" or "a": incluído, incluída
 
+    def taken(self, name: str) -> str:
+        """The message beside a name another entry of the same list already has."""
+        return f"Já existe {self.noun} “{name}”{self.within}."
+
     def said(self, name: str, word: str) -> str:
         """'Causa “Embalagem” incluída' from word="incluíd"."""
         return f"{self.title} “{name}” {word}{self.ending}"

@@ -59,7 +59,7 @@ def _add(level: queries.Level, parent_id: int, form_key: str):
     """A new entry at the end of its list, or the form again with the message."""
     form = NameForm()
     if form.validate() and queries.name_taken(db.session, level, parent_id, form.name.data):
-        form.name.errors.append(f"Já existe {level.noun} “{form.name.data}”{level.within}.")
+        form.name.errors.append(level.taken(form.name.data))
     if form.errors:
         db.session.rollback()
         return _tree(422, form=form, form_key=form_key)
@@ -73,7 +73,7 @@ def _add(level: queries.Level, parent_id: int, form_key: str):
         db.session.commit()
     except sa.exc.IntegrityError:  # the same name added meanwhile by someone else
         db.session.rollback()
-        form.name.errors.append(f"Já existe {level.noun} “{form.name.data}”{level.within}.")
+        form.name.errors.append(level.taken(form.name.data))
         return _tree(422, form=form, form_key=form_key)
     return _done(level.said(item.name, "incluíd") + ".")
 
@@ -117,7 +117,7 @@ def rename(level: str, item_id: int):
     if form.validate() and queries.name_taken(
         db.session, found, parent_id, form.name.data, item.id
     ):
-        form.name.errors.append(f"Já existe {found.noun} “{form.name.data}”{found.within}.")
+        form.name.errors.append(found.taken(form.name.data))
     if form.errors:
         return _tree(422, editing=(found.slug, item.id), form=form, form_key="editar")
     old = item.name
@@ -128,7 +128,7 @@ def rename(level: str, item_id: int):
         db.session.commit()
     except sa.exc.IntegrityError:  # the same name given meanwhile by someone else
         db.session.rollback()
-        form.name.errors.append(f"Já existe {found.noun} “{form.name.data}”{found.within}.")
+        form.name.errors.append(found.taken(form.name.data))
         return _tree(422, editing=(found.slug, item_id), form=form, form_key="editar")
     return _done(f"{found.title} “{old}” agora se chama “{form.name.data}”.")
 
