@@ -12,7 +12,7 @@ from isocrm import (
     catalogs,  # noqa: F401  (registers the catalogue version's flush hook)
     database,  # noqa: F401  (registers the SQLite connection settings)
 )
-from isocrm import config as settings
+from isocrm import config as configuration  # not "settings": isocrm.settings is a blueprint
 from isocrm.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=os.environ.get("ISOCRM_INSTANCE_PATH")
         or str(Path(__file__).resolve().parent.parent / "instance"),
     )
-    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.from_mapping(configuration.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
     _ensure_secret_key(app)
@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
     from isocrm.reports import bp as reports_bp
+    from isocrm.settings import bp as settings_bp
     from isocrm.sla import bp as sla_bp
     from isocrm.tickets import bp as tickets_bp
     from isocrm.workspace import bp as workspace_bp
@@ -97,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
         sla_bp,
         lots_bp,
         customer_history_bp,
+        settings_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -53,9 +53,9 @@ class Catalog:
     version: int | None
     statuses: Choices  # active ones, by position then name
     channels: Choices  # active ones, by id
-    reasons: Choices  # active ones, by name
-    occurrences: MappingProxyType  # reason id -> active occurrences, by name
-    causes: MappingProxyType  # occurrence id -> active causes, by name
+    reasons: Choices  # active ones, by position then name
+    occurrences: MappingProxyType  # reason id -> active occurrences, by position then name
+    causes: MappingProxyType  # occurrence id -> active causes, by position then name
     product_infos: MappingProxyType  # (reason id, occurrence id) -> "product — info", active
     units: MappingProxyType  # id -> name, every unidade of the Empresa, by name
     roles: MappingProxyType  # id -> name, every papel of the Empresa, by name
@@ -120,20 +120,20 @@ def _load(session: Session, company_id: int, version: int | None) -> Catalog:
     reasons = run(
         sa.select(Reason.id, Reason.name)
         .where(Reason.company_id == company_id, Reason.active)
-        .order_by(Reason.name)
+        .order_by(Reason.position, Reason.name)
     )
     occurrences = run(
         sa.select(Occurrence.reason_id, Occurrence.id, Occurrence.name)
         .join(Reason)
         .where(Reason.company_id == company_id, Occurrence.active)
-        .order_by(Occurrence.name)
+        .order_by(Occurrence.position, Occurrence.name)
     )
     causes = run(
         sa.select(Cause.occurrence_id, Cause.id, Cause.name)
         .join(Occurrence)
         .join(Reason)
         .where(Reason.company_id == company_id, Cause.active)
-        .order_by(Cause.name)
+        .order_by(Cause.position, Cause.name)
     )
     infos = run(
         sa.select(

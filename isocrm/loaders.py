@@ -5,7 +5,7 @@ from flask import abort, has_request_context, request
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.models import Entity, Ticket, User
+from isocrm.models import Cause, Entity, Occurrence, Reason, Ticket, User
 from isocrm.security import current_company
 
 
@@ -45,3 +45,24 @@ def get_ticket(code: int, *options) -> Ticket:
     if ticket is None:
         abort(404)
     return ticket
+
+
+def catalog_entries(model, company_id: int):
+    """SELECT of the Empresa's Motivos, Ocorrências or Causas (model: Reason, Occurrence,
+    Cause); the lower levels reach the Empresa through their Motivo."""
+    query = sa.select(model)
+    if model is Cause:
+        query = query.join(Occurrence).join(Reason)
+    elif model is Occurrence:
+        query = query.join(Reason)
+    return query.where(Reason.company_id == company_id)
+
+
+def get_catalog_entry(model, entry_id: int):
+    """The Motivo, Ocorrência or Causa of the current Empresa; another Empresa's is as missing."""
+    entry = db.session.scalar(
+        catalog_entries(model, current_company().id).where(model.id == entry_id)
+    )
+    if entry is None:
+        abort(404)
+    return entry

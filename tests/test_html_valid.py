@@ -194,6 +194,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "econtacts": maria.econtacts[0].id,
     }
     reason, occurrence = ticket.reason_id, ticket.occurrence_id
+    cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id
     # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
     history_url = f"/entidades/{maria.id}/historico-cliente"
@@ -337,6 +338,15 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
         "admin.users": [("admin-users", "/usuarios", {})],
         "sla.config": [("sla-config", "/prazos/configuracao", {})],
+        "settings.index": [("settings-index", "/configuracoes", {})],
+        "settings.tree": [
+            ("settings-tree", "/configuracoes/motivos", {}),
+            ("settings-tree-partial", "/configuracoes/motivos", HX),
+        ],
+        "settings.edit": [
+            ("settings-edit", f"/configuracoes/causas/{cause_id}/editar", {}),
+            ("settings-edit-partial", f"/configuracoes/causas/{cause_id}/editar", HX),
+        ],
         "sla.index": [("sla-report", "/prazos?de=01/01/2026&ate=30/11/2026", {})],
         "privacy.index": [
             ("privacy-index", "/privacidade/", {}),
@@ -389,6 +399,16 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
     assert client.post("/lotes/limites", data=bad_threshold).status_code == 303
     save("lots-report-warning", client.get("/lotes?de=01/01/2026&ate=31/12/2026"))
     assert "Alerta de lote" in pages["lots-report-warning"]
+    # Configurações › Motivos: a name refused beside its field, an inactive entry greyed.
+    bad_name = {"csrf_token": auth.csrf_token(), "name": ""}
+    save("settings-tree-errors", client.post("/configuracoes/motivos", data=bad_name), 422)
+    rename = f"/configuracoes/causas/{cause_id}"
+    save("settings-rename-errors", client.post(rename, data=bad_name, headers=HX), 422, wrap="{}")
+    off = {"csrf_token": auth.csrf_token()}
+    assert client.post(f"{rename}/desativar", data=off).status_code == 303
+    save("settings-tree-inactive", client.get("/configuracoes/motivos"))
+    assert "inactive-mark" in pages["settings-tree-inactive"]
+    assert client.post(f"{rename}/reativar", data=off).status_code == 303
     # The painel with a bad date beside its field (the list still shown).
     save("painel-bad-date", client.get("/?aba=todos&de=31/02/2026"), expect=422)
 

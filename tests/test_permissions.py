@@ -34,6 +34,7 @@ from isocrm import create_app
 from isocrm.extensions import db as _db
 from isocrm.models import (
     Base,
+    Cause,
     DetailInfo,
     HistoryDelivery,
     Holiday,
@@ -212,10 +213,28 @@ ROUTES: dict[str, Case] = {
     "POST /prazos/configuracao/feriados/<int:holiday_id>/excluir": Case(
         SUP, fresh=lambda w: {"holiday_id": _new_holiday(w)}),
     "POST /prazos/configuracao/motivos": Case(SUP),
+    "GET /configuracoes": Case(SUP),
+    "GET /configuracoes/motivos": Case(SUP, shows="cause"),
+    # Nothing typed: 422, the message beside the field, nothing added.
+    "POST /configuracoes/motivos": Case(SUP),
+    "POST /configuracoes/<level>/<int:item_id>/itens": Case(
+        SUP, fresh=lambda w: {"level": "ocorrencias", "item_id": w.values["occurrence_id"]}),
+    "GET /configuracoes/<level>/<int:item_id>/editar": Case(SUP, shows="cause"),
+    "POST /configuracoes/<level>/<int:item_id>": Case(SUP),  # nothing typed: 422
+    "POST /configuracoes/<level>/<int:item_id>/subir": Case(
+        SUP, fresh=lambda w: {"item_id": w.new_cause()}),
+    "POST /configuracoes/<level>/<int:item_id>/descer": Case(
+        SUP, fresh=lambda w: {"item_id": w.new_cause()}),
+    "POST /configuracoes/<level>/<int:item_id>/desativar": Case(
+        SUP, fresh=lambda w: {"item_id": w.new_cause()}),
+    "POST /configuracoes/<level>/<int:item_id>/reativar": Case(SUP),  # active already
+    "POST /configuracoes/<level>/<int:item_id>/excluir": Case(
+        SUP, fresh=lambda w: {"item_id": w.new_cause()}),
 }
 # fmt: on
 
 _HOLIDAY_DAYS = itertools.count()
+_CAUSE_NAMES = itertools.count()
 
 
 def _new_holiday(world) -> int:
@@ -269,6 +288,15 @@ class World:
 
     def new_info(self) -> int:
         return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))
+
+    def new_cause(self) -> int:
+        """A Causa no ticket uses, under Produto com defeito (moved, deactivated, deleted)."""
+        return self._add(
+            Cause(
+                occurrence_id=self.values["occurrence_id"],
+                name=f"Para mexer {next(_CAUSE_NAMES)}",
+            )
+        )
 
     def new_address(self) -> int:
         return self._add(
@@ -394,6 +422,8 @@ def world(database_template, tmp_path_factory):
             "reason_id": demo["reasons"][reason].id,
             "occurrence_id": demo["occurrences"][occurrence].id,
             "filename": "css/app.css",
+            "level": "causas",
+            "item_id": demo["causes"][f"{occurrence}/Embalagem violada"].id,
         }
         # What of Empresa A each page shows: B must never see it.
         world.text = {

@@ -116,6 +116,8 @@ class Reason(Base):
     company_id: Mapped[int] = _company_fk()
     name: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Order of the lists (Configurações › Motivos: subir/descer), then the name.
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
     # Prazos (SLA) in business hours; none: no first-answer target, 7 calendar days to resolve.
     first_answer_hours: Mapped[int | None] = mapped_column()
     resolution_hours: Mapped[int | None] = mapped_column()
@@ -123,7 +125,9 @@ class Reason(Base):
     is_complaint: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     occurrences: Mapped[list["Occurrence"]] = relationship(
-        back_populates="reason", order_by="Occurrence.name", cascade="all, delete-orphan"
+        back_populates="reason",
+        order_by="(Occurrence.position, Occurrence.name)",
+        cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -146,10 +150,13 @@ class Occurrence(Base):
     reason_id: Mapped[int] = mapped_column(sa.ForeignKey("reasons.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     reason: Mapped[Reason] = relationship(back_populates="occurrences")
     causes: Mapped[list["Cause"]] = relationship(
-        back_populates="occurrence", order_by="Cause.name", cascade="all, delete-orphan"
+        back_populates="occurrence",
+        order_by="(Cause.position, Cause.name)",
+        cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -168,6 +175,7 @@ class Cause(Base):
     occurrence_id: Mapped[int] = mapped_column(sa.ForeignKey("occurrences.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="causes")
 

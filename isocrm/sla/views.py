@@ -54,7 +54,9 @@ def _config_page(status=200, hours_form=None, holiday_form=None, targets=None, e
         sa.select(Holiday).where(Holiday.company_id == company.id).order_by(Holiday.day)
     ).all()
     reasons = db.session.scalars(
-        sa.select(Reason).where(Reason.company_id == company.id).order_by(Reason.name)
+        sa.select(Reason)
+        .where(Reason.company_id == company.id)
+        .order_by(Reason.position, Reason.name)
     ).all()
     if targets is None:
         targets = {

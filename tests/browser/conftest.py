@@ -1,6 +1,7 @@
 """Real Chromium (Debian's package) driven by Playwright against a live server."""
 
 import os
+import re
 import shutil
 import threading
 
@@ -116,3 +117,15 @@ def login(page, username="atendente", password="atendente123"):
     page.get_by_label("Senha").fill(password)
     page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(lambda url: url.endswith("/"))  # the painel
+
+
+def login_supervisor_of(page, company_name):
+    """The supervisor (in two Empresas) looking at `company_name`."""
+    from playwright.sync_api import expect
+
+    login(page, "supervisor", "supervisor123")
+    switch = page.get_by_label("Empresa")
+    if switch.count():
+        switch.select_option(label=company_name)
+        page.get_by_role("button", name="Trocar").click()
+        expect(page.get_by_label("Empresa")).to_have_value(re.compile(r"\d+"))

@@ -8,25 +8,16 @@ from playwright.sync_api import expect
 
 from isocrm.demo.fake import HOT_LOT
 from isocrm.lots.demo import load_lot_watch
-from tests.browser.conftest import login
+from tests.browser.conftest import login_supervisor_of
 from tests.browser.test_mail_flow import smtp  # noqa: F401  (a started aiosmtpd)
 
 pytestmark = pytest.mark.browser
 
 
-def _as_supervisor_of(page, company_name):
-    login(page, "supervisor", "supervisor123")
-    switch = page.get_by_label("Empresa")
-    if switch.count():
-        switch.select_option(label=company_name)
-        page.get_by_role("button", name="Trocar").click()
-        expect(page.get_by_label("Empresa")).to_have_value(re.compile(r"\d+"))
-
-
 def test_supervisor_sees_the_lot_warning_and_sends_a_history(page, demo, db, smtp):  # noqa: F811
     load_lot_watch(db.session, demo)  # four recent complaints about the hot lot, threshold 3
     db.session.commit()
-    _as_supervisor_of(page, demo["company"].name)
+    login_supervisor_of(page, demo["company"].name)
 
     page.get_by_role("link", name="Reclamações por lote").click()
     expect(page.get_by_role("heading", name="Reclamações por lote")).to_be_visible()
