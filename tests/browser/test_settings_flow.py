@@ -52,6 +52,9 @@ def test_supervisor_builds_a_chain_and_the_attendant_picks_it(page, demo):
     page.get_by_role("button", name="Subir Solicitação").click()
     expect(page.get_by_text("“Solicitação” subiu uma posição.")).to_be_visible()
     page.get_by_role("button", name="Subir Solicitação").click()
+    # First now: its Subir is disabled once the second move is on screen (the flash of the
+    # first move alone would let the next click land on the tree about to be replaced).
+    expect(page.get_by_role("button", name="Subir Solicitação")).to_be_disabled()
     expect(page.locator("#catalog-tree .flash")).to_have_count(1)
     # A cause the attendants should no longer pick.
     page.get_by_role("button", name="Desativar Corpo estranho").click()
