@@ -43,7 +43,7 @@ ACME = {
 
 class LookupServer:
     def __init__(self):
-        self.answers: dict[str, tuple[int, bytes, float]] = {}
+        self.answers: dict[str, tuple[int, bytes, float, float]] = {}
         self.hits: Counter = Counter()
         self._lock = threading.Lock()
         outer = self
@@ -52,9 +52,9 @@ class LookupServer:
             def do_GET(self):  # noqa: N802 (http.server's name)
                 with outer._lock:
                     outer.hits[self.path] += 1
-                    status, body, delay = outer.answers.get(
+                    status, body, delay, trickle = outer.answers.get(
                         self.path,
-                        (404, json.dumps({"message": "não encontrado"}).encode(), 0.0),
+                        (404, json.dumps({"message": "não encontrado"}).encode(), 0.0, 0.0),
                     )
                 if delay:
                     time.sleep(delay)
@@ -63,7 +63,12 @@ class LookupServer:
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if not trickle:
+                        self.wfile.write(body)
+                    for i in range(len(body) if trickle else 0):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(trickle)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (the timeout test)
 
@@ -75,11 +80,12 @@ class LookupServer:
         self.server.block_on_close = False
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
-    def answer(self, path: str, body, status: int = 200, delay: float = 0.0) -> None:
-        """Answer GET `path` with `body` (JSON of it, or these very bytes)."""
+    def answer(self, path: str, body, status=200, delay=0.0, trickle=0.0) -> None:
+        """Answer GET `path` with `body` (JSON of it, or these very bytes), after `delay`
+        seconds, a byte every `trickle` seconds."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         with self._lock:
-            self.answers[path] = (status, raw, delay)
+            self.answers[path] = (status, raw, delay, trickle)
 
     def __enter__(self):
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -5,9 +5,12 @@ import socket
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from isocrm.registry import lookups
+from isocrm.registry.forms import UFS
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
 
 HX = {"HX-Request": "true"}
@@ -77,6 +80,13 @@ def test_a_provider_slower_than_the_timeout_leaves_the_form_to_be_filled_by_hand
     assert provider.hits["/cep/20040020"] == 0
 
 
+def test_an_answer_trickling_past_the_timeout_is_not_waited_for(logged_in, provider):
+    provider.answer("/cep/01001000", SE, trickle=0.1)  # each byte in time, the whole not
+    started = time.monotonic()
+    assert UNAVAILABLE in _cep(logged_in, "01001-000")
+    assert time.monotonic() - started < 1
+
+
 def test_after_the_retry_time_the_provider_is_asked_again(logged_in, provider, app):
     app.config["LOOKUP_RETRY_SECONDS"] = 0.3
     provider.answer("/cep/01001000", b"", status=503)
@@ -107,6 +117,7 @@ def test_an_unreachable_provider_is_no_error(logged_in, app):
         b'{"cep": "01001000", "state": "SP", "city": 12}',  # not text
         b'{"cep": "01001000", "state": "SP", "city": "Sao Paulo", "street": "' + b"x" * 151 + b'"}',
         b'{"cep": "01001000", "state": "SP", "city": "S\\u0000o Paulo"}',  # a control character
+        b'{"cep": "01001000", "state": "SP", "city": "S\\u202eo Paulo"}',  # a bidi override
         b'{"cep": "20040020", "state": "RJ", "city": "Rio de Janeiro"}',  # another CEP
     ],
 )
@@ -218,3 +229,36 @@ def test_the_cache_is_bounded(app):
             cache.put(("t", str(i)), i, 60)
         assert cache.get(("t", "0")) is None
         assert cache.get(("t", str(lookups.CACHE_ENTRIES + 9))) == lookups.CACHE_ENTRIES + 9
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+_CEP_KEYS = st.sampled_from(["cep", "state", "city", "neighborhood", "street"])
+_CNPJ_KEYS = st.sampled_from(list(ACME))
+_PLAUSIBLE = st.one_of(st.sampled_from(["SP", "sp", "XX", "", CNPJ, "01001000", "Sé"]), _JSON)
+
+
+@given(st.one_of(_JSON, st.dictionaries(_CEP_KEYS, _PLAUSIBLE)))
+def test_any_cep_answer_is_either_a_sound_address_or_refused(data):
+    try:
+        found = lookups.parse_cep(data, "01001000")
+    except lookups.MalformedAnswer:
+        return
+    assert found.state in UFS and 0 < len(found.city) <= 80
+    assert len(found.street) <= 150 and len(found.district) <= 80
+    assert all(c.isprintable() for c in found.street + found.district + found.city)
+
+
+@given(st.one_of(_JSON, st.dictionaries(_CNPJ_KEYS, _PLAUSIBLE)))
+def test_any_cnpj_answer_is_either_sound_data_or_refused(data):
+    try:
+        found = lookups.parse_cnpj(data, CNPJ)
+    except lookups.MalformedAnswer:
+        return
+    assert 0 < len(found.name) <= 150 and len(found.trade_name) <= 150
+    if found.address:
+        assert found.address.state in UFS and found.address.city and found.address.street
+        assert len(found.address.zip_code) in (0, 8) and len(found.address.number) <= 20

@@ -13,9 +13,12 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from http.client import HTTPException
 from urllib.parse import quote, urlsplit
@@ -31,7 +34,6 @@ FOUND, NOT_FOUND, UNAVAILABLE = "found", "not_found", "unavailable"
 # Nothing a CEP or CNPJ answer holds comes near this; a bigger body is not the provider.
 MAX_BODY_BYTES = 64 * 1024
 CACHE_ENTRIES = 5000
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,11 @@ class Lookup:
     value: FoundAddress | FoundCompany | None = None
 
 
-class _Unavailable(Exception):
+class ProviderUnavailable(Exception):
     """The provider did not give a usable answer (the reason is logged, never shown)."""
 
 
-class _Malformed(_Unavailable):
+class MalformedAnswer(ProviderUnavailable):
     pass
 
 
@@ -134,17 +136,20 @@ def cnpj_enabled() -> bool:
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if urlsplit(newurl).scheme not in ("http", "https"):
-            raise _Unavailable(f"redirect to {urlsplit(newurl).scheme!r} refused")
+            raise ProviderUnavailable(f"redirect to {urlsplit(newurl).scheme!r} refused")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 _OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+# urllib's timeout bounds each socket wait, not the name lookup (DNS) before them: the fetch
+# runs here and the request waits for it LOOKUP_TIMEOUT at most, whatever hangs.
+_FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="isocrm-lookup")
 
 
 def _fetch_json(url: str, timeout: float):
-    """The provider's JSON for url, None for a 404; _Unavailable for anything else."""
+    """The provider's JSON for url, None for a 404; ProviderUnavailable for anything else."""
     if urlsplit(url).scheme not in ("http", "https"):
-        raise _Unavailable("the lookup URL must be http or https")
+        raise ProviderUnavailable("the lookup URL must be http or https")
     request = urllib.request.Request(
         url, headers={"Accept": "application/json", "User-Agent": "isoCRM-SAC"}
     )
@@ -157,21 +162,30 @@ def _fetch_json(url: str, timeout: float):
             while chunk := response.read(8192):
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise _Malformed("answer too big")
+                    raise MalformedAnswer("answer too big")
                 if time.monotonic() > deadline:
-                    raise _Unavailable("answer slower than the timeout")
+                    raise ProviderUnavailable("answer slower than the timeout")
                 chunks.append(chunk)
     except urllib.error.HTTPError as error:
         error.close()
         if error.code == 404:
             return None
-        raise _Unavailable(f"HTTP {error.code}") from None
+        raise ProviderUnavailable(f"HTTP {error.code}") from None
     except (urllib.error.URLError, HTTPException, OSError, ValueError) as error:
-        raise _Unavailable(type(error).__name__) from None
+        raise ProviderUnavailable(type(error).__name__) from None
     try:
         return json.loads(b"".join(chunks).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _Malformed("not JSON") from None
+        raise MalformedAnswer("not JSON") from None
+
+
+def _fetch_in_time(url: str, timeout: float):
+    future = _FETCHERS.submit(_fetch_json, url, timeout)
+    try:
+        return future.result(timeout=timeout + 0.1)
+    except FutureTimeout:
+        future.cancel()
+        raise ProviderUnavailable("no answer within the timeout") from None
 
 
 def _lookup(kind: str, template_key: str, value: str, parse) -> Lookup:
@@ -192,15 +206,15 @@ def _lookup(kind: str, template_key: str, value: str, parse) -> Lookup:
         return Lookup(UNAVAILABLE)
     url = template.replace(placeholder, quote(value, safe=""))
     try:
-        data = _fetch_json(url, float(config.get("LOOKUP_TIMEOUT", 2)))
+        data = _fetch_in_time(url, float(config.get("LOOKUP_TIMEOUT", 2)))
         if data is None:
             result = Lookup(NOT_FOUND)
             cache.put(key, result, float(config.get("LOOKUP_NOT_FOUND_CACHE_SECONDS", 600)))
             return result
         result = Lookup(FOUND, parse(data, value))
-    except _Unavailable as error:
+    except ProviderUnavailable as error:
         log.warning("%s lookup at %s failed: %s", kind.upper(), urlsplit(template).netloc, error)
-        if not isinstance(error, _Malformed):
+        if not isinstance(error, MalformedAnswer):
             cache.mark_down(template, float(config.get("LOOKUP_RETRY_SECONDS", 30)))
         return Lookup(UNAVAILABLE)
     cache.put(key, result, float(config.get("LOOKUP_CACHE_SECONDS", 86400)))
@@ -215,12 +229,13 @@ def _text(data: dict, key: str, max_length: int, *, required=False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise _Malformed(f"{key} is not text")
+        raise MalformedAnswer(f"{key} is not text")
     value = " ".join(value.split())
-    if _CONTROL.search(value) or len(value) > max_length:
-        raise _Malformed(f"{key} is not a plausible value")
+    # Control, format (bidi overrides, zero-width), private-use or unassigned characters.
+    if len(value) > max_length or any(unicodedata.category(c)[0] == "C" for c in value):
+        raise MalformedAnswer(f"{key} is not a plausible value")
     if required and not value:
-        raise _Malformed(f"{key} is missing")
+        raise MalformedAnswer(f"{key} is missing")
     return value
 
 
@@ -228,7 +243,7 @@ def _code(data: dict, key: str, size: int) -> str:
     """A numeric code (CEP, número) the provider may send as text or as a JSON number."""
     value = data.get(key)
     if isinstance(value, bool):
-        raise _Malformed(f"{key} is not a code")
+        raise MalformedAnswer(f"{key} is not a code")
     if isinstance(value, int):
         value = str(value).zfill(size) if value >= 0 else "x"
     return _text({key: value}, key, size + 4)
@@ -237,7 +252,7 @@ def _code(data: dict, key: str, size: int) -> str:
 def _uf(data: dict, key: str, *, required: bool) -> str:
     uf = _text(data, key, 2, required=required).upper()
     if uf and uf not in UFS:
-        raise _Malformed(f"{key} {uf!r} is not a UF")
+        raise MalformedAnswer(f"{key} {uf!r} is not a UF")
     return uf
 
 
@@ -246,17 +261,17 @@ def _zip(text: str) -> str:
     if not digits:
         return ""
     if not re.fullmatch(r"\d{8}", digits) or digits.startswith("00000"):
-        raise _Malformed("cep is not a CEP")
+        raise MalformedAnswer("cep is not a CEP")
     return digits
 
 
 def parse_cep(data, cep: str) -> FoundAddress:
     """BrasilAPI /cep/v1: {"cep", "state", "city", "neighborhood", "street"}."""
     if not isinstance(data, dict):
-        raise _Malformed("not an object")
+        raise MalformedAnswer("not an object")
     answered = _zip(_code(data, "cep", 8))
     if answered and answered != cep:
-        raise _Malformed("the answer is about another CEP")
+        raise MalformedAnswer("the answer is about another CEP")
     return FoundAddress(
         zip_code=cep,
         street=_text(data, "street", 150),
@@ -269,10 +284,10 @@ def parse_cep(data, cep: str) -> FoundAddress:
 def parse_cnpj(data, cnpj: str) -> FoundCompany:
     """BrasilAPI /cnpj/v1: razao_social, nome_fantasia and the address of the Receita."""
     if not isinstance(data, dict):
-        raise _Malformed("not an object")
+        raise MalformedAnswer("not an object")
     answered = brdocs.normalize(_text(data, "cnpj", 18))
     if answered and answered != cnpj:
-        raise _Malformed("the answer is about another CNPJ")
+        raise MalformedAnswer("the answer is about another CNPJ")
     street = _text(data, "logradouro", 150)
     street_type = _text(data, "descricao_tipo_de_logradouro", 30)
     if street and street_type and not street.upper().startswith(street_type.upper()):

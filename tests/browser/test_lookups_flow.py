@@ -77,3 +77,20 @@ def test_a_cnpj_offers_its_data_and_fills_only_when_asked(page, provider):
     page.get_by_role("button", name="Cadastrar").click()
     heading = "Cadastro completo · ACME INDUSTRIA DE ALIMENTOS LTDA"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
+
+
+def test_the_quick_edit_dialog_over_the_ticket_looks_up_too(page, provider):
+    provider.answer("/cep/01001000", SE)
+    login(page)
+    page.goto("/atendimentos/1")
+    page.get_by_role("link", name="Cadastro simplificado").click()
+    dialog = page.locator("dialog[open]")
+    for label in ("Logradouro", "Bairro", "Cidade"):
+        dialog.get_by_label(label).fill("")
+    dialog.get_by_label("CEP").fill("01001000")
+    expect(dialog.get_by_label("Logradouro")).to_have_value("Praça da Sé")
+    expect(dialog.get_by_label("UF")).to_have_value("SP")
+    dialog.get_by_label("Número", exact=True).fill("1")
+    dialog.get_by_role("button", name="Salvar").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    expect(page.locator("#entity-card")).to_contain_text("Praça da Sé")
