@@ -175,7 +175,7 @@ def _fetch_json(url: str, timeout: float):
         raise ProviderUnavailable(type(error).__name__) from None
     try:
         return json.loads(b"".join(chunks).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond reason
         raise MalformedAnswer("not JSON") from None
 
 
