@@ -80,6 +80,18 @@ def from_environment(instance_path: str) -> dict:
         # dummy hash. Deliberately not read from the environment: only the test suite
         # lowers it (to "pbkdf2:sha256:1000"), a deployment keeps scrypt.
         "PASSWORD_HASH_METHOD": DEFAULT_PASSWORD_HASH_METHOD,
+        # CEP and CNPJ lookups in the registration forms (isocrm/registry/lookups.py): a
+        # provider answering BrasilAPI-style JSON, e.g. https://brasilapi.com.br/api/cep/v1/{cep}
+        # and https://brasilapi.com.br/api/cnpj/v1/{cnpj}. Empty: the forms offer no lookup.
+        "CEP_LOOKUP_URL": _env("CEP_LOOKUP_URL", ""),
+        "CNPJ_LOOKUP_URL": _env("CNPJ_LOOKUP_URL", ""),
+        # An attendant is typing: a provider slower than this is not waited for.
+        "LOOKUP_TIMEOUT": float(_env("LOOKUP_TIMEOUT", "2")),
+        "LOOKUP_CACHE_SECONDS": float(_env("LOOKUP_CACHE_SECONDS", "86400")),
+        "LOOKUP_NOT_FOUND_CACHE_SECONDS": float(_env("LOOKUP_NOT_FOUND_CACHE_SECONDS", "600")),
+        # After a failure (timeout, connection refused, 5xx) the provider is not asked again
+        # for this long: the attendant fills by hand meanwhile, without waiting each time.
+        "LOOKUP_RETRY_SECONDS": float(_env("LOOKUP_RETRY_SECONDS", "30")),
     }
     secret = _env("SECRET_KEY")
     if secret:

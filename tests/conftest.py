@@ -42,6 +42,10 @@ def _test_app(url: str):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+            # Never a real provider from the suite, whatever the environment says; the lookup
+            # tests point these at a server of their own.
+            "CEP_LOOKUP_URL": "",
+            "CNPJ_LOOKUP_URL": "",
         }
     )
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import csrf_token_from
+from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
 
 HX = {"HX-Request": "true"}
 
@@ -160,7 +161,17 @@ def _document(fragment: str, title: str, wrapper: str = "{}") -> str:
     )
 
 
-def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
+@pytest.fixture
+def lookup_provider(app):
+    """CEP and CNPJ lookups on (a local provider): the forms show their slots and scripts."""
+    with serving_lookups(app) as server:
+        server.answer("/cep/01001000", SE)
+        server.answer(f"/cnpj/{CNPJ}", ACME)
+        server.answer("/cep/20040020", b"{not json")
+        yield server
+
+
+def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, lookup_provider):
     command = _vnu_command()
     out = tmp_path / "html"
     out.mkdir()
@@ -331,6 +342,20 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path):
         "workspace.orders": [("orders", f"/entidades/{maria.id}/vendas", {})],
         "workspace.order": [("order", f"/entidades/{maria.id}/vendas/{order.id}", {})],
         "registry.new": [("entity-new", "/entidades/nova", {})],
+        "registry.cep_lookup": [
+            (f"cep-lookup-{name}", f"/entidades/consulta/cep?campo=c&c={cep}", HX)
+            for name, cep in (
+                ("found", "01001-000"),
+                ("not-found", "99999-999"),
+                ("unavailable", "20040-020"),
+                ("invalid", "00000-000"),
+            )
+        ],
+        "registry.cnpj_lookup": [
+            ("cnpj-lookup-found", f"/entidades/consulta/cnpj?campo=d&d={CNPJ}&endereco=1", HX),
+            ("cnpj-lookup-new", f"/entidades/consulta/cnpj?campo=d&d={CNPJ}&endereco=0", HX),
+            ("cnpj-lookup-not-found", "/entidades/consulta/cnpj?campo=d&d=11444777000161", HX),
+        ],
         "auth.login": [],  # saved above, before login
         "auth.login_code": [],  # logged in already: a redirect to the desk
         "auth.change_password": [("change-password", "/conta/senha", {})],

@@ -155,6 +155,9 @@ ROUTES: dict[str, Case] = {
     # indisponível" page (503); tests/test_reports.py prints the real PDF.
     "GET /atendimentos/<int:code>/relatorio.pdf": Case(ATT, no_pdf=True, allowed=503),
     "GET /entidades/nova": Case(ATT),
+    # No provider configured here: an empty answer, nothing offered.
+    "GET /entidades/consulta/cep": Case(ATT, query="campo=c&c=01001-000"),
+    "GET /entidades/consulta/cnpj": Case(ATT, query="campo=d&d=11222333000181"),
     "POST /entidades/nova": Case(ATT),
     "GET /entidades/<int:entity_id>/cadastro": Case(ATT, shows="maria"),
     "POST /entidades/<int:entity_id>/cadastro": Case(ATT),

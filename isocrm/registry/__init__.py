@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("registry", __name__)
 
-from isocrm.registry import views  # noqa: E402,F401
+from isocrm.registry import lookup_views, views  # noqa: E402,F401
