@@ -2,6 +2,7 @@
 the guards (yourself, the last admin, supervisors and atendentes, other Empresas)."""
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -405,3 +406,38 @@ def test_an_attendant_is_refused_every_users_route(app, demo, db, logged_in, aut
         assert response.status_code == 403, url
         assert "Acesso negado" in response.get_data(as_text=True)
     assert _fresh(db, user_id).active
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app, demo, db, admin):
+    """The check and the change in one transaction with the admins' rows locked: while one
+    demotion is not yet committed, the other waits for it, then sees it and is refused."""
+    alice_id, _, _ = admin
+    otavio_id = _add_user(db, demo, "outro.admin", "admin", name="Otávio Admin").id
+    otavio_client, otavio_token = _login(app, "outro.admin")
+    db.session.rollback()  # SQLite: a read begun before the login's writes cannot write
+    service.change_role(
+        db.session.get(User, alice_id), db.session.get(User, otavio_id), "supervisor"
+    )  # flushed: Alice's demotion of Otávio, not committed
+    answers = []
+
+    def otavio_demotes_alice():
+        response = _post_user(
+            otavio_client,
+            otavio_token,
+            f"/usuarios/{alice_id}",
+            [demo["company"]],
+            name="Alice Administradora",
+            role="atendente",
+        )
+        answers.append(response.status_code)
+
+    thread = threading.Thread(target=otavio_demotes_alice)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive(), answers  # waits for the first transaction
+    db.session.commit()
+    thread.join(15)
+    assert answers and answers[0] in (403, 422)
+    db.session.rollback()
+    roles = {u.id: u.role for u in db.session.scalars(sa.select(User))}
+    assert roles[alice_id] == "admin" and roles[otavio_id] == "supervisor"
