@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from isocrm import logs
 from isocrm.admin import bp
 from isocrm.admin import users as service
 from isocrm.admin.forms import MailSettingsForm, UserCreateForm, UserEditForm, UserRoleForm
@@ -165,6 +166,7 @@ def new_user():
         getattr(form, broken.field).errors.append(broken.message)
         return _form_page("admin/user_new.html", form, 422)
     db.session.commit()
+    logs.event("user_created", target=user.username, role=user.role)
     return _temporary_password_page(user, password, created=True)
 
 
@@ -227,6 +229,7 @@ def _set_active(user_id: int, active: bool):
     except service.RuleBroken as broken:
         return _refused_action(user, broken.message)
     db.session.commit()
+    logs.event("user_reactivated" if active else "user_deactivated", target=user.username)
     if active:
         flash(f"{user.name} foi reativado e pode entrar de novo.", "success")
     else:
@@ -249,4 +252,5 @@ def reset_password(user_id: int):
     except service.RuleBroken as broken:
         return _refused_action(user, broken.message)
     db.session.commit()
+    logs.event("password_reset", target=user.username)
     return _temporary_password_page(user, password, created=False)
