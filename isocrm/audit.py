@@ -326,26 +326,30 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     session.connection(bind_arguments={"mapper": AuditLog.__mapper__}).execute(_INSERT, rows)
 
 
-# Association rows with no mapped class of their own: Entity.roles and Entity.units. Their
-# changes are read from the collection's history in the same flush; each added or removed
-# link is one audit row (insert/delete) named "<entity id>,<role or unit id>", with the name
-# the Papel or Unidade had then, so the Histórico shows it without another query.
+# Association rows with no mapped class of their own: Entity.roles and Entity.units, and a
+# user's Empresas (User.companies). Their changes are read from the collection's history in
+# the same flush; each added or removed link is one audit row (insert/delete) named
+# "<owner id>,<linked id>", with the name the Papel, Unidade or Empresa had then, so the
+# Histórico shows it without another query.
 AUDITED_COLLECTIONS = {
-    Entity: (("roles", "entity_roles", "role_id"), ("units", "entity_units", "unit_id"))
+    Entity: (
+        "entity_id",
+        (("roles", "entity_roles", "role_id"), ("units", "entity_units", "unit_id")),
+    ),
+    User: ("user_id", (("companies", "user_companies", "company_id"),)),
 }
 
 
 def _collection_changes(session: Session) -> list[tuple]:
-    """(table, row id, action, before, after, Empresa) of each Papel/Unidade link changed."""
+    """(table, row id, action, before, after, Empresa) of each audited link changed."""
     changes = []
     for obj in (*session.new, *session.dirty):
-        collections = next(
-            (v for cls, v in AUDITED_COLLECTIONS.items() if isinstance(obj, cls)), None
-        )
-        if collections is None:
+        audited = next((v for cls, v in AUDITED_COLLECTIONS.items() if isinstance(obj, cls)), None)
+        if audited is None:
             continue
+        owner_column, collections = audited
         state = sa.inspect(obj)
-        entity_id = _identity(obj)
+        owner_id = _identity(obj)
         for attr, table_name, column in collections:
             if attr not in state.dict and not state.attrs[attr].history.has_changes():
                 continue
@@ -355,14 +359,14 @@ def _collection_changes(session: Session) -> list[tuple]:
                     item_id = _identity(item)
                     item_state = sa.inspect(item)
                     row = {
-                        "entity_id": entity_id,
+                        owner_column: owner_id,
                         column: item_id,
                         "name": item_state.dict.get("name"),
                     }
                     changes.append(
                         (
                             table_name,
-                            f"{entity_id},{item_id}",
+                            f"{owner_id},{item_id}",
                             action,
                             row if action == "delete" else None,
                             row if action == "insert" else None,

@@ -10,7 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from isocrm import logs
-from isocrm.auth.passwords import password_problems
+from isocrm.auth.passwords import find_user, password_problems
 from isocrm.extensions import db
 from isocrm.models import Company, User
 from isocrm.models.user import ROLE_SUPERVISOR, USER_ROLES
@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
     )
     def create_user(username, name, role, company_names):
         """Create a user; the password is asked for, never taken from the command line."""
-        if db.session.scalar(sa.select(User).where(User.username == username)):
+        if find_user(username):  # one login whatever its case, as on Usuários
             raise click.ClickException(f"O usuário {username!r} já existe.")
         query = sa.select(Company).order_by(Company.name)
         if company_names:

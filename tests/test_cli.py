@@ -23,6 +23,9 @@ def test_create_user_refuses_a_short_password_and_a_taken_name(app, db, demo):
     assert result.exit_code != 0 and "10 caracteres" in result.output
     result = runner.invoke(args=["create-user", "atendente", "--name", "X"], input="")
     assert result.exit_code != 0 and "já existe" in result.output
+    # One login whatever its case: "Atendente" would log in as "atendente".
+    result = runner.invoke(args=["create-user", "Atendente", "--name", "X"], input="")
+    assert result.exit_code != 0 and "já existe" in result.output
 
 
 def test_init_db_is_idempotent(app):

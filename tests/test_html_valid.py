@@ -362,6 +362,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
         "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
         "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
         "admin.users": [("admin-users", "/usuarios", {})],
+        "admin.new_user": [("admin-user-new", "/usuarios/novo", {})],
+        "admin.edit_user": [("admin-user-edit", f"/usuarios/{demo['atendente'].id}", {})],
         "sla.config": [("sla-config", "/prazos/configuracao", {})],
         "settings.index": [("settings-index", "/configuracoes", {})],
         "settings.tree": [
@@ -434,6 +436,20 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     save("settings-tree-inactive", client.get("/configuracoes/motivos"))
     assert "inactive-mark" in pages["settings-tree-inactive"]
     assert client.post(f"{rename}/reativar", data=off).status_code == 303
+    # Usuários: the new user's form with its messages, a temporary password shown once, and
+    # the user's page refusing to deactivate oneself.
+    bad_user = {"csrf_token": auth.csrf_token(), "username": "a b", "email": "x", "role": "?"}
+    save("admin-user-new-errors", client.post("/usuarios/novo", data=bad_user), expect=422)
+    new_user = {
+        "csrf_token": auth.csrf_token(),
+        "username": "nova.atendente",
+        "name": "Nova Atendente",
+        "role": "atendente",
+        "companies": [str(demo["company"].id)],
+    }
+    save("admin-user-created", client.post("/usuarios/novo", data=new_user))
+    own = f"/usuarios/{demo['supervisor'].id}/desativar"
+    save("admin-user-refused", client.post(own, data={"csrf_token": auth.csrf_token()}), 422)
     # The painel with a bad date beside its field (the list still shown).
     save("painel-bad-date", client.get("/?aba=todos&de=31/02/2026"), expect=422)
 

@@ -35,6 +35,7 @@ from isocrm.extensions import db as _db
 from isocrm.models import (
     Base,
     Cause,
+    Company,
     DetailInfo,
     HistoryDelivery,
     Holiday,
@@ -205,9 +206,17 @@ ROUTES: dict[str, Case] = {
     "GET /lotes/limites": Case(SUP, shows="product"),
     # Nothing typed: every product unwatched (as the demo's Empresa A already is, but one).
     "POST /lotes/limites": Case(SUP),
-    "GET /usuarios": Case(ADM, shows="attendant"),
+    "GET /usuarios": Case(SUP, shows="attendant"),
     # The role it already has: the table's users keep theirs.
     "POST /usuarios/<int:user_id>/perfil": Case(ADM, data={"u{user_id}-role": "atendente"}),
+    "GET /usuarios/novo": Case(SUP),
+    "POST /usuarios/novo": Case(SUP),  # nothing typed: 422, the messages beside the fields
+    "GET /usuarios/<int:user_id>": Case(SUP, shows="attendant"),
+    "POST /usuarios/<int:user_id>": Case(SUP),  # nothing typed: 422, nothing saved
+    # A user made for the request: the demo's atendente keeps logging in.
+    "POST /usuarios/<int:user_id>/desativar": Case(SUP, fresh=lambda w: _new_user(w)),
+    "POST /usuarios/<int:user_id>/reativar": Case(SUP),  # already active: nothing changes
+    "POST /usuarios/<int:user_id>/senha": Case(SUP, fresh=lambda w: _new_user(w)),
     "GET /prazos": Case(SUP, query="de=01/01/2026&ate=30/11/2026"),
     "GET /prazos/configuracao": Case(SUP),
     "POST /prazos/configuracao/horario": Case(
@@ -238,6 +247,23 @@ ROUTES: dict[str, Case] = {
 
 _HOLIDAY_DAYS = itertools.count()
 _CAUSE_NAMES = itertools.count()
+_NEW_USERS = itertools.count()
+
+
+def _new_user(world) -> dict:
+    """An atendente of Empresa A to deactivate or give a temporary password."""
+    with world.app.app_context():
+        company = _db.session.get(Company, world.values["company_a"])
+        user = User(
+            username=f"novo.{next(_NEW_USERS)}",
+            name="Usuário novo",
+            role="atendente",
+            companies=[company],
+            password_hash="",
+        )
+        _db.session.add(user)
+        _db.session.commit()
+        return {"user_id": user.id}
 
 
 def _new_holiday(world) -> int:
@@ -537,7 +563,7 @@ def test_route_answers_each_role(world, key, who, htmx, monkeypatch):
 
 def test_roles_make_a_difference():
     """Not a table of 200s: some routes refuse the atendente and serve the supervisor, one
-    refuses the supervisor and serves the admin."""
+    refuses the supervisor and serves the admin (giving a perfil)."""
     refused = {key for key in ROUTES if _expected(ROUTES[key], key, ATT_A) == 403}
     served_to_supervisor = {
         key for key in refused if _expected(ROUTES[key], key, SUPERVISOR) == "allowed"
@@ -547,8 +573,9 @@ def test_roles_make_a_difference():
         "POST /atendimentos/<int:code>/descartar",
         "POST /caixa-de-saida/<int:message_id>/reenviar",
     }
-    assert _expected(ROUTES["GET /usuarios"], "GET /usuarios", SUPERVISOR) == 403
-    assert _expected(ROUTES["GET /usuarios"], "GET /usuarios", ADMIN) == "allowed"
+    perfil = "POST /usuarios/<int:user_id>/perfil"
+    assert _expected(ROUTES[perfil], perfil, SUPERVISOR) == 403
+    assert _expected(ROUTES[perfil], perfil, ADMIN) == "allowed"
 
 
 def test_every_rule_is_in_the_table(world):

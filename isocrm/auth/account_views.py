@@ -3,7 +3,7 @@ code step of a login."""
 
 import time
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from isocrm.auth import bp, passwords, sessions, throttle, totp
@@ -76,6 +76,7 @@ def change_password():
         else:
             user = current_user._get_current_object()
             user.set_password(form.new_password.data)
+            user.must_change_password = False  # a temporary password is replaced
             db.session.commit()  # ends every session of the user, this one too
             password_changed.send(current_app._get_current_object(), user=user)
             # This browser goes on in a fresh session; every other copy stays ended.
@@ -87,6 +88,26 @@ def change_password():
             return redirect(url_for("auth.change_password"), code=303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status
+
+
+# What a user with a temporary password may still reach: Alterar senha and the way out.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static"}
+MUST_CHANGE_MESSAGE = "Sua senha é temporária: escolha uma senha nova para continuar."
+
+
+def require_password_change():
+    """before_request: after a login with a temporary password (Usuários › Redefinir senha,
+    Novo usuário) every route leads to Alterar senha until the password is changed. The
+    second factor, when required and not yet set up, comes first (its own guard)."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if totp.must_enroll(current_user) or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    target = url_for("auth.change_password")
+    if request.headers.get("HX-Request") == "true":
+        return "", 403, {"HX-Redirect": target}
+    flash(MUST_CHANGE_MESSAGE, "warning")
+    return redirect(target)
 
 
 throttle.refusal_pages["auth.change_password"] = lambda message: render_template(

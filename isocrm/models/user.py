@@ -62,6 +62,9 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A temporary password given by an administrator (Usuários › Redefinir senha): after
+    # logging in with it the user can do nothing but choose a new one (isocrm.auth.views).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     companies: Mapped[list[Company]] = relationship(
         secondary=user_companies, order_by=Company.name, lazy="selectin"
