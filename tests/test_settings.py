@@ -55,7 +55,9 @@ def test_index_links_every_section(sup):
     html = client.get("/configuracoes").get_data(as_text=True)
     sections = ("/configuracoes/motivos", "/configuracoes/email", "/prazos/configuracao")
     assert all(f'href="{href}"' in html for href in (*sections, "/lotes/limites"))
-    assert 'href="/usuarios"' not in html  # supervisors only see what they may open
+    # Supervisors manage the atendentes: Usuários is theirs too, described as such.
+    assert 'href="/usuarios"' in html
+    assert "Os atendentes da Empresa" in html
     # The menu offers Configurações to supervisors, not to attendants.
     assert 'href="/configuracoes"' in html
 

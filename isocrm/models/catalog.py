@@ -127,7 +127,7 @@ class Reason(Base):
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="reason",
         order_by="(Occurrence.position, Occurrence.name)",
-        cascade="all, delete-orphan"
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (
@@ -156,7 +156,7 @@ class Occurrence(Base):
     causes: Mapped[list["Cause"]] = relationship(
         back_populates="occurrence",
         order_by="(Cause.position, Cause.name)",
-        cascade="all, delete-orphan"
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (
