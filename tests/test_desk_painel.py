@@ -389,6 +389,52 @@ def test_pages_and_a_page_past_the_end(client, world, demo):
     )
 
 
+def test_a_filtered_list_counts_its_own_pages(client, world, demo):
+    # Unfiltered, a tab's list takes its total from the tab's count; filtered, the total is
+    # counted apart: both must agree with what the pages hold.
+    for _ in range(27):
+        world.ticket(owner=world.bruno, reason="Dúvida")
+    world.ticket(owner=world.bruno)
+    world.db.session.commit()
+    login(client, "bruno", "bruno-123")
+    query = {"aba": "todos", "motivo": world.demo["reasons"]["Dúvida"].id}
+    first = client.get("/", query_string=query).get_data(as_text=True)
+    second = client.get("/", query_string={**query, "page": 2}).get_data(as_text=True)
+    # The 27 and the world's own Dúvida ticket (held by nobody).
+    assert len(listed(first)) == 25 and len(listed(second)) == 3
+    assert '<span class="muted">(28)</span>' in first
+    assert "Página 2 de 2" in second
+    past = client.get("/", query_string={**query, "page": 9}).get_data(as_text=True)
+    assert listed(past) == listed(second)
+
+
+def test_the_counts_read_the_open_tickets_index_alone(client, world, db):
+    """The tab and situação counts say closed_at IS NULL as ix_tickets_open_desk does, and
+    test only its columns: SQLite counts from that index without reading the table."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    sent = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        sent.append((statement, parameters))
+
+    login(client, "bruno", "bruno-123")
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        client.get("/painel/contagens", headers=HX)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", keep)
+    counting = [(s, p) for s, p in sent if "FROM tickets" in s and "count(" in s.lower()]
+    assert len(counting) == 2, [s for s, _ in sent]
+    with db.engine.connect() as connection:
+        for statement, parameters in counting:
+            plan = " | ".join(
+                row[3]
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert "COVERING INDEX ix_tickets_open_desk" in plan, plan
+
+
 def test_counts_answer_304_until_a_ticket_changes(client, world, count_queries, demo):
     login(client)
     page = client.get("/").get_data(as_text=True)

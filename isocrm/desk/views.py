@@ -68,13 +68,17 @@ def painel():
     form, valid, listing = _filters(company_id, users)
     tab, order = listing.tab, listing.order
     statement = queries.listing_statement(listing, company_id, user_id, now)
-    page = page_number(request.args.get("page"))
-    tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
-    if page > 1 and not tickets.items and tickets.pages:
-        # A page past the end (an old bookmark, tickets passed on meanwhile): the last one.
-        tickets = db.paginate(statement, page=tickets.pages, per_page=PAGE_SIZE, error_out=False)
+    counts = queries.counts(db.session, company_id, user_id, now)
+    if listing.unfiltered:
+        total = counts.tabs[tab]
+    else:  # counted apart, without the list's joins: from the open tickets' index alone
+        total = db.session.scalar(queries.count_statement(listing, company_id, user_id, now))
+    # A page past the end (an old bookmark, tickets passed on meanwhile): the last one.
+    page = min(page_number(request.args.get("page")), max(1, -(-total // PAGE_SIZE)))
+    tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    tickets.total = total
     args = _filter_args(form)
-    context = _counts_context(company_id, user_id, now, tab, order, args, tickets.page)
+    context = _counts_context(company_id, user_id, now, tab, order, args, tickets.page, counts)
     return render(
         TEMPLATE,
         block="list",
@@ -312,7 +316,7 @@ def _etag(company_id: int, user_id: int, value: int) -> str:
 
 
 def _counts_context(
-    company_id, user_id, now, tab, order, args, page, stamp_value: int | None = None
+    company_id, user_id, now, tab, order, args, page, counts=None, stamp_value=None
 ) -> dict:
     if stamp_value is None:
         stamp_value = stamp.read(db.session, company_id)
@@ -320,7 +324,7 @@ def _counts_context(
     if page > 1:
         page_args["page"] = page
     return {
-        "counts": queries.counts(db.session, company_id, user_id, now),
+        "counts": counts or queries.counts(db.session, company_id, user_id, now),
         "tabs": TABS,
         "tab": tab,
         "order": order,

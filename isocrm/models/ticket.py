@@ -34,6 +34,21 @@ STAGE_DISCARDED = "descartado"
 STAGES = (STAGE_DRAFT, STAGE_CONFIRMED, STAGE_DISCARDED)
 
 
+# The columns of ix_tickets_open_desk, the partial index of the open tickets.
+OPEN_DESK_COLUMNS = (
+    "company_id",
+    "status_id",  # second: the counts by situação read it in GROUP BY order
+    "owner_id",
+    "stage",
+    "team_id",
+    "resolution_due_at",
+    "sla_paused_at",
+    "first_answered_at",
+    "first_answer_due_at",
+    "closed_at",
+)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
@@ -147,6 +162,34 @@ class Ticket(Base):
         sa.Index("ix_tickets_company_closed_due", "company_id", "closed_at", "resolution_due_at"),
         # The Prazos report: the Empresa's confirmed tickets opened in a period.
         sa.Index("ix_tickets_company_stage_opened", "company_id", "stage", "opened_at"),
+        # The painel's counts and totals: every column they test, for the open tickets only,
+        # so both databases count from the index alone (an Empresa with 160k open tickets
+        # was counted from the table: 0.4 s per count).
+        sa.Index(
+            "ix_tickets_open_desk",
+            *OPEN_DESK_COLUMNS,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+        # The painel's list in its default order (prazo, then id), all open tickets and one
+        # person's: read in index order up to a page instead of sorting every open ticket.
+        sa.Index(
+            "ix_tickets_open_due",
+            "company_id",
+            "resolution_due_at",
+            "id",
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+        sa.Index(
+            "ix_tickets_open_owner_due",
+            "company_id",
+            "owner_id",
+            "resolution_due_at",
+            "id",
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
     )
 
     @property
