@@ -581,6 +581,9 @@ def endpoints(ids: Ids) -> list[tuple[str, str, bool, tuple[str, ...]]]:
     def search(q):
         return f"/atendimentos/?q={quote(q)}"
 
+    def desk_search(q):
+        return f"/busca?q={quote(q)}"
+
     local = f"/atendimentos/opcoes/locais?ticket_id={ids.long_id}&q=maria&location_entity_id="
     contact = f"/entidades/{ids.maria}/contatos?q=a&contact_entity_id="
     return [
@@ -612,6 +615,12 @@ def endpoints(ids: Ids) -> list[tuple[str, str, bool, tuple[str, ...]]]:
         ),
         ("Histórico da entidade", f"/entidades/{ids.maria}/historico", False, (SCREEN,)),
         ("tela de novo atendimento", f"/atendimentos/{ids.draft_code}", False, (TICKET,)),
+        # The desk (issue 11): the global search bound as the entity search's; the painel of
+        # the attendant who holds the most tickets, measured without a target.
+        ("Busca 'embalagem violada'", desk_search("embalagem violada"), False, (SEARCH,)),
+        ("Busca 'produto'", desk_search("produto"), False, (SEARCH,)),
+        ("Painel (Meus)", "/", False, ()),
+        ("Painel: contagens", "/painel/contagens", True, ()),
     ]
 
 
