@@ -1,0 +1,1 @@
+"""Importar CSV: the upload screen (supervisors)."""

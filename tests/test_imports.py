@@ -1,0 +1,226 @@
+"""Importar CSV, entities: all rows or none, every bad row named, re-import idempotent,
+Excel-BR files, the Empresa's own documents; the CLI."""
+
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.entities.search import search_entities
+from isocrm.imports.entities import RowError, import_entities
+from isocrm.imports.reader import LATIN1_WARNING, CellError, decimal_value
+from isocrm.imports.sample import HEADER, cpf, entity_file, entity_line
+from isocrm.models import Entity
+from isocrm.models.entity import Address, EContact
+
+TABLES = ("entities", "entity_roles", "entity_search_words", "addresses", "phones", "econtacts")
+
+
+def checksum(db) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of every value of the tables an import writes."""
+    result = {}
+    for table in TABLES:
+        rows = db.session.execute(sa.text(f"SELECT * FROM {table}")).all()  # nosec B608
+        digest = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
+        result[table] = (len(rows), digest)
+    return result
+
+
+def digits(document: str) -> str:
+    return document.replace(".", "").replace("-", "")
+
+
+def count_entities(db, company_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Entity).where(Entity.company_id == company_id)
+    )
+
+
+def test_ten_thousand_entities_in_one_transaction(app, db, demo):
+    company_id = demo["company"].id
+    before = count_entities(db, company_id)
+    commits = []
+
+    def count_commit(_connection):
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", count_commit)
+    try:
+        report = import_entities(db.session, company_id, entity_file(10_000).encode())
+    finally:
+        sa.event.remove(db.engine, "commit", count_commit)
+    assert report.ok, report.errors[:3]
+    assert (report.created, report.updated, report.unchanged) == (10_000, 0, 0)
+    assert len(commits) == 1
+    assert count_entities(db, company_id) == before + 10_000
+    # Everything the row had, and the word index the search uses.
+    entity = db.session.scalar(sa.select(Entity).where(Entity.document == digits(cpf(4321))))
+    assert entity.name == entity_line(4321).split(";")[2]
+    assert [r.code for r in entity.roles] == ["cliente"]
+    assert entity.principal_address.city == "São Paulo"
+    assert entity.principal_phone.kind == "celular"
+    assert entity.principal_econtact.value == "pessoa4321@example.com.br"
+    found = search_entities(db.session, company_id, "4321 " + entity.name.split()[0])
+    assert [e.id for e in found.items] == [entity.id]
+
+
+def test_one_bad_row_imports_nothing_and_names_it(app, db, demo):
+    company_id = demo["company"].id
+    lines = entity_file(10_000).splitlines()
+    cells = lines[5000].split(";")  # data row 5000 is line 5001 of the file
+    cells[0] = "123.456.789-00"
+    lines[5000] = ";".join(cells)
+    before = checksum(db)
+    report = import_entities(db.session, company_id, "\n".join(lines).encode())
+    assert report.errors == [RowError(5001, "CPF/CNPJ", "CPF inválido: confira os 11 dígitos.")]
+    assert str(report.errors[0]).startswith("linha 5001, coluna CPF/CNPJ: CPF inválido")
+    assert not report.written
+    assert checksum(db) == before
+
+
+def test_reimport_changes_nothing_and_updates_what_changed(app, db, demo):
+    company_id = demo["company"].id
+    data = entity_file(300).encode()
+    assert import_entities(db.session, company_id, data).created == 300
+    after_first = checksum(db)
+    again = import_entities(db.session, company_id, data)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 300)
+    assert checksum(db) == after_first
+
+    # The same file with one name and one e-mail changed updates those, in place.
+    text = data.decode().replace(";Ana Silva Silva 0;", ";Zuleica Renomeada 0;")
+    text = text.replace("pessoa7@example.com.br", "novo7@example.com.br")
+    report = import_entities(db.session, company_id, text.encode())
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 298)
+    renamed = db.session.scalar(sa.select(Entity).where(Entity.name == "Zuleica Renomeada 0"))
+    db.session.refresh(renamed)
+    assert renamed.version == 2
+    assert [e.id for e in search_entities(db.session, company_id, "zuleica renomeada").items] == [
+        renamed.id
+    ]
+    assert search_entities(db.session, company_id, "ana silva silva 0").items == []
+    emails = db.session.scalars(
+        sa.select(EContact.value).join(Entity).where(Entity.document == digits(cpf(7)))
+    ).all()
+    assert emails == ["novo7@example.com.br"]
+
+
+def test_latin1_excel_file_is_read_with_a_warning(app, db, demo):
+    company_id = demo["company"].id
+    data = entity_file(20, newline="\r\n").encode("cp1252")
+    report = import_entities(db.session, company_id, data)
+    assert report.ok, report.errors
+    assert report.warnings == [LATIN1_WARNING]
+    assert report.delimiter == ";" and report.encoding.startswith("Latin-1")
+    assert report.created == 20
+    names = set(db.session.scalars(sa.select(Entity.name).where(Entity.name.like("%Conceição%"))))
+    assert "Ana Conceição Silva 16" in names
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Address).where(Address.city == "São Paulo")
+        )
+        >= 20
+    )
+    # Comma decimals as Excel in Brazil writes them (prices of products and orders).
+    assert str(decimal_value("1.234,56")) == "1234.56"
+    assert str(decimal_value("R$ 12,5")) == "12.5"
+    assert str(decimal_value("1234.56")) == "1234.56"
+    with pytest.raises(CellError):
+        decimal_value("12,34,5")
+
+
+def test_utf8_with_bom_and_comma_delimiter(app, db, demo):
+    data = "\ufeffNome,CPF/CNPJ,Papéis\r\nJosé d'Ávila,529.982.247-25,Cliente\r\n"
+    report = import_entities(db.session, demo["company_south"].id, data.encode(), dry_run=True)
+    assert report.ok, report.errors
+    assert (report.encoding, report.delimiter, report.warnings) == ("UTF-8 (BOM)", ",", [])
+
+
+def test_dry_run_writes_nothing(app, db, demo):
+    before = checksum(db)
+    report = import_entities(db.session, demo["company"].id, entity_file(50).encode(), dry_run=True)
+    assert report.ok and report.created == 50 and not report.written
+    assert checksum(db) == before
+
+
+def test_another_empresas_documents_do_not_collide(app, db, demo):
+    maria = demo["maria"]
+    south = demo["company_south"]
+    data = f"CPF/CNPJ;Nome;Papéis\n{maria.document};Maria do Sul;Cliente\n".encode()
+    report = import_entities(db.session, south.id, data)
+    assert (report.created, report.updated) == (1, 0)
+    db.session.refresh(maria)
+    assert maria.name != "Maria do Sul"
+    twins = db.session.scalars(sa.select(Entity).where(Entity.document == maria.document)).all()
+    assert sorted(e.company_id for e in twins) == sorted([maria.company_id, south.id])
+
+
+def test_every_bad_row_is_reported_with_its_column(app, db, demo):
+    rows = [
+        "CPF/CNPJ;Tipo;Nome;Data de nascimento;Papéis;CEP;Logradouro;Cidade;UF;Telefone;E-mail",
+        f"{cpf(1)};PF;Ana;;Cliente;;;;;;",  # line 2: fine
+        f"{cpf(2)};PF;Bia;;Astronauta;;;;;;",  # 3: unknown role
+        f"{cpf(1)};PF;Ana de novo;;;;;;;;",  # 4: duplicate document
+        f"{cpf(3)};PF;;;;;;;;;",  # 5: no name
+        f"{cpf(4)};PF;Caio;31/02/1990;;;;;;;",  # 6: bad date
+        f"{cpf(5)};PF;Davi;;;0131;Rua A;São Paulo;XX;;",  # 7: bad CEP, bad UF
+        f"{cpf(6)};PF;Eva;;;;;;;(11) 1234;eva@",  # 8: bad phone, bad e-mail
+        "11.222.333/0001-81;PJ;Empresa;01/01/2000;;;;;;;",  # 9: a PJ with a birth date
+        "11.222.333/0001-81;XY;Outra;;;;;;;;",  # 10: unknown kind
+        ";PF;Sem documento;;;;;;;;",  # 11: no document
+        f"{cpf(7)};PF;Fábio;;;;Rua B;;;;",  # 12: address without city and UF
+    ]
+    before = checksum(db)
+    report = import_entities(db.session, demo["company"].id, "\n".join(rows).encode())
+    found = [(e.line, e.column, e.message.split(":")[0].split(" (")[0]) for e in report.errors]
+    assert found == [
+        (3, "Papéis", "Papel desconhecido"),
+        (4, "CPF/CNPJ", "CPF/CNPJ repetido"),
+        (5, "Nome", "Informe o nome ou a razão social."),
+        (6, "Data de nascimento", "Data inválida"),
+        (7, "CEP", "CEP inválido"),
+        (7, "UF", "UF inválida"),
+        (8, "Telefone", "Telefone inválido"),
+        (8, "E-mail", "E-mail inválido"),
+        (9, "Data de nascimento", "Pessoa jurídica não tem data de nascimento."),
+        (10, "Tipo", "Tipo inválido"),
+        (11, "CPF/CNPJ", "Informe o CPF/CNPJ"),
+        (12, "Cidade", "Informe a cidade."),
+        (12, "UF", "UF inválida"),
+    ]
+    assert checksum(db) == before
+
+
+def test_file_without_the_required_columns(app, db, demo):
+    report = import_entities(db.session, demo["company"].id, b"Nome;Cidade\nAna;Recife\n")
+    assert [str(e) for e in report.errors] == [
+        "linha 1: Faltam colunas obrigatórias no cabeçalho: CPF/CNPJ."
+    ]
+
+
+def test_cli_dry_run_then_import(app, db, demo, tmp_path):
+    path = tmp_path / "entidades.csv"
+    path.write_bytes(entity_file(30).encode("cp1252"))
+    runner = app.test_cli_runner()
+    company = str(demo["company"].id)
+    before = checksum(db)
+    result = runner.invoke(
+        args=["import", "entidades", str(path), "--company", company, "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Simulação (--dry-run), nada gravado: 30 linhas: 30 entidades novas" in result.output
+    assert "Latin-1" in result.output  # the warning, on standard error
+    db.session.rollback()
+    assert checksum(db) == before
+    result = runner.invoke(args=["import", "entidades", str(path), "--company", company])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert checksum(db)["entities"][0] == before["entities"][0] + 30
+
+    path.write_bytes(
+        (HEADER + "\n" + entity_line(900).replace("Cliente", "Marciano") + "\n").encode()
+    )
+    result = runner.invoke(args=["import", "entidades", str(path), "--company", company])
+    assert result.exit_code == 1
+    assert "linha 2, coluna Papéis: Papel desconhecido" in result.output
+    assert "nada foi importado" in result.output
