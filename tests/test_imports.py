@@ -2,6 +2,8 @@
 Excel-BR files, the Empresa's own documents; the CLI."""
 
 import hashlib
+import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -224,3 +226,121 @@ def test_cli_dry_run_then_import(app, db, demo, tmp_path):
     assert result.exit_code == 1
     assert "linha 2, coluna Papéis: Papel desconhecido" in result.output
     assert "nada foi importado" in result.output
+
+
+# --- the upload screen ---------------------------------------------------------------------
+
+
+def _supervisor_of_a(client, auth, demo):
+    """The supervisor is in two Empresas: choose Empresa A, as the header's switch does."""
+    assert auth.login("supervisor", "supervisor123").status_code == 302
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": auth.csrf_token()}
+    assert client.post("/empresa", data=switch).status_code == 303
+
+
+def _upload(client, auth, content: bytes, name="entidades.csv"):
+    data = {
+        "csrf_token": auth.csrf_token(),
+        "kind": "entidades",
+        "file": (io.BytesIO(content), name),
+    }
+    return client.post("/importacao", data=data, content_type="multipart/form-data")
+
+
+def test_screen_upload_preview_confirm(app, db, demo, client, auth):
+    _supervisor_of_a(client, auth, demo)
+    company_id = demo["company"].id
+    before = count_entities(db, company_id)
+    response = _upload(client, auth, entity_file(25, newline="\r\n").encode("cp1252"))
+    assert response.status_code == 303
+    preview_url = response.headers["Location"]
+    token = preview_url.rsplit("/", 1)[1]
+    assert len(token) == 32
+    stored = list((Path(app.instance_path) / "imports").iterdir())
+    assert {p.name for p in stored} == {f"{token}.csv", f"{token}.json"}
+
+    page = client.get(preview_url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Latin-1" in html  # the warning
+    assert "Ana Silva Silva 0" in html  # the first rows, as read
+    assert "25 entidades novas" in html and "Confirmar importação" in html
+    assert count_entities(db, company_id) == before  # the preview wrote nothing
+
+    # Without the CSRF token nothing happens.
+    assert client.post(f"{preview_url}/confirmar").status_code == 400
+    assert count_entities(db, company_id) == before
+
+    confirmed = client.post(f"{preview_url}/confirmar", data={"csrf_token": auth.csrf_token()})
+    assert confirmed.status_code == 303
+    follow = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "Importação concluída" in follow and "25 entidades novas" in follow
+    db.session.rollback()
+    assert count_entities(db, company_id) == before + 25
+    # The file is gone: the same token cannot import twice.
+    assert not list((Path(app.instance_path) / "imports").iterdir())
+    again = client.post(f"{preview_url}/confirmar", data={"csrf_token": auth.csrf_token()})
+    assert again.status_code == 404
+
+
+def test_screen_lists_every_error_and_imports_nothing(app, db, demo, client, auth):
+    _supervisor_of_a(client, auth, demo)
+    lines = entity_file(40).splitlines()
+    lines[10] = lines[10].replace("Cliente", "Marciano")
+    lines[30] = lines[30].replace("SP;", "ZZ;")
+    response = _upload(client, auth, "\n".join(lines).encode())
+    preview_url = response.headers["Location"]
+    page = client.get(preview_url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "2 erro(s): nada será importado" in html
+    assert "<td>11</td><td>Papéis</td>" in html and "<td>31</td><td>UF</td>" in html
+    assert "Confirmar importação" not in html
+    before = checksum(db)
+    # Confirmar is refused the same way if posted anyway (the file is checked again).
+    refused = client.post(f"{preview_url}/confirmar", data={"csrf_token": auth.csrf_token()})
+    assert refused.status_code == 422
+    db.session.rollback()
+    assert checksum(db) == before
+    discarded = client.post(f"{preview_url}/descartar", data={"csrf_token": auth.csrf_token()})
+    assert discarded.status_code == 303
+    assert client.get(preview_url).status_code == 404
+
+
+def test_screen_refuses_no_file_and_a_file_too_big(app, db, demo, client, auth, monkeypatch):
+    from isocrm.imports import forms
+
+    _supervisor_of_a(client, auth, demo)
+    response = client.post("/importacao", data={"csrf_token": auth.csrf_token()})
+    assert response.status_code == 422
+    assert "Escolha o arquivo CSV a importar." in response.get_data(as_text=True)
+    monkeypatch.setattr(forms, "MAX_BYTES", 1000)
+    response = _upload(client, auth, entity_file(20).encode())
+    assert response.status_code == 422
+    assert "Arquivo grande demais" in response.get_data(as_text=True)
+    assert not (Path(app.instance_path) / "imports").exists() or not list(
+        (Path(app.instance_path) / "imports").iterdir()
+    )
+
+
+def test_screen_token_of_another_empresa_is_not_found(app, db, demo, client, auth):
+    _supervisor_of_a(client, auth, demo)
+    preview_url = _upload(client, auth, entity_file(3).encode()).headers["Location"]
+    south = demo["company_south"].id
+    switch = {"company_id": south, "next": "/", "csrf_token": auth.csrf_token()}
+    assert client.post("/empresa", data=switch).status_code == 303
+    assert client.get(preview_url).status_code == 404
+    token = {"csrf_token": auth.csrf_token()}
+    assert client.post(f"{preview_url}/confirmar", data=token).status_code == 404
+    assert client.get("/importacao/../../etc").status_code == 404
+
+
+def test_attendant_gets_403_on_every_upload_route(app, db, demo, client, auth):
+    assert auth.login().status_code == 302
+    token = {"csrf_token": auth.csrf_token()}
+    fake = "A" * 32
+    assert client.get("/importacao").status_code == 403
+    assert client.post("/importacao", data=token).status_code == 403
+    assert client.get(f"/importacao/{fake}").status_code == 403
+    assert client.post(f"/importacao/{fake}/confirmar", data=token).status_code == 403
+    assert client.post(f"/importacao/{fake}/descartar", data=token).status_code == 403
