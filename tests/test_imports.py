@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from isocrm.entities.search import search_entities
 from isocrm.imports.entities import RowError, import_entities
+from isocrm.imports.products import import_products
 from isocrm.imports.reader import LATIN1_WARNING, CellError, decimal_value
 from isocrm.imports.sample import HEADER, cpf, entity_file, entity_line
-from isocrm.models import Entity
+from isocrm.models import Entity, Product
 from isocrm.models.entity import Address, EContact
 
 TABLES = ("entities", "entity_roles", "entity_search_words", "addresses", "phones", "econtacts")
@@ -344,3 +345,102 @@ def test_attendant_gets_403_on_every_upload_route(app, db, demo, client, auth):
     assert client.get(f"/importacao/{fake}").status_code == 403
     assert client.post(f"/importacao/{fake}/confirmar", data=token).status_code == 403
     assert client.post(f"/importacao/{fake}/descartar", data=token).status_code == 403
+
+
+# --- products with their informações -------------------------------------------------------
+
+PRODUCTS_FILE = Path(__file__).parent.parent / "docs" / "importacao" / "produtos.csv"
+
+
+def product_state(db, company_id: int) -> list[tuple]:
+    return sorted(
+        (p.code, p.name, p.ean, p.active, tuple(sorted(i.description for i in p.informations)))
+        for p in db.session.scalars(sa.select(Product).where(Product.company_id == company_id))
+    )
+
+
+def test_products_with_informacoes_import_once(app, db, demo):
+    from isocrm.catalogs import CatalogVersion
+
+    company_id = demo["company"].id
+    version = db.session.scalar(sa.select(CatalogVersion.version))
+    data = PRODUCTS_FILE.read_bytes()
+    before = product_state(db, company_id)
+    dry = import_products(db.session, company_id, data, dry_run=True)
+    assert (dry.created, dry.updated, dry.unchanged, dry.written) == (2, 0, 0, False)
+    assert product_state(db, company_id) == before
+
+    report = import_products(db.session, company_id, data)
+    assert report.ok and report.written, report.errors
+    assert "2 produtos novos" in report.summary()
+    biscuit = db.session.scalar(sa.select(Product).where(Product.code == "BIS-200"))
+    assert biscuit.ean == "7891234567895"
+    assert sorted((i.reason.name, i.occurrence.name) for i in biscuit.informations) == [
+        ("Dúvida", "Informação sobre produto"),
+        ("Reclamação", "Produto com defeito"),
+    ]
+    # The attendants' cached catalogues are read again in every process.
+    assert db.session.scalar(sa.select(CatalogVersion.version)) != version
+    after = product_state(db, company_id)
+    again = import_products(db.session, company_id, data)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert product_state(db, company_id) == after
+    # Another Empresa has its own codes: the same file there creates its own products, or
+    # refuses the Motivos it does not have.
+    south = import_products(db.session, demo["company_south"].id, data, dry_run=True)
+    assert south.ok or all(e.column in ("Motivo", "Ocorrência") for e in south.errors)
+
+
+def test_products_bad_rows_are_named(app, db, demo):
+    company_id = demo["company"].id
+    rows = [
+        "Código;Produto;EAN;Ativo;Motivo;Ocorrência;Informação",
+        "P1;Produto um;7891234567890;Sim;;;",  # 2: bad check digit
+        "P2;Produto dois;;Talvez;;;",  # 3: Ativo
+        "P3;Produto três;;;Elogio;Produto com defeito;Texto",  # 4: occurrence of another motivo
+        "P4;Produto quatro;;;Astrologia;X;Texto",  # 5: unknown motivo
+        "P5;Produto cinco;;;;;",  # 6: fine
+        "P5;Produto 5;;;;;",  # 7: same code, other name
+        ";Sem código;;;;;",  # 8
+    ]
+    before = product_state(db, company_id)
+    report = import_products(db.session, company_id, "\n".join(rows).encode())
+    assert [(e.line, e.column) for e in report.errors] == [
+        (2, "EAN"),
+        (3, "Ativo"),
+        (4, "Ocorrência"),
+        (5, "Motivo"),
+        (7, "Produto"),
+        (8, "Código"),
+    ]
+    assert "não existe em Elogio" in report.errors[2].message
+    assert product_state(db, company_id) == before
+
+
+def test_cli_imports_products(app, db, demo):
+    runner = app.test_cli_runner()
+    company = str(demo["company"].id)
+    result = runner.invoke(args=["import", "produtos", str(PRODUCTS_FILE), "--company", company])
+    assert result.exit_code == 0, result.output
+    assert "2 produtos novos" in result.output
+
+
+def test_screen_imports_products(app, db, demo, client, auth):
+    _supervisor_of_a(client, auth, demo)
+    data = {
+        "csrf_token": auth.csrf_token(),
+        "kind": "produtos",
+        "file": (io.BytesIO(PRODUCTS_FILE.read_bytes()), "produtos.csv"),
+    }
+    response = client.post("/importacao", data=data, content_type="multipart/form-data")
+    preview = client.get(response.headers["Location"])
+    assert preview.status_code == 200
+    assert "2 produtos novos" in preview.get_data(as_text=True)
+    token = {"csrf_token": auth.csrf_token()}
+    assert client.post(response.headers["Location"] + "/confirmar", data=token).status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Product).where(Product.code == "SUC-1L")) is not None
+    bad_kind = {"csrf_token": auth.csrf_token(), "kind": "pedidos"}
+    refused = client.post("/importacao", data=bad_kind)
+    assert refused.status_code == 422
+    assert "Escolha o que o arquivo traz." in refused.get_data(as_text=True)

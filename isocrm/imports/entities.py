@@ -145,16 +145,44 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
+    # What the counts count, agreeing in gender: ("entidades", "novas", "atualizadas").
+    nouns: tuple[str, str, str] = ("entidades", "novas", "atualizadas")
+
     def summary(self) -> str:
-        verb = "importadas" if self.written else "a importar"
+        noun, new, updated = self.nouns
+        verb = "gravado" if self.written else "a gravar"
         return (
-            f"{self.rows} linhas: {self.created} entidades novas, {self.updated} atualizadas,"
+            f"{self.rows} linhas: {self.created} {noun} {new}, {self.updated} {updated},"
             f" {self.unchanged} sem alteração ({verb})."
         )
 
 
 def _nothing(_what: str, _done: int, _total: int) -> None:
     return None
+
+
+def read_into(
+    report: Report, data: bytes, columns: dict[str, str], required: dict[str, str]
+) -> Table | None:
+    """Read the file into the report (encoding, warnings, the first rows); None, with the
+    error in the report, when it cannot be read or has no rows."""
+    try:
+        table = read_table(data, columns, required)
+    except ImportFileError as error:
+        report.errors.append(RowError(1, "", str(error)))
+        return None
+    report.encoding, report.delimiter = table.encoding, table.delimiter
+    report.warnings.extend(table.warnings)
+    report.header = list(table.columns.values())
+    keys = list(table.columns)
+    report.preview = [[cells[k] for k in keys] for _line, cells in table.rows[:10]]
+    report.rows = len(table.rows)
+    if not table.rows:
+        report.errors.append(
+            RowError(2, "", "O arquivo não tem nenhuma linha depois do cabeçalho.")
+        )
+        return None
+    return table
 
 
 # --- checking the rows ------------------------------------------------------------------------
@@ -314,21 +342,8 @@ def check_file(
 ) -> tuple[Report, list[EntityRow]]:
     """Read and check every row; nothing is written."""
     report = Report()
-    try:
-        table = read_table(data, COLUMNS, REQUIRED)
-    except ImportFileError as error:
-        report.errors.append(RowError(1, "", str(error)))
-        return report, []
-    report.encoding, report.delimiter = table.encoding, table.delimiter
-    report.warnings.extend(table.warnings)
-    report.header = list(table.columns.values())
-    keys = list(table.columns)
-    report.preview = [[cells[k] for k in keys] for _line, cells in table.rows[:10]]
-    report.rows = len(table.rows)
-    if not table.rows:
-        report.errors.append(
-            RowError(2, "", "O arquivo não tem nenhuma linha depois do cabeçalho.")
-        )
+    table = read_into(report, data, COLUMNS, REQUIRED)
+    if table is None:
         return report, []
     checker = _RowChecker(session, company_id, table)
     valid = []
