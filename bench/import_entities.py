@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from isocrm import create_app
 from isocrm.demo.fixed import load_fixed
 from isocrm.extensions import db
-from isocrm.imports.entities import import_entities
+from isocrm.imports.kinds import import_file
 from isocrm.imports.sample import entity_file
 
 
@@ -34,7 +34,7 @@ def main() -> None:
         db.session.commit()
         for attempt in ("primeira importação", "reimportação"):
             started = time.monotonic()
-            report = import_entities(db.session, company_id, data)
+            report = import_file("entidades", db.session, company_id, data)
             elapsed = time.monotonic() - started
             assert report.ok, report.errors[:5]
             print(f"{attempt}: {report.summary()} {elapsed:.1f} s")

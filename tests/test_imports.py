@@ -3,19 +3,25 @@ Excel-BR files, the Empresa's own documents; the CLI."""
 
 import hashlib
 import io
+from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from isocrm.entities.search import search_entities
-from isocrm.imports.entities import RowError, import_entities
-from isocrm.imports.products import import_products
+from isocrm.imports.entities import RowError
+from isocrm.imports.kinds import import_file
 from isocrm.imports.reader import LATIN1_WARNING, CellError, decimal_value
 from isocrm.imports.sample import HEADER, cpf, entity_file, entity_line
-from isocrm.models import Entity, Product
+from isocrm.models import Entity, Invoice, Order, Product
 from isocrm.models.entity import Address, EContact
 
+import_entities = partial(import_file, "entidades")
+import_products = partial(import_file, "produtos")
+import_orders = partial(import_file, "pedidos")
+import_invoices = partial(import_file, "notas")
 TABLES = ("entities", "entity_roles", "entity_search_words", "addresses", "phones", "econtacts")
 
 
@@ -440,7 +446,93 @@ def test_screen_imports_products(app, db, demo, client, auth):
     assert client.post(response.headers["Location"] + "/confirmar", data=token).status_code == 303
     db.session.rollback()
     assert db.session.scalar(sa.select(Product).where(Product.code == "SUC-1L")) is not None
-    bad_kind = {"csrf_token": auth.csrf_token(), "kind": "pedidos"}
+    bad_kind = {"csrf_token": auth.csrf_token(), "kind": "faturas"}
     refused = client.post("/importacao", data=bad_kind)
     assert refused.status_code == 422
     assert "Escolha o que o arquivo traz." in refused.get_data(as_text=True)
+
+
+# --- pedidos and notas fiscais ---------------------------------------------------------------
+
+DOCS = Path(__file__).parent.parent / "docs" / "importacao"
+
+
+def commerce_state(db, company_id: int) -> list[tuple]:
+    orders = db.session.scalars(sa.select(Order).where(Order.company_id == company_id))
+    invoices = db.session.scalars(sa.select(Invoice).where(Invoice.company_id == company_id))
+    return sorted(
+        [
+            (o.number, o.entity_id, o.ordered_on, o.status, str(o.total))
+            + tuple((i.position, i.product_id, i.description, str(i.quantity)) for i in o.items)
+            for o in orders
+        ]
+        + [(str(i.number), i.series, i.access_key, str(i.total), i.order_id) for i in invoices]
+    )
+
+
+def test_orders_and_invoices_import_once(app, db, demo):
+    company_id = demo["company"].id
+    orders, invoices = (DOCS / "pedidos.csv").read_bytes(), (DOCS / "notas.csv").read_bytes()
+    before = commerce_state(db, company_id)
+    # Notas name their pedido: importing them first refuses the unknown one, nothing saved.
+    early = import_invoices(db.session, company_id, invoices)
+    assert [(e.line, e.column) for e in early.errors] == [(2, "Pedido")]
+    assert commerce_state(db, company_id) == before
+
+    report = import_orders(db.session, company_id, orders)
+    assert report.written and (report.created, report.updated) == (2, 0), report.errors
+    order = db.session.scalar(sa.select(Order).where(Order.number == "PV-90001"))
+    assert order.entity_id == demo["maria"].id and order.status == "faturado"
+    assert str(order.total) == "70.08"  # 12 x 4,59 + 15,00
+    assert [i.description for i in order.items] == ["Biscoito Integral 200g", "Frete"]
+    big = db.session.scalar(sa.select(Order).where(Order.number == "PV-90002"))
+    assert str(big.total) == "3086.40"  # 2,5 x 1.234,56
+
+    report = import_invoices(db.session, company_id, invoices)
+    assert report.written and report.created == 2, report.errors
+    invoice = db.session.scalar(sa.select(Invoice).where(Invoice.number == 12345))
+    assert invoice.order_id == order.id and str(invoice.total) == "70.08"
+    assert invoice.issued_at.astimezone(UTC).hour == 17  # 14:30 in São Paulo
+
+    after = commerce_state(db, company_id)
+    assert import_orders(db.session, company_id, orders).unchanged == 2
+    assert import_invoices(db.session, company_id, invoices).unchanged == 2
+    assert commerce_state(db, company_id) == after
+
+    # A changed quantity updates that order in place, its total with it.
+    changed = orders.decode().replace(";12;4,59", ";10;4,59").encode()
+    report = import_orders(db.session, company_id, changed)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    db.session.refresh(order)
+    assert str(order.total) == "60.90"
+    assert [str(i.quantity) for i in order.items] == ["10.000", "1.000"]
+
+
+def test_orders_and_invoices_bad_rows_are_named(app, db, demo):
+    company_id = demo["company"].id
+    orders = "\n".join(
+        [
+            "Número;CPF/CNPJ;Data;Situação;Código do produto;Descrição;Quantidade;Preço unitário",
+            "P1;390.533.447-05;10/11/2026;Aberto;;Item;1;1,00",  # unknown entity
+            "P2;529.982.247-25;31/11/2026;Talvez;XYZ;;0;-1",  # date, status, product, qty, price
+        ]
+    ).encode()
+    before = commerce_state(db, company_id)
+    report = import_orders(db.session, company_id, orders)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (2, "CPF/CNPJ"),
+        (3, "Data"),
+        (3, "Situação"),
+        (3, "Código do produto"),
+        (3, "Quantidade"),
+        (3, "Preço unitário"),
+    ]
+    invoices = "\n".join(
+        [
+            "Número;CPF/CNPJ;Emissão;Valor total;Chave de acesso",
+            "0;529.982.247-25;01/01/2026;10,00;35261101234567000199550010000123451000123450",
+        ]
+    ).encode()
+    report = import_invoices(db.session, company_id, invoices)
+    assert [(e.line, e.column) for e in report.errors] == [(2, "Número"), (2, "Chave de acesso")]
+    assert commerce_state(db, company_id) == before

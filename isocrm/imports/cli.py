@@ -8,7 +8,7 @@ import click
 
 from isocrm import logs
 from isocrm.extensions import db
-from isocrm.imports.kinds import KINDS
+from isocrm.imports.kinds import KINDS, import_file
 from isocrm.models import Company
 
 
@@ -35,7 +35,7 @@ def import_command(kind, path, company_id, dry_run):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    report = KINDS[kind][1](db.session, company.id, path.read_bytes(), dry_run, progress)
+    report = import_file(kind, db.session, company.id, path.read_bytes(), dry_run, progress)
     for bar in bars.values():
         if not bar.finished:
             bar.__exit__(None, None, None)

@@ -619,30 +619,20 @@ def _execute(session: Session, statement, rows: list[dict]) -> None:
         session.execute(statement, chunk)
 
 
-def import_entities(
+def apply(
     session: Session,
     company_id: int,
-    data: bytes,
-    dry_run: bool = False,
-    progress: Progress = _nothing,
-) -> Report:
-    """Check the file; unless it is a dry run and when every row is valid, write it all in
-    the session's transaction and commit. Any failure rolls the whole file back."""
-    report, rows = check_file(session, company_id, data, progress)
-    if report.errors:
-        return report
-    try:
-        existing = _existing(session, company_id, [row.document for row in rows])
-        plan = _plan(rows, existing)
-        report.created = len(plan.new)
-        report.unchanged = plan.unchanged
-        report.updated = len(rows) - report.created - report.unchanged
-        if dry_run:
-            return report
+    rows: list[EntityRow],
+    report: Report,
+    dry_run: bool,
+    progress: Progress,
+) -> None:
+    """Count what the valid rows change and, unless it is a dry run, write it in the
+    session's transaction (isocrm.imports.kinds.import_file commits or rolls back)."""
+    existing = _existing(session, company_id, [row.document for row in rows])
+    plan = _plan(rows, existing)
+    report.created = len(plan.new)
+    report.unchanged = plan.unchanged
+    report.updated = len(rows) - report.created - report.unchanged
+    if not dry_run:
         _write(session, company_id, plan, progress)
-        session.commit()
-        report.written = True
-    except BaseException:
-        session.rollback()
-        raise
-    return report

@@ -13,7 +13,7 @@ MAX_BYTES = 20 * 1024 * 1024  # 100,000 entities with every column take about 16
 class UploadForm(FlaskForm):
     kind = RadioChoiceField(
         "O que o arquivo traz",
-        choices=[SelectChoice(value=key, label=label) for key, (label, _f) in KINDS.items()],
+        choices=[SelectChoice(value=key, label=kind.label) for key, kind in KINDS.items()],
         default="entidades",
         invalid_message="Escolha o que o arquivo traz.",
     )

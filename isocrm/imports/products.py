@@ -148,66 +148,54 @@ def check_file(
     return report, list(products.values())
 
 
-def import_products(
+def apply(
     session: Session,
     company_id: int,
-    data: bytes,
-    dry_run: bool = False,
-    progress: Progress = _nothing,
-) -> Report:
-    report, rows = check_file(session, company_id, data, progress)
-    if report.errors:
-        return report
-    try:
-        existing = {
-            p.code: p
-            for p in session.scalars(
-                sa.select(Product)
-                .where(Product.company_id == company_id, Product.code.in_([r.code for r in rows]))
-                .options(selectinload(Product.informations))
-            )
-        }
-        for row in rows:
-            product = existing.get(row.code)
-            if product is None:
-                report.created += 1
-                product = Product(company_id=company_id, code=row.code, name=row.name, ean=row.ean)
+    rows: list[_ProductRow],
+    report: Report,
+    dry_run: bool,
+    _progress: Progress,
+) -> None:
+    existing = {
+        p.code: p
+        for p in session.scalars(
+            sa.select(Product)
+            .where(Product.company_id == company_id, Product.code.in_([r.code for r in rows]))
+            .options(selectinload(Product.informations))
+        )
+    }
+    for row in rows:
+        product = existing.get(row.code)
+        if product is None:
+            report.created += 1
+            product = Product(company_id=company_id, code=row.code, name=row.name, ean=row.ean)
+            if row.active is not None:
+                product.active = row.active
+            if not dry_run:
+                session.add(product)
+            changed = True
+        else:
+            changed = product.name != row.name or product.ean != row.ean
+            changed |= row.active is not None and product.active != row.active
+            if changed and not dry_run:
+                product.name, product.ean = row.name, row.ean
                 if row.active is not None:
                     product.active = row.active
-                if not dry_run:
-                    session.add(product)
-                changed = True
-            else:
-                changed = product.name != row.name or product.ean != row.ean
-                changed |= row.active is not None and product.active != row.active
-                if changed and not dry_run:
-                    product.name, product.ean = row.name, row.ean
-                    if row.active is not None:
-                        product.active = row.active
-            have = {(i.reason_id, i.occurrence_id, i.description) for i in product.informations}
-            for reason_id, occurrence_id, description in row.infos:
-                if (reason_id, occurrence_id, description) in have:
-                    continue
-                changed = True
-                if not dry_run:
-                    product.informations.append(
-                        ProductInfo(
-                            reason_id=reason_id,
-                            occurrence_id=occurrence_id,
-                            description=description,
-                        )
+        have = {(i.reason_id, i.occurrence_id, i.description) for i in product.informations}
+        for reason_id, occurrence_id, description in row.infos:
+            if (reason_id, occurrence_id, description) in have:
+                continue
+            changed = True
+            if not dry_run:
+                product.informations.append(
+                    ProductInfo(
+                        reason_id=reason_id,
+                        occurrence_id=occurrence_id,
+                        description=description,
                     )
-            if product.code in existing:
-                if changed:
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-        if dry_run:
-            session.rollback()
-            return report
-        session.commit()
-        report.written = True
-    except BaseException:
-        session.rollback()
-        raise
-    return report
+                )
+        if product.code in existing:
+            if changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1

@@ -17,7 +17,7 @@ from isocrm import logs
 from isocrm.extensions import db
 from isocrm.imports import bp
 from isocrm.imports.forms import MAX_BYTES, UploadForm
-from isocrm.imports.kinds import KINDS
+from isocrm.imports.kinds import KINDS, import_file
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 
@@ -95,13 +95,13 @@ def upload():
 
 def _preview(token: str, meta: dict, data: bytes, status: int = 200):
     # Every row checked and what Confirmar would do (new, updated, unchanged): nothing written.
-    report = KINDS[meta["kind"]][1](db.session, current_company().id, data, dry_run=True)
+    report = import_file(meta["kind"], db.session, current_company().id, data, dry_run=True)
     db.session.rollback()
     return render_template(
         "imports/preview.html",
         token=token,
         meta=meta,
-        kind_label=KINDS[meta["kind"]][0],
+        kind_label=KINDS[meta["kind"]].label,
         report=report,
         errors_shown=ERRORS_SHOWN,
     ), (status if report.ok else 422)
@@ -122,7 +122,7 @@ def confirm(token: str):
     meta, data = _upload(token)
     company = current_company()
     try:
-        report = KINDS[meta["kind"]][1](db.session, company.id, data)
+        report = import_file(meta["kind"], db.session, company.id, data)
     except IntegrityError:
         # Another import (or a Cadastrar) wrote one of these documents meanwhile: the whole
         # file was rolled back; the preview, checked again, tells what Confirmar would do now.
