@@ -536,3 +536,14 @@ def test_orders_and_invoices_bad_rows_are_named(app, db, demo):
     report = import_invoices(db.session, company_id, invoices)
     assert [(e.line, e.column) for e in report.errors] == [(2, "Número"), (2, "Chave de acesso")]
     assert commerce_state(db, company_id) == before
+
+
+def test_screen_sends_big_files_to_the_command(app, db, demo, client, auth, monkeypatch):
+    from isocrm.imports import forms
+
+    _supervisor_of_a(client, auth, demo)
+    monkeypatch.setattr(forms, "MAX_LINES", 50)
+    response = _upload(client, auth, entity_file(60).encode())
+    assert response.status_code == 422
+    assert "O arquivo passa de 50 linhas" in response.get_data(as_text=True)
+    assert _upload(client, auth, entity_file(40).encode()).status_code == 303

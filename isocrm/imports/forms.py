@@ -8,6 +8,11 @@ from isocrm.fields import RadioChoiceField
 from isocrm.imports.kinds import KINDS
 
 MAX_BYTES = 20 * 1024 * 1024  # 100,000 entities with every column take about 16 MB
+# The screen imports in the request (on SQLite holding the write lock from the start, as every
+# POST does): about 3 s for 10,000 entities, well within gunicorn's worker timeout (30 s) and
+# SQLite's busy timeout (10 s) for the attendants' saves that wait meanwhile.
+# Bigger files go through `flask --app isocrm import`.
+MAX_LINES = 10_000
 
 
 class UploadForm(FlaskForm):
@@ -31,4 +36,10 @@ class UploadForm(FlaskForm):
             )
         if not data.strip():
             raise ValidationError("O arquivo está vazio.")
+        if data.count(b"\n") > MAX_LINES:
+            raise ValidationError(
+                f"O arquivo passa de {MAX_LINES:,} linhas".replace(",", ".")
+                + ": divida-o em partes ou peça ao administrador que use o comando"
+                " flask --app isocrm import."
+            )
         field.bytes = data

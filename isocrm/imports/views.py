@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from isocrm import logs
 from isocrm.extensions import db
 from isocrm.imports import bp
-from isocrm.imports.forms import MAX_BYTES, UploadForm
+from isocrm.imports.forms import MAX_BYTES, MAX_LINES, UploadForm
 from isocrm.imports.kinds import KINDS, import_file
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
@@ -73,6 +73,11 @@ def _discard(token: str) -> None:
         (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
+def _upload_page(form: UploadForm) -> str:
+    limits = {"max_mb": MAX_BYTES // 2**20, "max_lines": f"{MAX_LINES:,}".replace(",", ".")}
+    return render_template("imports/upload.html", form=form, **limits)
+
+
 @bp.route("/importacao", methods=["GET", "POST"])
 @allow(ROLE_SUPERVISOR)
 def upload():
@@ -80,9 +85,9 @@ def upload():
     request.max_content_length = MAX_BYTES + 64 * 1024
     form = UploadForm()
     if request.method == "GET":
-        return render_template("imports/upload.html", form=form, max_mb=MAX_BYTES // 2**20)
+        return _upload_page(form)
     if not form.validate():
-        return render_template("imports/upload.html", form=form, max_mb=MAX_BYTES // 2**20), 422
+        return _upload_page(form), 422
     meta = {
         "kind": form.kind.data,
         "filename": Path(form.file.data.filename or "arquivo.csv").name[:120],
