@@ -547,3 +547,18 @@ def test_screen_sends_big_files_to_the_command(app, db, demo, client, auth, monk
     assert response.status_code == 422
     assert "O arquivo passa de 50 linhas" in response.get_data(as_text=True)
     assert _upload(client, auth, entity_file(40).encode()).status_code == 303
+
+
+def test_preview_costs_the_same_statements_for_any_number_of_rows(
+    app, db, demo, client, auth, count_queries
+):
+    """The preview checks every row without a query per row (papéis read once, existing
+    documents in chunks of 900)."""
+    _supervisor_of_a(client, auth, demo)
+    counts = []
+    for rows in (20, 800):
+        url = _upload(client, auth, entity_file(rows).encode()).headers["Location"]
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 12, counts

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from isocrm import brdocs, phones, text
-from isocrm.fields import email_address, local_today, phone_number, zip_code
+from isocrm.fields import (
+    UFS,
+    email_address,
+    local_today,
+    phone_number,
+    validate_document,
+    zip_code,
+)
 from isocrm.imports.reader import (
     CellError,
     ImportFileError,
@@ -38,7 +45,6 @@ from isocrm.models.entity import (
     Phone,
     entity_roles,
 )
-from isocrm.registry.forms import UFS, validate_document
 
 Progress = Callable[[str, int, int], object]  # (what, done, total)
 
