@@ -562,3 +562,39 @@ def test_preview_costs_the_same_statements_for_any_number_of_rows(
             assert client.get(url).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_two_imports_of_one_file_at_once_never_duplicate(app, db, demo):
+    """Two commands importing the same file at the same moment: each is all or nothing, so
+    the entities exist once; the loser (if the two really overlapped) rolled back whole."""
+    import threading
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    company_id = demo["company"].id
+    before = count_entities(db, company_id)
+    db.session.commit()
+    data = entity_file(2_000).encode()
+    start = threading.Barrier(2)
+    outcomes: list = []
+
+    def run():
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(import_entities(db.session, company_id, data))
+            except (IntegrityError, OperationalError) as error:
+                outcomes.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    reports = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(outcomes) == 2 and reports, outcomes
+    assert sum(r.created for r in reports) == 2_000
+    db.session.rollback()
+    assert count_entities(db, company_id) == before + 2_000
+    again = import_entities(db.session, company_id, data)
+    assert (again.created, again.unchanged) == (0, 2_000)
