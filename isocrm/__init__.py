@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.desk import bp as desk_bp
     from isocrm.desk.owner_views import bp as desk_owner_bp
     from isocrm.finder import bp as finder_bp
+    from isocrm.imports import bp as imports_bp
     from isocrm.lots import bp as lots_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
@@ -99,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
         lots_bp,
         customer_history_bp,
         settings_bp,
+        imports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -28,10 +28,12 @@ def has_demo_data() -> bool:
 
 def init_app(app: Flask) -> None:
     from isocrm.desk.teams_cli import teams
+    from isocrm.imports.cli import import_command
     from isocrm.sla.cli import prazos
 
     app.cli.add_command(teams)
     app.cli.add_command(prazos)
+    app.cli.add_command(import_command)
 
     @app.cli.command("init-db")
     def init_db():

@@ -19,7 +19,8 @@ from wtforms import Field, RadioField, SelectChoice, SelectField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import Select, TextInput
 
-from isocrm import phones
+from isocrm import brdocs, phones
+from isocrm.models.entity import KIND_PERSON
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 DATE_MESSAGE = "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."
@@ -268,6 +269,24 @@ PHONE_MESSAGE = (
 WHATSAPP_MESSAGE = "WhatsApp inválido: informe um celular com DDD, como (11) 98765-4321."
 ZIP_MESSAGE = "CEP inválido: use 8 dígitos, como 01310-100."
 SITE_MESSAGE = "Site inválido: use um endereço como https://www.exemplo.com.br."
+
+
+# fmt: off
+UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
+       "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO")
+# fmt: on
+
+
+def validate_document(kind: str, document: str) -> str | None:
+    """The message for a CPF/CNPJ that does not fit the kind or its check digits,
+    else None: Cadastro's forms and the CSV import say the same."""
+    normalized = brdocs.normalize(document)
+    if kind == KIND_PERSON:
+        if not brdocs.is_valid_cpf(normalized):
+            return "CPF inválido: confira os 11 dígitos."
+    elif not brdocs.is_valid_cnpj(normalized):
+        return "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+    return None
 
 
 def phone_number(text: str | None) -> str:

@@ -8,6 +8,7 @@ attendant sees may not be what the server sent.
 """
 
 import html
+import io
 import json
 import os
 import re
@@ -212,6 +213,20 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     printed = {"csrf_token": auth.csrf_token(), "impressao-requested_on": today}
     print_sheet = client.post(f"{history_url}/imprimir", data=printed).headers["Location"]
 
+    # Importar CSV: a good file (its preview and Confirmar) and a bad Latin-1 one (warning, errors).
+    good = "CPF/CNPJ;Nome;Papéis\n390.533.447-05;Importada Teste;Cliente\n".encode()
+    bad = "CPF/CNPJ;Nome;Papéis\r\n123;João;Marciano\r\n".encode("cp1252")
+    upload_urls = []
+    for content in (good, bad):
+        posted = {
+            "csrf_token": auth.csrf_token(),
+            "kind": "entidades",
+            "file": (io.BytesIO(content), "entidades.csv"),
+        }
+        response = client.post("/importacao", data=posted, content_type="multipart/form-data")
+        assert response.status_code == 303, response.get_data(as_text=True)
+        upload_urls.append(response.headers["Location"])
+
     # Every GET route, with real demo ids. A new route fails here until it is listed.
     by_endpoint = {
         "desk.painel": [
@@ -366,6 +381,8 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
         "admin.edit_user": [("admin-user-edit", f"/usuarios/{demo['atendente'].id}", {})],
         "sla.config": [("sla-config", "/prazos/configuracao", {})],
         "settings.index": [("settings-index", "/configuracoes", {})],
+        "imports.upload": [("imports-upload", "/importacao", {})],
+        "imports.preview": [("imports-preview", upload_urls[0], {})],
         "settings.tree": [
             ("settings-tree", "/configuracoes/motivos", {}),
             ("settings-tree-partial", "/configuracoes/motivos", HX),
@@ -426,6 +443,12 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     assert client.post("/lotes/limites", data=bad_threshold).status_code == 303
     save("lots-report-warning", client.get("/lotes?de=01/01/2026&ate=31/12/2026"))
     assert "Alerta de lote" in pages["lots-report-warning"]
+    # Importar CSV: no file chosen; a file with bad rows listed with a Latin-1 warning.
+    no_file = {"csrf_token": auth.csrf_token(), "kind": "entidades"}
+    save("imports-upload-errors", client.post("/importacao", data=no_file), expect=422)
+    save("imports-preview-errors", client.get(upload_urls[1]), expect=422)
+    assert "Latin-1" in pages["imports-preview-errors"]
+    assert "Papel desconhecido" in pages["imports-preview-errors"]
     # Configurações › Motivos: a name refused beside its field, an inactive entry greyed.
     bad_name = {"csrf_token": auth.csrf_token(), "name": ""}
     save("settings-tree-errors", client.post("/configuracoes/motivos", data=bad_name), 422)

@@ -32,6 +32,7 @@ from werkzeug.security import generate_password_hash
 
 from isocrm import create_app
 from isocrm.extensions import db as _db
+from isocrm.imports.views import store_upload
 from isocrm.models import (
     Base,
     Cause,
@@ -242,6 +243,11 @@ ROUTES: dict[str, Case] = {
     "POST /configuracoes/<level>/<int:item_id>/reativar": Case(SUP),  # active already
     "POST /configuracoes/<level>/<int:item_id>/excluir": Case(
         SUP, fresh=lambda w: {"item_id": w.new_cause()}),
+    "GET /importacao": Case(SUP),
+    "POST /importacao": Case(SUP),  # no file: 422, the message beside the field
+    "GET /importacao/<token>": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
+    "POST /importacao/<token>/confirmar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
+    "POST /importacao/<token>/descartar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
 }
 # fmt: on
 
@@ -269,6 +275,13 @@ def _new_user(world) -> dict:
 def _new_holiday(world) -> int:
     day = date(2030, 1, 2) + timedelta(days=next(_HOLIDAY_DAYS))
     return world._add(Holiday(company_id=world.values["company_a"], day=day, name="Para excluir"))
+
+
+def _new_upload(world) -> str:
+    """A CSV of one entity kept aside for Empresa A, as Importar CSV's upload does."""
+    meta = {"kind": "entidades", "filename": "e.csv", "company_id": world.values["company_a"]}
+    data = "CPF/CNPJ;Nome;Papéis\n390.533.447-05;Importada Teste;Cliente\n".encode()
+    return store_upload(world.app.instance_path, data, meta | {"user_id": None})
 
 
 def _new_print(world) -> dict:

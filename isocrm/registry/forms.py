@@ -20,7 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import (
+from isocrm.fields import (  # noqa: F401  (UFS and validate_document are used from here too)
+    UFS,
     BrDateField,
     ChoiceField,
     RadioChoiceField,
@@ -28,16 +29,13 @@ from isocrm.fields import (
     max_length,
     phone_number,
     site_url,
+    validate_document,
     whatsapp_number,
     zip_code,
 )
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
-# fmt: off
-UFS = ("AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
-       "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO")
-# fmt: on
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -83,17 +81,6 @@ class CheckboxesField(SelectMultipleField):
 
     def set_options(self, rows) -> None:
         self.choices = [SelectChoice(value=str(row.id), label=row.name) for row in rows]
-
-
-def validate_document(kind: str, document: str) -> str | None:
-    """The message for a CPF/CNPJ that does not fit the kind or its check digits, else None."""
-    normalized = brdocs.normalize(document)
-    if kind == KIND_PERSON:
-        if not brdocs.is_valid_cpf(normalized):
-            return "CPF inválido: confira os 11 dígitos."
-    elif not brdocs.is_valid_cnpj(normalized):
-        return "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
-    return None
 
 
 class DocumentFields:

@@ -1,0 +1,166 @@
+"""Reading a CSV as it comes out of a spreadsheet: UTF-8 (with or without BOM) or, from
+Excel in Brazil, Windows-1252/Latin-1 with a warning; `;` or `,` between the fields
+(sniffed from the header line); numbers with a decimal comma; dates as dd/mm/aaaa.
+
+Every cell goes through the same cleaning as a typed form value (no control characters,
+no invisible marks), and the headers are matched by their folded words, so "Nome fantasia",
+"NOME_FANTASIA" and "nome-fantasia" are one column."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from isocrm import text
+from isocrm.fields import DATE_MESSAGE, MAX_YEAR, MIN_YEAR, strip_control_characters
+
+LATIN1_WARNING = (
+    "O arquivo não está em UTF-8: foi lido como Latin-1 (Windows-1252, o padrão do Excel). "
+    'Confira os acentos na prévia; para evitar o aviso, salve como "CSV UTF-8".'
+)
+MAX_FIELD = 10_000  # characters in one cell: no column of ours takes more
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (no header, unknown columns…): nothing imported."""
+
+
+@dataclass
+class Table:
+    columns: dict[str, str]  # our column key -> the header as written in the file
+    rows: list[tuple[int, dict[str, str]]]  # (line where the row starts, {key: cell})
+    encoding: str
+    delimiter: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def header_key(name: str) -> str:
+    """'Nome fantasia' / 'NOME_FANTASIA' / 'nome-fantasia' -> 'nome_fantasia'."""
+    return "_".join(text.fold(name.replace("/", " ")).split())
+
+
+def decode(data: bytes) -> tuple[str, str, list[str]]:
+    """(text, encoding name, warnings)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)", []
+    try:
+        return data.decode("utf-8"), "UTF-8", []
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Latin-1 (Windows-1252)", [LATIN1_WARNING]
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1", [LATIN1_WARNING]
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """`;` (Excel in Brazil), `,` or a tab: whichever the header line has most of."""
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ";"))
+    return best if counts[best] else ";"
+
+
+def read_table(data: bytes, known: dict[str, str], required: dict[str, str]) -> Table:
+    """Parse the file; `known` maps accepted header keys (aliases too) to column keys,
+    `required` the keys every file must have to the header they are documented with."""
+    content, encoding, warnings = decode(data)
+    first_line = content.split("\n", 1)[0]
+    if not first_line.strip():
+        raise ImportFileError("O arquivo está vazio ou a primeira linha não tem os cabeçalhos.")
+    delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as error:
+        raise ImportFileError("A primeira linha não tem os cabeçalhos das colunas.") from error
+    positions: dict[str, int] = {}
+    columns: dict[str, str] = {}
+    unknown = []
+    for index, name in enumerate(header):
+        cleaned = strip_control_characters(name).strip()
+        key = known.get(header_key(cleaned))
+        if key is None:
+            if cleaned:
+                unknown.append(cleaned)
+            continue
+        if key in positions:
+            raise ImportFileError(f'A coluna "{cleaned}" aparece duas vezes no cabeçalho.')
+        positions[key] = index
+        columns[key] = cleaned
+    missing = [label for key, label in required.items() if key not in positions]
+    if missing:
+        raise ImportFileError(
+            "Faltam colunas obrigatórias no cabeçalho: " + ", ".join(missing) + "."
+        )
+    if unknown:
+        warnings.append(
+            "Colunas desconhecidas, ignoradas: " + ", ".join(f'"{u}"' for u in unknown) + "."
+        )
+    rows = []
+    line = reader.line_num + 1
+    try:
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines (Excel leaves some at the end)
+            rows.append((start, _cells(record, positions)))
+    except csv.Error as error:
+        raise ImportFileError(f"Linha {line}: o arquivo não é um CSV legível ({error}).") from error
+    return Table(columns, rows, encoding, delimiter, warnings)
+
+
+def _cells(record: list[str], positions: dict[str, int]) -> dict[str, str]:
+    return {
+        key: strip_control_characters(record[index]).strip()[:MAX_FIELD]
+        if index < len(record)
+        else ""
+        for key, index in positions.items()
+    }
+
+
+# --- values as a Brazilian spreadsheet writes them -----------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is in Portuguese."""
+
+
+_BR_NUMBER = re.compile(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?")
+_DOT_DECIMAL = re.compile(r"-?\d+(\.\d{1,4})?")
+
+
+def decimal_value(cell: str) -> Decimal:
+    """'1.234,56' (Excel-BR), '1234,56' or '1234.56' -> Decimal('1234.56')."""
+    value = cell.replace("R$", "").replace(" ", "").replace("\u00a0", "")
+    if _BR_NUMBER.fullmatch(value):
+        value = value.replace(".", "").replace(",", ".")
+    elif not _DOT_DECIMAL.fullmatch(value):
+        raise CellError("Número inválido: use vírgula para decimais, como 1.234,56.")
+    try:
+        return Decimal(value)
+    except InvalidOperation as error:  # pragma: no cover - the patterns above forbid it
+        raise CellError("Número inválido.") from error
+
+
+def date_value(cell: str) -> date:
+    """dd/mm/aaaa (or aaaa-mm-dd), years 1900–2100, as in the forms."""
+    for pattern, fmt in ((r"\d{2}/\d{2}/\d{4}", "%d/%m/%Y"), (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d")):
+        if re.fullmatch(pattern, cell):
+            try:
+                parsed = datetime.strptime(cell, fmt).date()
+            except ValueError:
+                break
+            if MIN_YEAR <= parsed.year <= MAX_YEAR:
+                return parsed
+            break
+    raise CellError(DATE_MESSAGE)
+
+
+def split_list(cell: str) -> Iterator[str]:
+    """'Cliente, Consumidor' or 'Cliente|Consumidor' -> each name."""
+    for part in re.split(r"[,|]", cell):
+        if part.strip():
+            yield part.strip()
