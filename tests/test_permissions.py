@@ -35,6 +35,7 @@ from isocrm.extensions import db as _db
 from isocrm.models import (
     Base,
     Cause,
+    Channel,
     DetailInfo,
     HistoryDelivery,
     Holiday,
@@ -233,6 +234,22 @@ ROUTES: dict[str, Case] = {
     "POST /configuracoes/<level>/<int:item_id>/reativar": Case(SUP),  # active already
     "POST /configuracoes/<level>/<int:item_id>/excluir": Case(
         SUP, fresh=lambda w: {"item_id": w.new_cause()}),
+    # The flat catalogues: Canais stand for every list (the same views serve them all).
+    "GET /configuracoes/<list:kind>": Case(SUP, fresh=lambda w: {"kind": "canais"}),
+    "POST /configuracoes/<list:kind>": Case(  # nothing typed: 422
+        SUP, fresh=lambda w: {"kind": "canais"}),
+    "GET /configuracoes/<list:kind>/itens/<int:item_id>/editar": Case(
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>": Case(  # nothing typed: 422
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/desativar": Case(
+        SUP, fresh=lambda w: w.channel(new=True)),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/reativar": Case(  # active already
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/excluir": Case(
+        SUP, fresh=lambda w: w.channel(new=True)),
+    "POST /configuracoes/situacoes/itens/<int:item_id>/padrao": Case(  # the default already
+        SUP, fresh=lambda w: {"item_id": w.values["status_id"]}),
 }
 # fmt: on
 
@@ -300,6 +317,14 @@ class World:
                 name=f"Para mexer {next(_CAUSE_NAMES)}",
             )
         )
+
+    def channel(self, new=False) -> dict:
+        """A Canal of Empresa A: the demo's Chat, or a new one nothing uses."""
+        if not new:
+            return {"kind": "canais", "item_id": self.values["channel_id"]}
+        name = f"Para mexer {next(_CAUSE_NAMES)}"
+        channel = Channel(company_id=self.values["company_a"], name=name)
+        return {"kind": "canais", "item_id": self._add(channel)}
 
     def new_address(self) -> int:
         return self._add(
@@ -426,6 +451,8 @@ def world(database_template, tmp_path_factory):
             "occurrence_id": demo["occurrences"][occurrence].id,
             "filename": "css/app.css",
             "level": "causas",
+            "channel_id": demo["channels"]["Chat"].id,
+            "status_id": demo["statuses"]["aberto"].id,
             "item_id": demo["causes"][f"{occurrence}/Embalagem violada"].id,
         }
         # What of Empresa A each page shows: B must never see it.

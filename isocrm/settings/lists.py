@@ -1,0 +1,216 @@
+"""The flat catalogues of Configurações (Canais, Situações…): one list a screen, each entry
+edited in place. A `ListKind` says what differs between them (model, words, form, what
+refers to an entry, the rules a change must keep); views and template are shared.
+
+Rules every kind keeps: names unique per Empresa whatever the accents and case, a used
+entry is deactivated and never deleted, other Empresa's ids are missing (404)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import Session
+
+from isocrm.extensions import db
+from isocrm.models import Channel, Status, Ticket, TicketDetail
+from isocrm.models.catalog import STATUS_OPEN
+from isocrm.models.ticket import TicketEvent
+from isocrm.security import current_company
+from isocrm.settings import forms
+from isocrm.text import fold
+
+
+@dataclass(frozen=True)
+class ListKind:
+    """One flat catalogue, as its URLs name it (/configuracoes/<slug>/…)."""
+
+    slug: str
+    model: type
+    form: type  # the FlaskForm of one entry (add and edit)
+    title: str  # "Canal"
+    plural: str  # "Canais": the screen's title
+    noun: str  # "o canal": for the messages
+    ending: str  # "o" or "a": incluído, incluída
+    intro: str  # the screen's explanation
+    order_by: Callable  # model -> columns
+    references: Callable  # model id column -> conditions that mean "in use"
+    # (session, item, values or None for a deactivation) -> the refusal, or None
+    guard: Callable | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # (attribute, header) shown beside the name
+    fields: tuple[str, ...] = field(default=("name",))
+
+    def taken(self, name: str) -> str:
+        return f"Já existe {self.noun} “{name}”."
+
+    def said(self, name: str, word: str) -> str:
+        """'Canal “Chat” incluído' from word="incluíd"."""
+        return f"{self.title} “{name}” {word}{self.ending}"
+
+
+def switched(kind, name: str, active: bool) -> str:
+    """The message after Reativar or Desativar of an entry (of a list or of the tree)."""
+    offered = f"oferecid{kind.ending}"
+    if active:
+        return kind.said(name, "reativad") + f": volta a ser {offered}."
+    return (
+        kind.said(name, "desativad") + f": não é mais {offered} em novos atendimentos; os "
+        "atendimentos antigos continuam mostrando o nome."
+    )
+
+
+# --- situações: the rules of their categories ----------------------------------------------
+
+
+def _other_active_opening(session: Session, item) -> bool:
+    return bool(
+        session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Status.company_id == item.company_id,
+                    Status.category == STATUS_OPEN,
+                    Status.active,
+                    Status.id != item.id,
+                )
+            )
+        )
+    )
+
+
+def _status_guard(session: Session, item, values: dict | None) -> str | None:
+    """A new ticket starts in the default situação, an active one of category Aberto: it
+    keeps both, and some active Aberto situação always remains."""
+    if item.id is None:
+        return None
+    if (
+        values is not None
+        and values.get("category") != item.category
+        and is_used(session, KINDS["situacoes"], item)
+    ):
+        return (
+            f"“{item.name}” já está em uso: a sua categoria não muda (os atendimentos e os "
+            "prazos já calculados dependem dela). Crie outra situação."
+        )
+    leaves_open = (
+        item.active
+        and item.category == STATUS_OPEN
+        and (values is None or values.get("category") != STATUS_OPEN)
+    )
+    if not leaves_open:
+        return None
+    if item.is_default:
+        return (
+            f"“{item.name}” é a situação em que os novos atendimentos começam: "
+            "escolha outra como padrão antes."
+        )
+    if not _other_active_opening(session, item):
+        return (
+            f"“{item.name}” é a única situação ativa da categoria Aberto: os novos "
+            "atendimentos precisam de uma."
+        )
+    return None
+
+
+KINDS = {
+    "canais": ListKind(
+        slug="canais",
+        model=Channel,
+        form=forms.ChannelForm,
+        title="Canal",
+        plural="Canais",
+        noun="o canal",
+        ending="o",
+        intro="Por onde o cliente falou (telefone, e-mail, WhatsApp…). Um canal já usado em "
+        "atendimentos não é excluído: desative-o, e ele some da lista dos novos atendimentos "
+        "mas continua nos antigos.",
+        order_by=lambda model: (model.id,),
+        references=lambda item_id: [TicketDetail.channel_id == item_id],
+    ),
+    "situacoes": ListKind(
+        slug="situacoes",
+        model=Status,
+        form=forms.StatusForm,
+        title="Situação",
+        plural="Situações",
+        noun="a situação",
+        ending="a",
+        intro="A situação de cada atendimento e a sua categoria: Concluído e Cancelado "
+        "encerram o atendimento (preenchem a data de fechamento), Aguardando pausa o prazo. "
+        "Os novos atendimentos começam na situação padrão.",
+        order_by=lambda model: (model.position, model.name),
+        references=lambda item_id: [
+            Ticket.status_id == item_id,
+            TicketEvent.from_status_id == item_id,
+            TicketEvent.to_status_id == item_id,
+        ],
+        guard=_status_guard,
+        columns=(("category_label", "Categoria"),),
+        fields=("name", "category"),
+    ),
+}
+
+
+def kind_of(slug: str) -> ListKind:
+    kind = KINDS.get(slug)
+    if kind is None:
+        abort(404)
+    return kind
+
+
+def entries(session: Session, kind: ListKind, company_id: int) -> list:
+    """Every entry of the Empresa, active or not, in the order the attendants see them."""
+    model = kind.model
+    return list(
+        session.scalars(
+            sa.select(model).where(model.company_id == company_id).order_by(*kind.order_by(model))
+        )
+    )
+
+
+def get_entry(kind: ListKind, item_id: int):
+    """The entry of the current Empresa; another Empresa's is as missing."""
+    model = kind.model
+    item = db.session.scalar(
+        sa.select(model).where(model.id == item_id, model.company_id == current_company().id)
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def _referred(kind: ListKind, item_id):
+    return sa.or_(*(sa.exists().where(ref) for ref in kind.references(item_id)))
+
+
+def used_ids(session: Session, kind: ListKind, company_id: int) -> set[int]:
+    """The ids something refers to (one query): those are kept, never deleted."""
+    model = kind.model
+    return set(
+        session.scalars(
+            sa.select(model.id).where(model.company_id == company_id, _referred(kind, model.id))
+        )
+    )
+
+
+def is_used(session: Session, kind: ListKind, item) -> bool:
+    return bool(session.scalar(sa.select(_referred(kind, item.id))))
+
+
+def name_taken(session: Session, kind: ListKind, company_id: int, name: str, item_id=None) -> bool:
+    """Another entry of the Empresa has this name, accents and case aside."""
+    model = kind.model
+    wanted = fold(name)
+    return any(
+        fold(other_name) == wanted
+        for other_id, other_name in session.execute(
+            sa.select(model.id, model.name).where(model.company_id == company_id)
+        )
+        if other_id != item_id
+    )
+
+
+def next_position(session: Session, model, company_id: int) -> int:
+    last = session.scalar(
+        sa.select(sa.func.max(model.position)).where(model.company_id == company_id)
+    )
+    return (last or 0) + 1

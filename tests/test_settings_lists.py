@@ -1,0 +1,252 @@
+"""Configurações › the flat catalogues (Canais, Situações…), action by action, on the real
+database; what the attendants' selects then offer."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.models import Channel, Status
+from tests.test_settings import HX, _version
+
+
+def _channel(db, demo, name):
+    db.session.commit()
+    return db.session.scalar(
+        sa.select(Channel).where(Channel.company_id == demo["company"].id, Channel.name == name)
+    )
+
+
+def _status(db, demo, name):
+    db.session.commit()
+    return db.session.scalar(
+        sa.select(Status).where(Status.company_id == demo["company"].id, Status.name == name)
+    )
+
+
+def test_index_links_the_lists(sup):
+    client, _ = sup
+    html = client.get("/configuracoes").get_data(as_text=True)
+    assert 'href="/configuracoes/canais"' in html and 'href="/configuracoes/situacoes"' in html
+
+
+def test_channels_list_only_the_empresas_own(sup, db, demo):
+    client, _ = sup
+    db.session.add(Channel(company_id=demo["company_south"].id, name="Rádio do Sul"))
+    db.session.commit()
+    response = client.get("/configuracoes/canais")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "WhatsApp" in html and "Rádio do Sul" not in html
+    partial = client.get("/configuracoes/canais", headers=HX).get_data(as_text=True)
+    assert partial.lstrip().startswith('<section id="catalog-list"')
+
+
+def test_add_a_channel_and_the_ticket_select_offers_it(sup, logged_in, db, demo):
+    client, token = sup
+    before = _version(db)
+    response = client.post("/configuracoes/canais", data={"csrf_token": token, "name": " SMS "})
+    assert response.status_code == 303
+    channel = _channel(db, demo, "SMS")  # stripped
+    assert channel is not None and channel.active
+    assert _version(db) != before
+    screen = logged_in.get(f"/atendimentos/{demo['ticket_1'].code}").get_data(as_text=True)
+    assert f'<option value="{channel.id}">SMS</option>' in screen
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Digite o nome."),
+        ("x" * 61, "Use no máximo 60 caracteres."),
+        ("whatsapp", "Já existe o canal “whatsapp”."),
+        ("E-MAIL", "Já existe o canal “E-MAIL”."),
+        ("Telefóne", "Já existe o canal “Telefóne”."),  # accents aside
+    ],
+)
+def test_bad_channel_name_is_refused_beside_the_field(sup, db, demo, typed, message):
+    client, token = sup
+    before = _version(db)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Channel))
+    response = client.post(
+        "/configuracoes/canais", data={"csrf_token": token, "name": typed}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html and "Nada foi salvo" in html
+    field = re.search(r'<input[^>]*id="novo-canais-name"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Channel)) == count
+    assert _version(db) == before
+
+
+def test_rename_a_channel_inline(sup, db, demo):
+    client, token = sup
+    chat = demo["channels"]["Chat"]
+    edit = client.get(f"/configuracoes/canais/itens/{chat.id}/editar", headers=HX)
+    html = edit.get_data(as_text=True)
+    assert edit.status_code == 200
+    assert f'id="editar-canais-{chat.id}-name"' in html and 'value="Chat"' in html
+    url = f"/configuracoes/canais/itens/{chat.id}"
+    taken = client.post(url, data={"csrf_token": token, "name": "telefone"}, headers=HX)
+    assert taken.status_code == 422
+    assert "Já existe o canal “telefone”." in taken.get_data(as_text=True)
+    before = _version(db)
+    done = client.post(url, data={"csrf_token": token, "name": "Chat do site"}, headers=HX)
+    assert "Canal “Chat” agora se chama “Chat do site”." in done.get_data(as_text=True)
+    assert _channel(db, demo, "Chat do site").id == chat.id
+    assert _version(db) != before
+    # Its own name in other case is fine.
+    assert client.post(url, data={"csrf_token": token, "name": "CHAT DO SITE"}).status_code == 303
+
+
+def test_deactivated_channel_leaves_new_details_but_stays_on_old_ones(sup, logged_in, db, demo):
+    client, token = sup
+    ticket = demo["ticket_1"]
+    mail = demo["channels"]["E-mail"]  # the detail of ticket 1 its screen shows
+    before = _version(db)
+    response = client.post(
+        f"/configuracoes/canais/itens/{mail.id}/desativar", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    assert _version(db) != before
+    page = client.get("/configuracoes/canais").get_data(as_text=True)
+    row = re.search(rf'<li class="tree-row inactive" id="canais-{mail.id}">.*?</li>', page, re.S)
+    assert row and "inativo" in row.group(0) and "Reativar" in row.group(0)
+    assert "Excluir" not in row.group(0)  # used: never deleted
+    refused = client.post(
+        f"/configuracoes/canais/itens/{mail.id}/excluir", data={"csrf_token": token}
+    )
+    assert refused.status_code == 409
+    assert "desative-o em vez de excluir" in refused.get_data(as_text=True)
+    # The old ticket still shows it, marked; the new detail's select does not offer it.
+    screen = logged_in.get(f"/atendimentos/{ticket.code}").get_data(as_text=True)
+    assert f'<option selected value="{mail.id}">E-mail (inativo)</option>' in screen
+    assert ">E-mail</option>" not in screen
+    client.post(f"/configuracoes/canais/itens/{mail.id}/reativar", data={"csrf_token": token})
+    screen = logged_in.get(f"/atendimentos/{ticket.code}").get_data(as_text=True)
+    assert "E-mail (inativo)" not in screen
+
+
+def test_an_unused_channel_is_deleted(sup, db, demo):
+    client, token = sup
+    client.post("/configuracoes/canais", data={"csrf_token": token, "name": "Fax"})
+    fax = _channel(db, demo, "Fax")
+    before = _version(db)
+    response = client.post(
+        f"/configuracoes/canais/itens/{fax.id}/excluir", data={"csrf_token": token}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "Canal “Fax” excluído." in response.get_data(as_text=True)
+    assert _channel(db, demo, "Fax") is None
+    assert _version(db) != before
+
+
+def test_add_a_status_with_its_category(sup, db, demo):
+    client, token = sup
+    response = client.post(
+        "/configuracoes/situacoes",
+        data={"csrf_token": token, "name": "Aguardando peça", "category": "aguardando"},
+    )
+    assert response.status_code == 303
+    status = _status(db, demo, "Aguardando peça")
+    assert status.category == "aguardando" and not status.is_closed and not status.is_default
+    missing = client.post(
+        "/configuracoes/situacoes", data={"csrf_token": token, "name": "Outra", "category": ""}
+    )
+    assert missing.status_code == 422
+    assert "Escolha a categoria." in missing.get_data(as_text=True)
+    bogus = client.post(
+        "/configuracoes/situacoes",
+        data={"csrf_token": token, "name": "Outra", "category": "fechado"},
+    )
+    assert bogus.status_code == 422
+    assert "Escolha uma categoria da lista." in bogus.get_data(as_text=True)
+    assert _status(db, demo, "Outra") is None
+
+
+def test_used_status_keeps_its_category(sup, db, demo):
+    client, token = sup
+    done = demo["statuses"]["concluido"]  # ticket 1 is Concluído
+    url = f"/configuracoes/situacoes/itens/{done.id}"
+    response = client.post(
+        url, data={"csrf_token": token, "name": "Concluído", "category": "aberto"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "a sua categoria não muda" in response.get_data(as_text=True)
+    renamed = client.post(
+        url, data={"csrf_token": token, "name": "Resolvido", "category": "concluido"}
+    )
+    assert renamed.status_code == 303
+    db.session.commit()
+    assert (done.name, done.category) == ("Resolvido", "concluido")
+
+
+def test_the_opening_status_stays(sup, db, demo):
+    client, token = sup
+    opening = demo["statuses"]["aberto"]  # the default one, the only active Aberto
+    assert opening.is_default
+    response = client.post(
+        f"/configuracoes/situacoes/itens/{opening.id}/desativar", data={"csrf_token": token}
+    )
+    assert response.status_code == 409
+    assert "escolha outra como padrão antes" in response.get_data(as_text=True)
+    # Another Aberto made the default: the first may go, the new default may not.
+    client.post(
+        "/configuracoes/situacoes",
+        data={"csrf_token": token, "name": "Novo", "category": "aberto"},
+    )
+    new = _status(db, demo, "Novo")
+    before = _version(db)
+    made = client.post(
+        f"/configuracoes/situacoes/itens/{new.id}/padrao", data={"csrf_token": token}, headers=HX
+    )
+    assert "Os novos atendimentos começam em “Novo”." in made.get_data(as_text=True)
+    assert _version(db) != before
+    db.session.commit()
+    assert new.is_default and not opening.is_default
+    assert (
+        client.post(
+            f"/configuracoes/situacoes/itens/{opening.id}/desativar", data={"csrf_token": token}
+        ).status_code
+        == 303
+    )
+    last = client.post(
+        f"/configuracoes/situacoes/itens/{new.id}",
+        data={"csrf_token": token, "name": "Novo", "category": "em_andamento"},
+    )
+    assert last.status_code == 422
+    # A closed situação cannot be the default.
+    closed = demo["statuses"]["cancelado"]
+    refused = client.post(
+        f"/configuracoes/situacoes/itens/{closed.id}/padrao", data={"csrf_token": token}
+    )
+    assert refused.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [
+        ("GET", "editar"),
+        ("POST", ""),
+        ("POST", "desativar"),
+        ("POST", "reativar"),
+        ("POST", "excluir"),
+    ],
+)
+def test_another_empresas_entries_are_missing(sup, db, demo, method, action):
+    client, token = sup
+    south_id = demo["company_south"].id
+    south_channel = db.session.scalar(sa.select(Channel).where(Channel.company_id == south_id))
+    south_status = db.session.scalar(sa.select(Status).where(Status.company_id == south_id))
+    before = _version(db)
+    for kind, item_id in (("canais", south_channel.id), ("situacoes", south_status.id)):
+        url = f"/configuracoes/{kind}/itens/{item_id}" + (f"/{action}" if action else "")
+        response = client.open(url, method=method, data={"csrf_token": token, "name": "Novo"})
+        assert response.status_code == 404, url
+    url = f"/configuracoes/situacoes/itens/{south_status.id}/padrao"
+    assert client.post(url, data={"csrf_token": token}).status_code == 404
+    assert _version(db) == before
+    # An unknown list is missing too.
+    assert client.get("/configuracoes/cores").status_code == 404
