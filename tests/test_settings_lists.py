@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from isocrm.models import Channel, Status
+from isocrm.models import Channel, Role, Status, Team, Unit, User
 from tests.test_settings import HX, _version
 
 
@@ -250,3 +250,127 @@ def test_another_empresas_entries_are_missing(sup, db, demo, method, action):
     assert _version(db) == before
     # An unknown list is missing too.
     assert client.get("/configuracoes/cores").status_code == 404
+
+
+def test_units_add_with_city_and_uf_and_leave_the_registry_when_inactive(sup, logged_in, db, demo):
+    client, token = sup
+    url = "/configuracoes/unidades"
+    bad = client.post(url, data={"csrf_token": token, "name": "Filial Recife", "state": "XX"})
+    assert bad.status_code == 422
+    assert "Escolha uma UF da lista." in bad.get_data(as_text=True)
+    taken = client.post(url, data={"csrf_token": token, "name": "filial campinas"})
+    assert "Já existe a unidade “filial campinas”." in taken.get_data(as_text=True)
+    done = client.post(
+        url, data={"csrf_token": token, "name": "Filial Recife", "city": "Recife", "state": "PE"}
+    )
+    assert done.status_code == 303
+    db.session.commit()
+    recife = db.session.scalar(sa.select(Unit).where(Unit.name == "Filial Recife"))
+    assert (recife.company_id, recife.city, recife.state) == (demo["company"].id, "Recife", "PE")
+    # São Paulo is linked to Maria: deactivated, it is no longer offered for new entities ...
+    sp_unit = demo["unit_sp"]
+    maria = demo["maria"]
+    assert sp_unit in maria.units
+    off = client.post(f"{url}/itens/{sp_unit.id}/desativar", data={"csrf_token": token})
+    assert off.status_code == 303
+    assert (
+        client.post(f"{url}/itens/{sp_unit.id}/excluir", data={"csrf_token": token}).status_code
+        == 409
+    )
+    new_form = logged_in.get("/entidades/nova").get_data(as_text=True)
+    assert "Filial Recife" in new_form and sp_unit.name not in new_form
+    # ... and Maria keeps it, marked.
+    registry = logged_in.get(f"/entidades/{maria.id}/cadastro").get_data(as_text=True)
+    assert f"{sp_unit.name} (inativa)" in registry
+
+
+def test_roles_the_code_uses_keep_their_code_and_stay_active(sup, db, demo):
+    client, token = sup
+    customer = demo["roles"]["cliente"]
+    url = f"/configuracoes/papeis/itens/{customer.id}"
+    renamed = client.post(
+        url, data={"csrf_token": token, "name": "Cliente final", "code": "cliente"}
+    )
+    assert renamed.status_code == 303
+    recoded = client.post(url, data={"csrf_token": token, "name": "Cliente", "code": "comprador"})
+    assert recoded.status_code == 422
+    assert "O código “cliente” é usado pelo sistema" in recoded.get_data(as_text=True)
+    for action in ("desativar", "excluir"):
+        refused = client.post(f"{url}/{action}", data={"csrf_token": token})
+        assert refused.status_code == 409
+        assert "não pode ser desativado nem excluído" in refused.get_data(as_text=True)
+    db.session.commit()
+    assert (customer.name, customer.code, customer.active) == ("Cliente final", "cliente", True)
+    # A new papel: its code unique and plain; then it may be recoded and deactivated.
+    add = "/configuracoes/papeis"
+    dup = client.post(add, data={"csrf_token": token, "name": "Comprador", "code": "Parceiro"})
+    assert "Já existe um papel com o código “parceiro”." in dup.get_data(as_text=True)
+    odd = client.post(add, data={"csrf_token": token, "name": "Comprador", "code": "com prador"})
+    assert "Use só letras sem acento" in odd.get_data(as_text=True)
+    assert (
+        client.post(
+            add, data={"csrf_token": token, "name": "Comprador", "code": "comprador"}
+        ).status_code
+        == 303
+    )
+    db.session.commit()
+    buyer = db.session.scalar(
+        sa.select(Role).where(Role.company_id == demo["company"].id, Role.code == "comprador")
+    )
+    item = f"/configuracoes/papeis/itens/{buyer.id}"
+    assert (
+        client.post(
+            item, data={"csrf_token": token, "name": "Comprador", "code": "atacado"}
+        ).status_code
+        == 303
+    )
+    assert client.post(f"{item}/desativar", data={"csrf_token": token}).status_code == 303
+    db.session.commit()
+    assert (buyer.code, buyer.active) == ("atacado", False)
+
+
+def test_teams_with_members_of_the_empresa(sup, db, demo):
+    client, token = sup
+    attendant, supervisor = demo["atendente"], demo["supervisor"]
+    south_only = db.session.scalar(sa.select(User).where(User.username == "atendente.sul"))
+    url = "/configuracoes/equipes"
+    page = client.get(url).get_data(as_text=True)
+    assert attendant.name in page
+    if south_only is not None:
+        assert south_only.name not in page  # only the Empresa's users are offered
+        outsider = client.post(
+            url, data={"csrf_token": token, "name": "Fora", "members": [str(south_only.id)]}
+        )
+        assert outsider.status_code == 422
+        assert "Escolha apenas opções da lista." in outsider.get_data(as_text=True)
+    before = _version(db)
+    done = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "name": "  Pós   venda ",
+            "members": [str(attendant.id), str(supervisor.id)],
+        },
+    )
+    assert done.status_code == 303
+    db.session.commit()
+    team = db.session.scalar(
+        sa.select(Team).where(Team.company_id == demo["company"].id, Team.name == "Pós venda")
+    )
+    assert {u.id for u in team.members} == {attendant.id, supervisor.id}
+    taken = client.post(url, data={"csrf_token": token, "name": "pos VENDA"}, headers=HX)
+    assert "Já existe a equipe “pos VENDA”." in taken.get_data(as_text=True)
+    # Edit: the members already chosen are selected; take one out.
+    edit = client.get(f"{url}/itens/{team.id}/editar", headers=HX).get_data(as_text=True)
+    assert re.search(rf'<option selected value="{attendant.id}">', edit)
+    item = f"{url}/itens/{team.id}"
+    saved = client.post(
+        item, data={"csrf_token": token, "name": "Pós venda", "members": [str(supervisor.id)]}
+    )
+    assert saved.status_code == 303
+    db.session.commit()
+    assert [u.id for u in db.session.get(Team, team.id).members] == [supervisor.id]
+    assert client.post(f"{item}/desativar", data={"csrf_token": token}).status_code == 303
+    db.session.commit()
+    assert db.session.get(Team, team.id).active is False
+    del before

@@ -37,6 +37,8 @@ class Role(Base):
     company_id: Mapped[int] = _company_fk()
     code: Mapped[str] = mapped_column(sa.String(30))
     name: Mapped[str] = mapped_column(sa.String(60))
+    # Inactive: no longer offered for entities; those that have it keep it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     __table_args__ = (
         sa.UniqueConstraint("company_id", "code"),
@@ -127,7 +129,7 @@ class Reason(Base):
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="reason",
         order_by="(Occurrence.position, Occurrence.name)",
-        cascade="all, delete-orphan"
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (
@@ -156,7 +158,7 @@ class Occurrence(Base):
     causes: Mapped[list["Cause"]] = relationship(
         back_populates="occurrence",
         order_by="(Cause.position, Cause.name)",
-        cascade="all, delete-orphan"
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (

@@ -23,7 +23,9 @@ def _screen(kind, status=200, *, editing=None, form=None, form_key=None, notice=
     items = lists.entries(db.session, kind, company_id)
     edit_form = None
     if editing is not None:
-        edit_form = form if form_key == EDIT else kind.form(formdata=None, obj=editing)
+        edit_form = (
+            form if form_key == EDIT else lists.make_form(kind, company_id, editing, formdata=None)
+        )
     return render(
         TEMPLATE,
         block="entries",
@@ -33,7 +35,7 @@ def _screen(kind, status=200, *, editing=None, form=None, form_key=None, notice=
         used=lists.used_ids(db.session, kind, company_id),
         editing=editing.id if editing is not None else None,
         edit_form=edit_form,
-        add_form=form if form_key == NEW else kind.form(formdata=None),
+        add_form=form if form_key == NEW else lists.make_form(kind, company_id, formdata=None),
         failed=form is not None and bool(form.errors),
         notice=notice,
         problem=problem,
@@ -49,7 +51,11 @@ def _done(kind, message: str):
 
 
 def _values(kind, form) -> dict:
-    return {name: form[name].data for name in kind.fields}
+    """What the form says, as the model takes it."""
+    values = {name: form[name].data for name in kind.fields}
+    if kind.load is not None:
+        values = kind.load(db.session, current_company().id, values)
+    return values
 
 
 def _check(kind, form, item=None) -> bool:
@@ -59,8 +65,11 @@ def _check(kind, form, item=None) -> bool:
         db.session, kind, company_id, form.name.data, item.id if item else None
     ):
         form.name.errors.append(kind.taken(form.name.data))
-    if not form.errors and item is not None and kind.guard is not None:
-        refusal = kind.guard(db.session, item, _values(kind, form))
+    if not form.errors and kind.guard is not None:
+        values = _values(kind, form)
+        # A new entry is checked as a transient row (not in the session: nothing is saved).
+        probe = item if item is not None else kind.model(company_id=company_id, **values)
+        refusal = kind.guard(db.session, probe, values)
         if refusal:
             form[kind.fields[-1]].errors.append(refusal)
     return not form.errors
@@ -78,7 +87,7 @@ def list_entries(kind: str):
 def add_entry(kind: str):
     """A new entry at the end of the list, or the form again with the messages."""
     found = lists.kind_of(kind)
-    form = found.form()
+    form = lists.make_form(found, current_company().id)
     if not _check(found, form):
         db.session.rollback()
         return _screen(found, 422, form=form, form_key=NEW)
@@ -111,7 +120,7 @@ def save_entry(kind: str, item_id: int):
     """Salvar the entry's fields; old tickets show the new name (it is the same entry)."""
     found = lists.kind_of(kind)
     item = lists.get_entry(found, item_id)
-    form = found.form()
+    form = lists.make_form(found, current_company().id)
     if not _check(found, form, item):
         db.session.rollback()
         return _screen(found, 422, editing=item, form=form, form_key=EDIT)
@@ -171,13 +180,15 @@ def delete_entry(kind: str, item_id: int):
     """Excluir an entry nothing refers to (a typo just added); a used one is refused."""
     found = lists.kind_of(kind)
     item = lists.get_entry(found, item_id)
-    if lists.is_used(db.session, found, item):
-        return _refused(
-            found, f"“{item.name}” já está em uso em atendimentos: desative-o em vez de excluir."
-        )
     refusal = found.guard(db.session, item, None) if found.guard is not None else None
     if refusal:
         return _refused(found, refusal)
+    if lists.is_used(db.session, found, item):
+        return _refused(
+            found,
+            f"“{item.name}” já está em uso (atendimentos ou cadastros): desative-o em vez "
+            "de excluir.",
+        )
     name = item.name
     db.session.delete(item)
     try:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import Session
+from wtforms import SelectChoice
 
+from isocrm.desk.teams_cli import company_users
 from isocrm.extensions import db
-from isocrm.models import Channel, Status, Ticket, TicketDetail
-from isocrm.models.catalog import STATUS_OPEN
-from isocrm.models.ticket import TicketEvent
+from isocrm.models import Channel, Role, Status, Team, Ticket, TicketDetail, TicketEvent, Unit, User
+from isocrm.models.catalog import ROLE_CODE_CUSTOMER, ROLE_CODE_PARTNER, STATUS_OPEN
+from isocrm.models.entity import entity_roles, entity_units
 from isocrm.security import current_company
 from isocrm.settings import forms
 from isocrm.text import fold
@@ -39,6 +41,10 @@ class ListKind:
     guard: Callable | None = None
     columns: tuple[tuple[str, str], ...] = ()  # (attribute, header) shown beside the name
     fields: tuple[str, ...] = field(default=("name",))
+    # (form, company_id, obj or None): options the form needs, data of obj it cannot read
+    setup: Callable | None = None
+    # (session, company_id, values) -> values as the model takes them (ids -> rows)
+    load: Callable | None = None
 
     def taken(self, name: str) -> str:
         return f"Já existe {self.noun} “{name}”."
@@ -111,6 +117,50 @@ def _status_guard(session: Session, item, values: dict | None) -> str | None:
     return None
 
 
+# Papéis the code looks up by code (the Local picker lists Parceiros, bulk data Clientes).
+FIXED_ROLE_CODES = (ROLE_CODE_CUSTOMER, ROLE_CODE_PARTNER)
+
+
+def _role_guard(session: Session, item, values: dict | None) -> str | None:
+    """A papel the code relies on keeps its code and stays active; codes are unique."""
+    if item.id is not None and item.code in FIXED_ROLE_CODES:
+        if values is None:
+            return (
+                f"O papel “{item.name}” é usado pelo sistema (código {item.code}): não pode "
+                "ser desativado nem excluído."
+            )
+        if values["code"] != item.code:
+            return f"O código “{item.code}” é usado pelo sistema: não pode ser alterado."
+    if values is not None and session.scalar(
+        sa.select(
+            sa.exists().where(
+                Role.company_id == item.company_id,
+                Role.code == values["code"],
+                Role.id != (item.id or 0),
+            )
+        )
+    ):
+        return f"Já existe um papel com o código “{values['code']}”."
+    return None
+
+
+def _team_setup(form, company_id: int, obj) -> None:
+    """Members among the Empresa's users (an inactive user shows marked, to take out)."""
+    users = db.session.scalars(company_users(company_id).order_by(User.name))
+    form.members.choices = [
+        SelectChoice(str(user.id), user.name if user.active else f"{user.name} (inativo)")
+        for user in users
+    ]
+    if obj is not None:
+        form.members.data = [user.id for user in obj.members]
+
+
+def _team_load(session: Session, company_id: int, values: dict) -> dict:
+    wanted = set(values["members"] or [])
+    users = session.scalars(company_users(company_id).order_by(User.name))
+    return {**values, "members": [user for user in users if user.id in wanted]}
+
+
 KINDS = {
     "canais": ListKind(
         slug="canais",
@@ -147,7 +197,76 @@ KINDS = {
         columns=(("category_label", "Categoria"),),
         fields=("name", "category"),
     ),
+    "unidades": ListKind(
+        slug="unidades",
+        model=Unit,
+        form=forms.UnitForm,
+        title="Unidade",
+        plural="Unidades",
+        noun="a unidade",
+        ending="a",
+        intro="As filiais da Empresa com que as entidades se relacionam. Uma unidade já "
+        "vinculada a entidades ou usada em atendimentos não é excluída: desative-a, e ela "
+        "não é mais oferecida no cadastro, mas continua onde já estava.",
+        order_by=lambda model: (model.name,),
+        references=lambda item_id: [
+            Ticket.unit_id == item_id,
+            entity_units.c.unit_id == item_id,
+        ],
+        columns=(("city", "Cidade"), ("state", "UF")),
+        fields=("name", "city", "state"),
+    ),
+    "papeis": ListKind(
+        slug="papeis",
+        model=Role,
+        form=forms.RoleForm,
+        title="Papel",
+        plural="Papéis",
+        noun="o papel",
+        ending="o",
+        intro="O papel de cada entidade (Cliente, Parceiro, Fornecedor…). Os papéis Cliente e "
+        "Parceiro são usados pelo sistema: podem ser renomeados, mas o código fica e eles não "
+        "são desativados. Um papel já dado a entidades não é excluído: desative-o.",
+        order_by=lambda model: (model.name,),
+        references=lambda item_id: [
+            Ticket.role_id == item_id,
+            entity_roles.c.role_id == item_id,
+        ],
+        guard=_role_guard,
+        columns=(("code", "Código"),),
+        fields=("name", "code"),
+    ),
+    "equipes": ListKind(
+        slug="equipes",
+        model=Team,
+        form=forms.TeamForm,
+        title="Equipe",
+        plural="Equipes",
+        noun="a equipe",
+        ending="a",
+        intro="Grupos de usuários da Empresa a quem um atendimento pode ser passado; a aba "
+        "“Da minha equipe” do painel mostra os atendimentos de cada um. Uma equipe que já "
+        "recebeu atendimentos não é excluída: desative-a.",
+        order_by=lambda model: (model.name,),
+        references=lambda item_id: [
+            Ticket.team_id == item_id,
+            TicketEvent.from_team_id == item_id,
+            TicketEvent.to_team_id == item_id,
+        ],
+        columns=(("member_names", "Membros"),),
+        fields=("name", "members"),
+        setup=_team_setup,
+        load=_team_load,
+    ),
 }
+
+
+def make_form(kind: ListKind, company_id: int, obj=None, **kwargs):
+    """The kind's form with its options (formdata=None: an empty one, or obj's values)."""
+    form = kind.form(obj=obj, **kwargs)
+    if kind.setup is not None:
+        kind.setup(form, company_id, obj)
+    return form
 
 
 def kind_of(slug: str) -> ListKind:
