@@ -208,6 +208,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     reason, occurrence = ticket.reason_id, ticket.occurrence_id
     cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id
     channel_id = demo["channels"]["Chat"].id
+    product_id = demo["product_info"].product_id
     status_id = demo["statuses"]["aguardando"].id
     # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
@@ -387,6 +388,21 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
                 HX,
             ),
         ],
+        "settings.product_occurrence_options": [
+            (
+                "settings-product-occurrences",
+                f"/configuracoes/produtos/ocorrencias?reason_id={reason}",
+                HX,
+            )
+        ],
+        "settings.product_infos": [
+            ("settings-product-infos", f"/configuracoes/produtos/{product_id}/informacoes", {}),
+            (
+                "settings-product-infos-partial",
+                f"/configuracoes/produtos/{product_id}/informacoes",
+                HX,
+            ),
+        ],
         "sla.index": [("sla-report", "/prazos?de=01/01/2026&ate=30/11/2026", {})],
         "privacy.index": [
             ("privacy-index", "/privacidade/", {}),
@@ -404,6 +420,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     wrappers = {
         "cause-options": '<select aria-label="x">{}</select>',
         "occurrence-options": '<select aria-label="x">{}</select>',
+        "settings-product-occurrences": '<select aria-label="x">{}</select>',
         "location-options": '<select aria-label="x">{}</select>',
         "related-options": '<select aria-label="x">{}</select>',
         "relation-options": '<select aria-label="x">{}</select>',

@@ -40,6 +40,7 @@ from isocrm.models import (
     HistoryDelivery,
     Holiday,
     OutboxMessage,
+    ProductInfo,
     Relation,
     Ticket,
     User,
@@ -250,6 +251,15 @@ ROUTES: dict[str, Case] = {
         SUP, fresh=lambda w: w.channel(new=True)),
     "POST /configuracoes/situacoes/itens/<int:item_id>/padrao": Case(  # the default already
         SUP, fresh=lambda w: {"item_id": w.values["status_id"]}),
+    "GET /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP, shows="product"),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP),  # nothing typed
+    "GET /configuracoes/produtos/ocorrencias": Case(SUP, query="reason_id={reason_id}"),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/desativar": Case(
+        SUP, fresh=lambda w: w.product_info(new=True)),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/reativar": Case(
+        SUP, fresh=lambda w: w.product_info()),  # active already
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/excluir": Case(
+        SUP, fresh=lambda w: w.product_info(new=True)),
 }
 # fmt: on
 
@@ -325,6 +335,18 @@ class World:
         name = f"Para mexer {next(_CAUSE_NAMES)}"
         channel = Channel(company_id=self.values["company_a"], name=name)
         return {"kind": "canais", "item_id": self._add(channel)}
+
+    def product_info(self, new=False) -> dict:
+        """An Informação of the demo's product: its own, or a new one no line uses."""
+        if not new:
+            return {"info_id": self.values["product_info_id"]}
+        info = ProductInfo(
+            product_id=self.values["product_id"],
+            reason_id=self.values["reason_id"],
+            occurrence_id=self.values["occurrence_id"],
+            description=f"Para mexer {next(_CAUSE_NAMES)}",
+        )
+        return {"info_id": self._add(info)}
 
     def new_address(self) -> int:
         return self._add(
@@ -452,6 +474,8 @@ def world(database_template, tmp_path_factory):
             "filename": "css/app.css",
             "level": "causas",
             "channel_id": demo["channels"]["Chat"].id,
+            "product_id": demo["product_info"].product_id,
+            "product_info_id": demo["product_info"].id,
             "status_id": demo["statuses"]["aberto"].id,
             "item_id": demo["causes"][f"{occurrence}/Embalagem violada"].id,
         }

@@ -373,10 +373,13 @@ def test_attendant_gets_403_on_every_settings_route(logged_in, db, demo, method,
     token = AuthActions(logged_in).csrf_token()
     cause = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"]
     before = _version(db)
+    info = demo["product_info"]
     url = (
         rule.replace("<level>", "causas")
         .replace("<list:kind>", "canais")
         .replace("<int:item_id>", str(cause.id))
+        .replace("<int:product_id>", str(info.product_id))
+        .replace("<int:info_id>", str(info.id))
     )
     assert "<" not in url, rule
     for headers in ({}, {**HX, "X-CSRFToken": token}):

@@ -6,7 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from isocrm.models import Channel, Role, Status, Team, Unit, User
+from isocrm.models import Channel, Product, ProductInfo, Role, Status, Team, Unit, User
 from tests.test_settings import HX, _version
 
 
@@ -374,3 +374,107 @@ def test_teams_with_members_of_the_empresa(sup, db, demo):
     db.session.commit()
     assert db.session.get(Team, team.id).active is False
     del before
+
+
+def test_products_codes_unique_and_a_cited_one_kept(sup, db, demo):
+    client, token = sup
+    url = "/configuracoes/produtos"
+    dup = client.post(
+        url, data={"csrf_token": token, "name": "Biscoito Novo", "code": "BIS-INT-200"}
+    )
+    assert dup.status_code == 422
+    assert "Já existe um produto com o código “BIS-INT-200”." in dup.get_data(as_text=True)
+    bad_ean = client.post(
+        url, data={"csrf_token": token, "name": "Biscoito Novo", "code": "BIS-NOV", "ean": "12"}
+    )
+    assert "Use 8, 12, 13 ou 14 dígitos." in bad_ean.get_data(as_text=True)
+    done = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "name": "Biscoito Novo",
+            "code": "BIS-NOV",
+            "ean": "789100000199",
+        },
+    )
+    assert done.status_code == 303
+    db.session.commit()
+    new = db.session.scalar(sa.select(Product).where(Product.code == "BIS-NOV"))
+    assert (new.company_id, new.ean) == (demo["company"].id, "789100000199")
+    cited = demo["product_info"].product  # on ticket lines
+    refused = client.post(f"{url}/itens/{cited.id}/excluir", data={"csrf_token": token})
+    assert refused.status_code == 409
+    page = client.get(url).get_data(as_text=True)
+    assert f'href="/configuracoes/produtos/{cited.id}/informacoes"' in page
+
+
+def test_product_information_under_a_motivo_and_its_ocorrencia(sup, logged_in, db, demo):
+    client, token = sup
+    product = demo["product_info"].product
+    reason = demo["reasons"]["Reclamação"]
+    defect = demo["occurrences"]["Reclamação/Produto com defeito"]
+    other = demo["occurrences"]["Dúvida/Informação sobre produto"]
+    url = f"/configuracoes/produtos/{product.id}/informacoes"
+    page = client.get(url)
+    assert page.status_code == 200 and demo["product_info"].description in page.get_data(
+        as_text=True
+    )
+    # The Ocorrência select follows the Motivo.
+    options = client.get(
+        f"/configuracoes/produtos/ocorrencias?reason_id={reason.id}", headers=HX
+    ).get_data(as_text=True)
+    assert f'<option value="{defect.id}">Produto com defeito</option>' in options
+    assert "Informação sobre produto" not in options
+    # An Ocorrência of another Motivo is refused, as is an empty text.
+    wrong = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "reason_id": str(reason.id),
+            "occurrence_id": str(other.id),
+            "description": "Cor do recheio",
+        },
+        headers=HX,
+    )
+    assert wrong.status_code == 422
+    assert "Escolha uma ocorrência da lista." in wrong.get_data(as_text=True)
+    before = _version(db)
+    data = {
+        "csrf_token": token,
+        "reason_id": str(reason.id),
+        "occurrence_id": str(defect.id),
+        "description": "Cor do recheio",
+    }
+    assert client.post(url, data=data).status_code == 303
+    assert _version(db) != before
+    again = client.post(url, data={**data, "description": "cor do RECHEIO"})
+    assert "Já existe a informação “cor do RECHEIO” neste motivo e ocorrência." in again.get_data(
+        as_text=True
+    )
+    db.session.commit()
+    info = db.session.scalar(
+        sa.select(ProductInfo).where(ProductInfo.description == "Cor do recheio")
+    )
+    assert (info.product_id, info.reason_id, info.occurrence_id) == (
+        product.id,
+        reason.id,
+        defect.id,
+    )
+    off = client.post(f"{url}/{info.id}/desativar", data={"csrf_token": token}, headers=HX)
+    assert "Informação “Cor do recheio” desativada" in off.get_data(as_text=True)
+    used = demo["product_info"]
+    refused = client.post(f"{url}/{used.id}/excluir", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert client.post(f"{url}/{info.id}/excluir", data={"csrf_token": token}).status_code == 303
+    # Another Empresa's product is missing.
+    south = db.session.scalar(
+        sa.select(Product).where(Product.company_id == demo["company_south"].id)
+    )
+    assert client.get(f"/configuracoes/produtos/{south.id}/informacoes").status_code == 404
+    assert (
+        client.post(
+            f"/configuracoes/produtos/{south.id}/informacoes/{used.id}/desativar",
+            data={"csrf_token": token},
+        ).status_code
+        == 404
+    )

@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from isocrm.desk.teams_cli import TEAM_NAME_MAX, team_name
+from isocrm.fields import ChoiceField
 from isocrm.models.catalog import STATUS_CATEGORIES
 from isocrm.registry.forms import UFS, CheckboxesField
 
@@ -17,16 +18,22 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def name_field(size: int) -> StringField:
-    """The required name of an entry, trimmed, of at most `size` characters (its column)."""
+def required_text(label: str, size: int, missing: str, *checks, filters=(_strip,)):
+    """A required text field, trimmed, of at most `size` characters (its column)."""
     return StringField(
-        "Nome",
-        filters=[_strip],
+        label,
+        filters=list(filters),
         validators=[
-            DataRequired("Digite o nome."),
+            DataRequired(missing),
             Length(max=size, message=f"Use no máximo {size} caracteres."),
+            *checks,
         ],
     )
+
+
+def name_field(size: int) -> StringField:
+    """The required name of an entry."""
+    return required_text("Nome", size, "Digite o nome.")
 
 
 class NameForm(FlaskForm):
@@ -86,17 +93,12 @@ class RoleForm(FlaskForm):
     """A Papel: its name, and the code the system and the imports know it by."""
 
     name = name_field(60)
-    code = StringField(
+    code = required_text(
         "Código",
-        filters=[_strip, lambda value: value.lower() if isinstance(value, str) else value],
-        validators=[
-            DataRequired("Digite o código."),
-            Length(max=30, message="Use no máximo 30 caracteres."),
-            Regexp(
-                r"^[a-z0-9_]+$",
-                message="Use só letras sem acento, números e _ (ex.: fornecedor).",
-            ),
-        ],
+        30,
+        "Digite o código.",
+        Regexp(r"^[a-z0-9_]+$", message="Use só letras sem acento, números e _ (ex.: fornecedor)."),
+        filters=(_strip, lambda value: value.lower() if isinstance(value, str) else value),
     )
 
 
@@ -104,12 +106,46 @@ class TeamForm(FlaskForm):
     """An Equipe: its name (spaces collapsed, as the teams CLI) and its members, among the
     Empresa's users (the view sets the options)."""
 
-    name = StringField(
+    name = required_text(
         "Nome",
-        filters=[lambda value: team_name(value) if isinstance(value, str) else value],
-        validators=[
-            DataRequired("Digite o nome."),
-            Length(max=TEAM_NAME_MAX, message=f"Use no máximo {TEAM_NAME_MAX} caracteres."),
-        ],
+        TEAM_NAME_MAX,
+        "Digite o nome.",
+        filters=(lambda value: team_name(value) if isinstance(value, str) else value,),
     )
     members = CheckboxesField("Membros")
+
+
+def _digits(value):
+    return ("".join(value.split()) or None) if isinstance(value, str) else value
+
+
+class ProductForm(FlaskForm):
+    """A Produto: its name, its code (unique in the Empresa) and its EAN (GTIN), if any."""
+
+    name = name_field(120)
+    code = required_text("Código", 30, "Digite o código.")
+    ean = StringField(
+        "EAN",
+        filters=[_digits],
+        validators=[
+            Optional(),
+            Regexp(r"^(\d{8}|\d{12,14})$", message="Use 8, 12, 13 ou 14 dígitos."),
+        ],
+    )
+
+
+class ProductInfoForm(FlaskForm):
+    """An Informação of a product: the Motivo and Ocorrência it is offered under, and its
+    text (the view sets the options: the Empresa's active Motivos, that Motivo's Ocorrências)."""
+
+    reason_id = ChoiceField("Motivo", invalid_message="Escolha um motivo da lista.")
+    occurrence_id = ChoiceField("Ocorrência", invalid_message="Escolha uma ocorrência da lista.")
+    description = required_text("Informação", 200, "Digite a informação.")
+
+    def validate_reason_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha o motivo.")
+
+    def validate_occurrence_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha a ocorrência.")

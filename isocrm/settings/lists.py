@@ -15,7 +15,20 @@ from wtforms import SelectChoice
 
 from isocrm.desk.teams_cli import company_users
 from isocrm.extensions import db
-from isocrm.models import Channel, Role, Status, Team, Ticket, TicketDetail, TicketEvent, Unit, User
+from isocrm.models import (
+    Channel,
+    DetailInfo,
+    Product,
+    ProductInfo,
+    Role,
+    Status,
+    Team,
+    Ticket,
+    TicketDetail,
+    TicketEvent,
+    Unit,
+    User,
+)
 from isocrm.models.catalog import ROLE_CODE_CUSTOMER, ROLE_CODE_PARTNER, STATUS_OPEN
 from isocrm.models.entity import entity_roles, entity_units
 from isocrm.security import current_company
@@ -45,12 +58,25 @@ class ListKind:
     setup: Callable | None = None
     # (session, company_id, values) -> values as the model takes them (ids -> rows)
     load: Callable | None = None
+    # (endpoint, label): a link on each row to the entry's own screen (a product's informações)
+    link: tuple[str, str] | None = None
 
     def taken(self, name: str) -> str:
         return f"Já existe {self.noun} “{name}”."
 
     def said(self, name: str, word: str) -> str:
         """'Canal “Chat” incluído' from word="incluíd"."""
+        return f"{self.title} “{name}” {word}{self.ending}"
+
+
+@dataclass(frozen=True)
+class Noun:
+    """The words of an entry that has no list of its own (a product's informação)."""
+
+    title: str
+    ending: str
+
+    def said(self, name: str, word: str) -> str:
         return f"{self.title} “{name}” {word}{self.ending}"
 
 
@@ -161,6 +187,21 @@ def _team_load(session: Session, company_id: int, values: dict) -> dict:
     return {**values, "members": [user for user in users if user.id in wanted]}
 
 
+def _product_guard(session: Session, item, values: dict | None) -> str | None:
+    """Product codes are unique in the Empresa (imports and the lot report go by them)."""
+    if values is not None and session.scalar(
+        sa.select(
+            sa.exists().where(
+                Product.company_id == item.company_id,
+                Product.code == values["code"],
+                Product.id != (item.id or 0),
+            )
+        )
+    ):
+        return f"Já existe um produto com o código “{values['code']}”."
+    return None
+
+
 KINDS = {
     "canais": ListKind(
         slug="canais",
@@ -257,6 +298,26 @@ KINDS = {
         fields=("name", "members"),
         setup=_team_setup,
         load=_team_load,
+    ),
+    "produtos": ListKind(
+        slug="produtos",
+        model=Product,
+        form=forms.ProductForm,
+        title="Produto",
+        plural="Produtos",
+        noun="o produto",
+        ending="o",
+        intro="Os produtos da Empresa e, em cada um, as informações que o atendente escolhe "
+        "conforme o motivo e a ocorrência do atendimento (lote, validade… ficam na linha do "
+        "atendimento). Um produto já citado em atendimentos não é excluído: desative-o.",
+        order_by=lambda model: (model.name,),
+        references=lambda item_id: [
+            sa.and_(DetailInfo.product_info_id == ProductInfo.id, ProductInfo.product_id == item_id)
+        ],
+        guard=_product_guard,
+        columns=(("code", "Código"), ("ean", "EAN")),
+        fields=("name", "code", "ean"),
+        link=("settings.product_infos", "Informações"),
     ),
 }
 
