@@ -209,6 +209,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id
     channel_id = demo["channels"]["Chat"].id
     product_id = demo["product_info"].product_id
+    company_id = demo["company"].id
     status_id = demo["statuses"]["aguardando"].id
     # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
@@ -387,6 +388,11 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
                 f"/configuracoes/situacoes/itens/{status_id}/editar",
                 HX,
             ),
+        ],
+        "settings.companies": [("settings-companies", "/configuracoes/empresas", {})],
+        "settings.edit_company": [
+            ("settings-edit-company", f"/configuracoes/empresas/{company_id}/editar", {}),
+            ("settings-edit-company-partial", f"/configuracoes/empresas/{company_id}/editar", HX),
         ],
         "settings.product_occurrence_options": [
             (

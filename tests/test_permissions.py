@@ -251,6 +251,11 @@ ROUTES: dict[str, Case] = {
         SUP, fresh=lambda w: w.channel(new=True)),
     "POST /configuracoes/situacoes/itens/<int:item_id>/padrao": Case(  # the default already
         SUP, fresh=lambda w: {"item_id": w.values["status_id"]}),
+    "GET /configuracoes/empresas": Case(ADM),
+    "GET /configuracoes/empresas/<int:company_id>/editar": Case(
+        ADM, fresh=lambda w: {"company_id": w.values["company_a"]}),
+    "POST /configuracoes/empresas/<int:company_id>": Case(  # nothing typed: 422
+        ADM, fresh=lambda w: {"company_id": w.values["company_a"]}),
     "GET /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP, shows="product"),
     "POST /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP),  # nothing typed
     "GET /configuracoes/produtos/ocorrencias": Case(SUP, query="reason_id={reason_id}"),

@@ -6,7 +6,18 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from isocrm.models import Channel, Product, ProductInfo, Role, Status, Team, Unit, User
+from isocrm.models import (
+    Channel,
+    Company,
+    Product,
+    ProductInfo,
+    Role,
+    Status,
+    Team,
+    Unit,
+    User,
+)
+from tests.conftest import AuthActions
 from tests.test_settings import HX, _version
 
 
@@ -478,3 +489,51 @@ def test_product_information_under_a_motivo_and_its_ocorrencia(sup, logged_in, d
         ).status_code
         == 404
     )
+
+
+@pytest.fixture
+def admin(app, db, demo):
+    """The supervisor made administrator (in both Empresas, looking at the main one)."""
+    demo["supervisor"].role = "admin"
+    db.session.commit()
+    client = app.test_client()
+    auth = AuthActions(client)
+    assert auth.login("supervisor", "supervisor123").status_code == 302
+    return client, auth.csrf_token()
+
+
+def test_companies_for_administrators_only(logged_in, admin, db, demo):
+    client, token = admin
+    assert logged_in.get("/configuracoes/empresas").status_code == 403  # supervisors too
+    company, south = demo["company"], demo["company_south"]
+    page = client.get("/configuracoes/empresas").get_data(as_text=True)
+    assert company.name in page and south.name in page
+    assert 'href="/configuracoes/empresas"' in client.get("/configuracoes").get_data(as_text=True)
+    edit = client.get(f"/configuracoes/empresas/{south.id}/editar", headers=HX)
+    assert f'id="editar-empresa-{south.id}-name"' in edit.get_data(as_text=True)
+    url = f"/configuracoes/empresas/{south.id}"
+    taken = client.post(url, data={"csrf_token": token, "name": company.name.upper()}, headers=HX)
+    assert taken.status_code == 422
+    assert f"Já existe a empresa “{company.name.upper()}”." in taken.get_data(as_text=True)
+    bad = client.post(url, data={"csrf_token": token, "name": south.name, "document": "123"})
+    assert "CNPJ inválido" in bad.get_data(as_text=True)
+    done = client.post(
+        url,
+        data={"csrf_token": token, "name": "Filial Sul", "document": "11.222.333/0001-81"},
+    )
+    assert done.status_code == 303
+    db.session.commit()
+    assert (south.name, south.document) == ("Filial Sul", "11222333000181")
+    # An Empresa the administrator does not belong to is missing.
+    other = Company(name="Outra Empresa")
+    db.session.add(other)
+    db.session.commit()
+    assert client.get(f"/configuracoes/empresas/{other.id}/editar").status_code == 404
+    assert (
+        client.post(
+            f"/configuracoes/empresas/{other.id}", data={"csrf_token": token, "name": "X"}
+        ).status_code
+        == 404
+    )
+    db.session.commit()
+    assert other.name == "Outra Empresa"

@@ -23,4 +23,4 @@ def _register_converter(state):
     state.app.url_map.converters["list"] = CatalogueListConverter
 
 
-from isocrm.settings import info_views, list_views, views  # noqa: E402,F401
+from isocrm.settings import company_views, info_views, list_views, views  # noqa: E402,F401

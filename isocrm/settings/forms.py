@@ -6,6 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from isocrm import brdocs
 from isocrm.desk.teams_cli import TEAM_NAME_MAX, team_name
 from isocrm.fields import ChoiceField
 from isocrm.models.catalog import STATUS_CATEGORIES
@@ -149,3 +150,19 @@ class ProductInfoForm(FlaskForm):
     def validate_occurrence_id(self, field):
         if field.data is None:
             raise ValidationError("Escolha a ocorrência.")
+
+
+class CompanyForm(FlaskForm):
+    """An Empresa: its name (unique in the system) and its CNPJ, if given."""
+
+    name = name_field(120)
+    document = StringField("CNPJ", filters=[_strip, _blank_to_none])
+
+    def validate_document(self, field):
+        if field.data is None:
+            return
+        field.data = brdocs.normalize(field.data)
+        if not brdocs.is_valid_cnpj(field.data):
+            raise ValidationError(
+                "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+            )

@@ -21,9 +21,9 @@ def _screen(kind, status=200, *, editing=None, form=None, form_key=None, notice=
     """The list; a posted `form` (with its messages) is shown where `form_key` says."""
     company_id = current_company().id
     items = lists.entries(db.session, kind, company_id)
-    edit_form = None
+    entry_form = None
     if editing is not None:
-        edit_form = (
+        entry_form = (
             form if form_key == EDIT else lists.make_form(kind, company_id, editing, formdata=None)
         )
     return render(
@@ -34,7 +34,7 @@ def _screen(kind, status=200, *, editing=None, form=None, form_key=None, notice=
         items=items,
         used=lists.used_ids(db.session, kind, company_id),
         editing=editing.id if editing is not None else None,
-        edit_form=edit_form,
+        entry_form=entry_form,
         add_form=form if form_key == NEW else lists.make_form(kind, company_id, formdata=None),
         failed=form is not None and bool(form.errors),
         notice=notice,
