@@ -282,8 +282,8 @@ def test_units_add_with_city_and_uf_and_leave_the_registry_when_inactive(sup, lo
     sp_unit = demo["unit_sp"]
     maria = demo["maria"]
     assert sp_unit in maria.units
-    off = client.post(f"{url}/itens/{sp_unit.id}/desativar", data={"csrf_token": token})
-    assert off.status_code == 303
+    off = client.post(f"{url}/itens/{sp_unit.id}/desativar", data={"csrf_token": token}, headers=HX)
+    assert "não é mais oferecida no cadastro de entidades" in off.get_data(as_text=True)
     assert (
         client.post(f"{url}/itens/{sp_unit.id}/excluir", data={"csrf_token": token}).status_code
         == 409
@@ -312,6 +312,10 @@ def test_roles_the_code_uses_keep_their_code_and_stay_active(sup, db, demo):
         assert "não pode ser desativado nem excluído" in refused.get_data(as_text=True)
     db.session.commit()
     assert (customer.name, customer.code, customer.active) == ("Cliente final", "cliente", True)
+    # The list offers neither Desativar nor Excluir for it.
+    page = client.get("/configuracoes/papeis").get_data(as_text=True)
+    row = re.search(rf'<li class="tree-row" id="papeis-{customer.id}">.*?</li>', page, re.S)
+    assert "usado pelo sistema" in row.group(0) and "Desativar" not in row.group(0)
     # A new papel: its code unique and plain; then it may be recoded and deactivated.
     add = "/configuracoes/papeis"
     dup = client.post(add, data={"csrf_token": token, "name": "Comprador", "code": "Parceiro"})

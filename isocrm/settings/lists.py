@@ -35,6 +35,8 @@ from isocrm.security import current_company
 from isocrm.settings import forms
 from isocrm.text import fold
 
+OLD_TICKETS_KEEP_IT = "os atendimentos antigos continuam mostrando o nome."
+
 
 @dataclass(frozen=True)
 class ListKind:
@@ -60,6 +62,11 @@ class ListKind:
     load: Callable | None = None
     # (endpoint, label): a link on each row to the entry's own screen (a product's informações)
     link: tuple[str, str] | None = None
+    # Where an active entry is offered (the message after Desativar says it no longer is)
+    offered_in: str = "em novos atendimentos"
+    kept: str = OLD_TICKETS_KEEP_IT  # and where it still shows
+    # item -> True when the system relies on it: Desativar and Excluir are not offered
+    locked: Callable | None = None
 
     def taken(self, name: str) -> str:
         return f"Já existe {self.noun} “{name}”."
@@ -85,10 +92,9 @@ def switched(kind, name: str, active: bool) -> str:
     offered = f"oferecid{kind.ending}"
     if active:
         return kind.said(name, "reativad") + f": volta a ser {offered}."
-    return (
-        kind.said(name, "desativad") + f": não é mais {offered} em novos atendimentos; os "
-        "atendimentos antigos continuam mostrando o nome."
-    )
+    where = getattr(kind, "offered_in", "em novos atendimentos")
+    kept = getattr(kind, "kept", OLD_TICKETS_KEEP_IT)
+    return kind.said(name, "desativad") + f": não é mais {offered} {where}; {kept}"
 
 
 # --- situações: the rules of their categories ----------------------------------------------
@@ -256,6 +262,8 @@ KINDS = {
         ],
         columns=(("city", "Cidade"), ("state", "UF")),
         fields=("name", "city", "state"),
+        offered_in="no cadastro de entidades",
+        kept="as entidades que já a têm continuam com ela.",
     ),
     "papeis": ListKind(
         slug="papeis",
@@ -276,6 +284,9 @@ KINDS = {
         guard=_role_guard,
         columns=(("code", "Código"),),
         fields=("name", "code"),
+        offered_in="no cadastro de entidades",
+        kept="as entidades que já o têm continuam com ele.",
+        locked=lambda item: item.code in FIXED_ROLE_CODES,
     ),
     "equipes": ListKind(
         slug="equipes",
@@ -296,6 +307,8 @@ KINDS = {
         ],
         columns=(("member_names", "Membros"),),
         fields=("name", "members"),
+        offered_in="em “Passar para”",
+        kept="os atendimentos que ela já tem continuam com ela.",
         setup=_team_setup,
         load=_team_load,
     ),
