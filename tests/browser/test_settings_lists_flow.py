@@ -51,3 +51,23 @@ def test_supervisor_adds_and_deactivates_channels_the_attendant_sees_it(page, de
     # An old ticket whose detail came by e-mail still shows it.
     page.goto(f"/atendimentos/{demo['ticket_1'].code}")
     expect(page.get_by_label("Canal").locator("option:checked")).to_have_text("E-mail (inativo)")
+
+
+def test_supervisor_adds_a_product_information_through_the_cascade(page, demo):
+    login_supervisor_of(page, demo["company"].name)
+    product = demo["product_info"].product
+    page.goto("/configuracoes/produtos")
+    page.get_by_role("link", name=f"Informações de {product.name}").click()
+    expect(page.get_by_role("heading", name=f"Informações de {product.name}")).to_be_visible()
+    page.wait_for_load_state("load")
+    occurrence = page.get_by_label("Ocorrência")
+    expect(occurrence.locator("option")).to_have_count(1)  # nothing until a Motivo
+    page.get_by_label("Motivo").select_option(label="Dúvida")
+    expect(occurrence.locator("option", has_text="Informação sobre produto")).to_have_count(1)
+    expect(occurrence.locator("option", has_text="Produto com defeito")).to_have_count(0)
+    occurrence.select_option(label="Informação sobre produto")
+    page.get_by_label("Informação", exact=True).fill("Contém glúten")
+    page.get_by_role("button", name="Adicionar").click()
+    expect(page.get_by_text("Informação “Contém glúten” incluída.")).to_be_visible()
+    row = page.locator(".tree-row").filter(has_text="Contém glúten")
+    expect(row).to_contain_text("Dúvida › Informação sobre produto")
