@@ -17,7 +17,7 @@ from isocrm.models import (
     Unit,
     User,
 )
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, csrf_token_from
 from tests.test_settings import HX, _version
 
 
@@ -293,6 +293,16 @@ def test_units_add_with_city_and_uf_and_leave_the_registry_when_inactive(sup, lo
     # ... and Maria keeps it, marked.
     registry = logged_in.get(f"/entidades/{maria.id}/cadastro").get_data(as_text=True)
     assert f"{sp_unit.name} (inativa)" in registry
+    # The old ticket keeps it, marked; a new ticket of Maria is not offered it.
+    ticket = demo["ticket_1"]
+    assert ticket.unit_id == sp_unit.id
+    screen = logged_in.get(f"/atendimentos/{ticket.code}").get_data(as_text=True)
+    assert f'<option selected value="{sp_unit.id}">{sp_unit.name} (inativa)</option>' in screen
+    token_att = csrf_token_from(screen)
+    opened = logged_in.post(f"/entidades/{maria.id}/atendimentos", data={"csrf_token": token_att})
+    draft = logged_in.get(opened.headers["Location"]).get_data(as_text=True)
+    units = re.search(r'<select[^>]*id="unit_id".*?</select>', draft, re.S).group(0)
+    assert "Em abertura" in draft and sp_unit.name not in units
 
 
 def test_roles_the_code_uses_keep_their_code_and_stay_active(sup, db, demo):
