@@ -59,6 +59,8 @@ class Catalog:
     product_infos: MappingProxyType  # (reason id, occurrence id) -> "product — info", active
     units: MappingProxyType  # id -> name, every unidade of the Empresa, by name
     roles: MappingProxyType  # id -> name, every papel of the Empresa, by name
+    inactive_units: frozenset  # ids of the unidades no longer offered
+    inactive_roles: frozenset  # ids of the papéis no longer offered
 
 
 version_column = (
@@ -148,11 +150,15 @@ def _load(session: Session, company_id: int, version: int | None) -> Catalog:
         .order_by(Product.name, ProductInfo.description)
     )
     units = run(
-        sa.select(Unit.id, Unit.name).where(Unit.company_id == company_id).order_by(Unit.name)
-    )
+        sa.select(Unit.id, Unit.name, Unit.active)
+        .where(Unit.company_id == company_id)
+        .order_by(Unit.name)
+    ).all()
     roles = run(
-        sa.select(Role.id, Role.name).where(Role.company_id == company_id).order_by(Role.name)
-    )
+        sa.select(Role.id, Role.name, Role.active)
+        .where(Role.company_id == company_id)
+        .order_by(Role.name)
+    ).all()
     return Catalog(
         version=version,
         statuses=_pairs(statuses),
@@ -164,8 +170,10 @@ def _load(session: Session, company_id: int, version: int | None) -> Catalog:
             ((reason_id, occurrence_id), info_id, f"{product} — {description}")
             for reason_id, occurrence_id, info_id, product, description in infos
         ),
-        units=MappingProxyType(dict(_pairs(units))),
-        roles=MappingProxyType(dict(_pairs(roles))),
+        units=MappingProxyType({row_id: name for row_id, name, _ in units}),
+        roles=MappingProxyType({row_id: name for row_id, name, _ in roles}),
+        inactive_units=frozenset(row_id for row_id, _, active in units if not active),
+        inactive_roles=frozenset(row_id for row_id, _, active in roles if not active),
     )
 
 

@@ -333,3 +333,15 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def sup(app, demo):
+    """The supervisor's client (in both Empresas, looking at the demo's main one) and token."""
+    client = app.test_client()
+    auth = AuthActions(client)
+    assert auth.login("supervisor", "supervisor123").status_code == 302
+    token = auth.csrf_token()
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
+    assert client.post("/empresa", data=switch).status_code == 303
+    return client, token

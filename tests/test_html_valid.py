@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from isocrm.settings.lists import KINDS as LIST_KINDS
 from tests.conftest import csrf_token_from
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
 
@@ -207,6 +208,10 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     }
     reason, occurrence = ticket.reason_id, ticket.occurrence_id
     cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id
+    channel_id = demo["channels"]["Chat"].id
+    product_id = demo["product_info"].product_id
+    company_id = demo["company"].id
+    status_id = demo["statuses"]["aguardando"].id
     # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
     history_url = f"/entidades/{maria.id}/historico-cliente"
@@ -391,6 +396,38 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
             ("settings-edit", f"/configuracoes/causas/{cause_id}/editar", {}),
             ("settings-edit-partial", f"/configuracoes/causas/{cause_id}/editar", HX),
         ],
+        "settings.list_entries": [
+            (f"settings-{kind}", f"/configuracoes/{kind}", {}) for kind in LIST_KINDS
+        ]
+        + [("settings-list-partial", "/configuracoes/situacoes", HX)],
+        "settings.edit_entry": [
+            ("settings-edit-entry", f"/configuracoes/canais/itens/{channel_id}/editar", {}),
+            (
+                "settings-edit-status-partial",
+                f"/configuracoes/situacoes/itens/{status_id}/editar",
+                HX,
+            ),
+        ],
+        "settings.companies": [("settings-companies", "/configuracoes/empresas", {})],
+        "settings.edit_company": [
+            ("settings-edit-company", f"/configuracoes/empresas/{company_id}/editar", {}),
+            ("settings-edit-company-partial", f"/configuracoes/empresas/{company_id}/editar", HX),
+        ],
+        "settings.product_occurrence_options": [
+            (
+                "settings-product-occurrences",
+                f"/configuracoes/produtos/ocorrencias?reason_id={reason}",
+                HX,
+            )
+        ],
+        "settings.product_infos": [
+            ("settings-product-infos", f"/configuracoes/produtos/{product_id}/informacoes", {}),
+            (
+                "settings-product-infos-partial",
+                f"/configuracoes/produtos/{product_id}/informacoes",
+                HX,
+            ),
+        ],
         "sla.index": [("sla-report", "/prazos?de=01/01/2026&ate=30/11/2026", {})],
         "privacy.index": [
             ("privacy-index", "/privacidade/", {}),
@@ -408,6 +445,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     wrappers = {
         "cause-options": '<select aria-label="x">{}</select>',
         "occurrence-options": '<select aria-label="x">{}</select>',
+        "settings-product-occurrences": '<select aria-label="x">{}</select>',
         "location-options": '<select aria-label="x">{}</select>',
         "related-options": '<select aria-label="x">{}</select>',
         "relation-options": '<select aria-label="x">{}</select>',

@@ -37,10 +37,12 @@ from isocrm.models import (
     Base,
     Cause,
     Company,
+    Channel,
     DetailInfo,
     HistoryDelivery,
     Holiday,
     OutboxMessage,
+    ProductInfo,
     Relation,
     Ticket,
     User,
@@ -248,6 +250,36 @@ ROUTES: dict[str, Case] = {
     "GET /importacao/<token>": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
     "POST /importacao/<token>/confirmar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
     "POST /importacao/<token>/descartar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
+    # The flat catalogues: Canais stand for every list (the same views serve them all).
+    "GET /configuracoes/<list:kind>": Case(SUP, fresh=lambda w: {"kind": "canais"}),
+    "POST /configuracoes/<list:kind>": Case(  # nothing typed: 422
+        SUP, fresh=lambda w: {"kind": "canais"}),
+    "GET /configuracoes/<list:kind>/itens/<int:item_id>/editar": Case(
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>": Case(  # nothing typed: 422
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/desativar": Case(
+        SUP, fresh=lambda w: w.channel(new=True)),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/reativar": Case(  # active already
+        SUP, fresh=lambda w: w.channel()),
+    "POST /configuracoes/<list:kind>/itens/<int:item_id>/excluir": Case(
+        SUP, fresh=lambda w: w.channel(new=True)),
+    "POST /configuracoes/situacoes/itens/<int:item_id>/padrao": Case(  # the default already
+        SUP, fresh=lambda w: {"item_id": w.values["status_id"]}),
+    "GET /configuracoes/empresas": Case(ADM),
+    "GET /configuracoes/empresas/<int:company_id>/editar": Case(
+        ADM, fresh=lambda w: {"company_id": w.values["company_a"]}),
+    "POST /configuracoes/empresas/<int:company_id>": Case(  # nothing typed: 422
+        ADM, fresh=lambda w: {"company_id": w.values["company_a"]}),
+    "GET /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP, shows="product"),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes": Case(SUP),  # nothing typed
+    "GET /configuracoes/produtos/ocorrencias": Case(SUP, query="reason_id={reason_id}"),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/desativar": Case(
+        SUP, fresh=lambda w: w.product_info(new=True)),
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/reativar": Case(
+        SUP, fresh=lambda w: w.product_info()),  # active already
+    "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/excluir": Case(
+        SUP, fresh=lambda w: w.product_info(new=True)),
 }
 # fmt: on
 
@@ -339,6 +371,26 @@ class World:
                 name=f"Para mexer {next(_CAUSE_NAMES)}",
             )
         )
+
+    def channel(self, new=False) -> dict:
+        """A Canal of Empresa A: the demo's Chat, or a new one nothing uses."""
+        if not new:
+            return {"kind": "canais", "item_id": self.values["channel_id"]}
+        name = f"Para mexer {next(_CAUSE_NAMES)}"
+        channel = Channel(company_id=self.values["company_a"], name=name)
+        return {"kind": "canais", "item_id": self._add(channel)}
+
+    def product_info(self, new=False) -> dict:
+        """An Informação of the demo's product: its own, or a new one no line uses."""
+        if not new:
+            return {"info_id": self.values["product_info_id"]}
+        info = ProductInfo(
+            product_id=self.values["product_id"],
+            reason_id=self.values["reason_id"],
+            occurrence_id=self.values["occurrence_id"],
+            description=f"Para mexer {next(_CAUSE_NAMES)}",
+        )
+        return {"info_id": self._add(info)}
 
     def new_address(self) -> int:
         return self._add(
@@ -465,6 +517,10 @@ def world(database_template, tmp_path_factory):
             "occurrence_id": demo["occurrences"][occurrence].id,
             "filename": "css/app.css",
             "level": "causas",
+            "channel_id": demo["channels"]["Chat"].id,
+            "product_id": demo["product_info"].product_id,
+            "product_info_id": demo["product_info"].id,
+            "status_id": demo["statuses"]["aberto"].id,
             "item_id": demo["causes"][f"{occurrence}/Embalagem violada"].id,
         }
         # What of Empresa A each page shows: B must never see it.

@@ -1,6 +1,7 @@
 """flask --app isocrm teams create | add-member | remove-member | list
 
-Equipes are kept from the command line until Configurações has a screen for them."""
+Equipes are kept here or in Configurações › Equipes (isocrm/settings), with the same rules:
+team_name() for the name, company_users() for who may be a member."""
 
 import click
 import sqlalchemy as sa
@@ -11,6 +12,21 @@ from isocrm.models import Company, Team, User
 from isocrm.models.user import user_companies
 
 teams = AppGroup("teams", help="Equipes: create them and choose their members.")
+TEAM_NAME_MAX = 80  # teams.name
+
+
+def team_name(typed: str) -> str:
+    """The name as stored: spaces collapsed and trimmed."""
+    return " ".join(typed.split())
+
+
+def company_users(company_id: int):
+    """SELECT of the users of the Empresa: only they may be members of its equipes."""
+    return (
+        sa.select(User)
+        .join(user_companies, user_companies.c.user_id == User.id)
+        .where(user_companies.c.company_id == company_id)
+    )
 
 
 def _company(company_id: int) -> Company:
@@ -31,12 +47,7 @@ def _team(company_id: int, name: str) -> Team:
 
 def _member(company_id: int, username: str) -> User:
     user = db.session.scalar(
-        sa.select(User)
-        .join(user_companies, user_companies.c.user_id == User.id)
-        .where(
-            sa.func.lower(User.username) == username.strip().lower(),
-            user_companies.c.company_id == company_id,
-        )
+        company_users(company_id).where(sa.func.lower(User.username) == username.strip().lower())
     )
     if user is None:
         raise click.ClickException(f"Usuário {username!r} não encontrado nesta Empresa.")
@@ -59,9 +70,9 @@ company_option = click.option(
 def create(name, company_id):
     """Create the equipe NAME in the Empresa."""
     company = _company(company_id)
-    name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise click.ClickException("O nome da equipe deve ter de 1 a 80 caracteres.")
+    name = team_name(name)
+    if not name or len(name) > TEAM_NAME_MAX:
+        raise click.ClickException(f"O nome da equipe deve ter de 1 a {TEAM_NAME_MAX} caracteres.")
     if db.session.scalar(sa.select(Team).where(Team.company_id == company.id, Team.name == name)):
         raise click.ClickException(f"A equipe {name!r} já existe em {company.name}.")
     db.session.add(Team(company_id=company.id, name=name))

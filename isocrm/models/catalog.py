@@ -37,6 +37,8 @@ class Role(Base):
     company_id: Mapped[int] = _company_fk()
     code: Mapped[str] = mapped_column(sa.String(30))
     name: Mapped[str] = mapped_column(sa.String(60))
+    # Inactive: no longer offered for entities; those that have it keep it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     __table_args__ = (
         sa.UniqueConstraint("company_id", "code"),

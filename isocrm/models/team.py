@@ -32,5 +32,9 @@ class Team(Base):
 
     __table_args__ = (sa.UniqueConstraint("company_id", "name"),)
 
+    @property
+    def member_names(self) -> str:
+        return ", ".join(user.name for user in self.members) or "sem membros"
+
     def __repr__(self) -> str:
         return f"<Team {self.id} {self.name!r}>"

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -226,7 +227,7 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
         g.company = error.company  # to show this record with its Empresa's papéis and unidades
         entity = get_entity(entity_id, *_registry_options())
         form = EntityForm()
-        _fill_entity_choices(form)
+        _fill_entity_choices(form, entity)
         # Rows left open in Editar come back open as typed: "Voltar … e salvar" saves them.
         open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
         pending = {}
@@ -291,10 +292,22 @@ def _company_rows(model):
     ).all()
 
 
-def _fill_entity_choices(form: EntityForm):
+def _offered(rows, linked, mark: str) -> list:
+    """Active papéis or unidades, and the inactive ones the entity already has (marked): an
+    inactive one is no longer given, and one kept is not lost on save."""
+    return [
+        row if row.active else SimpleNamespace(id=row.id, name=f"{row.name} ({mark})")
+        for row in rows
+        if row.active or row.id in linked
+    ]
+
+
+def _fill_entity_choices(form: EntityForm, entity: Entity | None = None):
     roles, units = _company_rows(Role), _company_rows(Unit)
-    form.roles.set_options(roles)
-    form.units.set_options(units)
+    has_roles = {r.id for r in entity.roles} if entity else set()
+    has_units = {u.id for u in entity.units} if entity else set()
+    form.roles.set_options(_offered(roles, has_roles, "inativo"))
+    form.units.set_options(_offered(units, has_units, "inativa"))
     return roles, units
 
 
@@ -347,7 +360,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
 
 def _entity_form(entity: Entity, formdata=None) -> EntityForm:
     form = EntityForm(formdata=formdata, obj=entity if formdata is None else None)
-    _fill_entity_choices(form)
+    _fill_entity_choices(form, entity)
     if formdata is None:
         form.document.data = entity.document_display
         form.roles.data = [r.id for r in entity.roles]
@@ -530,7 +543,7 @@ def update(entity_id: int):
     _switch_back_if_asked()
     entity = _load(entity_id, *_registry_options())
     form = EntityForm()
-    roles, units = _fill_entity_choices(form)
+    roles, units = _fill_entity_choices(form, entity)
     valid = form.validate()
     duplicate = None
     if valid:

@@ -1,8 +1,16 @@
-"""The one field of the catalogue tree: the name of a Motivo, Ocorrência or Causa."""
+"""The forms of Configurações: the name of an entry of the tree (Motivo, Ocorrência, Causa)
+and the entries of the flat catalogues (Canais, Situações…)."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from isocrm import brdocs
+from isocrm.desk.teams_cli import TEAM_NAME_MAX, team_name
+from isocrm.fields import ChoiceField
+from isocrm.models.catalog import STATUS_CATEGORIES
+from isocrm.registry.forms import UFS, CheckboxesField
 
 NAME_MAX = 80  # reasons.name, occurrences.name, causes.name
 
@@ -11,14 +19,150 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def required_text(label: str, size: int, missing: str, *checks, filters=(_strip,)):
+    """A required text field, trimmed, of at most `size` characters (its column)."""
+    return StringField(
+        label,
+        filters=list(filters),
+        validators=[
+            DataRequired(missing),
+            Length(max=size, message=f"Use no máximo {size} caracteres."),
+            *checks,
+        ],
+    )
+
+
+def name_field(size: int) -> StringField:
+    """The required name of an entry."""
+    return required_text("Nome", size, "Digite o nome.")
+
+
 class NameForm(FlaskForm):
     """Add or rename: every form of the tree posts one `name` (ids differ per form)."""
 
-    name = StringField(
+    name = name_field(NAME_MAX)
+
+
+class ChannelForm(FlaskForm):
+    """A Canal: its name (channels.name)."""
+
+    name = name_field(60)
+
+
+class StatusForm(ChannelForm):
+    """A Situação: its name and category (the category decides open or closed)."""
+
+    category = SelectField(
+        "Categoria",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(value, label) for value, label in STATUS_CATEGORIES.items()],
+        validators=[DataRequired("Escolha a categoria.")],
+        validate_choice=False,
+    )
+
+    def validate_category(self, field):
+        if field.data and field.data not in STATUS_CATEGORIES:
+            raise ValidationError("Escolha uma categoria da lista.")
+
+
+def _blank_to_none(value):
+    return value or None
+
+
+class UnitForm(FlaskForm):
+    """A Unidade: its name, and where it is (both optional)."""
+
+    name = name_field(120)
+    city = StringField(
+        "Cidade",
+        filters=[_strip, _blank_to_none],
+        validators=[Optional(), Length(max=80, message="Use no máximo 80 caracteres.")],
+    )
+    state = SelectField(
+        "UF",
+        choices=[SelectChoice("", "—")] + [SelectChoice(uf, uf) for uf in UFS],
+        filters=[_blank_to_none],
+        validate_choice=False,
+    )
+
+    def validate_state(self, field):
+        if field.data and field.data not in UFS:
+            raise ValidationError("Escolha uma UF da lista.")
+
+
+class RoleForm(FlaskForm):
+    """A Papel: its name, and the code the system and the imports know it by."""
+
+    name = name_field(60)
+    code = required_text(
+        "Código",
+        30,
+        "Digite o código.",
+        Regexp(r"^[a-z0-9_]+$", message="Use só letras sem acento, números e _ (ex.: fornecedor)."),
+        filters=(_strip, lambda value: value.lower() if isinstance(value, str) else value),
+    )
+
+
+class TeamForm(FlaskForm):
+    """An Equipe: its name (spaces collapsed, as the teams CLI) and its members, among the
+    Empresa's users (the view sets the options)."""
+
+    name = required_text(
         "Nome",
-        filters=[_strip],
+        TEAM_NAME_MAX,
+        "Digite o nome.",
+        filters=(lambda value: team_name(value) if isinstance(value, str) else value,),
+    )
+    members = CheckboxesField("Membros")
+
+
+def _digits(value):
+    return ("".join(value.split()) or None) if isinstance(value, str) else value
+
+
+class ProductForm(FlaskForm):
+    """A Produto: its name, its code (unique in the Empresa) and its EAN (GTIN), if any."""
+
+    name = name_field(120)
+    code = required_text("Código", 30, "Digite o código.")
+    ean = StringField(
+        "EAN",
+        filters=[_digits],
         validators=[
-            DataRequired("Digite o nome."),
-            Length(max=NAME_MAX, message=f"Use no máximo {NAME_MAX} caracteres."),
+            Optional(),
+            Regexp(r"^(\d{8}|\d{12,14})$", message="Use 8, 12, 13 ou 14 dígitos."),
         ],
     )
+
+
+class ProductInfoForm(FlaskForm):
+    """An Informação of a product: the Motivo and Ocorrência it is offered under, and its
+    text (the view sets the options: the Empresa's active Motivos, that Motivo's Ocorrências)."""
+
+    reason_id = ChoiceField("Motivo", invalid_message="Escolha um motivo da lista.")
+    occurrence_id = ChoiceField("Ocorrência", invalid_message="Escolha uma ocorrência da lista.")
+    description = required_text("Informação", 200, "Digite a informação.")
+
+    def validate_reason_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha o motivo.")
+
+    def validate_occurrence_id(self, field):
+        if field.data is None:
+            raise ValidationError("Escolha a ocorrência.")
+
+
+class CompanyForm(FlaskForm):
+    """An Empresa: its name (unique in the system) and its CNPJ, if given."""
+
+    name = name_field(120)
+    document = StringField("CNPJ", filters=[_strip, _blank_to_none])
+
+    def validate_document(self, field):
+        if field.data is None:
+            return
+        field.data = brdocs.normalize(field.data)
+        if not brdocs.is_valid_cnpj(field.data):
+            raise ValidationError(
+                "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+            )

@@ -12,6 +12,7 @@ from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 from isocrm.settings import bp, queries
 from isocrm.settings.forms import NameForm
+from isocrm.settings.lists import switched
 
 TEMPLATE = "settings/tree.html"
 
@@ -162,13 +163,7 @@ def _set_active(level: str, item_id: int, active: bool):
     if item.active != active:
         item.active = active
         db.session.commit()
-    if active:
-        return _done(found.said(item.name, "reativad") + f": volta a ser oferecid{found.ending}.")
-    return _done(
-        found.said(item.name, "desativad")
-        + f": não é mais oferecid{found.ending} em novos atendimentos; os atendimentos "
-        "antigos continuam mostrando o nome."
-    )
+    return _done(switched(found, item.name, active))
 
 
 @bp.post("/configuracoes/<level>/<int:item_id>/desativar")

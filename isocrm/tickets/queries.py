@@ -162,21 +162,25 @@ def detail_options():
     )
 
 
-def _linked_choices(entity: Entity, ids_name: str, relation: str, names) -> list:
-    """The entity's papéis or unidades, by name: from ids and the cached catalogue when the
-    query read the ids, else from the loaded relationship."""
+def _linked_choices(entity: Entity, ids_name: str, relation: str, names, inactive) -> list:
+    """The entity's active papéis or unidades, by name: from ids and the cached catalogue
+    when the query read the ids, else from the loaded relationship."""
     ids = entity.link_ids(ids_name)
     if ids is None:
-        return [BLANK] + [(row.id, row.name) for row in getattr(entity, relation)]
-    return [BLANK] + [(row_id, name) for row_id, name in names.items() if row_id in ids]
+        return [BLANK] + [(row.id, row.name) for row in getattr(entity, relation) if row.active]
+    return [BLANK] + [
+        (row_id, name) for row_id, name in names.items() if row_id in ids and row_id not in inactive
+    ]
 
 
 def role_choices(session: Session, company_id: int, entity: Entity):
-    return _linked_choices(entity, "role_ids", "roles", catalog(session, company_id).roles)
+    found = catalog(session, company_id)
+    return _linked_choices(entity, "role_ids", "roles", found.roles, found.inactive_roles)
 
 
 def unit_choices(session: Session, company_id: int, entity: Entity):
-    return _linked_choices(entity, "unit_ids", "units", catalog(session, company_id).units)
+    found = catalog(session, company_id)
+    return _linked_choices(entity, "unit_ids", "units", found.units, found.inactive_units)
 
 
 def status_choices(session: Session, company_id: int):

@@ -190,7 +190,8 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
     )
 
     # What the ticket holds stays valid for it, even when no longer offered.
-    _keep_stored(form.role_id, ticket.role_id, ticket.role and ticket.role.name, STORED["role_id"])
+    role_mark = "inativo" if ticket.role and not ticket.role.active else STORED["role_id"]
+    _keep_stored(form.role_id, ticket.role_id, ticket.role and ticket.role.name, role_mark)
     _keep_stored(form.status_id, ticket.status_id, ticket.status and ticket.status.name, "inativa")
     _keep_stored(form.reason_id, ticket.reason_id, ticket.reason and ticket.reason.name, "inativo")
     if form.reason_id.data == ticket.reason_id:
@@ -202,7 +203,8 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
         )
     if form.occurrence_id.data == ticket.occurrence_id:
         _keep_stored(form.cause_id, ticket.cause_id, ticket.cause and ticket.cause.name, "inativa")
-    _keep_stored(form.unit_id, ticket.unit_id, ticket.unit and ticket.unit.name, STORED["unit_id"])
+    unit_mark = "inativa" if ticket.unit and not ticket.unit.active else STORED["unit_id"]
+    _keep_stored(form.unit_id, ticket.unit_id, ticket.unit and ticket.unit.name, unit_mark)
     if ticket.location is not None:
         facts = _facts(ticket)
         partner = (
