@@ -36,8 +36,8 @@ from isocrm.imports.views import store_upload
 from isocrm.models import (
     Base,
     Cause,
-    Company,
     Channel,
+    Company,
     DetailInfo,
     HistoryDelivery,
     Holiday,
