@@ -20,6 +20,7 @@ tests/test_finder_shape.py, not by these timings.
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search_latency import _Samples, percentile  # noqa: E402
+from bench.search_latency import _GcPauses, _Samples, percentile  # noqa: E402
 from isocrm import create_app  # noqa: E402
 from isocrm.extensions import db  # noqa: E402
 from isocrm.finder.search import find  # noqa: E402
@@ -91,6 +92,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the app is up, as gunicorn.conf.py does in each worker",
+    )
     args = parser.parse_args()
     app = create_app(
         {
@@ -99,6 +105,9 @@ def main() -> None:
             "WTF_CSRF_ENABLED": False,
         }
     )
+    if args.gc_freeze:
+        gc.freeze()
+    pauses = _GcPauses()
     with app.app_context():
         company_id = db.session.scalar(
             sa.select(Company.id).where(Company.name == "isoCRM Demonstração")
@@ -130,6 +139,7 @@ def main() -> None:
             f" {percentile(every.wall, 0.95):>8.2f} {max(every.wall):>8.2f}"
             f" {percentile(every.cpu, 0.95):>8.2f}"
         )
+        print(f"garbage collections during the searches: {pauses.summary()}")
 
     client = app.test_client()
     with client:
