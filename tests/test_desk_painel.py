@@ -435,6 +435,65 @@ def test_the_counts_read_the_open_tickets_index_alone(client, world, db):
             assert "COVERING INDEX ix_tickets_open_desk" in plan, plan
 
 
+def test_a_page_swapped_by_htmx_brings_counts_that_poll_for_that_page(client, world):
+    # Found from outside: after "Próxima", the counts' poll still asked for page 1, so the
+    # list reloaded by a colleague's change jumped back to it; the bulk form went back there.
+    for _ in range(30):
+        world.ticket(owner=world.bruno)
+    world.db.session.commit()
+    login(client, "bruno", "bruno-123")
+    partial = client.get("/?aba=meus&page=2", headers=HX).get_data(as_text=True)
+    counts = partial.split('id="painel-counts"', 1)[1].split(">", 1)[0]
+    assert 'data-hx-swap-oob="true"' in counts
+    poll = html_module.unescape(re.search(r'data-hx-get="([^"]+)"', counts)[1])
+    assert "page=2" in poll and "aba=meus" in poll
+    back = re.search(r'id="bulk-back" name="voltar" value="([^"]+)" data-hx-swap-oob', partial)
+    assert "page=2" in html_module.unescape(back[1])
+    # The poll's list reload, once something changed, asks for page 2 as well.
+    world.ticket(owner=world.bruno)
+    world.db.session.commit()
+    changed = client.get(poll, headers=HX).get_data(as_text=True)
+    reload = html_module.unescape(
+        re.search(r'data-hx-get="([^"]+)"[^>]*data-hx-trigger="load"', changed)[1]
+    )
+    assert "page=2" in reload
+
+
+def test_ticked_rows_stay_ticked_when_the_list_reloads_unless_they_changed(client, world, db):
+    # Found from outside: a colleague's change reloaded the list and cleared every tick.
+    login(client, "bruno", "bruno-123")
+    page = client.get("/?aba=todos").get_data(as_text=True)
+    boxes = re.findall(r'name="ticket" value="(\d+):(\d+)"', page)
+    (first_id, first_version), (second_id, second_version) = boxes[:2]
+    changed = db.session.get(Ticket, int(second_id))
+    changed.location_note = "mudou enquanto o Bruno olhava"
+    db.session.commit()
+    ticked = [f"{first_id}:{first_version}", f"{second_id}:{second_version}"]
+    again = client.get("/", query_string={"aba": "todos", "ticket": ticked}, headers=HX).get_data(
+        as_text=True
+    )
+    assert f'value="{first_id}:{first_version}" form="bulk-form" checked' in again
+    assert f'value="{second_id}:{changed.version}" form="bulk-form" aria-label' in again
+    assert "1 atendimento marcado mudou enquanto você olhava e foi desmarcado" in again
+
+
+def test_a_tab_left_on_another_empresa_reloads_instead_of_mixing_them(client, world, demo):
+    # Found from outside: the Empresa switched in a second tab, the first tab's poll showed
+    # the other Empresa's counts and list under the old header.
+    login(client, "supervisor", "supervisor123")
+    page = client.get("/").get_data(as_text=True)
+    poll = html_module.unescape(re.search(r'id="painel-counts"[^>]*data-hx-get="([^"]+)"', page)[1])
+    drawn_for = int(re.search(r"empresa=(\d+)", poll)[1])
+    other = next(c for c in (demo["company"], demo["company_south"]) if c.id != drawn_for)
+    use_company(client, other)
+    for url in (poll, poll.replace("/painel/contagens", "/")):
+        response = client.get(url, headers=HX)
+        assert response.headers.get("HX-Refresh") == "true", url
+        assert response.get_data(as_text=True) == ""
+    # The page itself, asked for by the browser, is simply the current Empresa's.
+    assert client.get(poll.replace("/painel/contagens", "/")).status_code == 200
+
+
 def test_counts_answer_304_until_a_ticket_changes(client, world, count_queries, demo):
     login(client)
     page = client.get("/").get_data(as_text=True)

@@ -30,7 +30,7 @@ from isocrm.desk.painel import (
 )
 from isocrm.extensions import db
 from isocrm.fields import optional_id, page_number, row_id, strip_control_characters
-from isocrm.htmx import render
+from isocrm.htmx import is_partial_request, render
 from isocrm.models import Status, Ticket
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
@@ -64,6 +64,8 @@ EXPORT_HEADER = (
 def painel():
     """Painel: the tickets waiting for me, my equipe, nobody; late ones; my drafts."""
     company_id, user_id, now = current_company().id, current_user.id, utcnow()
+    if _asked_for_another_company(company_id):
+        return _reload_whole_page()
     users = queries.company_users(db.session, company_id)
     form, valid, listing = _filters(company_id, users)
     tab, order = listing.tab, listing.order
@@ -79,6 +81,10 @@ def painel():
     tickets.total = total
     args = _filter_args(form)
     context = _counts_context(company_id, user_id, now, tab, order, args, tickets.page, counts)
+    # Ticked rows survive a refresh of the list while they are unchanged (same version).
+    kept = set(request.args.getlist("ticket")[:MAX_BULK])
+    shown = {f"{ticket.id}:{ticket.version}" for ticket in tickets.items}
+    page_back = {"page": tickets.page} if tickets.page > 1 else {}
     return render(
         TEMPLATE,
         block="list",
@@ -91,9 +97,26 @@ def painel():
         users=users,
         teams=queries.company_teams(db.session, company_id),
         statuses=catalogs.catalog(db.session, company_id).statuses,
-        back=request.full_path.rstrip("?"),
+        back=url_for("desk.painel", **context["page_args"], **page_back),
+        kept=kept & shown,
+        dropped=len(kept - shown),
+        # A list swapped by htmx brings the counts (their poll then asks for this page) and
+        # the bulk form's return address along, out of band.
+        list_partial=is_partial_request(),
         **context,
     )
+
+
+def _asked_for_another_company(company_id: int) -> bool:
+    """An htmx request of a page drawn for another Empresa (switched in another tab)."""
+    asked = request.args.get("empresa")
+    return is_partial_request() and asked is not None and asked != str(company_id)
+
+
+def _reload_whole_page():
+    """The page reloads as a whole, header and filters of the current Empresa included,
+    instead of showing its tickets under the other Empresa's name."""
+    return "", 200, {"HX-Refresh": "true"}
 
 
 @bp.get("/painel.csv")
@@ -124,6 +147,8 @@ def export_csv():
 def counts():
     """The tabs and counts by situação, polled; 304 while the Empresa's tickets are as seen."""
     company_id, user_id = current_company().id, current_user.id
+    if _asked_for_another_company(company_id):
+        return _reload_whole_page()
     current = stamp.read(db.session, company_id)  # before the counts: see isocrm.desk.stamp
     etag = _etag(company_id, user_id, current)
     if request.if_none_match.contains_weak(etag):  # a proxy may weaken it: W/"…"
@@ -331,8 +356,12 @@ def _counts_context(
         "args": args,
         "tab_args": {"ordem": order, **args} if order != DEFAULT_ORDER else dict(args),
         "page_args": {"aba": tab, "ordem": order, **args},
-        "counts_url": url_for("desk.counts", visto=_visto(stamp_value), **page_args),
-        "list_url": url_for("desk.painel", **page_args),
+        # What htmx fetches names the Empresa it was drawn for (see _asked_for_another_company).
+        "counts_url": url_for(
+            "desk.counts", visto=_visto(stamp_value), empresa=company_id, **page_args
+        ),
+        "list_url": url_for("desk.painel", empresa=company_id, **page_args),
+        "pager_args": {"aba": tab, "ordem": order, "empresa": company_id, **args},
         "poll_seconds": current_app.config.get("PAINEL_POLL_SECONDS", DEFAULT_POLL_SECONDS),
         "changed": False,
     }

@@ -103,5 +103,16 @@ def test_pass_a_ticket_and_the_colleague_sees_it_under_meus(page, browser, live_
     expect(colleague.locator("#painel-list")).to_contain_text("000101")
     assert colleague.url.endswith("/")
     colleague.screenshot(path="/tmp/isocrm-painel-colleague.png")
+
+    # Bruno ticks it; Ana passes him another one: his list reloads with both, and what he
+    # had ticked (unchanged since) is still ticked.
+    colleague.get_by_label("Selecionar o atendimento 000101").check()
+    page.get_by_label("Selecionar o atendimento 000102").check()
+    page.get_by_label("Passar para").select_option(label="Bruno Colega")
+    page.get_by_role("button", name="Passar", exact=True).click()
+    expect(page.get_by_text("1 atendimento passado para Bruno Colega.")).to_be_visible()
+    expect(colleague.locator("#painel-list tbody tr")).to_have_count(2, timeout=15_000)
+    expect(colleague.get_by_label("Selecionar o atendimento 000101")).to_be_checked()
+    expect(colleague.get_by_label("Selecionar o atendimento 000102")).not_to_be_checked()
     colleague_context.close()
     assert errors == []
