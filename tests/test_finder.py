@@ -83,7 +83,17 @@ def test_document_goes_straight_to_the_entity(logged_in, demo):
 
 @pytest.mark.parametrize(
     "typed",
-    ["98765-4321", "(11) 98765-4321", "11987654321", "+55 11 98765 4321", "987654321", "3333.4444"],
+    [
+        "98765-4321",
+        "(11) 98765-4321",
+        "11987654321",
+        "+55 11 98765 4321",
+        "987654321",
+        "3333.4444",
+        "98765\u20134321",  # an en dash, pasted from a document (found from outside)
+        "(11) 8765-4321",  # the mobile as written before its ninth digit
+        "1187654321",
+    ],
 )
 def test_phone_any_punctuation_with_or_without_ddd(logged_in, demo, typed):
     html = logged_in.get("/busca", query_string={"q": typed}).get_data(as_text=True)

@@ -68,9 +68,13 @@ class Query:
         return [name for name, present in named if present]
 
 
+# Dashes a phone pasted from a document, a PDF or WhatsApp may carry instead of "-".
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+
+
 def phone_numbers(typed: str) -> set[str]:
     """The stored forms (digits with DDD) a typed phone may be, or an empty set."""
-    typed = typed.strip()
+    typed = typed.strip().translate(_DASHES)
     digits = re.sub(r"\D", "", typed)
     if not _PHONE.match(typed) or not 8 <= len(digits) <= 13:
         return set()
@@ -78,6 +82,8 @@ def phone_numbers(typed: str) -> set[str]:
     normalized = phones.normalize(typed)
     if normalized:
         found.add(normalized)
+    if len(digits) == 10 and digits[:2] in phones.DDDS and digits[2] in "6789":
+        found.add(digits[:2] + "9" + digits[2:])  # a mobile written before its ninth digit
     if typed.startswith("+"):
         return found
     if digits.startswith("0") and len(digits) in (11, 12) and not digits.startswith("0800"):
