@@ -17,6 +17,13 @@ ticket_search_words rows, --repeat 10, every kind together:
   (EXPLAIN ANALYZE) of every statement of a search is 0.05-0.9 ms, planning 0.1-1.2 ms.
 The wall clock above is mostly waiting for a core; the bound is proven by rows read in
 tests/test_finder_shape.py, not by these timings.
+
+Measured 2026-11-29 on the full-size bulk data (`demo-data --entities 1000000 --tickets
+3000000 --details 10000000`: 3,000,225 tickets, 7.5M details, 79.5M ticket_search_words
+rows), quiet 2-core machine (load 0.7), --repeat 20 --gc-freeze, every query p50/p95/max:
+SQLite 1.8/5.5/12.2 ms, PostgreSQL 4.1/9.9/14.9 ms; the slowest kind, phrases, p95 6.1 and
+11.3 ms; the whole GET /busca page p95 9.3 and 13.8 ms. Without --gc-freeze a full
+collection of the heap may land on one search (a 55-180 ms max seen).
 """
 
 import argparse
