@@ -1,5 +1,5 @@
-"""flask --app isocrm init-db | demo-data | create-user | require-totp | reset-totp |
-mail-reply-to | backup | restore"""
+"""flask --app isocrm init-db | demo-data | create-company | create-user | require-totp |
+reset-totp | mail-reply-to | backup | restore"""
 
 import sqlite3
 from pathlib import Path
@@ -92,6 +92,23 @@ def init_app(app: Flask) -> None:
             except ValueError as error:
                 raise click.ClickException(str(error)) from None
             click.echo("{} atendimentos, {} detalhes e {} informações gerados.".format(*made))
+
+    @app.cli.command("create-company")
+    @click.argument("name")
+    @click.option("--cnpj", "document", default=None, help="The Empresa's CNPJ (optional).")
+    @click.option("--unidade", "unit_name", default=None, help="A first Unidade (optional).")
+    def create_company(name, document, unit_name):
+        """Create an Empresa with its starter catalogue (papéis, situações, canais)."""
+        from isocrm.settings.starter import StarterError
+        from isocrm.settings.starter import create_company as add_company
+
+        try:
+            company = add_company(db.session, name, document, unit_name)
+        except StarterError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        logs.cli_event("company_created", target=company.name)
+        click.echo(f"Empresa {company.name} criada (id {company.id}).")
 
     @app.cli.command("create-user")
     @click.argument("username")
