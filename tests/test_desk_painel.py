@@ -494,6 +494,46 @@ def test_a_tab_left_on_another_empresa_reloads_instead_of_mixing_them(client, wo
     assert client.get(poll.replace("/painel/contagens", "/")).status_code == 200
 
 
+def test_a_closed_ticket_says_whether_it_met_its_prazo(client, world, demo):
+    # Found from outside: closed rows (and the CSV) said nothing of their outcome, which the
+    # ticket screen shows ("Fora do prazo").
+    statuses, now = demo["statuses"], world.now
+    late = world.ticket(
+        owner=world.bruno, status=statuses["concluido"], due=now - timedelta(days=2)
+    )
+    met = world.ticket(owner=world.bruno, status=statuses["concluido"], due=now + timedelta(days=2))
+    cancelled = world.ticket(
+        owner=world.bruno, status=statuses["cancelado"], due=now - timedelta(days=2)
+    )
+    session = world.db.session
+    session.commit()
+    for ticket in (late, met, cancelled):  # past the SLA clock, as the world's own rows
+        session.execute(
+            sa.update(Ticket).where(Ticket.id == ticket.id).values(**world.prazos[ticket.id])
+        )
+    session.commit()
+    login(client, "bruno", "bruno-123")
+
+    def row(html, ticket):
+        return re.search(rf'/atendimentos/{ticket.code}".*?</tr>', html, re.S)[0]
+
+    done = client.get("/", query_string={"aba": "todos", "situacao": statuses["concluido"].id})
+    html = done.get_data(as_text=True)
+    assert "Fora do prazo" in row(html, late) and "Cumprido" not in row(html, late)
+    assert "Cumprido" in row(html, met)
+    gone = client.get("/", query_string={"aba": "todos", "situacao": statuses["cancelado"].id})
+    cancelled_row = row(gone.get_data(as_text=True), cancelled)
+    assert "Fora do prazo" not in cancelled_row and "Cumprido" not in cancelled_row
+    export = client.get(
+        "/painel.csv", query_string={"aba": "todos", "situacao": statuses["concluido"].id}
+    )
+    lines = list(
+        csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    outcome = {int(line[0]): line[8] for line in lines[1:]}
+    assert outcome[late.code] == "Fora do prazo" and outcome[met.code] == "Cumprido"
+
+
 def test_counts_answer_304_until_a_ticket_changes(client, world, count_queries, demo):
     login(client)
     page = client.get("/").get_data(as_text=True)

@@ -26,10 +26,10 @@ from isocrm.models import (
     User,
     team_members,
 )
-from isocrm.models.catalog import CLOSED_CATEGORIES
+from isocrm.models.catalog import CLOSED_CATEGORIES, STATUS_CANCELLED
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.models.user import user_companies
-from isocrm.sla.clock import DUE_SOON, zone  # "soon" and the local day as the ticket screen
+from isocrm.sla.clock import DUE_SOON, STATE_MET, STATE_MISSED, zone  # as the ticket screen
 
 PAGE_SIZE = 25
 # Closed situações are counted over this many days (open ones over every open ticket): a
@@ -286,6 +286,7 @@ def export_statement(listing: Listing, company_id: int, user_id: int, now: datet
             Entity.name.label("entity_name"),
             reason.name.label("reason_name"),
             Status.name.label("status_name"),
+            Status.category.label("status_category"),
             owner.name.label("owner_name"),
             team.name.label("team_name"),
             Ticket.opened_at,
@@ -375,9 +376,18 @@ DUE_LATE, DUE_SOON_LABEL, DUE_PAUSED = "Atrasado", "Vence em breve", "Pausado"
 
 
 def due_state(ticket: Ticket, now: datetime) -> tuple[str, str] | None:
-    """(label, css class) of a row's prazo: paused, late, due within a day, or nothing."""
-    if ticket.stage != STAGE_CONFIRMED or ticket.closed_at is not None:
+    """(label, css class) of a row's prazo: paused, late, due within a day, or nothing; for a
+    closed ticket, whether it was resolved within it (a cancelled one has no outcome).
+    `ticket` may be a plain row of the export, which brings its status_category along."""
+    if ticket.stage != STAGE_CONFIRMED:
         return None
+    if ticket.closed_at is not None:
+        category = getattr(ticket, "status_category", None) or ticket.status.category
+        if ticket.resolution_due_at is None or category == STATUS_CANCELLED:
+            return None
+        if ticket.closed_at <= ticket.resolution_due_at:
+            return STATE_MET, "due-met"
+        return STATE_MISSED, "due-missed"
     if ticket.sla_paused_at is not None:
         return DUE_PAUSED, "due-paused"
     due = ticket.resolution_due_at
