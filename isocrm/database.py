@@ -1,6 +1,9 @@
 """Connection settings that make SQLite a safe multi-user store."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
@@ -9,6 +12,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITING: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock up front (BEGIN IMMEDIATE), as a
+    POST does: for work outside a request (an import job, a command) that reads, then
+    writes what it read. Nothing changes on PostgreSQL."""
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 def _sqlite_from_hint(_compiler, _table, text: str) -> str:
@@ -45,7 +61,7 @@ def _begin_sqlite(connection) -> None:
     # A request that changes data takes the write lock up front and waits its turn
     # (busy_timeout); a deferred transaction that reads first would instead fail with
     # "database is locked" when another writer commits between its read and its write.
-    writing = (
+    writing = _WRITING.get() or (
         has_request_context()
         and request.method not in ("GET", "HEAD", "OPTIONS")
         # Once refused for busy, the request only reads (to render its error page).

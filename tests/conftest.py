@@ -15,6 +15,7 @@ import copy
 import os
 import re
 import shutil
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from flask.testing import FlaskClient
 
 from isocrm import create_app
 from isocrm.extensions import db as _db
+from isocrm.imports.jobs import wait_all
 from isocrm.models import Base
 
 DATABASE_URL = os.environ.get("ISOCRM_DATABASE_URL", "")
@@ -233,6 +235,11 @@ def app(database_url, tmp_path):
     app.instance_path = str(tmp_path / "instance")
     app.test_client_class = IsolatedClient
     yield app
+    # An import started in a process of its own (Importar CSV) ends before the database is
+    # emptied for the next test, or it would write into that test's data.
+    imports = tmp_path / "instance" / "imports"
+    if imports.exists():
+        assert wait_all(imports, 120), "an import job still runs"
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
@@ -289,6 +296,23 @@ class AuthActions:
     def csrf_token(self) -> str:
         page = self._client.get("/atendimentos/")
         return csrf_token_from(page.get_data(as_text=True))
+
+
+@pytest.fixture
+def follow_import(client):
+    """follow_import(url): poll an upload's page (Importar CSV) as its progress bar does,
+    until its job ended; returns the page then."""
+
+    def follow(url: str, timeout: float = 120):
+        deadline = time.monotonic() + timeout
+        while True:
+            polled = client.get(url, headers={"HX-Request": "true"})
+            if polled.headers.get("HX-Refresh") == "true" or polled.status_code != 200:
+                return client.get(url)
+            assert time.monotonic() < deadline, "the import job did not end"
+            time.sleep(0.1)
+
+    return follow
 
 
 @pytest.fixture

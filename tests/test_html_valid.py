@@ -7,6 +7,7 @@ inside a <table> is dropped, an invalid date in `value` is silently emptied), so
 attendant sees may not be what the server sent.
 """
 
+import fcntl
 import html
 import io
 import json
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from isocrm.imports import jobs
 from isocrm.settings.lists import KINDS as LIST_KINDS
 from tests.conftest import csrf_token_from
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
@@ -173,7 +175,9 @@ def lookup_provider(app):
         yield server
 
 
-def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, lookup_provider):
+def test_every_screen_is_valid_html(
+    app, client, auth, demo, db, tmp_path, lookup_provider, follow_import
+):
     command = _vnu_command()
     out = tmp_path / "html"
     out.mkdir()
@@ -231,6 +235,7 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
         response = client.post("/importacao", data=posted, content_type="multipart/form-data")
         assert response.status_code == 303, response.get_data(as_text=True)
         upload_urls.append(response.headers["Location"])
+        follow_import(upload_urls[-1])  # checked: the preview (and its errors) to validate
 
     # Every GET route, with real demo ids. A new route fails here until it is listed.
     by_endpoint = {
@@ -487,6 +492,20 @@ def test_every_screen_is_valid_html(app, client, auth, demo, db, tmp_path, looku
     save("imports-preview-errors", client.get(upload_urls[1]), expect=422)
     assert "Latin-1" in pages["imports-preview-errors"]
     assert "Papel desconhecido" in pages["imports-preview-errors"]
+    # An import running (its process holds the job's lock), then one whose process died.
+    folder = Path(app.instance_path) / "imports"
+    token = upload_urls[1].rsplit("/", 1)[1]
+    lock = os.open(folder / f"{token}.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    running = jobs.Job(jobs.IMPORT, phase="Gravando", done=10_000, total=40_000)
+    jobs.write_job(folder, token, running)
+    save("imports-progress", client.get(upload_urls[1]))
+    assert 'value="10000"' in pages["imports-progress"]
+    save("imports-upload-list", client.get("/importacao"))
+    assert "Importando (25%)" in pages["imports-upload-list"]
+    os.close(lock)
+    save("imports-stopped", client.get(upload_urls[1]))
+    assert "parou antes do fim" in pages["imports-stopped"]
     # Configurações › Motivos: a name refused beside its field, an inactive entry greyed.
     bad_name = {"csrf_token": auth.csrf_token(), "name": ""}
     save("settings-tree-errors", client.post("/configuracoes/motivos", data=bad_name), 422)

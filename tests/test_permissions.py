@@ -250,6 +250,7 @@ ROUTES: dict[str, Case] = {
     "GET /importacao/<token>": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
     "POST /importacao/<token>/confirmar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
     "POST /importacao/<token>/descartar": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
+    "POST /importacao/<token>/conferir": Case(SUP, fresh=lambda w: {"token": _new_upload(w)}),
     # The flat catalogues: Canais stand for every list (the same views serve them all).
     "GET /configuracoes/<list:kind>": Case(SUP, fresh=lambda w: {"kind": "canais"}),
     "POST /configuracoes/<list:kind>": Case(  # nothing typed: 422

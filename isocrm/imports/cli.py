@@ -26,6 +26,9 @@ def import_command(kind, path, company_id, dry_run):
     bars: dict[str, click.progressbar] = {}
 
     def progress(what: str, done: int, total: int) -> None:
+        if not total:  # a step without a count
+            click.echo(f"{what}…", err=True)
+            return
         bar = bars.get(what)
         if bar is None:
             # On standard error, so the summary on standard output can be piped alone.
