@@ -17,7 +17,7 @@ from isocrm.models import (
     Unit,
     User,
 )
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import ON_POSTGRES, AuthActions, csrf_token_from
 from tests.test_settings import HX, _version
 
 
@@ -234,6 +234,49 @@ def test_the_opening_status_stays(sup, db, demo):
         f"/configuracoes/situacoes/itens/{closed.id}/padrao", data={"csrf_token": token}
     )
     assert refused.status_code == 409
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs two saves one after the other")
+def test_tornar_padrao_and_desativar_at_once_cannot_cross(sup, db, demo):
+    """Tornar padrão "Novo" (held open before its commit) and Desativar "Novo" at the same
+    moment: the second waits for the first and then refuses, instead of each checking the
+    other's rule before either committed (the default would end inactive)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from isocrm.settings import lists
+
+    client, token = sup
+    client.post(
+        "/configuracoes/situacoes",
+        data={"csrf_token": token, "name": "Novo", "category": "aberto"},
+    )
+    new = _status(db, demo, "Novo")
+    with Session(db.engine) as first:
+        item = first.get(Status, new.id)
+        lists.lock_statuses(first, item)
+        first.execute(
+            sa.update(Status)
+            .where(Status.company_id == item.company_id, Status.is_default)
+            .values(is_default=False)
+        )
+        item.is_default = True
+        first.flush()
+        answers = []
+        url = f"/configuracoes/situacoes/itens/{new.id}/desativar"
+        second = threading.Thread(
+            target=lambda: answers.append(client.post(url, data={"csrf_token": token}))
+        )
+        second.start()
+        second.join(1.5)
+        assert second.is_alive(), "Desativar did not wait for Tornar padrão"
+        first.commit()
+    second.join(30)
+    assert answers[0].status_code == 409
+    assert "escolha outra como padrão antes" in answers[0].get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Status, new.id).active
 
 
 @pytest.mark.parametrize(

@@ -204,6 +204,7 @@ def make_default_status(item_id: int):
     """Tornar padrão: new tickets start in this situação (an active one of category Aberto)."""
     found = lists.KINDS["situacoes"]
     item = lists.get_entry(found, item_id)
+    lists.lock_statuses(db.session, item)
     if not item.active or item.category != STATUS_OPEN:
         return _refused(found, "A situação padrão precisa estar ativa e ser da categoria Aberto.")
     if not item.is_default:

@@ -115,11 +115,24 @@ def _other_active_opening(session: Session, item) -> bool:
     )
 
 
+def lock_statuses(session: Session, item) -> None:
+    """Take the Empresa's situações for this transaction and read `item` again. PostgreSQL
+    runs two supervisors' saves side by side: without it, one could make a situação the
+    default while the other deactivates it, each checking the other's rule before either
+    committed, leaving new tickets a default nobody may use. (SQLite runs them one after
+    the other: every POST takes the write lock first.)"""
+    session.execute(
+        sa.select(Status.id).where(Status.company_id == item.company_id).with_for_update()
+    )
+    session.refresh(item)
+
+
 def _status_guard(session: Session, item, values: dict | None) -> str | None:
     """A new ticket starts in the default situação, an active one of category Aberto: it
     keeps both, and some active Aberto situação always remains."""
     if item.id is None:
         return None
+    lock_statuses(session, item)
     if (
         values is not None
         and values.get("category") != item.category
