@@ -13,7 +13,8 @@ Files of one upload, under the imports folder (instance/imports/):
               still "running" in its state file with the lock free has died (a restart, a
               kill): the page says so instead of polling forever.
 
-Run as `python -m isocrm.imports.jobs FOLDER TOKEN ACTION FD` by start() only."""
+start() runs a job as `python -m isocrm.imports FOLDER TOKEN ACTION FD`
+(isocrm/imports/__main__.py)."""
 
 import dataclasses
 import fcntl
@@ -136,7 +137,7 @@ def start(
         # free in between, and is released when it exits. Its output (the import event, a
         # traceback) goes where the server's own goes.
         process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(folder), token, action, str(descriptor)],
+            [sys.executable, "-m", "isocrm.imports", str(folder), token, action, str(descriptor)],
             pass_fds=(descriptor,),
             env=os.environ | environment,
             stdin=subprocess.DEVNULL,
@@ -243,9 +244,3 @@ def run(folder: Path, token: str, action: str) -> None:
                 )
     job.finished = time.time()
     write_job(folder, token, job)
-
-
-if __name__ == "__main__":
-    _folder, _token, _action, _descriptor = sys.argv[1:5]
-    run(Path(_folder), _token, _action)
-    os.close(int(_descriptor))  # the lock is released: the job has ended
