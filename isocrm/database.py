@@ -4,6 +4,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
@@ -89,4 +90,13 @@ def init_app(app: Flask) -> None:
         if "database is locked" not in str(error.orig):
             raise error
         g.sqlite_busy = True
-        return _error_page(503, "Sistema ocupado", BUSY_MESSAGE)
+        return _error_page(503, "Sistema ocupado", BUSY_MESSAGE, back_url=_page_before())
+
+
+def _page_before() -> str | None:
+    """The page of ours the refused request came from (the ticket being saved: what was
+    typed is in its draft), else None."""
+    referrer = request.referrer
+    if referrer and urlsplit(referrer).netloc == request.host:
+        return referrer
+    return None

@@ -143,16 +143,20 @@ OTHER_ERRORS = {
 }
 
 
-def _error_page(status: int, title: str, message: str):
+def _error_page(status: int, title: str, message: str, back_url: str | None = None):
     """The error page; for htmx (a section, a dialog, a list of options) a one-line message
-    placed before the element the request targeted, which stays as it was."""
+    placed before the element the request targeted, which stays as it was. `back_url`: a
+    page of ours to go back to (the one a refused save came from)."""
     if (
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     ):
         body = render_template("errors/_fragment.html", title=title, message=message)
         return body, status, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, back_url=back_url
+    )
+    return page, status
 
 
 def csrf_refused_page():

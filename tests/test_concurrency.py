@@ -293,12 +293,22 @@ def test_a_writer_that_waits_too_long_gets_a_clear_503_and_nothing_saved(
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        response = logged_in.post(listing, data={"csrf_token": token})
+        came_from = f"http://localhost{listing}"
+        response = logged_in.post(
+            listing, data={"csrf_token": token}, headers={"Referer": came_from}
+        )
+        elsewhere = logged_in.post(
+            listing, data={"csrf_token": token}, headers={"Referer": "http://evil.example/x"}
+        )
         holder.execute("ROLLBACK")
     finally:
         holder.close()
     text = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Nada foi salvo" in text and "database is locked" not in text
+    # A way back to the page the save came from (its draft keeps what was typed); only to
+    # a page of ours.
+    assert f'<a href="{came_from}">Voltar à página em que você estava</a>' in text
+    assert "evil.example" not in elsewhere.get_data(as_text=True)
     response = logged_in.post(listing, data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"].endswith("/4")

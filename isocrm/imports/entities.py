@@ -138,7 +138,7 @@ class Report:
     encoding: str = ""
     delimiter: str = ";"
     header: list[str] = field(default_factory=list)
-    preview: list[list[str]] = field(default_factory=list)
+    preview: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, cells)
     rows: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -158,9 +158,15 @@ class Report:
         noun, new, updated = self.nouns
         verb = "gravado" if self.written else "a gravar"
         return (
-            f"{self.rows} linhas: {self.created} {noun} {new}, {self.updated} {updated},"
-            f" {self.unchanged} sem alteração ({verb})."
+            f"{_count(self.rows, 'linhas')}: {_count(self.created, noun, new)},"
+            f" {_count(self.updated, updated)}, {_count(self.unchanged)} sem alteração ({verb})."
         )
+
+
+def _count(number: int, *plurals: str) -> str:
+    """12345, "linhas" -> "12.345 linhas"; 1 -> "1 linha" (our nouns take an s)."""
+    words = plurals if number != 1 else [word.removesuffix("s") for word in plurals]
+    return " ".join([f"{number:,}".replace(",", "."), *words])
 
 
 def _nothing(_what: str, _done: int, _total: int) -> None:
@@ -181,7 +187,7 @@ def read_into(
     report.warnings.extend(table.warnings)
     report.header = list(table.columns.values())
     keys = list(table.columns)
-    report.preview = [[cells[k] for k in keys] for _line, cells in table.rows[:10]]
+    report.preview = [(line, [cells[k] for k in keys]) for line, cells in table.rows[:10]]
     report.rows = len(table.rows)
     if not table.rows:
         report.errors.append(

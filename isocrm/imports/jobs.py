@@ -178,6 +178,8 @@ class _Progress:
         self.written = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "Conferindo" and self.job.action == IMPORT:
+            phase = "Conferindo de novo"  # the file or the registry may have changed
         self.job.phase, self.job.done, self.job.total = phase, done, total
         now = time.monotonic()
         if now - self.written >= WRITE_EVERY or (total and done >= total):

@@ -42,14 +42,49 @@ def header_key(name: str) -> str:
     return "_".join(text.fold(name.replace("/", " ")).split())
 
 
+# Bytes that begin a file that is not a CSV: a spreadsheet saved as .xlsx/.ods (a ZIP), an
+# old .xls (OLE2), a PDF.
+NOT_CSV = (
+    (b"PK\x03\x04", "uma planilha (.xlsx ou .ods)"),
+    (b"\xd0\xcf\x11\xe0", "uma planilha do Excel antigo (.xls)"),
+    (b"%PDF", "um PDF"),
+)
+SAVE_AS_CSV = 'abra-o na planilha e salve como "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+# A UTF-8 sequence of two to four bytes (an accented letter): "ç" is C3 A7.
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """(text, encoding name, warnings)."""
+    """(text, encoding name, warnings); ImportFileError for what is not a text file in
+    UTF-8 or Latin-1."""
+    for magic, what in NOT_CSV:
+        if data.startswith(magic):
+            raise ImportFileError(f"O arquivo é {what}, não um CSV: {SAVE_AS_CSV}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError(f"O arquivo está em UTF-16 (Unicode do Excel): {SAVE_AS_CSV}")
+    head = data[:4096]
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    if controls > len(head) // 100 + 4:  # a stray one in a name is cleaned like any other
+        raise ImportFileError(f"O arquivo não é um texto: {SAVE_AS_CSV}")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8 (BOM)", []
+        data = data[3:]
+        name = "UTF-8 (BOM)"
+    else:
+        name = "UTF-8"
     try:
-        return data.decode("utf-8"), "UTF-8", []
-    except UnicodeDecodeError:
-        pass
+        return data.decode("utf-8"), name, []
+    except UnicodeDecodeError as error:
+        if name != "UTF-8" or UTF8_SEQUENCE.search(data):
+            # Accents written in UTF-8 *and* bytes that are not: read as Latin-1, every "ç"
+            # already right would become "Ã§" and be imported so. Refused, with the line.
+            line = data.count(b"\n", 0, error.start) + 1
+            raise ImportFileError(
+                f"Linha {line}: o arquivo mistura codificações (acentos em UTF-8 e outros"
+                f" em Latin-1), e os acentos sairiam trocados. Corrija a linha {line}"
+                f" ou {SAVE_AS_CSV}"
+            ) from error
     try:
         return data.decode("cp1252"), "Latin-1 (Windows-1252)", [LATIN1_WARNING]
     except UnicodeDecodeError:

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from isocrm import htmx
+from isocrm.database import SQLITE_BUSY_TIMEOUT_MS
 from isocrm.extensions import db
 from isocrm.imports import bp, jobs
 from isocrm.imports.forms import MAX_BYTES, UploadForm
@@ -71,13 +72,16 @@ def _upload(token: str) -> dict:
     """The stored upload of this Empresa, else 404 (a token of another Empresa, or one
     discarded or forgotten is not found). Any supervisor of the Empresa may follow it: the
     token is unguessable and only shown to who uploaded (and in the Empresa's list)."""
-    if not TOKEN.match(token):
-        abort(404)
     try:
-        meta = json.loads((_folder() / f"{token}.json").read_text())
+        meta = json.loads((_folder() / f"{token}.json").read_text()) if TOKEN.match(token) else {}
     except (OSError, ValueError):
-        abort(404)
+        meta = {}
     if meta.get("company_id") != current_company().id or meta.get("kind") not in KINDS:
+        if htmx.is_partial_request():
+            # The progress bar's poll (the file was discarded, or the Empresa switched in
+            # another tab): the page is reloaded once, to say so, instead of one error
+            # message more every second.
+            abort(make_response("", 200, {"HX-Refresh": "true"}))
         abort(404)
     return meta
 
@@ -203,6 +207,8 @@ def preview(token: str):
         has_file=_has_file(token),
         kind_label=KINDS[meta["kind"]].label,
         sqlite_wait=_sqlite_wait_seconds(report) if report and report.ok else 0,
+        busy_seconds=current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS)
+        // 1000,
         status=status,
     )
 
@@ -211,6 +217,16 @@ def _start_and_follow(token: str, action: str):
     if not _start(token, action):
         flash("Este arquivo já está sendo conferido ou importado: acompanhe abaixo.", "warning")
     return redirect(url_for("imports.preview", token=token), code=303)
+
+
+def _imported(token: str) -> bool:
+    job = jobs.read_job(_folder(), token)
+    report = job.result() if job and job.action == jobs.IMPORT else None
+    return report is not None and report.written
+
+
+def _already_imported():
+    flash("Este arquivo já foi importado: o resultado está abaixo.", "warning")
 
 
 def _last_check_failed(token: str) -> bool:
@@ -225,8 +241,11 @@ def confirm(token: str):
     """Import the whole file in the background, in one transaction, or nothing when any row
     is bad (every row is checked again: the file or the database may have changed)."""
     _upload(token)
+    if _imported(token):  # a second tab, an old page: the same upload is never imported twice
+        _already_imported()
+        return redirect(url_for("imports.preview", token=token), code=303)
     if not _has_file(token):
-        abort(404)  # imported already: the same upload is never imported twice
+        abort(404)
     if _last_check_failed(token):
         return preview(token)  # the errors again; the button is not there to press
     return _start_and_follow(token, jobs.IMPORT)
@@ -248,6 +267,9 @@ def discard(token: str):
     """Forget an upload without importing it (a running check is stopped; an import that
     is writing is not: it ends with all rows or none, and its result shows here)."""
     _upload(token)
+    if _imported(token):  # nothing left to discard: its result stays
+        _already_imported()
+        return redirect(url_for("imports.preview", token=token), code=303)
     job = jobs.read_job(_folder(), token)
     if job and job.state == jobs.RUNNING:
         if job.action == jobs.IMPORT:
