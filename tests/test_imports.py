@@ -399,7 +399,7 @@ def test_screen_errors_found_at_confirm_import_nothing(app, db, demo, client, au
 
 
 def test_screen_refuses_no_file_and_a_file_too_big(app, db, demo, client, auth, monkeypatch):
-    from isocrm.imports import forms
+    from isocrm.imports import forms, views
 
     _supervisor_of_a(client, auth, demo)
     response = client.post("/importacao", data={"csrf_token": auth.csrf_token()})
@@ -412,6 +412,13 @@ def test_screen_refuses_no_file_and_a_file_too_big(app, db, demo, client, auth, 
     assert not (Path(app.instance_path) / "imports").exists() or not list(
         (Path(app.instance_path) / "imports").iterdir()
     )
+    # Past what the server reads at all (the body is refused before the form is looked at):
+    # back to the form, told the limit, not the generic "Envio grande demais" page.
+    monkeypatch.setattr(views, "MAX_BYTES", 1000)
+    response = _upload(client, auth, entity_file(1000).encode())  # 156 kB: over 1000 + 64 kB
+    assert response.status_code == 303 and response.headers["Location"] == "/importacao"
+    html = client.get("/importacao").get_data(as_text=True)
+    assert "Arquivo grande demais (máximo de 0 MB)" in html
 
 
 def test_screen_token_of_another_empresa_is_not_found(app, db, demo, client, auth):

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from isocrm import htmx
 from isocrm.database import SQLITE_BUSY_TIMEOUT_MS
@@ -150,6 +151,20 @@ def _allow_big_upload(endpoint: str | None, _values: dict | None) -> None:
     # URL value preprocessors run before any before_request function.
     if endpoint == "imports.upload":
         request.max_content_length = MAX_BYTES + 64 * 1024
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_big(error: RequestEntityTooLarge):
+    # Refused while the body was read (by the CSRF check, before the view): back to the
+    # form with what the limit is and what to do, rather than the generic 413 page.
+    if request.endpoint != "imports.upload":
+        return error
+    flash(
+        f"Arquivo grande demais (máximo de {MAX_BYTES // 2**20} MB): divida-o em partes ou"
+        " peça ao administrador que use o comando flask --app isocrm import.",
+        "error",
+    )
+    return redirect(url_for("imports.upload"), code=303)
 
 
 @bp.route("/importacao", methods=["GET", "POST"])
