@@ -37,9 +37,9 @@ RECENT_SHOWN = 10
 # SQLite lets one transaction write at a time: while an import compares and writes, the
 # attendants' saves wait (up to 10 s, then "Sistema ocupado"). Measured with
 # bench/import_entities.py on a 2-core machine: the comparison with the registered rows goes
-# at about 25,000 rows a second, the writing at about 7,500 new or changed rows a second.
+# at about 25,000 rows a second, the writing at about 9,000 new or changed rows a second.
 SQLITE_COMPARED_PER_SECOND = 25_000
-SQLITE_WRITTEN_PER_SECOND = 7_500
+SQLITE_WRITTEN_PER_SECOND = 9_000
 SQLITE_WARN_SECONDS = 3
 
 
