@@ -158,6 +158,8 @@ class Report:
     def summary(self) -> str:
         noun, new, updated = self.nouns
         verb = "gravado" if self.written else "a gravar"
+        if not (self.created or self.updated):
+            verb = "nada a gravar" if not self.written else verb
         return (
             f"{_count(self.rows, 'linhas')}: {_count(self.created, noun, new)},"
             f" {_count(self.updated, updated)}, {_count(self.unchanged)} sem alteração ({verb})."
@@ -182,7 +184,7 @@ def read_into(
     try:
         table = read_table(data, columns, required)
     except ImportFileError as error:
-        report.errors.append(RowError(1, "", str(error)))
+        report.errors.append(RowError(error.line, "", str(error)))
         return None
     report.encoding, report.delimiter = table.encoding, table.delimiter
     report.warnings.extend(table.warnings)

@@ -25,7 +25,12 @@ MAX_FIELD = 10_000  # characters in one cell: no column of ours takes more
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (no header, unknown columns…): nothing imported."""
+    """The file as a whole cannot be read (no header, unknown columns…): nothing imported.
+    `line`: where the problem is, when it is one line."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -76,14 +81,19 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
     try:
         return data.decode("utf-8"), name, []
     except UnicodeDecodeError as error:
-        if name != "UTF-8" or UTF8_SEQUENCE.search(data):
+        utf8 = UTF8_SEQUENCE.search(data)
+        if name != "UTF-8" or utf8:
             # Accents written in UTF-8 *and* bytes that are not: read as Latin-1, every "ç"
-            # already right would become "Ã§" and be imported so. Refused, with the line.
-            line = data.count(b"\n", 0, error.start) + 1
+            # already right would become "Ã§" and be imported so. Refused, with both lines.
+            latin1_line = data.count(b"\n", 0, error.start) + 1
+            said = f"a linha {latin1_line} tem acentos em Latin-1"
+            if utf8:
+                utf8_line = data.count(b"\n", 0, utf8.start()) + 1
+                said = f"a linha {utf8_line} tem acentos em UTF-8 e {said}"
             raise ImportFileError(
-                f"Linha {line}: o arquivo mistura codificações (acentos em UTF-8 e outros"
-                f" em Latin-1), e os acentos sairiam trocados. Corrija a linha {line}"
-                f" ou {SAVE_AS_CSV}"
+                f"O arquivo mistura codificações ({said}): os acentos sairiam trocados."
+                f" Corrija a linha diferente das outras ou {SAVE_AS_CSV}",
+                line=latin1_line,
             ) from error
     try:
         return data.decode("cp1252"), "Latin-1 (Windows-1252)", [LATIN1_WARNING]

@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -29,7 +38,7 @@ from isocrm.imports.forms import MAX_BYTES, UploadForm
 from isocrm.imports.kinds import KINDS
 from isocrm.models import User
 from isocrm.permissions import ROLE_SUPERVISOR, allow
-from isocrm.security import current_company
+from isocrm.security import current_company, user_company
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 KEPT_SECONDS = 24 * 3600  # an upload (and a job's result) is forgotten after a day
@@ -78,6 +87,12 @@ def _upload(token: str) -> dict:
     except (OSError, ValueError):
         meta = {}
     if meta.get("company_id") != current_company().id or meta.get("kind") not in KINDS:
+        owner = user_company(meta.get("company_id")) if meta.get("kind") in KINDS else None
+        if owner is not None and not htmx.is_partial_request():
+            # One of the user's other Empresas (switched in another tab): the upload is there,
+            # the import goes on; say so and offer the way back, not a bare 404.
+            page = render_template("imports/other_company.html", owner=owner, token=token)
+            abort(make_response(page, 409))
         if htmx.is_partial_request():
             # The progress bar's poll (the file was discarded, or the Empresa switched in
             # another tab): the page is reloaded once, to say so, instead of one error
@@ -244,10 +259,9 @@ def _already_imported():
     flash("Este arquivo já foi importado: o resultado está abaixo.", "warning")
 
 
-def _last_check_failed(token: str) -> bool:
+def _last_check(token: str):
     job = jobs.read_job(_folder(), token)
-    report = job.result() if job else None
-    return job is not None and job.action == jobs.CHECK and report is not None and not report.ok
+    return job.result() if job and job.action == jobs.CHECK and job.state == jobs.DONE else None
 
 
 @bp.post("/importacao/<token>/confirmar")
@@ -261,8 +275,12 @@ def confirm(token: str):
         return redirect(url_for("imports.preview", token=token), code=303)
     if not _has_file(token):
         abort(404)
-    if _last_check_failed(token):
+    checked = _last_check(token)
+    if checked is not None and not checked.ok:
         return preview(token)  # the errors again; the button is not there to press
+    if checked is not None and not (checked.created or checked.updated):
+        flash("Nada a importar: o cadastro já está igual ao arquivo.", "warning")
+        return redirect(url_for("imports.preview", token=token), code=303)
     return _start_and_follow(token, jobs.IMPORT)
 
 
