@@ -630,15 +630,18 @@ def _write(session: Session, company_id: int, plan: _Plan, progress: Progress) -
 
 
 def _execute(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert many rows of the same columns. Straight to the driver's executemany: through
-    SQLAlchemy each of the ~10 rows per entity (words, papéis, address…) had its parameters
-    built one by one, 40% of the time SQLite's write lock was held. The columns not given
-    take the database's defaults (version = 1)."""
+    """Insert many rows of the same columns, straight to the driver: COPY on PostgreSQL,
+    executemany on SQLite (through SQLAlchemy each of the ~10 rows per entity — words,
+    papéis, address… — had its parameters built one by one, 40% of the time SQLite's write
+    lock was held). The columns not given take the database's defaults (version = 1)."""
     if not rows:
         return
     keys = list(rows[0])
-    bare = sa.table(table.name, *(sa.column(key) for key in keys))  # no Python defaults
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy(connection, table, keys, rows)
+        return
+    bare = sa.table(table.name, *(sa.column(key) for key in keys))  # no Python defaults
     compiled = sa.insert(bare).compile(dialect=connection.dialect, column_keys=keys)
     if compiled.positional:
         values = itemgetter(*compiled.positiontup)  # every table here has 2 columns or more
@@ -647,6 +650,17 @@ def _execute(session: Session, table: sa.Table, rows: list[dict]) -> None:
         params = rows
     for chunk in _chunks(params, BATCH * 5):
         connection.exec_driver_sql(compiled.string, chunk)
+
+
+def _copy(connection, table: sa.Table, keys: list[str], rows: list[dict]) -> None:
+    """PostgreSQL: COPY, one stream in the import's transaction. psycopg's executemany sends
+    an INSERT per row: 100,000 entities took 36 s to write."""
+    values = itemgetter(*keys)
+    cursor = connection.connection.driver_connection.cursor()
+    # Our own table and column names, never the file's.
+    with cursor.copy(f"COPY {table.name} ({', '.join(keys)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(values(row))
 
 
 def apply(
