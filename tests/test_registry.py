@@ -981,7 +981,7 @@ def test_quick_edit_is_a_page_and_a_dialog(logged_in, demo):
     assert "Voltar</a>" in page
     dialog = logged_in.get(url, headers=HX).get_data(as_text=True)
     assert dialog.lstrip().startswith('<div id="dialog-slot"')
-    assert "<dialog open" in dialog and "<html" not in dialog
+    assert '<dialog class="registry-dialog"' in dialog and "<html" not in dialog
 
 
 def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_in, demo, db):
@@ -1009,7 +1009,7 @@ def test_quick_edit_refuses_invalid_input_and_keeps_it(logged_in, demo, db):
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "CPF inválido" in html and 'value="Maria Nova"' in html and "<dialog open" in html
+    assert "CPF inválido" in html and 'value="Maria Nova"' in html and '<dialog class="registry-dialog"' in html
     _fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
 
@@ -1059,7 +1059,7 @@ def test_quick_edit_in_two_tabs_merges_or_refuses_keeping_what_was_typed(logged_
     assert logged_in.post(url, data=tab_a).status_code == 303
     refused = logged_in.post(url, data=tab_b, headers=HX)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 409 and "<dialog open" in html
+    assert refused.status_code == 409 and '<dialog class="registry-dialog"' in html
     assert "Telefone principal, salvo agora: (11) 91111-1111" in html
     assert 'value="(11) 92222-2222"' in html
     _fresh(db)

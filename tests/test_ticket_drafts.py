@@ -327,6 +327,22 @@ def test_what_is_typed_is_kept_and_shown_again(logged_in, demo, db):
     assert logged_in.post(f"/atendimentos/{code}/rascunho", data=huge).status_code == 413
 
 
+def test_an_autosave_arriving_after_confirmar_is_not_offered_again(logged_in, demo, db):
+    """Ctrl+Enter right after typing: the autosave the screen had scheduled can reach the
+    server after the Confirmar it belongs to. It must not come back as an unconfirmed new
+    detail holding the text that was just saved."""
+    code = include(logged_in, demo["maria"].id)
+    form = _screen(logged_in, code)
+    form.update(new_ticket_data(demo))
+    assert logged_in.post(f"/atendimentos/{code}", data=form).status_code == 303
+    late = logged_in.post(f"/atendimentos/{code}/rascunho", data=form)
+    assert late.status_code == 200 and late.get_json().get("unchanged") is True
+    _fresh(db)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UnsavedEdit)) == 0
+    page = logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
+    assert "Restauramos" not in page and len(_ticket(db, code).details) == 1
+
+
 def test_descartar_alteracoes_shows_the_saved_ticket_again(logged_in, demo, db):
     create_ticket(logged_in, demo)
     form = _screen(logged_in, 4)

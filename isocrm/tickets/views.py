@@ -750,7 +750,7 @@ def autosave(code: int):
     except service.DraftError as error:
         return {"error": str(error)}, 413
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    if not _differs_from_saved(ticket, pairs):
+    if _already_saved_entry(ticket, pairs) or not _differs_from_saved(ticket, pairs):
         # Back to what is saved (or nothing typed yet): nothing to keep, nothing to restore.
         service.forget_unsaved(db.session, ticket, current_user.id)
         db.session.commit()
@@ -758,6 +758,16 @@ def autosave(code: int):
     edit = service.keep_unsaved(db.session, ticket, current_user.id, pairs)
     db.session.commit()
     return {"saved_at": edit.saved_at.astimezone(zone).strftime("%H:%M:%S")}
+
+
+def _already_saved_entry(ticket: Ticket, pairs) -> bool:
+    """A screen whose new detail is already saved (its entry key is on a detail): an autosave
+    that reached the server after the Confirmar or Salvar it was sent with (Ctrl+Enter right
+    after typing). That screen is gone; keeping it would offer the same detail again."""
+    typed = MultiDict(pairs)
+    if optional_id(typed.get("detail_id")):
+        return False
+    return service.find_entry(db.session, ticket, typed.get("entry_key")) is not None
 
 
 # What the screen carries to identify itself, not what the attendant typed.

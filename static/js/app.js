@@ -20,16 +20,3 @@ document.addEventListener("htmx:before:swap", (event) => {
     for (const styled of target.querySelectorAll("[style]")) styled.removeAttribute("style");
   }
 });
-
-// Every page: "/" focuses the search box of the header (isocrm.finder), unless it is typed
-// into a field or with a modifier (Ctrl+/ and the like belong to the browser).
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-  const target = event.target;
-  if (target instanceof HTMLElement && (target.isContentEditable || target.closest("input, textarea, select"))) return;
-  const box = document.getElementById("global-search");
-  if (!box) return;
-  event.preventDefault();
-  box.focus();
-  box.select();
-});

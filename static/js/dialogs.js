@@ -1,53 +1,52 @@
-// Dialogs over the ticket (Cadastro simplificado, Alertas): Escape closes them as Fechar does,
-// and closing gives the focus back to the icon that opened them (data-opener, a selector: the
-// icon may have been replaced meanwhile, e.g. the Alertas icon after an alert change). When
-// one opens, the focus moves into it. Loaded with the dialog itself, so only once.
+// Dialogs over the ticket (Cadastro simplificado, Alertas) arrive by htmx as a closed
+// <dialog class="registry-dialog">; they open here with showModal(), so the page behind is
+// inert, Esc closes them, and the focus starts inside. When one closes (Fechar, Esc) or is
+// swapped away (a save that ends it), the focus goes back to the icon that opened it
+// (data-opener, a selector: the icon may have been replaced meanwhile, as the Alertas icon
+// is after an alert changes).
 (() => {
-  if (window.isocrmDialogs) return;
-  window.isocrmDialogs = true;
-
-  const OPEN = "dialog.registry-dialog[open]";
   const FIELD =
     "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
 
-  const returnFocus = (dialog) => {
-    const selector = dialog.dataset.opener;
+  const returnFocus = (selector) => {
     const opener = selector && document.querySelector(selector);
     if (opener) opener.focus();
   };
 
-  // A dialog closed by Fechar (form method=dialog), by Escape or by code: "close" does not
-  // bubble, so it is caught on the way down.
   document.addEventListener(
     "close",
     (event) => {
       const dialog = event.target;
       if (dialog instanceof HTMLDialogElement && dialog.matches(".registry-dialog")) {
-        returnFocus(dialog);
+        returnFocus(dialog.dataset.opener);
       }
     },
     true
   );
 
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape" || event.defaultPrevented) return;
-    const open = [...document.querySelectorAll(OPEN)];
-    if (!open.length) return;
-    const dialog = open.find((d) => d.contains(document.activeElement)) || open[open.length - 1];
-    event.preventDefault();
-    dialog.close();
+  // A dialog replaced by its own next state (a save with errors, an alert added) opens
+  // again as it was; one removed for good gives the focus back to its icon.
+  let openers = [];
+  document.addEventListener("htmx:before:swap", () => {
+    openers = [...document.querySelectorAll(".registry-dialog[open]")].map((d) => d.dataset.opener);
   });
 
-  // A dialog just swapped in takes the focus, so Tab starts inside it.
-  const focusNew = () => {
-    const dialog = [...document.querySelectorAll(OPEN)].find(
-      (d) => !d.dataset.focused && !d.contains(document.activeElement)
-    );
-    if (!dialog) return;
-    dialog.dataset.focused = "yes";
-    const field = dialog.querySelector(FIELD) || dialog.querySelector("button");
-    if (field) field.focus();
+  const openNew = () => {
+    const fresh = [...document.querySelectorAll(".registry-dialog:not([open]):not([data-shown])")];
+    for (const dialog of fresh) {
+      dialog.dataset.shown = "yes";
+      dialog.showModal();
+      const field =
+        dialog.querySelector("[aria-invalid='true']") ||
+        dialog.querySelector(FIELD) ||
+        dialog.querySelector("button");
+      if (field) field.focus();
+    }
+    if (!fresh.length && !document.querySelector(".registry-dialog[open]")) {
+      for (const selector of openers) returnFocus(selector);
+    }
+    openers = [];
   };
-  document.addEventListener("htmx:after:settle", focusNew);
-  focusNew(); // this script arrived with the first dialog
+  document.addEventListener("htmx:after:settle", openNew);
+  document.addEventListener("DOMContentLoaded", openNew);
 })();

@@ -99,6 +99,9 @@
       }
       if (target === form || target.id === "discard-changes-form" || target.id === "discard-draft-form") {
         leaving = true;
+        // The submit carries what is typed: an autosave after it would only come back as
+        // "not confirmed" (Ctrl+Enter right after typing).
+        if (pending) { clearTimeout(pending); pending = null; }
       }
     });
 

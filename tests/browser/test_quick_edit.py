@@ -59,12 +59,27 @@ def test_alerts_dialog_closes_with_escape_and_gives_the_focus_back(page):
     expect(page.locator("#alert-icon")).to_be_focused()
 
 
-def test_dialog_script_is_a_static_file_not_inline(page):
+def test_dialogs_are_modal_the_page_behind_is_out_of_reach(page):
     login(page)
     page.goto("/atendimentos/1")
-    page.get_by_role("link", name="Alertas").click()
-    expect(page.locator("dialog[open]")).to_have_count(1)
-    scripts = page.locator("#alerts-dialog script")
-    expect(scripts).to_have_count(1)
-    assert scripts.get_attribute("src").endswith("/static/js/dialogs.js")
-    assert page.evaluate("window.isocrmDialogs") is True
+    for name in ("Alertas", "Cadastro simplificado"):
+        page.get_by_role("link", name=name).click()
+        dialog = page.locator("dialog[open]")
+        expect(dialog).to_have_count(1)
+        assert dialog.evaluate("d => d.matches(':modal')") is True
+        # Tab after Tab stays inside the dialog (the page behind is inert).
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            inside = page.evaluate(
+                "document.activeElement === document.body || "
+                "document.querySelector('dialog[open]').contains(document.activeElement)"
+            )
+            assert inside, f"{name}: Tab left the dialog"
+        # A click on the page behind does not reach it.
+        page.mouse.click(5, 300)
+        expect(page.locator("dialog[open]")).to_have_count(1)
+        page.keyboard.press("Escape")
+        expect(page.locator("dialog[open]")).to_have_count(0)
+    # The script is the static file every page loads, not one inside the fragment.
+    assert page.locator("#alerts-dialog script, #dialog-slot script").count() == 0
+    assert page.locator("head script[src$='/static/js/dialogs.js']").count() == 1

@@ -1,0 +1,196 @@
+// The keyboard on every page: where the focus starts, where it lands after an htmx swap,
+// the shortcuts, ↑/↓ through a list of results, and the help overlay ("?").
+//
+// A shortcut is declared where its action is, with the standard aria-keyshortcuts attribute
+// ("Alt+N", "Control+Enter", "/"): pressing it clicks the element (or focuses it, for a
+// field), and the help overlay lists it with the element's name. A shortcut without Control
+// or Alt never fires while the attendant types in a field.
+(() => {
+  const FIELD = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
+  const TYPING = "input, select, textarea, [contenteditable]";
+  const KEY_NAMES = { Control: "Ctrl", PageUp: "Page Up", PageDown: "Page Down", ArrowUp: "↑", ArrowDown: "↓" };
+
+  const isTyping = (el) => el instanceof HTMLElement && Boolean(el.closest(TYPING));
+  const shown = (el) => el.getClientRects().length > 0 && !el.closest("[inert], [hidden]");
+  const usable = (el) =>
+    shown(el) && !el.disabled && el.getAttribute("aria-disabled") !== "true";
+
+  // The part of the page the keys act on: an open modal dialog shuts out the rest.
+  const scope = () => {
+    const modal = [...document.querySelectorAll("dialog[open]")].find((d) => d.matches(":modal"));
+    return modal || document;
+  };
+
+  const matches = (event, shortcut) => {
+    const parts = shortcut.split("+");
+    const key = parts.pop();
+    const mods = new Set(parts.map((p) => p.toLowerCase()));
+    if (event.ctrlKey !== mods.has("control") || event.altKey !== mods.has("alt")) return false;
+    if (event.metaKey !== mods.has("meta")) return false;
+    if (key.length === 1 && /[a-z]/i.test(key)) {
+      if (event.shiftKey !== mods.has("shift")) return false;
+      // event.code: Alt+N types another character on some layouts (macOS).
+      return event.key.toLowerCase() === key.toLowerCase() || event.code === "Key" + key.toUpperCase();
+    }
+    return event.key === key;
+  };
+
+  const focusField = (el, { select = false } = {}) => {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "center", behavior: "instant" });
+    if (select && typeof el.select === "function") el.select();
+  };
+
+  const activate = (el) => {
+    if (el.matches(TYPING)) focusField(el, { select: el.matches("input") });
+    else el.click();
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.isComposing) return;
+    const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
+    if (plain && isTyping(event.target)) return;
+    for (const el of scope().querySelectorAll("[aria-keyshortcuts]")) {
+      if (!usable(el)) continue;
+      if (el.getAttribute("aria-keyshortcuts").split(" ").some((s) => matches(event, s))) {
+        event.preventDefault();
+        activate(el);
+        return;
+      }
+    }
+    // Ctrl+Enter anywhere in a form sends it, as its first submit button would.
+    if (event.key === "Enter" && event.ctrlKey && !event.altKey && event.target instanceof Element) {
+      const form = event.target.closest("form") || event.target.form;
+      if (form && form.method !== "dialog") {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    }
+  });
+
+  // ↑/↓ through a list of results: from the box that filters it (data-rows-from on the box,
+  // naming the list) to the first row, then row by row; Enter follows the row's link.
+  const rowTargets = (list) =>
+    [...list.querySelectorAll("tbody tr")]
+      .map((row) => row.querySelector("a[href], [tabindex='0']"))
+      .filter(Boolean);
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    if (event.ctrlKey || event.altKey || event.metaKey || event.shiftKey) return;
+    const here = event.target;
+    if (!(here instanceof Element)) return;
+    if (here.matches("[data-rows-from]")) {
+      const list = document.querySelector(here.dataset.rowsFrom);
+      const targets = list ? rowTargets(list) : [];
+      if (event.key === "ArrowDown" && targets.length) {
+        event.preventDefault();
+        focusField(targets[0]);
+      }
+      return;
+    }
+    const list = here.closest("[data-rows]");
+    if (!list) return;
+    const targets = rowTargets(list);
+    const row = here.closest("tr");
+    const index = targets.findIndex((t) => t.closest("tr") === row);
+    if (index < 0) return;
+    event.preventDefault();
+    const next = index + (event.key === "ArrowDown" ? 1 : -1);
+    if (next >= 0 && next < targets.length) focusField(targets[next]);
+    else if (next < 0) {
+      const box = document.querySelector(`[data-rows-from="#${list.id}"]`);
+      if (box) focusField(box);
+    }
+  });
+
+  // Where the focus starts: the first field with an error (scrolled into view), else the
+  // element the page marks (data-initial-focus: a search box, the first field of a new
+  // ticket), else the page's title, so a screen reader reads it, Tab goes on into the page
+  // and the one-key shortcuts work (a text field would swallow them).
+  const landFocus = (within, { fallback = true } = {}) => {
+    const invalid = within.querySelector("[aria-invalid='true']");
+    if (invalid && usable(invalid)) return focusField(invalid), true;
+    const marked = within.querySelector("[data-initial-focus], [autofocus]");
+    if (marked && usable(marked)) return focusField(marked), true;
+    if (!fallback) return false;
+    const title = document.querySelector("main h1");
+    if (!title) return false;
+    if (!title.hasAttribute("tabindex")) title.setAttribute("tabindex", "-1");
+    title.focus({ preventScroll: true });
+    return true;
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const active = document.activeElement;
+    if (active && active !== document.body && !document.querySelector("[aria-invalid='true']")) return;
+    landFocus(document);
+  });
+
+  // After an htmx swap the element that had the focus may be gone. The focus then goes to
+  // the element of the same id in the new content (a pager's ‹ ›), else to the first field
+  // with an error, else to the field the new content marks; never left on <body>.
+  let focusedId = null;
+  document.addEventListener("htmx:before:swap", () => {
+    const active = document.activeElement;
+    focusedId = active && active !== document.body ? active.id || null : null;
+  });
+  document.addEventListener("htmx:after:settle", (event) => {
+    const target = (event.detail && event.detail.ctx && event.detail.ctx.target) || event.target;
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected;
+    const container = target instanceof Element && target.isConnected ? target : null;
+    const area = (container && container.id && document.getElementById(container.id)) || container;
+    if (area && area.querySelector("[aria-invalid='true']")) {
+      if (lost || area.contains(active)) landFocus(area, { fallback: false });
+      return;
+    }
+    if (!lost) return;
+    const same = focusedId && document.getElementById(focusedId);
+    if (same && usable(same)) same.focus();
+    else if (area) landFocus(area, { fallback: false }) || area.focus?.();
+  });
+
+  // The help overlay: the shortcuts of this page, read from the page itself.
+  const describe = (el) => {
+    const name =
+      el.dataset.shortcutLabel ||
+      el.getAttribute("aria-label") ||
+      (el.labels && el.labels[0] && el.labels[0].textContent) ||
+      el.getAttribute("title") ||
+      el.textContent;
+    return name.replace(/\s+/g, " ").trim();
+  };
+  const keyText = (shortcut) =>
+    shortcut
+      .split("+")
+      .map((part) => KEY_NAMES[part] || (part.length === 1 ? part.toUpperCase() : part))
+      .join(" + ");
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target instanceof Element && event.target.closest("[data-shortcut-help]");
+    if (!opener) return;
+    const dialog = document.getElementById("shortcut-help");
+    const list = dialog && dialog.querySelector("[data-page-shortcuts]");
+    if (!list) return;
+    list.replaceChildren();
+    const seen = new Set();
+    for (const el of document.querySelectorAll("[aria-keyshortcuts]")) {
+      if (!usable(el) || dialog.contains(el)) continue;
+      const keys = el.getAttribute("aria-keyshortcuts").split(" ").map(keyText).join(" ou ");
+      const name = describe(el);
+      if (seen.has(keys)) continue;
+      seen.add(keys);
+      const row = document.createElement("div");
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      const kbd = document.createElement("kbd");
+      kbd.textContent = keys;
+      dt.append(kbd);
+      dd.textContent = name;
+      row.append(dt, dd);
+      list.append(row);
+    }
+    dialog.showModal();
+  });
+})();

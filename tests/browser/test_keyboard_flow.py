@@ -1,0 +1,161 @@
+"""The desk with the keyboard only, in real Chromium at 1366×768: a ticket opened from the
+search page in a few keys, the shortcuts and their help overlay, and where the focus lands
+after a page load, an htmx swap and a failed Confirmar."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from isocrm.models import Ticket
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+KEY_BUDGET = 25  # the issue's limit, typed text aside
+
+
+class Keys:
+    """Presses keys and counts them; typed text is counted apart."""
+
+    def __init__(self, page):
+        self.page = page
+        self.pressed: list[str] = []
+        self.typed = 0
+
+    def press(self, key: str):
+        self.pressed.append(key)
+        self.page.keyboard.press(key)
+
+    def type(self, text: str):
+        self.typed += len(text)
+        self.page.keyboard.type(text)
+
+
+def _focused(page) -> str:
+    return page.evaluate(
+        "(() => { const el = document.activeElement;"
+        " return el ? (el.id || el.getAttribute('aria-label') || el.tagName) : ''; })()"
+    )
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.evaluate(
+        """selector => { const r = document.querySelector(selector).getBoundingClientRect();
+           return r.top >= 0 && r.bottom <= innerHeight; }""",
+        selector,
+    )
+
+
+def test_a_ticket_for_maria_is_opened_with_the_keyboard_only(page, demo, db):
+    login(page)
+    page.goto("/atendimentos/")
+    keys = Keys(page)
+    expect(page.locator("#entity-search")).to_be_focused()
+    keys.type("maria aparecida")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    keys.press("ArrowDown")  # into the results
+    expect(page.locator("#results a.sac")).to_be_focused()
+    with page.expect_navigation():
+        keys.press("Enter")  # the entity's tickets
+    expect(page.get_by_role("button", name=re.compile("Incluir"))).to_be_focused()
+    with page.expect_navigation():
+        keys.press("i")  # Incluir
+    channel = page.locator("#channel_id")
+    expect(channel).to_be_focused()
+    assert _in_view(page, "#channel_id") and _in_view(page, "#description")
+    keys.press("t")  # Telefone
+    expect(channel).to_have_value(str(demo["channels"]["Telefone"].id))
+    keys.press("Tab")
+    expect(page.locator("#description")).to_be_focused()
+    description = "Embalagem violada no pacote de biscoito"
+    keys.type(description)
+    with page.expect_navigation():
+        keys.press("Control+Enter")  # Confirmar
+    expect(page.locator(".flash.success")).to_contain_text("confirmado")
+    total = len(keys.pressed)
+    print(
+        f"\nkeyboard only: {total} keys ({' '.join(keys.pressed)}) "
+        f"plus {keys.typed} typed characters, from the search page to a confirmed ticket"
+    )
+    assert total <= KEY_BUDGET
+    code = int(page.locator("#ticket-code").inner_text())
+    db.session.rollback()  # a fresh read of what the server wrote
+    ticket = db.session.scalar(
+        sa.select(Ticket).where(Ticket.entity_id == demo["maria"].id, Ticket.code == code)
+    )
+    assert ticket.stage == "confirmado"
+    assert [d.description for d in ticket.details] == [description]
+    assert ticket.details[0].channel_id == demo["channels"]["Telefone"].id
+
+
+def test_a_failed_confirmar_puts_the_focus_on_the_first_field_to_fix(page):
+    login(page)
+    page.goto("/entidades/1/atendimentos")
+    with page.expect_navigation():
+        page.keyboard.press("i")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")  # nothing typed
+    expect(page.get_by_role("alert").first).to_contain_text("Confira os campos marcados")
+    channel = page.locator("#channel_id")
+    expect(channel).to_be_focused()
+    expect(channel).to_have_attribute("aria-invalid", "true")
+    # Its message is linked to it, for a screen reader.
+    assert "Escolha o canal" in page.locator("#" + channel.get_attribute("aria-describedby")).inner_text()
+    assert _in_view(page, "#channel_id")
+
+
+def test_shortcuts_new_detail_and_paging_move_the_focus_sensibly(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    page.locator("#ticket-form h2").first.click()  # anywhere, not in a field
+    page.keyboard.press("Alt+n")
+    expect(page.locator("#detail-page-label")).to_contain_text("Novo detalhe")
+    expect(page.locator("#channel_id")).to_be_focused()  # the new detail's first field
+    page.keyboard.press("Alt+PageUp")  # back to the last saved detail
+    expect(page.locator("#detail-page-label")).to_contain_text(re.compile(r"Detalhe \d+ de \d+"))
+    assert _focused(page) not in ("", "BODY")
+
+
+def test_one_key_shortcuts_wait_while_the_attendant_types(page):
+    login(page)
+    page.goto("/entidades/1/atendimentos")
+    search = page.locator("#global-search")
+    page.keyboard.press("/")
+    expect(search).to_be_focused()
+    page.keyboard.type("i?")  # typed into the box: no Incluir, no help
+    expect(search).to_have_value("i?")
+    assert page.url.endswith("/entidades/1/atendimentos")
+    expect(page.locator("#shortcut-help")).not_to_be_visible()
+
+
+def test_the_help_overlay_lists_the_shortcuts_of_the_screen(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    page.locator("#ticket-form h2").first.click()
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Atalhos do teclado")
+    expect(help_dialog).to_be_visible()
+    text = help_dialog.inner_text()
+    for expected in ("Ctrl + Enter", "Confirmar", "Alt + N", "Novo detalhe", "/", "Buscar"):
+        assert expected in text, expected
+    page.screenshot(path="/tmp/isocrm-shortcut-help.png")
+    page.keyboard.press("Escape")
+    expect(help_dialog).not_to_be_visible()
+
+
+def test_arrows_walk_the_results_and_back_to_the_box(page):
+    login(page)
+    page.goto("/atendimentos/?q=silva")
+    box = page.locator("#entity-search")
+    expect(box).to_be_focused()
+    rows = page.locator("#results tbody tr")
+    assert rows.count() >= 2
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    focused_row = page.evaluate("document.activeElement.closest('tr').rowIndex")
+    assert focused_row == 2  # header row is 0
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(box).to_be_focused()
