@@ -193,4 +193,62 @@
     }
     dialog.showModal();
   });
+
+  // What an htmx swap changes is said to a screen reader through one region that stays on
+  // the page (a live region swapped in with its content is often not read): the new
+  // content's messages (.flash[role=status]) and what it marks with data-announce (a
+  // result count; the attribute's value, if any, is said instead of the text). A
+  // data-announce-key says it only when it differs from the last time (the painel's counts,
+  // polled every few seconds).
+  const ANNOUNCE = "[data-announce], .flash[role='status']";
+  const lastSaid = new Map();
+  // Under a modal dialog the page is inert, its region unheard: the dialog gets its own.
+  const regionFor = () => {
+    const modal = scope();
+    if (modal === document) return document.getElementById("announcer");
+    let region = modal.querySelector("[data-announcer]");
+    if (!region) {
+      region = document.createElement("div");
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      region.setAttribute("aria-atomic", "true");
+      region.dataset.announcer = "";
+      modal.append(region);
+    }
+    return region;
+  };
+  // The region is chosen a moment later, once a dialog that came with the swap is open.
+  const announce = (text) => {
+    if (!text) return;
+    setTimeout(() => {
+      const region = regionFor();
+      if (!region) return;
+      region.textContent = "";
+      setTimeout(() => { region.textContent = text; }, 50);
+    }, 0);
+  };
+  window.isocrmAnnounce = announce;
+
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const el of document.querySelectorAll(ANNOUNCE)) {
+      el.dataset.announced = "yes";
+      if (el.dataset.announceKey) lastSaid.set(el.dataset.announceKey, el.dataset.announce || el.textContent);
+    }
+  });
+  document.addEventListener("htmx:after:settle", () => {
+    const said = [];
+    for (const el of document.querySelectorAll(ANNOUNCE)) {
+      if (el.dataset.announced) continue;
+      el.dataset.announced = "yes";
+      const text = (el.dataset.announce || el.textContent).replace(/\s+/g, " ").trim();
+      const key = el.dataset.announceKey;
+      if (key) {
+        if (lastSaid.get(key) === text) continue;
+        lastSaid.set(key, text);
+      }
+      if (text) said.push(text);
+    }
+    if (said.length) announce(said.join(" "));
+  });
 })();

@@ -16,10 +16,13 @@
     let pending = null; // timer of the next autosave
     let leaving = false; // a submit or a link that keeps the edits is under way
 
+    // Shown beside Confirmar; only a failure is said to a screen reader (a "guardado às"
+    // after every pause in typing would talk over the attendant).
     const say = (text, isError) => {
       if (!status) return;
       status.textContent = text;
       status.classList.toggle("error", Boolean(isError));
+      if (isError && window.isocrmAnnounce) window.isocrmAnnounce(text);
     };
 
     const belongsToForm = (el) =>

@@ -159,3 +159,20 @@ def test_arrows_walk_the_results_and_back_to_the_box(page):
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
     expect(box).to_be_focused()
+
+
+def test_what_htmx_changes_is_said_in_a_live_region(page):
+    login(page)
+    page.goto("/atendimentos/")
+    page.keyboard.type("maria aparecida")
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"1 entidade encontrada"))
+    page.goto("/atendimentos/1")
+    page.get_by_role("link", name="Alertas").click()
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_label("Mensagem").fill("Cliente prefere contato à tarde")
+    dialog.get_by_label("Prioridade").select_option(label="Crítica")  # Maria's highest was Alta
+    dialog.get_by_role("button", name="Criar alerta").click()
+    # Said inside the dialog: the page behind a modal dialog is inert, its region unheard.
+    region = page.locator("dialog[open] [data-announcer]")
+    expect(region).to_contain_text("Alerta criado")
+    expect(region).to_contain_text("Alertas: prioridade crítica")
