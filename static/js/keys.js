@@ -139,8 +139,9 @@
     const target = (event.detail && event.detail.ctx && event.detail.ctx.target) || event.target;
     const active = document.activeElement;
     const lost = !active || active === document.body || !active.isConnected;
-    const container = target instanceof Element && target.isConnected ? target : null;
-    const area = (container && container.id && document.getElementById(container.id)) || container;
+    // An outerHTML swap leaves the old target detached: its successor has the same id.
+    const replaced = target instanceof Element && target.id ? document.getElementById(target.id) : null;
+    const area = replaced || (target instanceof Element && target.isConnected ? target : null);
     if (area && area.querySelector("[aria-invalid='true']")) {
       if (lost || area.contains(active)) landFocus(area, { fallback: false });
       return;

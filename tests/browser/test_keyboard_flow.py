@@ -176,3 +176,33 @@ def test_what_htmx_changes_is_said_in_a_live_region(page):
     region = page.locator("dialog[open] [data-announcer]")
     expect(region).to_contain_text("Alerta criado")
     expect(region).to_contain_text("Alertas: prioridade crítica")
+
+
+def test_an_htmx_save_with_an_error_puts_the_focus_on_the_field(page):
+    login(page)
+    page.goto("/atendimentos/1?detalhe=novo")
+    page.locator("#description").fill("   ")
+    page.get_by_role("button", name="Salvar só o detalhe").click()
+    channel = page.locator("#channel_id")
+    expect(channel).to_have_attribute("aria-invalid", "true")
+    expect(channel).to_be_focused()
+
+
+def test_the_icon_bar_names_its_icons_from_1280_px(page):
+    login(page)
+    page.goto("/atendimentos/1")
+    bar = page.get_by_role("navigation", name="Ícones do atendimento")
+    for name in ("Cadastro completo", "Notas", "Pesquisa", "Alertas"):
+        expect(bar.locator(".icon-label", has_text=name)).to_be_visible()
+    labels = bar.locator(".icon-label")
+    page.set_viewport_size({"width": 1200, "height": 768})
+    for n in range(labels.count()):
+        expect(labels.nth(n)).to_be_hidden()
+    # The names stay for assistive technology and as tooltips.
+    expect(bar.get_by_role("link", name="Cadastro completo")).to_have_attribute("title", "Cadastro completo")
+    # The three icons that looked alike are different drawings now.
+    paths = [
+        bar.get_by_role("link", name=name).locator("path").get_attribute("d")
+        for name in ("Cadastro completo", "Notas", "Pesquisa")
+    ]
+    assert len(set(paths)) == 3
