@@ -206,3 +206,21 @@ def test_the_icon_bar_names_its_icons_from_1280_px(page):
         for name in ("Cadastro completo", "Notas", "Pesquisa")
     ]
     assert len(set(paths)) == 3
+
+
+INITIAL_FOCUS = [
+    ("/atendimentos/", "#entity-search"),  # the search box
+    ("/entidades/1/atendimentos", "button[aria-keyshortcuts='I']"),  # Incluir
+    ("/entidades/nova?q=Ana+Paula", "#name"),  # a new entity starts at its name
+    ("/", "main h1"),  # the painel: its title, so Tab goes on into the page
+    ("/conta/senha", "#current_password"),
+]
+
+
+def test_every_screen_starts_with_the_focus_somewhere_sensible(page):
+    page.goto("/entrar")
+    expect(page.locator("#username")).to_be_focused()
+    login(page)
+    for url, selector in INITIAL_FOCUS:
+        page.goto(url)
+        expect(page.locator(selector)).to_be_focused()
