@@ -30,13 +30,14 @@ def test_alerts_from_the_ticket_icon_recolour_it_without_reload(page):
     page.goto("/atendimentos/1")
     icon = page.locator("#alert-icon")
     expect(icon).to_have_class(re.compile("alert-alta"))
+    # Typed before the dialog opens: while it is open the ticket behind is inert (modal).
+    page.get_by_label("Dados Complementares").fill("Digitado antes do alerta")
     page.get_by_role("link", name="Alertas").click()
     dialog = page.get_by_role("dialog", name=re.compile("Alertas de Maria"))
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("reclamações recorrentes de embalagem")
     expect(dialog.locator(".badge.alert-alta")).to_have_text("Alta")
 
-    page.get_by_label("Dados Complementares").fill("Digitado antes do alerta")
     dialog.get_by_label("Mensagem").fill("Cliente ameaçou acionar o Procon.")
     dialog.get_by_label("Prioridade").select_option(label="Crítica")
     dialog.get_by_role("button", name="Criar alerta").click()
