@@ -6,7 +6,6 @@
 // field), and the help overlay lists it with the element's name. A shortcut without Control
 // or Alt never fires while the attendant types in a field.
 (() => {
-  const FIELD = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
   const TYPING = "input, select, textarea, [contenteditable]";
   const KEY_NAMES = { Control: "Ctrl", PageUp: "Page Up", PageDown: "Page Down", ArrowUp: "↑", ArrowDown: "↓" };
 
@@ -47,7 +46,8 @@
   };
 
   document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.isComposing) return;
+    // A key held down repeats: one Incluir, not one per repeat.
+    if (event.defaultPrevented || event.isComposing || event.repeat) return;
     const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
     if (plain && isTyping(event.target)) return;
     for (const el of scope().querySelectorAll("[aria-keyshortcuts]")) {
@@ -154,12 +154,14 @@
 
   // The help overlay: the shortcuts of this page, read from the page itself.
   const describe = (el) => {
+    // What the element is called on screen; the tooltip, which repeats the key, last.
     const name =
       el.dataset.shortcutLabel ||
       el.getAttribute("aria-label") ||
       (el.labels && el.labels[0] && el.labels[0].textContent) ||
+      el.textContent.trim() ||
       el.getAttribute("title") ||
-      el.textContent;
+      "";
     return name.replace(/\s+/g, " ").trim();
   };
   const keyText = (shortcut) =>

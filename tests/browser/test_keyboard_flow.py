@@ -224,3 +224,21 @@ def test_every_screen_starts_with_the_focus_somewhere_sensible(page):
     for url, selector in INITIAL_FOCUS:
         page.goto(url)
         expect(page.locator(selector)).to_be_focused()
+
+
+def test_incluir_pressed_twice_or_held_opens_one_ticket(page, demo, db):
+    login(page)
+    page.goto(f"/entidades/{demo['maria'].id}/atendimentos")
+    expect(page.get_by_role("button", name=re.compile("Incluir"))).to_be_focused()
+    db.session.rollback()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
+    with page.expect_navigation():
+        page.keyboard.down("i")  # held: the browser repeats it
+        page.keyboard.down("i")
+        page.keyboard.up("i")
+        page.wait_for_timeout(120)  # and pressed again, as a hurried double press
+        page.keyboard.press("i")
+    expect(page.locator("#channel_id")).to_be_focused()
+    page.wait_for_timeout(500)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == before + 1
