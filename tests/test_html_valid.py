@@ -298,12 +298,16 @@ def test_every_screen_is_valid_html(
             )
         ],
         "tickets.location_options": [
-            ("location-options", f"/atendimentos/opcoes/locais?q=mercado&ticket_id={ticket.id}", HX)
+            (
+                "location-options",
+                "/atendimentos/opcoes/locais?q=mercado&listbox=location_entity_id-listbox",
+                HX,
+            )
         ],
         "tickets.related_options": [
             (
                 "related-options",
-                f"/atendimentos/opcoes/relacionados?q=1&ticket_id={ticket.id}",
+                f"/atendimentos/opcoes/relacionados?q=1&exclude={ticket.id}&listbox=r-listbox",
                 HX,
             )
         ],
@@ -342,12 +346,16 @@ def test_every_screen_is_valid_html(
         "registry.relation_options": [
             (
                 "relation-options",
-                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado",
+                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado&listbox=e-listbox",
                 HX,
             )
         ],
         "tickets.contact_options": [
-            ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
+            (
+                "contact-options",
+                f"/entidades/{maria.id}/contatos?q=jo&listbox=contact_entity_id-listbox",
+                HX,
+            )
         ],
         "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
         "customer_history.page": [
@@ -446,15 +454,16 @@ def test_every_screen_is_valid_html(
     }
     assert get_endpoints == set(by_endpoint), "list every GET route here with real ids"
 
-    # Partials are swapped into a page: <option>s into a <select>, a row into a table.
+    # Partials are swapped into a page: <option>s into a <select>, a combobox's options into
+    # its listbox, a row into a table.
     wrappers = {
         "cause-options": '<select aria-label="x">{}</select>',
         "occurrence-options": '<select aria-label="x">{}</select>',
         "settings-product-occurrences": '<select aria-label="x">{}</select>',
-        "location-options": '<select aria-label="x">{}</select>',
-        "related-options": '<select aria-label="x">{}</select>',
-        "relation-options": '<select aria-label="x">{}</select>',
-        "contact-options": '<select aria-label="x">{}</select>',
+        "location-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "related-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "relation-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "contact-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "info-row": "<table><tbody>{}</tbody></table>",
         "painel-list-partial": '{}<form id="bulk-form" method="post" action="/"></form>',
     }
