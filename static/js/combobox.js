@@ -232,6 +232,12 @@
     }
   });
 
+  // What the box holds when the focus arrives is what a second Esc comes back to.
+  document.addEventListener("focusin", (event) => {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.matches(INPUT)) stateOf(input);
+  });
+
   // Leaving the box closes the list and picks nothing.
   document.addEventListener("focusout", (event) => {
     const input = event.target;
