@@ -132,7 +132,9 @@
       pick(input, active);
       return;
     }
-    if (!isOpen(input) && !state.dirty) return; // a picked value: Enter does what a field's Enter does
+    // A picked value, or an emptied box (nothing chosen, on purpose): Enter does what a
+    // field's Enter does.
+    if (!isOpen(input) && (!state.dirty || input.value.trim() === "")) return;
     event.preventDefault();
     if (current(input) && options.length === 1) pick(input, options[0]);
     else if (!current(input)) {
@@ -201,12 +203,12 @@
     state.listFor = ctx && typeof ctx.comboboxText === "string" ? ctx.comboboxText : input.value;
     const options = optionsOf(list);
     const answersText = state.listFor === input.value;
+    // A late answer (the value was picked meanwhile, or the focus left) opens nothing.
+    if (document.activeElement !== input || (!state.dirty && !state.arrive)) return close(input);
     if (answersText) {
       count.textContent =
         options.length === 0 ? (input.value.trim() ? "Nenhum resultado" : "") : options.length === 1 ? "1 resultado" : `${options.length} resultados`;
     }
-    // A late answer (the value was picked meanwhile, or the focus left) opens nothing.
-    if (document.activeElement !== input || (!state.dirty && !state.arrive)) return close(input);
     if (state.wantsPick && answersText) {
       state.wantsPick = false;
       if (options.length === 1) return pick(input, options[0]);
@@ -218,9 +220,9 @@
     if (answersText) state.arrive = null;
   });
 
-  // A click picks (mousedown keeps the focus in the box).
+  // A click picks (mousedown keeps the focus in the box, on an option or the list's scrollbar).
   document.addEventListener("mousedown", (event) => {
-    if (event.target instanceof Element && event.target.closest(".combobox-list [role=option]")) event.preventDefault();
+    if (event.target instanceof Element && event.target.closest(".combobox-list")) event.preventDefault();
   });
   document.addEventListener("click", (event) => {
     const option = event.target instanceof Element && event.target.closest(".combobox-list [role=option]");
@@ -246,5 +248,7 @@
     const state = stateOf(input);
     state.wantsPick = false;
     state.arrive = null;
+    // Typed text left without a pick: say so next to the box (its value is empty).
+    if (state.dirty && input.value.trim()) partsOf(input).count.textContent = "Nada escolhido da lista.";
   });
 })();

@@ -136,6 +136,7 @@ def test_tab_picks_nothing_and_a_half_typed_name_is_not_saved(page, demo):
     expect(local).to_have_attribute("aria-expanded", "false")
     expect(local).to_have_value("mercado")
     expect(_hidden(page, local)).to_have_value("")
+    expect(page.locator("#location_entity_id-count")).to_have_text("Nada escolhido da lista.")
     page.keyboard.press("Control+Enter")
     expect(page.get_by_text("Atendimento 000001 confirmado.")).to_be_visible()
     page.reload()
