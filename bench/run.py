@@ -584,8 +584,9 @@ def endpoints(ids: Ids) -> list[tuple[str, str, bool, tuple[str, ...]]]:
     def desk_search(q):
         return f"/busca?q={quote(q)}"
 
-    local = f"/atendimentos/opcoes/locais?ticket_id={ids.long_id}&q=maria&location_entity_id="
-    contact = f"/entidades/{ids.maria}/contatos?q=a&contact_entity_id="
+    # What the pickers (comboboxes) ask: the typed text and the listbox's id.
+    local = "/atendimentos/opcoes/locais?q=maria&listbox=location_entity_id-listbox"
+    contact = f"/entidades/{ids.maria}/contatos?q=a&listbox=contact_entity_id-listbox"
     return [
         ("busca 'maria aparecida'", search("maria aparecida"), True, (SEARCH,)),
         ("busca 'jose silv'", search("jose silv"), True, (SEARCH,)),

@@ -1,7 +1,12 @@
 """One way to answer htmx: the whole page, or just the block it asked for."""
 
+import re
+
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
+
+# The id of a combobox's listbox, sent by static/js/combobox.js: the prefix of its options' ids.
+LISTBOX_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,80}")
 
 
 def is_partial_request() -> bool:
@@ -21,3 +26,12 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def render_listbox(choices) -> object:
+    """The options of a combobox's listbox (macros/combobox.html) for `choices`, the
+    (value, label) pairs found; their ids start with the listbox's id the request names."""
+    listbox = request.args.get("listbox", "")
+    if not LISTBOX_ID.fullmatch(listbox):
+        listbox = "combobox"
+    return render("macros/_combobox_options.html", choices=choices, listbox=listbox)

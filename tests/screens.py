@@ -135,12 +135,16 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
             )
         ],
         "tickets.location_options": [
-            ("location-options", f"/atendimentos/opcoes/locais?q=mercado&ticket_id={ticket.id}", HX)
+            (
+                "location-options",
+                "/atendimentos/opcoes/locais?q=mercado&listbox=location_entity_id-listbox",
+                HX,
+            )
         ],
         "tickets.related_options": [
             (
                 "related-options",
-                f"/atendimentos/opcoes/relacionados?q=1&ticket_id={ticket.id}",
+                f"/atendimentos/opcoes/relacionados?q=1&exclude={ticket.id}&listbox=r-listbox",
                 HX,
             )
         ],
@@ -179,12 +183,16 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
         "registry.relation_options": [
             (
                 "relation-options",
-                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado",
+                f"/entidades/{maria.id}/cadastro/relacionados/opcoes?q=mercado&listbox=e-listbox",
                 HX,
             )
         ],
         "tickets.contact_options": [
-            ("contact-options", f"/entidades/{maria.id}/contatos?q=jo&ticket_id={ticket.id}", HX)
+            (
+                "contact-options",
+                f"/entidades/{maria.id}/contatos?q=jo&listbox=contact_entity_id-listbox",
+                HX,
+            )
         ],
         "workspace.history": [("history", f"/entidades/{maria.id}/historico", {})],
         "customer_history.page": [

@@ -201,15 +201,16 @@ def test_every_screen_is_valid_html(
     }
     assert get_endpoints == set(by_endpoint), "list every GET route here with real ids"
 
-    # Partials are swapped into a page: <option>s into a <select>, a row into a table.
+    # Partials are swapped into a page: <option>s into a <select>, a combobox's options into
+    # its listbox, a row into a table.
     wrappers = {
         "cause-options": '<select aria-label="x">{}</select>',
         "occurrence-options": '<select aria-label="x">{}</select>',
         "settings-product-occurrences": '<select aria-label="x">{}</select>',
-        "location-options": '<select aria-label="x">{}</select>',
-        "related-options": '<select aria-label="x">{}</select>',
-        "relation-options": '<select aria-label="x">{}</select>',
-        "contact-options": '<select aria-label="x">{}</select>',
+        "location-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "related-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "relation-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "contact-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "info-row": "<table><tbody>{}</tbody></table>",
         "painel-list-partial": '{}<form id="bulk-form" method="post" action="/"></form>',
     }

@@ -598,33 +598,6 @@ def test_the_home_says_when_there_are_more_drafts_than_it_lists(logged_in, demo,
     assert "Os 10 mais recentes de 12" in html
 
 
-def test_picker_searches_keep_the_choice_already_made(logged_in, demo, db):
-    create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
-    mercado, jose = demo["mercado"].id, demo["jose"].id
-    html = logged_in.get(
-        f"/atendimentos/opcoes/locais?q=zzz&location_entity_id={mercado}&ticket_id={ticket.id}",
-        headers={"HX-Request": "true"},
-    ).get_data(as_text=True)
-    assert f'<option value="{mercado}" selected>' in html
-    html = logged_in.get(
-        f"/entidades/{demo['maria'].id}/contatos?q=ana&contact_entity_id={jose}",
-        headers={"HX-Request": "true"},
-    ).get_data(as_text=True)
-    assert f'<option value="{jose}" selected>' in html and "não relacionado" not in html
-    html = logged_in.get(
-        f"/atendimentos/opcoes/relacionados?q=maria&related_ticket_id=1&exclude={ticket.id}",
-        headers={"HX-Request": "true"},
-    ).get_data(as_text=True)
-    assert 'value="1" selected>' in html
-    # A choice that is not valid (another Empresa's entity) is not kept.
-    html = logged_in.get(
-        f"/atendimentos/opcoes/locais?q=zzz&location_entity_id={demo['luiza'].id}",
-        headers={"HX-Request": "true"},
-    ).get_data(as_text=True)
-    assert "selected" not in html
-
-
 def test_the_e_mail_composer_uses_what_is_on_screen(logged_in, demo, db):
     create_ticket(logged_in, demo)
     form = _screen(logged_in, 4)

@@ -98,7 +98,6 @@ def screen_form(html):
         values[name] = chosen.group(1) if chosen else ""
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
         values[name] = body.strip()
-    values.pop("q", None)
     import html as html_lib
 
     return {k: html_lib.unescape(v) for k, v in values.items()}

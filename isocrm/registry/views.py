@@ -28,7 +28,7 @@ from isocrm import brdocs, phones, text
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import bounded_int, optional_id, zip_code
-from isocrm.htmx import is_partial_request, render
+from isocrm.htmx import is_partial_request, render, render_listbox
 from isocrm.loaders import get_entity
 from isocrm.models import (
     Address,
@@ -1108,7 +1108,7 @@ def _relations_section(
 @bp.get("/entidades/<int:entity_id>/cadastro/relacionados/opcoes")
 @allow(ROLE_ATTENDANT)
 def relation_options(entity_id: int):
-    """<option>s of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
+    """The listbox options of entities of the Empresa matching a name or CPF/CNPJ (not itself)."""
     entity = _load(entity_id, selectinload(Entity.relations))
     query = request.args.get("q", "").strip()[:100]
     choices = []
@@ -1120,7 +1120,7 @@ def relation_options(entity_id: int):
             for e in found.items
             if e.id not in taken
         ]
-    return render("registry/_entity_options.html", choices=choices)
+    return render_listbox(choices)
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")

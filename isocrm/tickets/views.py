@@ -18,7 +18,7 @@ from werkzeug.exceptions import NotFound
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
-from isocrm.htmx import is_partial_request, render
+from isocrm.htmx import is_partial_request, render, render_listbox
 from isocrm.loaders import get_entity
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
@@ -1011,100 +1011,31 @@ def info_row():
     return render("tickets/_info_row.html", line=line, index=index)
 
 
-def _screen_ticket() -> Ticket | None:
-    """The ticket of the screen a picker belongs to (its stored values stay offered)."""
-    ticket_id = optional_id(request.args.get("ticket_id"))
-    if not ticket_id or ticket_id < 0:
-        return None
-    return db.session.scalar(
-        sa.select(Ticket).where(Ticket.id == ticket_id, Ticket.company_id == current_company().id)
-    )
-
-
 @bp.get("/atendimentos/opcoes/locais")
 @allow(ROLE_ATTENDANT)
 def location_options():
-    """Local: partners matching what was typed; the Local already chosen stays chosen."""
-    company_id = current_company().id
+    """Local: the partners of the Empresa matching what was typed (the combobox's listbox;
+    the Local already chosen is in the form, not in the list)."""
     query = request.args.get("q", "")[:100]
-    chosen = optional_id(request.args.get("location_entity_id"))
-    current = None
-    if (
-        chosen
-        and chosen > 0
-        and (
-            # The screen's ticket is read only when a Local is chosen (to keep its own).
-            chosen == getattr(_screen_ticket(), "location_entity_id", None)
-            or queries.is_partner(db.session, company_id, chosen)
-        )
-    ):
-        current = db.session.get(Entity, chosen)
-    choices = queries.partner_choices(db.session, company_id, query, current)
-    return render(
-        "tickets/_options.html",
-        choices=choices,
-        selected=current.id if current else None,
-        empty_label="Nenhum parceiro encontrado",
-    )
+    return render_listbox(queries.partner_choices(db.session, current_company().id, query, None))
 
 
 @bp.get("/atendimentos/opcoes/relacionados")
 @allow(ROLE_ATTENDANT)
 def related_options():
-    """SAC Relacionado: tickets matching a code or an entity name; the one already chosen
-    stays chosen."""
-    company_id = current_company().id
+    """SAC Relacionado: confirmed tickets of the Empresa matching a code or an entity name,
+    the screen's own ticket (exclude) left out."""
     query = request.args.get("q", "")[:100]
     exclude = optional_id(request.args.get("exclude"))
-    chosen = optional_id(request.args.get("related_ticket_id"))
-    current = None
-    if chosen and chosen > 0 and chosen != exclude:
-        current = db.session.scalar(
-            sa.select(Ticket)
-            .where(
-                Ticket.id == chosen,
-                Ticket.company_id == company_id,
-                Ticket.stage == STAGE_CONFIRMED,
-            )
-            .options(joinedload(Ticket.entity), joinedload(Ticket.reason))
-        )
-    choices = queries.related_ticket_choices(db.session, company_id, query, current, exclude)
-    return render(
-        "tickets/_options.html",
-        choices=choices,
-        selected=current.id if current else None,
-        empty_label="Nenhum atendimento encontrado",
-    )
+    choices = queries.related_ticket_choices(db.session, current_company().id, query, None, exclude)
+    return render_listbox(choices)
 
 
 @bp.get("/entidades/<int:entity_id>/contatos")
 @allow(ROLE_ATTENDANT)
 def contact_options(entity_id: int):
-    """Contato: the entity's related people whose name matches what was typed."""
+    """Contato: the entity's related people whose name matches what was typed (all of them
+    for an empty text)."""
     entity = get_entity(entity_id)
     query = request.args.get("q", "")[:100]
-    chosen = optional_id(request.args.get("contact_entity_id"))
-    stored = None
-    detail_id = optional_id(request.args.get("detail_id"))
-    if chosen and detail_id and detail_id > 0:
-        stored = db.session.scalar(
-            sa.select(TicketDetail.contact_entity_id)
-            .join(Ticket)
-            .where(TicketDetail.id == detail_id, Ticket.company_id == current_company().id)
-        )
-    choices = queries.contact_choices(db.session, entity.id, query)
-    offered = {value for value, _ in choices}
-    if (
-        chosen
-        and chosen not in offered
-        and (chosen == stored or queries.is_contact_of(db.session, entity.id, chosen))
-    ):
-        # The contact already chosen stays chosen while another name is searched.
-        choices = queries.contact_choices(db.session, entity.id, query, current=chosen)
-        offered.add(chosen)
-    return render(
-        "tickets/_options.html",
-        choices=choices,
-        selected=chosen if chosen in offered else None,
-        empty_label="Nenhum contato encontrado",
-    )
+    return render_listbox(queries.contact_choices(db.session, entity.id, query))

@@ -132,6 +132,7 @@
     const panelSwapped = (event) => {
       const target = event.detail && (event.detail.target || (event.detail.ctx && event.detail.ctx.target));
       if (target && target.id !== "detail-panel" && !(target.closest && target.closest("#detail-panel"))) return;
+      if (target && target.closest && target.closest("[data-combobox]")) return; // a picker's list
       detailChanged = false;
       if (unconfirmed) schedule(); // the kept copy follows what is on screen now
     };
