@@ -1010,7 +1010,11 @@ def test_quick_edit_refuses_invalid_input_and_keeps_it(logged_in, demo, db):
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "CPF inválido" in html and 'value="Maria Nova"' in html and '<dialog class="registry-dialog"' in html
+    assert (
+        "CPF inválido" in html
+        and 'value="Maria Nova"' in html
+        and '<dialog class="registry-dialog"' in html
+    )
     _fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
 

@@ -102,7 +102,10 @@ def test_a_failed_confirmar_puts_the_focus_on_the_first_field_to_fix(page):
     expect(channel).to_be_focused()
     expect(channel).to_have_attribute("aria-invalid", "true")
     # Its message is linked to it, for a screen reader.
-    assert "Escolha o canal" in page.locator("#" + channel.get_attribute("aria-describedby")).inner_text()
+    assert (
+        "Escolha o canal"
+        in page.locator("#" + channel.get_attribute("aria-describedby")).inner_text()
+    )
     assert _in_view(page, "#channel_id")
 
 
@@ -199,7 +202,9 @@ def test_the_icon_bar_names_its_icons_from_1280_px(page):
     for n in range(labels.count()):
         expect(labels.nth(n)).to_be_hidden()
     # The names stay for assistive technology and as tooltips.
-    expect(bar.get_by_role("link", name="Cadastro completo")).to_have_attribute("title", "Cadastro completo")
+    expect(bar.get_by_role("link", name="Cadastro completo")).to_have_attribute(
+        "title", "Cadastro completo"
+    )
     # The three icons that looked alike are different drawings now.
     paths = [
         bar.get_by_role("link", name=name).locator("path").get_attribute("d")
