@@ -247,3 +247,25 @@ def test_incluir_pressed_twice_or_held_opens_one_ticket(page, demo, db):
     page.wait_for_timeout(500)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == before + 1
+
+
+def test_a_papel_still_to_choose_comes_first_then_the_call(page, demo):
+    """Mercado has two papéis (Cliente, Parceiro): none is chosen for the attendant."""
+    login(page)
+    page.goto(f"/entidades/{demo['mercado'].id}/atendimentos")
+    with page.expect_navigation():
+        page.keyboard.press("i")
+    role = page.locator("#role_id")
+    expect(role).to_be_focused()
+    page.keyboard.press("c")  # Cliente
+    page.keyboard.press("Tab")
+    expect(page.locator("#channel_id")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#description")).to_be_focused()
+    # The fields in the order of a call: Papel, Canal, Descrição, Contato, then the Categoria.
+    order = page.evaluate(
+        """["role_id", "channel_id", "description", "contact_entity_id", "reason_id"]
+             .map(id => document.querySelector(`[name=${id}]`))
+             .map((el, i, all) => i === 0 || (all[i - 1].compareDocumentPosition(el) & 4) !== 0)"""
+    )
+    assert all(order), order
