@@ -27,5 +27,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_users_language_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_users_language_known"), type_="check")
         batch_op.drop_column("language")
