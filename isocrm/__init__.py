@@ -13,7 +13,7 @@ from isocrm import (
     database,  # noqa: F401  (registers the SQLite connection settings)
 )
 from isocrm import config as configuration  # not "settings": isocrm.settings is a blueprint
-from isocrm.extensions import csrf, db, login_manager, migrate
+from isocrm.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 log = logging.getLogger(__name__)
@@ -59,6 +59,15 @@ def create_app(config: dict | None = None) -> Flask:
     sessions.init_app(app)  # before CSRF: a session that ended is emptied before forms are judged
     csrf.init_app(app)
     login_manager.init_app(app)
+    from isocrm import i18n
+
+    babel.init_app(
+        app,
+        default_locale=i18n.DEFAULT_LOCALE,
+        default_timezone=app.config["TIMEZONE"],
+        locale_selector=i18n.select_locale,
+    )
+    app.jinja_env.globals["html_lang"] = i18n.html_lang
 
     from isocrm import audit, security, templating
 

@@ -4,6 +4,8 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -92,7 +94,7 @@ def _require_login():
         return redirect(login_url)
     companies = {c.id: c for c in current_user.companies}
     if not companies:
-        abort(403, "Usuário sem Empresa: peça a um supervisor para vinculá-lo.")
+        abort(403, _("Usuário sem Empresa: peça a um supervisor para vinculá-lo."))
     chosen = session.get("company_id")
     if chosen not in companies:
         chosen = next(iter(companies))
@@ -131,15 +133,18 @@ def _log_denial(status: int, detail: str | None = None) -> None:
 
 
 OTHER_ERRORS = {
-    401: ("Entre para continuar", "Sua sessão terminou. Entre de novo."),
-    409: ("Conflito", "O registro mudou enquanto você o editava. Recarregue e confira."),
-    410: ("Não existe mais", "Este registro foi removido."),
-    413: ("Envio grande demais", "O que foi enviado passa do tamanho aceito."),
-    415: ("Formato não aceito", "O formato do que foi enviado não é aceito."),
-    422: ("Dados inválidos", "Confira os dados enviados."),
-    429: ("Muitas tentativas", "Espere um pouco e tente de novo."),
-    501: ("Não disponível", "Esta função não está disponível."),
-    503: ("Indisponível no momento", "O serviço está indisponível; tente de novo em instantes."),
+    401: (_l("Entre para continuar"), _l("Sua sessão terminou. Entre de novo.")),
+    409: (_l("Conflito"), _l("O registro mudou enquanto você o editava. Recarregue e confira.")),
+    410: (_l("Não existe mais"), _l("Este registro foi removido.")),
+    413: (_l("Envio grande demais"), _l("O que foi enviado passa do tamanho aceito.")),
+    415: (_l("Formato não aceito"), _l("O formato do que foi enviado não é aceito.")),
+    422: (_l("Dados inválidos"), _l("Confira os dados enviados.")),
+    429: (_l("Muitas tentativas"), _l("Espere um pouco e tente de novo.")),
+    501: (_l("Não disponível"), _l("Esta função não está disponível.")),
+    503: (
+        _l("Indisponível no momento"),
+        _l("O serviço está indisponível; tente de novo em instantes."),
+    ),
 }
 
 
@@ -151,10 +156,14 @@ def _error_page(status: int, title: str, message: str, back_url: str | None = No
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     ):
-        body = render_template("errors/_fragment.html", title=title, message=message)
+        body = render_template("errors/_fragment.html", title=str(title), message=str(message))
         return body, status, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
     page = render_template(
-        "errors/error.html", status=status, title=title, message=message, back_url=back_url
+        "errors/error.html",
+        status=status,
+        title=str(title),
+        message=str(message),
+        back_url=back_url,
     )
     return page, status
 
@@ -163,15 +172,19 @@ def csrf_refused_page():
     if not current_user.is_authenticated:
         return _error_page(
             400,
-            "Sua sessão terminou",
-            "Você saiu do sistema (ou a sessão expirou) antes de enviar este formulário. "
-            "Entre de novo e repita a ação.",
+            _("Sua sessão terminou"),
+            _(
+                "Você saiu do sistema (ou a sessão expirou) antes de enviar este formulário. "
+                "Entre de novo e repita a ação."
+            ),
         )
     return _error_page(
         400,
-        "Formulário expirado",
-        "Este formulário ficou velho demais ou não veio desta página. "
-        "Recarregue a página e tente de novo.",
+        _("Formulário expirado"),
+        _(
+            "Este formulário ficou velho demais ou não veio desta página. "
+            "Recarregue a página e tente de novo."
+        ),
     )
 
 
@@ -188,23 +201,25 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _error_page(400, "Requisição inválida", "O pedido não pôde ser entendido.")
+        return _error_page(400, _("Requisição inválida"), _("O pedido não pôde ser entendido."))
 
     @app.errorhandler(403)
     def forbidden(error):
         detail = getattr(error, "description", None)
         if not isinstance(detail, str) or detail.startswith("You don't"):
-            detail = "Você não tem permissão para ver esta página."
+            detail = _("Você não tem permissão para ver esta página.")
         _log_denial(403, detail)
-        return _error_page(403, "Acesso negado", detail)
+        return _error_page(403, _("Acesso negado"), detail)
 
     @app.errorhandler(404)
     def not_found(error):
-        return _error_page(404, "Página não encontrada", "O registro ou endereço não existe.")
+        return _error_page(404, _("Página não encontrada"), _("O registro ou endereço não existe."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _error_page(405, "Método não permitido", "Esta ação não aceita este tipo de pedido.")
+        return _error_page(
+            405, _("Método não permitido"), _("Esta ação não aceita este tipo de pedido.")
+        )
 
     @app.errorhandler(HTTPException)
     def other_http_error(error):
@@ -214,7 +229,7 @@ def init_app(app: Flask) -> None:
         if error.code == 429:
             _log_denial(429)
         title, message = OTHER_ERRORS.get(
-            error.code, ("Pedido recusado", "O pedido não pôde ser atendido.")
+            error.code, (_("Pedido recusado"), _("O pedido não pôde ser atendido."))
         )
         return _error_page(error.code, title, message)
 
@@ -222,5 +237,7 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return _error_page(
-            500, "Erro interno", "Algo deu errado do nosso lado. Nada foi salvo pela metade."
+            500,
+            _("Erro interno"),
+            _("Algo deu errado do nosso lado. Nada foi salvo pela metade."),
         )

@@ -230,6 +230,7 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
         "auth.login_code": [],  # logged in already: a redirect to the desk
         "auth.change_password": [("change-password", "/conta/senha", {})],
         "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
+        "auth.preferences": [("preferences", "/preferencias", {})],
         "admin.mail_settings": [("admin-mail", "/configuracoes/email", {})],
         "admin.users": [("admin-users", "/usuarios", {})],
         "admin.new_user": [("admin-user-new", "/usuarios/novo", {})],

@@ -98,6 +98,8 @@ ROUTES: dict[str, Case] = {
     "GET /conta/senha": Case(ATT),
     "POST /conta/senha": Case(ATT),  # nothing typed: 422, the messages beside the fields
     "GET /conta/2fa": Case(ATT),
+    "GET /preferencias": Case(ATT),
+    "POST /preferencias": Case(ATT),  # nothing chosen: 422, the message beside the field
     "POST /conta/2fa": Case(ATT),
     "GET /privacidade/": Case(SUP),
     "GET /privacidade/entidades/<int:entity_id>": Case(SUP, shows="maria"),

@@ -1,13 +1,16 @@
-"""The logged-in user's own account (Alterar senha, verificação em duas etapas) and the
-code step of a login."""
+"""The logged-in user's own account (Alterar senha, verificação em duas etapas, Preferências)
+and the code step of a login."""
 
 import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user
 
 from isocrm.auth import bp, passwords, sessions, throttle, totp
-from isocrm.auth.forms import ChangePasswordForm, CodeForm, EnrollForm
+from isocrm.auth.forms import ChangePasswordForm, CodeForm, EnrollForm, PreferencesForm
 from isocrm.auth.signals import password_changed
 from isocrm.auth.views import finish_login
 from isocrm.extensions import db
@@ -39,7 +42,7 @@ def login_code():
         return redirect(url_for("tickets.index"))
     user = _pending_user()
     if user is None:
-        flash("Entre de novo com usuário e senha.", "info")
+        flash(_("Entre de novo com usuário e senha."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -70,9 +73,9 @@ def change_password():
         if not passwords.verify(current_user.password_hash, form.current_password.data):
             # Guessing someone's password from their open session costs as much as at login.
             throttle.count_failure()
-            form.current_password.errors.append("Senha atual incorreta.")
+            form.current_password.errors.append(_("Senha atual incorreta."))
         elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append("A nova senha deve ser diferente da atual.")
+            form.new_password.errors.append(_("A nova senha deve ser diferente da atual."))
         else:
             user = current_user._get_current_object()
             user.set_password(form.new_password.data)
@@ -82,7 +85,7 @@ def change_password():
             # This browser goes on in a fresh session; every other copy stays ended.
             sessions.begin(user)
             flash(
-                "Senha alterada. As outras sessões abertas com a senha antiga foram encerradas.",
+                _("Senha alterada. As outras sessões abertas com a senha antiga foram encerradas."),
                 "success",
             )
             return redirect(url_for("auth.change_password"), code=303)
@@ -92,7 +95,7 @@ def change_password():
 
 # What a user with a temporary password may still reach: Alterar senha and the way out.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static"}
-MUST_CHANGE_MESSAGE = "Sua senha é temporária: escolha uma senha nova para continuar."
+MUST_CHANGE_MESSAGE = _l("Sua senha é temporária: escolha uma senha nova para continuar.")
 
 
 def require_password_change():
@@ -106,7 +109,7 @@ def require_password_change():
     target = url_for("auth.change_password")
     if request.headers.get("HX-Request") == "true":
         return "", 403, {"HX-Redirect": target}
-    flash(MUST_CHANGE_MESSAGE, "warning")
+    flash(str(MUST_CHANGE_MESSAGE), "warning")
     return redirect(target)
 
 
@@ -131,7 +134,7 @@ def enroll_totp():
     if form.validate_on_submit():
         if not passwords.verify(user.password_hash, form.current_password.data):
             throttle.count_failure()
-            form.current_password.errors.append("Senha atual incorreta.")
+            form.current_password.errors.append(_("Senha atual incorreta."))
         else:
             problem = totp.enroll(user, secret, form.code.data)
             if problem is None:
@@ -141,7 +144,7 @@ def enroll_totp():
                 sessions.end_every_session(user, ENDED_BY_TOTP)
                 sessions.begin(user)
                 flash(
-                    "Verificação em duas etapas ativada. As outras sessões foram encerradas.",
+                    _("Verificação em duas etapas ativada. As outras sessões foram encerradas."),
                     "success",
                 )
                 return redirect(url_for("tickets.index"), code=303)
@@ -165,3 +168,20 @@ def _enrollment_page(user, form, secret, refusal=None):
 throttle.refusal_pages["auth.enroll_totp"] = lambda message: _enrollment_page(
     current_user, EnrollForm(), session.get("totp_enrolling") or "", message
 )
+
+
+@bp.route("/preferencias", methods=["GET", "POST"])
+@allow(ROLE_ATTENDANT)
+def preferences():
+    """Preferências: the language of the screens (Português or English), kept on the user."""
+    user = current_user._get_current_object()
+    form = PreferencesForm(language=user.language)
+    if form.validate_on_submit():
+        user.language = form.language.data
+        db.session.commit()
+        # The choice is the page's language from this very answer on.
+        refresh()
+        flash(_("Preferências salvas."), "success")
+        return redirect(url_for("auth.preferences"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/preferences.html", form=form), status

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from isocrm.extensions import db
@@ -25,10 +26,10 @@ MIN_LENGTH = 10
 MAX_LENGTH = 128  # scrypt takes any length, but nobody types more; a cap bounds the work
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt")
 
-TOO_SHORT = f"A senha precisa ter ao menos {MIN_LENGTH} caracteres."
-TOO_LONG = f"A senha pode ter no máximo {MAX_LENGTH} caracteres."
-TOO_COMMON = "Esta senha é comum demais e fácil de adivinhar: escolha outra."
-HAS_USERNAME = "A senha não pode conter o nome de usuário."
+TOO_SHORT = _l("A senha precisa ter ao menos %(n)s caracteres.", n=MIN_LENGTH)
+TOO_LONG = _l("A senha pode ter no máximo %(n)s caracteres.", n=MAX_LENGTH)
+TOO_COMMON = _l("Esta senha é comum demais e fácil de adivinhar: escolha outra.")
+HAS_USERNAME = _l("A senha não pode conter o nome de usuário.")
 
 
 @cache
@@ -77,17 +78,17 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problems(password: str, username: str = "") -> list[str]:
-    """What is wrong with a new password, in Portuguese; empty when it may be used."""
+    """What is wrong with a new password, in the user's language; empty when it may be used."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(TOO_SHORT)
+        problems.append(str(TOO_SHORT))
     if len(password) > MAX_LENGTH:
-        problems.append(TOO_LONG)
+        problems.append(str(TOO_LONG))
     folded = _fold(password)
     if folded in common_passwords():
-        problems.append(TOO_COMMON)
+        problems.append(str(TOO_COMMON))
     name = _fold(username)
     # Very short usernames ("ab") would refuse half the dictionary for no gain.
     if len(name) >= 3 and name in folded:
-        problems.append(HAS_USERNAME)
+        problems.append(str(HAS_USERNAME))
     return problems

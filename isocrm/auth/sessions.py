@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session, joinedload
 
@@ -45,10 +46,10 @@ READING_METHODS = ("GET", "HEAD", "OPTIONS")
 
 # Why the login page is back (the recovery of a ticket screen may add what follows).
 _FLASHED = {
-    ENDED_BY_IDLE: "Sua sessão expirou por inatividade.",
-    ENDED_BY_AGE: "Sua sessão chegou ao limite de {hours} horas.",
-    ENDED_BY_PASSWORD: "Sua senha foi alterada: entre com a senha nova.",
-    ENDED_BY_TOTP: "A verificação em duas etapas foi ativada: entre de novo, com o código.",
+    ENDED_BY_IDLE: _l("Sua sessão expirou por inatividade."),
+    ENDED_BY_AGE: _l("Sua sessão chegou ao limite de %(hours)s horas."),
+    ENDED_BY_PASSWORD: _l("Sua senha foi alterada: entre com a senha nova."),
+    ENDED_BY_TOTP: _l("A verificação em duas etapas foi ativada: entre de novo, com o código."),
 }
 
 
@@ -173,7 +174,8 @@ def _refuse(user: User | None, row: UserSession | None, reason: str, now=None) -
     session.clear()
     session.update(carried)
     if reason in _FLASHED:
-        flash(_FLASHED[reason].format(hours=current_app.config["SESSION_MAX_HOURS"]), "warning")
+        hours = current_app.config["SESSION_MAX_HOURS"]
+        flash(str(_FLASHED[reason]) % {"hours": hours}, "warning")
 
 
 def _touch(row: UserSession, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """Brute-force limits on logging in (Flask-Limiter).
 
+
 Only *failed* attempts count (`deduct_when`), per typed username (case and spaces ignored)
 and per client address, so an attendant's typos never lock a colleague out of their own
 account, and a correct password is refused only while its username or address is over the
@@ -17,6 +18,8 @@ import math
 import time
 
 from flask import current_app, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -94,8 +97,11 @@ def retry_minutes() -> int:
 
 def refusal_message() -> str:
     minutes = retry_minutes()
-    unit = "minuto" if minutes == 1 else "minutos"
-    return f"Muitas tentativas. Tente de novo em {minutes} {unit}."
+    return ngettext(
+        "Muitas tentativas. Tente de novo em %(num)d minuto.",
+        "Muitas tentativas. Tente de novo em %(num)d minutos.",
+        minutes,
+    )
 
 
 @bp.errorhandler(429)
@@ -113,7 +119,7 @@ def too_many_attempts(error):
     retry = {"Retry-After": str(retry_minutes() * 60)}  # for scripts and proxies
     if render is None:
         page = render_template(
-            "errors/error.html", status=429, title="Muitas tentativas", message=message
+            "errors/error.html", status=429, title=_("Muitas tentativas"), message=message
         )
         return page, 429, retry
     return render(message), 429, retry

@@ -1,5 +1,6 @@
 """Optional second factor: time-based one-time codes (RFC 6238, pyotp), 6 digits every 30 s.
 
+
 A code is accepted in its own 30 s window and the one before or after (clocks of phones
 drift), and only once: the last accepted time step is stored on the user and claimed with a
 single conditional UPDATE, so even two app servers racing on the same code accept it once.
@@ -11,6 +12,7 @@ import time
 import pyotp
 import sqlalchemy as sa
 from flask import current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from isocrm.extensions import db
@@ -18,8 +20,8 @@ from isocrm.models import User
 
 STEP_SECONDS = 30
 DIGITS = 6
-CODE_INVALID = "Código inválido ou expirado: digite o código que o aplicativo mostra agora."
-CODE_USED = "Este código já foi usado. Espere o próximo código no aplicativo."
+CODE_INVALID = _l("Código inválido ou expirado: digite o código que o aplicativo mostra agora.")
+CODE_USED = _l("Este código já foi usado. Espere o próximo código no aplicativo.")
 # What a user who must enroll may still reach: the enrollment itself and the way out.
 ENROLLMENT_ENDPOINTS = {"auth.enroll_totp", "auth.logout", "auth.login", "static"}
 
@@ -59,7 +61,7 @@ def use_code(user: User, code: str | None) -> str | None:
     """Accept the user's code once: None when accepted (and committed), else the message."""
     step = matching_step(user.totp_secret, code)
     if step is None:
-        return CODE_INVALID
+        return str(CODE_INVALID)
     claimed = db.session.execute(
         sa.update(User)
         .where(
@@ -70,14 +72,14 @@ def use_code(user: User, code: str | None) -> str | None:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return None if claimed == 1 else CODE_USED
+    return None if claimed == 1 else str(CODE_USED)
 
 
 def enroll(user: User, secret: str, code: str | None) -> str | None:
     """Turn the second factor on once the app shows a right code; None when done."""
     step = matching_step(secret, code)
     if step is None:
-        return CODE_INVALID
+        return str(CODE_INVALID)
     user.totp_secret = secret
     user.totp_last_step = step  # the confirming code is spent too
     db.session.commit()

@@ -1,6 +1,7 @@
 import time
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from isocrm.auth import bp, passwords, sessions, throttle, totp
@@ -25,7 +26,7 @@ def login():
         if user is None:
             throttle.count_failure()
             sessions.login_failed(form.username.data)
-            form.password.errors.append("Usuário ou senha incorretos.")
+            form.password.errors.append(_("Usuário ou senha incorretos."))
             return render_template("auth/login.html", form=form), 422
         if totp.needs_code(user):
             return start_code_step(user, form.next.data)
@@ -83,7 +84,7 @@ def logout():
     carried = {key: session[key] for key in CARRIED_OVER_LOGIN if key in session}
     session.clear()
     session.update(carried)
-    flash("Você saiu do sistema.", "info")
+    flash(_("Você saiu do sistema."), "info")
     return redirect(url_for("auth.login"))
 
 

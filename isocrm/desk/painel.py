@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from wtforms.validators import ValidationError
@@ -43,12 +45,12 @@ TAB_LATE = "atrasados"
 TAB_DRAFTS = "rascunhos"
 TAB_ALL = "todos"
 TABS = {
-    TAB_MINE: "Meus",
-    TAB_TEAM: "Da minha equipe",
-    TAB_UNASSIGNED: "Sem responsável",
-    TAB_LATE: "Atrasados",
-    TAB_DRAFTS: "Rascunhos",
-    TAB_ALL: "Todos",
+    TAB_MINE: _l("Meus"),
+    TAB_TEAM: _l("Da minha equipe"),
+    TAB_UNASSIGNED: _l("Sem responsável"),
+    TAB_LATE: _l("Atrasados"),
+    TAB_DRAFTS: _l("Rascunhos"),
+    TAB_ALL: _l("Todos"),
 }
 
 # ?ordem= → the columns sorted on (a leading "-" reverses); nothing else reaches ORDER BY.
@@ -200,18 +202,20 @@ class PainelFilters(FlaskForm):
     class Meta:
         csrf = False
 
-    responsavel = ChoiceField("Responsável", invalid_message="Escolha um atendente da lista.")
-    motivo = ChoiceField("Motivo", invalid_message="Escolha um motivo da lista.")
-    canal = ChoiceField("Canal", invalid_message="Escolha um canal da lista.")
-    unidade = ChoiceField("Unidade", invalid_message="Escolha uma unidade da lista.")
-    situacao = ChoiceField("Situação", invalid_message="Escolha uma situação da lista.")
-    de = BrDateField("Aberto de")
-    ate = BrDateField("Aberto até")
-    encerrado_de = BrDateField("Encerrado desde")  # the closed situações' chips link with it
+    responsavel = ChoiceField(
+        _l("Responsável"), invalid_message=_l("Escolha um atendente da lista.")
+    )
+    motivo = ChoiceField(_l("Motivo"), invalid_message=_l("Escolha um motivo da lista."))
+    canal = ChoiceField(_l("Canal"), invalid_message=_l("Escolha um canal da lista."))
+    unidade = ChoiceField(_l("Unidade"), invalid_message=_l("Escolha uma unidade da lista."))
+    situacao = ChoiceField(_l("Situação"), invalid_message=_l("Escolha uma situação da lista."))
+    de = BrDateField(_l("Aberto de"))
+    ate = BrDateField(_l("Aberto até"))
+    encerrado_de = BrDateField(_l("Encerrado desde"))  # the closed situações' chips link with it
 
     def validate_ate(self, field):
         if field.data and self.de.data and field.data < self.de.data:
-            raise ValidationError("A data final deve ser igual ou posterior à inicial.")
+            raise ValidationError(_("A data final deve ser igual ou posterior à inicial."))
 
 
 FILTER_NAMES = (
@@ -372,13 +376,14 @@ def company_teams(session: Session, company_id: int) -> list[tuple[int, str]]:
 
 # --- a row's prazo ---------------------------------------------------------------------------
 
-DUE_LATE, DUE_SOON_LABEL, DUE_PAUSED = "Atrasado", "Vence em breve", "Pausado"
+DUE_LATE, DUE_SOON_LABEL, DUE_PAUSED = _l("Atrasado"), _l("Vence em breve"), _l("Pausado")
 
 
 def due_state(ticket: Ticket, now: datetime) -> tuple[str, str] | None:
     """(label, css class) of a row's prazo: paused, late, due within a day, or nothing; for a
     closed ticket, whether it was resolved within it (a cancelled one has no outcome).
-    `ticket` may be a plain row of the export, which brings its status_category along."""
+    `ticket` may be a plain row of the export, which brings its status_category along. The
+    labels of an open ticket are lazy (translated where they are shown)."""
     if ticket.stage != STAGE_CONFIRMED:
         return None
     if ticket.closed_at is not None:

@@ -10,6 +10,9 @@ import zlib
 
 import sqlalchemy as sa
 from flask import current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,16 +49,16 @@ TIME_SLICE_SECONDS = 300
 MAX_BULK = 100
 MAX_FILTER_LENGTH = 40
 EXPORT_HEADER = (
-    "Código",
-    "Entidade",
-    "Motivo",
-    "Situação",
-    "Responsável",
-    "Equipe",
-    "Aberto em",
-    "Prazo",
-    "Situação do prazo",
-    "Encerrado em",
+    _l("Código"),
+    _l("Entidade"),
+    _l("Motivo"),
+    _l("Situação"),
+    _l("Responsável"),
+    _l("Equipe"),
+    _l("Aberto em"),
+    _l("Prazo"),
+    _l("Situação do prazo"),
+    _l("Encerrado em"),
 )
 
 
@@ -127,18 +130,26 @@ def export_csv():
     the painel's link: back to the painel, which shows the messages beside the fields."""
     company_id, user_id, now = current_company().id, current_user.id, utcnow()
     users = queries.company_users(db.session, company_id)
-    _, valid, listing = _filters(company_id, users)
+    _form, valid, listing = _filters(company_id, users)
     if not valid:
         typed = {name: request.args.getlist(name) for name in ("aba", "ordem", *FILTER_NAMES)}
         return redirect(url_for("desk.painel", **typed), code=303)
     statement = queries.export_statement(listing, company_id, user_id, now)
 
+    # Translated now: the rows are written after the request's context is gone.
+    labels = {
+        "draft": _("Rascunho"),
+        "due-paused": str(queries.DUE_PAUSED),
+        "due-late": str(queries.DUE_LATE),
+        "due-soon": str(queries.DUE_SOON_LABEL),
+    }
+
     def rows(connection):
         result = connection.execute(statement.execution_options(yield_per=csvexport.FETCH_ROWS))
-        return (_export_row(row, now) for row in result)
+        return (_export_row(row, now, labels) for row in result)
 
     return csvexport.download_query(
-        csvexport.dated_filename(f"painel-{listing.tab}"), EXPORT_HEADER, rows
+        csvexport.dated_filename(f"painel-{listing.tab}"), [str(h) for h in EXPORT_HEADER], rows
     )
 
 
@@ -182,7 +193,7 @@ def bulk_assign():
     owner_id = optional_id(request.form.get("owner_id"))
     team_id = optional_id(request.form.get("team_id"))
     if owner_id is None and team_id is None:
-        return _back("Escolha o atendente ou a equipe para quem passar.", "error")
+        return _back(_("Escolha o atendente ou a equipe para quem passar."), "error")
     try:
         holder = resolve_holder(db.session, company_id, owner_id, team_id)
         passed = sum(
@@ -198,7 +209,7 @@ def bulk_assign():
         )
     except AssignmentError as error:
         db.session.rollback()
-        return _back(f"{error} Nada foi alterado.", "error")
+        return _back(_("%(error)s Nada foi alterado.", error=error), "error")
     problem = _commit()
     if problem:
         return _back(problem, "error")
@@ -206,13 +217,20 @@ def bulk_assign():
         part
         for part in (
             holder.owner.name if holder.owner else None,
-            f"equipe {holder.team.name}" if holder.team else None,
+            _("equipe %(team)s", team=holder.team.name) if holder.team else None,
         )
         if part
     )
     if not passed:
-        return _back(f"Os atendimentos selecionados já estavam com {to}.", "info")
-    return _back(f"{_tickets_text(passed)} passado{'s' if passed > 1 else ''} para {to}.")
+        return _back(_("Os atendimentos selecionados já estavam com %(to)s.", to=to), "info")
+    return _back(
+        ngettext(
+            "%(num)d atendimento passado para %(to)s.",
+            "%(num)d atendimentos passados para %(to)s.",
+            passed,
+            to=to,
+        )
+    )
 
 
 @bp.post("/painel/situacao")
@@ -235,14 +253,21 @@ def bulk_status():
         else None
     )
     if status is None:
-        return _back("Escolha a nova situação na lista. Nada foi alterado.", "error")
+        return _back(_("Escolha a nova situação na lista. Nada foi alterado."), "error")
     for ticket in tickets:
         service.apply_status(ticket, status)
         ticket.updated_by_id = current_user.id
     problem = _commit()
     if problem:
         return _back(problem, "error")
-    return _back(f"{_tickets_text(len(tickets))} com a situação “{status.name}”.")
+    return _back(
+        ngettext(
+            "%(num)d atendimento com a situação “%(status)s”.",
+            "%(num)d atendimentos com a situação “%(status)s”.",
+            len(tickets),
+            status=status.name,
+        )
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -267,7 +292,7 @@ def _filters(company_id: int, users: list) -> tuple[PainelFilters, bool, Listing
     return form, valid, Listing(tab=_tab(), order=_order(), **_filter_values(form))
 
 
-def _export_row(row, now) -> tuple:
+def _export_row(row, now, labels: dict[str, str]) -> tuple:
     """A ticket as the painel's row shows it, the equipe and the closing date beside."""
     draft = row.stage == STAGE_DRAFT
     due = queries.due_state(row, now)
@@ -275,19 +300,19 @@ def _export_row(row, now) -> tuple:
         row.code,
         row.entity_name,
         row.reason_name,
-        "Rascunho" if draft else row.status_name,
+        labels["draft"] if draft else row.status_name,
         row.owner_name,
         row.team_name,
         row.opened_at,
         None if row.sla_paused_at else row.resolution_due_at,  # a paused clock: no date
-        due[0] if due else None,
+        labels.get(due[1], due[0]) if due else None,
         row.closed_at,
     )
 
 
 def _fill_choices(form: PainelFilters, company_id: int, users: list) -> None:
     catalog = catalogs.catalog(db.session, company_id)
-    every = [(None, "Todos")]
+    every = [(None, _("Todos"))]
     form.responsavel.choices = every + users
     form.motivo.choices = every + list(catalog.reasons)
     form.canal.choices = every + list(catalog.channels)
@@ -372,15 +397,15 @@ def _selected_tickets(company_id: int) -> tuple[list[Ticket], str | None]:
     them of this Empresa and confirmed, or none (and the reason)."""
     values = request.form.getlist("ticket")
     if not values:
-        return [], "Selecione ao menos um atendimento da lista."
+        return [], _("Selecione ao menos um atendimento da lista.")
     if len(values) > MAX_BULK:
-        return [], f"Selecione no máximo {MAX_BULK} atendimentos por vez."
+        return [], _("Selecione no máximo %(max)s atendimentos por vez.", max=MAX_BULK)
     seen: dict[int, int] = {}
     for value in values:
-        ticket_id, _, version = value.partition(":")
+        ticket_id, _sep, version = value.partition(":")
         ticket_id, version = row_id(ticket_id), row_id(version)
         if ticket_id is None or version is None:
-            return [], "Seleção inválida: atualize a página e selecione de novo."
+            return [], _("Seleção inválida: atualize a página e selecione de novo.")
         seen[ticket_id] = version
     tickets = db.session.scalars(
         sa.select(Ticket)
@@ -392,7 +417,7 @@ def _selected_tickets(company_id: int) -> tuple[list[Ticket], str | None]:
         .order_by(Ticket.code)
     ).all()
     if len(tickets) != len(seen):
-        return [], (
+        return [], _(
             "Algum dos atendimentos selecionados não existe nesta empresa ou ainda é rascunho."
             " Nada foi alterado."
         )
@@ -403,10 +428,15 @@ def _selected_tickets(company_id: int) -> tuple[list[Ticket], str | None]:
 
 
 def _changed_message(ticket: Ticket | None = None) -> str:
-    which = f"O atendimento {ticket.code_display} foi" if ticket else "Algum atendimento foi"
-    return (
-        f"{which} alterado por outra pessoa depois que a lista foi aberta. Nada foi alterado:"
-        " confira a lista atualizada e tente de novo."
+    if ticket:
+        return _(
+            "O atendimento %(code)s foi alterado por outra pessoa depois que a lista foi aberta."
+            " Nada foi alterado: confira a lista atualizada e tente de novo.",
+            code=ticket.code_display,
+        )
+    return _(
+        "Algum atendimento foi alterado por outra pessoa depois que a lista foi aberta. Nada"
+        " foi alterado: confira a lista atualizada e tente de novo."
     )
 
 
@@ -417,10 +447,6 @@ def _commit() -> str | None:
         db.session.rollback()
         return _changed_message()
     return None
-
-
-def _tickets_text(count: int) -> str:
-    return f"{count} atendimento{'s' if count > 1 else ''}"
 
 
 def _back(message: str, category: str = "success"):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload
 
@@ -59,11 +60,11 @@ class Query:
     @property
     def kinds(self) -> list[str]:
         named = [
-            ("Código", self.code is not None),
-            ("CPF/CNPJ", self.document is not None),
-            ("Telefone", bool(self.phone_numbers)),
-            ("E-mail", self.email is not None),
-            ("Palavras", bool(self.words)),
+            (_("Código"), self.code is not None),
+            (_("CPF/CNPJ"), self.document is not None),
+            (_("Telefone"), bool(self.phone_numbers)),
+            (_("E-mail"), self.email is not None),
+            (_("Palavras"), bool(self.words)),
         ]
         return [name for name, present in named if present]
 

@@ -65,6 +65,10 @@ class User(UserMixin, Base):
     # A temporary password given by an administrator (Usuários › Redefinir senha): after
     # logging in with it the user can do nothing but choose a new one (isocrm.auth.views).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The interface's language (isocrm.i18n.LANGUAGES), chosen in Preferências.
+    language: Mapped[str] = mapped_column(
+        sa.String(8), default="pt_BR", server_default="pt_BR", nullable=False
+    )
 
     companies: Mapped[list[Company]] = relationship(
         secondary=user_companies, order_by=Company.name, lazy="selectin"
@@ -72,6 +76,7 @@ class User(UserMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('atendente', 'supervisor', 'admin')", name="role_known"),
+        sa.CheckConstraint("language IN ('pt_BR', 'en')", name="language_known"),
     )
 
     def set_password(self, password: str) -> None:

@@ -1,6 +1,8 @@
 """Forms of the ticket screen. Choices that depend on the Empresa, the entity or a parent
 select are set by the view (see views._fill_choices) before validation."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
@@ -35,14 +37,16 @@ class InfoLineForm(Form):
     """One Informação do detalhe line; a line left blank is ignored."""
 
     product_info_id = ChoiceField(
-        "Informação",
-        invalid_message="Escolha uma informação do motivo e da ocorrência selecionados.",
+        _l("Informação"),
+        invalid_message=_l("Escolha uma informação do motivo e da ocorrência selecionados."),
     )
-    note = StringField("Observação", filters=CLEAN, validators=[Optional(), max_length(500)])
-    lot_number = StringField("Nr. Lote", filters=CLEAN, validators=[Optional(), max_length(40)])
-    serial_number = StringField("Nr. Série", filters=CLEAN, validators=[Optional(), max_length(60)])
-    manufactured_on = BrDateField("Data fabricação")
-    expires_on = BrDateField("Data validade")
+    note = StringField(_l("Observação"), filters=CLEAN, validators=[Optional(), max_length(500)])
+    lot_number = StringField(_l("Nr. Lote"), filters=CLEAN, validators=[Optional(), max_length(40)])
+    serial_number = StringField(
+        _l("Nr. Série"), filters=CLEAN, validators=[Optional(), max_length(60)]
+    )
+    manufactured_on = BrDateField(_l("Data fabricação"))
+    expires_on = BrDateField(_l("Data validade"))
 
     def is_blank(self) -> bool:
         return not any(
@@ -60,37 +64,41 @@ class InfoLineForm(Form):
 
     def validate_manufactured_on(self, field):
         if field.data and field.data > local_today():
-            raise ValidationError("A data de fabricação não pode estar no futuro.")
+            raise ValidationError(_("A data de fabricação não pode estar no futuro."))
 
     def validate_expires_on(self, field):
         if field.data and self.manufactured_on.data and field.data < self.manufactured_on.data:
-            raise ValidationError("A data de validade não pode ser anterior à data de fabricação.")
+            raise ValidationError(
+                _("A data de validade não pode ser anterior à data de fabricação.")
+            )
 
     def validate_product_info_id(self, field):
         if field.data is None and not self.is_blank():
-            raise ValidationError("Escolha a informação desta linha.")
+            raise ValidationError(_("Escolha a informação desta linha."))
 
 
 class DetailFields:
     """Fields of a Detalhe do atendimento, shared by the new-ticket form and the detail form."""
 
-    channel_id = ChoiceField("Canal")
+    channel_id = ChoiceField(_l("Canal"))
     direction = RadioChoiceField(
-        "Ativo/Receptivo",
-        invalid_message="Escolha Ativo ou Receptivo.",
+        _l("Ativo/Receptivo"),
+        invalid_message=_l("Escolha Ativo ou Receptivo."),
         choices=[SelectChoice(value=key, label=label) for key, label in DIRECTIONS.items()],
         default="receptivo",
-        validators=[InputRequired("Informe se o contato é ativo ou receptivo.")],
+        validators=[InputRequired(_l("Informe se o contato é ativo ou receptivo."))],
     )
-    received_at = BrDateTimeField("Data de recebimento")
+    received_at = BrDateTimeField(_l("Data de recebimento"))
     description = TextAreaField(
-        "Descrição",
+        _l("Descrição"),
         filters=CLEAN,
-        validators=[DataRequired("Descreva o que o cliente informou."), max_length(10_000)],
+        validators=[DataRequired(_l("Descreva o que o cliente informou.")), max_length(10_000)],
     )
-    answer = TextAreaField("Resposta", filters=CLEAN, validators=[Optional(), max_length(10_000)])
+    answer = TextAreaField(
+        _l("Resposta"), filters=CLEAN, validators=[Optional(), max_length(10_000)]
+    )
     contact_entity_id = ChoiceField(
-        "Contato", invalid_message="Escolha um contato entre os relacionados da entidade."
+        _l("Contato"), invalid_message=_l("Escolha um contato entre os relacionados da entidade.")
     )
     infos = FieldList(FormField(InfoLineForm), min_entries=0, max_entries=MAX_INFO_LINES)
     detail_id = HiddenField()  # the saved detail being edited; empty for a new one
@@ -99,35 +107,39 @@ class DetailFields:
 
     def validate_received_at(self, field):
         if field.data and local_to_utc(field.data) > utcnow():
-            raise ValidationError("A data de recebimento não pode estar no futuro.")
+            raise ValidationError(_("A data de recebimento não pode estar no futuro."))
 
     def validate_channel_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha o canal.")
+            raise ValidationError(_("Escolha o canal."))
 
 
 class TicketFields:
-    role_id = ChoiceField("Papel", invalid_message="Escolha um dos papéis da entidade.")
+    role_id = ChoiceField(_l("Papel"), invalid_message=_l("Escolha um dos papéis da entidade."))
     complementary_data = TextAreaField(
-        "Dados Complementares", filters=CLEAN, validators=[Optional(), max_length(5000)]
+        _l("Dados Complementares"), filters=CLEAN, validators=[Optional(), max_length(5000)]
     )
     related_ticket_id = ChoiceField(
-        "SAC Relacionado",
-        invalid_message="Escolha outro atendimento desta Empresa (não o próprio).",
+        _l("SAC Relacionado"),
+        invalid_message=_l("Escolha outro atendimento desta Empresa (não o próprio)."),
     )
-    reason_id = ChoiceField("Motivo")
+    reason_id = ChoiceField(_l("Motivo"))
     occurrence_id = ChoiceField(
-        "Ocorrência", invalid_message="Escolha uma ocorrência do motivo selecionado."
+        _l("Ocorrência"), invalid_message=_l("Escolha uma ocorrência do motivo selecionado.")
     )
-    cause_id = ChoiceField("Causa", invalid_message="Escolha uma causa da ocorrência selecionada.")
-    unit_id = ChoiceField("Unidade", invalid_message="Escolha uma unidade vinculada à entidade.")
+    cause_id = ChoiceField(
+        _l("Causa"), invalid_message=_l("Escolha uma causa da ocorrência selecionada.")
+    )
+    unit_id = ChoiceField(
+        _l("Unidade"), invalid_message=_l("Escolha uma unidade vinculada à entidade.")
+    )
     location_entity_id = ChoiceField(
-        "Local", invalid_message="Escolha um parceiro (entidade com papel Parceiro)."
+        _l("Local"), invalid_message=_l("Escolha um parceiro (entidade com papel Parceiro).")
     )
     location_note = TextAreaField(
-        "Observação do local", filters=CLEAN, validators=[Optional(), max_length(2000)]
+        _l("Observação do local"), filters=CLEAN, validators=[Optional(), max_length(2000)]
     )
-    status_id = ChoiceField("Situação")
+    status_id = ChoiceField(_l("Situação"))
     # The record the screen was opened for: a submit acts on it or is refused, never
     # retargeted (ticket codes repeat across Empresas).
     ticket_id = HiddenField()
@@ -138,11 +150,11 @@ class TicketFields:
 
     def validate_role_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha o papel.")
+            raise ValidationError(_("Escolha o papel."))
 
     def validate_status_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha a situação.")
+            raise ValidationError(_("Escolha a situação."))
 
 
 class TicketForm(TicketFields, FlaskForm):

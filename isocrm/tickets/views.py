@@ -553,7 +553,7 @@ def update(code: int):
         for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
             form[name].data, form[name].raw_data = theirs[name], None
         _keep_what_was_typed(ticket)
-        kept = ", ".join(form[name].label.text for name in merge.kept_theirs)
+        kept = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
         return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
 
     now = utcnow()
@@ -591,7 +591,7 @@ def update(code: int):
     else:
         flash("Nada mudou: o atendimento continua como estava.", "info")
     if merge.kept_theirs:
-        labels = ", ".join(form[name].label.text for name in merge.kept_theirs)
+        labels = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
         flash(f"Outro atendente também alterou, e foi mantido: {labels}.", "info")
     number = service.position_of(db.session, ticket, detail) if detail is not None else None
     if number is not None and number == service.detail_count(db.session, ticket):
