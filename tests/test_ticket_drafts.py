@@ -282,6 +282,27 @@ def test_back_and_confirmar_again_creates_nothing_twice(logged_in, demo, db):
     assert "nada foi duplicado" in logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
 
 
+def test_a_second_tab_on_the_draft_with_other_text_is_not_lost(logged_in, demo, db):
+    """Two tabs on one draft: A confirms; B, with the description changed, confirms too. B's
+    text is the same new detail (same entry key) but not the same values: it must not be
+    dropped as a repeat. B gets the saved text beside its own, and confirming again saves
+    B's text on that detail (still one detail)."""
+    code = include(logged_in, demo["maria"].id)
+    tab_a = _screen(logged_in, code)
+    tab_b = dict(tab_a)
+    tab_a.update(new_ticket_data(demo))
+    assert logged_in.post(f"/atendimentos/{code}", data=tab_a).status_code == 303
+    tab_b.update(new_ticket_data(demo), description="Texto corrigido na aba 2")
+    refused = logged_in.post(f"/atendimentos/{code}", data=tab_b)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "Texto corrigido na aba 2" in html and tab_a["description"] in html
+    assert [d.description for d in _ticket(db, code).details] == [tab_a["description"]]
+    again = screen_form(html)
+    assert logged_in.post(f"/atendimentos/{code}", data=again).status_code == 303
+    assert [d.description for d in _ticket(db, code).details] == ["Texto corrigido na aba 2"]
+
+
 def test_salvar_detalhe_twice_adds_one_detail(logged_in, demo, db):
     create_ticket(logged_in, demo)
     form = _screen(logged_in, 4, "?detalhe=novo")

@@ -284,6 +284,36 @@ def apply_detail(detail: TicketDetail, data: DetailInput, now: datetime) -> bool
     return changed
 
 
+def detail_differs(detail: TicketDetail, data: DetailInput) -> bool:
+    """Whether a form's values are other than the saved detail's, information lines
+    included (compared as sets of their fields)."""
+    answer = (data.answer or "").strip() or None
+    saved = (
+        detail.channel_id,
+        detail.direction,
+        detail.received_at,
+        detail.description,
+        detail.answer,
+        detail.contact_entity_id,
+    )
+    typed = (
+        data.channel_id,
+        data.direction,
+        data.received_at,
+        data.description.strip(),
+        answer,
+        data.contact_entity_id,
+    )
+
+    def lines(rows) -> list:
+        return sorted(repr(sorted(row.items())) for row in rows)
+
+    # A form without lines adds none: nothing of it would be lost.
+    fields = data.info_lines[0].keys() if data.info_lines else ()
+    saved_lines = [{name: getattr(info, name) for name in fields} for info in detail.informations]
+    return saved != typed or bool(fields) and lines(saved_lines) != lines(data.info_lines)
+
+
 def find_entry(session: Session, ticket: Ticket, entry_key: str | None) -> TicketDetail | None:
     """The detail an earlier submit of the same new-detail form already created."""
     if not entry_key:

@@ -537,6 +537,11 @@ def update(code: int):
             detail_conflict=page.detail,
         )
 
+    if detail_wanted and page.detail is None:
+        earlier = service.find_entry(db.session, ticket, detail_form.entry_key.data)
+        if earlier is not None and service.detail_differs(earlier, _detail_input(detail_form)):
+            return _repeat_with_other_values(ticket, earlier)
+
     theirs = ticket_values(ticket)
     mine = {name: form[name].data for name in TICKET_FIELDS}
     merge = service.merge_ticket_fields(
@@ -603,6 +608,27 @@ DETAIL_CONFLICT_MESSAGE = (
     "Outro atendente alterou este detalhe enquanto você editava. "
     "O texto dele está abaixo; o seu continua nos campos."
 )
+
+
+REPEAT_CONFLICT_MESSAGE = (
+    "Este detalhe já foi salvo por outro envio (outra aba, por exemplo) com outro texto. "
+    "O texto salvo está abaixo; o seu continua nos campos: Confirmar fica com o seu."
+)
+
+
+def _repeat_with_other_values(ticket: Ticket, earlier: TicketDetail):
+    """The new detail of this screen was saved by another submit of the same screen (a
+    second tab on the draft) with other values: nothing saved now, and the screen comes back
+    as an edit of that detail, so Confirmar again saves what this tab typed there."""
+    _keep_what_was_typed(ticket)
+    keep = request.form.copy()
+    keep.setlist("detail_id", [str(earlier.id)])
+    keep.setlist("detail_version", [str(earlier.version)])
+    keep.setlist("entry_key", [""])
+    screen = _build_screen(ticket, _page_for(ticket, earlier.id), keep)
+    return _render_screen(
+        screen, status=409, detail_message=REPEAT_CONFLICT_MESSAGE, detail_conflict=earlier
+    )
 
 
 def _keep_what_was_typed(ticket: Ticket) -> None:
