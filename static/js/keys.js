@@ -9,7 +9,13 @@
   const TYPING = "input, select, textarea, [contenteditable]";
   const KEY_NAMES = { Control: "Ctrl", PageUp: "Page Up", PageDown: "Page Down", ArrowUp: "↑", ArrowDown: "↓" };
 
-  const isTyping = (el) => el instanceof HTMLElement && Boolean(el.closest(TYPING));
+  // A select types only letters and digits (it jumps to the option): "/" and "?" still work.
+  const isTyping = (el, event) => {
+    if (!(el instanceof HTMLElement)) return false;
+    if (el instanceof HTMLSelectElement) return /^[\p{L}\p{N} ]$/u.test(event.key);
+    return Boolean(el.closest(TYPING));
+  };
+  const ownerForm = (el) => (el instanceof Element ? el.form || el.closest("form") : null);
   const shown = (el) => el.getClientRects().length > 0 && !el.closest("[inert], [hidden]");
   const usable = (el) =>
     shown(el) && !el.disabled && el.getAttribute("aria-disabled") !== "true";
@@ -40,18 +46,39 @@
     if (select && typeof el.select === "function") el.select();
   };
 
+  // Once a form is sent (not by htmx) the page is leaving; back to it, it is usable again.
+  let leaving = false;
+  window.addEventListener("submit", (event) => {
+    if (!event.defaultPrevented) leaving = true;
+  });
+  window.addEventListener("pageshow", () => {
+    leaving = false;
+  });
+
+  // A shortcut that swaps content in (Novo detalhe, ‹ ›) takes the focus into it, wherever
+  // the focus was (the page title, a field outside the panel).
+  let focusInto = false;
   const activate = (el) => {
-    if (el.matches(TYPING)) focusField(el, { select: el.matches("input") });
-    else el.click();
+    if (el.matches(TYPING)) return focusField(el, { select: el.matches("input") });
+    if (el.matches("[data-hx-get], [data-hx-post]")) focusInto = true;
+    el.click();
   };
 
   document.addEventListener("keydown", (event) => {
     // A key held down repeats: one Incluir, not one per repeat.
     if (event.defaultPrevented || event.isComposing || event.repeat) return;
     const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
-    if (plain && isTyping(event.target)) return;
+    if (plain && isTyping(event.target, event)) return;
+    if (leaving) {
+      // The form is on its way: a second Ctrl+Enter would only send it again.
+      if (!plain || event.key === "Enter") event.preventDefault();
+      return;
+    }
+    const here = ownerForm(event.target);
     for (const el of scope().querySelectorAll("[aria-keyshortcuts]")) {
       if (!usable(el)) continue;
+      // Ctrl+Enter in the search box searches: another form's button is not this form's.
+      if (here && el.type === "submit" && el.form && el.form !== here) continue;
       if (el.getAttribute("aria-keyshortcuts").split(" ").some((s) => matches(event, s))) {
         event.preventDefault();
         activate(el);
@@ -142,14 +169,20 @@
     // An outerHTML swap leaves the old target detached: its successor has the same id.
     const replaced = target instanceof Element && target.id ? document.getElementById(target.id) : null;
     const area = replaced || (target instanceof Element && target.isConnected ? target : null);
+    const moveIn = lost || focusInto;
+    focusInto = false;
     if (area && area.querySelector("[aria-invalid='true']")) {
-      if (lost || area.contains(active)) landFocus(area, { fallback: false });
+      if (moveIn || area.contains(active)) landFocus(area, { fallback: false });
       return;
     }
-    if (!lost) return;
+    if (!moveIn) return;
+    // A new detail's first field; else the element of the same id (‹ after ‹); else what the
+    // new content offers to hold the focus (the pager's "Detalhe 1 de 3").
+    if (area && landFocus(area, { fallback: false })) return;
     const same = focusedId && document.getElementById(focusedId);
-    if (same && usable(same)) same.focus();
-    else if (area) landFocus(area, { fallback: false }) || area.focus?.();
+    if (same && usable(same)) return same.focus();
+    const fallback = area && area.querySelector("[data-focus-fallback]");
+    if (fallback) fallback.focus();
   });
 
   // The help overlay: the shortcuts of this page, read from the page itself.

@@ -25,6 +25,13 @@
       if (isError && window.isocrmAnnounce) window.isocrmAnnounce(text);
     };
 
+    // Enter in a one-line field (a date just typed, a contact searched) does not confirm the
+    // whole ticket: Confirmar is its button, or Ctrl+Enter.
+    form.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.target instanceof HTMLInputElement) event.preventDefault();
+    });
+
     const belongsToForm = (el) =>
       el && el.form === form && el.name && el.name !== "q" && !el.hasAttribute("data-no-autosave");
 

@@ -52,7 +52,7 @@ def test_supervisor_imports_entities_from_excel(page, demo, tmp_path):
     expect(page.get_by_text(f"Nenhum erro: {SHOWN} linhas: {SHOWN} entidades novas")).to_be_visible(
         timeout=60_000
     )
-    expect(page.get_by_role("cell", name="Luíza Silva Silva 4")).to_be_visible()
+    expect(page.get_by_role("cell", name="Luíza Silva Silva 4", exact=True)).to_be_visible()
     preview_url = page.url
 
     # Confirmar: the import's bar; the tab is closed while it writes.

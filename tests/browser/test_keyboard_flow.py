@@ -111,14 +111,55 @@ def test_a_failed_confirmar_puts_the_focus_on_the_first_field_to_fix(page):
 
 def test_shortcuts_new_detail_and_paging_move_the_focus_sensibly(page):
     login(page)
-    page.goto("/atendimentos/1")
-    page.locator("#ticket-form h2").first.click()  # anywhere, not in a field
+    page.goto("/atendimentos/1")  # the focus starts on the page title
     page.keyboard.press("Alt+n")
     expect(page.locator("#detail-page-label")).to_contain_text("Novo detalhe")
     expect(page.locator("#channel_id")).to_be_focused()  # the new detail's first field
     page.keyboard.press("Alt+PageUp")  # back to the last saved detail
     expect(page.locator("#detail-page-label")).to_contain_text(re.compile(r"Detalhe \d+ de \d+"))
     assert _focused(page) not in ("", "BODY")
+    # ‹ pressed with Enter down to the first detail, where ‹ is gone: the focus holds on
+    # "Detalhe 1 de N" instead of falling to the page's body.
+    for _ in range(5):
+        if page.locator("#detail-prev").count() == 0:
+            break
+        page.locator("#detail-prev").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    expect(page.locator("#detail-page-label")).to_contain_text("Detalhe 1 de")
+    expect(page.locator("#detail-page-label")).to_be_focused()
+    # Said to a screen reader as well.
+    expect(page.locator("#announcer")).to_contain_text("Detalhe 1 de")
+
+
+def test_enter_in_a_one_line_field_does_not_confirm_the_ticket(page, demo, db):
+    login(page)
+    page.goto(f"/entidades/{demo['maria'].id}/atendimentos")
+    with page.expect_navigation():
+        page.keyboard.press("i")
+    code = int(page.locator("#ticket-code").inner_text())
+    page.keyboard.press("t")
+    page.locator("#description").fill("Ligou sobre a entrega")
+    page.locator("#received_at").fill("28/11/2026 10:00")
+    page.locator("#received_at").press("Enter")
+    page.wait_for_timeout(500)
+    expect(page.locator(".badge.status-rascunho")).to_be_visible()  # still a draft
+    db.session.rollback()
+    ticket = db.session.scalar(
+        sa.select(Ticket).where(Ticket.entity_id == demo["maria"].id, Ticket.code == code)
+    )
+    assert ticket.stage == "rascunho"
+    # "/" from the Canal select still reaches the search box, and Ctrl+Enter there searches
+    # instead of confirming the ticket.
+    page.locator("#channel_id").focus()
+    page.keyboard.press("/")
+    expect(page.locator("#global-search")).to_be_focused()
+    page.keyboard.type("529.982.247-25")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert f"/atendimentos/{code}" not in page.url  # searched (one match: her tickets)
+    db.session.rollback()
+    assert db.session.get(Ticket, ticket.id).stage == "rascunho"
 
 
 def test_one_key_shortcuts_wait_while_the_attendant_types(page):
@@ -189,6 +230,10 @@ def test_an_htmx_save_with_an_error_puts_the_focus_on_the_field(page):
     channel = page.locator("#channel_id")
     expect(channel).to_have_attribute("aria-invalid", "true")
     expect(channel).to_be_focused()
+    # The htmx save did not leave the shortcuts thinking the page is leaving.
+    page.locator("main h1").focus()
+    page.keyboard.press("Alt+PageUp")
+    expect(page.locator("#detail-page-label")).to_contain_text(re.compile(r"Detalhe \d+ de \d+"))
 
 
 def test_the_icon_bar_names_its_icons_from_1280_px(page):

@@ -28,12 +28,14 @@ def test_find_maria_by_name_and_cpf_as_you_type(page):
 
     for text in ("maria aparecida", "529.982.247-25", "52998224725"):
         results = _search(page, text)
-        expect(results.get_by_role("cell", name="Maria Aparecida da Silva")).to_be_visible()
+        expect(
+            results.get_by_role("cell", name="Maria Aparecida da Silva", exact=True)
+        ).to_be_visible()
         # The URL follows the search, so reload and Back work.
         expect(page).to_have_url(re.compile(r"q=" + re.escape(text.split()[0])))
 
     page.reload()
-    expect(page.get_by_role("cell", name="Maria Aparecida da Silva")).to_be_visible()
+    expect(page.get_by_role("cell", name="Maria Aparecida da Silva", exact=True)).to_be_visible()
     expect(page.get_by_label("NOME/RAZÃO SOCIAL ou CPF/CNPJ")).to_have_value("52998224725")
 
 
@@ -56,7 +58,7 @@ def test_sac_opens_entity_tickets_and_back_returns_to_results(page):
     expect(page.get_by_role("heading", name="Maria Aparecida da Silva")).to_be_visible()
     expect(page.get_by_role("heading", name="Atendimentos da entidade")).to_be_visible()
     page.go_back()
-    expect(page.get_by_role("cell", name="Maria Aparecida da Silva")).to_be_visible()
+    expect(page.get_by_role("cell", name="Maria Aparecida da Silva", exact=True)).to_be_visible()
 
 
 def test_nothing_found_is_said(page):
