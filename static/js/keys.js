@@ -287,4 +287,21 @@
     }
     if (said.length) announce(said.join(" "));
   });
+
+  // The account menu under the user's name closes with Esc or a click elsewhere.
+  const closeMenus = (except) => {
+    for (const menu of document.querySelectorAll("details.user-menu[open]")) {
+      if (menu !== except) menu.open = false;
+    }
+  };
+  document.addEventListener("click", (event) => {
+    closeMenus(event.target instanceof Element ? event.target.closest("details.user-menu") : null);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menu = document.querySelector("details.user-menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
 })();
