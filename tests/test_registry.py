@@ -834,7 +834,7 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
     page = logged_in.get("/atendimentos/?q=Fulano+de+Tal").get_data(as_text=True)
     assert '<a href="/entidades/nova?q=Fulano+de+Tal">Cadastrar nova entidade</a>' in page
     form = logged_in.get("/entidades/nova?q=Fulano+de+Tal").get_data(as_text=True)
-    assert re.search(r'<input id="name"[^>]*value="Fulano de Tal"', form)
+    assert re.search(r'<input [^>]*id="name"[^>]*value="Fulano de Tal"', form)
     by_document = logged_in.get("/entidades/nova?q=39053344705").get_data(as_text=True)
     assert 'value="390.533.447-05"' in by_document
     by_cnpj = logged_in.get("/entidades/nova?q=12.ABC.345/0001-DE").get_data(as_text=True)
