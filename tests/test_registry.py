@@ -994,7 +994,11 @@ def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
-    assert html.lstrip().startswith('<div id="dialog-slot" class="dialog-slot"></div>')
+    # The slot is emptied of the dialog; only what is said to screen readers stays.
+    assert html.lstrip().startswith(
+        '<div id="dialog-slot" class="dialog-slot">'
+        '<p class="visually-hidden" data-announce>Cadastro salvo.</p></div>'
+    )
     assert re.search(r'<section [^>]*id="entity-card"[^>]*data-hx-swap-oob="true"', html)
     assert "Rua das Palmeiras, 12" in html and "(11) 91234-5678" in html
     _fresh(db)

@@ -116,7 +116,8 @@ def test_search_page_shows_results_with_sac_icon(logged_in):
     assert "529.982.247-25" in html
     assert "Cliente" in html
     row = re.search(r"<tr>(?:(?!</tr>).)*Maria Aparecida da Silva.*?</tr>", html, re.S).group(0)
-    assert 'aria-label="SAC"' in row and 'href="/entidades/' in row
+    assert 'aria-label="SAC: atendimentos de Maria Aparecida da Silva"' in row
+    assert 'href="/entidades/' in row
 
 
 def test_entity_without_role_has_disabled_sac_icon(logged_in):

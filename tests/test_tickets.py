@@ -154,9 +154,9 @@ def test_new_ticket_screen_has_every_block_of_the_seed(logged_in, demo):
         "Vendas",
         "Notas",
         "Pesquisa",
-        "Alertas",
+        "Alertas",  # then its priority, or "nenhum alerta ativo"
     ):
-        assert f'aria-label="{icon}"' in html, icon
+        assert f'aria-label="{icon}' in html, icon
     # Principal address, phone and e-contact in the read-only card
     assert "maria.aparecida@example.com.br" in html
     assert "(11) 98765-4321" in html
