@@ -6,7 +6,9 @@
 //   Enter picks the active option, or the only one listed; Enter never submits the form while
 //     the list is open or the text is not a picked value (Ctrl+Enter still does, keys.js),
 //   Esc closes the list; a second Esc brings back the text and value held before typing,
-//   Tab leaves without picking anything new; a click on an option picks it.
+//   Tab leaves without picking anything new; a click on an option picks it;
+//   Alt+↓ opens the list without choosing, Alt+↑ closes it (Home and End move in the text,
+//     as the pattern has them for an editable combobox).
 // Typing clears the chosen id (a half-typed name is never posted as a choice); an empty text
 // clears it too. The hidden input posts the id and fires input/change when it changes, so the
 // ticket screen's autosave keeps it. Every listener is on the document: the detail panel and
@@ -146,6 +148,21 @@
   document.addEventListener("keydown", (event) => {
     const input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.matches(INPUT)) return;
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.key === "ArrowDown") {
+      event.preventDefault();
+      if (current(input) && optionsOf(partsOf(input).list).length) open(input);
+      else {
+        stateOf(input).arrive = "none"; // open when the answer comes, nothing active
+        search(input);
+      }
+      return;
+    }
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.key === "ArrowUp") {
+      event.preventDefault();
+      close(input);
+      stateOf(input).wantsPick = false;
+      return;
+    }
     if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
     switch (event.key) {
       case "ArrowDown":
@@ -182,6 +199,9 @@
     setActive(input, null); // the list is about to change
     setValue(input, ""); // nothing is chosen until an option is picked
     if (input.value.trim() === "") partsOf(input).count.textContent = "";
+    // Typed back to a text the list already answers (after Esc, say): htmx asks nothing for
+    // an unchanged text, so the list shows again from here.
+    else if (current(input)) open(input);
   });
 
   // The request carries the text as q and the listbox's id (the prefix of the options' ids).
@@ -214,7 +234,7 @@
       if (options.length === 1) return pick(input, options[0]);
     }
     open(input);
-    if (state.arrive && options.length) {
+    if (state.arrive && state.arrive !== "none" && options.length) {
       setActive(input, state.arrive === "first" ? options[0] : options[options.length - 1]);
     }
     if (answersText) state.arrive = null;

@@ -61,6 +61,18 @@ def test_pickers_on_the_ticket_screen_with_the_keyboard(page, demo):
     page.keyboard.press("Escape")
     expect(local).to_have_value(before_text)
     expect(_hidden(page, local)).to_have_value(before_value)
+    # Alt+↓ opens the list without choosing anything; Alt+↑ closes it.
+    local.press("Control+a")
+    page.keyboard.type("mercado")
+    expect(local).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Alt+ArrowUp")
+    expect(local).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Alt+ArrowDown")
+    expect(local).to_have_attribute("aria-expanded", "true")
+    expect(local).not_to_have_attribute("aria-activedescendant", re.compile(".+"))
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(local).to_have_value(before_text)
     # Now pick with ↓ + Enter.
     local.press("Control+a")
     page.keyboard.type("mercado")
