@@ -34,6 +34,15 @@ def _page(client, url, status=200):
     return response.get_data(as_text=True)
 
 
+def _include(client, entity_id):
+    """Incluir a ticket for the entity; its screen's address and its code."""
+    token = csrf_token_from(_page(client, f"/entidades/{entity_id}/atendimentos"))
+    included = client.post(f"/entidades/{entity_id}/atendimentos", data={"csrf_token": token})
+    assert included.status_code == 303, included.status_code
+    url = included.headers["Location"]
+    return url, int(url.rsplit("/", 1)[1])
+
+
 def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db, demo):
     english = _login(app, "atendente", "atendente123")
     portuguese = _login(app, "supervisor", "supervisor123")
@@ -92,6 +101,55 @@ def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db
     assert "Log out" not in other and "Dashboard" not in other
     other_refused = _page(portuguese, "/?motivo=999999", 422)
     assert "Escolha um motivo da lista." in other_refused
+
+
+def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db, demo):
+    english = _login(app, "atendente", "atendente123")
+    portuguese = _login(app, "supervisor", "supervisor123")
+    assert _choose(english, "en").status_code == 303
+
+    # A ticket of Maria's (Incluir: a draft at once): its panel titles and Confirmar.
+    url, code = _include(english, demo["maria"].id)
+    screen = _page(english, url)
+    for text in (
+        f"Ticket {code:06d} · ",
+        "Ticket details",
+        "Ticket category",
+        "Ticket data",
+        "Detail information",
+        "Detail 1 of 1",
+        "Protocol number <strong>",
+        'title="Confirm (Ctrl+Enter)">Confirm</button>',
+        'aria-label="Ticket status and buttons"',
+    ):
+        assert text in screen, text
+    for text in ("Detalhes do atendimento", "Categoria do atendimento", ">Confirmar</button>"):
+        assert text not in screen, text
+
+    # A flash message from the view, in English too.
+    token = csrf_token_from(screen)
+    response = english.post(
+        f"/atendimentos/{code}/alteracoes/descartar",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Unconfirmed changes discarded." in response.get_data(as_text=True)
+
+    # The supervisor, at the same time and in the same Empresa, sees that screen in Portuguese.
+    token = csrf_token_from(_page(portuguese, "/"))
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
+    assert portuguese.post("/empresa", data=switch).status_code == 303
+    other = _page(portuguese, url)
+    for text in (
+        f"Atendimento {code:06d} · ",
+        "Detalhes do atendimento",
+        "Categoria do atendimento",
+        "Dados do atendimento",
+        'title="Confirmar (Ctrl+Enter)">Confirmar</button>',
+    ):
+        assert text in other, text
+    for text in ("Ticket details", "Ticket category", ">Confirm</button>"):
+        assert text not in other, text
 
 
 def test_the_choice_survives_logout_and_login(app, db, demo):

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,7 +38,7 @@ from isocrm.tickets.forms import (
 )
 from isocrm.tickets.service import TICKET_FIELDS, ticket_values
 
-NO_ROLE_MESSAGE = (
+NO_ROLE_MESSAGE = _l(
     "É necessário que a entidade tenha um papel preenchido no cadastro "
     "(por exemplo, Cliente ou Parceiro) para abrir um atendimento."
 )
@@ -393,7 +395,9 @@ def _render_screen(screen: Screen, block=None, status=200, **extra):
 def _require_role(entity: Entity):
     if not entity.can_open_ticket:
         context = _entity_tickets_context(entity)
-        return render_template("tickets/entity_tickets.html", error=NO_ROLE_MESSAGE, **context), 422
+        return render_template(
+            "tickets/entity_tickets.html", error=str(NO_ROLE_MESSAGE), **context
+        ), 422
     return None
 
 
@@ -513,7 +517,9 @@ def update(code: int):
     if _wrong_target(ticket):
         return _refuse_other_target()
     if ticket.is_discarded:
-        return _error_screen(ticket, "Este rascunho foi descartado e não pode ser confirmado.", 409)
+        return _error_screen(
+            ticket, _("Este rascunho foi descartado e não pode ser confirmado."), 409
+        )
     page = _page_for(ticket, request.form.get("detail_id"))
     screen = _build_screen(ticket, page, request.form)
     form, detail_form = screen.form, screen.detail_form
@@ -533,7 +539,7 @@ def update(code: int):
         return _render_screen(
             screen,
             status=409,
-            detail_message=DETAIL_CONFLICT_MESSAGE,
+            detail_message=str(DETAIL_CONFLICT_MESSAGE),
             detail_conflict=page.detail,
         )
 
@@ -584,33 +590,37 @@ def update(code: int):
         db.session.rollback()
         return _error_screen(
             _load_ticket(code),
-            "Outro atendente confirmou este atendimento no mesmo instante. Confira e "
-            "confirme de novo: o que você digitou continua guardado.",
+            _(
+                "Outro atendente confirmou este atendimento no mesmo instante. Confira e "
+                "confirme de novo: o que você digitou continua guardado."
+            ),
             409,
             keep=request.form,
         )
     if was_draft or changed or detail_changed:
-        flash(f"Atendimento {ticket.code_display} confirmado.", "success")
+        flash(_("Atendimento %(code)s confirmado.", code=ticket.code_display), "success")
     elif repeated:
-        flash("Este detalhe já tinha sido salvo; nada foi duplicado.", "info")
+        flash(_("Este detalhe já tinha sido salvo; nada foi duplicado."), "info")
     else:
-        flash("Nada mudou: o atendimento continua como estava.", "info")
+        flash(_("Nada mudou: o atendimento continua como estava."), "info")
     if merge.kept_theirs:
         labels = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
-        flash(f"Outro atendente também alterou, e foi mantido: {labels}.", "info")
+        flash(
+            _("Outro atendente também alterou, e foi mantido: %(labels)s.", labels=labels), "info"
+        )
     number = service.position_of(db.session, ticket, detail) if detail is not None else None
     if number is not None and number == service.detail_count(db.session, ticket):
         number = None  # the last detail is the one the screen shows anyway
     return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
 
 
-DETAIL_CONFLICT_MESSAGE = (
+DETAIL_CONFLICT_MESSAGE = _l(
     "Outro atendente alterou este detalhe enquanto você editava. "
     "O texto dele está abaixo; o seu continua nos campos."
 )
 
 
-REPEAT_CONFLICT_MESSAGE = (
+REPEAT_CONFLICT_MESSAGE = _l(
     "Este detalhe já foi salvo por outro envio (outra aba, por exemplo) com outro texto. "
     "O texto salvo está abaixo; o seu continua nos campos: Confirmar fica com o seu."
 )
@@ -627,7 +637,7 @@ def _repeat_with_other_values(ticket: Ticket, earlier: TicketDetail):
     keep.setlist("entry_key", [""])
     screen = _build_screen(ticket, _page_for(ticket, earlier.id), keep)
     return _render_screen(
-        screen, status=409, detail_message=REPEAT_CONFLICT_MESSAGE, detail_conflict=earlier
+        screen, status=409, detail_message=str(REPEAT_CONFLICT_MESSAGE), detail_conflict=earlier
     )
 
 
@@ -716,14 +726,15 @@ def _refuse_other_target():
         if pairs:
             service.keep_unsaved(db.session, original, current_user.id, pairs)
             db.session.commit()
-        message = (
-            f"Esta tela era do atendimento {original.code_display} da Empresa "
-            f"{original.company.name}, e a Empresa foi trocada em outra aba. Nada foi salvo "
-            "aqui; o que você digitou ficou guardado naquele atendimento: troque a Empresa no "
-            "topo e abra-o de novo."
+        message = _(
+            "Esta tela era do atendimento %(code)s da Empresa %(company)s, e a Empresa foi "
+            "trocada em outra aba. Nada foi salvo aqui; o que você digitou ficou guardado "
+            "naquele atendimento: troque a Empresa no topo e abra-o de novo.",
+            code=original.code_display,
+            company=original.company.name,
         )
     else:
-        message = "Esta tela é de outro atendimento; nada foi salvo."
+        message = _("Esta tela é de outro atendimento; nada foi salvo.")
     if is_partial_request() or request.endpoint == "tickets.autosave":
         return {"error": message}, 409
     flash(message, "error")
@@ -838,11 +849,11 @@ def discard_changes(code: int):
     ticket = _load_ticket(code)
     service.forget_unsaved(db.session, ticket, current_user.id)
     db.session.commit()
-    flash("Alterações não confirmadas descartadas.", "info")
+    flash(_("Alterações não confirmadas descartadas."), "info")
     return redirect(url_for("tickets.edit", code=code), code=303)
 
 
-DISCARD_OTHERS_DRAFT = (
+DISCARD_OTHERS_DRAFT = _l(
     "Este rascunho foi incluído por outro atendente: só um supervisor pode descartá-lo. "
     "Retome-o ou peça a quem o incluiu."
 )
@@ -858,14 +869,17 @@ def discard(code: int):
     if ticket.is_draft and ticket.opened_by_id != current_user.id:
         # Another attendant's draft may be a call still going on: only a supervisor gives
         # it up for them (the list of drafts shows them who opened it and when).
-        require_role(ROLE_SUPERVISOR, DISCARD_OTHERS_DRAFT)
+        require_role(ROLE_SUPERVISOR, str(DISCARD_OTHERS_DRAFT))
     try:
         service.discard_draft(db.session, ticket, current_user.id)
     except service.DraftError as error:
         flash(str(error), "error")
         return redirect(url_for("tickets.edit", code=code), code=303)
     db.session.commit()
-    flash(f"Rascunho {ticket.code_display} descartado (cancelado por desistência).", "info")
+    flash(
+        _("Rascunho %(code)s descartado (cancelado por desistência).", code=ticket.code_display),
+        "info",
+    )
     return redirect(url_for("tickets.entity_tickets", entity_id=ticket.entity_id), code=303)
 
 
@@ -879,7 +893,7 @@ def save_detail(code: int, detail_id: int | None):
     if _wrong_target(ticket):
         return _refuse_other_target()
     if ticket.stage != STAGE_CONFIRMED:
-        message = "Confirme o atendimento: o primeiro detalhe é salvo com ele."
+        message = _("Confirme o atendimento: o primeiro detalhe é salvo com ele.")
         return _error_screen(ticket, message, 409)
     page = _page_for(ticket, detail_id if detail_id is not None else request.form.get("detail_id"))
     screen = _build_screen(ticket, page, request.form)
@@ -891,7 +905,7 @@ def save_detail(code: int, detail_id: int | None):
             screen,
             block="details",
             status=409,
-            detail_message=DETAIL_CONFLICT_MESSAGE,
+            detail_message=str(DETAIL_CONFLICT_MESSAGE),
             detail_conflict=page.detail,
         )
     now = utcnow()
@@ -904,8 +918,10 @@ def save_detail(code: int, detail_id: int | None):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _error_screen(_load_ticket(code), DETAIL_CONFLICT_MESSAGE, 409, keep=request.form)
-    message = "Detalhe salvo." if not repeated else "Este detalhe já tinha sido salvo."
+        return _error_screen(
+            _load_ticket(code), str(DETAIL_CONFLICT_MESSAGE), 409, keep=request.form
+        )
+    message = _("Detalhe salvo.") if not repeated else _("Este detalhe já tinha sido salvo.")
     return _show_changed_detail(ticket, detail, message)
 
 
@@ -952,9 +968,9 @@ def delete_info(code: int, detail_id: int, info_id: int):
     except StaleDataError:
         db.session.rollback()
         return _error_screen(
-            _load_ticket(code), "Outro atendente alterou este atendimento; tente de novo.", 409
+            _load_ticket(code), _("Outro atendente alterou este atendimento; tente de novo."), 409
         )
-    return _show_changed_detail(ticket, detail, "Informação excluída.")
+    return _show_changed_detail(ticket, detail, _("Informação excluída."))
 
 
 # --- small pieces htmx swaps in ---------------------------------------------------------
