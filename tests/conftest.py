@@ -11,6 +11,7 @@ test, and every table is emptied after each test as before. Passwords are hashed
 cheap method (PASSWORD_HASH_METHOD) in tests only: scrypt's cost was half the suite's time.
 """
 
+import contextvars
 import copy
 import os
 import re
@@ -19,7 +20,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
 from isocrm import create_app
@@ -222,11 +222,9 @@ class IsolatedClient(FlaskClient):
     production, even while the test holds one open to use the database."""
 
     def open(self, *args, **kwargs):
-        token = _cv_app.set(None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            _cv_app.reset(token)
+        # An empty context has no app context in it, so Flask pushes a new one for the
+        # request, whatever the test itself holds open.
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
