@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from isocrm.models import AuditLog, Company, DetailInfo, Ticket, TicketDetail
 from isocrm.models.base import utcnow
+from isocrm.tickets.service import take_next_code
 from tests.conftest import csrf_token_from
 
 
@@ -303,7 +304,15 @@ def test_another_companys_ticket_and_a_missing_one_are_404(logged_in, demo, db):
     html = logged_in.get("/atendimentos/1").get_data(as_text=True)
     assert "Luiza" not in html
     assert logged_in.get("/atendimentos/999").status_code == 404
-    assert logged_in.get("/atendimentos/999/detalhes?detalhe=1").status_code in (302, 404)
+    # The detail panel: a 404 both as a page (no redirect to a screen that is not there)
+    # and as the htmx fragment.
+    assert logged_in.get("/atendimentos/999/detalhes?detalhe=1").status_code == 404
+    assert (
+        logged_in.get(
+            "/atendimentos/999/detalhes?detalhe=1", headers={"HX-Request": "true"}
+        ).status_code
+        == 404
+    )
     token = _token(logged_in, "/atendimentos/")
     assert logged_in.post("/atendimentos/999", data={"csrf_token": token}).status_code == 404
     assert logged_in.get(f"/entidades/{demo['luiza'].id}/atendimentos/novo").status_code == 404
@@ -656,10 +665,34 @@ def test_parallel_saves_get_unique_gap_free_codes(app, demo, db):
     assert all(len(t.details) == 1 for t in confirmed)
 
 
-def test_a_failed_save_gives_its_code_back(logged_in, demo, db):
-    create_ticket(logged_in, demo, description="")  # refused
-    create_ticket(logged_in, demo)
-    assert _ticket(db, 4) is not None
+def test_a_refused_confirmar_keeps_the_code_with_its_draft(logged_in, demo, db):
+    """The code is taken at Incluir: a refused Confirmar leaves the draft holding it, the
+    same draft confirms under it later, and the next Incluir gets the next one (no gap)."""
+    refused = create_ticket(logged_in, demo, description="")
+    assert refused.status_code == 422
+    draft = _ticket(db, 4)
+    assert draft.stage == "rascunho"
+    data = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
+    data.update(new_ticket_data(demo))
+    assert logged_in.post("/atendimentos/4", data=data).status_code == 303
+    assert _ticket(db, 4).stage == "confirmado"
+    assert include(logged_in, demo["maria"].id) == 5
+
+
+def test_a_transaction_that_rolls_back_gives_its_code_back(app, demo, db):
+    """take_next_code bumps the counter inside the caller's transaction: when the ticket's
+    insert fails (here a real NOT NULL refusal of the database), the rollback returns the
+    code and the next Incluir gets it."""
+    company_id = demo["company"].id
+    with app.app_context():
+        taken = take_next_code(db.session, company_id)
+        assert taken == 4
+        db.session.add(Ticket(company_id=company_id, code=taken))  # no entity, no status
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        assert take_next_code(db.session, company_id) == 4
+        db.session.rollback()
 
 
 # --- audit and speed ---------------------------------------------------------------------------
