@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from isocrm import create_app
 from isocrm.extensions import db as _db
 from isocrm.imports.jobs import wait_all
 from isocrm.models import Base
+from tests.smtp import SMTPServer
 
 DATABASE_URL = os.environ.get("ISOCRM_DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
@@ -279,6 +281,13 @@ def csrf_token_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+def hidden_value(html: str, name: str) -> str | None:
+    """The value of the hidden input `name` a page carries (Empresa, ticket, send key)."""
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
+    return unescape(value.group(1)) if value else None
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client
@@ -367,3 +376,26 @@ def sup(app, demo):
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
     assert client.post("/empresa", data=switch).status_code == 303
     return client, token
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) the app is configured to use, not started yet."""
+    server = SMTPServer()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
+    app.config.update(SMTP_USERNAME=None, SMTP_STARTTLS=False, SMTP_SSL=False)
+    app.config["MAIL_FROM"] = "SAC isoCRM <sac@isocrm.example.com.br>"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The server, started by the test itself (the failure tests start it late); the browser
+    tests' own `smtp` is already listening."""
+    return smtp_server
+
+
+@pytest.fixture
+def no_smtp(app):
+    app.config["SMTP_HOST"] = None

@@ -17,8 +17,7 @@ from isocrm.models import (
 )
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import STAGE_DRAFT
-from tests.conftest import csrf_token_from
-from tests.test_mail import _hidden, no_smtp, smtp  # noqa: F401  (fixtures: aiosmtpd)
+from tests.conftest import csrf_token_from, hidden_value
 
 
 def _today():
@@ -32,7 +31,7 @@ def _url(entity, tail=""):
 
 def _form(client, entity):
     html = client.get(_url(entity)).get_data(as_text=True)
-    return {"csrf_token": csrf_token_from(html), "send_key": _hidden(html, "send_key")}
+    return {"csrf_token": csrf_token_from(html), "send_key": hidden_value(html, "send_key")}
 
 
 def _print(client, entity) -> str:
@@ -81,7 +80,7 @@ def test_page_lists_every_demand_with_its_answers(logged_in, demo, db):
     assert "5511987654321" not in html  # WhatsApp is not an e-mail
 
 
-def test_email_is_queued_delivered_and_recorded(logged_in, demo, db, smtp, app):  # noqa: F811
+def test_email_is_queued_delivered_and_recorded(logged_in, demo, db, smtp, app):
     smtp.start()
     demo["company"].mail_reply_to = "sac@isocrm.example.com.br"
     db.session.commit()
@@ -178,7 +177,7 @@ def test_request_date_is_validated(logged_in, demo, db):
     assert delivery.requested_on == earliest
 
 
-def test_late_delivery_says_so(logged_in, demo, db, no_smtp):  # noqa: F811
+def test_late_delivery_says_so(logged_in, demo, db, no_smtp):
     maria = demo["maria"]
     principal = next(e for e in maria.econtacts if e.is_principal)
     requested = _today() - timedelta(days=8)

@@ -2,8 +2,6 @@
 
 import email
 import re
-import socket
-import warnings
 from email.policy import default as default_policy
 from html import unescape
 
@@ -12,72 +10,8 @@ import sqlalchemy as sa
 
 from isocrm.models import Channel, OutboxMessage, Status, Ticket, TicketDetail
 from isocrm.models.base import utcnow
-from tests.conftest import csrf_token_from
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Collector:
-    """aiosmtpd handler: keeps what the server received."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self):
-        return [
-            email.message_from_bytes(e.original_content, policy=default_policy)
-            for e in self.envelopes
-        ]
-
-
-class SMTPServer:
-    """A real SMTP server on 127.0.0.1, started on demand (the failure test starts it late)."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.handler = Collector()
-        self._controller = None
-
-    def start(self):
-        from aiosmtpd.controller import Controller
-
-        with warnings.catch_warnings():
-            # aiosmtpd's own start-up may use deprecated asyncio APIs; not our code.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-            self._controller.start()
-
-    def stop(self):
-        if self._controller is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._controller.stop()
-            self._controller = None
-
-
-@pytest.fixture
-def smtp(app):
-    """An SMTP server the app is configured to use (not started: call .start())."""
-    server = SMTPServer()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
-    app.config.update(SMTP_USERNAME=None, SMTP_STARTTLS=False, SMTP_SSL=False)
-    app.config["MAIL_FROM"] = "SAC isoCRM <sac@isocrm.example.com.br>"
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def no_smtp(app):
-    app.config["SMTP_HOST"] = None
+from tests.conftest import csrf_token_from, hidden_value
+from tests.smtp import SlowCollector
 
 
 def _fresh(db):
@@ -104,17 +38,10 @@ def _econtact_id(entity, address):
     return next(e.id for e in entity.econtacts if e.value == address)
 
 
-def _hidden(html, name):
-    """The value of a hidden input the composer carries (Empresa, ticket, send key)."""
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
-    return unescape(value.group(1)) if value else None
-
-
 def _composer(client, code=1):
     """The fields a composer rendered for ticket `code` posts besides what is typed."""
     html = client.get(f"/atendimentos/{code}/email").get_data(as_text=True)
-    hidden = {name: _hidden(html, name) for name in ("company_id", "ticket_id", "send_key")}
+    hidden = {name: hidden_value(html, name) for name in ("company_id", "ticket_id", "send_key")}
     return {"csrf_token": csrf_token_from(html), **{k: v for k, v in hidden.items() if v}}
 
 
@@ -498,18 +425,6 @@ def test_build_email_encodes_accents_in_headers_and_body(app):
 # --- one composer, one message (issue 8 item 2) ---------------------------------------------
 
 
-class SlowCollector(Collector):
-    """A server that takes its time to accept the message, as a busy one does."""
-
-    delay = 1.5
-
-    async def handle_DATA(self, server, session, envelope):
-        import asyncio
-
-        await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
-
-
 def _same_browser(app, client):
     """A second client holding the same session cookie: another tab of the same browser."""
     other = app.test_client()
@@ -593,7 +508,7 @@ def test_a_submit_without_the_composers_key_sends_nothing(logged_in, demo, db, s
     html = response.get_data(as_text=True)
     assert "confira o texto e clique em Enviar" in html
     assert "retire o vale no balcão" in html  # the text is kept
-    assert _hidden(html, "send_key")  # and the next Enviar works
+    assert hidden_value(html, "send_key")  # and the next Enviar works
     assert _outbox(db) == [] and smtp.handler.envelopes == []
 
 

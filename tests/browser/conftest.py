@@ -8,6 +8,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.smtp import SlowCollector
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -99,6 +101,21 @@ def _record_console_error(message, errors):
     ):
         return
     errors.append(message.text)
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The real SMTP server of tests/conftest.py, already listening: a page sends at once."""
+    smtp_server.start()
+    return smtp_server
+
+
+@pytest.fixture
+def slow_smtp(smtp_server):
+    """A server that takes its time to accept each message, as a busy one does."""
+    smtp_server.handler = SlowCollector()
+    smtp_server.start()
+    return smtp_server
 
 
 def close_tab(page):

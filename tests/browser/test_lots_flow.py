@@ -9,12 +9,11 @@ from playwright.sync_api import expect
 from isocrm.demo.fake import HOT_LOT
 from isocrm.lots.demo import load_lot_watch
 from tests.browser.conftest import login_supervisor_of
-from tests.browser.test_mail_flow import smtp  # noqa: F401  (a started aiosmtpd)
 
 pytestmark = pytest.mark.browser
 
 
-def test_supervisor_sees_the_lot_warning_and_sends_a_history(page, demo, db, smtp):  # noqa: F811
+def test_supervisor_sees_the_lot_warning_and_sends_a_history(page, demo, db, smtp):
     load_lot_watch(db.session, demo)  # four recent complaints about the hot lot, threshold 3
     db.session.commit()
     login_supervisor_of(page, demo["company"].name)

@@ -6,18 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import close_tab, login
-from tests.test_mail import SMTPServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def smtp(app):
-    server = SMTPServer()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_email_a_related_contact_from_the_ticket(page, smtp):
@@ -46,18 +36,6 @@ def test_email_a_related_contact_from_the_ticket(page, smtp):
     page.goto("/caixa-de-saida")
     row = page.get_by_role("row").filter(has_text="ana.beatriz@example.com.br")
     expect(row.get_by_text("Enviado")).to_be_visible()
-
-
-@pytest.fixture
-def slow_smtp(app):
-    from tests.test_mail import SlowCollector
-
-    server = SMTPServer()
-    server.handler = SlowCollector()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TIMEOUT=5)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_enviar_clicked_again_while_a_slow_server_answers_sends_once(page, slow_smtp, app):
