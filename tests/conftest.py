@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import time
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +26,7 @@ from isocrm import create_app
 from isocrm.extensions import db as _db
 from isocrm.imports.jobs import wait_all
 from isocrm.models import Base
+from tests.forms import form_values
 from tests.smtp import SMTPServer
 
 DATABASE_URL = os.environ.get("ISOCRM_DATABASE_URL", "")
@@ -283,9 +283,7 @@ def csrf_token_from(html: str) -> str:
 
 def hidden_value(html: str, name: str) -> str | None:
     """The value of the hidden input `name` a page carries (Empresa, ticket, send key)."""
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
-    return unescape(value.group(1)) if value else None
+    return form_values(html).get(name)
 
 
 class AuthActions:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from isocrm.models import Status, Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import EVENT_ASSIGNED
 from tests.conftest import csrf_token_from
+from tests.forms import form_values
 from tests.test_tickets import _ticket, create_ticket, include, screen_form
 
 HX = {"HX-Request": "true"}
@@ -39,11 +40,11 @@ def _team(db, demo, name, *, company="company", active=True, members=()):
 
 def _pass_data(client, code, **values):
     html = client.get(f"/atendimentos/{code}/responsavel").get_data(as_text=True)
-    form = re.search(r'<form id="pass-form".*?</form>', html, re.S).group(0)
+    form = form_values(html, "pass-form")
     data = {
-        "csrf_token": csrf_token_from(form),
-        "pass-version": re.search(r'name="pass-version"[^>]*value="(\d+)"', form).group(1),
-        "pass-ticket_id": re.search(r'name="pass-ticket_id"[^>]*value="(\d+)"', form).group(1),
+        "csrf_token": form["csrf_token"],
+        "pass-version": form["pass-version"],
+        "pass-ticket_id": form["pass-ticket_id"],
         "pass-owner_id": "",
         "pass-team_id": "",
         "pass-note": "",

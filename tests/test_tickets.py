@@ -11,6 +11,7 @@ from isocrm.models import AuditLog, Company, DetailInfo, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from isocrm.tickets.service import take_next_code
 from tests.conftest import csrf_token_from
+from tests.forms import form_values
 
 
 def _token(client, url):
@@ -82,26 +83,7 @@ def _ticket_count(db):
 
 def screen_form(html):
     """The ticket form's current values, as the browser would send them back."""
-    form = re.search(r'<form id="ticket-form".*?</form>', html, re.S).group(0)
-    values = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if not name or not value:
-            continue
-        if 'type="radio"' in tag and "checked" not in tag:
-            continue
-        values.setdefault(name.group(1), value.group(1))
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"', body) or re.search(
-            r'<option value="([^"]*)" selected', body
-        )
-        values[name] = chosen.group(1) if chosen else ""
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        values[name] = body.strip()
-    import html as html_lib
-
-    return {k: html_lib.unescape(v) for k, v in values.items()}
+    return form_values(html, "ticket-form")
 
 
 # --- opening -----------------------------------------------------------------------------
