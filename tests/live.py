@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.conftest import csrf_token_from
-from tests.test_tickets import screen_form
+from tests.factories import screen_form
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "live-test-secret"

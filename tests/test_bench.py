@@ -5,7 +5,7 @@ import pytest
 
 from bench import run
 from bench.bare_app import app as bare_app
-from tests.test_tickets import include
+from tests.factories import include
 
 # Real output of `wrk -t1 -c4 -d1s --latency -s bench/wrk_report.lua URL -- / page` against
 # bench/bare_app.py under gunicorn -w 2.

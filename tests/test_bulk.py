@@ -30,7 +30,7 @@ from isocrm.models.catalog import CLOSED_CATEGORIES
 from isocrm.models.entity import entity_roles
 from isocrm.models.user import user_companies
 from isocrm.tickets.views import ENTITY_TICKETS_PAGE_SIZE
-from tests.test_tickets import include
+from tests.factories import include
 
 ENTITIES, TICKETS, DETAILS = 2_000, 6_000, 20_000
 

@@ -21,7 +21,7 @@ from isocrm.models import (
     Unit,
 )
 from isocrm.models.base import utcnow
-from tests.test_tickets import _ticket, create_ticket
+from tests.factories import create_ticket, ticket_by_code
 
 HX = {"HX-Request": "true"}
 MAX_SCREEN_QUERIES = 8
@@ -59,7 +59,7 @@ def test_ticket_screen_reads_at_most_8_statements_whatever_its_details(
     logged_in, demo, db, count_queries
 ):
     create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     one = _count(logged_in, count_queries, "/atendimentos/4")
     panel_one = _count(logged_in, count_queries, "/atendimentos/4/detalhes?detalhe=1", HX)
     _add_details(db, demo, ticket, 49, lines=5)
@@ -79,7 +79,7 @@ def test_ticket_screen_reads_at_most_8_statements_whatever_its_details(
 
 def test_new_detail_and_draft_screens_are_as_cheap(logged_in, demo, db, count_queries):
     create_ticket(logged_in, demo)
-    _add_details(db, demo, _ticket(db, 4), 10)
+    _add_details(db, demo, ticket_by_code(db, 4), 10)
     new_detail = _count(logged_in, count_queries, "/atendimentos/4?detalhe=novo")
     assert new_detail.count <= MAX_SCREEN_QUERIES, new_detail.statements
 
@@ -244,7 +244,7 @@ def test_historico_reads_a_bounded_number_of_statements(logged_in, demo, db, cou
     url = f"/entidades/{demo['maria'].id}/historico"
     before = _count(logged_in, count_queries, url)
     create_ticket(logged_in, demo)
-    _add_details(db, demo, _ticket(db, 4), 49)
+    _add_details(db, demo, ticket_by_code(db, 4), 49)
     after = _count(logged_in, count_queries, url)
     assert "Detalhe extra 48" in logged_in.get(url).get_data(as_text=True)
     assert before.count == after.count <= 17, after.statements

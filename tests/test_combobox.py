@@ -5,7 +5,7 @@ text box while the hidden input posts its id."""
 import re
 
 from isocrm.models import Entity
-from tests.test_tickets import _fresh, _ticket, _token, create_ticket, screen_form
+from tests.factories import create_ticket, fresh, screen_form, ticket_by_code, token_of
 
 HX = {"HX-Request": "true"}
 OPTION = re.compile(
@@ -63,7 +63,7 @@ def test_listbox_endpoints_list_only_the_users_empresa(logged_in, demo, db):
     assert [v for _, v, _ in _options(logged_in, "/atendimentos/opcoes/relacionados?q=2")] == [
         str(demo["ticket_2"].id)
     ]
-    ticket = _ticket(db, 2)
+    ticket = ticket_by_code(db, 2)
     ticket.company_id = demo["company_south"].id
     db.session.commit()
     assert _options(logged_in, "/atendimentos/opcoes/relacionados?q=2") == []
@@ -112,14 +112,14 @@ def test_a_forged_id_of_another_empresa_is_refused_and_marked(logged_in, demo, d
     assert 'aria-describedby="location_entity_id-errors"' in box
     assert 'value=""' in hidden
     assert 'id="location_entity_id-errors"' in html
-    assert _ticket(db, 4).location_entity_id == demo["mercado"].id
+    assert ticket_by_code(db, 4).location_entity_id == demo["mercado"].id
 
 
 def test_relation_form_refuses_another_empresas_entity_and_keeps_a_valid_choice(
     logged_in, demo, db
 ):
     maria = demo["maria"]
-    token = _token(logged_in, f"/entidades/{maria.id}/cadastro")
+    token = token_of(logged_in, f"/entidades/{maria.id}/cadastro")
     url = f"/entidades/{maria.id}/cadastro/relacionados"
     data = {
         "csrf_token": token,
@@ -137,5 +137,5 @@ def test_relation_form_refuses_another_empresas_entity_and_keeps_a_valid_choice(
     assert response.status_code == 422
     box, hidden = _combobox(response.get_data(as_text=True), "relacionado-related_entity_id")
     assert "Mercado Bom Preço" in box and f'value="{demo["mercado"].id}"' in hidden
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, demo["luiza"].id).company_id != maria.company_id

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from isocrm.models import Status, Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import EVENT_ASSIGNED
 from tests.conftest import csrf_token_from
+from tests.factories import create_ticket, include, screen_form, ticket_by_code
 from tests.forms import form_values
-from tests.test_tickets import _ticket, create_ticket, include, screen_form
 
 HX = {"HX-Request": "true"}
 
@@ -73,7 +73,7 @@ def _events(db, ticket_id):
 
 def _confirmed(logged_in, demo, db) -> Ticket:
     assert create_ticket(logged_in, demo).status_code == 303
-    return _ticket(db, 4)
+    return ticket_by_code(db, 4)
 
 
 def test_pass_to_a_colleague_with_a_note(logged_in, demo, db):
@@ -90,7 +90,7 @@ def test_pass_to_a_colleague_with_a_note(logged_in, demo, db):
     response = logged_in.post("/atendimentos/4/responsavel", data=data)
     assert response.status_code == 303 and response.location.endswith("/atendimentos/4")
 
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.owner_id == bruno.id and ticket.team_id is None
     assert ticket.version == version + 1
     [event] = _events(db, ticket.id)
@@ -115,7 +115,7 @@ def test_pass_to_a_team_over_htmx_answers_the_panel(logged_in, demo, db):
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="holder-panel"') and "<html" not in html
     assert 'id="holder-team">Qualidade<' in html and "passado" in html
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert (ticket.owner_id, ticket.team_id) == (demo["atendente"].id, team.id)
     [event] = _events(db, ticket.id)
     assert (event.from_team_id, event.to_team_id, event.note) == (None, team.id, None)
@@ -149,7 +149,7 @@ def test_holders_outside_the_company_or_inactive_change_nothing(logged_in, demo,
             assert response.status_code == 422, (name, value)
             assert f'id="pass-{name}-errors">\n    <li>{messages[name]}</li>' in html
             assert "Nota digitada</textarea>" in html  # the form keeps what was typed
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert (ticket.owner_id, ticket.team_id, ticket.version) == (
         demo["atendente"].id,
         None,
@@ -167,7 +167,7 @@ def test_a_note_too_long_is_refused_beside_the_field(logged_in, demo, db):
     assert response.status_code == 422
     assert 'id="pass-note-errors">\n    <li>Texto longo demais (máximo de 2000 caracteres).' in html
     assert f'<option selected value="{bruno.id}">' in html
-    assert _ticket(db, 4).owner_id == demo["atendente"].id
+    assert ticket_by_code(db, 4).owner_id == demo["atendente"].id
     data["pass-note"] = "x" * 2000
     assert logged_in.post("/atendimentos/4/responsavel", data=data).status_code == 303
 
@@ -183,13 +183,13 @@ def test_a_ticket_changed_meanwhile_is_not_overwritten(logged_in, demo, db):
     assert response.status_code == 409
     assert "Outro atendente alterou este atendimento" in html and "Bruno Teste" in html
     assert "Para a Carla</textarea>" in html and f'<option selected value="{carla.id}">' in html
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.owner_id == bruno.id and len(_events(db, ticket.id)) == 1
     # The form now carries the current version: sending it again passes the ticket.
     version = re.search(r'name="pass-version"[^>]*value="(\d+)"', html).group(1)
     again = {**stale, "pass-version": version}
     assert logged_in.post("/atendimentos/4/responsavel", data=again).status_code == 303
-    assert _ticket(db, 4).owner_id == carla.id
+    assert ticket_by_code(db, 4).owner_id == carla.id
 
 
 def test_a_pass_meanwhile_loses_no_unsaved_edit_and_raises_no_conflict(logged_in, demo, db, client):
@@ -207,12 +207,12 @@ def test_a_pass_meanwhile_loses_no_unsaved_edit_and_raises_no_conflict(logged_in
     other = _login(logged_in, "carla", "carla-senha-123")
     data = _pass_data(other, 4, owner_id=bruno.id, note="Fica com o Bruno")
     assert other.post("/atendimentos/4/responsavel", data=data).status_code == 303
-    assert _ticket(db, 4).version == version + 1
+    assert ticket_by_code(db, 4).version == version + 1
 
     # The screen still open, Confirmar as it was (the old version and base): no conflict.
     response = logged_in.post("/atendimentos/4", data=screen)
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
-    saved = _ticket(db, 4)
+    saved = ticket_by_code(db, 4)
     assert saved.complementary_data == "Texto digitado e ainda não confirmado"
     assert saved.location_note == "Nota do local digitada"
     assert saved.owner_id == bruno.id
@@ -237,7 +237,7 @@ def test_a_pass_meanwhile_loses_no_unsaved_edit_and_raises_no_conflict(logged_in
     assert restored["version"] == str(version)  # the one the typing started on
     response = logged_in.post("/atendimentos/4", data=restored)
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
-    saved = _ticket(db, 4)
+    saved = ticket_by_code(db, 4)
     assert saved.complementary_data == "Segunda versão"
     assert saved.location_note == "Nota do local digitada"
     assert saved.owner.username == "carla"
@@ -250,17 +250,17 @@ def test_assumir_takes_the_ticket_and_keeps_the_team(logged_in, demo, db):
     bruno = _user(db, demo, "bruno")
     data = _pass_data(logged_in, 4, owner_id=bruno.id, team_id=team.id)
     assert logged_in.post("/atendimentos/4/responsavel", data=data).status_code == 303
-    version = _ticket(db, 4).version
+    version = ticket_by_code(db, 4).version
     token = csrf_token_from(logged_in.get("/atendimentos/4").get_data(as_text=True))
     stale = {"csrf_token": token, "version": str(version - 1), "ticket_id": ticket.id}
     assert logged_in.post("/atendimentos/4/assumir", data=stale).status_code == 409
-    assert _ticket(db, 4).owner_id == bruno.id
+    assert ticket_by_code(db, 4).owner_id == bruno.id
     response = logged_in.post(
         "/atendimentos/4/assumir",
         data={"csrf_token": token, "version": str(version), "ticket_id": ticket.id},
     )
     assert response.status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert (ticket.owner_id, ticket.team_id) == (demo["atendente"].id, team.id)
     assert [e.note for e in _events(db, ticket.id)] == [None, None]
 
@@ -285,7 +285,7 @@ def test_an_attendant_of_another_company_gets_404(logged_in, demo, db, client):
     assert other.get("/atendimentos/4/responsavel").status_code == 404
     assert other.post("/atendimentos/4/responsavel", data=data).status_code == 404
     assert other.post("/atendimentos/4/assumir", data=data).status_code == 404
-    assert _events(db, _ticket(db, 4).id) == []
+    assert _events(db, ticket_by_code(db, 4).id) == []
 
 
 def test_events_show_in_the_entity_history_at_a_constant_cost(logged_in, demo, db, count_queries):

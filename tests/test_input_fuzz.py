@@ -24,13 +24,10 @@ from werkzeug.exceptions import HTTPException
 from isocrm.models import Entity, Ticket
 from isocrm.security import MAX_NEXT_LENGTH, safe_next_url
 from tests.conftest import csrf_token_from
+from tests.factories import default_status_id, include, new_ticket_data, screen_form, token_of
 
 HUGE = str(10**19)  # beyond SQLite's (and PostgreSQL's bigint) range
 BEYOND_INTEGER = str(2**31)  # beyond PostgreSQL's INTEGER, still fine for SQLite
-
-
-def _token(client, url="/atendimentos/"):
-    return csrf_token_from(client.get(url).get_data(as_text=True))
 
 
 # --- next / return URLs ------------------------------------------------------------------
@@ -100,13 +97,13 @@ def test_login_and_company_switch_never_redirect_off_site_nor_echo_a_huge_next(c
         assert response.headers["Location"] == "/"
         response = client.post(
             "/empresa",
-            data={"company_id": demo["company"].id, "next": target, "csrf_token": _token(client)},
+            data={"company_id": demo["company"].id, "next": target, "csrf_token": token_of(client)},
         )
         assert response.status_code == 303
         assert response.headers["Location"] == "/atendimentos/"
-        client.post("/sair", data={"csrf_token": _token(client)})
+        client.post("/sair", data={"csrf_token": token_of(client)})
     # A good one is kept.
-    token = _token(client, "/entrar")
+    token = token_of(client, "/entrar")
     response = client.post(
         "/entrar",
         data={
@@ -118,7 +115,7 @@ def test_login_and_company_switch_never_redirect_off_site_nor_echo_a_huge_next(c
     )
     assert response.headers["Location"] == "/atendimentos/?q=maria"
     # A huge URL asked while logged out: the login redirect drops it instead of echoing it.
-    client.post("/sair", data={"csrf_token": _token(client)})
+    client.post("/sair", data={"csrf_token": token_of(client)})
     response = client.get("/atendimentos/", query_string={"q": "a" * 100_000})
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -188,7 +185,6 @@ def test_huge_ids_in_paths_and_query_strings_are_404_or_refused(logged_in, demo)
 
 
 def test_huge_ids_bad_dates_and_tampered_base_on_the_ticket_screen(logged_in, demo, db):
-    from tests.test_tickets import include, new_ticket_data, screen_form
 
     code = include(logged_in, demo["maria"].id)
     data = screen_form(logged_in.get(f"/atendimentos/{code}").get_data(as_text=True))
@@ -303,7 +299,7 @@ def test_nul_and_control_characters_never_reach_the_database_nor_a_page(logged_i
 
 
 def test_oversized_bodies_fields_and_forms_are_413_in_portuguese(logged_in, demo):
-    token = _token(logged_in)
+    token = token_of(logged_in)
     for data, kind in (
         ({"description": "x" * (3 * 1024 * 1024)}, None),  # beyond MAX_CONTENT_LENGTH
         ({"description": "x" * (1024 * 1024)}, None),  # one field beyond any screen's
@@ -709,7 +705,6 @@ def test_every_route_survives_random_and_malformed_input(app, logged_in, auth, d
     """Hypothesis, derandomized: every rule (GET and POST) with fields and query strings
     replaced by huge and negative numbers, control characters, long strings, odd Unicode,
     impossible dates and ids of another Empresa. A 4xx is fine; a 5xx never."""
-    from tests.test_tickets import _south_status
 
     south = demo["company_south"]
     foreign_ticket = Ticket(
@@ -717,7 +712,7 @@ def test_every_route_survives_random_and_malformed_input(app, logged_in, auth, d
         code=1,
         entity_id=demo["luiza"].id,
         role_id=demo["roles_south"]["cliente"].id,
-        status_id=_south_status(db, south.id),
+        status_id=default_status_id(db, south.id),
         opened_by_id=demo["supervisor"].id,
         updated_by_id=demo["supervisor"].id,
     )

@@ -11,21 +11,17 @@ import sqlalchemy as sa
 from isocrm.models import Channel, OutboxMessage, Status, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from tests.conftest import csrf_token_from, hidden_value
+from tests.factories import fresh
 from tests.smtp import SlowCollector
 
 
-def _fresh(db):
-    db.session.commit()
-    db.session.expire_all()
-
-
 def _outbox(db):
-    _fresh(db)
+    fresh(db)
     return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
 
 
 def _details(db, code=1):
-    _fresh(db)
+    fresh(db)
     ticket = db.session.scalar(sa.select(Ticket).where(Ticket.code == code))
     return db.session.scalars(
         sa.select(TicketDetail)
@@ -201,7 +197,7 @@ def test_a_refused_connection_keeps_the_message_to_retry(logged_in, demo, db, sm
 def test_a_message_being_sent_is_not_sent_twice(logged_in, demo, db, smtp):
     smtp.start()
     _post(logged_in, demo)  # sent once
-    _fresh(db)
+    fresh(db)
     db.session.execute(
         sa.update(OutboxMessage).values(status="falhou", sent_at=None, sending_since=utcnow())
     )
@@ -611,7 +607,7 @@ def test_a_composer_of_another_ticket_is_refused(logged_in, demo, db, smtp):
 
 
 def _details_of(db, company):
-    _fresh(db)
+    fresh(db)
     return db.session.scalars(
         sa.select(TicketDetail).join(Ticket).where(Ticket.company_id == company.id)
     ).all()
@@ -762,11 +758,11 @@ def test_the_reply_to_of_an_empresa_is_set_from_the_command_line(app, demo, db):
     assert result.exit_code != 0 and "Endereço de e-mail inválido" in result.output
     result = runner.invoke(args=["mail-reply-to", "Nenhuma", "a@example.com"])
     assert result.exit_code != 0 and "Empresa não encontrada." in result.output
-    _fresh(db)
+    fresh(db)
     south = db.session.get(type(demo["company_south"]), demo["company_south"].id)
     assert south.mail_reply_to == "sul@example.com.br"
     assert runner.invoke(args=["mail-reply-to", "Filial Sul Alimentos"]).exit_code == 0
-    _fresh(db)
+    fresh(db)
     assert db.session.get(type(south), south.id).mail_reply_to is None
 
 

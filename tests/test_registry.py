@@ -9,18 +9,9 @@ from isocrm import brdocs
 from isocrm.models import Address, Alert, Entity, Phone, Relation
 from isocrm.models.base import utcnow
 from tests.conftest import csrf_token_from
+from tests.factories import fresh, token_of
 
 HX = {"HX-Request": "true"}
-
-
-def _fresh(db):
-    """End the test's own transaction so it sees what the requests committed."""
-    db.session.commit()
-    db.session.expire_all()
-
-
-def _token(client, url="/atendimentos/"):
-    return csrf_token_from(client.get(url).get_data(as_text=True))
 
 
 def _main_form(demo, entity=None, **overrides):
@@ -69,7 +60,7 @@ def _address_data(prefix="novo-endereco", **overrides):
 
 
 def _addresses(db, entity_id):
-    _fresh(db)
+    fresh(db)
     return db.session.scalars(
         sa.select(Address).where(Address.entity_id == entity_id).order_by(Address.id)
     ).all()
@@ -108,7 +99,7 @@ def test_complete_registration_shows_every_section(logged_in, demo, count_querie
 @pytest.mark.parametrize("slug", ["enderecos", "telefones", "econtacts", "relacionados"])
 def test_each_section_is_a_block_of_the_page(logged_in, demo, slug):
     maria = demo["maria"]
-    token = _token(logged_in, f"/entidades/{maria.id}/cadastro")
+    token = token_of(logged_in, f"/entidades/{maria.id}/cadastro")
     attr = {"enderecos": "addresses", "telefones": "phones", "econtacts": "econtacts"}
     if slug == "relacionados":
         url = f"/entidades/{maria.id}/cadastro/relacionados/{maria.relations[0].id}/excluir"
@@ -133,7 +124,7 @@ def test_saving_the_registration_changes_data_roles_and_units(logged_in, demo, d
         units=[str(demo["unit_campinas"].id)],
     )
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     maria = db.session.get(Entity, demo["maria"].id)
     assert maria.name == "Maria Aparecida da Silva Souza" and maria.trade_name == "Dona Maria"
     assert {r.code for r in maria.roles} == {"cliente", "parceiro"}
@@ -160,7 +151,7 @@ def test_a_registration_edit_with_an_invalid_cpf_and_a_second_principal_address_
     assert "Marque apenas um endereço como Principal" in html
     assert "nada foi salvo" in html
     assert 'value="Nome que não pode ser salvo"' in html  # what was typed stays
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, maria.id)
     assert saved.name == "Maria Aparecida da Silva" and saved.document == "52998224725"
     assert [a.is_principal for a in _addresses(db, maria.id)] == [True, False]
@@ -196,7 +187,7 @@ def test_duplicate_document_is_refused_with_a_link_to_the_existing_entity(logged
     assert response.status_code == 422
     assert "Já existe uma entidade com este documento nesta Empresa." in html
     assert f'href="/entidades/{demo["maria"].id}/cadastro">Maria Aparecida da Silva</a>' in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, joaquim.id).document == "11144477735"
 
 
@@ -217,7 +208,7 @@ def test_alphanumeric_cnpj_is_accepted(logged_in, demo, db):
         units=[],
     )
     assert response.status_code == 303, response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, alfa.id).document == cnpj
     bad = _post_main(
         logged_in,
@@ -260,7 +251,7 @@ def test_two_tabs_merge_fields_only_the_other_tab_changed(logged_in, demo, db):
         principal_enderecos=str(first),
     )
     assert tab_b.status_code == 303, tab_b.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, maria.id)
     assert saved.name == "Maria Aparecida Souza"  # tab A's name survives tab B's save
     assert saved.notes == "Prefere contato à tarde."
@@ -286,7 +277,7 @@ def test_two_tabs_changing_the_same_field_are_refused_keeping_what_was_typed(log
     assert "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava" in html
     assert 'value="Maria da Tab B"' in html and 'value="Dona Maria"' in html
     assert "Outra pessoa salvou enquanto você editava: Maria da Tab A." in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria da Tab A"
     assert db.session.get(Entity, maria.id).trade_name is None  # nothing half-saved
     # saving again from the refused page (it carries the new version) keeps tab B's choice
@@ -294,7 +285,7 @@ def test_two_tabs_changing_the_same_field_are_refused_keeping_what_was_typed(log
         logged_in, demo, version=_version(html), name="Maria da Tab B", trade_name="Dona Maria"
     )
     assert again.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria da Tab B"
 
 
@@ -308,7 +299,7 @@ def test_the_base_of_a_stale_save_comes_from_the_database_not_the_form(logged_in
     # differs from the stored revision only where tab A changed it, so A's value is kept
     stale = _post_main(logged_in, demo, version=seen, base='{"name": "Maria Nova"}', notes="Nota")
     assert stale.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Nova"
 
 
@@ -318,7 +309,7 @@ def test_a_double_click_on_salvar_cadastro_saves_once_and_quietly(logged_in, dem
     for _ in range(2):
         response = _post_main(logged_in, demo, version=seen, name="Maria Clicada")
         assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Clicada"
 
 
@@ -330,11 +321,11 @@ def test_removing_a_papel_or_unidade_used_by_open_tickets_says_which_and_asks(lo
     assert "Cliente" in html and "em uso por atendimento(s) aberto(s) desta entidade." in html
     assert 'href="/atendimentos/3">Atendimento 000003</a>: papel Cliente' in html
     assert '/atendimentos/1"' not in html  # a closed ticket is not listed
-    _fresh(db)
+    fresh(db)
     assert [r.code for r in db.session.get(Entity, maria.id).roles] == ["cliente"]
     confirmed = _post_main(logged_in, demo, roles=[], units=[], confirm_removal="y")
     assert confirmed.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).roles == []
 
 
@@ -344,7 +335,7 @@ def test_removing_a_papel_or_unidade_used_by_open_tickets_says_which_and_asks(lo
 def test_the_first_address_added_becomes_principal(logged_in, demo, db):
     joaquim = demo["joaquim"]
     url = f"/entidades/{joaquim.id}/cadastro/enderecos"
-    data = _address_data() | {"csrf_token": _token(logged_in)}
+    data = _address_data() | {"csrf_token": token_of(logged_in)}
     response = logged_in.post(url, data=data, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -359,7 +350,7 @@ def test_adding_a_principal_unmarks_the_others_and_removing_it_promotes_another(
     logged_in, demo, db
 ):
     maria = demo["maria"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{maria.id}/cadastro/enderecos"
     data = _address_data(street="Rua Nova", is_principal="y") | {"csrf_token": token}
     assert logged_in.post(url, data=data, headers=HX).status_code == 200
@@ -387,7 +378,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
     assert f'name="telefone-{phone.id}-number"' in form and "<html" not in form
     # without htmx the same URL leads to the page with the row open
     assert logged_in.get(f"{base}/editar").status_code == 302
-    token = _token(logged_in)
+    token = token_of(logged_in)
     prefix = f"telefone-{phone.id}"
     bad = logged_in.post(
         base,
@@ -407,7 +398,7 @@ def test_a_row_is_edited_in_place_and_can_become_principal(logged_in, demo, db):
         headers=HX,
     )
     assert ok.status_code == 200
-    _fresh(db)
+    fresh(db)
     phones = db.session.scalars(
         sa.select(Phone).where(Phone.entity_id == maria.id).order_by(Phone.id)
     ).all()
@@ -422,7 +413,7 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
     data = {
         "novo-econtact-kind": "site",
         "novo-econtact-value": "https://maria.example.com.br",
-        "csrf_token": _token(logged_in),
+        "csrf_token": token_of(logged_in),
     }
     response = logged_in.post(f"/entidades/{maria.id}/cadastro/econtacts", data=data)
     assert response.status_code == 303
@@ -440,7 +431,7 @@ def test_a_row_action_without_htmx_returns_to_the_page(logged_in, demo):
 
 
 def _phones(db, entity_id):
-    _fresh(db)
+    fresh(db)
     return db.session.scalars(
         sa.select(Phone).where(Phone.entity_id == entity_id).order_by(Phone.id)
     ).all()
@@ -461,7 +452,7 @@ def test_a_row_edited_in_two_tabs_is_not_overwritten(logged_in, demo, db):
     maria = demo["maria"]
     phone = maria.phones[1]
     url = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
-    token = _token(logged_in)
+    token = token_of(logged_in)
     seen = phone.version
     first = logged_in.post(
         url, data=_phone_edit(phone, "(11) 3333-0001", seen) | {"csrf_token": token}, headers=HX
@@ -501,9 +492,9 @@ def test_double_click_on_adicionar_telefone_adds_one_phone(logged_in, demo, db):
         assert "Telefone adicionado." in response.get_data(as_text=True)
     assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 1
     # a new form (new key) adds again
-    fresh = re.search(r'name="form_key" value="([^"]+)"', response.get_data(as_text=True))[1]
-    assert fresh != key
-    logged_in.post(url, data=data | {"form_key": fresh}, headers=HX)
+    new_key = re.search(r'name="form_key" value="([^"]+)"', response.get_data(as_text=True))[1]
+    assert new_key != key
+    logged_in.post(url, data=data | {"form_key": new_key}, headers=HX)
     assert [p.number for p in _phones(db, joaquim.id)].count("21998765432") == 2
 
 
@@ -524,7 +515,7 @@ def test_salvar_cadastro_saves_a_row_left_open_in_editar(logged_in, demo, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert 'value="Outra Rua"' in html and "Informe a cidade." in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).notes == "Nota nova"
 
 
@@ -538,7 +529,7 @@ def test_adding_a_row_keeps_open_edits_and_the_principal_the_user_moved(logged_i
         "principal_enderecos": str(second.id),  # moved, not saved yet
     } | _address_data(prefix, street="Rua Digitada")
     url = f"/entidades/{maria.id}/cadastro/enderecos"
-    data = _address_data(street="Rua Terceira") | carried | {"csrf_token": _token(logged_in)}
+    data = _address_data(street="Rua Terceira") | carried | {"csrf_token": token_of(logged_in)}
     html = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
     assert "Rua Terceira" in html
     assert 'value="Rua Digitada"' in html  # the open edit of the first address survives
@@ -557,7 +548,7 @@ def test_a_row_removed_in_another_tab_answers_with_the_section_not_an_error_page
 ):
     maria = demo["maria"]
     phone = maria.phones[1]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     base = f"/entidades/{maria.id}/cadastro/telefones/{phone.id}"
     edit = _phone_edit(phone, "(11) 4004-0001") | {"csrf_token": token}
     assert (
@@ -576,7 +567,7 @@ def test_a_row_removed_in_another_tab_answers_with_the_section_not_an_error_page
 def test_principal_messages_say_what_happened(logged_in, demo, db):
     maria = demo["maria"]
     principal, other = maria.phones
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{maria.id}/cadastro/telefones/{principal.id}"
     kept = logged_in.post(
         url, data=_phone_edit(principal, principal.display) | {"csrf_token": token}, headers=HX
@@ -600,7 +591,7 @@ def test_phones_as_brazilians_write_them(logged_in, demo, db, typed, stored, sho
     data = {"novo-telefone-kind": "comercial", "novo-telefone-number": typed}
     response = logged_in.post(
         f"/entidades/{joaquim.id}/cadastro/telefones",
-        data=data | {"csrf_token": _token(logged_in)},
+        data=data | {"csrf_token": token_of(logged_in)},
         headers=HX,
     )
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -632,7 +623,7 @@ def test_contacts_that_cannot_be_used_are_refused_in_portuguese(
     data.update({f"novo-{prefix}-{k}": v for k, v in fields.items()})
     response = logged_in.post(
         f"/entidades/{joaquim.id}/cadastro/{slug}",
-        data=data | {"csrf_token": _token(logged_in)},
+        data=data | {"csrf_token": token_of(logged_in)},
         headers=HX,
     )
     html = response.get_data(as_text=True)
@@ -652,9 +643,9 @@ def test_econtacts_are_stored_as_they_can_be_used(logged_in, demo, db):
         ("email", "joaquim@açaí.com.br"),
     ):
         data = {"novo-econtact-kind": kind, "novo-econtact-value": value}
-        response = logged_in.post(url, data=data | {"csrf_token": _token(logged_in)}, headers=HX)
+        response = logged_in.post(url, data=data | {"csrf_token": token_of(logged_in)}, headers=HX)
         assert response.status_code == 200, response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     values = db.session.scalars(
         sa.select(EContact.value).where(EContact.entity_id == joaquim.id).order_by(EContact.id)
     ).all()
@@ -679,7 +670,7 @@ def test_an_unknown_kind_is_refused_in_portuguese(logged_in, demo):
 
 
 def _relations(db, entity_id):
-    _fresh(db)
+    fresh(db)
     return db.session.scalars(
         sa.select(Relation).where(Relation.entity_id == entity_id).order_by(Relation.id)
     ).all()
@@ -700,7 +691,7 @@ def test_relate_an_existing_entity_found_by_name(logged_in, demo, db):
         "relacionado-mode": "existente",
         "relacionado-related_entity_id": str(demo["mercado"].id),
         "relacionado-relation_type_id": str(demo["relation_types"]["Contato comercial"].id),
-        "csrf_token": _token(logged_in),
+        "csrf_token": token_of(logged_in),
     }
     url = f"/entidades/{maria.id}/cadastro/relacionados"
     response = logged_in.post(url, data=data, headers=HX)
@@ -717,7 +708,7 @@ def test_relate_an_existing_entity_found_by_name(logged_in, demo, db):
 def test_relate_a_person_created_on_the_spot(logged_in, demo, db):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro/relacionados"
-    token = _token(logged_in)
+    token = token_of(logged_in)
     data = {
         "relacionado-mode": "nova",
         "relacionado-new_name": "Pedro Henrique da Silva",
@@ -754,7 +745,7 @@ def _relation_data(demo, token, **overrides):
 
 
 def _entity_count(db):
-    _fresh(db)
+    fresh(db)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Entity))
 
 
@@ -764,7 +755,7 @@ def test_cadastrar_pessoa_agora_needs_a_name(logged_in, demo, db):
     url = f"/entidades/{maria.id}/cadastro/relacionados"
     for name in ("", "   "):
         response = logged_in.post(
-            url, data=_relation_data(demo, _token(logged_in), new_name=name), headers=HX
+            url, data=_relation_data(demo, token_of(logged_in), new_name=name), headers=HX
         )
         assert response.status_code == 422
         assert "Informe o nome da pessoa." in response.get_data(as_text=True)
@@ -775,7 +766,7 @@ def test_cadastrar_pessoa_agora_twice_creates_one(logged_in, demo, db):
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/cadastro/relacionados"
     before = _entity_count(db)
-    data = _relation_data(demo, _token(logged_in)) | {"form_key": "k" * 20}
+    data = _relation_data(demo, token_of(logged_in)) | {"form_key": "k" * 20}
     first = logged_in.post(url, data=data, headers=HX)
     assert first.status_code == 200
     # the same form again (double click): answered as the first, nothing new
@@ -795,7 +786,7 @@ def test_cadastrar_pessoa_agora_twice_creates_one(logged_in, demo, db):
 def test_cadastrar_pessoa_agora_with_a_name_already_in_the_empresa_asks_first(logged_in, demo, db):
     joaquim = demo["joaquim"]
     url = f"/entidades/{joaquim.id}/cadastro/relacionados"
-    data = _relation_data(demo, _token(logged_in), new_name="maria aparecida da silva")
+    data = _relation_data(demo, token_of(logged_in), new_name="maria aparecida da silva")
     asked = logged_in.post(url, data=data, headers=HX)
     html = asked.get_data(as_text=True)
     assert asked.status_code == 422
@@ -817,7 +808,7 @@ def test_relation_picker_preselects_nothing(logged_in, demo):
 
 def test_removing_a_relation_twice_answers_with_the_list(logged_in, demo, db):
     maria = demo["maria"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{maria.id}/cadastro/relacionados/{maria.relations[0].id}/excluir"
     assert logged_in.post(url, data={"csrf_token": token}, headers=HX).status_code == 200
     again = logged_in.post(url, data={"csrf_token": token}, headers=HX)
@@ -858,15 +849,15 @@ def test_search_without_results_links_to_a_new_entity_prefilled(logged_in, demo,
     data["form_key"] = re.search(r'name="form_key" value="([^"]+)"', form)[1]
     response = logged_in.post("/entidades/nova", data=data)
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     created = db.session.scalar(sa.select(Entity).where(Entity.document == "39053344705"))
     assert created.name == "Fulano de Tal" and created.company_id == demo["company"].id
     assert [r.code for r in created.roles] == ["consumidor"]
     assert response.headers["Location"].endswith(f"/entidades/{created.id}/cadastro")
     found = logged_in.get("/atendimentos/?q=fulano").get_data(as_text=True)
     assert "Fulano de Tal" in found
-    _, fresh = _new_form(logged_in)
-    again = logged_in.post("/entidades/nova", data=data | {"form_key": fresh})
+    _, new_key = _new_form(logged_in)
+    again = logged_in.post("/entidades/nova", data=data | {"form_key": new_key})
     assert again.status_code == 422 and "Já existe uma entidade" in again.get_data(as_text=True)
 
 
@@ -891,15 +882,15 @@ def test_cadastrar_twice_or_after_back_does_not_create_a_second_entity(logged_in
     assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
     assert _entity_count(db) == before + 1
     # Back reloads the page (new key) and Cadastrar again: the name is already there
-    _, fresh = _new_form(logged_in)
-    again = logged_in.post("/entidades/nova", data=data | {"form_key": fresh})
+    _, new_key = _new_form(logged_in)
+    again = logged_in.post("/entidades/nova", data=data | {"form_key": new_key})
     page = again.get_data(as_text=True)
     assert again.status_code == 422
     assert "Já existe uma entidade com este nome nesta Empresa" in page
     assert 'value="Fulano de Tal"' in page
     assert _entity_count(db) == before + 1
     confirmed = logged_in.post(
-        "/entidades/nova", data=data | {"form_key": fresh, "same_name_ok": "y"}
+        "/entidades/nova", data=data | {"form_key": new_key, "same_name_ok": "y"}
     )
     assert confirmed.status_code == 303 and _entity_count(db) == before + 2
 
@@ -929,7 +920,7 @@ def test_birth_dates_out_of_range_or_in_the_future_are_refused(logged_in, demo, 
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html and f'value="{typed}"' in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-15"
 
 
@@ -937,7 +928,7 @@ def test_birth_date_is_shown_and_typed_as_dd_mm_aaaa_and_refused_on_a_pj(logged_
     page = _page(logged_in, demo["maria"].id)
     assert re.search(r'id="birth_date"[^>]*value="15/04/1968"', page)
     assert _post_main(logged_in, demo, birth_date="20/04/1968").status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, demo["maria"].id).birth_date.isoformat() == "1968-04-20"
     alfa = demo["alfa"]
     refused = _post_main(
@@ -1001,7 +992,7 @@ def test_quick_edit_over_the_ticket_closes_and_refreshes_the_entity_card(logged_
     )
     assert re.search(r'<section [^>]*id="entity-card"[^>]*data-hx-swap-oob="true"', html)
     assert "Rua das Palmeiras, 12" in html and "(11) 91234-5678" in html
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, maria.id)
     assert saved.principal_address.street == "Rua das Palmeiras"
     assert len(saved.addresses) == 2 and saved.principal_phone.number == "11912345678"
@@ -1019,7 +1010,7 @@ def test_quick_edit_refuses_invalid_input_and_keeps_it(logged_in, demo, db):
         and 'value="Maria Nova"' in html
         and '<dialog class="registry-dialog"' in html
     )
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
 
 
@@ -1036,7 +1027,7 @@ def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     )
     response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, joaquim.id)
     assert saved.principal_address.city == "Rio de Janeiro"
     assert saved.principal_econtact.value == "joaquim@example.com.br"
@@ -1048,7 +1039,7 @@ def test_quick_edit_refuses_a_half_typed_address(logged_in, demo, db):
     response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
     assert response.status_code == 422
     assert "Informe o logradouro." in response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, joaquim.id).principal_address is None
 
 
@@ -1059,7 +1050,7 @@ def test_quick_edit_in_two_tabs_merges_or_refuses_keeping_what_was_typed(logged_
     tab_b = _quick_data(logged_in, maria.id, trade_name="Dona Maria")
     assert logged_in.post(url, data=tab_a).status_code == 303
     assert logged_in.post(url, data=tab_b).status_code == 303  # only the name moved: merged
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, maria.id)
     assert (saved.name, saved.trade_name) == ("Maria da Aba A", "Dona Maria")
 
@@ -1071,14 +1062,14 @@ def test_quick_edit_in_two_tabs_merges_or_refuses_keeping_what_was_typed(logged_
     assert refused.status_code == 409 and '<dialog class="registry-dialog"' in html
     assert "Telefone principal, salvo agora: (11) 91111-1111" in html
     assert 'value="(11) 92222-2222"' in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).principal_phone.number == "11911111111"
     again = dict(re.findall(r'name="(cadastro-[a-z_]+)"[^>]*value="([^"]*)"', html))
     resent = tab_b | {
         k: v for k, v in again.items() if k in ("cadastro-version", "cadastro-rows_seen")
     }
     assert logged_in.post(url, data=resent).status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).principal_phone.number == "11922222222"
 
 
@@ -1123,7 +1114,7 @@ def test_quick_edit_does_not_turn_a_pf_into_a_pj(logged_in, demo, db):
     response = logged_in.post(f"/entidades/{maria.id}/cadastro-simplificado", data=data)
     assert response.status_code == 422
     assert "o cadastro é de pessoa física" in response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     saved = db.session.get(Entity, maria.id)
     assert saved.kind == "PF" and saved.birth_date is not None
 
@@ -1149,7 +1140,7 @@ def test_creating_a_critical_alert_over_the_ticket_recolours_the_icon(logged_in,
         "alerta-priority": "4",
         "alerta-active_until": "",
         "tela": "atendimento",
-        "csrf_token": _token(logged_in),
+        "csrf_token": token_of(logged_in),
     }
     response = logged_in.post(f"/entidades/{maria.id}/alertas", data=data, headers=HX)
     html = response.get_data(as_text=True)
@@ -1162,20 +1153,20 @@ def test_creating_a_critical_alert_over_the_ticket_recolours_the_icon(logged_in,
 
 def test_resolving_alerts_turns_the_icon_off(logged_in, demo, db):
     maria = demo["maria"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{maria.id}/alertas/{demo['maria_alert'].id}/resolver"
     response = logged_in.post(url, data={"csrf_token": token, "tela": "atendimento"}, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "nenhum alerta ativo" in _icon(html) and "Nenhum alerta ativo." in html
-    _fresh(db)
+    fresh(db)
     alert = db.session.get(Alert, demo["maria_alert"].id)
     assert alert.resolved_at is not None and alert.resolved_by_id == demo["atendente"].id
 
 
 def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
     maria = demo["maria"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{maria.id}/alertas"
     bad = logged_in.post(
         url,
@@ -1208,7 +1199,7 @@ def test_alerts_page_without_htmx_and_bad_input(logged_in, demo, db):
         headers=HX,
     ).get_data(as_text=True)
     assert panel.lstrip().startswith('<div id="alerts-panel"') and "alert-icon" not in panel
-    _fresh(db)
+    fresh(db)
     assert (
         db.session.scalar(
             sa.select(sa.func.count()).select_from(Alert).where(Alert.entity_id == maria.id)
@@ -1235,7 +1226,7 @@ def test_an_alert_sent_twice_is_created_once_and_the_next_form_defaults_to_media
         panel = logged_in.post(url, data=data, headers=HX).get_data(as_text=True)
         assert "Alerta criado." in panel
     assert re.search(r'<option selected value="2">Média</option>', panel)
-    _fresh(db)
+    fresh(db)
     assert (
         db.session.scalar(
             sa.select(sa.func.count())
@@ -1247,7 +1238,7 @@ def test_an_alert_sent_twice_is_created_once_and_the_next_form_defaults_to_media
 
 
 def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
-    token = _token(logged_in)
+    token = token_of(logged_in)
     url = f"/entidades/{demo['jose'].id}/alertas/{demo['maria_alert'].id}/resolver"
     assert logged_in.post(url, data={"csrf_token": token}).status_code == 404
     demo["maria_alert"].resolved_at = utcnow()  # (the test's own session: untouched rows)
@@ -1259,7 +1250,7 @@ def test_an_alert_of_another_entity_cannot_be_resolved(logged_in, demo, db):
 
 def test_an_htmx_error_is_a_small_fragment_not_a_page(logged_in, demo):
     maria = demo["maria"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     missing = logged_in.post(
         f"/entidades/{maria.id}/cadastro/ruas", data={"csrf_token": token}, headers=HX
     )
@@ -1305,11 +1296,11 @@ def test_salvar_cadastro_after_an_empresa_switch_keeps_the_input_and_saves_back(
     assert "Este cadastro é da Empresa isoCRM Demonstração" in html and "Nada foi salvo." in html
     assert 'value="Maria Digitada"' in html
     assert f'name="trocar_empresa" value="{demo["company"].id}"' in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Aparecida da Silva"
     saved = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)})
     assert saved.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Entity, maria.id).name == "Maria Digitada"
     assert "Cadastro salvo." in client.get(url).get_data(as_text=True)
 
@@ -1343,7 +1334,7 @@ def test_an_open_row_edit_survives_the_empresa_switch_409_and_is_saved_back(clie
     assert re.search(rf'<option value="{south}"\s+selected>', html), "header: the Empresa now"
     saved = client.post(url, data=data | {"trocar_empresa": str(demo["company"].id)})
     assert saved.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Address, address.id).complement == "Fundos, casa 2"
     assert db.session.get(Entity, maria.id).notes == "Nota digitada"
 
@@ -1424,7 +1415,7 @@ def test_an_entity_page_after_an_empresa_switch_offers_to_switch_back(client, au
 
 def test_another_empresas_entity_is_missing(logged_in, demo):
     luiza = demo["luiza"]
-    token = _token(logged_in)
+    token = token_of(logged_in)
     for url in (
         f"/entidades/{luiza.id}/cadastro",
         f"/entidades/{luiza.id}/cadastro-simplificado",

@@ -25,14 +25,14 @@ from isocrm.extensions import db as _db
 from isocrm.logs import mask_documents
 from isocrm.models import Alert, User, UserSession, utcnow
 from tests.conftest import IsolatedClient, csrf_token_from
-from tests.test_tickets import _fresh, _ticket, _token, include, new_ticket_data, screen_form
+from tests.factories import fresh, include, new_ticket_data, screen_form, ticket_by_code, token_of
 
 ROOT = Path(__file__).resolve().parents[1]
 HX = {"HX-Request": "true"}
 
 
 def _rows(db, username="atendente") -> list[UserSession]:
-    _fresh(db)
+    fresh(db)
     return list(
         db.session.scalars(
             sa.select(UserSession)
@@ -50,7 +50,7 @@ def _sid(client) -> str | None:
 
 def _age_sessions(db, *, idle=None, age=None) -> None:
     """Move the sessions' clocks back, as if time had passed."""
-    _fresh(db)  # a write after this session's earlier reads could meet SQLite's lock
+    fresh(db)  # a write after this session's earlier reads could meet SQLite's lock
     values = {}
     if idle is not None:
         values["last_seen_at"] = utcnow() - idle
@@ -80,7 +80,7 @@ def _login(app, username="atendente", password="atendente123", **kwargs) -> Isol
 
 
 def _logout(client):
-    return client.post("/sair", data={"csrf_token": _token(client, "/atendimentos/")})
+    return client.post("/sair", data={"csrf_token": token_of(client, "/atendimentos/")})
 
 
 def _events(capsys) -> list[dict]:
@@ -156,7 +156,7 @@ def test_a_copy_of_the_cookie_taken_before_logout_opens_nothing(app, client, aut
     alerts_before = db.session.scalar(sa.select(sa.func.count()).select_from(Alert))
     posted = _with_cookie(app, copied).post(f"/entidades/{maria.id}/alertas", data=alert_form)
     assert posted.status_code == 400 and "Sua sessão terminou" in posted.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) == alerts_before
     [row] = _rows(db)
     assert row.end_reason == "logout" and row.ended_at is not None
@@ -296,7 +296,7 @@ def test_last_seen_is_written_at_most_about_once_a_minute(client, auth, demo, db
 
 def test_a_request_that_changes_data_also_keeps_the_session_alive(client, auth, demo, db):
     auth.login()
-    token = _token(client, f"/entidades/{demo['maria'].id}/atendimentos")
+    token = token_of(client, f"/entidades/{demo['maria'].id}/atendimentos")
     _age_sessions(db, idle=timedelta(minutes=20))
     response = client.post(
         f"/entidades/{demo['maria'].id}/atendimentos", data={"csrf_token": token}
@@ -353,9 +353,11 @@ def test_confirmar_after_an_idle_timeout_keeps_what_was_typed(client, auth, demo
     assert back.headers["Location"] == f"/atendimentos/{code}"
     restored = screen_form(client.get(f"/atendimentos/{code}").get_data(as_text=True))
     assert restored["description"] == "Digitado antes do intervalo do almoço"
-    assert _ticket(db, code).stage == "rascunho"  # nothing confirmed behind their back
+    assert ticket_by_code(db, code).stage == "rascunho"  # nothing confirmed behind their back
     assert client.post(f"/atendimentos/{code}", data=restored).status_code == 303
-    assert _ticket(db, code).details[0].description == "Digitado antes do intervalo do almoço"
+    assert (
+        ticket_by_code(db, code).details[0].description == "Digitado antes do intervalo do almoço"
+    )
 
 
 def test_an_autosave_after_the_absolute_timeout_is_kept_too(client, auth, demo, db):
@@ -481,7 +483,7 @@ def test_refusals_are_logged(app, client, auth, demo, capsys):
         abort(429)
 
     auth.login()
-    token = _token(client, "/atendimentos/")
+    token = token_of(client, "/atendimentos/")
     not_hers = {"company_id": demo["company_south"].id, "csrf_token": token}
     assert client.post("/empresa", data=not_hers).status_code == 403
     assert client.get("/teste/muitas-tentativas").status_code == 429

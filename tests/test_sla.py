@@ -25,7 +25,7 @@ from isocrm.models.ticket import EVENT_STATUS
 from isocrm.sla import report
 from isocrm.sla.clock import recompute, recompute_all
 from tests.conftest import AuthActions
-from tests.test_tickets import _detail_post, _fresh, _ticket, create_ticket
+from tests.factories import create_ticket, detail_post, fresh, ticket_by_code
 
 SP = ZoneInfo("America/Sao_Paulo")
 
@@ -97,7 +97,7 @@ def change_status_at(db, demo, ticket, status, at):
 def test_confirmar_sets_the_dues(logged_in, demo, db):
     # Reclamação has no targets in the demo: no first-answer due, 7 calendar days to resolve.
     assert create_ticket(logged_in, demo).status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.first_answer_due_at is None
     assert ticket.resolution_due_at == ticket.opened_at + timedelta(days=7)
     assert ticket.first_answered_at is None and ticket.sla_paused_at is None
@@ -107,9 +107,9 @@ def test_confirmar_sets_the_dues(logged_in, demo, db):
 
 def test_an_answer_on_the_screen_sets_the_first_answer(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    response = _detail_post(logged_in, demo, 4, description="Retorno", answer="Trocaremos.")
+    response = detail_post(logged_in, demo, 4, description="Retorno", answer="Trocaremos.")
     assert response.status_code == 200
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     answered = [d.answered_at for d in ticket.details if d.answered_at]
     assert len(answered) == 1 and ticket.first_answered_at == answered[0]
 
@@ -203,7 +203,7 @@ def test_motivo_change_and_detail_changes_recompute(app, demo, db):
 
 def test_a_late_ticket_shows_atrasado(logged_in, demo, db):
     # Ticket 3 (demo, Em andamento) was opened on 02/06/2026: due 7 days later, long past.
-    ticket = _ticket(db, 3)
+    ticket = ticket_by_code(db, 3)
     assert ticket.resolution_due_at == ticket.opened_at + timedelta(days=7)
     assert ticket.resolution_due_at < utcnow()
     html = logged_in.get("/atendimentos/3").get_data(as_text=True)
@@ -252,7 +252,7 @@ def test_business_hours_are_validated_and_saved(app, demo, db):
     good = {"csrf_token": token} | {f"day{d}": "08:00-12:00, 13:00-18:00" for d in range(5)}
     response = client.post("/prazos/configuracao/horario", data=good)
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     rows = db.session.execute(
         sa.select(BusinessHours.weekday, BusinessHours.opens, BusinessHours.closes).where(
             BusinessHours.company_id == demo["company"].id
@@ -279,7 +279,7 @@ def test_holidays_are_validated_added_and_removed(app, demo, db):
     assert ticket.first_answer_due_at == sp(2026, 11, 25, 11)  # 1 h Tue + Wed 08:00 + 3 h
     data = {"csrf_token": token, "day": "25/11/2026", "name": "Aniversário da cidade"}
     assert client.post(url, data=data).status_code == 303
-    _fresh(db)
+    fresh(db)
     # Wednesday is the Empresa's holiday now: Thu 26/11 08:00 + 3 h.
     assert db.session.get(Ticket, ticket.id).first_answer_due_at == sp(2026, 11, 26, 11)
     response = client.post(url, data=data)
@@ -294,7 +294,7 @@ def test_holidays_are_validated_added_and_removed(app, demo, db):
     assert client.post(delete, data={"csrf_token": token}).status_code == 404
     holiday_id, south_id = holiday.id, south.id
     assert client.post(f"{url}/{holiday_id}/excluir", data={"csrf_token": token}).status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Holiday, holiday_id) is None
     assert db.session.get(Holiday, south_id) is not None
     assert db.session.get(Ticket, ticket.id).first_answer_due_at == sp(2026, 11, 25, 11)
@@ -318,7 +318,7 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     assert response.status_code == 422
     assert "O prazo de 1ª resposta não pode ser maior que o de resolução." in html
     assert 'value="10"' in html and 'value="5"' in html
-    _fresh(db)
+    fresh(db)
     row = db.session.get(Reason, reason.id)
     assert (row.first_answer_hours, row.resolution_hours) != (10, 5)
     # Ticket 3 (open, Reclamação, opened Tue 02/06/2026 10:30 local) is recomputed: 8
@@ -327,19 +327,19 @@ def test_motivo_targets_are_validated_and_saved(app, demo, db):
     before = db.session.scalar(audited)
     data = {"csrf_token": token, f"fa-{reason.id}": "2", f"res-{reason.id}": "8"}
     assert client.post(url, data=data).status_code == 303
-    _fresh(db)
+    fresh(db)
     # Recomputed prazos are derived, not an edit of the ticket: no audit entry for them.
     assert db.session.scalar(audited) == before
     row = db.session.get(Reason, reason.id)
     assert (row.first_answer_hours, row.resolution_hours) == (2, 8)
     # The Reclamação checkbox was not sent: the Motivo no longer counts in the lot warnings.
     assert row.is_complaint is False
-    ticket = _ticket(db, 3)
+    ticket = ticket_by_code(db, 3)
     assert ticket.opened_at == sp(2026, 6, 2, 10, 30)
     assert ticket.resolution_due_at == sp(2026, 6, 3, 8, 30)
     assert ticket.first_answer_due_at == sp(2026, 6, 2, 12, 30)
     # Ticket 1 is closed: it keeps the prazo it was judged by.
-    assert _ticket(db, 1).first_answer_due_at is None
+    assert ticket_by_code(db, 1).first_answer_due_at is None
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -409,7 +409,7 @@ def test_report_figures_on_fixed_data(app, demo, db):
 
 def test_report_page_and_its_query_count(app, demo, db, count_queries):
     report_data(db, demo)
-    client, _token = supervisor_client(app, demo)
+    client, token_of = supervisor_client(app, demo)
     url = "/prazos?de=01/10/2026&ate=31/10/2026"
     with count_queries() as counter:
         response = client.get(url)
@@ -449,11 +449,11 @@ def test_demo_prazos(app, demo, db):
     # Ticket 3, opened Tue 02/06/2026 10:30: first answer Tue 10:30–18:00 (7.5 h) + Wed
     # 08:00 + 0.5 h; resolution 40 h = Tue 7.5 + Wed 10 + Thu 10 (Corpus Christi is not a
     # national holiday) + Fri 10 = 37.5 h, Mon 08/06 08:00 + 2.5 h = 10:30.
-    ticket = _ticket(db, 3)
+    ticket = ticket_by_code(db, 3)
     assert ticket.first_answer_due_at == sp(2026, 6, 3, 8, 30)
     assert ticket.resolution_due_at == sp(2026, 6, 8, 10, 30)
     # Ticket 1, opened Tue 12/05/2026 09:12, answered at 09:25: 8 h later is 17:12.
-    ticket = _ticket(db, 1)
+    ticket = ticket_by_code(db, 1)
     assert ticket.first_answer_due_at == sp(2026, 5, 12, 17, 12)
     assert ticket.first_answered_at == sp(2026, 5, 12, 9, 25)
     assert db.session.scalar(
@@ -519,11 +519,11 @@ def test_motivo_complaint_flag_is_shown_and_saved(app, demo, db):
     assert response.status_code == 422
     assert f'name="complaint-{question.id}" value="1" checked' in html
     assert f'name="complaint-{complaint.id}" value="1">' in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Reason, question.id).is_complaint is False
     assert db.session.get(Reason, complaint.id).is_complaint is True
     data = {"csrf_token": token, f"complaint-{question.id}": "1"}
     assert client.post(url, data=data).status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Reason, question.id).is_complaint is True
     assert db.session.get(Reason, complaint.id).is_complaint is False

@@ -9,19 +9,19 @@ import sqlalchemy as sa
 from isocrm.models import AuditLog, Entity, Status, Ticket, TicketDetail, UnsavedEdit, User
 from isocrm.models.entity import entity_roles
 from tests.conftest import csrf_token_from
-from tests.test_tickets import (
-    _fresh,
-    _ticket,
-    _token,
+from tests.factories import (
     create_ticket,
+    fresh,
     include,
     new_ticket_data,
     screen_form,
+    ticket_by_code,
+    token_of,
 )
 
 
 def _audit_rows(db) -> int:
-    _fresh(db)
+    fresh(db)
     return db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
 
 
@@ -37,7 +37,7 @@ def test_incluir_gives_the_protocol_before_anything_is_typed(logged_in, demo, db
     assert code == 4
     html = logged_in.get("/atendimentos/4").get_data(as_text=True)
     assert "Protocolo <strong>000004</strong>" in html and "Em abertura" in html
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.stage == "rascunho" and ticket.details == []
     assert ticket.role_id == demo["roles"]["cliente"].id  # her only papel
     # Listed as a draft for the entity and on the attendant's home, not as a ticket.
@@ -55,7 +55,7 @@ def test_incluir_gives_the_protocol_before_anything_is_typed(logged_in, demo, db
 
 def test_an_entity_with_several_papeis_gets_no_papel_chosen_for_it(logged_in, demo, db):
     code = include(logged_in, demo["mercado"].id)  # Cliente and Parceiro
-    assert _ticket(db, code).role_id is None
+    assert ticket_by_code(db, code).role_id is None
     form = _screen(logged_in, code)
     assert form["role_id"] == ""
     form.update(
@@ -66,7 +66,7 @@ def test_an_entity_with_several_papeis_gets_no_papel_chosen_for_it(logged_in, de
     )
     response = logged_in.post(f"/atendimentos/{code}", data=form)
     assert response.status_code == 422 and "Escolha o papel." in response.get_data(as_text=True)
-    assert _ticket(db, code).stage == "rascunho"
+    assert ticket_by_code(db, code).stage == "rascunho"
 
 
 def test_a_discarded_draft_is_kept_as_cancelled_by_desistencia(logged_in, demo, db):
@@ -77,7 +77,7 @@ def test_a_discarded_draft_is_kept_as_cancelled_by_desistencia(logged_in, demo, 
         data={"csrf_token": form["csrf_token"], "ticket_id": form["ticket_id"]},
     )
     assert response.status_code == 303
-    ticket = _ticket(db, code)
+    ticket = ticket_by_code(db, code)
     assert ticket.stage == "descartado"
     assert ticket.status.category == "cancelado" and ticket.closed_at is not None
     listing = logged_in.get(f"/entidades/{demo['maria'].id}/atendimentos").get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_a_discarded_draft_is_kept_as_cancelled_by_desistencia(logged_in, demo, 
     # It can never be confirmed afterwards, and the next Incluir takes the next code.
     form.update(new_ticket_data(demo))
     assert logged_in.post(f"/atendimentos/{code}", data=form).status_code == 409
-    assert _ticket(db, code).stage == "descartado"
+    assert ticket_by_code(db, code).stage == "descartado"
     assert include(logged_in, demo["maria"].id) == code + 1
 
 
@@ -96,7 +96,7 @@ def test_a_confirmed_ticket_cannot_be_discarded(logged_in, demo, db):
         "/atendimentos/4/descartar",
         data={"csrf_token": form["csrf_token"], "ticket_id": form["ticket_id"]},
     )
-    assert _ticket(db, 4).stage == "confirmado"
+    assert ticket_by_code(db, 4).stage == "confirmado"
 
 
 # --- item 1: one save for what is on screen ------------------------------------------------
@@ -115,7 +115,7 @@ def test_confirmar_saves_a_new_detail_typed_on_a_saved_ticket(logged_in, demo, d
         }
     )
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert [d.description for d in ticket.details][-1] == "Retorno pelo WhatsApp"
     assert ticket.status_id == demo["statuses"]["em_andamento"].id
 
@@ -125,7 +125,7 @@ def test_confirmar_saves_an_answer_typed_into_an_existing_detail(logged_in, demo
     form = _screen(logged_in, 4)
     form["answer"] = "Enviaremos um pacote novo."
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    (detail,) = _ticket(db, 4).details
+    (detail,) = ticket_by_code(db, 4).details
     assert detail.answer == "Enviaremos um pacote novo." and detail.answered_at is not None
 
 
@@ -134,7 +134,7 @@ def test_a_blank_new_detail_on_a_saved_ticket_is_not_required(logged_in, demo, d
     form = _screen(logged_in, 4, "?detalhe=novo")
     form["location_note"] = "Corredor 3"
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.location_note == "Corredor 3" and len(ticket.details) == 1
 
 
@@ -150,14 +150,14 @@ def test_a_stored_unidade_not_linked_is_shown_and_survives_an_unchanged_confirma
     response = logged_in.post("/atendimentos/3", data=screen_form(html))
     assert response.status_code == 303
     assert "Nada mudou" in logged_in.get("/atendimentos/3").get_data(as_text=True)
-    assert _ticket(db, 3).unit_id == demo["unit_campinas"].id
+    assert ticket_by_code(db, 3).unit_id == demo["unit_campinas"].id
     assert _audit_rows(db) == before  # no change, no write
 
 
 def test_values_no_longer_offered_stay_marked_and_unchanged(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
-    _fresh(db)
+    ticket = ticket_by_code(db, 4)
+    fresh(db)
     # Everything the ticket points at stops being offered.
     ticket.status.active = False
     ticket.details[0].channel.active = False
@@ -181,7 +181,7 @@ def test_values_no_longer_offered_stay_marked_and_unchanged(logged_in, demo, db)
     before = _audit_rows(db)
     assert logged_in.post("/atendimentos/4", data=screen_form(html)).status_code == 303
     assert _audit_rows(db) == before
-    after = _ticket(db, 4)
+    after = ticket_by_code(db, 4)
     assert after.unit_id == demo["unit_sp"].id
     assert after.location_entity_id == demo["mercado"].id
     assert after.details[0].contact_entity_id == demo["jose"].id
@@ -193,7 +193,7 @@ def test_another_value_not_offered_is_still_refused(logged_in, demo, db):
     form["unit_id"] = str(demo["unit_campinas"].id)  # not Maria's and not stored
     response = logged_in.post("/atendimentos/4", data=form)
     assert response.status_code == 422
-    assert _ticket(db, 4).unit_id == demo["unit_sp"].id
+    assert ticket_by_code(db, 4).unit_id == demo["unit_sp"].id
 
 
 # --- item 2: options that follow a parent never pick for the attendant ----------------------
@@ -273,12 +273,12 @@ def test_back_and_confirmar_again_creates_nothing_twice(logged_in, demo, db):
     # Back to the page the browser kept, Confirmar again: the same draft, the same detail.
     again = logged_in.post(f"/atendimentos/{code}", data=form)
     assert again.status_code == 303
-    _fresh(db)
+    fresh(db)
     confirmed = db.session.scalar(
         sa.select(sa.func.count()).select_from(Ticket).where(Ticket.stage == "confirmado")
     )
     assert confirmed == 4
-    assert len(_ticket(db, code).details) == 1
+    assert len(ticket_by_code(db, code).details) == 1
     assert "nada foi duplicado" in logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
 
 
@@ -297,10 +297,10 @@ def test_a_second_tab_on_the_draft_with_other_text_is_not_lost(logged_in, demo, 
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert "Texto corrigido na aba 2" in html and tab_a["description"] in html
-    assert [d.description for d in _ticket(db, code).details] == [tab_a["description"]]
+    assert [d.description for d in ticket_by_code(db, code).details] == [tab_a["description"]]
     again = screen_form(html)
     assert logged_in.post(f"/atendimentos/{code}", data=again).status_code == 303
-    assert [d.description for d in _ticket(db, code).details] == ["Texto corrigido na aba 2"]
+    assert [d.description for d in ticket_by_code(db, code).details] == ["Texto corrigido na aba 2"]
 
 
 def test_salvar_detalhe_twice_adds_one_detail(logged_in, demo, db):
@@ -312,7 +312,7 @@ def test_salvar_detalhe_twice_adds_one_detail(logged_in, demo, db):
     for _ in range(2):
         response = logged_in.post("/atendimentos/4/detalhes", data=form)
         assert response.status_code in (200, 303)
-    assert len(_ticket(db, 4).details) == 2
+    assert len(ticket_by_code(db, 4).details) == 2
 
 
 # --- autosave and the ended session ---------------------------------------------------------
@@ -333,7 +333,7 @@ def test_what_is_typed_is_kept_and_shown_again(logged_in, demo, db):
     )
     response = logged_in.post(f"/atendimentos/{code}/rascunho", data=form)
     assert response.status_code == 200 and "saved_at" in response.get_json()
-    _fresh(db)
+    fresh(db)
     stored = json.loads(db.session.scalar(sa.select(UnsavedEdit.fields)))
     names = {name for name, _ in stored}
     assert "evil" not in names and "csrf_token" not in names
@@ -358,10 +358,10 @@ def test_an_autosave_arriving_after_confirmar_is_not_offered_again(logged_in, de
     assert logged_in.post(f"/atendimentos/{code}", data=form).status_code == 303
     late = logged_in.post(f"/atendimentos/{code}/rascunho", data=form)
     assert late.status_code == 200 and late.get_json().get("unchanged") is True
-    _fresh(db)
+    fresh(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UnsavedEdit)) == 0
     page = logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
-    assert "Restauramos" not in page and len(_ticket(db, code).details) == 1
+    assert "Restauramos" not in page and len(ticket_by_code(db, code).details) == 1
 
 
 def test_descartar_alteracoes_shows_the_saved_ticket_again(logged_in, demo, db):
@@ -403,10 +403,10 @@ def test_confirmar_after_the_session_ended_keeps_the_ticket_and_returns_to_it(
     assert back.headers["Location"] == f"/atendimentos/{code}"
     restored = _screen(client, code)
     assert restored["description"] == "Digitado depois do logout"
-    assert _ticket(db, code).stage == "rascunho"  # nothing confirmed behind their back
+    assert ticket_by_code(db, code).stage == "rascunho"  # nothing confirmed behind their back
     restored_form = dict(restored)
     assert client.post(f"/atendimentos/{code}", data=restored_form).status_code == 303
-    assert _ticket(db, code).details[0].description == "Digitado depois do logout"
+    assert ticket_by_code(db, code).details[0].description == "Digitado depois do logout"
 
 
 def test_a_stashed_screen_is_only_handed_to_the_browser_that_typed_it(app, client, auth, demo, db):
@@ -440,7 +440,7 @@ def test_the_merge_never_saves_a_value_from_the_base_snapshot(logged_in, demo, d
     form["resolve-location_entity_id"] = "theirs"
     form["resolve-status_id"] = "theirs"
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.location_entity_id == demo["mercado"].id
     assert ticket.status_id == demo["statuses"]["aberto"].id
     for malformed in ("[1, 2]", "{", "null", '{"role_id": {"x": 1}}', "1e999"):
@@ -459,13 +459,13 @@ def test_a_screen_of_another_empresa_is_refused_and_its_text_kept(client, auth, 
     south = demo["company_south"]
     client.post(
         "/empresa",
-        data={"company_id": demo["company"].id, "csrf_token": _token(client, "/atendimentos/")},
+        data={"company_id": demo["company"].id, "csrf_token": token_of(client, "/atendimentos/")},
     )
     code = include(client, demo["maria"].id)
     form = _screen(client, code)
     form.update(new_ticket_data(demo, description="Texto da Maria"))
     # Tab B switches Empresa; a ticket with the same code exists there.
-    _fresh(db)
+    fresh(db)
     luiza = db.session.get(Entity, demo["luiza"].id)
     status = db.session.scalar(
         sa.select(Status).where(Status.company_id == south.id, Status.is_default)
@@ -482,7 +482,7 @@ def test_a_screen_of_another_empresa_is_refused_and_its_text_kept(client, auth, 
     )
     db.session.add(south_ticket)
     db.session.commit()
-    token = _token(client, "/atendimentos/")
+    token = token_of(client, "/atendimentos/")
     switched = client.post(
         "/empresa",
         data={"company_id": south.id, "next": f"/atendimentos/{code}", "csrf_token": token},
@@ -491,7 +491,7 @@ def test_a_screen_of_another_empresa_is_refused_and_its_text_kept(client, auth, 
     response = client.post(f"/atendimentos/{code}", data=form)
     assert response.status_code == 303 and response.headers["Location"] == "/atendimentos/"
     assert "foi trocada em outra aba" in client.get("/atendimentos/").get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Ticket, south_ticket.id).details == []
     assert _ticket_of(db, demo["company"].id, code).stage == "rascunho"
     stored = db.session.scalar(
@@ -512,14 +512,14 @@ def test_parallel_incluir_keeps_codes_gap_free_and_drafts_are_counted_once(logge
     """Eight Incluir in a row and then eight Confirmar: eight codes in a row, no gaps."""
     codes = [include(logged_in, demo["maria"].id) for _ in range(8)]
     assert codes == list(range(4, 12))
-    _fresh(db)
+    fresh(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketDetail)) == 5
 
 
 def test_an_unconfirmed_draft_is_not_in_the_entity_role_check(logged_in, demo, db):
     """A draft keeps its papel even when the entity loses it before Confirmar."""
     code = include(logged_in, demo["maria"].id)
-    _fresh(db)
+    fresh(db)
     maria = db.session.get(Entity, demo["maria"].id)
     db.session.execute(sa.delete(entity_roles).where(entity_roles.c.entity_id == maria.id))
     db.session.commit()
@@ -573,10 +573,10 @@ def test_a_stashed_screen_goes_back_only_to_the_attendant_it_was_shown_to(client
     auth.login("supervisor", "supervisor123")
     client.post(
         "/empresa",
-        data={"company_id": demo["company"].id, "csrf_token": _token(client, "/atendimentos/")},
+        data={"company_id": demo["company"].id, "csrf_token": token_of(client, "/atendimentos/")},
     )
     assert "Só da atendente" not in client.get(f"/atendimentos/{code}").get_data(as_text=True)
-    client.post("/sair", data={"csrf_token": _token(client, "/atendimentos/")})
+    client.post("/sair", data={"csrf_token": token_of(client, "/atendimentos/")})
     auth.login()
     assert _screen(client, code)["description"] == "Só da atendente"
 
@@ -590,7 +590,7 @@ def test_control_characters_never_reach_the_database(logged_in, demo, db):
         **{"infos-0-lot_number": "L\x00X"},
     )
     assert response.status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.complementary_data == "dados"
     assert ticket.details[0].description == "AB[31m"
     assert ticket.details[0].informations[0].lot_number == "LX"
@@ -649,7 +649,7 @@ def test_a_save_that_meets_a_concurrent_write_is_answered_not_a_500(app, logged_
     create_ticket(logged_in, demo)
     form = _screen(logged_in, 4)
     form["location_note"] = "Digitado durante a corrida"
-    ticket_id = _ticket(db, 4).id
+    ticket_id = ticket_by_code(db, 4).id
     fired = []
 
     def someone_else_saves(session, flush_context, instances):
@@ -668,4 +668,4 @@ def test_a_save_that_meets_a_concurrent_write_is_answered_not_a_500(app, logged_
     assert fired and response.status_code == 409
     html = response.get_data(as_text=True)
     assert "no mesmo instante" in html and "Digitado durante a corrida" in html
-    assert _ticket(db, 4).location_note == "Gôndola de biscoitos"
+    assert ticket_by_code(db, 4).location_note == "Gôndola de biscoitos"

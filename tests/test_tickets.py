@@ -11,79 +11,25 @@ from isocrm.models import AuditLog, Company, DetailInfo, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from isocrm.tickets.service import take_next_code
 from tests.conftest import csrf_token_from
-from tests.forms import form_values
-
-
-def _token(client, url):
-    return csrf_token_from(client.get(url).get_data(as_text=True))
-
-
-def new_ticket_data(demo, **overrides):
-    """What an attendant fills on Maria's new ticket."""
-    data = {
-        "role_id": demo["roles"]["cliente"].id,
-        "complementary_data": "Cliente ligou do celular.",
-        "reason_id": demo["reasons"]["Reclamação"].id,
-        "occurrence_id": demo["occurrences"]["Reclamação/Produto com defeito"].id,
-        "cause_id": demo["causes"]["Reclamação/Produto com defeito/Embalagem violada"].id,
-        "unit_id": demo["unit_sp"].id,
-        "location_entity_id": demo["mercado"].id,
-        "location_note": "Gôndola de biscoitos",
-        "status_id": demo["statuses"]["aberto"].id,
-        "channel_id": demo["channels"]["Telefone"].id,
-        "direction": "receptivo",
-        "description": "Biscoito chegou com a embalagem aberta.",
-        "answer": "",
-        "contact_entity_id": demo["jose"].id,
-        "infos-0-product_info_id": demo["product_info"].id,
-        "infos-0-note": "Foto enviada",
-        "infos-0-lot_number": "L2611A",
-        "infos-0-serial_number": "",
-        "infos-0-manufactured_on": "2026-10-01",
-        "infos-0-expires_on": "2027-04-01",
-    }
-    data.update(overrides)
-    return {k: ("" if v is None else v) for k, v in data.items()}
-
-
-def include(client, entity_id) -> int:
-    """Incluir: the draft ticket is created at once; returns its code."""
-    token = _token(client, f"/entidades/{entity_id}/atendimentos")
-    response = client.post(f"/entidades/{entity_id}/atendimentos", data={"csrf_token": token})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def create_ticket(client, demo, **overrides):
-    """Incluir, then fill the screen and Confirmar."""
-    code = include(client, demo["maria"].id)
-    data = screen_form(client.get(f"/atendimentos/{code}").get_data(as_text=True))
-    data.update(new_ticket_data(demo, **overrides))
-    return client.post(f"/atendimentos/{code}", data=data)
-
-
-def _fresh(db):
-    """End the test's own transaction so it sees what the requests committed."""
-    db.session.commit()
-    db.session.expire_all()
-
-
-def _ticket(db, code):
-    _fresh(db)
-    return db.session.scalar(sa.select(Ticket).where(Ticket.code == code))
+from tests.factories import (
+    create_ticket,
+    default_status_id,
+    detail_post,
+    fresh,
+    include,
+    new_ticket_data,
+    screen_form,
+    ticket_by_code,
+    token_of,
+)
 
 
 def _ticket_count(db):
     """Confirmed tickets (a draft is not a ticket yet)."""
-    _fresh(db)
+    fresh(db)
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Ticket).where(Ticket.stage == "confirmado")
     )
-
-
-def screen_form(html):
-    """The ticket form's current values, as the browser would send them back."""
-    return form_values(html, "ticket-form")
 
 
 # --- opening -----------------------------------------------------------------------------
@@ -149,13 +95,13 @@ def test_entity_without_role_cannot_get_a_ticket(logged_in, demo, db):
     url = f"/entidades/{demo['joaquim'].id}/atendimentos"
     listing = logged_in.get(url).get_data(as_text=True)
     assert "papel preenchido" in listing
-    _fresh(db)
+    fresh(db)
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Ticket))
-    token = _token(logged_in, "/atendimentos/")
+    token = token_of(logged_in, "/atendimentos/")
     response = logged_in.post(url, data={"csrf_token": token})
     assert response.status_code == 422
     assert "papel" in response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == before
 
 
@@ -164,7 +110,7 @@ def test_confirmar_saves_ticket_detail_and_information_and_gives_the_next_code(l
     response = create_ticket(logged_in, demo)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     assert response.headers["Location"] == "/atendimentos/4"  # Maria's demo tickets are 1–3
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.entity_id == demo["maria"].id
     assert ticket.opened_by.username == "atendente" and ticket.updated_by.username == "atendente"
     assert ticket.closed_at is None
@@ -176,7 +122,7 @@ def test_confirmar_saves_ticket_detail_and_information_and_gives_the_next_code(l
     (info,) = detail.informations
     assert info.lot_number == "L2611A"
     assert info.expires_on == date(2027, 4, 1)
-    _fresh(db)
+    fresh(db)
     assert company.last_ticket_code == 4
 
     page = logged_in.get("/atendimentos/4").get_data(as_text=True)
@@ -245,10 +191,10 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(
     assert "Biscoito chegou com a embalagem aberta." in html or field == "description"
     assert "Gôndola de biscoitos" in html
     assert _ticket_count(db) == before
-    _fresh(db)
+    fresh(db)
     # The protocol was given at Incluir; the ticket stays a draft until a valid Confirmar.
     assert demo["company"].last_ticket_code == 4
-    assert _ticket(db, 4).stage == "rascunho" and _ticket(db, 4).details == []
+    assert ticket_by_code(db, 4).stage == "rascunho" and ticket_by_code(db, 4).details == []
 
 
 def test_closing_sets_data_fechamento_and_reopening_clears_it(logged_in, demo, db):
@@ -257,13 +203,13 @@ def test_closing_sets_data_fechamento_and_reopening_clears_it(logged_in, demo, d
     form["status_id"] = str(demo["statuses"]["concluido"].id)
     response = logged_in.post("/atendimentos/4", data=form)
     assert response.status_code == 303, response.get_data(as_text=True)[:1500]
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.closed_at is not None and ticket.closed_at >= ticket.opened_at
 
     form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     form["status_id"] = str(demo["statuses"]["em_andamento"].id)
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    assert _ticket(db, 4).closed_at is None
+    assert ticket_by_code(db, 4).closed_at is None
 
 
 def test_another_companys_ticket_and_a_missing_one_are_404(logged_in, demo, db):
@@ -275,7 +221,7 @@ def test_another_companys_ticket_and_a_missing_one_are_404(logged_in, demo, db):
         role_id=demo["roles_south"]["cliente"].id,
         status_id=db.session.scalar(sa.select(Company).where(Company.id == south.id))
         and demo["luiza"].roles[0].id
-        and _south_status(db, south.id),
+        and default_status_id(db, south.id),
         opened_by_id=demo["supervisor"].id,
         updated_by_id=demo["supervisor"].id,
     )
@@ -295,44 +241,17 @@ def test_another_companys_ticket_and_a_missing_one_are_404(logged_in, demo, db):
         ).status_code
         == 404
     )
-    token = _token(logged_in, "/atendimentos/")
+    token = token_of(logged_in, "/atendimentos/")
     assert logged_in.post("/atendimentos/999", data={"csrf_token": token}).status_code == 404
     assert logged_in.get(f"/entidades/{demo['luiza'].id}/atendimentos/novo").status_code == 404
-
-
-def _south_status(db, company_id):
-    from isocrm.models import Status
-
-    return db.session.scalar(
-        sa.select(Status.id).where(Status.company_id == company_id, Status.is_default)
-    )
 
 
 # --- details --------------------------------------------------------------------------------
 
 
-def _detail_post(client, demo, code, url_suffix="", **fields):
-    data = {
-        "channel_id": demo["channels"]["WhatsApp"].id,
-        "direction": "ativo",
-        "description": "Retorno ao cliente",
-        "answer": "",
-        "contact_entity_id": "",
-        "reason_id": demo["reasons"]["Reclamação"].id,
-        "occurrence_id": demo["occurrences"]["Reclamação/Produto com defeito"].id,
-    }
-    data.update(fields)
-    page = screen_form(client.get(f"/atendimentos/{code}").get_data(as_text=True))
-    data["csrf_token"] = page["csrf_token"]
-    data["ticket_id"] = page["ticket_id"]
-    return client.post(
-        f"/atendimentos/{code}/detalhes{url_suffix}", data=data, headers={"HX-Request": "true"}
-    )
-
-
 def test_add_a_second_detail_and_page_between_them(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    response = _detail_post(logged_in, demo, 4, description="Segundo contato")
+    response = detail_post(logged_in, demo, 4, description="Segundo contato")
     assert response.status_code == 200
     panel = response.get_data(as_text=True)
     assert panel.lstrip().startswith('<section class="panel" id="detail-panel"')
@@ -347,7 +266,7 @@ def test_add_a_second_detail_and_page_between_them(logged_in, demo, db):
     assert "<html" in full and "Detalhe 1 de 2" in full
     new = logged_in.get("/atendimentos/4/detalhes?detalhe=novo", headers={"HX-Request": "true"})
     assert "Novo detalhe (3 de 3)" in new.get_data(as_text=True)
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert [d.description for d in ticket.details] == [
         "Biscoito chegou com a embalagem aberta.",
         "Segundo contato",
@@ -356,10 +275,10 @@ def test_add_a_second_detail_and_page_between_them(logged_in, demo, db):
 
 def test_answer_date_is_set_when_the_answer_is_first_saved(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    detail_id = _ticket(db, 4).details[0].id
+    detail_id = ticket_by_code(db, 4).details[0].id
     html = logged_in.get("/atendimentos/4").get_data(as_text=True)
     version = re.search(r'name="detail_version"[^>]*value="(\d+)"', html).group(1)
-    _detail_post(
+    detail_post(
         logged_in,
         demo,
         4,
@@ -368,11 +287,11 @@ def test_answer_date_is_set_when_the_answer_is_first_saved(logged_in, demo, db):
         answer="Enviaremos um novo pacote.",
         detail_version=version,
     )
-    _fresh(db)
+    fresh(db)
     detail = db.session.get(TicketDetail, detail_id)
     first_answer = detail.answered_at
     assert first_answer is not None and detail.answer == "Enviaremos um novo pacote."
-    _detail_post(
+    detail_post(
         logged_in,
         demo,
         4,
@@ -381,17 +300,17 @@ def test_answer_date_is_set_when_the_answer_is_first_saved(logged_in, demo, db):
         answer="Enviaremos um novo pacote hoje.",
         detail_version=str(detail.version),
     )
-    _fresh(db)
+    fresh(db)
     assert db.session.get(TicketDetail, detail_id).answered_at == first_answer
 
 
 def test_detail_edited_by_someone_else_is_not_overwritten(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    detail = _ticket(db, 4).details[0]
+    detail = ticket_by_code(db, 4).details[0]
     stale_version = detail.version
     detail.description = "Texto do outro atendente"  # written by the test's own session
     db.session.commit()
-    response = _detail_post(
+    response = detail_post(
         logged_in,
         demo,
         4,
@@ -402,7 +321,7 @@ def test_detail_edited_by_someone_else_is_not_overwritten(logged_in, demo, db):
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Texto do outro atendente" in html and "Meu texto" in html
-    _fresh(db)
+    fresh(db)
     assert db.session.get(TicketDetail, detail.id).description == "Texto do outro atendente"
 
 
@@ -413,9 +332,9 @@ def test_information_line_is_added_and_removed(logged_in, demo, db):
         **{"infos-0-product_info_id": ""}
         | {f"infos-0-{k}": "" for k in ("note", "lot_number", "manufactured_on", "expires_on")},
     )
-    detail = _ticket(db, 4).details[0]
+    detail = ticket_by_code(db, 4).details[0]
     assert detail.informations == []
-    response = _detail_post(
+    response = detail_post(
         logged_in,
         demo,
         4,
@@ -426,7 +345,7 @@ def test_information_line_is_added_and_removed(logged_in, demo, db):
     )
     assert response.status_code == 200
     assert "Ver informação (1)" in response.get_data(as_text=True)
-    _fresh(db)
+    fresh(db)
     info_id = db.session.scalar(sa.select(DetailInfo.id).where(DetailInfo.detail_id == detail.id))
     page = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     response = logged_in.post(
@@ -435,7 +354,7 @@ def test_information_line_is_added_and_removed(logged_in, demo, db):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    _fresh(db)
+    fresh(db)
     assert (
         db.session.scalar(
             sa.select(sa.func.count())
@@ -497,7 +416,7 @@ def test_pickers_find_partners_contacts_and_tickets(logged_in, demo):
 
 def test_a_ticket_cannot_be_related_to_itself(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     form["related_ticket_id"] = str(ticket.id)
     response = logged_in.post("/atendimentos/4", data=form)
@@ -528,7 +447,7 @@ def test_alert_icon_takes_the_colour_of_the_highest_active_alert(logged_in, demo
 def _second_attendant(app, demo, db):
     from isocrm.models import User
 
-    _fresh(db)
+    fresh(db)
     other = User(
         username="beatriz", name="Beatriz Atendente", role="atendente", companies=[demo["company"]]
     )
@@ -567,7 +486,7 @@ def test_second_save_shows_field_by_field_what_the_other_changed(app, logged_in,
     assert "Dados Complementares" not in re.search(r"<tbody>.*?</tbody>", table, re.S).group(0)
     assert screen_form(html)["complementary_data"] == "Ligou de novo"
     assert "mantido o valor do outro atendente: Dados Complementares" in html
-    assert _ticket(db, 4).location_note == "Loja da Avenida Paulista"  # nothing overwritten
+    assert ticket_by_code(db, 4).location_note == "Loja da Avenida Paulista"  # nothing overwritten
 
     # Keep my note, take her complementary data.
     resolved = screen_form(html)
@@ -575,7 +494,7 @@ def test_second_save_shows_field_by_field_what_the_other_changed(app, logged_in,
     resolved["resolve-complementary_data"] = "theirs"
     response = logged_in.post("/atendimentos/4", data=resolved)
     assert response.status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.location_note == "Loja do centro"
     assert ticket.complementary_data == "Ligou de novo"
 
@@ -590,7 +509,7 @@ def test_changes_to_different_fields_merge_without_asking(app, logged_in, demo, 
     mine["location_note"] = "Nota minha"
     response = logged_in.post("/atendimentos/4", data=mine)
     assert response.status_code == 303
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     assert ticket.complementary_data == "Dado da Beatriz"
     assert ticket.location_note == "Nota minha"
     assert "foi mantido: Dados Complementares" in logged_in.get("/atendimentos/4").get_data(
@@ -619,7 +538,7 @@ def test_parallel_saves_get_unique_gap_free_codes(app, demo, db):
     filled = new_ticket_data(demo)
 
     def include_and_confirm(client):
-        token = _token(client, listing)
+        token = token_of(client, listing)
         barrier.wait()
         response = client.post(listing, data={"csrf_token": token})
         statuses.append(response.status_code)
@@ -635,7 +554,7 @@ def test_parallel_saves_get_unique_gap_free_codes(app, demo, db):
     for thread in threads:
         thread.join()
     assert statuses == [303] * 16
-    _fresh(db)
+    fresh(db)
     codes = sorted(
         db.session.scalars(sa.select(Ticket.code).where(Ticket.company_id == demo["company"].id))
     )
@@ -652,12 +571,12 @@ def test_a_refused_confirmar_keeps_the_code_with_its_draft(logged_in, demo, db):
     same draft confirms under it later, and the next Incluir gets the next one (no gap)."""
     refused = create_ticket(logged_in, demo, description="")
     assert refused.status_code == 422
-    draft = _ticket(db, 4)
+    draft = ticket_by_code(db, 4)
     assert draft.stage == "rascunho"
     data = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     data.update(new_ticket_data(demo))
     assert logged_in.post("/atendimentos/4", data=data).status_code == 303
-    assert _ticket(db, 4).stage == "confirmado"
+    assert ticket_by_code(db, 4).stage == "confirmado"
     assert include(logged_in, demo["maria"].id) == 5
 
 
@@ -682,7 +601,7 @@ def test_a_transaction_that_rolls_back_gives_its_code_back(app, demo, db):
 
 def test_every_change_is_audited(logged_in, demo, db):
     create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
     rows = db.session.scalars(
         sa.select(AuditLog).where(
             AuditLog.table_name == "tickets", AuditLog.row_id == str(ticket.id)
@@ -695,7 +614,7 @@ def test_every_change_is_audited(logged_in, demo, db):
     form = screen_form(logged_in.get("/atendimentos/4").get_data(as_text=True))
     form["location_note"] = "Outra gôndola"
     assert logged_in.post("/atendimentos/4", data=form).status_code == 303
-    _fresh(db)
+    fresh(db)
     update = db.session.scalar(
         sa.select(AuditLog)
         .where(
@@ -718,7 +637,7 @@ def test_every_change_is_audited(logged_in, demo, db):
 
 def test_screen_query_count_does_not_grow_with_details(logged_in, demo, db, count_queries):
     create_ticket(logged_in, demo)
-    ticket = _ticket(db, 4)
+    ticket = ticket_by_code(db, 4)
 
     def add_details(n):
         now = utcnow()
@@ -791,7 +710,7 @@ def _listed(html):
 
 
 def _maria_ticket_count(db, demo):
-    _fresh(db)
+    fresh(db)
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Ticket)

@@ -9,12 +9,7 @@ import sqlalchemy as sa
 from isocrm.models import Alert, Appointment, Invoice, Order, Ticket
 from isocrm.models.base import utcnow
 from tests.conftest import csrf_token_from
-
-
-def _fresh(db):
-    """End the test's own transaction so it sees what the requests committed."""
-    db.session.commit()
-    db.session.expire_all()
+from tests.factories import fresh
 
 
 def _text(response) -> str:
@@ -149,7 +144,7 @@ def test_agenda_lists_upcoming_before_past(logged_in, demo, db):
 
 def test_agenda_create_shows_errors_then_saves(logged_in, demo, db):
     def count():
-        _fresh(db)
+        fresh(db)
         return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
 
     before = count()
@@ -195,7 +190,7 @@ def test_agenda_refuses_impossible_and_past_dates(
     logged_in, demo, db, starts_on, starts_time, message
 ):
     def count():
-        _fresh(db)
+        fresh(db)
         return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
 
     before = count()
@@ -229,7 +224,7 @@ def test_agenda_refuses_an_hour_of_today_that_passed(logged_in, demo, db, app):
 def test_agenda_takes_dd_mm_aaaa(logged_in, demo, db):
     data = _appointment_data(logged_in, demo, starts_on="15/01/2030", subject="Data brasileira")
     assert logged_in.post(_agenda_url(demo), data=data).status_code == 303
-    _fresh(db)
+    fresh(db)
     saved = db.session.scalar(
         sa.select(Appointment).where(Appointment.subject == "Data brasileira")
     )
@@ -238,7 +233,7 @@ def test_agenda_takes_dd_mm_aaaa(logged_in, demo, db):
 
 def test_the_same_agenda_form_submitted_twice_schedules_once(logged_in, demo, db):
     def count():
-        _fresh(db)
+        fresh(db)
         return db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
 
     before = count()
@@ -274,7 +269,7 @@ def test_two_agenda_submits_at_once_schedule_once(app, logged_in, demo, db):
     for thread in threads:
         thread.join(timeout=30)
     assert statuses == [303, 303]
-    _fresh(db)
+    fresh(db)
     subjects = db.session.scalars(
         sa.select(Appointment.subject).where(Appointment.subject == "Dois cliques simultâneos")
     ).all()
@@ -291,7 +286,7 @@ def test_agendar_after_an_empresa_switch_keeps_what_was_typed(client, auth, demo
     data = _appointment_data(client, demo, subject="Ligar para a Maria na quinta")
     assert data["company_id"] == str(demo["company"].id)
     switch(demo["company_south"])  # another tab
-    _fresh(db)
+    fresh(db)
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment))
 
     response = client.post(_agenda_url(demo), data=data)
@@ -306,11 +301,11 @@ def test_agendar_after_an_empresa_switch_keeps_what_was_typed(client, auth, demo
     html = _text(back)
     assert "Empresa trocada para isoCRM Demonstração" in html
     assert "Ligar para a Maria na quinta" in html and "Maria Aparecida da Silva" in html
-    _fresh(db)
+    fresh(db)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == before
 
     assert client.post(_agenda_url(demo), data=data).status_code == 303
-    _fresh(db)
+    fresh(db)
     saved = db.session.scalar(
         sa.select(Appointment).where(Appointment.subject == "Ligar para a Maria na quinta")
     )
@@ -325,7 +320,7 @@ def test_appointment_created_from_a_ticket_links_back(logged_in, demo, db):
     data = _appointment_data(logged_in, demo, ticket="2", subject="Retorno sobre o leite")
     response = logged_in.post(_agenda_url(demo), data=data)
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     saved = db.session.scalar(
         sa.select(Appointment).where(Appointment.subject == "Retorno sobre o leite")
     )
@@ -348,7 +343,7 @@ def test_mark_done_and_undo(logged_in, demo, db):
 
     response = logged_in.post(url, data={"csrf_token": token, "done": "1"})
     assert response.status_code == 303
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Appointment, appointment.id).done is True
 
     response = logged_in.post(
@@ -356,7 +351,7 @@ def test_mark_done_and_undo(logged_in, demo, db):
     )
     assert response.status_code == 200
     assert _text(response).lstrip().startswith('<section id="agenda-list"')
-    _fresh(db)
+    fresh(db)
     assert db.session.get(Appointment, appointment.id).done is False
 
 
