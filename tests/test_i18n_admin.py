@@ -94,6 +94,16 @@ def test_usuarios_in_english(app, db, demo):
     done = _post(client, f"/usuarios/{attendant.id}/desativar", {}, follow=True)
     _present(done, "was deactivated: they can no longer log in", "Reactivate")
 
+    # A refusal (403): supervisors manage only the atendentes.
+    db.session.rollback()
+    supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor"))
+    other = User(username="sup.i18n", name="Outro", role="supervisor", companies=[demo["company"]])
+    other.password_hash = supervisor.password_hash
+    db.session.add(other)
+    db.session.commit()
+    refused = _page(client, f"/usuarios/{other.id}", 403)
+    _present(refused, "Supervisors only manage agents: ask an administrator.")
+
     mail = _page(client, "/configuracoes/email")
     _present(mail, "<h1>Company's e-mail</h1>", "Reply to (Reply-To)", "Save")
     _absent(mail, "E-mail da Empresa", "Responder para")

@@ -85,7 +85,7 @@ def _actor() -> User:
 
 def _require_manage(user: User) -> None:
     if not service.may_manage(_actor(), user):
-        abort(403, service.ONLY_ATTENDANTS)
+        abort(403, str(service.ONLY_ATTENDANTS))  # the error page takes a str
 
 
 def _users_page(status=200, forms=None):
