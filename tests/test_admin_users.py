@@ -96,7 +96,7 @@ def test_the_admin_creates_a_user_who_must_change_the_temporary_password(app, de
     data["name"] = "Outra Joana"
     again = client.post("/usuarios/novo", data=data)
     page = again.get_data(as_text=True)
-    assert again.status_code == 422 and service.USERNAME_TAKEN in page
+    assert again.status_code == 422 and str(service.USERNAME_TAKEN) in page
     assert 'value="Outra Joana"' in page and 'value="JOANA.LIMA"' in page
 
     # Joana logs in with the temporary password: every screen leads to Alterar senha.
@@ -146,7 +146,7 @@ def test_new_user_refusals_are_next_to_the_fields(app, demo, db, admin):
     # An Empresa the admin is not in, a username with a space: refused, nothing saved.
     for companies, username, message in (
         ([demo["company_south"]], "ana.maria", "Escolha apenas opções da lista."),
-        ([demo["company"]], "ana maria", service.USERNAME_INVALID),
+        ([demo["company"]], "ana maria", str(service.USERNAME_INVALID)),
     ):
         response = _post_user(client, token, "/usuarios/novo", companies, username=username)
         assert response.status_code == 422
@@ -155,7 +155,7 @@ def test_new_user_refusals_are_next_to_the_fields(app, demo, db, admin):
         "/usuarios/novo",
         data={"csrf_token": token, "username": "ana.maria", "name": "Ana", "role": "atendente"},
     )
-    assert service.COMPANIES_REQUIRED in response.get_data(as_text=True)
+    assert str(service.COMPANIES_REQUIRED) in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(sa.select(User).where(User.username == "ana.maria")) is None
 
@@ -199,7 +199,7 @@ def test_the_admin_edits_name_email_role_and_empresas(app, demo, db, admin):
         data={"csrf_token": token, "name": "Bruno Novo", "role": "atendente", "companies": []},
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and service.COMPANIES_REQUIRED in page
+    assert response.status_code == 422 and str(service.COMPANIES_REQUIRED) in page
     assert 'value="Bruno Novo"' in page
     assert _fresh(db, bruno.id).name == "Bruno Souza"
 
@@ -261,14 +261,14 @@ def test_an_admin_cannot_deactivate_demote_or_reset_themselves(app, demo, db, ad
     _add_user(db, demo, "outro.admin", "admin")  # not the last admin: the self rules alone
     response = client.post(f"/usuarios/{admin_id}/desativar", data={"csrf_token": token})
     assert response.status_code == 422
-    assert service.OWN_DEACTIVATION in response.get_data(as_text=True)
+    assert str(service.OWN_DEACTIVATION) in response.get_data(as_text=True)
     response = _post_user(
         client, token, f"/usuarios/{admin_id}", [demo["company"]], name="Alice", role="supervisor"
     )
     assert response.status_code == 422
-    assert service.OWN_ROLE_LOWERED in response.get_data(as_text=True)
+    assert str(service.OWN_ROLE_LOWERED) in response.get_data(as_text=True)
     response = client.post(f"/usuarios/{admin_id}/senha", data={"csrf_token": token})
-    assert response.status_code == 422 and service.OWN_RESET in response.get_data(as_text=True)
+    assert response.status_code == 422 and str(service.OWN_RESET) in response.get_data(as_text=True)
     admin = _fresh(db, admin_id)
     assert admin.active and admin.role == "admin" and admin.name == "Alice Administradora"
     assert not admin.must_change_password
@@ -371,7 +371,7 @@ def test_a_supervisor_manages_atendentes_only(app, demo, db):
     }
     response = client.post("/usuarios/novo", data=data)
     assert response.status_code == 422
-    assert service.ROLE_ONLY_ADMIN in response.get_data(as_text=True)
+    assert str(service.ROLE_ONLY_ADMIN) in response.get_data(as_text=True)
     data["role"] = "atendente"
     assert client.post("/usuarios/novo", data=data).status_code == 200
     attendant_id = demo["atendente"].id

@@ -1,10 +1,19 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm.fields import max_length
-from isocrm.models.user import USER_ROLE_LABELS
+from isocrm.models.user import ROLE_ADMIN, ROLE_ATTENDANT, ROLE_SUPERVISOR, USER_ROLE_LABELS
 from isocrm.registry.forms import CheckboxesField
+
+# The perfis as the screens name them: USER_ROLE_LABELS in the user's language.
+ROLE_NAMES = {
+    ROLE_ATTENDANT: _l("Atendente"),
+    ROLE_SUPERVISOR: _l("Supervisor"),
+    ROLE_ADMIN: _l("Administrador"),
+}
+assert ROLE_NAMES.keys() == USER_ROLE_LABELS.keys()
 
 
 def _strip(value):
@@ -22,13 +31,13 @@ def _email_address(message: str):
 
 
 _reply_to_address = _email_address(
-    "Endereço de e-mail inválido: use o formato nome@dominio.com.br."
+    _l("Endereço de e-mail inválido: use o formato nome@dominio.com.br.")
 )
 
 
 class MailSettingsForm(FlaskForm):
     reply_to = StringField(
-        "Responder para (Reply-To)",
+        _l("Responder para (Reply-To)"),
         filters=[_strip],
         validators=[Optional(), max_length(254), _reply_to_address],
         render_kw={"type": "email", "autocomplete": "off"},
@@ -39,13 +48,13 @@ class RoleField(SelectField):
     def pre_validate(self, form):
         # WTForms' own message is English; anything but a known role is refused.
         if self.data not in USER_ROLE_LABELS:
-            raise ValidationError("Escolha um dos perfis da lista.")
+            raise ValidationError(_l("Escolha um dos perfis da lista."))
 
 
 class UserRoleForm(FlaskForm):
     role = RoleField(
-        "Perfil",
-        choices=[SelectChoice(value=role, label=label) for role, label in USER_ROLE_LABELS.items()],
+        _l("Perfil"),
+        choices=[SelectChoice(value=role, label=label) for role, label in ROLE_NAMES.items()],
     )
 
 
@@ -53,28 +62,26 @@ class UserEditForm(FlaskForm):
     """Editar usuário: nome, e-mail, perfil and Empresas (among the acting user's)."""
 
     name = StringField(
-        "Nome completo",
+        _l("Nome completo"),
         filters=[_strip],
-        validators=[DataRequired("Informe o nome."), max_length(120)],
+        validators=[DataRequired(_l("Informe o nome.")), max_length(120)],
         render_kw={"autocomplete": "off"},
     )
     email = StringField(
-        "E-mail (opcional)",
+        _l("E-mail (opcional)"),
         filters=[_strip],
         validators=[
             Optional(),
             max_length(200),
-            _email_address("E-mail inválido: use o formato nome@dominio.com.br."),
+            _email_address(_l("E-mail inválido: use o formato nome@dominio.com.br.")),
         ],
         render_kw={"type": "email", "autocomplete": "off"},
     )
-    role = RoleField("Perfil")
-    companies = CheckboxesField("Empresas")
+    role = RoleField(_l("Perfil"))
+    companies = CheckboxesField(_l("Empresas"))
 
     def set_options(self, roles, companies) -> None:
-        self.role.choices = [
-            SelectChoice(value=role, label=USER_ROLE_LABELS[role]) for role in roles
-        ]
+        self.role.choices = [SelectChoice(value=role, label=ROLE_NAMES[role]) for role in roles]
         self.companies.set_options(companies)
 
     def changes(self) -> dict:
@@ -89,9 +96,9 @@ class UserEditForm(FlaskForm):
 
 class UserCreateForm(UserEditForm):
     username = StringField(
-        "Usuário (login)",
+        _l("Usuário (login)"),
         filters=[_strip],
-        validators=[DataRequired("Informe o nome de usuário."), max_length(40)],
+        validators=[DataRequired(_l("Informe o nome de usuário.")), max_length(40)],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
-        description="Letras sem acento, números, ponto, hífen ou sublinhado.",
+        description=_l("Letras sem acento, números, ponto, hífen ou sublinhado."),
     )

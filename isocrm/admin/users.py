@@ -23,6 +23,8 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from isocrm.auth import passwords
 from isocrm.extensions import db
@@ -34,22 +36,27 @@ from isocrm.permissions import ROLE_RANK, has_role
 TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 
-USERNAME_TAKEN = "Já existe um usuário com este nome de usuário."
-USERNAME_INVALID = (
+USERNAME_TAKEN = _l("Já existe um usuário com este nome de usuário.")
+USERNAME_INVALID = _l(
     "Use de 3 a 40 letras sem acento, números, ponto, hífen ou sublinhado, "
     "começando por letra ou número."
 )
-COMPANIES_REQUIRED = "Escolha ao menos uma Empresa."
-COMPANIES_UNKNOWN = "Escolha apenas Empresas da lista."
-ROLE_ONLY_ADMIN = "Só um administrador pode dar o perfil de Supervisor ou Administrador."
-OWN_ROLE_LOWERED = "Você não pode diminuir o seu próprio perfil: peça a outro administrador."
-OWN_DEACTIVATION = "Você não pode desativar o seu próprio usuário."
-OWN_RESET = "Para trocar a sua própria senha, use Alterar senha."
-LAST_ADMIN = (
-    "{user} é o último administrador ativo de {company}: dê o perfil de Administrador a "
-    "outro usuário dessa Empresa antes."
-)
-ONLY_ATTENDANTS = "Supervisores gerenciam apenas atendentes: peça a um administrador."
+COMPANIES_REQUIRED = _l("Escolha ao menos uma Empresa.")
+COMPANIES_UNKNOWN = _l("Escolha apenas Empresas da lista.")
+ROLE_ONLY_ADMIN = _l("Só um administrador pode dar o perfil de Supervisor ou Administrador.")
+OWN_ROLE_LOWERED = _l("Você não pode diminuir o seu próprio perfil: peça a outro administrador.")
+OWN_DEACTIVATION = _l("Você não pode desativar o seu próprio usuário.")
+OWN_RESET = _l("Para trocar a sua própria senha, use Alterar senha.")
+ONLY_ATTENDANTS = _l("Supervisores gerenciam apenas atendentes: peça a um administrador.")
+
+
+def last_admin_message(user: str, company: str) -> str:
+    return _(
+        "%(user)s é o último administrador ativo de %(company)s: dê o perfil de Administrador "
+        "a outro usuário dessa Empresa antes.",
+        user=user,
+        company=company,
+    )
 
 
 class NotAllowed(Exception):
@@ -64,7 +71,7 @@ class RuleBroken(Exception):
     message: str
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 def temporary_password() -> str:
@@ -133,7 +140,7 @@ def _check_admins_remain(user: User, *, role: str, active: bool, companies: list
         if company.id not in covered:
             raise RuleBroken(
                 "role" if active else "active",
-                LAST_ADMIN.format(user=user.name, company=company.name),
+                last_admin_message(user.name, company.name),
             )
 
 

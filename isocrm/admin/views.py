@@ -2,19 +2,27 @@
 
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from isocrm import logs
 from isocrm.admin import bp
 from isocrm.admin import users as service
-from isocrm.admin.forms import MailSettingsForm, UserCreateForm, UserEditForm, UserRoleForm
+from isocrm.admin.forms import (
+    ROLE_NAMES,
+    MailSettingsForm,
+    UserCreateForm,
+    UserEditForm,
+    UserRoleForm,
+)
 from isocrm.extensions import db
 from isocrm.models import User
-from isocrm.models.user import USER_ROLE_LABELS, user_companies
+from isocrm.models.user import user_companies
 from isocrm.permissions import ROLE_ADMIN, ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 
-OWN_ROLE_MESSAGE = "Você não pode mudar o seu próprio perfil: peça a outro administrador."
+OWN_ROLE_MESSAGE = _l("Você não pode mudar o seu próprio perfil: peça a outro administrador.")
 
 
 @bp.route("/configuracoes/email", methods=["GET", "POST"])
@@ -33,12 +41,19 @@ def mail_settings():
     db.session.commit()
     if company.mail_reply_to:
         flash(
-            f"As respostas aos e-mails de {company.name} irão para {company.mail_reply_to}.",
+            _(
+                "As respostas aos e-mails de %(company)s irão para %(address)s.",
+                company=company.name,
+                address=company.mail_reply_to,
+            ),
             "success",
         )
     else:
         flash(
-            f"Os e-mails de {company.name} não têm mais Reply-To: respostas vão ao remetente.",
+            _(
+                "Os e-mails de %(company)s não têm mais Reply-To: respostas vão ao remetente.",
+                company=company.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.mail_settings"), code=303)
@@ -70,7 +85,7 @@ def _actor() -> User:
 
 def _require_manage(user: User) -> None:
     if not service.may_manage(_actor(), user):
-        abort(403, service.ONLY_ATTENDANTS)
+        abort(403, str(service.ONLY_ATTENDANTS))  # the error page takes a str
 
 
 def _users_page(status=200, forms=None):
@@ -82,7 +97,11 @@ def _users_page(status=200, forms=None):
     actor = _actor()
     manageable = {user.id for user in users if service.may_manage(actor, user)}
     return render_template(
-        "admin/users.html", users=users, forms=forms, manageable=manageable
+        "admin/users.html",
+        users=users,
+        forms=forms,
+        manageable=manageable,
+        role_names=ROLE_NAMES,
     ), status
 
 
@@ -117,7 +136,10 @@ def change_role(user_id: int):
         return _users_page(422, {user.id: form})
     if changed:
         db.session.commit()
-        flash(f"{user.name} agora é {USER_ROLE_LABELS[user.role]}.", "success")
+        flash(
+            _("%(name)s agora é %(role)s.", name=user.name, role=ROLE_NAMES[user.role]),
+            "success",
+        )
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -189,7 +211,7 @@ def edit_user(user_id: int):
         getattr(form, broken.field).errors.append(broken.message)
         return _edit_page(db.session.get(User, user_id), form, 422)
     db.session.commit()
-    flash(f"Usuário {user.username} salvo.", "success")
+    flash(_("Usuário %(username)s salvo.", username=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)
 
 
@@ -231,10 +253,13 @@ def _set_active(user_id: int, active: bool):
     db.session.commit()
     logs.event("user_reactivated" if active else "user_deactivated", target=user.username)
     if active:
-        flash(f"{user.name} foi reativado e pode entrar de novo.", "success")
+        flash(_("%(name)s foi reativado e pode entrar de novo.", name=user.name), "success")
     else:
         flash(
-            f"{user.name} foi desativado: não entra mais e as sessões abertas foram encerradas.",
+            _(
+                "%(name)s foi desativado: não entra mais e as sessões abertas foram encerradas.",
+                name=user.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.edit_user", user_id=user.id), code=303)

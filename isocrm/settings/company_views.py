@@ -3,6 +3,7 @@ with its name and CNPJ edited in place. The Reply-To of each is on E-mail da Emp
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from isocrm import brdocs
@@ -71,10 +72,10 @@ def _refuse_taken(company: Company, form: CompanyForm) -> None:
     others = db.session.execute(
         sa.select(Company.name, Company.document).where(Company.id != company.id)
     ).all()
-    if any(fold(name) == fold(form.name.data) for name, _ in others):
-        form.name.errors.append(f"Já existe a empresa “{form.name.data}”.")
-    if form.document.data and any(document == form.document.data for _, document in others):
-        form.document.errors.append("Este CNPJ já é de outra empresa.")
+    if any(fold(name) == fold(form.name.data) for name, _document in others):
+        form.name.errors.append(_("Já existe a empresa “%(name)s”.", name=form.name.data))
+    if form.document.data and any(document == form.document.data for _name, document in others):
+        form.document.errors.append(_("Este CNPJ já é de outra empresa."))
 
 
 @bp.post("/configuracoes/empresas/<int:company_id>")
@@ -95,11 +96,12 @@ def save_company(company_id: int):
     except sa.exc.IntegrityError:  # the same name or CNPJ given meanwhile to another one
         db.session.rollback()
         company = _company(company_id)
-        form.name.errors.append("O nome ou o CNPJ passou a ser de outra empresa.")
+        form.name.errors.append(_("O nome ou o CNPJ passou a ser de outra empresa."))
         return _screen(422, editing=company, form=form)
-    message = f"Empresa “{old}” salva" + (
-        f", agora “{company.name}”." if old != company.name else "."
-    )
+    if old != company.name:
+        message = _("Empresa “%(old)s” salva, agora “%(new)s”.", old=old, new=company.name)
+    else:
+        message = _("Empresa “%(name)s” salva.", name=old)
     if is_partial_request():
         return _screen(notice=message)
     flash(message, "success")

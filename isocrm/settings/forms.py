@@ -1,6 +1,7 @@
 """The forms of Configurações: the name of an entry of the tree (Motivo, Ocorrência, Causa)
 and the entries of the flat catalogues (Canais, Situações…)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -9,10 +10,25 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from isocrm import brdocs
 from isocrm.desk.teams_cli import TEAM_NAME_MAX, team_name
 from isocrm.fields import ChoiceField
-from isocrm.models.catalog import STATUS_CATEGORIES
+from isocrm.models.catalog import (
+    STATUS_CANCELLED,
+    STATUS_CATEGORIES,
+    STATUS_DONE,
+    STATUS_IN_PROGRESS,
+    STATUS_OPEN,
+    STATUS_WAITING,
+)
 from isocrm.registry.forms import UFS, CheckboxesField
 
 NAME_MAX = 80  # reasons.name, occurrences.name, causes.name
+# The categories of a situação as the screens name them (STATUS_CATEGORIES, translated).
+CATEGORY_NAMES = {
+    STATUS_OPEN: _l("Aberto"),
+    STATUS_IN_PROGRESS: _l("Em andamento"),
+    STATUS_WAITING: _l("Aguardando"),
+    STATUS_DONE: _l("Concluído"),
+    STATUS_CANCELLED: _l("Cancelado"),
+}
 
 
 def _strip(value):
@@ -26,7 +42,7 @@ def required_text(label: str, size: int, missing: str, *checks, filters=(_strip,
         filters=list(filters),
         validators=[
             DataRequired(missing),
-            Length(max=size, message=f"Use no máximo {size} caracteres."),
+            Length(max=size, message=_l("Use no máximo %(size)s caracteres.", size=size)),
             *checks,
         ],
     )
@@ -34,7 +50,7 @@ def required_text(label: str, size: int, missing: str, *checks, filters=(_strip,
 
 def name_field(size: int) -> StringField:
     """The required name of an entry."""
-    return required_text("Nome", size, "Digite o nome.")
+    return required_text(_l("Nome"), size, _l("Digite o nome."))
 
 
 class NameForm(FlaskForm):
@@ -53,16 +69,16 @@ class StatusForm(ChannelForm):
     """A Situação: its name and category (the category decides open or closed)."""
 
     category = SelectField(
-        "Categoria",
+        _l("Categoria"),
         choices=[SelectChoice("", "—")]
-        + [SelectChoice(value, label) for value, label in STATUS_CATEGORIES.items()],
-        validators=[DataRequired("Escolha a categoria.")],
+        + [SelectChoice(value, CATEGORY_NAMES[value]) for value in STATUS_CATEGORIES],
+        validators=[DataRequired(_l("Escolha a categoria."))],
         validate_choice=False,
     )
 
     def validate_category(self, field):
         if field.data and field.data not in STATUS_CATEGORIES:
-            raise ValidationError("Escolha uma categoria da lista.")
+            raise ValidationError(_l("Escolha uma categoria da lista."))
 
 
 def _blank_to_none(value):
@@ -74,12 +90,15 @@ class UnitForm(FlaskForm):
 
     name = name_field(120)
     city = StringField(
-        "Cidade",
+        _l("Cidade"),
         filters=[_strip, _blank_to_none],
-        validators=[Optional(), Length(max=80, message="Use no máximo 80 caracteres.")],
+        validators=[
+            Optional(),
+            Length(max=80, message=_l("Use no máximo %(size)s caracteres.", size=80)),
+        ],
     )
     state = SelectField(
-        "UF",
+        _l("UF"),
         choices=[SelectChoice("", "—")] + [SelectChoice(uf, uf) for uf in UFS],
         filters=[_blank_to_none],
         validate_choice=False,
@@ -87,7 +106,7 @@ class UnitForm(FlaskForm):
 
     def validate_state(self, field):
         if field.data and field.data not in UFS:
-            raise ValidationError("Escolha uma UF da lista.")
+            raise ValidationError(_l("Escolha uma UF da lista."))
 
 
 class RoleForm(FlaskForm):
@@ -95,10 +114,13 @@ class RoleForm(FlaskForm):
 
     name = name_field(60)
     code = required_text(
-        "Código",
+        _l("Código"),
         30,
-        "Digite o código.",
-        Regexp(r"^[a-z0-9_]+$", message="Use só letras sem acento, números e _ (ex.: fornecedor)."),
+        _l("Digite o código."),
+        Regexp(
+            r"^[a-z0-9_]+$",
+            message=_l("Use só letras sem acento, números e _ (ex.: fornecedor)."),
+        ),
         filters=(_strip, lambda value: value.lower() if isinstance(value, str) else value),
     )
 
@@ -108,12 +130,12 @@ class TeamForm(FlaskForm):
     Empresa's users (the view sets the options)."""
 
     name = required_text(
-        "Nome",
+        _l("Nome"),
         TEAM_NAME_MAX,
-        "Digite o nome.",
+        _l("Digite o nome."),
         filters=(lambda value: team_name(value) if isinstance(value, str) else value,),
     )
-    members = CheckboxesField("Membros")
+    members = CheckboxesField(_l("Membros"))
 
 
 def _digits(value):
@@ -124,13 +146,13 @@ class ProductForm(FlaskForm):
     """A Produto: its name, its code (unique in the Empresa) and its EAN (GTIN), if any."""
 
     name = name_field(120)
-    code = required_text("Código", 30, "Digite o código.")
+    code = required_text(_l("Código"), 30, _l("Digite o código."))
     ean = StringField(
         "EAN",
         filters=[_digits],
         validators=[
             Optional(),
-            Regexp(r"^(\d{8}|\d{12,14})$", message="Use 8, 12, 13 ou 14 dígitos."),
+            Regexp(r"^(\d{8}|\d{12,14})$", message=_l("Use 8, 12, 13 ou 14 dígitos.")),
         ],
     )
 
@@ -139,17 +161,19 @@ class ProductInfoForm(FlaskForm):
     """An Informação of a product: the Motivo and Ocorrência it is offered under, and its
     text (the view sets the options: the Empresa's active Motivos, that Motivo's Ocorrências)."""
 
-    reason_id = ChoiceField("Motivo", invalid_message="Escolha um motivo da lista.")
-    occurrence_id = ChoiceField("Ocorrência", invalid_message="Escolha uma ocorrência da lista.")
-    description = required_text("Informação", 200, "Digite a informação.")
+    reason_id = ChoiceField(_l("Motivo"), invalid_message=_l("Escolha um motivo da lista."))
+    occurrence_id = ChoiceField(
+        _l("Ocorrência"), invalid_message=_l("Escolha uma ocorrência da lista.")
+    )
+    description = required_text(_l("Informação"), 200, _l("Digite a informação."))
 
     def validate_reason_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha o motivo.")
+            raise ValidationError(_l("Escolha o motivo."))
 
     def validate_occurrence_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha a ocorrência.")
+            raise ValidationError(_l("Escolha a ocorrência."))
 
 
 class CompanyForm(FlaskForm):
@@ -164,5 +188,5 @@ class CompanyForm(FlaskForm):
         field.data = brdocs.normalize(field.data)
         if not brdocs.is_valid_cnpj(field.data):
             raise ValidationError(
-                "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+                _l("CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos.")
             )

@@ -4,6 +4,7 @@ select follows the Motivo (htmx), as on the ticket screen."""
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from isocrm.catalogs import catalog
 from isocrm.extensions import db
@@ -12,13 +13,12 @@ from isocrm.htmx import is_partial_request, render
 from isocrm.models import DetailInfo, ProductInfo
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
-from isocrm.settings import bp, lists
+from isocrm.settings import bp, lists, words
 from isocrm.settings.forms import ProductInfoForm
 from isocrm.text import fold
 from isocrm.tickets.queries import BLANK, occurrence_choices
 
 TEMPLATE = "settings/product_infos.html"
-INFO = lists.Noun("Informação", "a")
 
 
 def _product(product_id: int):
@@ -118,7 +118,10 @@ def add_product_info(product_id: int):
     """A new informação under a Motivo and one of its Ocorrências."""
     product = _product(product_id)
     form = _form(posted=True)
-    taken = f"Já existe a informação “{form.description.data}” neste motivo e ocorrência."
+    taken = _(
+        "Já existe a informação “%(description)s” neste motivo e ocorrência.",
+        description=form.description.data,
+    )
     if form.validate() and _taken(product, form):
         form.description.errors.append(taken)
     if form.errors:
@@ -137,7 +140,7 @@ def add_product_info(product_id: int):
         db.session.rollback()
         form.description.errors.append(taken)
         return _screen(product, 422, form=form)
-    return _done(product, f"Informação “{info.description}” incluída.")
+    return _done(product, _("Informação “%(description)s” incluída.", description=info.description))
 
 
 def _set_active(product_id: int, info_id: int, active: bool):
@@ -146,7 +149,7 @@ def _set_active(product_id: int, info_id: int, active: bool):
     if info.active != active:
         info.active = active
         db.session.commit()
-    return _done(product, lists.switched(INFO, info.description, active))
+    return _done(product, lists.switched(words.INFORMACAO_WORDS, info.description, active))
 
 
 @bp.post("/configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/desativar")
@@ -169,7 +172,10 @@ def delete_product_info(product_id: int, info_id: int):
     """Excluir an informação no ticket line uses; a used one is deactivated instead."""
     product = _product(product_id)
     info = _info(product, info_id)
-    problem = f"“{info.description}” já está em uso em atendimentos: desative-a em vez de excluir."
+    problem = _(
+        "“%(description)s” já está em uso em atendimentos: desative-a em vez de excluir.",
+        description=info.description,
+    )
     if db.session.scalar(sa.select(sa.exists().where(DetailInfo.product_info_id == info.id))):
         return _screen(product, 409, problem=problem)
     description = info.description
@@ -179,4 +185,4 @@ def delete_product_info(product_id: int, info_id: int):
     except sa.exc.IntegrityError:
         db.session.rollback()
         return _screen(product, 409, problem=problem)
-    return _done(product, f"Informação “{description}” excluída.")
+    return _done(product, _("Informação “%(description)s” excluída.", description=description))

@@ -4,6 +4,7 @@ redirect to the page otherwise. What differs per catalogue is in lists.KINDS."""
 
 import sqlalchemy as sa
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 
 from isocrm.extensions import db
 from isocrm.htmx import is_partial_request, render
@@ -12,6 +13,7 @@ from isocrm.models.catalog import STATUS_OPEN
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 from isocrm.settings import bp, lists
+from isocrm.settings.forms import CATEGORY_NAMES
 
 TEMPLATE = "settings/list.html"
 NEW, EDIT = "novo", "editar"
@@ -37,6 +39,7 @@ def _screen(kind, status=200, *, editing=None, form=None, form_key=None, notice=
         entry_form=entry_form,
         add_form=form if form_key == NEW else lists.make_form(kind, company_id, formdata=None),
         failed=form is not None and bool(form.errors),
+        category_names=CATEGORY_NAMES,
         notice=notice,
         problem=problem,
     )
@@ -103,7 +106,7 @@ def add_entry(kind: str):
         db.session.rollback()
         form.name.errors.append(found.taken(form.name.data))
         return _screen(found, 422, form=form, form_key=NEW)
-    return _done(found, found.said(item.name, "incluíd") + ".")
+    return _done(found, found.say("added", name=item.name))
 
 
 @bp.get("/configuracoes/<list:kind>/itens/<int:item_id>/editar")
@@ -126,7 +129,7 @@ def save_entry(kind: str, item_id: int):
         return _screen(found, 422, editing=item, form=form, form_key=EDIT)
     values = _values(found, form)
     if all(getattr(item, name) == value for name, value in values.items()):
-        return _done(found, "Nada mudou.")
+        return _done(found, _("Nada mudou."))
     old = item.name
     for name, value in values.items():
         setattr(item, name, value)
@@ -138,8 +141,8 @@ def save_entry(kind: str, item_id: int):
         form.name.errors.append(found.taken(form.name.data))
         return _screen(found, 422, editing=item, form=form, form_key=EDIT)
     if old != item.name:
-        return _done(found, f"{found.title} “{old}” agora se chama “{item.name}”.")
-    return _done(found, found.said(item.name, "alterad") + ".")
+        return _done(found, found.say("renamed", old=old, new=item.name))
+    return _done(found, found.say("changed", name=item.name))
 
 
 def _refused(kind, message: str):
@@ -157,7 +160,7 @@ def _set_active(kind: str, item_id: int, active: bool):
     if item.active != active:
         item.active = active
         db.session.commit()
-    return _done(found, lists.switched(found, item.name, active))
+    return _done(found, lists.switched(found.words, item.name, active))
 
 
 @bp.post("/configuracoes/<list:kind>/itens/<int:item_id>/desativar")
@@ -186,16 +189,21 @@ def delete_entry(kind: str, item_id: int):
     if lists.is_used(db.session, found, item):
         return _refused(
             found,
-            f"“{item.name}” já está em uso (atendimentos ou cadastros): desative-o em vez "
-            "de excluir.",
+            _(
+                "“%(name)s” já está em uso (atendimentos ou cadastros): desative-o em vez "
+                "de excluir.",
+                name=item.name,
+            ),
         )
     name = item.name
     db.session.delete(item)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:  # a ticket took it meanwhile: the database refuses
-        return _refused(found, f"“{name}” passou a ser usado: desative-o em vez de excluir.")
-    return _done(found, found.said(name, "excluíd") + ".")
+        return _refused(
+            found, _("“%(name)s” passou a ser usado: desative-o em vez de excluir.", name=name)
+        )
+    return _done(found, found.say("deleted", name=name))
 
 
 @bp.post("/configuracoes/situacoes/itens/<int:item_id>/padrao")
@@ -206,7 +214,9 @@ def make_default_status(item_id: int):
     item = lists.get_entry(found, item_id)
     lists.lock_statuses(db.session, item)
     if not item.active or item.category != STATUS_OPEN:
-        return _refused(found, "A situação padrão precisa estar ativa e ser da categoria Aberto.")
+        return _refused(
+            found, _("A situação padrão precisa estar ativa e ser da categoria Aberto.")
+        )
     if not item.is_default:
         db.session.execute(
             sa.update(Status)
@@ -215,4 +225,4 @@ def make_default_status(item_id: int):
         )
         item.is_default = True
         db.session.commit()
-    return _done(found, f"Os novos atendimentos começam em “{item.name}”.")
+    return _done(found, _("Os novos atendimentos começam em “%(name)s”.", name=item.name))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
@@ -32,10 +34,8 @@ from isocrm.models import (
 from isocrm.models.catalog import ROLE_CODE_CUSTOMER, ROLE_CODE_PARTNER, STATUS_OPEN
 from isocrm.models.entity import entity_roles, entity_units
 from isocrm.security import current_company
-from isocrm.settings import forms
+from isocrm.settings import forms, words
 from isocrm.text import fold
-
-OLD_TICKETS_KEEP_IT = "os atendimentos antigos continuam mostrando o nome."
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,10 @@ class ListKind:
     form: type  # the FlaskForm of one entry (add and edit)
     title: str  # "Canal"
     plural: str  # "Canais": the screen's title
-    noun: str  # "o canal": for the messages
-    ending: str  # "o" or "a": incluído, incluída
+    ending: str  # "o" or "a": inativo, inativa
     intro: str  # the screen's explanation
+    words: dict  # the sentences about one entry (isocrm.settings.words)
+    new_label: str  # "Novo canal": the label of the field that adds one
     order_by: Callable  # model -> columns
     references: Callable  # model id column -> conditions that mean "in use"
     # (session, item, values or None for a deactivation) -> the refusal, or None
@@ -62,39 +63,21 @@ class ListKind:
     load: Callable | None = None
     # (endpoint, label): a link on each row to the entry's own screen (a product's informações)
     link: tuple[str, str] | None = None
-    # Where an active entry is offered (the message after Desativar says it no longer is)
-    offered_in: str = "em novos atendimentos"
-    kept: str = OLD_TICKETS_KEEP_IT  # and where it still shows
     # item -> True when the system relies on it: Desativar and Excluir are not offered
     locked: Callable | None = None
 
     def taken(self, name: str) -> str:
-        return f"Já existe {self.noun} “{name}”."
+        return self.say("taken", name=name)
 
-    def said(self, name: str, word: str) -> str:
-        """'Canal “Chat” incluído' from word="incluíd"."""
-        return f"{self.title} “{name}” {word}{self.ending}"
-
-
-@dataclass(frozen=True)
-class Noun:
-    """The words of an entry that has no list of its own (a product's informação)."""
-
-    title: str
-    ending: str
-
-    def said(self, name: str, word: str) -> str:
-        return f"{self.title} “{name}” {word}{self.ending}"
+    def say(self, key: str, **values) -> str:
+        """'Canal “Chat” incluído.' from say("added", name="Chat")."""
+        return words.say(self.words, key, **values)
 
 
-def switched(kind, name: str, active: bool) -> str:
-    """The message after Reativar or Desativar of an entry (of a list or of the tree)."""
-    offered = f"oferecid{kind.ending}"
-    if active:
-        return kind.said(name, "reativad") + f": volta a ser {offered}."
-    where = getattr(kind, "offered_in", "em novos atendimentos")
-    kept = getattr(kind, "kept", OLD_TICKETS_KEEP_IT)
-    return kind.said(name, "desativad") + f": não é mais {offered} {where}; {kept}"
+def switched(words_of: dict, name: str, active: bool) -> str:
+    """The message after Reativar or Desativar of an entry (of a list, of the tree or a
+    product's informação), from its sentences (isocrm.settings.words)."""
+    return words.say(words_of, "reactivated" if active else "deactivated", name=name)
 
 
 # --- situações: the rules of their categories ----------------------------------------------
@@ -138,9 +121,10 @@ def _status_guard(session: Session, item, values: dict | None) -> str | None:
         and values.get("category") != item.category
         and is_used(session, KINDS["situacoes"], item)
     ):
-        return (
-            f"“{item.name}” já está em uso: a sua categoria não muda (os atendimentos e os "
-            "prazos já calculados dependem dela). Crie outra situação."
+        return _(
+            "“%(name)s” já está em uso: a sua categoria não muda (os atendimentos e os "
+            "prazos já calculados dependem dela). Crie outra situação.",
+            name=item.name,
         )
     leaves_open = (
         item.active
@@ -150,14 +134,16 @@ def _status_guard(session: Session, item, values: dict | None) -> str | None:
     if not leaves_open:
         return None
     if item.is_default:
-        return (
-            f"“{item.name}” é a situação em que os novos atendimentos começam: "
-            "escolha outra como padrão antes."
+        return _(
+            "“%(name)s” é a situação em que os novos atendimentos começam: "
+            "escolha outra como padrão antes.",
+            name=item.name,
         )
     if not _other_active_opening(session, item):
-        return (
-            f"“{item.name}” é a única situação ativa da categoria Aberto: os novos "
-            "atendimentos precisam de uma."
+        return _(
+            "“%(name)s” é a única situação ativa da categoria Aberto: os novos "
+            "atendimentos precisam de uma.",
+            name=item.name,
         )
     return None
 
@@ -170,12 +156,16 @@ def _role_guard(session: Session, item, values: dict | None) -> str | None:
     """A papel the code relies on keeps its code and stays active; codes are unique."""
     if item.id is not None and item.code in FIXED_ROLE_CODES:
         if values is None:
-            return (
-                f"O papel “{item.name}” é usado pelo sistema (código {item.code}): não pode "
-                "ser desativado nem excluído."
+            return _(
+                "O papel “%(name)s” é usado pelo sistema (código %(code)s): não pode "
+                "ser desativado nem excluído.",
+                name=item.name,
+                code=item.code,
             )
         if values["code"] != item.code:
-            return f"O código “{item.code}” é usado pelo sistema: não pode ser alterado."
+            return _(
+                "O código “%(code)s” é usado pelo sistema: não pode ser alterado.", code=item.code
+            )
     if values is not None and session.scalar(
         sa.select(
             sa.exists().where(
@@ -185,7 +175,7 @@ def _role_guard(session: Session, item, values: dict | None) -> str | None:
             )
         )
     ):
-        return f"Já existe um papel com o código “{values['code']}”."
+        return _("Já existe um papel com o código “%(code)s”.", code=values["code"])
     return None
 
 
@@ -193,7 +183,9 @@ def _team_setup(form, company_id: int, obj) -> None:
     """Members among the Empresa's users (an inactive user shows marked, to take out)."""
     users = db.session.scalars(company_users(company_id).order_by(User.name))
     form.members.choices = [
-        SelectChoice(str(user.id), user.name if user.active else f"{user.name} (inativo)")
+        SelectChoice(
+            str(user.id), user.name if user.active else _("%(name)s (inativo)", name=user.name)
+        )
         for user in users
     ]
     if obj is not None:
@@ -217,36 +209,42 @@ def _product_guard(session: Session, item, values: dict | None) -> str | None:
             )
         )
     ):
-        return f"Já existe um produto com o código “{values['code']}”."
+        return _("Já existe um produto com o código “%(code)s”.", code=values["code"])
     return None
 
 
 KINDS = {
     "canais": ListKind(
         slug="canais",
+        words=words.CANAIS_WORDS,
+        new_label=words.NEW_LABELS["canais"],
         model=Channel,
         form=forms.ChannelForm,
-        title="Canal",
-        plural="Canais",
-        noun="o canal",
+        title=_l("Canal"),
+        plural=_l("Canais"),
         ending="o",
-        intro="Por onde o cliente falou (telefone, e-mail, WhatsApp…). Um canal já usado em "
-        "atendimentos não é excluído: desative-o, e ele some da lista dos novos atendimentos "
-        "mas continua nos antigos.",
+        intro=_l(
+            "Por onde o cliente falou (telefone, e-mail, WhatsApp…). Um canal já usado em "
+            "atendimentos não é excluído: desative-o, e ele some da lista dos novos atendimentos "
+            "mas continua nos antigos."
+        ),
         order_by=lambda model: (model.id,),
         references=lambda item_id: [TicketDetail.channel_id == item_id],
     ),
     "situacoes": ListKind(
         slug="situacoes",
+        words=words.SITUACOES_WORDS,
+        new_label=words.NEW_LABELS["situacoes"],
         model=Status,
         form=forms.StatusForm,
-        title="Situação",
-        plural="Situações",
-        noun="a situação",
+        title=_l("Situação"),
+        plural=_l("Situações"),
         ending="a",
-        intro="A situação de cada atendimento e a sua categoria: Concluído e Cancelado "
-        "encerram o atendimento (preenchem a data de fechamento), Aguardando pausa o prazo. "
-        "Os novos atendimentos começam na situação padrão.",
+        intro=_l(
+            "A situação de cada atendimento e a sua categoria: Concluído e Cancelado "
+            "encerram o atendimento (preenchem a data de fechamento), Aguardando pausa o prazo. "
+            "Os novos atendimentos começam na situação padrão."
+        ),
         order_by=lambda model: (model.position, model.name),
         references=lambda item_id: [
             Ticket.status_id == item_id,
@@ -254,96 +252,102 @@ KINDS = {
             TicketEvent.to_status_id == item_id,
         ],
         guard=_status_guard,
-        columns=(("category_label", "Categoria"),),
+        columns=(("category_label", _l("Categoria")),),
         fields=("name", "category"),
     ),
     "unidades": ListKind(
         slug="unidades",
+        words=words.UNIDADES_WORDS,
+        new_label=words.NEW_LABELS["unidades"],
         model=Unit,
         form=forms.UnitForm,
-        title="Unidade",
-        plural="Unidades",
-        noun="a unidade",
+        title=_l("Unidade"),
+        plural=_l("Unidades"),
         ending="a",
-        intro="As filiais da Empresa com que as entidades se relacionam. Uma unidade já "
-        "vinculada a entidades ou usada em atendimentos não é excluída: desative-a, e ela "
-        "não é mais oferecida no cadastro, mas continua onde já estava.",
+        intro=_l(
+            "As filiais da Empresa com que as entidades se relacionam. Uma unidade já "
+            "vinculada a entidades ou usada em atendimentos não é excluída: desative-a, e ela "
+            "não é mais oferecida no cadastro, mas continua onde já estava."
+        ),
         order_by=lambda model: (model.name,),
         references=lambda item_id: [
             Ticket.unit_id == item_id,
             entity_units.c.unit_id == item_id,
         ],
-        columns=(("city", "Cidade"), ("state", "UF")),
+        columns=(("city", _l("Cidade")), ("state", _l("UF"))),
         fields=("name", "city", "state"),
-        offered_in="no cadastro de entidades",
-        kept="as entidades que já a têm continuam com ela.",
     ),
     "papeis": ListKind(
         slug="papeis",
+        words=words.PAPEIS_WORDS,
+        new_label=words.NEW_LABELS["papeis"],
         model=Role,
         form=forms.RoleForm,
-        title="Papel",
-        plural="Papéis",
-        noun="o papel",
+        title=_l("Papel"),
+        plural=_l("Papéis"),
         ending="o",
-        intro="O papel de cada entidade (Cliente, Parceiro, Fornecedor…). Os papéis Cliente e "
-        "Parceiro são usados pelo sistema: podem ser renomeados, mas o código fica e eles não "
-        "são desativados. Um papel já dado a entidades não é excluído: desative-o.",
+        intro=_l(
+            "O papel de cada entidade (Cliente, Parceiro, Fornecedor…). Os papéis Cliente e "
+            "Parceiro são usados pelo sistema: podem ser renomeados, mas o código fica e eles não "
+            "são desativados. Um papel já dado a entidades não é excluído: desative-o."
+        ),
         order_by=lambda model: (model.name,),
         references=lambda item_id: [
             Ticket.role_id == item_id,
             entity_roles.c.role_id == item_id,
         ],
         guard=_role_guard,
-        columns=(("code", "Código"),),
+        columns=(("code", _l("Código")),),
         fields=("name", "code"),
-        offered_in="no cadastro de entidades",
-        kept="as entidades que já o têm continuam com ele.",
         locked=lambda item: item.code in FIXED_ROLE_CODES,
     ),
     "equipes": ListKind(
         slug="equipes",
+        words=words.EQUIPES_WORDS,
+        new_label=words.NEW_LABELS["equipes"],
         model=Team,
         form=forms.TeamForm,
-        title="Equipe",
-        plural="Equipes",
-        noun="a equipe",
+        title=_l("Equipe"),
+        plural=_l("Equipes"),
         ending="a",
-        intro="Grupos de usuários da Empresa a quem um atendimento pode ser passado; a aba "
-        "“Da minha equipe” do painel mostra os atendimentos de cada um. Uma equipe que já "
-        "recebeu atendimentos não é excluída: desative-a.",
+        intro=_l(
+            "Grupos de usuários da Empresa a quem um atendimento pode ser passado; a aba "
+            "“Da minha equipe” do painel mostra os atendimentos de cada um. Uma equipe que já "
+            "recebeu atendimentos não é excluída: desative-a."
+        ),
         order_by=lambda model: (model.name,),
         references=lambda item_id: [
             Ticket.team_id == item_id,
             TicketEvent.from_team_id == item_id,
             TicketEvent.to_team_id == item_id,
         ],
-        columns=(("member_names", "Membros"),),
+        columns=(("member_names", _l("Membros")),),
         fields=("name", "members"),
-        offered_in="em “Passar para”",
-        kept="os atendimentos que ela já tem continuam com ela.",
         setup=_team_setup,
         load=_team_load,
     ),
     "produtos": ListKind(
         slug="produtos",
+        words=words.PRODUTOS_WORDS,
+        new_label=words.NEW_LABELS["produtos"],
         model=Product,
         form=forms.ProductForm,
-        title="Produto",
-        plural="Produtos",
-        noun="o produto",
+        title=_l("Produto"),
+        plural=_l("Produtos"),
         ending="o",
-        intro="Os produtos da Empresa e, em cada um, as informações que o atendente escolhe "
-        "conforme o motivo e a ocorrência do atendimento (lote, validade… ficam na linha do "
-        "atendimento). Um produto já citado em atendimentos não é excluído: desative-o.",
+        intro=_l(
+            "Os produtos da Empresa e, em cada um, as informações que o atendente escolhe "
+            "conforme o motivo e a ocorrência do atendimento (lote, validade… ficam na linha do "
+            "atendimento). Um produto já citado em atendimentos não é excluído: desative-o."
+        ),
         order_by=lambda model: (model.name,),
         references=lambda item_id: [
             sa.and_(DetailInfo.product_info_id == ProductInfo.id, ProductInfo.product_id == item_id)
         ],
         guard=_product_guard,
-        columns=(("code", "Código"), ("ean", "EAN")),
+        columns=(("code", _l("Código")), ("ean", "EAN")),
         fields=("name", "code", "ean"),
-        link=("settings.product_infos", "Informações"),
+        link=("settings.product_infos", _l("Informações")),
     ),
 }
 

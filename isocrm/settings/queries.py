@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from isocrm.loaders import catalog_entries
 from isocrm.models import Cause, Occurrence, ProductInfo, Reason, Ticket
+from isocrm.settings import words
 from isocrm.text import fold
 
 
@@ -19,37 +20,25 @@ class Level:
 
     slug: str
     model: type
-    noun: str  # "o motivo", "a ocorrência", "a causa": for the messages
     parent_column: str  # siblings share this column's value
     child: str | None  # slug of the level below, None for causes
-    within: str  # "", " neste motivo", " nesta ocorrência": where names must be unique
-    title: str  # "Motivo"
-    ending: str  # "o" or "a": incluído, incluída
+    # The sentences about one entry (isocrm.settings.words): "Já existe a ocorrência “X”
+    # neste motivo." (names are unique under the same parent), "Causa “X” incluída."…
+    words: dict
 
     def taken(self, name: str) -> str:
         """The message beside a name another entry of the same list already has."""
-        return f"Já existe {self.noun} “{name}”{self.within}."
+        return self.say("taken", name=name)
 
-    def said(self, name: str, word: str) -> str:
-        """'Causa “Embalagem” incluída' from word="incluíd"."""
-        return f"{self.title} “{name}” {word}{self.ending}"
+    def say(self, key: str, **values) -> str:
+        """'Causa “Embalagem” incluída.' from say("added", name="Embalagem")."""
+        return words.say(self.words, key, **values)
 
 
 LEVELS = {
-    "motivos": Level("motivos", Reason, "o motivo", "company_id", "ocorrencias", "", "Motivo", "o"),
-    "ocorrencias": Level(
-        "ocorrencias",
-        Occurrence,
-        "a ocorrência",
-        "reason_id",
-        "causas",
-        " neste motivo",
-        "Ocorrência",
-        "a",
-    ),
-    "causas": Level(
-        "causas", Cause, "a causa", "occurrence_id", None, " nesta ocorrência", "Causa", "a"
-    ),
+    "motivos": Level("motivos", Reason, "company_id", "ocorrencias", words.MOTIVOS_WORDS),
+    "ocorrencias": Level("ocorrencias", Occurrence, "reason_id", "causas", words.OCORRENCIAS_WORDS),
+    "causas": Level("causas", Cause, "occurrence_id", None, words.CAUSAS_WORDS),
 }
 
 

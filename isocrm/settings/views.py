@@ -4,6 +4,7 @@ for htmx (the tree replaces itself), a redirect to the page otherwise."""
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 
 from isocrm.extensions import db
 from isocrm.htmx import is_partial_request, render
@@ -76,7 +77,7 @@ def _add(level: queries.Level, parent_id: int, form_key: str):
         db.session.rollback()
         form.name.errors.append(level.taken(form.name.data))
         return _tree(422, form=form, form_key=form_key)
-    return _done(level.said(item.name, "incluíd") + ".")
+    return _done(level.say("added", name=item.name))
 
 
 @bp.post("/configuracoes/motivos")
@@ -123,7 +124,7 @@ def rename(level: str, item_id: int):
         return _tree(422, editing=(found.slug, item.id), form=form, form_key="editar")
     old = item.name
     if form.name.data == old:
-        return _done("Nada mudou.")
+        return _done(_("Nada mudou."))
     item.name = form.name.data
     try:
         db.session.commit()
@@ -131,16 +132,20 @@ def rename(level: str, item_id: int):
         db.session.rollback()
         form.name.errors.append(found.taken(form.name.data))
         return _tree(422, editing=(found.slug, item_id), form=form, form_key="editar")
-    return _done(f"{found.title} “{old}” agora se chama “{form.name.data}”.")
+    return _done(found.say("renamed", old=old, new=form.name.data))
 
 
 def _move(level: str, item_id: int, step: int):
     found = queries.level_of(level)
     item = get_catalog_entry(found.model, item_id)
     if not queries.move(db.session, found, item, step):
-        return _done(f"“{item.name}” já é o {'primeiro' if step < 0 else 'último'} da lista.")
+        if step < 0:
+            return _done(_("“%(name)s” já é o primeiro da lista.", name=item.name))
+        return _done(_("“%(name)s” já é o último da lista.", name=item.name))
     db.session.commit()
-    return _done(f"“{item.name}” {'subiu' if step < 0 else 'desceu'} uma posição.")
+    if step < 0:
+        return _done(_("“%(name)s” subiu uma posição.", name=item.name))
+    return _done(_("“%(name)s” desceu uma posição.", name=item.name))
 
 
 @bp.post("/configuracoes/<level>/<int:item_id>/subir")
@@ -163,7 +168,7 @@ def _set_active(level: str, item_id: int, active: bool):
     if item.active != active:
         item.active = active
         db.session.commit()
-    return _done(switched(found, item.name, active))
+    return _done(switched(found.words, item.name, active))
 
 
 @bp.post("/configuracoes/<level>/<int:item_id>/desativar")
@@ -190,8 +195,11 @@ def delete(level: str, item_id: int):
     if queries.is_used(db.session, found, item):
         return _tree(
             409,
-            problem=f"“{item.name}” já está em uso (atendimentos, produtos ou itens abaixo "
-            "dele): desative-o em vez de excluir.",
+            problem=_(
+                "“%(name)s” já está em uso (atendimentos, produtos ou itens abaixo "
+                "dele): desative-o em vez de excluir.",
+                name=item.name,
+            ),
         )
     name = item.name
     db.session.delete(item)
@@ -199,5 +207,8 @@ def delete(level: str, item_id: int):
         db.session.commit()
     except sa.exc.IntegrityError:  # a ticket took it meanwhile: the database refuses
         db.session.rollback()
-        return _tree(409, problem=f"“{name}” passou a ser usado: desative-o em vez de excluir.")
-    return _done(found.said(name, "excluíd") + ".")
+        return _tree(
+            409,
+            problem=_("“%(name)s” passou a ser usado: desative-o em vez de excluir.", name=name),
+        )
+    return _done(found.say("deleted", name=name))

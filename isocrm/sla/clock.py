@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -470,11 +471,13 @@ def paused_remaining(session: Session, ticket: Ticket) -> dict[str, str]:
 def _left_text(span: timedelta, *, business: bool) -> str:
     minutes = int(span.total_seconds() // 60)
     if minutes <= 0:
-        return "prazo já vencido"
+        return _("prazo já vencido")
     hours, minutes = divmod(minutes, 60)
     amount = " ".join(
         part
         for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "")
         if part
     )
-    return f"restam {amount}{' úteis' if business else ''}"
+    if business:
+        return _("restam %(amount)s úteis", amount=amount)
+    return _("restam %(amount)s", amount=amount)

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, ValidationError
@@ -10,7 +12,7 @@ from isocrm.fields import BrDateField, max_length, strip_control_characters
 from isocrm.models.sla import WEEKDAYS
 
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*(?:-|–|às|a)\s*(\d{1,2}):(\d{2})$")
-HOURS_MESSAGE = "Use o formato 08:00-12:00, com vários intervalos separados por vírgula."
+HOURS_MESSAGE = _l("Use o formato 08:00-12:00, com vários intervalos separados por vírgula.")
 # Business hours a Motivo may ask for: up to a year of full days.
 MAX_TARGET_HOURS = 8760
 
@@ -24,19 +26,19 @@ def parse_spans(text: str) -> list[tuple[int, int]]:
             continue
         match = _SPAN.match(part)
         if not match:
-            raise ValueError(HOURS_MESSAGE)
+            raise ValueError(str(HOURS_MESSAGE))
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
-            raise ValueError(f"Horário inexistente em “{part}”.")
+            raise ValueError(_("Horário inexistente em “%(span)s”.", span=part))
         opens, closes = h1 * 60 + m1, h2 * 60 + m2
         if closes <= opens:
-            raise ValueError(f"Em “{part}”, o fim deve ser depois do início.")
+            raise ValueError(_("Em “%(span)s”, o fim deve ser depois do início.", span=part))
         spans.append((opens, closes))
     spans.sort()
     for (_o1, c1), (o2, _c2) in zip(spans, spans[1:], strict=False):
         if o2 < c1:
             raise ValueError(
-                "Os intervalos se sobrepõem: cada horário deve começar depois do anterior."
+                _("Os intervalos se sobrepõem: cada horário deve começar depois do anterior.")
             )
     return spans
 
@@ -60,12 +62,24 @@ class BusinessHoursForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if valid and not any(self[f"day{d}"].spans for d in range(7)):
-            self.day0.errors.append("Informe o horário de ao menos um dia da semana.")
+            self.day0.errors.append(_("Informe o horário de ao menos um dia da semana."))
             return False
         return valid
 
 
-for _day, _label in enumerate(WEEKDAYS):
+# The days as the form names them (WEEKDAYS, translated), Monday first.
+_WEEKDAY_LABELS = (
+    _l("Segunda"),
+    _l("Terça"),
+    _l("Quarta"),
+    _l("Quinta"),
+    _l("Sexta"),
+    _l("Sábado"),
+    _l("Domingo"),
+)
+assert len(_WEEKDAY_LABELS) == len(WEEKDAYS)
+
+for _day, _label in enumerate(_WEEKDAY_LABELS):
     setattr(
         BusinessHoursForm,
         f"day{_day}",
@@ -74,11 +88,11 @@ for _day, _label in enumerate(WEEKDAYS):
 
 
 class HolidayForm(FlaskForm):
-    day = BrDateField("Data", validators=[InputRequired("Informe a data do feriado.")])
+    day = BrDateField(_l("Data"), validators=[InputRequired(_l("Informe a data do feriado."))])
     name = StringField(
-        "Nome",
+        _l("Nome"),
         filters=[strip_control_characters, lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[InputRequired("Informe o nome do feriado."), max_length(80)],
+        validators=[InputRequired(_l("Informe o nome do feriado.")), max_length(80)],
     )
 
 
@@ -86,13 +100,13 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET report
 
-    de = BrDateField("De")
-    ate = BrDateField("Até")
+    de = BrDateField(_l("De"))
+    ate = BrDateField(_l("Até"))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if valid and self.de.data and self.ate.data and self.ate.data < self.de.data:
-            self.ate.errors.append("A data final deve ser igual ou posterior à inicial.")
+            self.ate.errors.append(_("A data final deve ser igual ou posterior à inicial."))
             return False
         return valid
 
@@ -103,8 +117,8 @@ def parse_target(text: str | None) -> int | None:
     if not text:
         return None
     if not text.isdecimal() or len(text) > 6:
-        raise ValueError("Informe um número inteiro de horas úteis.")
+        raise ValueError(_("Informe um número inteiro de horas úteis."))
     value = int(text)
     if not 1 <= value <= MAX_TARGET_HOURS:
-        raise ValueError(f"Informe entre 1 e {MAX_TARGET_HOURS} horas úteis.")
+        raise ValueError(_("Informe entre 1 e %(max)s horas úteis.", max=MAX_TARGET_HOURS))
     return value

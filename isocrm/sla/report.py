@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from isocrm.models import Reason, Status, Ticket, User
@@ -144,7 +145,7 @@ def by_owner(session: Session, company_id: int, start, end, now) -> list[Row]:
         .group_by(Ticket.owner_id, User.name)
     )
     return _rows(
-        ((name, *rest) for _id, name, *rest in session.execute(statement)), "Sem responsável"
+        ((name, *rest) for _id, name, *rest in session.execute(statement)), _("Sem responsável")
     )
 
 
@@ -154,12 +155,14 @@ def by_reason(session: Session, company_id: int, start, end, now) -> list[Row]:
         .outerjoin(Reason, Reason.id == Ticket.reason_id)
         .group_by(Ticket.reason_id, Reason.name)
     )
-    return _rows(((name, *rest) for _id, name, *rest in session.execute(statement)), "Sem motivo")
+    return _rows(
+        ((name, *rest) for _id, name, *rest in session.execute(statement)), _("Sem motivo")
+    )
 
 
 def totals(rows: list[Row]) -> Row:
     return Row(
-        "Total",
+        _("Total"),
         sum(r.total for r in rows),
         sum(r.answer_met for r in rows),
         sum(r.answer_late for r in rows),

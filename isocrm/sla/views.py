@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from isocrm.extensions import db
 from isocrm.fields import local_today
@@ -27,7 +29,7 @@ from isocrm.sla.forms import (
 from isocrm.sla.worktime import DEFAULT_HOURS, national_holidays
 
 REPORT_DAYS = 30  # the report's default period: the last 30 days
-FIRST_AFTER_RESOLUTION = "O prazo de 1ª resposta não pode ser maior que o de resolução."
+FIRST_AFTER_RESOLUTION = _l("O prazo de 1ª resposta não pode ser maior que o de resolução.")
 
 
 def _hours_of(company_id: int) -> dict[int, list[tuple[int, int]]]:
@@ -88,7 +90,12 @@ def _recompute_and_commit(message: str):
     company = current_company()
     count = recompute_all(db.session, company.id, utcnow())
     db.session.commit()
-    flash(f"{message} Prazos recalculados em {count} atendimento(s) em aberto.", "success")
+    flash(
+        message
+        + " "
+        + _("Prazos recalculados em %(count)s atendimento(s) em aberto.", count=count),
+        "success",
+    )
     return redirect(url_for("sla.config"), code=303)
 
 
@@ -113,7 +120,7 @@ def save_hours():
                 BusinessHours(company_id=company_id, weekday=day, opens=opens, closes=closes)
             )
     db.session.flush()
-    return _recompute_and_commit("Horário de atendimento salvo.")
+    return _recompute_and_commit(_("Horário de atendimento salvo."))
 
 
 @bp.post("/prazos/configuracao/feriados")
@@ -123,18 +130,18 @@ def add_holiday():
     company_id = current_company().id
     valid = form.validate()
     if valid and form.day.data in national_holidays(form.day.data.year):
-        form.day.errors.append("Esta data já é feriado nacional: não é preciso cadastrá-la.")
+        form.day.errors.append(_("Esta data já é feriado nacional: não é preciso cadastrá-la."))
         valid = False
     if valid and db.session.scalar(
         sa.select(Holiday.id).where(Holiday.company_id == company_id, Holiday.day == form.day.data)
     ):
-        form.day.errors.append("Já existe um feriado da Empresa nesta data.")
+        form.day.errors.append(_("Já existe um feriado da Empresa nesta data."))
         valid = False
     if not valid:
         return _config_page(422, holiday_form=form)
     db.session.add(Holiday(company_id=company_id, day=form.day.data, name=form.name.data))
     db.session.flush()
-    return _recompute_and_commit(f"Feriado {form.day.data:%d/%m/%Y} incluído.")
+    return _recompute_and_commit(_("Feriado %(day)s incluído.", day=f"{form.day.data:%d/%m/%Y}"))
 
 
 @bp.post("/prazos/configuracao/feriados/<int:holiday_id>/excluir")
@@ -150,7 +157,7 @@ def delete_holiday(holiday_id: int):
     day = holiday.day
     db.session.delete(holiday)
     db.session.flush()
-    return _recompute_and_commit(f"Feriado {day:%d/%m/%Y} excluído.")
+    return _recompute_and_commit(_("Feriado %(day)s excluído.", day=f"{day:%d/%m/%Y}"))
 
 
 @bp.post("/prazos/configuracao/motivos")
@@ -184,7 +191,7 @@ def save_targets():
         reason.resolution_hours = values[f"res-{reason.id}"]
         reason.is_complaint = values[f"complaint-{reason.id}"]
     db.session.flush()
-    return _recompute_and_commit("Prazos dos motivos salvos.")
+    return _recompute_and_commit(_("Prazos dos motivos salvos."))
 
 
 @bp.get("/prazos")
