@@ -27,6 +27,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -175,8 +176,11 @@ def _upload_too_big(error: RequestEntityTooLarge):
     if request.endpoint != "imports.upload":
         return error
     flash(
-        f"Arquivo grande demais (máximo de {MAX_BYTES // 2**20} MB): divida-o em partes ou"
-        " peça ao administrador que use o comando flask --app isocrm import.",
+        _(
+            "Arquivo grande demais (máximo de %(mb)s MB): divida-o em partes ou peça ao"
+            " administrador que use o comando flask --app isocrm import.",
+            mb=MAX_BYTES // 2**20,
+        ),
         "error",
     )
     return redirect(url_for("imports.upload"), code=303)
@@ -245,7 +249,7 @@ def preview(token: str):
 
 def _start_and_follow(token: str, action: str):
     if not _start(token, action):
-        flash("Este arquivo já está sendo conferido ou importado: acompanhe abaixo.", "warning")
+        flash(_("Este arquivo já está sendo conferido ou importado: acompanhe abaixo."), "warning")
     return redirect(url_for("imports.preview", token=token), code=303)
 
 
@@ -256,7 +260,7 @@ def _imported(token: str) -> bool:
 
 
 def _already_imported():
-    flash("Este arquivo já foi importado: o resultado está abaixo.", "warning")
+    flash(_("Este arquivo já foi importado: o resultado está abaixo."), "warning")
 
 
 def _last_check(token: str):
@@ -279,7 +283,7 @@ def confirm(token: str):
     if checked is not None and not checked.ok:
         return preview(token)  # the errors again; the button is not there to press
     if checked is not None and not (checked.created or checked.updated):
-        flash("Nada a importar: o cadastro já está igual ao arquivo.", "warning")
+        flash(_("Nada a importar: o cadastro já está igual ao arquivo."), "warning")
         return redirect(url_for("imports.preview", token=token), code=303)
     return _start_and_follow(token, jobs.IMPORT)
 
@@ -306,12 +310,12 @@ def discard(token: str):
     job = jobs.read_job(_folder(), token)
     if job and job.state == jobs.RUNNING:
         if job.action == jobs.IMPORT:
-            flash("A importação já está gravando: aguarde o fim para descartar.", "error")
+            flash(_("A importação já está gravando: aguarde o fim para descartar."), "error")
             return redirect(url_for("imports.preview", token=token), code=303)
         if job.pid and job.host == socket.gethostname():
             # The check started a session of its own: its process group is its pid.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(job.pid, signal.SIGTERM)
     _discard(token)
-    flash("Arquivo descartado: nada foi importado.", "success")
+    flash(_("Arquivo descartado: nada foi importado."), "success")
     return redirect(url_for("imports.upload"), code=303)
