@@ -252,12 +252,22 @@ def test_import_csv_in_english_and_in_portuguese(app, db, demo, client, auth, fo
     sent = client.post("/importacao", data=data, content_type="multipart/form-data")
     assert sent.status_code == 303
     preview = follow_import(sent.headers["Location"]).get_data(as_text=True)
-    _has(preview, "Preview: entidades.csv", "3 rows", "No errors:", ">Confirm import<")
+    _has(
+        preview,
+        "Preview: entidades.csv",
+        "No errors: 3 rows: 3 new entities, 0 updated, 0 unchanged (to be written).",
+        ">Confirm import<",
+    )
     _lacks(preview, "Prévia:", "Confirmar importação", "Descartar arquivo")
 
     _choose(client, "pt_BR")
     preview = _page(client, sent.headers["Location"])
-    _has(preview, "Prévia: entidades.csv", "3 linhas", "Nenhum erro:", "Confirmar importação")
+    _has(
+        preview,
+        "Prévia: entidades.csv",
+        "Nenhum erro: 3 linhas: 3 entidades novas, 0 atualizadas, 0 sem alteração (a gravar).",
+        "Confirmar importação",
+    )
     _has(_page(client, "/importacao"), "<h1>Importar CSV</h1>", "Conferir arquivo")
 
 

@@ -28,6 +28,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -167,6 +169,65 @@ def _allow_big_upload(endpoint: str | None, _values: dict | None) -> None:
     # URL value preprocessors run before any before_request function.
     if endpoint == "imports.upload":
         request.max_content_length = MAX_BYTES + 64 * 1024
+
+
+# The phases a job reports (jobs.py, kinds.py: kept in Portuguese in the job's file and on
+# the command line), as the screen names them.
+PHASES = {
+    "Iniciando": _l("Iniciando"),
+    "Lendo": _l("Lendo"),
+    "Conferindo": _l("Conferindo"),
+    "Conferindo de novo": _l("Conferindo de novo"),
+    "Comparando com o cadastro": _l("Comparando com o cadastro"),
+    "Gravando": _l("Gravando"),
+    "Concluindo": _l("Concluindo"),
+}
+
+
+@bp.app_template_global("import_phase")
+def import_phase(phase: str) -> str:
+    return str(PHASES.get(phase, phase))
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _created(kind: str, n: int) -> str:
+    if kind == "produtos":
+        return ngettext("%(count)s produto novo", "%(count)s produtos novos", n, count=_number(n))
+    if kind == "pedidos":
+        return ngettext("%(count)s pedido novo", "%(count)s pedidos novos", n, count=_number(n))
+    if kind == "notas":
+        return ngettext("%(count)s nota nova", "%(count)s notas novas", n, count=_number(n))
+    return ngettext("%(count)s entidade nova", "%(count)s entidades novas", n, count=_number(n))
+
+
+def _updated(kind: str, n: int) -> str:
+    if kind in ("produtos", "pedidos"):
+        return ngettext("%(count)s atualizado", "%(count)s atualizados", n, count=_number(n))
+    return ngettext("%(count)s atualizada", "%(count)s atualizadas", n, count=_number(n))
+
+
+@bp.app_template_global("import_summary")
+def import_summary(report) -> str:
+    """Report.summary() in the user's language (the command line keeps Report.summary())."""
+    if report.written:
+        verb = _("gravado")
+    elif not (report.created or report.updated):
+        verb = _("nada a gravar")
+    else:
+        verb = _("a gravar")
+    return _(
+        "%(rows)s: %(created)s, %(updated)s, %(unchanged)s sem alteração (%(verb)s).",
+        rows=ngettext(
+            "%(count)s linha", "%(count)s linhas", report.rows, count=_number(report.rows)
+        ),
+        created=_created(report.kind, report.created),
+        updated=_updated(report.kind, report.updated),
+        unchanged=_number(report.unchanged),
+        verb=verb,
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
