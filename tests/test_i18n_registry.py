@@ -285,3 +285,46 @@ def test_the_shared_messages_stay_portuguese_outside_a_users_request(app):
         assert validate_document("PJ", "123") == (
             "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
         )
+
+
+def test_an_import_report_and_a_failed_job_in_the_users_language(app):
+    """The screen says in English what the job's file keeps in Portuguese; in Portuguese it
+    says exactly what Report.summary() (the command line's) says."""
+    from flask_babel import force_locale
+
+    from isocrm.imports import jobs
+    from isocrm.imports.entities import Report
+    from isocrm.imports.views import import_job_message, import_phase, import_summary
+
+    PRODUCTS = ("produtos", "novos", "atualizados")  # as products.py says them
+    reports = [
+        Report(rows=1, created=1),
+        Report("produtos", rows=12345, updated=1, unchanged=12344, nouns=PRODUCTS),
+        Report("notas", rows=2, created=2, written=True, nouns=("notas", "novas", "atualizadas")),
+        Report("pedidos", rows=3, unchanged=3, nouns=("pedidos", "novos", "atualizados")),
+    ]
+    failed = "Erro inesperado: nada foi importado. O administrador encontra o detalhe no"
+    failed += " registro do servidor (importação abcd1234)."
+    with app.test_request_context():
+        for report in reports:
+            assert import_summary(report) == report.summary()
+        assert import_job_message(failed) == failed
+        assert import_phase("Gravando") == "Gravando"
+        with force_locale("en"):
+            assert import_summary(reports[0]) == "1 row: 1 new entity, 0 updated, 0 unchanged" + (
+                " (to be written)."
+            )
+            assert import_summary(reports[1]) == (
+                "12.345 rows: 0 new products, 1 updated, 12.344 unchanged (to be written)."
+            )
+            assert import_phase("Gravando") == "Writing"
+            assert import_job_message(failed) == (
+                "Unexpected error: nothing was imported. The administrator finds the details in"
+                " the server's log (import abcd1234)."
+            )
+            locked = jobs._conflict_message(
+                __import__("sqlalchemy").exc.OperationalError(
+                    "x", {}, Exception("database is locked")
+                )
+            )
+            assert import_job_message(locked).startswith("The database was busy for too long")

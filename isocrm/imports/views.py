@@ -184,6 +184,41 @@ PHASES = {
 }
 
 
+# A failed job's message (jobs.py keeps it in Portuguese in the job's file), as the screen
+# says it.
+JOB_MESSAGES = {
+    "O arquivo enviado não existe mais: envie-o de novo.": _l(
+        "O arquivo enviado não existe mais: envie-o de novo."
+    ),
+    "Outra gravação mudou estes registros ao mesmo tempo: nada foi importado. Confira de novo"
+    " e confirme.": _l(
+        "Outra gravação mudou estes registros ao mesmo tempo: nada foi importado. Confira de"
+        " novo e confirme."
+    ),
+    "O banco ficou ocupado por tempo demais: nada foi importado. Tente de novo.": _l(
+        "O banco ficou ocupado por tempo demais: nada foi importado. Tente de novo."
+    ),
+}
+_UNEXPECTED = re.compile(
+    r"Erro inesperado: nada foi importado\. O administrador encontra o detalhe no registro do"
+    r" servidor \(importação (\w+)\)\."
+)
+
+
+@bp.app_template_global("import_job_message")
+def import_job_message(message: str | None) -> str:
+    if message in JOB_MESSAGES:
+        return str(JOB_MESSAGES[message])
+    unexpected = _UNEXPECTED.fullmatch(message or "")
+    if unexpected:
+        return _(
+            "Erro inesperado: nada foi importado. O administrador encontra o detalhe no registro"
+            " do servidor (importação %(job)s).",
+            job=unexpected.group(1),
+        )
+    return message or ""
+
+
 @bp.app_template_global("import_phase")
 def import_phase(phase: str) -> str:
     return str(PHASES.get(phase, phase))
