@@ -294,7 +294,13 @@ def test_an_import_report_and_a_failed_job_in_the_users_language(app):
 
     from isocrm.imports import jobs
     from isocrm.imports.entities import Report
-    from isocrm.imports.views import import_job_message, import_phase, import_summary
+    from isocrm.imports.reader import LATIN1_WARNING
+    from isocrm.imports.views import (
+        import_job_message,
+        import_phase,
+        import_summary,
+        import_warning,
+    )
 
     PRODUCTS = ("produtos", "novos", "atualizados")  # as products.py says them
     reports = [
@@ -310,6 +316,9 @@ def test_an_import_report_and_a_failed_job_in_the_users_language(app):
             assert import_summary(report) == report.summary()
         assert import_job_message(failed) == failed
         assert import_phase("Gravando") == "Gravando"
+        assert import_warning(LATIN1_WARNING) == LATIN1_WARNING
+        unknown = 'Colunas desconhecidas, ignoradas: "Apelido".'
+        assert import_warning(unknown) == unknown
         with force_locale("en"):
             assert import_summary(reports[0]) == "1 row: 1 new entity, 0 updated, 0 unchanged" + (
                 " (to be written)."
@@ -318,6 +327,8 @@ def test_an_import_report_and_a_failed_job_in_the_users_language(app):
                 "12.345 rows: 0 new products, 1 updated, 12.344 unchanged (to be written)."
             )
             assert import_phase("Gravando") == "Writing"
+            assert import_warning(LATIN1_WARNING).startswith("The file is not in UTF-8")
+            assert import_warning(unknown) == 'Unknown columns, ignored: "Apelido".'
             assert import_job_message(failed) == (
                 "Unexpected error: nothing was imported. The administrator finds the details in"
                 " the server's log (import abcd1234)."

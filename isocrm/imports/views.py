@@ -39,6 +39,7 @@ from isocrm.extensions import db
 from isocrm.imports import bp, jobs
 from isocrm.imports.forms import MAX_BYTES, UploadForm
 from isocrm.imports.kinds import KINDS
+from isocrm.imports.reader import LATIN1_WARNING
 from isocrm.models import User
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company, user_company
@@ -217,6 +218,31 @@ def import_job_message(message: str | None) -> str:
             job=unexpected.group(1),
         )
     return message or ""
+
+
+# The report's warnings (kept in Portuguese in the job's file), as the screen says them.
+_STOPPED = re.compile(r"Conferência interrompida na linha (\d+): erros demais \((\d+)\)\.")
+_UNKNOWN = re.compile(r"Colunas desconhecidas, ignoradas: (.*)\.")
+
+
+@bp.app_template_global("import_warning")
+def import_warning(warning: str) -> str:
+    if warning == LATIN1_WARNING:
+        return _(
+            "O arquivo não está em UTF-8: foi lido como Latin-1 (Windows-1252, o padrão do"
+            ' Excel). Confira os acentos na prévia; para evitar o aviso, salve como "CSV UTF-8".'
+        )
+    stopped = _STOPPED.fullmatch(warning)
+    if stopped:
+        return _(
+            "Conferência interrompida na linha %(line)s: erros demais (%(most)s).",
+            line=stopped.group(1),
+            most=stopped.group(2),
+        )
+    unknown = _UNKNOWN.fullmatch(warning)
+    if unknown:
+        return _("Colunas desconhecidas, ignoradas: %(columns)s.", columns=unknown.group(1))
+    return warning
 
 
 @bp.app_template_global("import_phase")
