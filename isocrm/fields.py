@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import Field, RadioField, SelectChoice, SelectField
 from wtforms.validators import Length, ValidationError
@@ -23,14 +25,20 @@ from isocrm import brdocs, phones
 from isocrm.models.entity import KIND_PERSON
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
-DATE_MESSAGE = "Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100)."
-DATETIME_MESSAGE = "Data inválida: use o formato dd/mm/aaaa hh:mm (ano entre 1900 e 2100)."
+CHOOSE_FROM_LIST = _l("Escolha uma opção da lista.")
+CHOOSE_ONE = _l("Escolha uma das opções.")
+DATE_MESSAGE = _l("Data inválida: use o formato dd/mm/aaaa (ano entre 1900 e 2100).")
+DATETIME_MESSAGE = _l("Data inválida: use o formato dd/mm/aaaa hh:mm (ano entre 1900 e 2100).")
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y"]
 
 
+# WTForms fills in %(max)d (the lazy text is formatted when the message is made).
+TOO_LONG_MESSAGE = _l("Texto longo demais (máximo de %(max)d caracteres).")
+
+
 def max_length(size: int) -> Length:
-    return Length(max=size, message="Texto longo demais (máximo de %(max)d caracteres).")
+    return Length(max=size, message=TOO_LONG_MESSAGE)
 
 
 def strip_control_characters(value):
@@ -134,7 +142,7 @@ class ChoiceField(SelectField):
 
     widget = FastSelect()
 
-    def __init__(self, label, invalid_message="Escolha uma opção da lista.", **kwargs):
+    def __init__(self, label, invalid_message=CHOOSE_FROM_LIST, **kwargs):
         super().__init__(label, coerce=optional_id, **kwargs)
         self.invalid_message = invalid_message
 
@@ -160,7 +168,7 @@ class ChoiceField(SelectField):
 
     def pre_validate(self, form):
         if self.data is not None and self.data not in self.labels():
-            raise ValidationError(self.invalid_message)
+            raise ValidationError(str(self.invalid_message))
 
 
 class _TypedDateBase(Field):
@@ -197,7 +205,7 @@ class _TypedDateBase(Field):
             return
         parsed = self._parse(text)
         if parsed is None or not (MIN_YEAR <= parsed.year <= MAX_YEAR):
-            raise ValueError(self.message)
+            raise ValueError(str(self.message))
         self.data = parsed
 
     def _parse(self, text: str):
@@ -230,7 +238,7 @@ class BrDateField(_TypedDateBase):
     formats = DATE_FORMATS
     display_format = "%d/%m/%Y"
     message = DATE_MESSAGE
-    placeholder = "dd/mm/aaaa"
+    placeholder = _l("dd/mm/aaaa")
 
     def _parse(self, text: str) -> date | None:
         value = super()._parse(text)
@@ -243,14 +251,14 @@ class BrDateTimeField(_TypedDateBase):
     formats = DATETIME_FORMATS
     display_format = "%d/%m/%Y %H:%M"
     message = DATETIME_MESSAGE
-    placeholder = "dd/mm/aaaa hh:mm"
+    placeholder = _l("dd/mm/aaaa hh:mm")
 
 
 class RadioChoiceField(RadioField):
     """A radio group whose "not one of the options" message is in Portuguese (WTForms' own
     says "Not a valid choice.")."""
 
-    def __init__(self, label=None, invalid_message="Escolha uma das opções.", **kwargs):
+    def __init__(self, label=None, invalid_message=CHOOSE_ONE, **kwargs):
         super().__init__(label, **kwargs)
         self.invalid_message = invalid_message
 
@@ -258,17 +266,17 @@ class RadioChoiceField(RadioField):
         if self.data not in {
             c.value if isinstance(c, SelectChoice) else c[0] for c in self.choices
         }:
-            raise ValidationError(self.invalid_message)
+            raise ValidationError(str(self.invalid_message))
 
 
 # --- contacts as Brazilians write them -------------------------------------------------------
 
-PHONE_MESSAGE = (
+PHONE_MESSAGE = _l(
     "Telefone inválido: informe DDD e número, como (11) 98765-4321, 4004-0001 ou 0800 123 4567."
 )
-WHATSAPP_MESSAGE = "WhatsApp inválido: informe um celular com DDD, como (11) 98765-4321."
-ZIP_MESSAGE = "CEP inválido: use 8 dígitos, como 01310-100."
-SITE_MESSAGE = "Site inválido: use um endereço como https://www.exemplo.com.br."
+WHATSAPP_MESSAGE = _l("WhatsApp inválido: informe um celular com DDD, como (11) 98765-4321.")
+ZIP_MESSAGE = _l("CEP inválido: use 8 dígitos, como 01310-100.")
+SITE_MESSAGE = _l("Site inválido: use um endereço como https://www.exemplo.com.br.")
 
 
 # fmt: off
@@ -283,9 +291,9 @@ def validate_document(kind: str, document: str) -> str | None:
     normalized = brdocs.normalize(document)
     if kind == KIND_PERSON:
         if not brdocs.is_valid_cpf(normalized):
-            return "CPF inválido: confira os 11 dígitos."
+            return _("CPF inválido: confira os 11 dígitos.")
     elif not brdocs.is_valid_cnpj(normalized):
-        return "CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos."
+        return _("CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos.")
     return None
 
 
@@ -293,7 +301,7 @@ def phone_number(text: str | None) -> str:
     """The digits of a Brazilian phone number, or a ValidationError in Portuguese."""
     digits = phones.normalize(text)
     if digits is None:
-        raise ValidationError(PHONE_MESSAGE)
+        raise ValidationError(str(PHONE_MESSAGE))
     return digits
 
 
@@ -304,9 +312,9 @@ def zip_code(text: str | None) -> str | None:
         return None
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) != 8 or not re.fullmatch(r"\d{5}-?\d{3}|\d{2}\.\d{3}-?\d{3}", text):
-        raise ValidationError(ZIP_MESSAGE)
+        raise ValidationError(str(ZIP_MESSAGE))
     if digits == "0" * 8 or digits.startswith("00000"):
-        raise ValidationError("CEP inválido: 00000-000 não é um CEP.")
+        raise ValidationError(_("CEP inválido: 00000-000 não é um CEP."))
     return digits
 
 
@@ -316,18 +324,22 @@ def email_address(text: str | None) -> str:
     text = (text or "").strip()
     if not text or any(c in text for c in ',;<>"') or len(text.split()) > 1:
         raise ValidationError(
-            "E-mail inválido: informe um único endereço, como nome@dominio.com.br"
-            " (sem nome nem vários endereços)."
+            _(
+                "E-mail inválido: informe um único endereço, como nome@dominio.com.br"
+                " (sem nome nem vários endereços)."
+            )
         )
     try:
         result = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         if any(ord(c) > 127 for c in text.split("@")[0]):
             raise ValidationError(
-                "E-mail inválido: letras acentuadas antes do @ não são entregues pela maioria"
-                " dos servidores; confira o endereço com o cliente."
+                _(
+                    "E-mail inválido: letras acentuadas antes do @ não são entregues pela"
+                    " maioria dos servidores; confira o endereço com o cliente."
+                )
             ) from error
-        raise ValidationError("E-mail inválido: use o formato nome@dominio.com.br.") from error
+        raise ValidationError(_("E-mail inválido: use o formato nome@dominio.com.br.")) from error
     check_smtp_limits(result.local_part, result.ascii_domain)
     return result.normalized
 
@@ -337,12 +349,14 @@ def check_smtp_limits(local_part: str, ascii_domain: str) -> None:
     characters (RFC 5321) or a top-level domain of one letter."""
     if len(local_part) > 64:
         raise ValidationError(
-            "E-mail inválido: a parte antes do @ passa de 64 caracteres, o que os servidores"
-            " de e-mail recusam."
+            _(
+                "E-mail inválido: a parte antes do @ passa de 64 caracteres, o que os servidores"
+                " de e-mail recusam."
+            )
         )
     top = ascii_domain.rsplit(".", 1)[-1]
     if len(top) < 2 or not (top.isalpha() or top.startswith("xn--")):
-        raise ValidationError("E-mail inválido: confira o domínio depois do @ (ex.: .com.br).")
+        raise ValidationError(_("E-mail inválido: confira o domínio depois do @ (ex.: .com.br)."))
 
 
 def site_url(text: str | None) -> str:
@@ -359,7 +373,7 @@ def site_url(text: str | None) -> str:
         or not re.fullmatch(r"[\w.-]+", host)
         or host.startswith((".", "-"))
     ):
-        raise ValidationError(SITE_MESSAGE)
+        raise ValidationError(str(SITE_MESSAGE))
     return text
 
 
@@ -367,5 +381,5 @@ def whatsapp_number(text: str | None) -> str:
     """WhatsApp is a mobile number: digits stored, shown as (11) 98765-4321."""
     digits = phones.normalize(text)
     if digits is None or not phones.is_mobile(digits):
-        raise ValidationError(WHATSAPP_MESSAGE)
+        raise ValidationError(str(WHATSAPP_MESSAGE))
     return digits

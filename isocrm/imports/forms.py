@@ -1,5 +1,7 @@
 """The upload form of Importar CSV."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FileField, SelectChoice
 from wtforms.validators import ValidationError
@@ -15,25 +17,27 @@ MAX_BYTES = 40 * 1024 * 1024
 
 class UploadForm(FlaskForm):
     kind = RadioChoiceField(
-        "O que o arquivo traz",
+        _l("O que o arquivo traz"),
         choices=[SelectChoice(value=key, label=kind.label) for key, kind in KINDS.items()],
         default="entidades",
-        invalid_message="Escolha o que o arquivo traz.",
+        invalid_message=_l("Escolha o que o arquivo traz."),
     )
-    file = FileField("Arquivo CSV", render_kw={"accept": ".csv,text/csv"})
+    file = FileField(_l("Arquivo CSV"), render_kw={"accept": ".csv,text/csv"})
 
     def validate_file(self, field):
         upload = field.data
         if upload is None or not getattr(upload, "filename", ""):
-            raise ValidationError("Escolha o arquivo CSV a importar.")
+            raise ValidationError(_("Escolha o arquivo CSV a importar."))
         data = upload.stream.read(MAX_BYTES + 1)
         upload.close()  # a big upload is spooled to a temporary file: done with it
         if len(data) > MAX_BYTES:
             raise ValidationError(
-                f"Arquivo grande demais (máximo de {MAX_BYTES // 1024 // 1024} MB): divida-o"
-                " em partes ou peça ao administrador que use o comando"
-                " flask --app isocrm import."
+                _(
+                    "Arquivo grande demais (máximo de %(mb)s MB): divida-o em partes ou peça ao"
+                    " administrador que use o comando flask --app isocrm import.",
+                    mb=MAX_BYTES // 1024 // 1024,
+                )
             )
         if not data.strip():
-            raise ValidationError("O arquivo está vazio.")
+            raise ValidationError(_("O arquivo está vazio."))
         field.bytes = data

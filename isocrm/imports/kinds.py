@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from isocrm.database import writing
@@ -24,24 +25,26 @@ class Kind:
 # Example files of each kind: docs/importacao/<kind>.csv
 KINDS = {
     "entidades": Kind(
-        "Entidades (clientes, parceiros…)",
+        _l("Entidades (clientes, parceiros…)"),
         entities.check_file,
         entities.apply,
         ("entities", "entity_roles", "entity_search_words", "addresses", "phones", "econtacts"),
     ),
     "produtos": Kind(
-        "Produtos e suas informações",
+        _l("Produtos e suas informações"),
         products.check_file,
         products.apply,
         ("products", "product_infos"),
     ),
     "pedidos": Kind(
-        "Pedidos e seus itens",
+        _l("Pedidos e seus itens"),
         commerce.check_orders,
         commerce.apply_orders,
         ("orders", "order_items"),
     ),
-    "notas": Kind("Notas fiscais", commerce.check_invoices, commerce.apply_invoices, ("invoices",)),
+    "notas": Kind(
+        _l("Notas fiscais"), commerce.check_invoices, commerce.apply_invoices, ("invoices",)
+    ),
 }
 # PostgreSQL's planner learns a table's size from its statistics, renewed by autovacuum
 # within a minute or so of a big change. Until then a table that just grew by 100,000 rows

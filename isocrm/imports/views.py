@@ -27,6 +27,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,6 +39,7 @@ from isocrm.extensions import db
 from isocrm.imports import bp, jobs
 from isocrm.imports.forms import MAX_BYTES, UploadForm
 from isocrm.imports.kinds import KINDS
+from isocrm.imports.reader import LATIN1_WARNING
 from isocrm.models import User
 from isocrm.permissions import ROLE_SUPERVISOR, allow
 from isocrm.security import current_company, user_company
@@ -168,6 +172,125 @@ def _allow_big_upload(endpoint: str | None, _values: dict | None) -> None:
         request.max_content_length = MAX_BYTES + 64 * 1024
 
 
+# The phases a job reports (jobs.py, kinds.py: kept in Portuguese in the job's file and on
+# the command line), as the screen names them.
+PHASES = {
+    "Iniciando": _l("Iniciando"),
+    "Lendo": _l("Lendo"),
+    "Conferindo": _l("Conferindo"),
+    "Conferindo de novo": _l("Conferindo de novo"),
+    "Comparando com o cadastro": _l("Comparando com o cadastro"),
+    "Gravando": _l("Gravando"),
+    "Concluindo": _l("Concluindo"),
+}
+
+
+# A failed job's message (jobs.py keeps it in Portuguese in the job's file), as the screen
+# says it.
+JOB_MESSAGES = {
+    "O arquivo enviado não existe mais: envie-o de novo.": _l(
+        "O arquivo enviado não existe mais: envie-o de novo."
+    ),
+    "Outra gravação mudou estes registros ao mesmo tempo: nada foi importado. Confira de novo"
+    " e confirme.": _l(
+        "Outra gravação mudou estes registros ao mesmo tempo: nada foi importado. Confira de"
+        " novo e confirme."
+    ),
+    "O banco ficou ocupado por tempo demais: nada foi importado. Tente de novo.": _l(
+        "O banco ficou ocupado por tempo demais: nada foi importado. Tente de novo."
+    ),
+}
+_UNEXPECTED = re.compile(
+    r"Erro inesperado: nada foi importado\. O administrador encontra o detalhe no registro do"
+    r" servidor \(importação (\w+)\)\."
+)
+
+
+@bp.app_template_global("import_job_message")
+def import_job_message(message: str | None) -> str:
+    if message in JOB_MESSAGES:
+        return str(JOB_MESSAGES[message])
+    unexpected = _UNEXPECTED.fullmatch(message or "")
+    if unexpected:
+        return _(
+            "Erro inesperado: nada foi importado. O administrador encontra o detalhe no registro"
+            " do servidor (importação %(job)s).",
+            job=unexpected.group(1),
+        )
+    return message or ""
+
+
+# The report's warnings (kept in Portuguese in the job's file), as the screen says them.
+_STOPPED = re.compile(r"Conferência interrompida na linha (\d+): erros demais \((\d+)\)\.")
+_UNKNOWN = re.compile(r"Colunas desconhecidas, ignoradas: (.*)\.")
+
+
+@bp.app_template_global("import_warning")
+def import_warning(warning: str) -> str:
+    if warning == LATIN1_WARNING:
+        return _(
+            "O arquivo não está em UTF-8: foi lido como Latin-1 (Windows-1252, o padrão do"
+            ' Excel). Confira os acentos na prévia; para evitar o aviso, salve como "CSV UTF-8".'
+        )
+    stopped = _STOPPED.fullmatch(warning)
+    if stopped:
+        return _(
+            "Conferência interrompida na linha %(line)s: erros demais (%(most)s).",
+            line=stopped.group(1),
+            most=stopped.group(2),
+        )
+    unknown = _UNKNOWN.fullmatch(warning)
+    if unknown:
+        return _("Colunas desconhecidas, ignoradas: %(columns)s.", columns=unknown.group(1))
+    return warning
+
+
+@bp.app_template_global("import_phase")
+def import_phase(phase: str) -> str:
+    return str(PHASES.get(phase, phase))
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _created(kind: str, n: int) -> str:
+    if kind == "produtos":
+        return ngettext("%(count)s produto novo", "%(count)s produtos novos", n, count=_number(n))
+    if kind == "pedidos":
+        return ngettext("%(count)s pedido novo", "%(count)s pedidos novos", n, count=_number(n))
+    if kind == "notas":
+        return ngettext("%(count)s nota nova", "%(count)s notas novas", n, count=_number(n))
+    return ngettext("%(count)s entidade nova", "%(count)s entidades novas", n, count=_number(n))
+
+
+def _updated(kind: str, n: int) -> str:
+    if kind in ("produtos", "pedidos"):
+        return ngettext("%(count)s atualizado", "%(count)s atualizados", n, count=_number(n))
+    return ngettext("%(count)s atualizada", "%(count)s atualizadas", n, count=_number(n))
+
+
+@bp.app_template_global("import_summary")
+def import_summary(report) -> str:
+    """Report.summary() in the user's language (the command line keeps Report.summary())."""
+    if report.written:
+        verb = _("gravado")
+    elif not (report.created or report.updated):
+        verb = _("nada a gravar")
+    else:
+        verb = _("a gravar")
+    return _(
+        "%(rows)s: %(created)s, %(updated)s, %(unchanged)s sem alteração (%(verb)s).",
+        rows=ngettext(
+            "%(count)s linha", "%(count)s linhas", report.rows, count=_number(report.rows)
+        ),
+        created=_created(report.kind, report.created),
+        updated=_updated(report.kind, report.updated),
+        unchanged=_number(report.unchanged),
+        verb=verb,
+    )
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_big(error: RequestEntityTooLarge):
     # Refused while the body was read (by the CSRF check, before the view): back to the
@@ -175,8 +298,11 @@ def _upload_too_big(error: RequestEntityTooLarge):
     if request.endpoint != "imports.upload":
         return error
     flash(
-        f"Arquivo grande demais (máximo de {MAX_BYTES // 2**20} MB): divida-o em partes ou"
-        " peça ao administrador que use o comando flask --app isocrm import.",
+        _(
+            "Arquivo grande demais (máximo de %(mb)s MB): divida-o em partes ou peça ao"
+            " administrador que use o comando flask --app isocrm import.",
+            mb=MAX_BYTES // 2**20,
+        ),
         "error",
     )
     return redirect(url_for("imports.upload"), code=303)
@@ -245,7 +371,7 @@ def preview(token: str):
 
 def _start_and_follow(token: str, action: str):
     if not _start(token, action):
-        flash("Este arquivo já está sendo conferido ou importado: acompanhe abaixo.", "warning")
+        flash(_("Este arquivo já está sendo conferido ou importado: acompanhe abaixo."), "warning")
     return redirect(url_for("imports.preview", token=token), code=303)
 
 
@@ -256,7 +382,7 @@ def _imported(token: str) -> bool:
 
 
 def _already_imported():
-    flash("Este arquivo já foi importado: o resultado está abaixo.", "warning")
+    flash(_("Este arquivo já foi importado: o resultado está abaixo."), "warning")
 
 
 def _last_check(token: str):
@@ -279,7 +405,7 @@ def confirm(token: str):
     if checked is not None and not checked.ok:
         return preview(token)  # the errors again; the button is not there to press
     if checked is not None and not (checked.created or checked.updated):
-        flash("Nada a importar: o cadastro já está igual ao arquivo.", "warning")
+        flash(_("Nada a importar: o cadastro já está igual ao arquivo."), "warning")
         return redirect(url_for("imports.preview", token=token), code=303)
     return _start_and_follow(token, jobs.IMPORT)
 
@@ -306,12 +432,12 @@ def discard(token: str):
     job = jobs.read_job(_folder(), token)
     if job and job.state == jobs.RUNNING:
         if job.action == jobs.IMPORT:
-            flash("A importação já está gravando: aguarde o fim para descartar.", "error")
+            flash(_("A importação já está gravando: aguarde o fim para descartar."), "error")
             return redirect(url_for("imports.preview", token=token), code=303)
         if job.pid and job.host == socket.gethostname():
             # The check started a session of its own: its process group is its pid.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(job.pid, signal.SIGTERM)
     _discard(token)
-    flash("Arquivo descartado: nada foi importado.", "success")
+    flash(_("Arquivo descartado: nada foi importado."), "success")
     return redirect(url_for("imports.upload"), code=303)

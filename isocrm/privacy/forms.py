@@ -1,5 +1,7 @@
 """Forms of the LGPD screen: find a titular by CPF/CNPJ, confirm an anonymisation."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
@@ -15,13 +17,13 @@ class DocumentSearchForm(FlaskForm):
         csrf = False
 
     documento = StringField(
-        "CPF/CNPJ do titular",
-        validators=[DataRequired("Informe o CPF ou o CNPJ."), max_length(30)],
+        _l("CPF/CNPJ do titular"),
+        validators=[DataRequired(_l("Informe o CPF ou o CNPJ.")), max_length(30)],
     )
 
     def validate_documento(self, field):
         if not brdocs.is_valid(field.data or ""):
-            raise ValidationError("CPF/CNPJ inválido: confira os dígitos.")
+            raise ValidationError(_("CPF/CNPJ inválido: confira os dígitos."))
 
     @property
     def document(self) -> str:
@@ -30,8 +32,11 @@ class DocumentSearchForm(FlaskForm):
 
 class AnonymizeForm(FlaskForm):
     confirmacao = StringField(
-        "Para confirmar, digite o nome ou o CPF/CNPJ do titular",
-        validators=[DataRequired("Digite o nome ou o CPF/CNPJ para confirmar."), max_length(200)],
+        _l("Para confirmar, digite o nome ou o CPF/CNPJ do titular"),
+        validators=[
+            DataRequired(_l("Digite o nome ou o CPF/CNPJ para confirmar.")),
+            max_length(200),
+        ],
     )
 
     def confirms(self, name: str, document: str | None) -> bool:

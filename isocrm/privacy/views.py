@@ -5,6 +5,8 @@ import json
 import zipfile
 
 from flask import current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,7 +23,7 @@ from isocrm.privacy.forms import AnonymizeForm, DocumentSearchForm
 from isocrm.security import current_company
 
 EXPORT_FORMAT = "isocrm-lgpd/1"
-STALE_MESSAGE = (
+STALE_MESSAGE = _l(
     "O cadastro do titular foi alterado por outra pessoa enquanto isso: nada foi anonimizado. "
     "Confira e confirme de novo."
 )
@@ -144,13 +146,13 @@ def anonymize(entity_id: int):
     entity = _load(entity_id)
     form = AnonymizeForm()
     if service.is_anonymized(entity):
-        flash("Este titular já foi anonimizado.", "warning")
+        flash(_("Este titular já foi anonimizado."), "warning")
         return redirect(url_for("privacy.entity", entity_id=entity.id))
     if not form.validate():
         return _entity_page(entity, form, status=422)
     if not form.confirms(entity.name, entity.document):
         form.confirmacao.errors.append(
-            "O texto digitado não é o nome nem o CPF/CNPJ deste titular: nada foi alterado."
+            _("O texto digitado não é o nome nem o CPF/CNPJ deste titular: nada foi alterado.")
         )
         return _entity_page(entity, form, status=422)
     try:
@@ -160,16 +162,24 @@ def anonymize(entity_id: int):
         # Someone saved the Cadastro (or a row of it) after this request read it: what they
         # added was not seen here, so nothing is anonymised rather than half of it.
         db.session.rollback()
-        flash(STALE_MESSAGE, "error")
+        flash(str(STALE_MESSAGE), "error")
         return redirect(url_for("privacy.entity", entity_id=entity_id))
     current_app.logger.info(
         "LGPD anonymisation of entity %s by user %s", entity.id, current_user.id
     )
     flash(
-        f"Titular anonimizado: {outcome.registration_rows} endereço(s)/telefone(s)/contato(s) e "
-        f"{outcome.relations} relação(ões) removidos; textos de {outcome.tickets} atendimento(s) "
-        f"e {outcome.details} detalhe(s) apagados; {outcome.emails} e-mail(s) sem endereço; "
-        f"{outcome.audit_rows} registro(s) da auditoria limpos.",
+        _(
+            "Titular anonimizado: %(rows)s endereço(s)/telefone(s)/contato(s) e %(relations)s"
+            " relação(ões) removidos; textos de %(tickets)s atendimento(s) e %(details)s"
+            " detalhe(s) apagados; %(emails)s e-mail(s) sem endereço; %(audit)s registro(s) da"
+            " auditoria limpos.",
+            rows=outcome.registration_rows,
+            relations=outcome.relations,
+            tickets=outcome.tickets,
+            details=outcome.details,
+            emails=outcome.emails,
+            audit=outcome.audit_rows,
+        ),
         "success",
     )
     return redirect(url_for("privacy.entity", entity_id=entity.id))

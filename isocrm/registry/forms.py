@@ -8,6 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -36,6 +38,7 @@ from isocrm.fields import (  # noqa: F401  (UFS and validate_document are used f
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
+CHOOSE_FROM_LIST = _l("Escolha uma opção da lista.")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -58,7 +61,7 @@ def _text_or_none(value):
 class TextChoiceField(ChoiceField):
     """A ChoiceField whose values are text (UF, tipo de telefone…), not ids."""
 
-    def __init__(self, label, choices, invalid_message="Escolha uma opção da lista.", **kwargs):
+    def __init__(self, label, choices, invalid_message=CHOOSE_FROM_LIST, **kwargs):
         super().__init__(label, invalid_message=invalid_message, **kwargs)
         self.coerce = _text_or_none
         self.choices = choices
@@ -74,8 +77,8 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(
             label,
             coerce=int,
-            invalid_value_message="Escolha apenas opções da lista.",
-            invalid_choice_message="Escolha apenas opções da lista.",
+            invalid_value_message=_l("Escolha apenas opções da lista."),
+            invalid_choice_message=_l("Escolha apenas opções da lista."),
             **kwargs,
         )
 
@@ -87,10 +90,10 @@ class DocumentFields:
     """Nome and CPF/CNPJ, shared by the complete and the simplified registration."""
 
     name = StringField(
-        "Nome/Razão social",
-        validators=[DataRequired("Informe o nome ou a razão social."), max_length(150)],
+        _l("Nome/Razão social"),
+        validators=[DataRequired(_l("Informe o nome ou a razão social.")), max_length(150)],
     )
-    trade_name = StringField("Nome fantasia", validators=[Optional(), max_length(150)])
+    trade_name = StringField(_l("Nome fantasia"), validators=[Optional(), max_length(150)])
     document = StringField("CPF/CNPJ", validators=[Optional(), max_length(20)])
 
     def document_kind(self) -> str:
@@ -109,26 +112,26 @@ class EntityForm(DocumentFields, FlaskForm):
     """Dados, Papéis and Unidades of Cadastro completo (and of a new entity)."""
 
     kind = RadioChoiceField(
-        "Tipo",
+        _l("Tipo"),
         choices=[
-            SelectChoice(value=KIND_PERSON, label="Pessoa física (CPF)"),
-            SelectChoice(value=KIND_COMPANY, label="Pessoa jurídica (CNPJ)"),
+            SelectChoice(value=KIND_PERSON, label=_l("Pessoa física (CPF)")),
+            SelectChoice(value=KIND_COMPANY, label=_l("Pessoa jurídica (CNPJ)")),
         ],
         default=KIND_PERSON,
-        invalid_message="Escolha pessoa física ou jurídica.",
-        validators=[DataRequired("Escolha pessoa física ou jurídica.")],
+        invalid_message=_l("Escolha pessoa física ou jurídica."),
+        validators=[DataRequired(_l("Escolha pessoa física ou jurídica."))],
     )
-    birth_date = BrDateField("Data de nascimento")
-    notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
-    roles = CheckboxesField("Papéis")
-    units = CheckboxesField("Unidades")
+    birth_date = BrDateField(_l("Data de nascimento"))
+    notes = TextAreaField(_l("Observações"), validators=[Optional(), max_length(5000)])
+    roles = CheckboxesField(_l("Papéis"))
+    units = CheckboxesField(_l("Unidades"))
     # The version the page showed (optimistic locking; see registry.service.merge).
     version = HiddenField()
     # Cadastrar: another entity of the Empresa has this name and no CPF/CNPJ tells them apart.
-    same_name_ok = BooleanField("É outra entidade com o mesmo nome: cadastrar mesmo assim")
+    same_name_ok = BooleanField(_l("É outra entidade com o mesmo nome: cadastrar mesmo assim"))
     # Cadastro completo: a papel or unidade used by open tickets is removed only when confirmed.
     confirm_removal = BooleanField(
-        "Remover mesmo assim (os atendimentos abertos guardam o papel e a unidade que já têm)"
+        _l("Remover mesmo assim (os atendimentos abertos guardam o papel e a unidade que já têm)")
     )
 
     def document_kind(self) -> str:
@@ -136,33 +139,37 @@ class EntityForm(DocumentFields, FlaskForm):
 
     def validate_kind(self, field):
         if field.data not in (KIND_PERSON, KIND_COMPANY):
-            raise ValidationError("Escolha pessoa física ou jurídica.")
+            raise ValidationError(_("Escolha pessoa física ou jurídica."))
 
     def validate_birth_date(self, field):
         if field.data is None:
             return
         if self.kind.data == KIND_COMPANY:
             raise ValidationError(
-                "Pessoa jurídica não tem data de nascimento: apague a data ou escolha pessoa"
-                " física."
+                _(
+                    "Pessoa jurídica não tem data de nascimento: apague a data ou escolha pessoa"
+                    " física."
+                )
             )
         if field.data > _today():
-            raise ValidationError("A data de nascimento não pode estar no futuro.")
+            raise ValidationError(_("A data de nascimento não pode estar no futuro."))
 
 
 class AddressForm(FlaskForm):
-    zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
+    zip_code = StringField(_l("CEP"), validators=[Optional(), max_length(10)])
     street = StringField(
-        "Logradouro", validators=[DataRequired("Informe o logradouro."), max_length(150)]
+        _l("Logradouro"), validators=[DataRequired(_l("Informe o logradouro.")), max_length(150)]
     )
-    number = StringField("Número", validators=[Optional(), max_length(20)])
-    complement = StringField("Complemento", validators=[Optional(), max_length(80)])
-    district = StringField("Bairro", validators=[Optional(), max_length(80)])
-    city = StringField("Cidade", validators=[DataRequired("Informe a cidade."), max_length(80)])
+    number = StringField(_l("Número"), validators=[Optional(), max_length(20)])
+    complement = StringField(_l("Complemento"), validators=[Optional(), max_length(80)])
+    district = StringField(_l("Bairro"), validators=[Optional(), max_length(80)])
+    city = StringField(
+        _l("Cidade"), validators=[DataRequired(_l("Informe a cidade.")), max_length(80)]
+    )
     state = TextChoiceField(
-        "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
+        _l("UF"), [(None, "—")] + [(uf, uf) for uf in UFS], _l("Escolha uma UF da lista.")
     )
-    is_principal = BooleanField("Principal")
+    is_principal = BooleanField(_l("Principal"))
     version = HiddenField()
 
     def validate_zip_code(self, field):
@@ -170,15 +177,15 @@ class AddressForm(FlaskForm):
 
     def validate_state(self, field):
         if field.data is None:
-            raise ValidationError("Escolha a UF.")
+            raise ValidationError(_("Escolha a UF."))
 
 
 class PhoneForm(FlaskForm):
-    kind = TextChoiceField("Tipo", list(PHONE_KINDS.items()), "Escolha um tipo da lista.")
+    kind = TextChoiceField(_l("Tipo"), list(PHONE_KINDS.items()), _l("Escolha um tipo da lista."))
     number = StringField(
-        "Telefone", validators=[DataRequired("Informe o telefone com DDD."), max_length(20)]
+        _l("Telefone"), validators=[DataRequired(_l("Informe o telefone com DDD.")), max_length(20)]
     )
-    is_principal = BooleanField("Principal")
+    is_principal = BooleanField(_l("Principal"))
     version = HiddenField()
 
     def validate_number(self, field):
@@ -186,11 +193,13 @@ class PhoneForm(FlaskForm):
 
 
 class EContactForm(FlaskForm):
-    kind = TextChoiceField("Tipo", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista.")
-    value = StringField(
-        "E-contact", validators=[DataRequired("Informe o e-contact."), max_length(200)]
+    kind = TextChoiceField(
+        _l("Tipo"), list(ECONTACT_KINDS.items()), _l("Escolha um tipo da lista.")
     )
-    is_principal = BooleanField("Principal")
+    value = StringField(
+        _l("E-contact"), validators=[DataRequired(_l("Informe o e-contact.")), max_length(200)]
+    )
+    is_principal = BooleanField(_l("Principal"))
     version = HiddenField()
 
     def validate_value(self, field):
@@ -214,34 +223,36 @@ class RelationForm(FlaskForm):
     """Relacionado com: an existing entity of the Empresa, or a person created on the spot."""
 
     mode = RadioChoiceField(
-        "Relacionar",
-        invalid_message="Escolha como relacionar.",
+        _l("Relacionar"),
+        invalid_message=_l("Escolha como relacionar."),
         choices=[
-            SelectChoice(value="existente", label="Entidade já cadastrada"),
-            SelectChoice(value="nova", label="Cadastrar pessoa agora"),
+            SelectChoice(value="existente", label=_l("Entidade já cadastrada")),
+            SelectChoice(value="nova", label=_l("Cadastrar pessoa agora")),
         ],
         default="existente",
     )
     related_entity_id = ChoiceField(
-        "Entidade", invalid_message="Escolha uma entidade desta Empresa (não a própria)."
+        _l("Entidade"), invalid_message=_l("Escolha uma entidade desta Empresa (não a própria).")
     )
     # No Optional() here: it would stop the chain before validate_new_name on an empty name.
-    new_name = StringField("Nome da pessoa", validators=[max_length(150)])
-    same_name_ok = BooleanField("É outra pessoa com o mesmo nome: cadastrar mesmo assim")
-    new_document = StringField("CPF (opcional)", validators=[Optional(), max_length(20)])
-    relation_type_id = ChoiceField("Tipo de relação", invalid_message="Escolha um tipo da lista.")
+    new_name = StringField(_l("Nome da pessoa"), validators=[max_length(150)])
+    same_name_ok = BooleanField(_l("É outra pessoa com o mesmo nome: cadastrar mesmo assim"))
+    new_document = StringField(_l("CPF (opcional)"), validators=[Optional(), max_length(20)])
+    relation_type_id = ChoiceField(
+        _l("Tipo de relação"), invalid_message=_l("Escolha um tipo da lista.")
+    )
 
     def validate_relation_type_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha o tipo de relação.")
+            raise ValidationError(_("Escolha o tipo de relação."))
 
     def validate_related_entity_id(self, field):
         if self.mode.data != "nova" and field.data is None:
-            raise ValidationError("Busque e escolha a entidade relacionada.")
+            raise ValidationError(_("Busque e escolha a entidade relacionada."))
 
     def validate_new_name(self, field):
         if self.mode.data == "nova" and not (field.data or "").strip():
-            raise ValidationError("Informe o nome da pessoa.")
+            raise ValidationError(_("Informe o nome da pessoa."))
 
     def validate_new_document(self, field):
         if self.mode.data == "nova" and (field.data or "").strip():
@@ -251,31 +262,31 @@ class RelationForm(FlaskForm):
 
     def validate_mode(self, field):
         if field.data not in ("existente", "nova"):
-            raise ValidationError("Escolha como relacionar.")
+            raise ValidationError(_("Escolha como relacionar."))
 
 
 class QuickEditForm(DocumentFields, FlaskForm):
     """Cadastro simplificado: the main fields and the Principal address, phone and e-contact.
     A group emptied removes that Principal row; a group with anything typed must be complete."""
 
-    zip_code = StringField("CEP", validators=[Optional(), max_length(10)])
+    zip_code = StringField(_l("CEP"), validators=[Optional(), max_length(10)])
     # Logradouro and Cidade without Optional(), so validate_street/city see them empty.
-    street = StringField("Logradouro", validators=[max_length(150)])
-    number = StringField("Número", validators=[Optional(), max_length(20)])
-    complement = StringField("Complemento", validators=[Optional(), max_length(80)])
-    district = StringField("Bairro", validators=[Optional(), max_length(80)])
-    city = StringField("Cidade", validators=[max_length(80)])
+    street = StringField(_l("Logradouro"), validators=[max_length(150)])
+    number = StringField(_l("Número"), validators=[Optional(), max_length(20)])
+    complement = StringField(_l("Complemento"), validators=[Optional(), max_length(80)])
+    district = StringField(_l("Bairro"), validators=[Optional(), max_length(80)])
+    city = StringField(_l("Cidade"), validators=[max_length(80)])
     state = TextChoiceField(
-        "UF", [(None, "—")] + [(uf, uf) for uf in UFS], "Escolha uma UF da lista."
+        _l("UF"), [(None, "—")] + [(uf, uf) for uf in UFS], _l("Escolha uma UF da lista.")
     )
     phone_kind = TextChoiceField(
-        "Tipo de telefone", list(PHONE_KINDS.items()), "Escolha um tipo da lista."
+        _l("Tipo de telefone"), list(PHONE_KINDS.items()), _l("Escolha um tipo da lista.")
     )
-    phone_number = StringField("Telefone", validators=[Optional(), max_length(20)])
+    phone_number = StringField(_l("Telefone"), validators=[Optional(), max_length(20)])
     econtact_kind = TextChoiceField(
-        "Tipo de e-contact", list(ECONTACT_KINDS.items()), "Escolha um tipo da lista."
+        _l("Tipo de e-contact"), list(ECONTACT_KINDS.items()), _l("Escolha um tipo da lista.")
     )
-    econtact_value = StringField("E-contact", validators=[Optional(), max_length(200)])
+    econtact_value = StringField(_l("E-contact"), validators=[Optional(), max_length(200)])
     # What the form was filled from (optimistic locking, see views._quick_conflicts).
     version = HiddenField()
     rows_seen = HiddenField()
@@ -290,15 +301,15 @@ class QuickEditForm(DocumentFields, FlaskForm):
 
     def validate_street(self, field):
         if self.address_filled() and not (field.data or "").strip():
-            raise ValidationError("Informe o logradouro.")
+            raise ValidationError(_("Informe o logradouro."))
 
     def validate_city(self, field):
         if self.address_filled() and not (field.data or "").strip():
-            raise ValidationError("Informe a cidade.")
+            raise ValidationError(_("Informe a cidade."))
 
     def validate_state(self, field):
         if self.address_filled() and field.data is None:
-            raise ValidationError("Escolha a UF.")
+            raise ValidationError(_("Escolha a UF."))
 
     def validate_phone_number(self, field):
         if (field.data or "").strip():
@@ -311,13 +322,14 @@ class QuickEditForm(DocumentFields, FlaskForm):
 
 class AlertForm(FlaskForm):
     message = TextAreaField(
-        "Mensagem", validators=[DataRequired("Escreva a mensagem do alerta."), max_length(2000)]
+        _l("Mensagem"),
+        validators=[DataRequired(_l("Escreva a mensagem do alerta.")), max_length(2000)],
     )
     # Média, as the model's default, on every new form (also the one shown after a save).
     priority = ChoiceField(
-        "Prioridade", invalid_message="Escolha uma prioridade da lista.", default=2
+        _l("Prioridade"), invalid_message=_l("Escolha uma prioridade da lista."), default=2
     )
-    active_until = BrDateField("Ativo até")
+    active_until = BrDateField(_l("Ativo até"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -326,8 +338,8 @@ class AlertForm(FlaskForm):
     def validate_active_until(self, field):
         today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
         if field.data and field.data < today:
-            raise ValidationError("A data não pode estar no passado.")
+            raise ValidationError(_("A data não pode estar no passado."))
 
     def validate_priority(self, field):
         if field.data is None:
-            raise ValidationError("Escolha a prioridade.")
+            raise ValidationError(_("Escolha a prioridade."))

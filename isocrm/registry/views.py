@@ -16,6 +16,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
@@ -140,15 +142,119 @@ class RowList:
 
 LISTS = {
     "enderecos": RowList(
-        "enderecos", "addresses", Address, AddressForm, "Endereços", "endereço", "endereco"
+        "enderecos", "addresses", Address, AddressForm, _l("Endereços"), "endereço", "endereco"
     ),
     "telefones": RowList(
-        "telefones", "phones", Phone, PhoneForm, "Telefones", "telefone", "telefone"
+        "telefones", "phones", Phone, PhoneForm, _l("Telefones"), "telefone", "telefone"
     ),
     "econtacts": RowList(
-        "econtacts", "econtacts", EContact, EContactForm, "E-contacts", "e-contact", "econtact"
+        "econtacts",
+        "econtacts",
+        EContact,
+        EContactForm,
+        _l("E-contacts"),
+        "e-contact",
+        "econtact",
     ),
 }
+
+
+# What each list says, whole sentences per list (the nouns differ in other languages).
+ROW_TEXTS = {
+    "enderecos": {
+        "one_principal": _l("Marque apenas um endereço como Principal: nada foi salvo."),
+        "choose_principal": _l(
+            "Escolha como Principal um endereço desta entidade (o marcado pode ter sido removido"
+            " em outra aba)."
+        ),
+        "changed_save_again": _l(
+            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Salve de novo para gravar o que você digitou."
+        ),
+        "gone": _l(
+            "Este endereço não existe mais (foi removido em outra aba ou por outra pessoa)."
+        ),
+        "added": _l("Endereço adicionado."),
+        "changed_click": _l(
+            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Nada foi salvo: clique em Salvar endereço para gravar o que você digitou."
+        ),
+        "saved": _l("Endereço salvo."),
+        "still_principal": _l(
+            "Ele continua Principal: para trocar, marque outro endereço como Principal."
+        ),
+        "same_instant": _l(
+            "Outra pessoa salvou este endereço no mesmo instante. Nada foi salvo: clique em Salvar"
+            " endereço de novo."
+        ),
+        "already_removed": _l("Este endereço já tinha sido removido."),
+        "removed": _l("Endereço removido."),
+    },
+    "telefones": {
+        "one_principal": _l("Marque apenas um telefone como Principal: nada foi salvo."),
+        "choose_principal": _l(
+            "Escolha como Principal um telefone desta entidade (o marcado pode ter sido removido"
+            " em outra aba)."
+        ),
+        "changed_save_again": _l(
+            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Salve de novo para gravar o que você digitou."
+        ),
+        "gone": _l(
+            "Este telefone não existe mais (foi removido em outra aba ou por outra pessoa)."
+        ),
+        "added": _l("Telefone adicionado."),
+        "changed_click": _l(
+            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Nada foi salvo: clique em Salvar telefone para gravar o que você digitou."
+        ),
+        "saved": _l("Telefone salvo."),
+        "still_principal": _l(
+            "Ele continua Principal: para trocar, marque outro telefone como Principal."
+        ),
+        "same_instant": _l(
+            "Outra pessoa salvou este telefone no mesmo instante. Nada foi salvo: clique em Salvar"
+            " telefone de novo."
+        ),
+        "already_removed": _l("Este telefone já tinha sido removido."),
+        "removed": _l("Telefone removido."),
+    },
+    "econtacts": {
+        "one_principal": _l("Marque apenas um e-contact como Principal: nada foi salvo."),
+        "choose_principal": _l(
+            "Escolha como Principal um e-contact desta entidade (o marcado pode ter sido removido"
+            " em outra aba)."
+        ),
+        "changed_save_again": _l(
+            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Salve de novo para gravar o que você digitou."
+        ),
+        "gone": _l(
+            "Este e-contact não existe mais (foi removido em outra aba ou por outra pessoa)."
+        ),
+        "added": _l("E-contact adicionado."),
+        "changed_click": _l(
+            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
+            " Nada foi salvo: clique em Salvar e-contact para gravar o que você digitou."
+        ),
+        "saved": _l("E-contact salvo."),
+        "still_principal": _l(
+            "Ele continua Principal: para trocar, marque outro e-contact como Principal."
+        ),
+        "same_instant": _l(
+            "Outra pessoa salvou este e-contact no mesmo instante. Nada foi salvo: clique em"
+            " Salvar e-contact de novo."
+        ),
+        "already_removed": _l("Este e-contact já tinha sido removido."),
+        "removed": _l("E-contact removido."),
+    },
+}
+
+
+def _says(row_list: "RowList", key: str, **values) -> str:
+    """One of ROW_TEXTS in the user's language, with its values."""
+    text = str(ROW_TEXTS[row_list.slug][key])
+    return text % values if values else text
 
 
 def _row_list(slug: str) -> RowList:
@@ -210,16 +316,21 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
     """Never a 404 that loses what was typed: say which Empresa the record is in, keep the
     typed Cadastro completo and offer to go back to that Empresa (and save)."""
     now = current_company()
-    message = (
-        f"Este cadastro é da Empresa {error.company.name}, mas a Empresa escolhida agora é"
-        f" {now.name} (trocada nesta ou em outra aba). Nada foi salvo."
+    where = _(
+        "Este cadastro é da Empresa %(owner)s, mas a Empresa escolhida agora é %(current)s"
+        " (trocada nesta ou em outra aba).",
+        owner=error.company.name,
+        current=now.name,
     )
+    message = where + " " + _("Nada foi salvo.")
     slug = (request.view_args or {}).get("slug")
     if is_partial_request() and slug in LISTS:
         return _section_of_another_company(error.company, slug, message)
     if is_partial_request():
         body = render_template(
-            "errors/_fragment.html", title="Empresa trocada", message=message + " Recarregue."
+            "errors/_fragment.html",
+            title=_("Empresa trocada"),
+            message=message + " " + _("Recarregue."),
         )
         return body, 409, {"HX-Reswap": "beforebegin", "Vary": "HX-Request"}
     entity_id = request.view_args.get("entity_id")
@@ -237,7 +348,7 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
             entity,
             form,
             status=409,
-            conflict_message=message + " O que você digitou está abaixo.",
+            conflict_message=message + " " + _("O que você digitou está abaixo."),
             switch_company=error.company,
             row_forms=open_rows,
             pending_principals=pending,
@@ -246,7 +357,7 @@ def _entity_of_another_company(error: EntityOfAnotherCompany):
     return render_template(
         "registry/other_company.html",
         company=error.company,
-        message=message if request.method == "POST" else message.replace(" Nada foi salvo.", ""),
+        message=message if request.method == "POST" else where,
         next_url=safe_next_url(request.path) if request.method == "GET" else None,
     ), 409
 
@@ -267,8 +378,12 @@ def _section_of_another_company(company, slug: str, message: str):
     add_form = row_list.form_for(formdata=request.form) if adding else None
     text = (
         message
-        + " O que você digitou continua na tela: não recarregue a página. Para gravar, use"
-        + f" Voltar para {company.name} (em Adicionar ou em Salvar cadastro)."
+        + " "
+        + _(
+            "O que você digitou continua na tela: não recarregue a página. Para gravar, use"
+            " Voltar para %(company)s (em Adicionar ou em Salvar cadastro).",
+            company=company.name,
+        )
     )
     response = _edit_page(
         entity,
@@ -376,13 +491,10 @@ def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | 
     if not values:
         return None, None
     if len(set(values)) > 1:
-        return None, f"Marque apenas um {row_list.noun} como Principal: nada foi salvo."
+        return None, _says(row_list, "one_principal")
     chosen = next((r for r in rows if str(r.id) == values[0]), None)
     if chosen is None:
-        return None, (
-            f"Escolha como Principal um {row_list.noun} desta entidade (o marcado pode ter"
-            " sido removido em outra aba)."
-        )
+        return None, _says(row_list, "choose_principal")
     return chosen, None
 
 
@@ -434,26 +546,26 @@ def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
 
 
 VALUE_LABELS = {
-    "kind": "Tipo",
+    "kind": _l("Tipo"),
     "document": "CPF/CNPJ",
-    "birth_date": "Data de nascimento",
-    "name": "Nome/Razão social",
-    "trade_name": "Nome fantasia",
-    "notes": "Observações",
-    "roles": "Papéis",
-    "units": "Unidades",
-    "principal_enderecos": "Endereço principal",
-    "principal_telefones": "Telefone principal",
-    "principal_econtacts": "E-contact principal",
+    "birth_date": _l("Data de nascimento"),
+    "name": _l("Nome/Razão social"),
+    "trade_name": _l("Nome fantasia"),
+    "notes": _l("Observações"),
+    "roles": _l("Papéis"),
+    "units": _l("Unidades"),
+    "principal_enderecos": _l("Endereço principal"),
+    "principal_telefones": _l("Telefone principal"),
+    "principal_econtacts": _l("E-contact principal"),
 }
 
 
 def _value_display(entity: Entity, key: str, value, roles, units) -> str:
     """A stored value as the attendant reads it."""
     if value in (None, "", []):
-        return "(vazio)"
+        return _("(vazio)")
     if key == "kind":
-        return "Pessoa jurídica" if value == "PJ" else "Pessoa física"
+        return _("Pessoa jurídica") if value == "PJ" else _("Pessoa física")
     if key == "document":
         return brdocs.format_document(value)
     if key == "birth_date":
@@ -465,7 +577,7 @@ def _value_display(entity: Entity, key: str, value, roles, units) -> str:
         slug = key.removeprefix("principal_")
         row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == value), None)
         if row is None:
-            return "(removido)"
+            return _("(removido)")
         return (
             row.display
             if slug == "telefones"
@@ -499,8 +611,10 @@ def _conflict_page(entity, form, values, clashes, theirs, roles, units, *, messa
         pending[slug] = values[key]
     for key in clashes:
         other = _value_display(entity, key, theirs[key], roles, units)
-        note = (
-            f"Outra pessoa salvou enquanto você editava: {other}. Salve de novo para manter o seu."
+        note = _(
+            "Outra pessoa salvou enquanto você editava: %(value)s. Salve de novo para manter"
+            " o seu.",
+            value=other,
         )
         if key.startswith("principal_"):
             principal_errors[key.removeprefix("principal_")] = note
@@ -527,7 +641,7 @@ def edit(entity_id: int):
     return _edit_page(entity, _entity_form(entity), editing=editing)
 
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = _l(
     "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava. Nada foi salvo:"
     " confira os campos marcados e clique em Salvar cadastro."
 )
@@ -571,15 +685,15 @@ def update(entity_id: int):
                 row_form, row
             ):
                 row_form.version.data = str(row.version)
-                row_messages.setdefault(slug, {})[row_id] = (
-                    f"Este {row_list.noun} foi alterado em outra aba enquanto você editava;"
-                    f" agora está: {row_list.text(row)}. Salve de novo para gravar o que você"
-                    " digitou."
+                row_messages.setdefault(slug, {})[row_id] = _says(
+                    row_list, "changed_save_again", text=row_list.text(row)
                 )
     pending = {s: c.id for s, c in principals.items() if c is not None}
     if not valid or duplicate or principal_errors or not rows_valid:
         if duplicate:
-            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+            form.document.errors.append(
+                _("Já existe uma entidade com este documento nesta Empresa.")
+            )
         return _edit_page(
             entity,
             form,
@@ -627,7 +741,10 @@ def update(entity_id: int):
         names = [r.name for r in roles if r.id in removed_roles]
         names += [u.name for u in units if u.id in removed_units]
         form.form_errors.append(
-            f"{', '.join(names)}: em uso por atendimento(s) aberto(s) desta entidade."
+            _(
+                "%(names)s: em uso por atendimento(s) aberto(s) desta entidade.",
+                names=", ".join(names),
+            )
         )
         return _edit_page(
             entity,
@@ -654,16 +771,21 @@ def update(entity_id: int):
             entity,
             form,
             status=409,
-            conflict_message="Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
-            " salvo: clique em Salvar cadastro de novo.",
+            conflict_message=_(
+                "Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
+                " salvo: clique em Salvar cadastro de novo."
+            ),
             row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
         )
-    flash("Cadastro salvo.", "success")
+    flash(_("Cadastro salvo."), "success")
     if taken:
-        fields = ", ".join(VALUE_LABELS[k] for k in taken)
+        fields = ", ".join(str(VALUE_LABELS[k]) for k in taken)
         flash(
-            f"Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
-            f" salvou em: {fields}.",
+            _(
+                "Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
+                " salvou em: %(fields)s.",
+                fields=fields,
+            ),
             "info",
         )
     return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
@@ -688,12 +810,19 @@ def new():
     if posted_company is not None and posted_company != company_id:
         # Opened in another Empresa (switched in another tab): never file it here.
         origin = user_company(posted_company)
-        where = f" ({origin.name})" if origin else ""
-        message = (
-            f"Este cadastro foi aberto em outra Empresa{where}, e a Empresa foi trocada em "
-            "outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e clique "
-            "em Cadastrar de novo (o que você digitou está abaixo)."
-        )
+        if origin:
+            message = _(
+                "Este cadastro foi aberto em outra Empresa (%(company)s), e a Empresa foi trocada"
+                " em outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e"
+                " clique em Cadastrar de novo (o que você digitou está abaixo).",
+                company=origin.name,
+            )
+        else:
+            message = _(
+                "Este cadastro foi aberto em outra Empresa, e a Empresa foi trocada em outra aba."
+                " Nada foi salvo: volte para aquela Empresa no topo da página e clique em"
+                " Cadastrar de novo (o que você digitou está abaixo)."
+            )
         return render(
             "registry/new.html",
             status=409,
@@ -713,28 +842,34 @@ def new():
             form=form,
             duplicate=None,
             homonym=None,
-            company_refused="O formulário veio incompleto: confira os dados e clique em Cadastrar.",
+            company_refused=_(
+                "O formulário veio incompleto: confira os dados e clique em Cadastrar."
+            ),
             form_key=service.new_form_key(),
         )
     earlier = service.already_submitted(db.session, key)
     if earlier is not None and earlier.result_url:
-        flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+        flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
         return redirect(earlier.result_url, code=303)
     if form.validate():
         duplicate = service.find_duplicate(db.session, company_id, form.document.data)
         if duplicate is not None:
-            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+            form.document.errors.append(
+                _("Já existe uma entidade com este documento nesta Empresa.")
+            )
         elif not form.document.data and not form.same_name_ok.data:
             homonym = service.same_name_entity(db.session, company_id, form.name.data)
             if homonym is not None:
                 form.name.errors.append(
-                    "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe o"
-                    " CPF/CNPJ ou marque a confirmação abaixo."
+                    _(
+                        "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe"
+                        " o CPF/CNPJ ou marque a confirmação abaixo."
+                    )
                 )
         if duplicate is None and homonym is None:
             if not service.claim_form_key(db.session, key, current_user.id):
                 earlier = service.already_submitted(db.session, key)
-                flash("Este cadastro já tinha sido enviado: nada foi criado de novo.", "info")
+                flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
                 target = earlier.result_url if earlier is not None else None
                 return redirect(target or url_for("tickets.index"), code=303)
             entity = Entity(company_id=company_id)
@@ -744,11 +879,13 @@ def new():
             url = url_for("registry.edit", entity_id=entity.id)
             service.remember_result(db.session, key, url)
             db.session.commit()
-            flash("Entidade cadastrada. Complete endereços, telefones e contatos.", "success")
+            flash(_("Entidade cadastrada. Complete endereços, telefones e contatos."), "success")
             if not entity.roles:
                 flash(
-                    "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
-                    " (Cliente, Consumidor…) e salve.",
+                    _(
+                        "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
+                        " (Cliente, Consumidor…) e salve."
+                    ),
                     "info",
                 )
             return redirect(url, code=303)
@@ -837,11 +974,9 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
         if key.startswith(prefix)
     }
     add_form = row_list.form_for(formdata=MultiDict(data)) if data else None
-    message = (
-        f"Este {row_list.noun} não existe mais (foi removido em outra aba ou por outra pessoa)."
-    )
+    message = _says(row_list, "gone")
     if data:
-        message += " O que você digitou está em Adicionar, para cadastrá-lo de novo."
+        message += " " + _("O que você digitou está em Adicionar, para cadastrá-lo de novo.")
     return _section(
         entity,
         row_list,
@@ -900,7 +1035,7 @@ def add_row(entity_id: int, slug: str):
     open_forms = _open_row_forms(entity, row_list)
     pending = _pending_principal(entity, row_list)
     form = row_list.form_for(formdata=request.form)
-    message = f"{row_list.noun.capitalize()} adicionado."
+    message = _says(row_list, "added")
     if not form.validate():
         return _section(
             entity,
@@ -953,7 +1088,9 @@ def edit_row(entity_id: int, slug: str, row_id: int):
 
 def _principal_note(row_list: RowList, rows) -> str:
     principal = next((r for r in rows if r.is_principal), None)
-    return f" Principal agora: {row_list.text(principal)}." if principal else ""
+    if not principal:
+        return ""
+    return " " + _("Principal agora: %(text)s.", text=row_list.text(principal))
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
@@ -975,7 +1112,6 @@ def update_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity, row_list, status=422, row_forms={**open_forms, row.id: form}, pending=pending
         )
-    noun = row_list.noun
     if optional_id(form.version.data) != row.version and not row_list.same(form, row):
         form.version.data = str(row.version)
         return _section(
@@ -984,18 +1120,14 @@ def update_row(entity_id: int, slug: str, row_id: int):
             status=409,
             row_forms={**open_forms, row.id: form},
             pending=pending,
-            row_messages={
-                row.id: f"Este {noun} foi alterado em outra aba enquanto você editava; agora"
-                f" está: {row_list.text(row)}. Nada foi salvo: clique em Salvar {noun} para"
-                " gravar o que você digitou."
-            },
+            row_messages={row.id: _says(row_list, "changed_click", text=row_list.text(row))},
         )
-    message = f"{noun.capitalize()} salvo."
+    message = _says(row_list, "saved")
     if form.is_principal.data and not row.is_principal:
         service.start_change(db.session, entity)
         pending = {}
     elif row.is_principal and not form.is_principal.data:
-        message += f" Ele continua Principal: para trocar, marque outro {noun} como Principal."
+        message += " " + _says(row_list, "still_principal")
     row_list.copy(form, row)
     if form.is_principal.data:
         service.mark_principal(db.session, rows, row)
@@ -1009,10 +1141,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
             row_list,
             status=409,
             row_forms={**open_forms, row_id: form},
-            row_messages={
-                row_id: f"Outra pessoa salvou este {noun} no mesmo instante. Nada foi salvo:"
-                f" clique em Salvar {noun} de novo."
-            },
+            row_messages={row_id: _says(row_list, "same_instant")},
         )
     return _section(
         entity,
@@ -1036,7 +1165,6 @@ def remove_row(entity_id: int, slug: str, row_id: int):
     pending = _pending_principal(entity, row_list)
     rows = getattr(entity, row_list.attr)
     row = next((r for r in rows if r.id == row_id), None)
-    noun = row_list.noun
     if row is None:
         if not is_partial_request():
             abort(404)
@@ -1044,11 +1172,11 @@ def remove_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity,
             row_list,
-            message=f"Este {noun} já tinha sido removido.",
+            message=_says(row_list, "already_removed"),
             row_forms=open_forms,
             pending=pending,
         )
-    message = f"{noun.capitalize()} removido."
+    message = _says(row_list, "removed")
     was_principal = row.is_principal
     if was_principal:
         service.start_change(db.session, entity)
@@ -1139,7 +1267,7 @@ def add_relation(entity_id: int):
         duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
         if duplicate is not None:
             form.new_document.errors.append(
-                "Já existe uma entidade com este CPF nesta Empresa: relacione a existente."
+                _("Já existe uma entidade com este CPF nesta Empresa: relacione a existente.")
             )
             return _relations_section(entity, status=422, form=form, duplicate=duplicate)
         folded = text.fold(name)
@@ -1149,24 +1277,30 @@ def add_relation(entity_id: int):
         if related_same is not None:
             if service.already_submitted(db.session, request.form.get("form_key")):
                 return _relations_section(
-                    entity, message=f"{related_same.related_entity.name} relacionado(a)."
+                    entity,
+                    message=_("%(name)s relacionado(a).", name=related_same.related_entity.name),
                 )
             form.new_name.errors.append(
-                f"{related_same.related_entity.name} já está relacionado(a) a esta entidade."
+                _(
+                    "%(name)s já está relacionado(a) a esta entidade.",
+                    name=related_same.related_entity.name,
+                )
             )
             return _relations_section(entity, status=422, form=form)
         homonym = service.same_name_entity(db.session, company_id, name)
         if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
             form.new_name.errors.append(
-                "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
-                " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+                _(
+                    "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
+                    " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+                )
             )
             return _relations_section(
                 entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
             )
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
         entity = _load(entity_id, *_registry_options())
-        return _relations_section(entity, message="Relacionamento já adicionado.")
+        return _relations_section(entity, message=_("Relacionamento já adicionado."))
     if form.mode.data == "nova":
         related = Entity(
             company_id=company_id,
@@ -1178,13 +1312,13 @@ def add_relation(entity_id: int):
     else:
         related = db.session.get(Entity, form.related_entity_id.data)
         if any(r.related_entity_id == related.id for r in entity.relations):
-            form.related_entity_id.errors.append("Esta entidade já está relacionada.")
+            form.related_entity_id.errors.append(_("Esta entidade já está relacionada."))
             return _relations_section(entity, status=422, form=form)
     entity.relations.append(
         Relation(related_entity=related, relation_type_id=form.relation_type_id.data)
     )
     db.session.commit()
-    return _relations_section(entity, message=f"{related.name} relacionado(a).")
+    return _relations_section(entity, message=_("%(name)s relacionado(a).", name=related.name))
 
 
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados/<int:relation_id>/excluir")
@@ -1197,10 +1331,10 @@ def remove_relation(entity_id: int, relation_id: int):
         if not is_partial_request():
             abort(404)
         # A second click on Remover (or another tab removed it): the list as it is now.
-        return _relations_section(entity, message="Este relacionamento já tinha sido removido.")
+        return _relations_section(entity, message=_("Este relacionamento já tinha sido removido."))
     entity.relations.remove(relation)
     db.session.commit()
-    return _relations_section(entity, message="Relacionamento removido.")
+    return _relations_section(entity, message=_("Relacionamento removido."))
 
 
 # --- Cadastro simplificado -------------------------------------------------------------------
@@ -1208,9 +1342,9 @@ def remove_relation(entity_id: int, relation_id: int):
 
 QUICK_GROUPS = (("address", "addresses"), ("phone", "phones"), ("econtact", "econtacts"))
 QUICK_GROUP_LABELS = {
-    "address": "Endereço principal",
-    "phone": "Telefone principal",
-    "econtact": "E-contact principal",
+    "address": _l("Endereço principal"),
+    "phone": _l("Telefone principal"),
+    "econtact": _l("E-contact principal"),
 }
 
 
@@ -1348,8 +1482,9 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
         service.remove_row(db.session, entity.addresses, entity.principal_address)
         now = entity.principal_address
         notes.append(
-            "Endereço principal removido"
-            + (f"; agora o principal é {now.one_line}." if now else ".")
+            _("Endereço principal removido; agora o principal é %(text)s.", text=now.one_line)
+            if now
+            else _("Endereço principal removido.")
         )
     if _text(form.phone_number.data):
         phone = entity.principal_phone
@@ -1362,8 +1497,9 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
         service.remove_row(db.session, entity.phones, entity.principal_phone)
         now = entity.principal_phone
         notes.append(
-            "Telefone principal removido"
-            + (f"; agora o principal é {now.display}." if now else ".")
+            _("Telefone principal removido; agora o principal é %(text)s.", text=now.display)
+            if now
+            else _("Telefone principal removido.")
         )
     if _text(form.econtact_value.data):
         econtact = entity.principal_econtact
@@ -1376,8 +1512,9 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
         service.remove_row(db.session, entity.econtacts, entity.principal_econtact)
         now = entity.principal_econtact
         notes.append(
-            "E-contact principal removido"
-            + (f"; agora o principal é {now.display}." if now else ".")
+            _("E-contact principal removido; agora o principal é %(text)s.", text=now.display)
+            if now
+            else _("E-contact principal removido.")
         )
     return notes
 
@@ -1400,27 +1537,34 @@ def quick_edit(entity_id: int):
             db.session, current_company().id, form.document.data, entity.id
         )
         if duplicate is not None:
-            form.document.errors.append("Já existe uma entidade com este documento nesta Empresa.")
+            form.document.errors.append(
+                _("Já existe uma entidade com este documento nesta Empresa.")
+            )
         elif document and brdocs.kind_of(document) != entity.kind:
             form.document.errors.append(
-                "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
-                " use o Cadastro completo."
+                _(
+                    "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
+                    " use o Cadastro completo."
+                )
                 if entity.kind == KIND_PERSON
-                else "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
-                " tipo, use o Cadastro completo."
+                else _(
+                    "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
+                    " tipo, use o Cadastro completo."
+                )
             )
         else:
             values, clashes = _quick_conflicts(form, entity)
             if clashes:
                 status = 409
                 stored = _stored_groups(entity)
-                context["conflict_message"] = (
+                context["conflict_message"] = _(
                     "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
-                    " Nada foi salvo: confira "
-                    + ", ".join(
-                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key) for key in clashes
-                    )
-                    + " (abaixo, o que está salvo agora) e clique em Salvar para manter o seu."
+                    " Nada foi salvo: confira %(fields)s (abaixo, o que está salvo agora) e"
+                    " clique em Salvar para manter o seu.",
+                    fields=", ".join(
+                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key))
+                        for key in clashes
+                    ),
                 )
                 now = {
                     "phone": entity.principal_phone.display if stored["phone"] else None,
@@ -1432,8 +1576,8 @@ def quick_edit(entity_id: int):
                 }
                 context["clash_lines"] = [
                     (
-                        QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key),
-                        now.get(key) or "(vazio)",
+                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key)),
+                        now.get(key) or _("(vazio)"),
                     )
                     for key in clashes
                 ]
@@ -1448,7 +1592,7 @@ def quick_edit(entity_id: int):
                     db.session.rollback()
                     entity = _load(entity_id, *_registry_options())
                     context["entity"] = entity
-                    context["conflict_message"] = (
+                    context["conflict_message"] = _(
                         "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
                         " clique em Salvar de novo."
                     )
@@ -1467,7 +1611,7 @@ def quick_edit(entity_id: int):
                             "registry/quick_edit.html",
                             "dialog",
                             form=_quick_form(entity),
-                            saved_message=" ".join(["Cadastro salvo.", *notes]),
+                            saved_message=" ".join([_("Cadastro salvo."), *notes]),
                             **context,
                         )
                     else:
@@ -1476,7 +1620,7 @@ def quick_edit(entity_id: int):
                     response = make_response(body)
                     response.vary.add("HX-Request")
                     return response
-                flash(" ".join(["Cadastro salvo.", *notes]), "success")
+                flash(" ".join([_("Cadastro salvo."), *notes]), "success")
                 return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
     return render(
         "registry/quick_edit.html",
@@ -1550,7 +1694,7 @@ def create_alert(entity_id: int):
     if not form.validate():
         return _alerts_response(entity, status=422, form=form)
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
-        return _alerts_response(entity, message="Alerta criado.")  # a second click: once
+        return _alerts_response(entity, message=_("Alerta criado."))  # a second click: once
     db.session.add(
         Alert(
             company_id=current_company().id,
@@ -1562,7 +1706,7 @@ def create_alert(entity_id: int):
         )
     )
     db.session.commit()
-    return _alerts_response(entity, message="Alerta criado.")
+    return _alerts_response(entity, message=_("Alerta criado."))
 
 
 @bp.post("/entidades/<int:entity_id>/alertas/<int:alert_id>/resolver")
@@ -1583,4 +1727,4 @@ def resolve_alert(entity_id: int, alert_id: int):
         alert.resolved_at = utcnow()
         alert.resolved_by_id = current_user.id
         db.session.commit()
-    return _alerts_response(entity, message="Alerta resolvido.")
+    return _alerts_response(entity, message=_("Alerta resolvido."))
