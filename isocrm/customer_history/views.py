@@ -207,7 +207,14 @@ def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, HistoryDelivery, str]
     entity = get_entity(entity_id)
     delivery = _print_delivery(entity)
     company = current_company()
-    # The sheet is the customer's, handed over printed: in Portuguese, as the e-mail is.
+    # The screen-only toolbar speaks the user's language; the sheet is the customer's,
+    # handed over printed: in Portuguese, as the e-mail is.
+    toolbar = {
+        "label": _("Ações do histórico"),
+        "back": _("‹ Voltar"),
+        "print": _("Imprimir"),
+        "pdf": _("Baixar PDF"),
+    }
     with force_locale("pt_BR"):
         html = render_template(
             "customer_history/print.html",
@@ -218,6 +225,7 @@ def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, HistoryDelivery, str]
             printed_at=utcnow(),
             printed_by=current_user.name,
             for_pdf=for_pdf,
+            toolbar=toolbar,
         )
     return entity, delivery, html
 
