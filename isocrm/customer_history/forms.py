@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, ValidationError
@@ -20,20 +22,25 @@ def earliest_request(today: date) -> date:
 
 def _not_in_the_future(form, field):
     if field.data and field.data > local_today():
-        raise ValidationError("A data da solicitação não pode ser no futuro.")
+        raise ValidationError(_("A data da solicitação não pode ser no futuro."))
 
 
 def _not_too_old(form, field):
     earliest = earliest_request(local_today())
     if field.data and field.data < earliest:
-        raise ValidationError(f"A data da solicitação não pode ser anterior a {earliest:%d/%m/%Y}.")
+        raise ValidationError(
+            _(
+                "A data da solicitação não pode ser anterior a %(date)s.",
+                date=f"{earliest:%d/%m/%Y}",
+            )
+        )
 
 
 class RequestDateForm(FlaskForm):
     requested_on = BrDateField(
-        "Solicitado pelo cliente em",
+        _l("Solicitado pelo cliente em"),
         validators=[
-            InputRequired("Informe quando o cliente pediu o histórico."),
+            InputRequired(_l("Informe quando o cliente pediu o histórico.")),
             _not_in_the_future,
             _not_too_old,
         ],
@@ -51,7 +58,7 @@ class EmailForm(RequestDateForm):
     """The recipient's choices (the entity's e-mail e-contacts) are set by the view."""
 
     recipient_id = ChoiceField(
-        "Enviar para", invalid_message="Escolha um dos e-mails cadastrados da entidade."
+        _l("Enviar para"), invalid_message=_l("Escolha um dos e-mails cadastrados da entidade.")
     )
     # Made when the form is rendered: a second submit finds the first message, never sends
     # the history twice (the Caixa de saída's unique send key).
@@ -59,4 +66,4 @@ class EmailForm(RequestDateForm):
 
     def validate_recipient_id(self, field):
         if field.data is None:
-            raise ValidationError("Escolha um dos e-mails cadastrados da entidade.")
+            raise ValidationError(_("Escolha um dos e-mails cadastrados da entidade."))

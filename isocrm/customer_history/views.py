@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -50,7 +52,8 @@ def _email_form(entity: Entity, formdata=None) -> EmailForm:
     form = EmailForm(formdata=formdata)
     emails = _emails(entity)
     form.recipient_id.choices = [
-        (e.id, f"{e.value} (Principal)" if e.is_principal else e.value) for e in emails
+        (e.id, _("%(email)s (Principal)", email=e.value) if e.is_principal else e.value)
+        for e in emails
     ]
     if formdata is None:
         form.recipient_id.data = emails[0].id if emails else None
@@ -116,28 +119,40 @@ def send_email(entity_id: int):
     )
     back = redirect(url_for("customer_history.page", entity_id=entity.id), code=303)
     if not created:
-        flash(f"Este histórico já tinha sido registrado para {outbox.to_address}; nada foi "
-              "enviado de novo.", "info")  # fmt: skip
+        flash(
+            _(
+                "Este histórico já tinha sido registrado para %(address)s; nada foi "
+                "enviado de novo.",
+                address=outbox.to_address,
+            ),
+            "info",
+        )
         return back
     if not smtp_configured():
         flash(
-            "O envio de e-mail não está configurado neste servidor: o histórico para "
-            f"{address} ficou pendente na Caixa de saída (envio registrado).",
+            _(
+                "O envio de e-mail não está configurado neste servidor: o histórico para "
+                "%(address)s ficou pendente na Caixa de saída (envio registrado).",
+                address=address,
+            ),
             "warning",
         )
         return back
     try:
         outbox = send_now(outbox.id)
     except AlreadySending:
-        flash("Este e-mail já está sendo enviado; veja a Caixa de saída.", "warning")
+        flash(_("Este e-mail já está sendo enviado; veja a Caixa de saída."), "warning")
         return back
     if outbox.status == OUTBOX_SENT:
-        flash(f"Histórico enviado por e-mail para {address}.", "success")
+        flash(_("Histórico enviado por e-mail para %(address)s.", address=address), "success")
     else:
         flash(
-            f"Não foi possível enviar o histórico para {address}: "
-            f"{error_for_people(outbox.last_error)}. Ele ficou na Caixa de saída: use "
-            "“Tentar de novo”.",
+            _(
+                "Não foi possível enviar o histórico para %(address)s: %(error)s. Ele ficou "
+                "na Caixa de saída: use “Tentar de novo”.",
+                address=address,
+                error=error_for_people(outbox.last_error),
+            ),
             "error",
         )
     return back
@@ -192,16 +207,26 @@ def _sheet(entity_id: int, for_pdf: bool) -> tuple[Entity, HistoryDelivery, str]
     entity = get_entity(entity_id)
     delivery = _print_delivery(entity)
     company = current_company()
-    html = render_template(
-        "customer_history/print.html",
-        company=company,
-        entity=entity,
-        delivery=delivery,
-        tickets=service.customer_tickets(db.session, company.id, entity.id),
-        printed_at=utcnow(),
-        printed_by=current_user.name,
-        for_pdf=for_pdf,
-    )
+    # The screen-only toolbar speaks the user's language; the sheet is the customer's,
+    # handed over printed: in Portuguese, as the e-mail is.
+    toolbar = {
+        "label": _("Ações do histórico"),
+        "back": _("‹ Voltar"),
+        "print": _("Imprimir"),
+        "pdf": _("Baixar PDF"),
+    }
+    with force_locale("pt_BR"):
+        html = render_template(
+            "customer_history/print.html",
+            company=company,
+            entity=entity,
+            delivery=delivery,
+            tickets=service.customer_tickets(db.session, company.id, entity.id),
+            printed_at=utcnow(),
+            printed_by=current_user.name,
+            for_pdf=for_pdf,
+            toolbar=toolbar,
+        )
     return entity, delivery, html
 
 
@@ -231,11 +256,11 @@ def printable_pdf(entity_id: int):
         busy = isinstance(error, pdf.PdfBusy)
         page = render_template(
             "reports/pdf_unavailable.html",
-            message=PDF_BUSY_MESSAGE if busy else PDF_UNAVAILABLE_MESSAGE,
+            message=_(PDF_BUSY_MESSAGE if busy else PDF_UNAVAILABLE_MESSAGE),
             report_url=url_for(
                 "customer_history.printable", entity_id=entity.id, entrega=delivery.id
             ),
-            **({"title": "Servidor ocupado"} if busy else {}),
+            **({"title": _("Servidor ocupado")} if busy else {}),
         )
         return page, 503, ({"Retry-After": "5"} if busy else {})
     headers = {

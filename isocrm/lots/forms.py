@@ -1,5 +1,6 @@
 """The lot report's filter and the thresholds of each product."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -16,13 +17,13 @@ class LotFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    de = BrDateField("De")
-    ate = BrDateField("Até")
-    produto = ChoiceField("Produto")
+    de = BrDateField(_l("De"))
+    ate = BrDateField(_l("Até"))
+    produto = ChoiceField(_l("Produto"))
 
     def validate_ate(self, field):
         if field.data and self.de.data and field.data < self.de.data:
-            raise ValidationError("A data final é anterior à inicial.")
+            raise ValidationError(_l("A data final é anterior à inicial."))
 
 
 class _Whole(Field):
@@ -44,7 +45,7 @@ class _Whole(Field):
             return
         if not text.isdigit() or len(text) > 6:
             self.data = None
-            raise ValueError("Digite um número inteiro maior que zero.")
+            raise ValueError(_l("Digite um número inteiro maior que zero."))
         self.data = int(text)
 
 
@@ -55,15 +56,18 @@ class ThresholdForm(FlaskForm):
         csrf = False  # the screen's one form carries the token
 
     count = _Whole(
-        "Reclamações",
+        _l("Reclamações"),
         validators=[
             Optional(),
-            NumberRange(1, MAX_COUNT, f"Use um número de 1 a {MAX_COUNT}."),
+            NumberRange(1, MAX_COUNT, _l("Use um número de 1 a %(max)s.", max=MAX_COUNT)),
         ],
     )
     days = _Whole(
-        "Em quantos dias",
-        validators=[Optional(), NumberRange(1, MAX_DAYS, f"Use um número de 1 a {MAX_DAYS}.")],
+        _l("Em quantos dias"),
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_DAYS, _l("Use um número de 1 a %(max)s.", max=MAX_DAYS)),
+        ],
     )
 
     def validate(self, extra_validators=None):
@@ -71,7 +75,7 @@ class ThresholdForm(FlaskForm):
         if valid and (self.count.data is None) != (self.days.data is None):
             empty = self.days if self.days.data is None else self.count
             empty.errors = [
-                "Preencha os dois campos (reclamações e dias), ou deixe os dois em branco."
+                _l("Preencha os dois campos (reclamações e dias), ou deixe os dois em branco.")
             ]
             return False
         return valid

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from isocrm import csvexport
@@ -20,16 +22,17 @@ from isocrm.security import current_company
 
 FILTER_NAMES = ("de", "ate", "produto")
 DEFAULT_DAYS = 90  # the report's period when none is typed: the last 90 days
+# The supervisor's own download: its header in the supervisor's language.
 EXPORT_HEADER = (
-    "Código do produto",
-    "Produto",
-    "Lote",
-    "Linhas",
-    "Atendimentos",
-    "Reclamações",
-    "Primeira",
-    "Última",
-    "Atendimentos (códigos, mais recentes primeiro)",
+    _l("Código do produto"),
+    _l("Produto"),
+    _l("Lote"),
+    _l("Linhas"),
+    _l("Atendimentos"),
+    _l("Reclamações"),
+    _l("Primeira"),
+    _l("Última"),
+    _l("Atendimentos (códigos, mais recentes primeiro)"),
 )
 
 
@@ -89,6 +92,7 @@ def export_csv():
     if not form.validate():
         return redirect(url_for("lots.report", **_typed_filters()), code=303)
     company_id, period, product_id = current_company().id, _period(form), form.produto.data
+    no_lot = _("(sem lote)")  # now: the rows are written after the request is gone
 
     def rows(connection):
         groups = queries.lot_export(
@@ -98,7 +102,7 @@ def export_csv():
             (
                 g.product_code,
                 g.product_name,
-                g.lot_label,
+                g.lot or no_lot,
                 g.lines,
                 g.tickets,
                 g.complaints,
@@ -110,7 +114,7 @@ def export_csv():
         )
 
     return csvexport.download_query(
-        csvexport.dated_filename("reclamacoes-por-lote"), EXPORT_HEADER, rows
+        csvexport.dated_filename("reclamacoes-por-lote"), [str(h) for h in EXPORT_HEADER], rows
     )
 
 
@@ -121,7 +125,7 @@ def _filter_form() -> LotFilterForm:
     args.setdefault("de", (today - timedelta(days=DEFAULT_DAYS - 1)).strftime("%d/%m/%Y"))
     args.setdefault("ate", today.strftime("%d/%m/%Y"))
     form = LotFilterForm(formdata=args)
-    form.produto.choices = [(None, "Todos os produtos")] + [
+    form.produto.choices = [(None, _("Todos os produtos"))] + [
         (p.id, f"{p.name} ({p.code})") for p in _products()
     ]
     return form
@@ -174,7 +178,9 @@ def thresholds():
             changed += 1
     db.session.commit()
     flash(
-        f"Limites salvos ({changed} produto(s) alterado(s))." if changed else "Nada mudou.",
+        _("Limites salvos (%(count)s produto(s) alterado(s)).", count=changed)
+        if changed
+        else _("Nada mudou."),
         "success",
     )
     return redirect(url_for("lots.thresholds"), code=303)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import abort, current_app, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,13 +15,20 @@ from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.reports import bp, pdf
 from isocrm.tickets.queries import detail_options, ticket_screen_options
 
-PDF_UNAVAILABLE_MESSAGE = (
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (pybabel's default keyword) without translating it:
+    the constants stay Portuguese strings and are translated where they are shown."""
+    return text
+
+
+PDF_UNAVAILABLE_MESSAGE = N_(
     "O PDF do relatório não pôde ser gerado neste servidor (o WeasyPrint ou as bibliotecas "
     "Pango de que ele precisa não estão instalados). Peça ao administrador para instalar os "
     "pacotes “libpango-1.0-0” e “libpangoft2-1.0-0”. Enquanto isso, o relatório em HTML "
     "continua disponível e pode ser impresso pelo navegador."
 )
-PDF_BUSY_MESSAGE = "Muitos relatórios sendo gerados; tente de novo em instantes."
+PDF_BUSY_MESSAGE = N_("Muitos relatórios sendo gerados; tente de novo em instantes.")
 
 
 def report_options():
@@ -69,8 +77,8 @@ def ticket_report_pdf(code: int):
         current_app.logger.warning("Report PDF refused: %s", error)
         page = render_template(
             "reports/pdf_unavailable.html",
-            title="Servidor ocupado",
-            message=PDF_BUSY_MESSAGE,
+            title=_("Servidor ocupado"),
+            message=_(PDF_BUSY_MESSAGE),
             report_url=url_for("reports.ticket_report", code=code),
         )
         return page, 503, {"Retry-After": "5"}
@@ -78,7 +86,7 @@ def ticket_report_pdf(code: int):
         current_app.logger.warning("Report PDF unavailable: %s", error)
         page = render_template(
             "reports/pdf_unavailable.html",
-            message=PDF_UNAVAILABLE_MESSAGE,
+            message=_(PDF_UNAVAILABLE_MESSAGE),
             report_url=url_for("reports.ticket_report", code=code),
         )
         return page, 503

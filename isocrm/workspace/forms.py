@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -14,20 +15,20 @@ from isocrm.models.base import utcnow
 class AppointmentForm(FlaskForm):
     # InputRequired (not DataRequired) on date and time: a value typed wrong keeps its
     # "invalid" message; only an empty one is told to fill it in.
-    starts_on = BrDateField("Data", validators=[InputRequired("Informe a data.")])
+    starts_on = BrDateField(_l("Data"), validators=[InputRequired(_l("Informe a data."))])
     starts_time = TimeField(
-        "Hora",
+        _l("Hora"),
         format=["%H:%M", "%H:%M:%S"],
-        validators=[InputRequired("Informe a hora.")],
-        invalid_value_message="Hora inválida: use o formato hh:mm.",
+        validators=[InputRequired(_l("Informe a hora."))],
+        invalid_value_message=_l("Hora inválida: use o formato hh:mm."),
         # Typed as text, like the date: a picker sends "" for a half-typed time.
         widget=TextInput(),
         render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "hh:mm"},
     )
     subject = StringField(
-        "Assunto", validators=[DataRequired("Informe o assunto."), max_length(200)]
+        _l("Assunto"), validators=[DataRequired(_l("Informe o assunto.")), max_length(200)]
     )
-    notes = TextAreaField("Observações", validators=[Optional(), max_length(5000)])
+    notes = TextAreaField(_l("Observações"), validators=[Optional(), max_length(5000)])
     # The code of the ticket the appointment was scheduled from, if any.
     ticket = HiddenField()
     # Generated when the form is rendered: submitting the same form twice schedules once.
@@ -50,10 +51,10 @@ class AppointmentForm(FlaskForm):
             # An appointment is something still to do: a start in the past is a typo.
             today = utcnow().astimezone(starts_at.tzinfo).date()
             if self.starts_on.data < today:
-                self.starts_on.errors.append("A data já passou: agende para hoje ou depois.")
+                self.starts_on.errors.append(_l("A data já passou: agende para hoje ou depois."))
             else:
                 self.starts_time.errors.append(
-                    "Esse horário de hoje já passou: escolha um horário a partir de agora."
+                    _l("Esse horário de hoje já passou: escolha um horário a partir de agora.")
                 )
             valid = False
         return valid

@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones
@@ -50,25 +52,49 @@ LINK_TABLES = {
     "entity_units": ("Unidade", {"insert": "incluída", "delete": "removida"}),
 }
 AUDIT_ACTIONS = {"insert": "incluído", "update": "alterado", "delete": "excluído"}
+# The title of each registration event, whole (the fallback above glues the parts).
+REGISTRATION_TITLES = {
+    ("entities", "insert"): _l("Cadastro incluído"),
+    ("entities", "update"): _l("Cadastro alterado"),
+    ("entities", "delete"): _l("Cadastro excluído"),
+    ("addresses", "insert"): _l("Endereço incluído"),
+    ("addresses", "update"): _l("Endereço alterado"),
+    ("addresses", "delete"): _l("Endereço excluído"),
+    ("phones", "insert"): _l("Telefone incluído"),
+    ("phones", "update"): _l("Telefone alterado"),
+    ("phones", "delete"): _l("Telefone excluído"),
+    ("econtacts", "insert"): _l("E-contact incluído"),
+    ("econtacts", "update"): _l("E-contact alterado"),
+    ("econtacts", "delete"): _l("E-contact excluído"),
+    ("relations", "insert"): _l("Relacionado com incluído"),
+    ("relations", "update"): _l("Relacionado com alterado"),
+    ("relations", "delete"): _l("Relacionado com excluído"),
+}
+LINK_TITLES = {
+    ("entity_roles", "insert"): lambda name: _("Papel incluído: %(name)s", name=name),
+    ("entity_roles", "delete"): lambda name: _("Papel removido: %(name)s", name=name),
+    ("entity_units", "insert"): lambda name: _("Unidade incluída: %(name)s", name=name),
+    ("entity_units", "delete"): lambda name: _("Unidade removida: %(name)s", name=name),
+}
 FIELD_LABELS = {
-    "name": "Nome",
-    "trade_name": "Nome fantasia",
-    "document": "CPF/CNPJ",
-    "kind": "Tipo",
-    "birth_date": "Data de nascimento",
-    "notes": "Observações",
-    "active": "Ativo",
-    "is_principal": "Principal",
-    "zip_code": "CEP",
-    "street": "Logradouro",
-    "number": "Número",
-    "complement": "Complemento",
-    "district": "Bairro",
-    "city": "Cidade",
-    "state": "UF",
-    "value": "Valor",
-    "related_entity_id": "Entidade relacionada",
-    "relation_type_id": "Tipo de relação",
+    "name": _l("Nome"),
+    "trade_name": _l("Nome fantasia"),
+    "document": _l("CPF/CNPJ"),
+    "kind": _l("Tipo"),
+    "birth_date": _l("Data de nascimento"),
+    "notes": _l("Observações"),
+    "active": _l("Ativo"),
+    "is_principal": _l("Principal"),
+    "zip_code": _l("CEP"),
+    "street": _l("Logradouro"),
+    "number": _l("Número"),
+    "complement": _l("Complemento"),
+    "district": _l("Bairro"),
+    "city": _l("Cidade"),
+    "state": _l("UF"),
+    "value": _l("Valor"),
+    "related_entity_id": _l("Entidade relacionada"),
+    "relation_type_id": _l("Tipo de relação"),
 }
 # Bookkeeping columns that say nothing to the attendant.
 HIDDEN_FIELDS = frozenset(
@@ -152,7 +178,7 @@ def _tickets_opened(session, entity, limit, zone):
         .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
-    return [HistoryEvent(t.opened_at, "ticket-opened", "Atendimento aberto", t) for t in tickets]
+    return [HistoryEvent(t.opened_at, "ticket-opened", _("Atendimento aberto"), t) for t in tickets]
 
 
 def _tickets_closed(session, entity, limit, zone):
@@ -170,7 +196,9 @@ def _tickets_closed(session, entity, limit, zone):
         .order_by(Ticket.closed_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
-    return [HistoryEvent(t.closed_at, "ticket-closed", "Atendimento concluído", t) for t in tickets]
+    return [
+        HistoryEvent(t.closed_at, "ticket-closed", _("Atendimento concluído"), t) for t in tickets
+    ]
 
 
 def _ticket_details(session, entity, limit, zone):
@@ -190,7 +218,7 @@ def _ticket_details(session, entity, limit, zone):
         HistoryEvent(
             d.opened_at,
             "ticket-detail",
-            "Detalhe do atendimento",
+            _("Detalhe do atendimento"),
             d,
             {"excerpt": excerpt(d.description)},
         )
@@ -249,29 +277,43 @@ def _registration_changes(session, entity, limit, zone):
     events = []
     for log, user_name in rows:
         if log.table_name in LINK_TABLES:
-            noun, actions = LINK_TABLES[log.table_name]
             name = (log.after or log.before or {}).get("name") or "?"
             events.append(
                 HistoryEvent(
                     log.at,
                     "registration",
-                    f"{noun} {actions.get(log.action, log.action)}: {name}",
+                    _link_title(log.table_name, log.action, name),
                     log,
                     {"user_name": user_name, "changes": [], "row": ""},
                 )
             )
             continue
-        area = REGISTRATION_TABLES.get(log.table_name, log.table_name)
         events.append(
             HistoryEvent(
                 log.at,
                 "registration",
-                f"{area} {AUDIT_ACTIONS.get(log.action, log.action)}",
+                _registration_title(log.table_name, log.action),
                 log,
                 {"user_name": user_name, "changes": _changes(log)},
             )
         )
     return events
+
+
+def _link_title(table: str, action: str, name: str) -> str:
+    title = LINK_TITLES.get((table, action))
+    if title is not None:
+        return title(name)
+    noun, actions = LINK_TABLES[table]
+    return f"{noun} {actions.get(action, action)}: {name}"
+
+
+def _registration_title(table: str, action: str) -> str:
+    title = REGISTRATION_TITLES.get((table, action))
+    if title is not None:
+        return str(title)
+    area = REGISTRATION_TABLES.get(table, table)
+    return f"{area} {AUDIT_ACTIONS.get(action, action)}"
 
 
 def _changes(log: AuditLog) -> list[tuple[str, str, str]]:
@@ -284,7 +326,7 @@ def _changes(log: AuditLog) -> list[tuple[str, str, str]]:
             continue
         changes.append(
             (
-                FIELD_LABELS.get(key, key),
+                str(FIELD_LABELS.get(key, key)),
                 _human(log.table_name, key, before.get(key), before or after),
                 _human(log.table_name, key, after.get(key), after or before),
             )
@@ -378,8 +420,8 @@ _NAME_COLUMNS = ("kind", "number", "value", "street", "city")
 def _name_relations(session: Session, company_id: int, events: list[HistoryEvent]) -> None:
     """Show the names behind the ids a Relacionado com change records: two queries for the
     whole page, run even when empty so every page costs the same."""
-    related_label = FIELD_LABELS["related_entity_id"]
-    type_label = FIELD_LABELS["relation_type_id"]
+    related_label = str(FIELD_LABELS["related_entity_id"])
+    type_label = str(FIELD_LABELS["relation_type_id"])
     wanted = {related_label: set(), type_label: set()}
     for event in events:
         for label, before, after in event.extra["changes"]:
@@ -418,9 +460,9 @@ def _shown(value) -> str:
     if value is None or value == "":
         return "—"
     if value is True:
-        return "sim"
+        return _("sim")
     if value is False:
-        return "não"
+        return _("não")
     return str(value)
 
 
@@ -435,7 +477,7 @@ def _orders(session, entity, limit, zone):
         HistoryEvent(
             datetime.combine(o.ordered_on, time.min, tzinfo=zone),
             "order",
-            "Pedido de venda",
+            _("Pedido de venda"),
             o,
             date_only=True,
         )
@@ -451,7 +493,7 @@ def _invoices(session, entity, limit, zone):
         .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
         .limit(limit)
     )
-    return [HistoryEvent(i.issued_at, "invoice", "Nota fiscal emitida", i) for i in invoices]
+    return [HistoryEvent(i.issued_at, "invoice", _("Nota fiscal emitida"), i) for i in invoices]
 
 
 def _alerts_created(session, entity, limit, zone):
@@ -462,7 +504,7 @@ def _alerts_created(session, entity, limit, zone):
         .order_by(Alert.created_at.desc(), Alert.id.desc())
         .limit(limit)
     )
-    return [HistoryEvent(a.created_at, "alert-created", "Alerta criado", a) for a in alerts]
+    return [HistoryEvent(a.created_at, "alert-created", _("Alerta criado"), a) for a in alerts]
 
 
 def _alerts_resolved(session, entity, limit, zone):
@@ -477,7 +519,7 @@ def _alerts_resolved(session, entity, limit, zone):
         .order_by(Alert.resolved_at.desc(), Alert.id.desc())
         .limit(limit)
     )
-    return [HistoryEvent(a.resolved_at, "alert-resolved", "Alerta resolvido", a) for a in alerts]
+    return [HistoryEvent(a.resolved_at, "alert-resolved", _("Alerta resolvido"), a) for a in alerts]
 
 
 def _appointments(session, entity, limit, zone):
@@ -490,6 +532,6 @@ def _appointments(session, entity, limit, zone):
         .limit(limit)
     ).all()
     return [
-        HistoryEvent(a.starts_at, "appointment", "Agenda", a, {"ticket_code": code})
+        HistoryEvent(a.starts_at, "appointment", _("Agenda"), a, {"ticket_code": code})
         for a, code in rows
     ]

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -257,7 +258,9 @@ def create_appointment(entity_id: int):
         if origin is None or not request.form.get("reabrir"):
             return _refused_appointment(form, entity_id, origin)
         use_company(origin)  # asked for: back to the Empresa the form was written in
-        notice = f"Empresa trocada para {origin.name}. Confira e clique em Agendar."
+        notice = _(
+            "Empresa trocada para %(company)s. Confira e clique em Agendar.", company=origin.name
+        )
     entity = get_entity(entity_id)
     ticket = _entity_ticket(entity, form.ticket.data)
 
@@ -273,7 +276,7 @@ def create_appointment(entity_id: int):
     if not service.valid_form_key(form.form_key.data):
         form.form_key.data = service.new_form_key()
         form.validate()
-        return again("O formulário veio incompleto: confira os dados e clique em Agendar.")
+        return again(_("O formulário veio incompleto: confira os dados e clique em Agendar."))
     first = service.appointment_by_key(current_company(), form.form_key.data)
     if first is None:
         if not form.validate():
@@ -291,9 +294,9 @@ def create_appointment(entity_id: int):
     else:
         created = False
     if created:
-        flash("Compromisso agendado.", "success")
+        flash(_("Compromisso agendado."), "success")
     else:
-        flash("Este compromisso já tinha sido agendado; nada foi agendado de novo.", "info")
+        flash(_("Este compromisso já tinha sido agendado; nada foi agendado de novo."), "info")
     return redirect(
         url_for("workspace.agenda", entity_id=entity.id, ticket=ticket.code if ticket else None),
         code=303,
@@ -305,15 +308,18 @@ def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
     was typed comes back, and (if the user is in that Empresa) a button to go back to it."""
     company = current_company()
     if origin is None:
-        message = (
+        message = _(
             "Nada foi agendado: este formulário foi aberto em outra Empresa, não em "
-            f"{company.name}, a escolhida agora. Os dados foram mantidos abaixo."
+            "%(company)s, a escolhida agora. Os dados foram mantidos abaixo.",
+            company=company.name,
         )
     else:
-        message = (
-            f"Nada foi agendado: este compromisso foi escrito em {origin.name}, mas a Empresa "
-            f"escolhida agora (talvez em outra aba) é {company.name}. Os dados foram mantidos "
-            f"abaixo: use “Voltar para {origin.name}” para conferir e agendar."
+        message = _(
+            "Nada foi agendado: este compromisso foi escrito em %(origin)s, mas a Empresa "
+            "escolhida agora (talvez em outra aba) é %(company)s. Os dados foram mantidos "
+            "abaixo: use “Voltar para %(origin)s” para conferir e agendar.",
+            origin=origin.name,
+            company=company.name,
         )
     return render(
         "workspace/agenda_refused.html",
