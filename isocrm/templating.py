@@ -50,8 +50,8 @@ def has_endpoint(name: str) -> bool:
 
 
 # What the scripts (static/js) say to the user or to a screen reader. There is no JS build:
-# base.html hands them over as JSON ({"Portuguese": "in the user's language"}, the
-# <script type="application/json" id="js-texts"> block) and each script looks its texts up
+# base.html hands them over as JSON ({"Portuguese": "in the user's language"}, in
+# <template id="js-texts">) and each script looks its texts up
 # there by the Portuguese, which is also what it says when the block is missing. The
 # placeholders (%(name)s) are filled in by the script.
 

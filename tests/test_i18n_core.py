@@ -40,7 +40,7 @@ def _english_and_portuguese(app, demo):
 
 
 def _js_texts(html):
-    block = re.search(r'<script type="application/json" id="js-texts">(.*?)</script>', html, re.S)
+    block = re.search(r'<template id="js-texts">(.*?)</template>', html, re.S)
     assert block, "no #js-texts block"
     return json.loads(block.group(1))
 

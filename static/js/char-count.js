@@ -1,13 +1,13 @@
 // Textareas with data-max-chars: a live count under the field, so a long paste is seen at
 // once (the server refuses an over-long text whole and keeps it; nothing is ever cut).
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, #js-texts; read
-  // at the first use); the Portuguese itself when the block is missing.
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
   let texts = null;
   const t = (text, values = {}) => {
     if (!texts) {
       try {
-        texts = JSON.parse(document.getElementById("js-texts").textContent) || {};
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
       } catch (e) {
         texts = {};
       }

@@ -14,13 +14,13 @@
 // ticket screen's autosave keeps it. Every listener is on the document: the detail panel and
 // the Relacionados section are swapped by htmx with their comboboxes inside.
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, #js-texts; read
-  // at the first use); the Portuguese itself when the block is missing.
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
   let texts = null;
   const t = (text, values = {}) => {
     if (!texts) {
       try {
-        texts = JSON.parse(document.getElementById("js-texts").textContent) || {};
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
       } catch (e) {
         texts = {};
       }

@@ -6,13 +6,13 @@
 // fills nothing until "Usar estes dados" is clicked, and says first what it would replace.
 // Loaded by the registry pages and by the Cadastro simplificado dialog: only once.
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, #js-texts; read
-  // at the first use); the Portuguese itself when the block is missing.
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
   let texts = null;
   const t = (text, values = {}) => {
     if (!texts) {
       try {
-        texts = JSON.parse(document.getElementById("js-texts").textContent) || {};
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
       } catch (e) {
         texts = {};
       }

@@ -4,13 +4,13 @@
 // Leaving with edits that are not confirmed asks first; so does paging away from a detail
 // with unsaved changes.
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, #js-texts; read
-  // at the first use); the Portuguese itself when the block is missing.
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
   let texts = null;
   const t = (text, values = {}) => {
     if (!texts) {
       try {
-        texts = JSON.parse(document.getElementById("js-texts").textContent) || {};
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
       } catch (e) {
         texts = {};
       }
