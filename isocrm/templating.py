@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
+from flask_babel import gettext
 from flask_login import current_user
 
 from isocrm.security import current_path
@@ -48,12 +49,58 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+# What the scripts (static/js) say to the user or to a screen reader. There is no JS build:
+# base.html hands them over as JSON ({"Portuguese": "in the user's language"}, in
+# <template id="js-texts">) and each script looks its texts up
+# there by the Portuguese, which is also what it says when the block is missing. The
+# placeholders (%(name)s) are filled in by the script.
+
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (pybabel knows N_) without translating it here."""
+    return text
+
+
+JS_TEXTS = (
+    # combobox.js
+    N_("%(value)s: escolhido."),
+    N_("Nenhum resultado"),
+    N_("1 resultado"),
+    N_("%(count)s resultados"),
+    N_("Nada escolhido da lista."),
+    # ticket-screen.js
+    N_("Sem alterações pendentes."),
+    N_("Rascunho guardado às %(time)s"),
+    N_("Alterações guardadas (não confirmadas) às %(time)s"),
+    N_(
+        "Sua sessão terminou. Entre de novo em outra aba e clique em Confirmar: o que foi "
+        "guardado até agora não se perde."
+    ),
+    N_("Não foi possível guardar o rascunho agora."),
+    N_("Sem conexão com o servidor: o rascunho será guardado quando ela voltar."),
+    N_("Este detalhe tem alterações que não foram salvas. Sair dele e descartá-las?"),
+    # keys.js (the help overlay: one action with two shortcuts)
+    N_("%(first)s ou %(second)s"),
+    # char-count.js
+    N_("%(used)s de %(max)s caracteres: %(over)s a mais, encurte antes de enviar."),
+    N_("%(used)s de %(max)s caracteres."),
+    # lookups.js
+    N_("Substitui o que está preenchido em: %(fields)s."),
+)
+
+
+def js_texts() -> dict[str, str]:
+    """The scripts' texts in the user's language, keyed by their Portuguese."""
+    return {text: gettext(text) for text in JS_TEXTS}
+
+
 def init_app(app: Flask) -> None:
     from isocrm import permissions
 
     permissions.init_app(app)  # can('supervisor') in templates
     app.jinja_env.globals["invalid_attrs"] = invalid_attrs
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["js_texts"] = js_texts
     # Return addresses in forms (next=) pass the same check as the redirect that uses them.
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.filters["local_datetime"] = local_datetime

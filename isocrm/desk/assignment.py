@@ -7,6 +7,7 @@ into a hidden field never hands a ticket to someone outside it."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from isocrm.models import Team, Ticket, TicketEvent, User
@@ -40,7 +41,7 @@ def company_user(session: Session, company_id: int, user_id: int | None) -> User
         .where(User.id == user_id, User.active, user_companies.c.company_id == company_id)
     )
     if user is None:
-        raise AssignmentError("Escolha um atendente ativo desta empresa.", "owner")
+        raise AssignmentError(_("Escolha um atendente ativo desta empresa."), "owner")
     return user
 
 
@@ -52,7 +53,7 @@ def company_team(session: Session, company_id: int, team_id: int | None) -> Team
         sa.select(Team).where(Team.id == team_id, Team.company_id == company_id, Team.active)
     )
     if team is None:
-        raise AssignmentError("Escolha uma equipe ativa desta empresa.", "team")
+        raise AssignmentError(_("Escolha uma equipe ativa desta empresa."), "team")
     return team
 
 
@@ -72,7 +73,7 @@ def assign(
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise AssignmentError(
-            f"A observação pode ter no máximo {NOTE_MAX_LENGTH} caracteres.", "note"
+            _("A observação pode ter no máximo %(max)s caracteres.", max=NOTE_MAX_LENGTH), "note"
         )
     new_owner_id = holder.owner.id if holder.owner else None
     new_team_id = holder.team.id if holder.team else None

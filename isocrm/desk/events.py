@@ -1,6 +1,7 @@
 """Reading a ticket's events (passes of responsável/equipe and situação changes) with the
 names they show, for the ticket screen and the entity's Histórico."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from isocrm.loaders import named_user
@@ -20,4 +21,4 @@ def event_options():
     )
 
 
-EVENT_LABELS = {"responsavel": "Atendimento passado", "situacao": "Situação alterada"}
+EVENT_LABELS = {"responsavel": _l("Atendimento passado"), "situacao": _l("Situação alterada")}

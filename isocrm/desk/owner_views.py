@@ -8,6 +8,8 @@ team are not fields of the ticket form)."""
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -38,20 +40,39 @@ bp = Blueprint("desk_owner", __name__)
 # The ticket screen lists this many of the newest events (the entity's Histórico has all).
 EVENTS_SHOWN = 50
 
-CHANGED_MEANWHILE = (
-    "Outro atendente alterou este atendimento enquanto você preenchia o formulário "
-    "(responsável agora: {owner}; equipe: {team}). Nada foi alterado: confira e clique em "
-    "Passar de novo."
-)
+
+def _changed_meanwhile(ticket: Ticket, take: bool = False) -> str:
+    """Another attendant changed the ticket since the form (or the Assumir button) was drawn."""
+    owner = ticket.owner.name if ticket.owner else _("ninguém")
+    team = ticket.team.name if ticket.team else _("nenhuma")
+    if take:
+        return _(
+            "Outro atendente alterou este atendimento enquanto você preenchia o formulário "
+            "(responsável agora: %(owner)s; equipe: %(team)s). Nada foi alterado: confira e "
+            "clique em Assumir de novo.",
+            owner=owner,
+            team=team,
+        )
+    return _(
+        "Outro atendente alterou este atendimento enquanto você preenchia o formulário "
+        "(responsável agora: %(owner)s; equipe: %(team)s). Nada foi alterado: confira e "
+        "clique em Passar de novo.",
+        owner=owner,
+        team=team,
+    )
 
 
 class PassForm(FlaskForm):
     """Passar atendimento: to a person, a team, both (or nobody), with an optional note."""
 
-    owner_id = ChoiceField("Atendente", invalid_message="Escolha um atendente ativo desta empresa.")
-    team_id = ChoiceField("Equipe", invalid_message="Escolha uma equipe ativa desta empresa.")
+    owner_id = ChoiceField(
+        _l("Atendente"), invalid_message=_l("Escolha um atendente ativo desta empresa.")
+    )
+    team_id = ChoiceField(
+        _l("Equipe"), invalid_message=_l("Escolha uma equipe ativa desta empresa.")
+    )
     note = TextAreaField(
-        "Observação",
+        _l("Observação"),
         filters=[strip_control_characters],
         validators=[Optional(), max_length(NOTE_MAX_LENGTH)],
     )
@@ -59,7 +80,7 @@ class PassForm(FlaskForm):
     ticket_id = HiddenField()
 
 
-OTHER_TICKET = (
+OTHER_TICKET = _l(
     "Este formulário era de outro atendimento (a Empresa foi trocada em outra aba?). Nada foi "
     "alterado: abra o atendimento de novo."
 )
@@ -71,7 +92,7 @@ def _refuse_other_ticket(ticket: Ticket):
     same ticket is refused, without showing the other ticket's panel."""
     if optional_id(request.form.get("ticket_id", request.form.get("pass-ticket_id"))) == ticket.id:
         return None
-    return _error_page(409, "Formulário de outro atendimento", OTHER_TICKET)
+    return _error_page(409, _("Formulário de outro atendimento"), str(OTHER_TICKET))
 
 
 def holder_choices(company_id: int) -> tuple[list, list]:
@@ -88,8 +109,8 @@ def holder_choices(company_id: int) -> tuple[list, list]:
         .order_by(Team.name, Team.id)
     ).all()
     return (
-        [(None, "— Sem responsável —"), *[(u.id, u.name) for u in users]],
-        [(None, "— Sem equipe —"), *[(t.id, t.name) for t in teams]],
+        [(None, _("— Sem responsável —")), *[(u.id, u.name) for u in users]],
+        [(None, _("— Sem equipe —")), *[(t.id, t.name) for t in teams]],
     )
 
 
@@ -187,10 +208,7 @@ def pass_ticket(code: int):
     if not form.validate():
         return _panel(ticket, form, 422)
     if optional_id(form.version.data) != ticket.version:
-        message = CHANGED_MEANWHILE.format(
-            owner=ticket.owner.name if ticket.owner else "ninguém",
-            team=ticket.team.name if ticket.team else "nenhuma",
-        )
+        message = _changed_meanwhile(ticket)
         form.version.data = str(ticket.version)
         return _panel(ticket, form, 409, message)
     try:
@@ -203,9 +221,16 @@ def pass_ticket(code: int):
         form[f"{error.field}_id" if error.field != "note" else "note"].errors = [str(error)]
         return _panel(_load(code), form, 422)
     if event is None:
-        return _done(ticket, "O atendimento já estava com este responsável e esta equipe.")
+        return _done(ticket, _("O atendimento já estava com este responsável e esta equipe."))
     db.session.commit()
-    return _done(ticket, f"Atendimento {ticket.code_display} passado: {_holder_text(ticket)}.")
+    return _done(
+        ticket,
+        _(
+            "Atendimento %(code)s passado: %(holder)s.",
+            code=ticket.code_display,
+            holder=_holder_text(ticket),
+        ),
+    )
 
 
 @bp.post("/atendimentos/<int:code>/assumir")
@@ -216,23 +241,20 @@ def take(code: int):
     if refused := _refuse_other_ticket(ticket):
         return refused
     if optional_id(request.form.get("version")) != ticket.version:
-        message = CHANGED_MEANWHILE.format(
-            owner=ticket.owner.name if ticket.owner else "ninguém",
-            team=ticket.team.name if ticket.team else "nenhuma",
-        ).replace("clique em Passar de novo", "clique em Assumir de novo")
+        message = _changed_meanwhile(ticket, take=True)
         return _panel(ticket, None, 409, message)
     if ticket.owner_id == current_user.id:
-        return _done(ticket, "Este atendimento já está com você.")
+        return _done(ticket, _("Este atendimento já está com você."))
     # The equipe stays as it is (even one deactivated since); only the person changes.
     holder = Holder(company_user(db.session, current_company().id, current_user.id), ticket.team)
     assign(db.session, ticket, holder, by_user_id=current_user.id, note=None)
     db.session.commit()
-    return _done(ticket, f"Você assumiu o atendimento {ticket.code_display}.")
+    return _done(ticket, _("Você assumiu o atendimento %(code)s.", code=ticket.code_display))
 
 
 def _holder_text(ticket: Ticket) -> str:
     db.session.refresh(ticket, ["owner", "team"])
-    parts = [ticket.owner.name if ticket.owner else "sem responsável"]
+    parts = [ticket.owner.name if ticket.owner else _("sem responsável")]
     if ticket.team:
-        parts.append(f"equipe {ticket.team.name}")
+        parts.append(_("equipe %(team)s", team=ticket.team.name))
     return " · ".join(parts)

@@ -31,7 +31,7 @@ from isocrm.models import (
 from isocrm.models.catalog import CLOSED_CATEGORIES, STATUS_CANCELLED
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.models.user import user_companies
-from isocrm.sla.clock import DUE_SOON, STATE_MET, STATE_MISSED, zone  # as the ticket screen
+from isocrm.sla.clock import DUE_SOON, zone  # as the ticket screen
 
 PAGE_SIZE = 25
 # Closed situações are counted over this many days (open ones over every open ticket): a
@@ -377,13 +377,16 @@ def company_teams(session: Session, company_id: int) -> list[tuple[int, str]]:
 # --- a row's prazo ---------------------------------------------------------------------------
 
 DUE_LATE, DUE_SOON_LABEL, DUE_PAUSED = _l("Atrasado"), _l("Vence em breve"), _l("Pausado")
+# A closed ticket's outcome: the texts of isocrm.sla.clock (STATE_MET, STATE_MISSED), said in
+# the user's language.
+DUE_MET, DUE_MISSED = _l("Cumprido"), _l("Fora do prazo")
 
 
 def due_state(ticket: Ticket, now: datetime) -> tuple[str, str] | None:
     """(label, css class) of a row's prazo: paused, late, due within a day, or nothing; for a
     closed ticket, whether it was resolved within it (a cancelled one has no outcome).
     `ticket` may be a plain row of the export, which brings its status_category along. The
-    labels of an open ticket are lazy (translated where they are shown)."""
+    labels are lazy (translated where they are shown)."""
     if ticket.stage != STAGE_CONFIRMED:
         return None
     if ticket.closed_at is not None:
@@ -391,8 +394,8 @@ def due_state(ticket: Ticket, now: datetime) -> tuple[str, str] | None:
         if ticket.resolution_due_at is None or category == STATUS_CANCELLED:
             return None
         if ticket.closed_at <= ticket.resolution_due_at:
-            return STATE_MET, "due-met"
-        return STATE_MISSED, "due-missed"
+            return DUE_MET, "due-met"
+        return DUE_MISSED, "due-missed"
     if ticket.sla_paused_at is not None:
         return DUE_PAUSED, "due-paused"
     due = ticket.resolution_due_at

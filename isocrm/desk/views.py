@@ -142,6 +142,8 @@ def export_csv():
         "due-paused": str(queries.DUE_PAUSED),
         "due-late": str(queries.DUE_LATE),
         "due-soon": str(queries.DUE_SOON_LABEL),
+        "due-met": str(queries.DUE_MET),
+        "due-missed": str(queries.DUE_MISSED),
     }
 
     def rows(connection):

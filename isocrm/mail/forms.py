@@ -1,5 +1,7 @@
 """Enviar e-mail: the recipient among the entity's e-mails, or one typed by the attendant."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
@@ -28,29 +30,29 @@ class ComposeForm(FlaskForm):
     send_key = HiddenField()
 
     recipient_id = ChoiceField(
-        "Para", invalid_message="Escolha um dos e-mails da lista ou digite outro endereço."
+        _l("Para"), invalid_message=_l("Escolha um dos e-mails da lista ou digite outro endereço.")
     )
     other_address = StringField(
-        "Ou outro endereço",
+        _l("Ou outro endereço"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             Optional(),
             max_length(254),
             Email(
-                message="Endereço de e-mail inválido: use o formato nome@dominio.com.br.",
+                message=_l("Endereço de e-mail inválido: use o formato nome@dominio.com.br."),
                 allow_smtputf8=False,
             ),
         ],
     )
     subject = StringField(
-        "Assunto", validators=[DataRequired("Informe o assunto."), max_length(200)]
+        _l("Assunto"), validators=[DataRequired(_l("Informe o assunto.")), max_length(200)]
     )
     # No Length validator: it would render maxlength, and the browser would cut a long
     # paste silently. The server says how long it is instead, and keeps every character.
     body = TextAreaField(
-        "Mensagem",
+        _l("Mensagem"),
         filters=[_normalize_newlines],
-        validators=[DataRequired("Escreva a mensagem.")],
+        validators=[DataRequired(_l("Escreva a mensagem."))],
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -58,7 +60,7 @@ class ComposeForm(FlaskForm):
         # Optional() stops the field's own chain when it is blank, so the pair is checked here.
         if self.recipient_id.data is None and not self.other_address.data:
             self.other_address.errors.append(
-                "Escolha um destinatário em Para ou digite um endereço."
+                _("Escolha um destinatário em Para ou digite um endereço.")
             )
             valid = False
         return valid
@@ -86,11 +88,15 @@ class ComposeForm(FlaskForm):
     def validate_subject(self, field):
         # A line break in a header would let the text forge other headers.
         if "\r" in field.data or "\n" in field.data:
-            raise ValidationError("O assunto deve ter uma linha só.")
+            raise ValidationError(_("O assunto deve ter uma linha só."))
 
     def validate_body(self, field):
         if len(field.data) > BODY_MAX:
             raise ValidationError(
-                f"A mensagem tem {_thousands(len(field.data))} caracteres e o limite é "
-                f"{_thousands(BODY_MAX)}: encurte o texto. Nada foi cortado nem enviado."
+                _(
+                    "A mensagem tem %(length)s caracteres e o limite é %(max)s: encurte o "
+                    "texto. Nada foi cortado nem enviado.",
+                    length=_thousands(len(field.data)),
+                    max=_thousands(BODY_MAX),
+                )
             )

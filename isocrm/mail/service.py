@@ -17,6 +17,8 @@ from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from isocrm.extensions import db
@@ -290,34 +292,37 @@ def describe_error(error: Exception) -> str:
 
 # The attendant's words for a technical error, by the exception's name in last_error.
 _ERRORS_FOR_PEOPLE = (
-    ("ConnectionRefusedError", "o servidor de e-mail recusou a conexão (pode estar fora do ar)"),
-    ("TimeoutError", "o servidor de e-mail não respondeu a tempo"),
-    ("timeout", "o servidor de e-mail não respondeu a tempo"),
-    ("gaierror", "o endereço do servidor de e-mail não foi encontrado"),
-    ("SMTPAuthenticationError", "o servidor de e-mail recusou o usuário ou a senha do envio"),
-    ("SMTPRecipientsRefused", "o servidor de e-mail recusou o endereço do destinatário"),
-    ("SMTPSenderRefused", "o servidor de e-mail recusou o endereço do remetente"),
-    ("SMTPDataError", "o servidor de e-mail recusou a mensagem"),
-    ("SMTPServerDisconnected", "o servidor de e-mail encerrou a conexão no meio do envio"),
-    ("SMTPNotSupportedError", "o servidor de e-mail não aceita a forma de envio configurada"),
-    ("SSL", "a conexão segura (TLS) com o servidor de e-mail falhou"),
-    ("ConnectionResetError", "a conexão com o servidor de e-mail caiu"),
-    ("OSError", "não foi possível falar com o servidor de e-mail (erro de rede)"),
+    (
+        "ConnectionRefusedError",
+        _l("o servidor de e-mail recusou a conexão (pode estar fora do ar)"),
+    ),
+    ("TimeoutError", _l("o servidor de e-mail não respondeu a tempo")),
+    ("timeout", _l("o servidor de e-mail não respondeu a tempo")),
+    ("gaierror", _l("o endereço do servidor de e-mail não foi encontrado")),
+    ("SMTPAuthenticationError", _l("o servidor de e-mail recusou o usuário ou a senha do envio")),
+    ("SMTPRecipientsRefused", _l("o servidor de e-mail recusou o endereço do destinatário")),
+    ("SMTPSenderRefused", _l("o servidor de e-mail recusou o endereço do remetente")),
+    ("SMTPDataError", _l("o servidor de e-mail recusou a mensagem")),
+    ("SMTPServerDisconnected", _l("o servidor de e-mail encerrou a conexão no meio do envio")),
+    ("SMTPNotSupportedError", _l("o servidor de e-mail não aceita a forma de envio configurada")),
+    ("SSL", _l("a conexão segura (TLS) com o servidor de e-mail falhou")),
+    ("ConnectionResetError", _l("a conexão com o servidor de e-mail caiu")),
+    ("OSError", _l("não foi possível falar com o servidor de e-mail (erro de rede)")),
 )
 
 
 def error_for_people(last_error: str | None) -> str | None:
-    """The reason a message was not sent, in Portuguese for the screen (the technical text
-    stays in last_error and the log)."""
+    """The reason a message was not sent, in the user's words and language for the screen
+    (the technical text stays in last_error and the log)."""
     if not last_error:
         return None
     name = last_error.split(":", 1)[0]
     for key, text in _ERRORS_FOR_PEOPLE:
         if name == key or name.startswith(key):
-            return text
+            return str(text)
     if name.startswith("SMTP"):
-        return "o servidor de e-mail respondeu com um erro"
-    return "houve um erro na comunicação com o servidor de e-mail"
+        return _("o servidor de e-mail respondeu com um erro")
+    return _("houve um erro na comunicação com o servidor de e-mail")
 
 
 def _lease() -> timedelta:

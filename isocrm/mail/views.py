@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -24,14 +26,13 @@ from isocrm.tickets import queries
 from isocrm.tickets import service as ticket_service
 
 EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
-NO_CHANNEL_MESSAGE = (
+NO_CHANNEL_MESSAGE = _l(
     "A Empresa não tem o canal “E-mail” cadastrado: peça a um supervisor para criá-lo "
     "antes de enviar e-mails (o envio fica registrado no atendimento com esse canal)."
 )
-RETRY_OTHERS_MESSAGE = (
+RETRY_OTHERS_MESSAGE = _l(
     "Este e-mail foi escrito por outro atendente: só um supervisor pode tentar enviá-lo de novo."
 )
-NOT_CONFIGURED_MESSAGE = "O envio de e-mail não está configurado neste servidor (ISOCRM_SMTP_HOST)"
 
 
 @dataclass
@@ -61,7 +62,12 @@ def _emails_first_principal(entity: Entity):
 def recipients_of(entity: Entity) -> list[Recipient]:
     """Whom the ticket's e-mail may go to: the entity (Principal first), then its relations."""
     recipients = [
-        Recipient(e.id, e.value, f"{e.value} (Principal)" if e.is_principal else e.value, None)
+        Recipient(
+            e.id,
+            e.value,
+            _("%(address)s (Principal)", address=e.value) if e.is_principal else e.value,
+            None,
+        )
         for e in _emails_first_principal(entity)
     ]
     for relation in entity.relations:
@@ -140,21 +146,25 @@ def _refused(form: ComposeForm, code: int, message: str, origin: Company | None 
 def _other_company_message(form: ComposeForm, code: int, origin: Company | None) -> str:
     company = current_company()
     if form.company_id.data is None:
-        return (
+        return _(
             "Nada foi enviado: este formulário não diz em qual Empresa o e-mail foi escrito "
             "(formulário antigo ou incompleto). O texto foi mantido abaixo: abra o "
             "atendimento de novo e cole-o no Enviar e-mail."
         )
     if origin is None:
-        return (
+        return _(
             "Nada foi enviado: este e-mail foi escrito em outra Empresa, não em "
-            f"{company.name}, a escolhida agora. O texto foi mantido abaixo; copie-o se precisar."
+            "%(company)s, a escolhida agora. O texto foi mantido abaixo; copie-o se precisar.",
+            company=company.name,
         )
-    return (
-        f"Nada foi enviado: este e-mail foi escrito no Atendimento {code:06d} de "
-        f"{origin.name}, mas a Empresa escolhida agora (talvez em outra aba) é {company.name}. "
-        f"O texto foi mantido abaixo: use “Voltar para {origin.name}” para revisá-lo e "
-        "enviá-lo no atendimento certo."
+    return _(
+        "Nada foi enviado: este e-mail foi escrito no Atendimento %(code)s de "
+        "%(origin)s, mas a Empresa escolhida agora (talvez em outra aba) é %(company)s. "
+        "O texto foi mantido abaixo: use “Voltar para %(origin)s” para revisá-lo e "
+        "enviá-lo no atendimento certo.",
+        code=f"{code:06d}",
+        origin=origin.name,
+        company=company.name,
     )
 
 
@@ -174,19 +184,22 @@ def compose(code: int):
             return _refused(form, code, _other_company_message(form, code, origin), origin)
         # The attendant asked to go back to the Empresa the e-mail was written in.
         use_company(origin)
-        notice = (
-            f"Empresa trocada para {origin.name}. Confira o e-mail e clique em Enviar: "
-            "nada foi enviado ainda."
+        notice = _(
+            "Empresa trocada para %(company)s. Confira o e-mail e clique em Enviar: "
+            "nada foi enviado ainda.",
+            company=origin.name,
         )
 
     ticket = get_ticket(code, *_recipient_options())
     if ticket.stage != STAGE_CONFIRMED:
-        flash("Confirme o atendimento antes de enviar e-mail sobre ele.", "error")
+        flash(_("Confirme o atendimento antes de enviar e-mail sobre ele."), "error")
         return redirect(url_for("tickets.edit", code=ticket.code), code=303)
     company = current_company()
     recipients = recipients_of(ticket.entity)
     by_id = {r.econtact_id: r for r in recipients}
-    other = "— outro endereço (digite abaixo) —" if recipients else "— nenhum e-mail cadastrado —"
+    other = (
+        _("— outro endereço (digite abaixo) —") if recipients else _("— nenhum e-mail cadastrado —")
+    )
     form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
     page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
     channel = _email_channel()
@@ -199,7 +212,7 @@ def compose(code: int):
             entity=ticket.entity,
             form=form,
             page=page,
-            error=error or (None if channel else NO_CHANNEL_MESSAGE),
+            error=error or (None if channel else str(NO_CHANNEL_MESSAGE)),
             notice=notice,
             duplicate=duplicate,
             smtp_ready=smtp_configured(),
@@ -220,9 +233,10 @@ def compose(code: int):
         )
         return screen()
     if form.ticket_id.data != ticket.id:
-        message = (
-            f"Nada foi enviado: este e-mail foi escrito para outro atendimento, não para o "
-            f"Atendimento {ticket.code_display}. O texto foi mantido abaixo; copie-o se precisar."
+        message = _(
+            "Nada foi enviado: este e-mail foi escrito para outro atendimento, não para o "
+            "Atendimento %(code)s. O texto foi mantido abaixo; copie-o se precisar.",
+            code=ticket.code_display,
         )
         return _refused(form, code, message)
     if notice:
@@ -230,7 +244,7 @@ def compose(code: int):
     if not service.valid_send_key(form.send_key.data):
         form.send_key.data = service.new_send_key()
         form.validate()
-        return screen(422, "O formulário veio incompleto: confira o texto e clique em Enviar.")
+        return screen(422, _("O formulário veio incompleto: confira o texto e clique em Enviar."))
     first = service.message_by_key(company, form.send_key.data)
     if first is not None:
         return _show_first_result(first)
@@ -267,24 +281,42 @@ def compose(code: int):
 def _show_first_result(outbox: OutboxMessage):
     """A second submit of a composer: say what became of the first, send nothing."""
     address = outbox.to_address
-    again = "nada foi enviado de novo"
     if outbox.status == OUTBOX_SENT:
-        flash(f"Este e-mail já tinha sido enviado para {address}; {again}.", "info")
+        flash(
+            _(
+                "Este e-mail já tinha sido enviado para %(address)s; nada foi enviado de novo.",
+                address=address,
+            ),
+            "info",
+        )
     elif service.is_being_sent(outbox):
         flash(
-            f"Este e-mail para {address} já está sendo enviado; {again}. "
-            "Veja o resultado na Caixa de saída em alguns instantes.",
+            _(
+                "Este e-mail para %(address)s já está sendo enviado; nada foi enviado de novo. "
+                "Veja o resultado na Caixa de saída em alguns instantes.",
+                address=address,
+            ),
             "info",
         )
     elif outbox.status == OUTBOX_FAILED:
-        reason = service.error_for_people(outbox.last_error)
         flash(
-            f"Este e-mail para {address} já foi registrado, mas o envio falhou ({reason}); "
-            f"{again}. Use “Tentar de novo” na Caixa de saída.",
+            _(
+                "Este e-mail para %(address)s já foi registrado, mas o envio falhou "
+                "(%(reason)s); nada foi enviado de novo. Use “Tentar de novo” na Caixa de saída.",
+                address=address,
+                reason=service.error_for_people(outbox.last_error),
+            ),
             "warning",
         )
     else:
-        flash(f"Este e-mail para {address} já está pendente na Caixa de saída; {again}.", "info")
+        flash(
+            _(
+                "Este e-mail para %(address)s já está pendente na Caixa de saída; "
+                "nada foi enviado de novo.",
+                address=address,
+            ),
+            "info",
+        )
     if outbox.ticket is None:
         return redirect(url_for("mail.outbox"), code=303)
     return redirect(url_for("tickets.edit", code=outbox.ticket.code), code=303)
@@ -292,11 +324,16 @@ def _show_first_result(outbox: OutboxMessage):
 
 def _send_and_tell(outbox_id: int, address: str, on_ticket: bool) -> None:
     """Send now if SMTP is configured, and flash what happened in the attendant's words."""
-    recorded = " O envio foi registrado no atendimento." if on_ticket else ""
+    # A sentence of its own, after the message.
+    recorded = " " + _("O envio foi registrado no atendimento.") if on_ticket else ""
     if not smtp_configured():
         flash(
-            f"{NOT_CONFIGURED_MESSAGE}: a mensagem para {address} ficou pendente na "
-            f"Caixa de saída.{recorded}",
+            _(
+                "O envio de e-mail não está configurado neste servidor (ISOCRM_SMTP_HOST): "
+                "a mensagem para %(address)s ficou pendente na Caixa de saída.",
+                address=address,
+            )
+            + recorded,
             "warning",
         )
         return
@@ -304,18 +341,24 @@ def _send_and_tell(outbox_id: int, address: str, on_ticket: bool) -> None:
         outbox = send_now(outbox_id)
     except AlreadySending:
         flash(
-            "Esta mensagem já foi enviada ou está sendo enviada por outro pedido; "
-            "recarregue a Caixa de saída em alguns instantes.",
+            _(
+                "Esta mensagem já foi enviada ou está sendo enviada por outro pedido; "
+                "recarregue a Caixa de saída em alguns instantes."
+            ),
             "warning",
         )
         return
     if outbox.status == OUTBOX_SENT:
-        flash(f"E-mail enviado para {address}.{recorded}", "success")
+        flash(_("E-mail enviado para %(address)s.", address=address) + recorded, "success")
     else:
         flash(
-            f"Não foi possível enviar o e-mail para {address}: "
-            f"{service.error_for_people(outbox.last_error)}. "
-            f"A mensagem ficou na Caixa de saída: use “Tentar de novo”.{recorded}",
+            _(
+                "Não foi possível enviar o e-mail para %(address)s: %(reason)s. "
+                "A mensagem ficou na Caixa de saída: use “Tentar de novo”.",
+                address=address,
+                reason=service.error_for_people(outbox.last_error),
+            )
+            + recorded,
             "error",
         )
 
@@ -369,10 +412,12 @@ def retry(message_id: int):
     if message.created_by_id != current_user.id:
         # Sending someone else's e-mail again (maybe one they meant to drop) is the
         # supervisor's call; an attendant retries the e-mails they wrote.
-        require_role(ROLE_SUPERVISOR, RETRY_OTHERS_MESSAGE)
+        require_role(ROLE_SUPERVISOR, str(RETRY_OTHERS_MESSAGE))
     back = safe_next_url(request.form.get("next")) or url_for("mail.outbox")
     if message.status == OUTBOX_SENT:
-        flash(f"Esta mensagem já foi enviada para {message.to_address}.", "info")
+        flash(
+            _("Esta mensagem já foi enviada para %(address)s.", address=message.to_address), "info"
+        )
     else:
         _send_and_tell(message.id, message.to_address, on_ticket=False)
     return redirect(back, code=303)

@@ -2,6 +2,7 @@
 motivo → ocorrência → causa tree, produtos and their informações."""
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base
@@ -14,12 +15,13 @@ STATUS_IN_PROGRESS = "em_andamento"
 STATUS_WAITING = "aguardando"
 STATUS_DONE = "concluido"
 STATUS_CANCELLED = "cancelado"
+# The keys are stored; the labels are said on screens, in the user's language.
 STATUS_CATEGORIES = {
-    STATUS_OPEN: "Aberto",
-    STATUS_IN_PROGRESS: "Em andamento",
-    STATUS_WAITING: "Aguardando",
-    STATUS_DONE: "Concluído",
-    STATUS_CANCELLED: "Cancelado",
+    STATUS_OPEN: _l("Aberto"),
+    STATUS_IN_PROGRESS: _l("Em andamento"),
+    STATUS_WAITING: _l("Aguardando"),
+    STATUS_DONE: _l("Concluído"),
+    STATUS_CANCELLED: _l("Cancelado"),
 }
 CLOSED_CATEGORIES = (STATUS_DONE, STATUS_CANCELLED)
 
@@ -106,7 +108,7 @@ class Status(Base):
 
     @property
     def category_label(self) -> str:
-        return STATUS_CATEGORIES[self.category]
+        return str(STATUS_CATEGORIES[self.category])
 
 
 class Reason(Base):

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime
@@ -11,11 +12,11 @@ from isocrm.models.catalog import Product
 from isocrm.models.entity import Entity
 
 MONEY = sa.Numeric(14, 2)
-ORDER_STATUSES = {
-    "aberto": "Aberto",
-    "faturado": "Faturado",
-    "entregue": "Entregue",
-    "cancelado": "Cancelado",
+ORDER_STATUSES = {  # stored key: label on screens, in the user's language
+    "aberto": _l("Aberto"),
+    "faturado": _l("Faturado"),
+    "entregue": _l("Entregue"),
+    "cancelado": _l("Cancelado"),
 }
 
 
@@ -46,7 +47,7 @@ class Order(Base):
 
     @property
     def status_label(self) -> str:
-        return ORDER_STATUSES[self.status]
+        return str(ORDER_STATUSES[self.status])
 
 
 class OrderItem(Base):

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime, utcnow
@@ -10,7 +11,7 @@ from isocrm.models.entity import Entity
 from isocrm.models.user import User
 
 # Stored as a number so "the highest active priority" is a plain max().
-ALERT_PRIORITIES = {1: "Baixa", 2: "Média", 3: "Alta", 4: "Crítica"}
+ALERT_PRIORITIES = {1: _l("Baixa"), 2: _l("Média"), 3: _l("Alta"), 4: _l("Crítica")}
 ALERT_PRIORITY_SLUGS = {1: "baixa", 2: "media", 3: "alta", 4: "critica"}
 
 
@@ -146,7 +147,7 @@ class Alert(Base):
 
     @property
     def priority_label(self) -> str:
-        return ALERT_PRIORITIES[self.priority]
+        return str(ALERT_PRIORITIES[self.priority])
 
     @property
     def priority_slug(self) -> str:

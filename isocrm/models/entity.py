@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -13,15 +14,20 @@ from isocrm.models.company import Unit
 
 KIND_PERSON = "PF"
 KIND_COMPANY = "PJ"
+# Stored kind: its label on screens, in the user's language.
 ECONTACT_KINDS = {
-    "email": "E-mail",
-    "site": "Site",
+    "email": _l("E-mail"),
+    "site": _l("Site"),
     "whatsapp": "WhatsApp",
     "telegram": "Telegram",
     "instagram": "Instagram",
-    "outro": "Outro",
+    "outro": _l("Outro"),
 }
-PHONE_KINDS = {"celular": "Celular", "residencial": "Residencial", "comercial": "Comercial"}
+PHONE_KINDS = {
+    "celular": _l("Celular"),
+    "residencial": _l("Residencial"),
+    "comercial": _l("Comercial"),
+}
 
 entity_roles = sa.Table(
     "entity_roles",
@@ -313,7 +319,7 @@ class EContact(Base):
 
     @property
     def kind_label(self) -> str:
-        return ECONTACT_KINDS[self.kind]
+        return str(ECONTACT_KINDS[self.kind])
 
     @property
     def display(self) -> str:

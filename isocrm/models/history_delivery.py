@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime, utcnow
@@ -12,7 +13,7 @@ from isocrm.models.user import User
 
 METHOD_EMAIL = "email"
 METHOD_PRINT = "impressao"
-METHODS = {METHOD_EMAIL: "E-mail", METHOD_PRINT: "Impressão"}
+METHODS = {METHOD_EMAIL: _l("E-mail"), METHOD_PRINT: _l("Impressão")}
 
 
 class HistoryDelivery(Base):
@@ -51,4 +52,4 @@ class HistoryDelivery(Base):
 
     @property
     def method_label(self) -> str:
-        return METHODS[self.method]
+        return str(METHODS[self.method])

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime, utcnow
@@ -14,7 +15,12 @@ from isocrm.models.user import User
 OUTBOX_PENDING = "pendente"  # not tried yet (no SMTP configured) or being sent
 OUTBOX_SENT = "enviado"
 OUTBOX_FAILED = "falhou"
-OUTBOX_STATUSES = {OUTBOX_PENDING: "Pendente", OUTBOX_SENT: "Enviado", OUTBOX_FAILED: "Falhou"}
+# The values are what the screens show (in the user's language); the keys are what is stored.
+OUTBOX_STATUSES = {
+    OUTBOX_PENDING: _l("Pendente"),
+    OUTBOX_SENT: _l("Enviado"),
+    OUTBOX_FAILED: _l("Falhou"),
+}
 
 
 class OutboxMessage(Base):
@@ -79,7 +85,7 @@ class OutboxMessage(Base):
 
     @property
     def status_label(self) -> str:
-        return OUTBOX_STATUSES[self.status]
+        return str(OUTBOX_STATUSES[self.status])
 
     @property
     def can_retry(self) -> bool:

@@ -4,6 +4,7 @@ keeps every ticket's prazo columns right whatever path changed the ticket."""
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -13,7 +14,15 @@ from isocrm.models.base import Base
 # registered, and so runs, before ours: the events it adds are pending when we read them.
 from isocrm.models.ticket import Ticket  # noqa: F401
 
-WEEKDAYS = ("Segunda", "Terça", "Quarta", "Quinta", "Sexta", "Sábado", "Domingo")
+WEEKDAYS = (  # labels on screens, in the user's language (the day is stored as 0-6)
+    _l("Segunda"),
+    _l("Terça"),
+    _l("Quarta"),
+    _l("Quinta"),
+    _l("Sexta"),
+    _l("Sábado"),
+    _l("Domingo"),
+)
 
 
 class BusinessHours(Base):

@@ -3,6 +3,8 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -23,7 +25,12 @@ from isocrm.models.user import User
 
 DIRECTION_ACTIVE = "ativo"  # contact started by the Empresa
 DIRECTION_RECEPTIVE = "receptivo"  # contact started by the customer
-DIRECTIONS = {DIRECTION_ACTIVE: "Ativo", DIRECTION_RECEPTIVE: "Receptivo"}
+# Said on screens in the user's language. "Ativo" has a context: elsewhere it is "active"
+# (a record in use), here the contact started by the Empresa (outbound).
+DIRECTIONS = {
+    DIRECTION_ACTIVE: LazyString(lambda: pgettext("sentido do contato", "Ativo")),
+    DIRECTION_RECEPTIVE: LazyString(lambda: pgettext("sentido do contato", "Receptivo")),
+}
 
 # A ticket exists from Incluir on, so its code (the protocolo) can be told at once; until
 # Confirmar it is a draft, and a draft given up is kept as discarded, never deleted, so
@@ -245,7 +252,7 @@ class TicketDetail(Base):
 
     @property
     def direction_label(self) -> str:
-        return DIRECTIONS[self.direction]
+        return str(DIRECTIONS[self.direction])
 
 
 class DetailInfo(Base):

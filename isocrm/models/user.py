@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,10 +17,10 @@ ROLE_ATTENDANT = "atendente"
 ROLE_SUPERVISOR = "supervisor"
 ROLE_ADMIN = "admin"
 USER_ROLES = (ROLE_ATTENDANT, ROLE_SUPERVISOR, ROLE_ADMIN)
-USER_ROLE_LABELS = {
-    ROLE_ATTENDANT: "Atendente",
-    ROLE_SUPERVISOR: "Supervisor",
-    ROLE_ADMIN: "Administrador",
+USER_ROLE_LABELS = {  # stored role: its label on screens, in the user's language
+    ROLE_ATTENDANT: _l("Atendente"),
+    ROLE_SUPERVISOR: _l("Supervisor"),
+    ROLE_ADMIN: _l("Administrador"),
 }
 
 
@@ -95,7 +96,7 @@ class User(UserMixin, Base):
 
     @property
     def role_label(self) -> str:
-        return USER_ROLE_LABELS[self.role]
+        return str(USER_ROLE_LABELS[self.role])
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -5,6 +5,7 @@ from datetime import date
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm import text
@@ -212,10 +213,10 @@ def product_info_choices(
 ):
     """Informações of products linked to the chosen Motivo and Ocorrência (seed §6)."""
     if not reason_id or not occurrence_id:
-        return [(None, "— escolha Motivo e Ocorrência —")]
+        return [(None, _("— escolha Motivo e Ocorrência —"))]
     choices = catalog(session, company_id).product_infos.get((reason_id, occurrence_id))
     if not choices:
-        return [(None, "— nenhuma informação de produto para este Motivo e Ocorrência —")]
+        return [(None, _("— nenhuma informação de produto para este Motivo e Ocorrência —"))]
     return [BLANK, *choices]
 
 
@@ -240,12 +241,16 @@ def contact_choices(session: Session, entity_id: int, query: str = "", current: 
         (r.related_entity_id, f"{r.related_entity.name} ({r.relation_type.name})")
         for r in relations
     ]
-    if current and current not in {value for value, _ in choices}:
+    if current and current not in {value for value, _label in choices}:
         person = session.get(Entity, current)
         if person is not None:
             related = is_contact_of(session, entity_id, current)
             choices.insert(
-                0, (person.id, person.name if related else f"{person.name} (não relacionado)")
+                0,
+                (
+                    person.id,
+                    person.name if related else _("%(name)s (não relacionado)", name=person.name),
+                ),
             )
     return [BLANK] + choices
 

@@ -9,6 +9,7 @@ again, on the ticket it belongs to."""
 import secrets
 
 from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 
@@ -44,10 +45,12 @@ def keep_what_was_typed_after_logout(error):
     db.session.commit()
     login_url = url_for("auth.login", next=url_for("tickets.edit", code=code))
     if request.endpoint == "tickets.autosave":
-        return {"error": "Sua sessão terminou.", "login": login_url}, 401
+        return {"error": _("Sua sessão terminou."), "login": login_url}, 401
     flash(
-        "Sua sessão terminou antes de confirmar. Entre de novo: o que você digitou foi "
-        "guardado e volta para a tela do atendimento.",
+        _(
+            "Sua sessão terminou antes de confirmar. Entre de novo: o que você digitou foi "
+            "guardado e volta para a tela do atendimento."
+        ),
         "warning",
     )
     return redirect(login_url, code=303)

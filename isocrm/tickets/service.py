@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from isocrm.fields import bounded_int, strip_control_characters
@@ -79,7 +80,9 @@ def open_draft(session: Session, company_id: int, entity, user_id: int) -> Ticke
     it before Confirmar. Nothing else is chosen for them."""
     status = default_status(session, company_id)
     if status is None:
-        raise DraftError("Nenhuma situação ativa cadastrada: peça a um supervisor para criar uma.")
+        raise DraftError(
+            _("Nenhuma situação ativa cadastrada: peça a um supervisor para criar uma.")
+        )
     now = utcnow()
     ticket = Ticket(
         company_id=company_id,
@@ -100,7 +103,9 @@ def open_draft(session: Session, company_id: int, entity, user_id: int) -> Ticke
 def discard_draft(session: Session, ticket: Ticket, user_id: int) -> None:
     """A draft given up is kept as Cancelado (desistência): its code stays accounted for."""
     if not ticket.is_draft:
-        raise DraftError("Só um rascunho pode ser descartado; este atendimento já foi confirmado.")
+        raise DraftError(
+            _("Só um rascunho pode ser descartado; este atendimento já foi confirmado.")
+        )
     cancelled = session.scalar(
         sa.select(Status)
         .where(Status.company_id == ticket.company_id, Status.category == STATUS_CANCELLED)
@@ -368,7 +373,7 @@ def clean_screen_fields(pairs, allowed) -> list[list[str]]:
         value = strip_control_characters(str(value))[:UNSAVED_MAX_VALUE]
         size += len(name) + len(value.encode())
         if size > UNSAVED_MAX_BYTES:
-            raise DraftError("Texto grande demais para guardar como rascunho.")
+            raise DraftError(_("Texto grande demais para guardar como rascunho."))
         kept.append([name, value])
     return kept
 

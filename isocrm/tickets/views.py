@@ -127,17 +127,19 @@ def _entity_tickets_context(entity: Entity) -> dict:
 # typed (autosave) until Confirmar, which validates the ticket and the detail on screen and
 # saves both in one transaction under one version check.
 
+# Why a stored value is no longer offered, beside it in its select: lazy, so it is said in
+# the language of whoever opens the screen.
 STORED = {
-    "role_id": "removido da entidade",
-    "unit_id": "não vinculada à entidade",
-    "status_id": "inativa",
-    "reason_id": "inativo",
-    "occurrence_id": "inativa",
-    "cause_id": "inativa",
-    "location_entity_id": "sem papel Parceiro",
+    "role_id": _l("removido da entidade"),
+    "unit_id": _l("não vinculada à entidade"),
+    "status_id": _l("inativa"),
+    "reason_id": _l("inativo"),
+    "occurrence_id": _l("inativa"),
+    "cause_id": _l("inativa"),
+    "location_entity_id": _l("sem papel Parceiro"),
     "related_ticket_id": "",
-    "channel_id": "inativo",
-    "contact_entity_id": "não relacionado",
+    "channel_id": _l("inativo"),
+    "contact_entity_id": _l("não relacionado"),
 }
 
 
@@ -192,20 +194,26 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
     )
 
     # What the ticket holds stays valid for it, even when no longer offered.
-    role_mark = "inativo" if ticket.role and not ticket.role.active else STORED["role_id"]
+    role_mark = _("inativo") if ticket.role and not ticket.role.active else STORED["role_id"]
     _keep_stored(form.role_id, ticket.role_id, ticket.role and ticket.role.name, role_mark)
-    _keep_stored(form.status_id, ticket.status_id, ticket.status and ticket.status.name, "inativa")
-    _keep_stored(form.reason_id, ticket.reason_id, ticket.reason and ticket.reason.name, "inativo")
+    _keep_stored(
+        form.status_id, ticket.status_id, ticket.status and ticket.status.name, _("inativa")
+    )
+    _keep_stored(
+        form.reason_id, ticket.reason_id, ticket.reason and ticket.reason.name, _("inativo")
+    )
     if form.reason_id.data == ticket.reason_id:
         _keep_stored(
             form.occurrence_id,
             ticket.occurrence_id,
             ticket.occurrence and ticket.occurrence.name,
-            "inativa",
+            _("inativa"),
         )
     if form.occurrence_id.data == ticket.occurrence_id:
-        _keep_stored(form.cause_id, ticket.cause_id, ticket.cause and ticket.cause.name, "inativa")
-    unit_mark = "inativa" if ticket.unit and not ticket.unit.active else STORED["unit_id"]
+        _keep_stored(
+            form.cause_id, ticket.cause_id, ticket.cause and ticket.cause.name, _("inativa")
+        )
+    unit_mark = _("inativa") if ticket.unit and not ticket.unit.active else STORED["unit_id"]
     _keep_stored(form.unit_id, ticket.unit_id, ticket.unit and ticket.unit.name, unit_mark)
     if ticket.location is not None:
         facts = _facts(ticket)
@@ -238,7 +246,7 @@ def _fill_detail_choices(form: DetailForm, entity: Entity, ticket: Ticket, detai
     )
     if detail is not None:
         _keep_stored(
-            form.channel_id, detail.channel_id, detail.channel and detail.channel.name, "inativo"
+            form.channel_id, detail.channel_id, detail.channel and detail.channel.name, _("inativo")
         )
     reason_id, occurrence_id = chain
     info_choices = queries.product_info_choices(session, company_id, reason_id, occurrence_id)
@@ -781,7 +789,7 @@ def autosave(code: int):
     if _wrong_target(ticket):
         return _refuse_other_target()
     if ticket.is_discarded:
-        return {"error": "Este rascunho foi descartado."}, 409
+        return {"error": _("Este rascunho foi descartado.")}, 409
     try:
         pairs = service.clean_screen_fields(request.form.items(multi=True), screen_field_name)
     except service.DraftError as error:

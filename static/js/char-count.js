@@ -1,6 +1,20 @@
 // Textareas with data-max-chars: a live count under the field, so a long paste is seen at
 // once (the server refuses an over-long text whole and keeps it; nothing is ever cut).
 (() => {
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
+  let texts = null;
+  const t = (text, values = {}) => {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  };
+
   const format = (n) => n.toLocaleString("pt-BR");
   const update = (area) => {
     const out = document.getElementById(area.dataset.countTarget);
@@ -10,8 +24,12 @@
     const over = used - max;
     out.textContent =
       over > 0
-        ? `${format(used)} de ${format(max)} caracteres: ${format(over)} a mais, encurte antes de enviar.`
-        : `${format(used)} de ${format(max)} caracteres.`;
+        ? t("%(used)s de %(max)s caracteres: %(over)s a mais, encurte antes de enviar.", {
+            used: format(used),
+            max: format(max),
+            over: format(over),
+          })
+        : t("%(used)s de %(max)s caracteres.", { used: format(used), max: format(max) });
     out.classList.toggle("over", over > 0);
   };
   document.addEventListener("input", (event) => {

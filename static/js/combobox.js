@@ -14,6 +14,20 @@
 // ticket screen's autosave keeps it. Every listener is on the document: the detail panel and
 // the Relacionados section are swapped by htmx with their comboboxes inside.
 (() => {
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
+  let texts = null;
+  const t = (text, values = {}) => {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  };
+
   if (window.isocrmCombobox) return;
   window.isocrmCombobox = true;
 
@@ -87,7 +101,7 @@
     setValue(input, option.dataset.value);
     Object.assign(state, { text: input.value, value: option.dataset.value, dirty: false, wantsPick: false, arrive: null });
     close(input);
-    partsOf(input).count.textContent = `${input.value}: escolhido.`;
+    partsOf(input).count.textContent = t("%(value)s: escolhido.", { value: input.value });
   };
 
   const restore = (input) => {
@@ -227,7 +241,7 @@
     if (document.activeElement !== input || (!state.dirty && !state.arrive)) return close(input);
     if (answersText) {
       count.textContent =
-        options.length === 0 ? (input.value.trim() ? "Nenhum resultado" : "") : options.length === 1 ? "1 resultado" : `${options.length} resultados`;
+        options.length === 0 ? (input.value.trim() ? t("Nenhum resultado") : "") : options.length === 1 ? t("1 resultado") : t("%(count)s resultados", { count: options.length });
     }
     if (state.wantsPick && answersText) {
       state.wantsPick = false;
@@ -269,6 +283,6 @@
     state.wantsPick = false;
     state.arrive = null;
     // Typed text left without a pick: say so next to the box (its value is empty).
-    if (state.dirty && input.value.trim()) partsOf(input).count.textContent = "Nada escolhido da lista.";
+    if (state.dirty && input.value.trim()) partsOf(input).count.textContent = t("Nada escolhido da lista.");
   });
 })();

@@ -6,6 +6,20 @@
 // field), and the help overlay lists it with the element's name. A shortcut without Control
 // or Alt never fires while the attendant types in a field.
 (() => {
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
+  let texts = null;
+  const t = (text, values = {}) => {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  };
+
   const TYPING = "input, select, textarea, [contenteditable]";
   const KEY_NAMES = { Control: "Ctrl", PageUp: "Page Up", PageDown: "Page Down", ArrowUp: "↑", ArrowDown: "↓" };
 
@@ -213,7 +227,11 @@
     const seen = new Set();
     for (const el of document.querySelectorAll("[aria-keyshortcuts]")) {
       if (!usable(el) || dialog.contains(el)) continue;
-      const keys = el.getAttribute("aria-keyshortcuts").split(" ").map(keyText).join(" ou ");
+      const keys = el
+        .getAttribute("aria-keyshortcuts")
+        .split(" ")
+        .map(keyText)
+        .reduce((first, second) => t("%(first)s ou %(second)s", { first, second }));
       const name = describe(el);
       if (seen.has(keys)) continue;
       seen.add(keys);

@@ -6,6 +6,20 @@
 // fills nothing until "Usar estes dados" is clicked, and says first what it would replace.
 // Loaded by the registry pages and by the Cadastro simplificado dialog: only once.
 (() => {
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
+  let texts = null;
+  const t = (text, values = {}) => {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  };
+
   if (window.isocrmLookups) return;
   window.isocrmLookups = true;
 
@@ -65,7 +79,7 @@
       .map(([field]) => labelOf(field));
     const note = result.querySelector("[data-lookup-replaces]");
     if (note && replaced.length) {
-      note.textContent = `Substitui o que está preenchido em: ${replaced.join(", ")}.`;
+      note.textContent = t("Substitui o que está preenchido em: %(fields)s.", { fields: replaced.join(", ") });
       note.hidden = false;
     }
   };

@@ -4,6 +4,20 @@
 // Leaving with edits that are not confirmed asks first; so does paging away from a detail
 // with unsaved changes.
 (() => {
+  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
+  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
+  let texts = null;
+  const t = (text, values = {}) => {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+  };
+
   const AUTOSAVE_DELAY_MS = 700;
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -49,19 +63,19 @@
           const data = await response.json();
           if (data.unchanged) {
             unconfirmed = false; // the screen is back to what is saved
-            say(isDraft ? "" : "Sem alterações pendentes.");
+            say(isDraft ? "" : t("Sem alterações pendentes."));
           } else {
-            say((isDraft ? "Rascunho guardado às " : "Alterações guardadas (não confirmadas) às ") + data.saved_at);
+            say(t(isDraft ? "Rascunho guardado às %(time)s" : "Alterações guardadas (não confirmadas) às %(time)s", { time: data.saved_at }));
           }
         } else if (response.status === 401 || response.status === 400) {
-          say("Sua sessão terminou. Entre de novo em outra aba e clique em Confirmar: o que foi guardado até agora não se perde.", true);
+          say(t("Sua sessão terminou. Entre de novo em outra aba e clique em Confirmar: o que foi guardado até agora não se perde."), true);
         } else {
-          let message = "Não foi possível guardar o rascunho agora.";
+          let message = t("Não foi possível guardar o rascunho agora.");
           try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
           say(message, true);
         }
       } catch (e) {
-        say("Sem conexão com o servidor: o rascunho será guardado quando ela voltar.", true);
+        say(t("Sem conexão com o servidor: o rascunho será guardado quando ela voltar."), true);
         schedule();
       }
     };
@@ -129,7 +143,7 @@
     document.addEventListener("click", (event) => {
       const link = event.target.closest("[data-leaves-detail]");
       if (!link || !detailChanged) return;
-      const message = "Este detalhe tem alterações que não foram salvas. Sair dele e descartá-las?";
+      const message = t("Este detalhe tem alterações que não foram salvas. Sair dele e descartá-las?");
       if (!window.confirm(message)) {
         event.preventDefault();
         event.stopImmediatePropagation();
