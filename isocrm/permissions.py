@@ -18,6 +18,7 @@ view with `require_role`, and templates hide what the user cannot use with `can(
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from isocrm.models.user import ROLE_ADMIN, ROLE_ATTENDANT, ROLE_SUPERVISOR
@@ -54,15 +55,19 @@ def has_role(user, role: str) -> bool:
 
 # Who to ask, said in the 403 page: the lowest role that could do it.
 _REFUSED = {
-    ROLE_SUPERVISOR: "Seu perfil não permite esta ação: ela é reservada a supervisores. "
-    "Peça a um supervisor.",
-    ROLE_ADMIN: "Seu perfil não permite esta ação: ela é reservada a administradores. "
-    "Peça a um administrador.",
+    ROLE_SUPERVISOR: _l(
+        "Seu perfil não permite esta ação: ela é reservada a supervisores. Peça a um supervisor."
+    ),
+    ROLE_ADMIN: _l(
+        "Seu perfil não permite esta ação: ela é reservada a administradores. "
+        "Peça a um administrador."
+    ),
 }
 
 
 def refused_message(role: str) -> str:
-    return _REFUSED.get(role, "Seu perfil não permite esta ação.")
+    """In the language of the user refused (the 403 page says it)."""
+    return str(_REFUSED.get(role, _l("Seu perfil não permite esta ação.")))
 
 
 def can(role: str) -> bool:

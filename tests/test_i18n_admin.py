@@ -76,7 +76,7 @@ def test_usuarios_in_english(app, db, demo):
 
     new = _page(client, "/usuarios/novo")
     _present(new, "<h1>New user</h1>", "Full name", "Create user", "Cancel")
-    _present(new, "Supervisors can only add agents.")
+    _present(new, "Supervisors can only add attendants.")
     _absent(new, "Cadastrar usuário", "Nome completo", "Supervisores cadastram")
     refused = _post(client, "/usuarios/novo", {"role": "atendente"}, status=422)
     _present(refused, "Enter the name.", "Enter the username.")
@@ -102,7 +102,7 @@ def test_usuarios_in_english(app, db, demo):
     db.session.add(other)
     db.session.commit()
     refused = _page(client, f"/usuarios/{other.id}", 403)
-    _present(refused, "Supervisors only manage agents: ask an administrator.")
+    _present(refused, "Supervisors only manage attendants: ask an administrator.")
 
     mail = _page(client, "/configuracoes/email")
     _present(mail, "<h1>Company's e-mail</h1>", "Reply to (Reply-To)", "Save")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from tests.conftest import csrf_token_from
 from tests.test_i18n import _choose, _login, _page
-from tests.test_reports import make_report_ticket
+from tests.test_reports import make_report_ticket, pdf_pages_text
 
 
 def _english(app, username="atendente", password="atendente123"):
@@ -162,6 +162,24 @@ def test_the_printed_ticket_report_follows_the_users_language(app, db, demo, sup
     ):
         assert text in other, text
     assert "Ticket data" not in other
+
+
+def test_the_report_pdfs_page_margins_follow_the_users_language(app, db, demo, sup, tmp_path):
+    """The footer of every page (print.css's @page texts, which CSS cannot take from the
+    catalogue) comes from print-en.css for an English user."""
+    make_report_ticket(db, demo, details=2, infos=1)
+    english = _english(app)
+    report = _page(english, "/atendimentos/100/relatorio")
+    assert "css/print-en.css" in report
+    assert "css/print-en.css" not in _page(sup[0], "/atendimentos/100/relatorio")
+    response = english.get("/atendimentos/100/relatorio.pdf")
+    assert response.status_code == 200, response.status_code
+    pages = pdf_pages_text(tmp_path, response.data)
+    assert "isoCRM SAC · Ticket report" in pages[0] and "Page 1 of" in pages[0]
+    assert "Relatório de atendimento" not in pages[0] and "Página 1" not in pages[0]
+    response = sup[0].get("/atendimentos/100/relatorio.pdf")
+    pages = pdf_pages_text(tmp_path, response.data)
+    assert "isoCRM SAC · Relatório de atendimento" in pages[0] and "Página 1 de" in pages[0]
 
 
 def test_the_lots_screens_in_english(app, db, demo):

@@ -286,6 +286,10 @@ class Phone(Base):
     def display(self) -> str:
         return phones.display(self.number)
 
+    @property
+    def kind_label(self) -> str:
+        return str(PHONE_KINDS[self.kind])
+
 
 class EContact(Base):
     """E-contact: e-mail, site, WhatsApp…; the Principal one receives the ticket e-mails."""

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from isocrm.i18n import user_language
 from isocrm.loaders import get_ticket
 from isocrm.models import Ticket
 from isocrm.models.base import utcnow
@@ -41,6 +42,12 @@ def report_options():
     )
 
 
+def print_css_extra() -> str | None:
+    """The stylesheet with print.css's page-margin texts in the user's language (CSS has no
+    catalogue), or None in Portuguese, print.css's own."""
+    return {"en": "print-en.css"}.get(user_language())
+
+
 def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
     ticket = get_ticket(code, *report_options())
     if ticket.stage != STAGE_CONFIRMED:
@@ -53,6 +60,7 @@ def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
         printed_at=utcnow(),
         printed_by=current_user.name,
         for_pdf=for_pdf,
+        print_css_extra=print_css_extra(),
     )
     return ticket, html
 
@@ -69,7 +77,11 @@ def ticket_report(code: int):
 def ticket_report_pdf(code: int):
     """The same report as a PDF, laid out on the server by WeasyPrint (no browser)."""
     ticket, html = _report_html(code, for_pdf=True)
-    css = Path(current_app.static_folder, "css", "print.css").read_text(encoding="utf-8")
+    css = "\n".join(
+        Path(current_app.static_folder, "css", name).read_text(encoding="utf-8")
+        for name in ("print.css", print_css_extra())
+        if name
+    )
     try:
         with pdf.render_slot(current_app._get_current_object()):
             document = pdf.html_to_pdf(html, css, current_app.static_folder)

@@ -95,13 +95,15 @@ FIELD_LABELS = {
     "value": _l("Valor"),
     "related_entity_id": _l("Entidade relacionada"),
     "relation_type_id": _l("Tipo de relação"),
+    "role_ids": _l("Papéis"),
+    "unit_ids": _l("Unidades"),
 }
 # Bookkeeping columns that say nothing to the attendant.
 HIDDEN_FIELDS = frozenset(
     {"id", "entity_id", "company_id", "search_name", "created_at", "updated_at", "version"}
 )
 EXCERPT_LENGTH = 160
-ENTITY_KINDS = {KIND_PERSON: "Pessoa física", KIND_COMPANY: "Pessoa jurídica"}
+ENTITY_KINDS = {KIND_PERSON: _l("Pessoa física"), KIND_COMPANY: _l("Pessoa jurídica")}
 # Child rows whose audit row names itself ("Telefone alterado · Celular (11) 98765-4321"), so a
 # Principal change says which row became Principal.
 NAMED_CHILDREN = {"phones": Phone, "econtacts": EContact, "addresses": Address}
@@ -351,13 +353,13 @@ def _human(table: str, key: str, value, row: dict) -> str:
     if key == "zip_code" and len(str(value)) == 8:
         return f"{str(value)[:5]}-{str(value)[5:]}"
     if table == "entities" and key == "kind":
-        return ENTITY_KINDS.get(value, str(value))
+        return str(ENTITY_KINDS.get(value, value))
     if table == "phones" and key == "kind":
-        return PHONE_KINDS.get(value, str(value))
+        return str(PHONE_KINDS.get(value, value))
     if table == "phones" and key == "number":
         return phones.display(str(value))
     if table == "econtacts" and key == "kind":
-        return ECONTACT_KINDS.get(value, str(value))
+        return str(ECONTACT_KINDS.get(value, value))
     if table == "econtacts" and key == "value" and row.get("kind") == "whatsapp":
         return phones.display(str(value))
     return _shown(value)

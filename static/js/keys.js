@@ -273,22 +273,39 @@
     return region;
   };
   // The region is chosen a moment later, once a dialog that came with the swap is open.
-  const announce = (text) => {
+  // What was said is taken out of the region a few seconds later: text left in a live
+  // region is read again, as new, when a closed modal gives the page back to the
+  // accessibility tree (Orca did so with a ticket's "confirmado").
+  const SAID_FOR = 8000;
+  const announce = (text, { delay = 0 } = {}) => {
     if (!text) return;
     setTimeout(() => {
       const region = regionFor();
       if (!region) return;
       region.textContent = "";
-      setTimeout(() => { region.textContent = text; }, 50);
-    }, 0);
+      setTimeout(() => {
+        region.textContent = text;
+        setTimeout(() => {
+          if (region.textContent === text) region.textContent = "";
+        }, SAID_FOR);
+      }, 50);
+    }, delay);
   };
   window.isocrmAnnounce = announce;
 
+  // A new page says its messages (the flashes) and what it marks with
+  // data-announce-on-load (the search's result counts) once, after the screen reader has
+  // had a moment to take the page in; the rest is in the page for anyone who reads on.
+  const ON_LOAD_DELAY = 700;
   document.addEventListener("DOMContentLoaded", () => {
     for (const el of document.querySelectorAll(ANNOUNCE)) {
       el.dataset.announced = "yes";
       if (el.dataset.announceKey) lastSaid.set(el.dataset.announceKey, el.dataset.announce || el.textContent);
     }
+    const said = [...document.querySelectorAll("[data-announce-on-load]")]
+      .map((el) => (el.dataset.announceOnLoad || el.textContent).replace(/\s+/g, " ").trim())
+      .filter(Boolean);
+    if (said.length) announce(said.join(" "), { delay: ON_LOAD_DELAY });
   });
   document.addEventListener("htmx:after:settle", () => {
     const said = [];
