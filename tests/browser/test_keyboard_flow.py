@@ -260,7 +260,7 @@ def test_the_icon_bar_names_its_icons_from_1280_px(page):
 
 INITIAL_FOCUS = [
     ("/atendimentos/", "#entity-search"),  # the search box
-    ("/entidades/1/atendimentos", "button[aria-keyshortcuts='I']"),  # Incluir
+    ("/entidades/1/atendimentos", "button[aria-keyshortcuts~='I']"),  # Incluir
     ("/entidades/nova?q=Ana+Paula", "#name"),  # a new entity starts at its name
     ("/", "main h1"),  # the painel: its title, so Tab goes on into the page
     ("/conta/senha", "#current_password"),
