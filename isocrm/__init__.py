@@ -69,9 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.jinja_env.globals["html_lang"] = i18n.html_lang
 
-    from isocrm import audit, security, templating
+    from isocrm import audit, errors, security, templating
 
     security.init_app(app)
+    errors.init_app(app)
     database.init_app(app)
     templating.init_app(app)
     audit.init_app(app)

@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app
+from flask import Response
 from sqlalchemy import Connection
 
 from isocrm.extensions import db
-from isocrm.fields import local_today
+from isocrm.localtime import local_today, local_zone
 
 BOM = "\ufeff"
 DELIMITER = ";"
@@ -80,7 +80,7 @@ def lines(header: Sequence[str], rows: Iterable[Sequence], zone: ZoneInfo) -> It
 
 
 def desk_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def to_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:

@@ -83,14 +83,14 @@ def init_app(app: Flask) -> None:
         # SQLite waited busy_timeout for the write lock and gave up: the attendant gets a
         # clear 503 (nothing was saved, the transaction is rolled back), never a 500 or the
         # driver's "database is locked".
+        from isocrm.errors import error_page  # the one error page (full or htmx fragment)
         from isocrm.extensions import db
-        from isocrm.security import _error_page  # the one error page (full or htmx fragment)
 
         db.session.rollback()
         if "database is locked" not in str(error.orig):
             raise error
         g.sqlite_busy = True
-        return _error_page(503, "Sistema ocupado", BUSY_MESSAGE, back_url=_page_before())
+        return error_page(503, "Sistema ocupado", BUSY_MESSAGE, back_url=_page_before())
 
 
 def _page_before() -> str | None:

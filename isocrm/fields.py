@@ -10,10 +10,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -22,6 +20,7 @@ from wtforms.validators import Length, ValidationError
 from wtforms.widgets import Select, TextInput
 
 from isocrm import brdocs, phones
+from isocrm.localtime import local_zone
 from isocrm.models.entity import KIND_PERSON
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -58,12 +57,7 @@ _INVISIBLE_MARKS = set("\u200b\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u
 
 def local_to_utc(value: datetime) -> datetime:
     """A date and time typed at the desk (America/Sao_Paulo) as an aware datetime."""
-    return value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-
-
-def local_today() -> date:
-    """Today at the desk (America/Sao_Paulo), not in UTC."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return value.replace(tzinfo=local_zone())
 
 
 MAX_PAGE = 100_000
@@ -111,6 +105,19 @@ def optional_id(value) -> int | None:
     number = bounded_int(value)
     # -1 is never a valid choice: the select reports its message.
     return -1 if number is None else number
+
+
+# ?detalhe= on the ticket screen and the e-mail composer: "novo" is past the last detail.
+NEW_DETAIL = 10**9
+
+
+def detail_number(value: str | None) -> int | None:
+    """Which detail a link asks for: a number from 1, or NEW_DETAIL for "novo"; junk is
+    None (the screen shows the last one)."""
+    if value == "novo":
+        return NEW_DETAIL
+    number = optional_id(value)
+    return number if number is not None and 0 < number < NEW_DETAIL else None
 
 
 _OPTION, _OPTION_SELECTED = Markup('<option value="'), Markup('<option selected value="')

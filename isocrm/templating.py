@@ -7,11 +7,13 @@ from flask import Flask, current_app, g
 from flask_babel import gettext
 from flask_login import current_user
 
+from isocrm.localtime import local_zone
+from isocrm.models.ticket import code_display
 from isocrm.security import current_path
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -106,6 +108,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["br_date"] = br_date
     app.jinja_env.filters["br_number"] = br_number
+    # A code without its Ticket at hand (a list of codes, an event's extra data).
+    app.jinja_env.filters["ticket_code"] = code_display
 
     @app.context_processor
     def _layout_context():

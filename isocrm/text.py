@@ -64,3 +64,8 @@ def index_keys(*texts: str | None) -> set[str]:
             for second in distinct[i + 1 :]:
                 keys.add(pair_key(first, second))
     return keys
+
+
+def digits_only(value: str | None) -> str:
+    """The ASCII digits of a typed number (CPF/CNPJ, CEP, phone), nothing else."""
+    return re.sub(r"[^0-9]", "", value or "")

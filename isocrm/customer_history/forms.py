@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, ValidationError
 
-from isocrm.fields import BrDateField, ChoiceField, local_today
+from isocrm.fields import BrDateField, ChoiceField
+from isocrm.localtime import local_today
 
 
 def earliest_request(today: date) -> date:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from isocrm.customer_history import bp, service
 from isocrm.customer_history.forms import EmailForm, PrintForm
 from isocrm.extensions import db
-from isocrm.fields import local_today
 from isocrm.htmx import render
 from isocrm.loaders import get_entity
+from isocrm.localtime import local_today, local_zone
 from isocrm.mail.service import (
     AlreadySending,
     error_for_people,
@@ -35,7 +35,7 @@ from isocrm.security import current_company
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def _entity() -> Entity:

@@ -25,6 +25,7 @@ from isocrm.desk.assignment import (
     resolve_holder,
 )
 from isocrm.desk.events import event_options
+from isocrm.errors import error_page  # the one error page (htmx too)
 from isocrm.extensions import db
 from isocrm.fields import ChoiceField, max_length, optional_id, strip_control_characters
 from isocrm.htmx import is_partial_request, render
@@ -33,7 +34,7 @@ from isocrm.models import Team, Ticket, TicketEvent, User
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.models.user import user_companies
 from isocrm.permissions import ROLE_ATTENDANT, allow
-from isocrm.security import _error_page, current_company  # the one error page (htmx too)
+from isocrm.security import current_company
 
 bp = Blueprint("desk_owner", __name__)
 
@@ -92,7 +93,7 @@ def _refuse_other_ticket(ticket: Ticket):
     same ticket is refused, without showing the other ticket's panel."""
     if optional_id(request.form.get("ticket_id", request.form.get("pass-ticket_id"))) == ticket.id:
         return None
-    return _error_page(409, _("Formulário de outro atendimento"), str(OTHER_TICKET))
+    return error_page(409, _("Formulário de outro atendimento"), str(OTHER_TICKET))
 
 
 def holder_choices(company_id: int) -> tuple[list, list]:

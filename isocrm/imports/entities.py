@@ -21,7 +21,6 @@ from isocrm import brdocs, phones, text
 from isocrm.fields import (
     UFS,
     email_address,
-    local_today,
     phone_number,
     validate_document,
     zip_code,
@@ -34,6 +33,7 @@ from isocrm.imports.reader import (
     read_table,
     split_list,
 )
+from isocrm.localtime import local_today
 from isocrm.models import Entity, Role
 from isocrm.models.base import utcnow
 from isocrm.models.entity import (

@@ -1,18 +1,17 @@
 """Lotes: the report of complaints by product and lot, and each product's threshold."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from isocrm import csvexport
 from isocrm.extensions import db
-from isocrm.fields import local_today
 from isocrm.htmx import render
+from isocrm.localtime import local_today, local_zone
 from isocrm.lots import bp, queries
 from isocrm.lots.forms import LotFilterForm, ThresholdForm
 from isocrm.models import Product
@@ -46,7 +45,7 @@ def _products():
 
 def _day_start(day) -> datetime:
     """Midnight of a day at the desk (America/Sao_Paulo), as an aware datetime."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return datetime.combine(day, time(), tzinfo=local_zone())
 
 
 def painel_lot_warnings() -> list[queries.LotWarning]:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.fields import optional_id, page_number
+from isocrm.fields import detail_number, optional_id, page_number
 from isocrm.htmx import render
 from isocrm.loaders import get_ticket
 from isocrm.mail import bp, service
@@ -76,16 +76,6 @@ def recipients_of(entity: Entity) -> list[Recipient]:
             label = f"{e.value} — {person.name} ({relation.relation_type.name})"
             recipients.append(Recipient(e.id, e.value, label, person.id))
     return recipients
-
-
-def _detail_number(value: str | None) -> int | None:
-    if value == "novo":
-        return 10**9  # the new detail being typed on the ticket screen
-    try:
-        number = int(value) if value else None
-    except ValueError:
-        return None
-    return number if number is None or 0 < number < 10**9 else None
 
 
 @dataclass
@@ -201,7 +191,7 @@ def compose(code: int):
         _("— outro endereço (digite abaixo) —") if recipients else _("— nenhum e-mail cadastrado —")
     )
     form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
-    page = queries.detail_page(db.session, ticket, _detail_number(request.args.get("detalhe")))
+    page = queries.detail_page(db.session, ticket, detail_number(request.args.get("detalhe")))
     channel = _email_channel()
 
     def screen(status=200, error=None, duplicate=None):

@@ -62,6 +62,11 @@ def _open_index(name: str, *columns: str) -> sa.Index:
     return sa.Index(name, *columns, sqlite_where=only_open, postgresql_where=only_open)
 
 
+def code_display(code: int) -> str:
+    """A ticket's code as people read and say it (the protocolo): six digits, 000042."""
+    return f"{code:06d}"
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
@@ -189,7 +194,7 @@ class Ticket(Base):
 
     @property
     def code_display(self) -> str:
-        return f"{self.code:06d}"
+        return code_display(self.code)
 
     @property
     def is_draft(self) -> bool:

@@ -26,14 +26,12 @@ the entity, with who and when.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from isocrm import text
+from isocrm.localtime import local_now
 from isocrm.models import (
     Alert,
     Appointment,
@@ -92,7 +90,7 @@ def is_anonymized(entity: Entity) -> bool:
 def anonymize(session: Session, entity: Entity, user: User) -> Outcome:
     """Remove the titular's personal data (see the module's docstring) in the caller's
     transaction; the caller commits. `entity` is loaded with queries.entity_options()."""
-    when = datetime.now(ZoneInfo(current_app.config["TIMEZONE"]))
+    when = local_now()
     emails = {c.value.lower() for c in entity.econtacts if c.kind == "email"}
     registration_rows = len(entity.addresses) + len(entity.phones) + len(entity.econtacts)
 

@@ -4,10 +4,7 @@ Choices that depend on the Empresa (papéis, unidades, tipos de relação) are s
 before validation, as on the ticket screen."""
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,23 +32,12 @@ from isocrm.fields import (  # noqa: F401  (UFS and validate_document are used f
     whatsapp_number,
     zip_code,
 )
+from isocrm.localtime import local_today
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 
 CHOOSE_FROM_LIST = _l("Escolha uma opção da lista.")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _today():
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def _choices(mapping: dict) -> list[SelectChoice]:
-    return [SelectChoice(value=key, label=label) for key, label in mapping.items()]
-
-
-def _digits(value: str | None) -> str:
-    return re.sub(r"\D", "", value or "")
 
 
 def _text_or_none(value):
@@ -151,7 +137,7 @@ class EntityForm(DocumentFields, FlaskForm):
                     " física."
                 )
             )
-        if field.data > _today():
+        if field.data > local_today():
             raise ValidationError(_("A data de nascimento não pode estar no futuro."))
 
 
@@ -336,7 +322,7 @@ class AlertForm(FlaskForm):
         self.priority.choices = list(ALERT_PRIORITIES.items())
 
     def validate_active_until(self, field):
-        today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+        today = local_today()
         if field.data and field.data < today:
             raise ValidationError(_("A data não pode estar no passado."))
 

@@ -1,12 +1,10 @@
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -32,6 +30,7 @@ from isocrm.extensions import db
 from isocrm.fields import bounded_int, optional_id, zip_code
 from isocrm.htmx import is_partial_request, render, render_listbox
 from isocrm.loaders import get_entity
+from isocrm.localtime import local_today
 from isocrm.models import (
     Address,
     Alert,
@@ -61,14 +60,6 @@ from isocrm.security import current_company, safe_next_url, user_company
 from isocrm.tickets.queries import highest_alert_priority
 
 BLANK = (None, "—")
-
-
-def _today():
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def _digits(value: str | None) -> str:
-    return "".join(c for c in value or "" if c.isdigit())
 
 
 def _text(value: str | None) -> str | None:
@@ -1636,7 +1627,7 @@ def quick_edit(entity_id: int):
 
 
 def _alerts_context(entity: Entity, form: AlertForm | None = None, in_dialog=False) -> dict:
-    today = _today()
+    today = local_today()
     alerts = db.session.scalars(
         sa.select(Alert)
         .where(Alert.entity_id == entity.id, Alert.company_id == current_company().id)

@@ -138,7 +138,7 @@ class TeamForm(FlaskForm):
     members = CheckboxesField(_l("Membros"))
 
 
-def _digits(value):
+def _without_spaces(value):
     return ("".join(value.split()) or None) if isinstance(value, str) else value
 
 
@@ -149,7 +149,7 @@ class ProductForm(FlaskForm):
     code = required_text(_l("Código"), 30, _l("Digite o código."))
     ean = StringField(
         "EAN",
-        filters=[_digits],
+        filters=[_without_spaces],
         validators=[
             Optional(),
             Regexp(r"^(\d{8}|\d{12,14})$", message=_l("Use 8, 12, 13 ou 14 dígitos.")),

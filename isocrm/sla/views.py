@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from isocrm.extensions import db
-from isocrm.fields import local_today
+from isocrm.localtime import local_today
 from isocrm.models import BusinessHours, Holiday, Reason
 from isocrm.models.base import utcnow
 from isocrm.models.sla import WEEKDAYS

@@ -21,10 +21,10 @@ from isocrm.fields import (
     ChoiceField,
     RadioChoiceField,
     local_to_utc,
-    local_today,
     max_length,
     strip_control_characters,
 )
+from isocrm.localtime import local_today
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTIONS
 from isocrm.tickets.service import TICKET_FIELDS

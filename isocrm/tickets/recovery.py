@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 
+from isocrm.errors import csrf_refused_page
 from isocrm.extensions import db
 from isocrm.fields import optional_id
 from isocrm.models import Ticket
-from isocrm.security import csrf_refused_page
 from isocrm.tickets import bp, service
 from isocrm.tickets.forms import screen_field_name
 

@@ -3,9 +3,7 @@
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -19,9 +17,17 @@ from werkzeug.exceptions import NotFound
 
 from isocrm.entities.search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import MAX_ROW_ID, local_to_utc, optional_id, page_number
+from isocrm.fields import (
+    MAX_ROW_ID,
+    NEW_DETAIL,
+    detail_number,
+    local_to_utc,
+    optional_id,
+    page_number,
+)
 from isocrm.htmx import is_partial_request, render, render_listbox
 from isocrm.loaders import get_entity
+from isocrm.localtime import local_today, local_zone
 from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
@@ -141,10 +147,6 @@ STORED = {
     "channel_id": _l("inativo"),
     "contact_entity_id": _l("não relacionado"),
 }
-
-
-def _today():
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def _keep_stored(field, value, label: str | None, why: str) -> None:
@@ -271,7 +273,7 @@ def _screen_pairs(ticket: Ticket, detail: TicketDetail | None) -> list[tuple[str
     if detail is None:
         pairs += [("direction", DIRECTION_RECEPTIVE), ("entry_key", uuid.uuid4().hex)]
         return pairs
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     received = (
         detail.received_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if detail.received_at else ""
     )
@@ -383,7 +385,7 @@ def _render_screen(screen: Screen, block=None, status=200, **extra):
     priority = (
         facts.alert_priority
         if facts is not None
-        else queries.highest_alert_priority(db.session, screen.entity.id, _today())
+        else queries.highest_alert_priority(db.session, screen.entity.id, local_today())
     )
     return render(
         "tickets/edit.html",
@@ -434,13 +436,6 @@ def new(entity_id: int):
     return redirect(url_for("tickets.entity_tickets", entity_id=entity_id), code=303)
 
 
-def _detail_number(request_value: str | None) -> int | None:
-    if request_value == "novo":
-        return 10**9  # past the last one: a new detail
-    number = optional_id(request_value)
-    return number if number is not None and 0 < number < 10**9 else None
-
-
 def _load_ticket(code: int) -> Ticket:
     """The ticket with what its screen shows, and (kept for _facts) the screen's other
     counts and the attendant's unsaved edit, all in one statement."""
@@ -459,7 +454,7 @@ def _load_ticket(code: int) -> Ticket:
             "code": code,
             "company_id": current_company().id,
             "user_id": current_user.id,
-            "today": _today(),
+            "today": local_today(),
         },
     ).first()
     if row is None:
@@ -480,7 +475,7 @@ def _facts(ticket: Ticket) -> queries.ScreenFacts | None:
 def edit(code: int):
     """The ticket screen; ?detalhe=N shows detail N (and 'novo' a new one)."""
     ticket = _load_ticket(code)
-    return _render_screen(_restored_screen(ticket, _detail_number(request.args.get("detalhe"))))
+    return _render_screen(_restored_screen(ticket, detail_number(request.args.get("detalhe"))))
 
 
 @bp.get("/atendimentos/<int:code>/detalhes")
@@ -491,10 +486,10 @@ def detail_panel(code: int):
     ticket = _load_ticket(code)
     if not is_partial_request():
         # ?detalhe= goes back only as a detail number: the Location never echoes junk.
-        number = _detail_number(request.args.get("detalhe"))
-        detalhe = "novo" if number == 10**9 else number
+        number = detail_number(request.args.get("detalhe"))
+        detalhe = "novo" if number == NEW_DETAIL else number
         return redirect(url_for("tickets.edit", code=code, detalhe=detalhe))
-    page = _detail_page(ticket, _detail_number(request.args.get("detalhe")))
+    page = _detail_page(ticket, detail_number(request.args.get("detalhe")))
     pairs = _screen_pairs(ticket, page.detail)
     # The panel's Informação lists follow the Motivo/Ocorrência on screen, not the saved ones.
     chain = [(n, request.args[n]) for n in ("reason_id", "occurrence_id") if n in request.args]
@@ -794,7 +789,7 @@ def autosave(code: int):
         pairs = service.clean_screen_fields(request.form.items(multi=True), screen_field_name)
     except service.DraftError as error:
         return {"error": str(error)}, 413
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     if _already_saved_entry(ticket, pairs) or not _differs_from_saved(ticket, pairs):
         # Back to what is saved (or nothing typed yet): nothing to keep, nothing to restore.
         service.forget_unsaved(db.session, ticket, current_user.id)

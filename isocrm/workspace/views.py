@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -13,6 +13,7 @@ from isocrm.extensions import db
 from isocrm.fields import page_number, row_id
 from isocrm.htmx import is_partial_request, render
 from isocrm.loaders import get_entity
+from isocrm.localtime import local_zone
 from isocrm.models import (
     Appointment,
     Entity,
@@ -35,7 +36,7 @@ HISTORY_PAGE_SIZE = 30
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def _page_number() -> int:
