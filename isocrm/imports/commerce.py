@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from isocrm import brdocs
 from isocrm.fields import local_to_utc
 from isocrm.imports.entities import Progress, Report, RowError, read_into
-from isocrm.imports.reader import CellError, date_value, decimal_value
+from isocrm.imports.reader import N_, TOO_LONG, CellError, date_value, decimal_value
 from isocrm.models import Entity, Invoice, Order, OrderItem, Product
 from isocrm.models.commerce import ORDER_STATUSES
 
@@ -42,24 +42,25 @@ def _entities(session: Session, company_id: int, table) -> dict[str, int]:
 class _Checker:
     """Cell readers that report into one row's problem list."""
 
-    def __init__(self, table, required: dict[str, str]) -> None:
-        self.table, self.required = table, required
+    def __init__(self, table, headers: dict[str, str]) -> None:
+        self.table, self.headers = table, headers
         self.problems: list[RowError] = []
         self.line = 0
 
     def start(self, line: int) -> None:
         self.line, self.problems = line, []
 
-    def fail(self, key: str, message: str) -> None:
-        column = self.table.columns.get(key) or self.required.get(key, key)
-        self.problems.append(RowError(self.line, column, message))
+    def fail(self, key: str, template: str, **values) -> None:
+        """`template`: a Portuguese msgid (N_), `values` what fills its %(name)s."""
+        column = self.table.columns.get(key) or self.headers.get(key, key)
+        self.problems.append(RowError.of(self.line, column, template, values))
 
     def text(self, cells, key: str, size: int, message: str | None = None) -> str:
         value = cells.get(key, "")
         if not value and message:
             self.fail(key, message)
         elif len(value) > size:
-            self.fail(key, f"Texto longo demais (máximo de {size} caracteres).")
+            self.fail(key, TOO_LONG, max=size)
         return value
 
     def money(self, cells, key: str, message: str, positive: bool = False) -> Decimal | None:
@@ -72,7 +73,10 @@ class _Checker:
             self.fail(key, str(error))
             return None
         if value < 0 or (positive and value == 0):
-            self.fail(key, "O valor deve ser maior que zero." if positive else "Valor negativo.")
+            if positive:
+                self.fail(key, N_("O valor deve ser maior que zero."))
+            else:
+                self.fail(key, N_("Valor negativo."))
             return None
         return value
 
@@ -80,13 +84,13 @@ class _Checker:
         raw = cells.get("documento", "")
         document = brdocs.normalize(raw)
         if not raw:
-            self.fail("documento", "Informe o CPF/CNPJ do cliente.")
+            self.fail("documento", N_("Informe o CPF/CNPJ do cliente."))
         elif not brdocs.is_valid(document):
-            self.fail("documento", "CPF/CNPJ inválido: confira os dígitos.")
+            self.fail("documento", N_("CPF/CNPJ inválido: confira os dígitos."))
         elif document not in entities:
             self.fail(
                 "documento",
-                "Nenhuma entidade desta Empresa tem este CPF/CNPJ: importe as entidades antes.",
+                N_("Nenhuma entidade desta Empresa tem este CPF/CNPJ: importe as entidades antes."),
             )
         return entities.get(document)
 
@@ -110,12 +114,20 @@ ORDER_COLUMNS = {
     "preco_unitario": "preco",
     "valor_unitario": "preco",
 }
-ORDER_REQUIRED = {
+# Each column key with its documented header (docs/importacao/pedidos.csv).
+ORDER_HEADERS = {
     "numero": "Número",
     "documento": "CPF/CNPJ",
     "data": "Data",
+    "situacao": "Situação",
+    "item": "Item",
+    "produto": "Código do produto",
+    "descricao": "Descrição",
     "quantidade": "Quantidade",
     "preco": "Preço unitário",
+}
+ORDER_REQUIRED = {
+    key: ORDER_HEADERS[key] for key in ("numero", "documento", "data", "quantidade", "preco")
 }
 
 
@@ -143,11 +155,11 @@ def check_orders(session: Session, company_id: int, data: bytes, progress: Progr
             )
         ).all()
     )
-    check = _Checker(table, ORDER_REQUIRED)
+    check = _Checker(table, ORDER_HEADERS)
     orders: dict[str, _OrderRow] = {}
     for done, (line, cells) in enumerate(table.rows, 1):
         check.start(line)
-        number = check.text(cells, "numero", 30, "Informe o número do pedido.")
+        number = check.text(cells, "numero", 30, N_("Informe o número do pedido."))
         entity_id = check.document(cells, entities)
         ordered_on = None
         try:
@@ -157,41 +169,52 @@ def check_orders(session: Session, company_id: int, data: bytes, progress: Progr
         status = (cells.get("situacao") or "aberto").strip().lower()
         if status not in ORDER_STATUSES:
             check.fail(
-                "situacao", "Situação inválida: use Aberto, Faturado, Entregue ou Cancelado."
+                "situacao", N_("Situação inválida: use Aberto, Faturado, Entregue ou Cancelado.")
             )
         product = None
         if cells.get("produto"):
             product = products.get(cells["produto"])
             if product is None:
-                check.fail("produto", f'Produto desconhecido: "{cells["produto"]}".')
+                check.fail(
+                    "produto", N_('Produto desconhecido: "%(code)s".'), code=cells["produto"]
+                )
         description = check.text(cells, "descricao", 200)
         if not description and product is not None:
             description = product.name
         elif not description and not cells.get("produto"):
-            check.fail("descricao", "Informe a descrição do item ou o código do produto.")
-        quantity = check.money(cells, "quantidade", "Informe a quantidade.", positive=True)
+            check.fail("descricao", N_("Informe a descrição do item ou o código do produto."))
+        quantity = check.money(cells, "quantidade", N_("Informe a quantidade."), positive=True)
         if quantity is not None and (
             quantity > MAX_QUANTITY or quantity != quantity.quantize(Decimal("0.001"))
         ):
-            check.fail("quantidade", "Quantidade inválida: até 3 casas decimais.")
-        price = check.money(cells, "preco", "Informe o preço unitário.")
+            check.fail("quantidade", N_("Quantidade inválida: até 3 casas decimais."))
+        price = check.money(cells, "preco", N_("Informe o preço unitário."))
         if price is not None and (price > MAX_MONEY or price != price.quantize(CENTS)):
-            check.fail("preco", "Preço inválido: até 2 casas decimais.")
+            check.fail("preco", N_("Preço inválido: até 2 casas decimais."))
         position = None
         if cells.get("item"):
             position = int(cells["item"]) if re.fullmatch(r"\d{1,6}", cells["item"]) else None
             if not position:
-                check.fail("item", "Item inválido: use o número do item no pedido (1, 2, 3…).")
+                check.fail("item", N_("Item inválido: use o número do item no pedido (1, 2, 3…)."))
         order = orders.get(number)
         if order is not None and not check.problems:
             if (order.entity_id, order.ordered_on, order.status) != (entity_id, ordered_on, status):
                 check.fail(
                     "numero",
-                    f"O pedido {number} está na linha {order.line} com outro cliente, data ou"
-                    " situação: repita os mesmos valores em todas as suas linhas.",
+                    N_(
+                        "O pedido %(number)s está na linha %(first)s com outro cliente, data ou"
+                        " situação: repita os mesmos valores em todas as suas linhas."
+                    ),
+                    number=number,
+                    first=order.line,
                 )
             elif position is not None and any(i[0] == position for i in order.items):
-                check.fail("item", f"Item {position} repetido no pedido {number}.")
+                check.fail(
+                    "item",
+                    N_("Item %(item)s repetido no pedido %(number)s."),
+                    item=position,
+                    number=number,
+                )
         if check.problems:
             report.errors.extend(check.problems)
         else:
@@ -290,12 +313,18 @@ INVOICE_COLUMNS = {
     "pedido": "pedido",
     "numero_do_pedido": "pedido",
 }
-INVOICE_REQUIRED = {
+# Each column key with its documented header (docs/importacao/notas.csv).
+INVOICE_HEADERS = {
     "numero": "Número",
+    "serie": "Série",
     "documento": "CPF/CNPJ",
     "emissao": "Emissão",
     "total": "Valor total",
     "chave": "Chave de acesso",
+    "pedido": "Pedido",
+}
+INVOICE_REQUIRED = {
+    key: INVOICE_HEADERS[key] for key in ("numero", "documento", "emissao", "total", "chave")
 }
 
 
@@ -339,7 +368,7 @@ def check_invoices(session: Session, company_id: int, data: bytes, progress: Pro
             sa.select(Invoice.access_key, Invoice.company_id).where(Invoice.access_key.in_(keys))
         ).all()
     )
-    check = _Checker(table, INVOICE_REQUIRED)
+    check = _Checker(table, INVOICE_HEADERS)
     seen: dict[tuple, int] = {}
     seen_keys: dict[str, int] = {}
     rows = []
@@ -350,35 +379,45 @@ def check_invoices(session: Session, company_id: int, data: bytes, progress: Pro
         if re.fullmatch(r"\d{1,9}", raw) and int(raw) > 0:
             number = int(raw)
         else:
-            check.fail("numero", "Número inválido: use o número da nota (até 9 dígitos).")
+            check.fail("numero", N_("Número inválido: use o número da nota (até 9 dígitos)."))
         raw = cells.get("serie") or "1"
         if re.fullmatch(r"\d{1,3}", raw):
             series = int(raw)
         else:
-            check.fail("serie", "Série inválida: use um número de até 3 dígitos.")
+            check.fail("serie", N_("Série inválida: use um número de até 3 dígitos."))
         entity_id = check.document(cells, entities)
         issued_at = None
         try:
             issued_at = _issued_at(cells.get("emissao", ""))
         except CellError as error:
             check.fail("emissao", str(error))
-        total = check.money(cells, "total", "Informe o valor total.")
+        total = check.money(cells, "total", N_("Informe o valor total."))
         if total is not None and (total > MAX_MONEY or total != total.quantize(CENTS)):
-            check.fail("total", "Valor inválido: até 2 casas decimais.")
+            check.fail("total", N_("Valor inválido: até 2 casas decimais."))
         key = re.sub(r"\D", "", cells.get("chave", ""))
         if not access_key_is_valid(key):
-            check.fail("chave", "Chave de acesso inválida: confira os 44 dígitos da NF-e.")
+            check.fail("chave", N_("Chave de acesso inválida: confira os 44 dígitos da NF-e."))
         elif taken.get(key, company_id) != company_id:
-            check.fail("chave", "Esta chave de acesso já é de uma nota de outra Empresa.")
+            check.fail("chave", N_("Esta chave de acesso já é de uma nota de outra Empresa."))
         elif key in seen_keys:
-            check.fail("chave", f"Chave de acesso repetida: já está na linha {seen_keys[key]}.")
+            check.fail(
+                "chave",
+                N_("Chave de acesso repetida: já está na linha %(first)s."),
+                first=seen_keys[key],
+            )
         order_id = None
         if cells.get("pedido"):
             order_id = orders.get(cells["pedido"])
             if order_id is None:
-                check.fail("pedido", f'Pedido desconhecido: "{cells["pedido"]}".')
+                check.fail(
+                    "pedido", N_('Pedido desconhecido: "%(number)s".'), number=cells["pedido"]
+                )
         if (series, number) in seen and number is not None:
-            check.fail("numero", f"Nota repetida: já está na linha {seen[(series, number)]}.")
+            check.fail(
+                "numero",
+                N_("Nota repetida: já está na linha %(first)s."),
+                first=seen[(series, number)],
+            )
         if check.problems:
             report.errors.extend(check.problems)
         else:

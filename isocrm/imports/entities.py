@@ -26,10 +26,13 @@ from isocrm.fields import (
     zip_code,
 )
 from isocrm.imports.reader import (
+    N_,
+    TOO_LONG,
     CellError,
     ImportFileError,
     Table,
     date_value,
+    fill,
     read_table,
     split_list,
 )
@@ -83,7 +86,28 @@ COLUMNS = {
     "email": "email",
     "observacoes": "observacoes",
 }
-REQUIRED = {"documento": "CPF/CNPJ", "nome": "Nome"}  # with their documented headers
+# Each column key with its documented header: an error names the column so when the file
+# has no such column (a row with a CEP and no Cidade column says "Cidade").
+HEADERS = {
+    "documento": "CPF/CNPJ",
+    "tipo": "Tipo",
+    "nome": "Nome",
+    "nome_fantasia": "Nome fantasia",
+    "nascimento": "Data de nascimento",
+    "papeis": "Papéis",
+    "cep": "CEP",
+    "logradouro": "Logradouro",
+    "numero": "Número",
+    "complemento": "Complemento",
+    "bairro": "Bairro",
+    "cidade": "Cidade",
+    "uf": "UF",
+    "telefone": "Telefone",
+    "tipo_telefone": "Tipo de telefone",
+    "email": "E-mail",
+    "observacoes": "Observações",
+}
+REQUIRED = {key: HEADERS[key] for key in ("documento", "nome")}
 ADDRESS_KEYS = ("cep", "logradouro", "numero", "complemento", "bairro", "cidade", "uf")
 LIMITS = {
     "nome": 150,
@@ -111,9 +135,21 @@ MAX_ERRORS = 100_000  # a file of garbage stops being checked here
 
 @dataclass(frozen=True)
 class RowError:
+    """A bad row (or, with no column, a file that cannot be read). `message` is the
+    Portuguese text (the command line's, and all a report of an older version has);
+    `template` % `values` is the same text as its msgid, which the screen translates for
+    whoever looks at the report (isocrm.imports.views.import_error). A message of the
+    shared validators (isocrm.fields) is its own template, with no values."""
+
     line: int
     column: str
     message: str
+    template: str = field(default="", compare=False)
+    values: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, line: int, column: str, template: str, values: dict | None = None) -> "RowError":
+        return cls(line, column, fill(template, values), template, dict(values or {}))
 
     def __str__(self) -> str:
         where = f"linha {self.line}" + (f", coluna {self.column}" if self.column else "")
@@ -184,7 +220,7 @@ def read_into(
     try:
         table = read_table(data, columns, required)
     except ImportFileError as error:
-        report.errors.append(RowError(error.line, "", str(error)))
+        report.errors.append(RowError.of(error.line, "", error.template, error.values))
         return None
     report.encoding, report.delimiter = table.encoding, table.delimiter
     report.warnings.extend(table.warnings)
@@ -194,7 +230,7 @@ def read_into(
     report.rows = len(table.rows)
     if not table.rows:
         report.errors.append(
-            RowError(2, "", "O arquivo não tem nenhuma linha depois do cabeçalho.")
+            RowError.of(2, "", N_("O arquivo não tem nenhuma linha depois do cabeçalho."))
         )
         return None
     return table
@@ -213,37 +249,37 @@ class _RowChecker:
             self.roles[text.fold(role.name)] = role.id
             self.roles[text.fold(role.code)] = role.id
             role_names.append(role.name)
-        self.role_names = ", ".join(sorted(role_names)) or "nenhum"
+        self.role_names = ", ".join(sorted(role_names))
         self.seen: dict[str, int] = {}
 
     def column(self, key: str) -> str:
-        return self.table.columns.get(key) or REQUIRED.get(key, key)
+        return self.table.columns.get(key) or HEADERS.get(key, key)
 
     def check(self, line: int, cells: dict[str, str], errors: list[RowError]) -> EntityRow | None:
         problems: list[RowError] = []
 
-        def fail(key: str, message: str) -> None:
-            problems.append(RowError(line, self.column(key), message))
+        def fail(key: str, template: str, **values) -> None:
+            problems.append(RowError.of(line, self.column(key), template, values))
 
         for key, size in LIMITS.items():
             if len(cells.get(key, "")) > size:
-                fail(key, f"Texto longo demais (máximo de {size} caracteres).")
+                fail(key, TOO_LONG, max=size)
         name = cells.get("nome", "")
         if not name:
-            fail("nome", "Informe o nome ou a razão social.")
+            fail("nome", N_("Informe o nome ou a razão social."))
 
         kind = None
         raw_kind = cells.get("tipo", "")
         if raw_kind:
             kind = KINDS.get(text.fold(raw_kind))
             if kind is None:
-                fail("tipo", "Tipo inválido: use PF (pessoa física) ou PJ (pessoa jurídica).")
+                fail("tipo", N_("Tipo inválido: use PF (pessoa física) ou PJ (pessoa jurídica)."))
         raw_document = cells.get("documento", "")
         document = brdocs.normalize(raw_document)
         if not raw_document:
             fail(
                 "documento",
-                "Informe o CPF/CNPJ: é por ele que uma nova importação reconhece a entidade.",
+                N_("Informe o CPF/CNPJ: é por ele que uma nova importação reconhece a entidade."),
             )
         elif kind is not None or raw_kind == "":
             kind = kind or brdocs.kind_of(document) or KIND_PERSON
@@ -251,7 +287,11 @@ class _RowChecker:
             if message:
                 fail("documento", message)
             elif document in self.seen:
-                fail("documento", f"CPF/CNPJ repetido: já está na linha {self.seen[document]}.")
+                fail(
+                    "documento",
+                    N_("CPF/CNPJ repetido: já está na linha %(line)s."),
+                    line=self.seen[document],
+                )
             else:
                 self.seen[document] = line
 
@@ -266,10 +306,18 @@ class _RowChecker:
         role_ids = set()
         for role in split_list(cells.get("papeis", "")):
             role_id = self.roles.get(text.fold(role))
-            if role_id is None:
+            if role_id is None and self.role_names:
                 fail(
                     "papeis",
-                    f'Papel desconhecido: "{role}" (papéis da Empresa: {self.role_names}).',
+                    N_('Papel desconhecido: "%(role)s" (papéis da Empresa: %(roles)s).'),
+                    role=role,
+                    roles=self.role_names,
+                )
+            elif role_id is None:
+                fail(
+                    "papeis",
+                    N_('Papel desconhecido: "%(role)s" (papéis da Empresa: nenhum).'),
+                    role=role,
                 )
             else:
                 role_ids.add(role_id)
@@ -299,9 +347,9 @@ class _RowChecker:
             fail("nascimento", str(error))
             return None
         if kind == KIND_COMPANY:
-            fail("nascimento", "Pessoa jurídica não tem data de nascimento.")
+            fail("nascimento", N_("Pessoa jurídica não tem data de nascimento."))
         elif value > self.today:
-            fail("nascimento", "A data de nascimento não pode estar no futuro.")
+            fail("nascimento", N_("A data de nascimento não pode estar no futuro."))
         return value
 
     def _address(self, cells: dict[str, str], fail) -> dict | None:
@@ -321,17 +369,20 @@ class _RowChecker:
         except ValidationError as error:
             fail("cep", str(error))
         if not address["street"]:
-            fail("logradouro", "Informe o logradouro.")
+            fail("logradouro", N_("Informe o logradouro."))
         if not address["city"]:
-            fail("cidade", "Informe a cidade.")
+            fail("cidade", N_("Informe a cidade."))
         if address["state"] not in UFS:
-            fail("uf", "UF inválida: use a sigla do estado, como SP.")
+            fail("uf", N_("UF inválida: use a sigla do estado, como SP."))
         return address
 
     def _phone(self, cells: dict[str, str], kind: str | None, fail) -> tuple[str, str] | None:
         if not cells.get("telefone"):
             if cells.get("tipo_telefone"):
-                fail("telefone", "Informe o telefone com DDD (o tipo de telefone está preenchido).")
+                fail(
+                    "telefone",
+                    N_("Informe o telefone com DDD (o tipo de telefone está preenchido)."),
+                )
             return None
         try:
             digits = phone_number(cells["telefone"])
@@ -343,7 +394,7 @@ class _RowChecker:
             if raw_kind not in PHONE_KINDS:
                 fail(
                     "tipo_telefone",
-                    "Tipo de telefone inválido: use Celular, Residencial ou Comercial.",
+                    N_("Tipo de telefone inválido: use Celular, Residencial ou Comercial."),
                 )
                 return None
             return raw_kind, digits

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from isocrm import text
 from isocrm.imports.entities import Progress, Report, RowError, _nothing, read_into
+from isocrm.imports.reader import N_, TOO_LONG
 from isocrm.models import Product, ProductInfo, Reason
 
 COLUMNS = {
@@ -28,7 +29,17 @@ COLUMNS = {
     "ocorrencia": "ocorrencia",
     "informacao": "informacao",
 }
-REQUIRED = {"codigo": "Código", "nome": "Produto"}
+# Each column key with its documented header (docs/importacao/produtos.csv).
+HEADERS = {
+    "codigo": "Código",
+    "nome": "Produto",
+    "ean": "EAN",
+    "ativo": "Ativo",
+    "motivo": "Motivo",
+    "ocorrencia": "Ocorrência",
+    "informacao": "Informação",
+}
+REQUIRED = {key: HEADERS[key] for key in ("codigo", "nome")}
 YES = {"sim", "s", "1", "ativo", "x", "true"}
 NO = {"nao", "n", "0", "inativo", "false"}
 
@@ -79,51 +90,59 @@ def check_file(
     products: dict[str, _ProductRow] = {}
 
     def column(key: str) -> str:
-        return table.columns.get(key) or REQUIRED.get(key, key)
+        return table.columns.get(key) or HEADERS.get(key, key)
 
     for done, (line, cells) in enumerate(table.rows, 1):
         problems: list[RowError] = []
 
-        def fail(key: str, message: str, line=line, problems=problems) -> None:
-            problems.append(RowError(line, column(key), message))
+        def fail(key: str, template: str, line=line, problems=problems, **values) -> None:
+            problems.append(RowError.of(line, column(key), template, values))
 
         code, name = cells.get("codigo", ""), cells.get("nome", "")
         if not code:
-            fail("codigo", "Informe o código do produto.")
+            fail("codigo", N_("Informe o código do produto."))
         elif len(code) > 30:
-            fail("codigo", "Texto longo demais (máximo de 30 caracteres).")
+            fail("codigo", TOO_LONG, max=30)
         if not name:
-            fail("nome", "Informe o nome do produto.")
+            fail("nome", N_("Informe o nome do produto."))
         elif len(name) > 120:
-            fail("nome", "Texto longo demais (máximo de 120 caracteres).")
+            fail("nome", TOO_LONG, max=120)
         ean = re.sub(r"[\s.-]", "", cells.get("ean", "")) or None
         if ean is not None and not gtin_is_valid(ean):
-            fail("ean", "EAN inválido: confira os 8, 12, 13 ou 14 dígitos e o dígito verificador.")
+            fail(
+                "ean",
+                N_("EAN inválido: confira os 8, 12, 13 ou 14 dígitos e o dígito verificador."),
+            )
         active = None
         if cells.get("ativo"):
             folded = text.fold(cells["ativo"])
             if folded in YES or folded in NO:
                 active = folded in YES
             else:
-                fail("ativo", "Use Sim ou Não.")
+                fail("ativo", N_("Use Sim ou Não."))
         info = None
         reason_name, occurrence_name = cells.get("motivo", ""), cells.get("ocorrencia", "")
         description = cells.get("informacao", "")
         if reason_name or occurrence_name or description:
             reason = tree.get(text.fold(reason_name))
             if not reason_name:
-                fail("motivo", "Informe o motivo da informação.")
+                fail("motivo", N_("Informe o motivo da informação."))
             elif reason is None:
-                fail("motivo", f'Motivo desconhecido: "{reason_name}".')
+                fail("motivo", N_('Motivo desconhecido: "%(reason)s".'), reason=reason_name)
             occurrence_id = reason[1].get(text.fold(occurrence_name)) if reason else None
             if not occurrence_name:
-                fail("ocorrencia", "Informe a ocorrência da informação.")
+                fail("ocorrencia", N_("Informe a ocorrência da informação."))
             elif reason is not None and occurrence_id is None:
-                fail("ocorrencia", f'Ocorrência "{occurrence_name}" não existe em {reason_name}.')
+                fail(
+                    "ocorrencia",
+                    N_('Ocorrência "%(occurrence)s" não existe em %(reason)s.'),
+                    occurrence=occurrence_name,
+                    reason=reason_name,
+                )
             if not description:
-                fail("informacao", "Informe o texto da informação.")
+                fail("informacao", N_("Informe o texto da informação."))
             elif len(description) > 200:
-                fail("informacao", "Texto longo demais (máximo de 200 caracteres).")
+                fail("informacao", TOO_LONG, max=200)
             if reason is not None and occurrence_id is not None:
                 info = (reason[0], occurrence_id, description)
         product = products.get(code)
@@ -131,11 +150,15 @@ def check_file(
             if (product.name, product.ean, product.active) != (name, ean, active):
                 fail(
                     "nome",
-                    f"O produto {code} está na linha {product.line} com outro nome, EAN ou"
-                    " situação: repita os mesmos valores em todas as suas linhas.",
+                    N_(
+                        "O produto %(code)s está na linha %(first)s com outro nome, EAN ou"
+                        " situação: repita os mesmos valores em todas as suas linhas."
+                    ),
+                    code=code,
+                    first=product.line,
                 )
             elif info is not None and info in product.infos:
-                fail("informacao", f"Informação repetida do produto {code}.")
+                fail("informacao", N_("Informação repetida do produto %(code)s."), code=code)
         if problems:
             report.errors.extend(problems)
         else:

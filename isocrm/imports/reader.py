@@ -17,6 +17,20 @@ from decimal import Decimal, InvalidOperation
 from isocrm import text
 from isocrm.fields import DATE_MESSAGE, MAX_YEAR, MIN_YEAR, strip_control_characters
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (pybabel knows N_) and leaves it in Portuguese: the
+    job that checks a file runs with no user, so its report keeps each message's Portuguese
+    template and values, and the screen translates them for whoever looks (RowError,
+    isocrm.imports.views.import_error)."""
+    return message
+
+
+def fill(template: str, values: dict | None) -> str:
+    """The Portuguese text of a template with its values ("%(line)s"…)."""
+    return template % values if values else template
+
+
 LATIN1_WARNING = (
     "O arquivo não está em UTF-8: foi lido como Latin-1 (Windows-1252, o padrão do Excel). "
     'Confira os acentos na prévia; para evitar o aviso, salve como "CSV UTF-8".'
@@ -26,11 +40,12 @@ MAX_FIELD = 10_000  # characters in one cell: no column of ours takes more
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read (no header, unknown columns…): nothing imported.
+    `template` % `values`: the Portuguese message (a msgid, translated where it is shown);
     `line`: where the problem is, when it is one line."""
 
-    def __init__(self, message: str, line: int = 1) -> None:
-        super().__init__(message)
-        self.line = line
+    def __init__(self, template: str, values: dict | None = None, line: int = 1) -> None:
+        super().__init__(fill(template, values))
+        self.template, self.values, self.line = template, dict(values or {}), line
 
 
 @dataclass
@@ -48,13 +63,50 @@ def header_key(name: str) -> str:
 
 
 # Bytes that begin a file that is not a CSV: a spreadsheet saved as .xlsx/.ods (a ZIP), an
-# old .xls (OLE2), a PDF.
+# old .xls (OLE2), a PDF. Each message ends with what to do (save as CSV), written whole in
+# each sentence so that each is one msgid.
 NOT_CSV = (
-    (b"PK\x03\x04", "uma planilha (.xlsx ou .ods)"),
-    (b"\xd0\xcf\x11\xe0", "uma planilha do Excel antigo (.xls)"),
-    (b"%PDF", "um PDF"),
+    (
+        b"PK\x03\x04",
+        N_(
+            "O arquivo é uma planilha (.xlsx ou .ods), não um CSV: abra-o na planilha e salve"
+            ' como "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+        ),
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        N_(
+            "O arquivo é uma planilha do Excel antigo (.xls), não um CSV: abra-o na planilha e"
+            ' salve como "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+        ),
+    ),
+    (
+        b"%PDF",
+        N_(
+            'O arquivo é um PDF, não um CSV: abra-o na planilha e salve como "CSV UTF-8" (ou'
+            ' "CSV separado por ponto e vírgula").'
+        ),
+    ),
 )
-SAVE_AS_CSV = 'abra-o na planilha e salve como "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+UTF16 = N_(
+    "O arquivo está em UTF-16 (Unicode do Excel): abra-o na planilha e salve como"
+    ' "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+)
+NOT_TEXT = N_(
+    'O arquivo não é um texto: abra-o na planilha e salve como "CSV UTF-8" (ou "CSV separado'
+    ' por ponto e vírgula").'
+)
+MIXED_LATIN1 = N_(
+    "O arquivo mistura codificações (a linha %(latin1)s tem acentos em Latin-1): os acentos"
+    " sairiam trocados. Corrija a linha diferente das outras ou abra-o na planilha e salve"
+    ' como "CSV UTF-8" (ou "CSV separado por ponto e vírgula").'
+)
+MIXED_BOTH = N_(
+    "O arquivo mistura codificações (a linha %(utf8)s tem acentos em UTF-8 e a linha"
+    " %(latin1)s tem acentos em Latin-1): os acentos sairiam trocados. Corrija a linha"
+    ' diferente das outras ou abra-o na planilha e salve como "CSV UTF-8" (ou "CSV separado'
+    ' por ponto e vírgula").'
+)
 # A UTF-8 sequence of two to four bytes (an accented letter): "ç" is C3 A7.
 UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
@@ -64,15 +116,15 @@ UTF8_SEQUENCE = re.compile(
 def decode(data: bytes) -> tuple[str, str, list[str]]:
     """(text, encoding name, warnings); ImportFileError for what is not a text file in
     UTF-8 or Latin-1."""
-    for magic, what in NOT_CSV:
+    for magic, message in NOT_CSV:
         if data.startswith(magic):
-            raise ImportFileError(f"O arquivo é {what}, não um CSV: {SAVE_AS_CSV}")
+            raise ImportFileError(message)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError(f"O arquivo está em UTF-16 (Unicode do Excel): {SAVE_AS_CSV}")
+        raise ImportFileError(UTF16)
     head = data[:4096]
     controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
     if controls > len(head) // 100 + 4:  # a stray one in a name is cleaned like any other
-        raise ImportFileError(f"O arquivo não é um texto: {SAVE_AS_CSV}")
+        raise ImportFileError(NOT_TEXT)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         name = "UTF-8 (BOM)"
@@ -86,14 +138,12 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
             # Accents written in UTF-8 *and* bytes that are not: read as Latin-1, every "ç"
             # already right would become "Ã§" and be imported so. Refused, with both lines.
             latin1_line = data.count(b"\n", 0, error.start) + 1
-            said = f"a linha {latin1_line} tem acentos em Latin-1"
             if utf8:
                 utf8_line = data.count(b"\n", 0, utf8.start()) + 1
-                said = f"a linha {utf8_line} tem acentos em UTF-8 e {said}"
+                values = {"utf8": utf8_line, "latin1": latin1_line}
+                raise ImportFileError(MIXED_BOTH, values, line=latin1_line) from error
             raise ImportFileError(
-                f"O arquivo mistura codificações ({said}): os acentos sairiam trocados."
-                f" Corrija a linha diferente das outras ou {SAVE_AS_CSV}",
-                line=latin1_line,
+                MIXED_LATIN1, {"latin1": latin1_line}, line=latin1_line
             ) from error
     try:
         return data.decode("cp1252"), "Latin-1 (Windows-1252)", [LATIN1_WARNING]
@@ -114,13 +164,13 @@ def read_table(data: bytes, known: dict[str, str], required: dict[str, str]) -> 
     content, encoding, warnings = decode(data)
     first_line = content.split("\n", 1)[0]
     if not first_line.strip():
-        raise ImportFileError("O arquivo está vazio ou a primeira linha não tem os cabeçalhos.")
+        raise ImportFileError(N_("O arquivo está vazio ou a primeira linha não tem os cabeçalhos."))
     delimiter = sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as error:
-        raise ImportFileError("A primeira linha não tem os cabeçalhos das colunas.") from error
+        raise ImportFileError(N_("A primeira linha não tem os cabeçalhos das colunas.")) from error
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     unknown = []
@@ -132,13 +182,16 @@ def read_table(data: bytes, known: dict[str, str], required: dict[str, str]) -> 
                 unknown.append(cleaned)
             continue
         if key in positions:
-            raise ImportFileError(f'A coluna "{cleaned}" aparece duas vezes no cabeçalho.')
+            raise ImportFileError(
+                N_('A coluna "%(column)s" aparece duas vezes no cabeçalho.'), {"column": cleaned}
+            )
         positions[key] = index
         columns[key] = cleaned
     missing = [label for key, label in required.items() if key not in positions]
     if missing:
         raise ImportFileError(
-            "Faltam colunas obrigatórias no cabeçalho: " + ", ".join(missing) + "."
+            N_("Faltam colunas obrigatórias no cabeçalho: %(columns)s."),
+            {"columns": ", ".join(missing)},
         )
     if unknown:
         warnings.append(
@@ -153,7 +206,10 @@ def read_table(data: bytes, known: dict[str, str], required: dict[str, str]) -> 
                 continue  # blank lines (Excel leaves some at the end)
             rows.append((start, _cells(record, positions)))
     except csv.Error as error:
-        raise ImportFileError(f"Linha {line}: o arquivo não é um CSV legível ({error}).") from error
+        raise ImportFileError(
+            N_("Linha %(line)s: o arquivo não é um CSV legível (%(error)s)."),
+            {"line": line, "error": str(error)},
+        ) from error
     return Table(columns, rows, encoding, delimiter, warnings)
 
 
@@ -170,7 +226,11 @@ def _cells(record: list[str], positions: dict[str, int]) -> dict[str, str]:
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message is in Portuguese."""
+    """A cell that cannot be read; the message is in Portuguese, a msgid."""
+
+
+TOO_LONG = N_("Texto longo demais (máximo de %(max)d caracteres).")  # as the forms say it
+NUMBER_MESSAGE = N_("Número inválido: use vírgula para decimais, como 1.234,56.")
 
 
 _BR_NUMBER = re.compile(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?")
@@ -183,11 +243,11 @@ def decimal_value(cell: str) -> Decimal:
     if _BR_NUMBER.fullmatch(value):
         value = value.replace(".", "").replace(",", ".")
     elif not _DOT_DECIMAL.fullmatch(value):
-        raise CellError("Número inválido: use vírgula para decimais, como 1.234,56.")
+        raise CellError(NUMBER_MESSAGE)
     try:
         return Decimal(value)
     except InvalidOperation as error:  # pragma: no cover - the patterns above forbid it
-        raise CellError("Número inválido.") from error
+        raise CellError(N_("Número inválido.")) from error
 
 
 def date_value(cell: str) -> date:
@@ -201,7 +261,7 @@ def date_value(cell: str) -> date:
             if MIN_YEAR <= parsed.year <= MAX_YEAR:
                 return parsed
             break
-    raise CellError(DATE_MESSAGE)
+    raise CellError(str(DATE_MESSAGE))
 
 
 def split_list(cell: str) -> Iterator[str]:

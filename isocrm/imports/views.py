@@ -27,9 +27,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -243,6 +243,25 @@ def import_warning(warning: str) -> str:
     if unknown:
         return _("Colunas desconhecidas, ignoradas: %(columns)s.", columns=unknown.group(1))
     return warning
+
+
+@bp.app_template_global("import_error")
+def import_error(error) -> str:
+    """A report's error (RowError) in the user's language: its Portuguese template (a msgid)
+    translated, then filled with its values. A message of the shared validators is its own
+    template; a report written before the templates were kept has its text alone, looked up
+    as a msgid too (an unknown text comes back as it is)."""
+    template = getattr(error, "template", "") or error.message
+    if not template:  # gettext("") is the catalogue's header
+        return ""
+    values = getattr(error, "values", None)
+    said = gettext(template)
+    if not values:
+        return said
+    try:
+        return said % values
+    except (KeyError, TypeError, ValueError):  # a translation that lost a %(name)s
+        return error.message
 
 
 @bp.app_template_global("import_phase")
