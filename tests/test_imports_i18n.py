@@ -90,7 +90,7 @@ def test_an_english_user_sees_the_reasons_in_english(app, db, demo, client, auth
         "Invalid ZIP (CEP): use 8 digits, like 01310-100.",
         "Invalid UF: use the state's abbreviation, such as SP.",
         "Invalid CPF: check the 11 digits.",
-        "Invalid e-mail: use the format nome@dominio.com.br.",
+        "Invalid e-mail: use the format name@example.com.",
         "Repeated CPF/CNPJ: it is already on line 8.",
     )
     # The values go into the English sentence; the papéis are the Empresa's own names.
