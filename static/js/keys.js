@@ -24,9 +24,13 @@
   const KEY_NAMES = { Control: "Ctrl", PageUp: "Page Up", PageDown: "Page Down", ArrowUp: "↑", ArrowDown: "↓" };
 
   // A select types only letters and digits (it jumps to the option): "/" and "?" still work.
+  // A checkbox, a radio or a button types nothing: a screen reader often leaves the focus on
+  // one (the painel's row checkboxes), and "/" must still reach the search.
+  const NOT_TEXT = new Set(["checkbox", "radio", "button", "submit", "reset", "image", "file", "range", "color"]);
   const isTyping = (el, event) => {
     if (!(el instanceof HTMLElement)) return false;
     if (el instanceof HTMLSelectElement) return /^[\p{L}\p{N} ]$/u.test(event.key);
+    if (el instanceof HTMLInputElement && NOT_TEXT.has(el.type)) return false;
     return Boolean(el.closest(TYPING));
   };
   const ownerForm = (el) => (el instanceof Element ? el.form || el.closest("form") : null);

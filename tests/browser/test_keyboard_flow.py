@@ -314,3 +314,18 @@ def test_a_papel_still_to_choose_comes_first_then_the_call(page, demo):
              .map((el, i, all) => i === 0 || (all[i - 1].compareDocumentPosition(el) & 4) !== 0)"""
     )
     assert all(order), order
+
+
+def test_slash_reaches_the_search_from_a_checkbox(page):
+    """A screen reader may leave the focus on a row's checkbox (Orca did, on the painel): a
+    checkbox types nothing, so "/" still goes to the search box; in a text field it types."""
+    login(page)
+    page.goto("/?aba=todos")
+    checkbox = page.locator("input[type=checkbox][name=ticket]").first
+    checkbox.focus()
+    page.keyboard.press("/")
+    search = page.locator("#global-search")
+    expect(search).to_be_focused()
+    search.fill("")
+    page.keyboard.press("/")
+    expect(search).to_have_value("/")
