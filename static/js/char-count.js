@@ -1,19 +1,8 @@
 // Textareas with data-max-chars: a live count under the field, so a long paste is seen at
 // once (the server refuses an over-long text whole and keeps it; nothing is ever cut).
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
-  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
-  let texts = null;
-  const t = (text, values = {}) => {
-    if (!texts) {
-      try {
-        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
-      } catch (e) {
-        texts = {};
-      }
-    }
-    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
-  };
+  // Texts in the user's language (static/js/texts.js, which may load after this one).
+  const t = (text, values) => window.isocrmText(text, values);
 
   const format = (n) => n.toLocaleString("pt-BR");
   const update = (area) => {

@@ -6,19 +6,8 @@
 // fills nothing until "Usar estes dados" is clicked, and says first what it would replace.
 // Loaded by the registry pages and by the Cadastro simplificado dialog: only once.
 (() => {
-  // Texts in the user's language, looked up by their Portuguese (base.html, the JSON in
-  // <template id="js-texts">, read at the first use); the Portuguese itself without it.
-  let texts = null;
-  const t = (text, values = {}) => {
-    if (!texts) {
-      try {
-        texts = JSON.parse(document.getElementById("js-texts").content.textContent) || {};
-      } catch (e) {
-        texts = {};
-      }
-    }
-    return (texts[text] || text).replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
-  };
+  // Texts in the user's language (static/js/texts.js, which may load after this one).
+  const t = (text, values) => window.isocrmText(text, values);
 
   if (window.isocrmLookups) return;
   window.isocrmLookups = true;
