@@ -67,19 +67,8 @@ class BusinessHoursForm(FlaskForm):
         return valid
 
 
-# The days as the form names them (WEEKDAYS, translated), Monday first.
-_WEEKDAY_LABELS = (
-    _l("Segunda"),
-    _l("Terça"),
-    _l("Quarta"),
-    _l("Quinta"),
-    _l("Sexta"),
-    _l("Sábado"),
-    _l("Domingo"),
-)
-assert len(_WEEKDAY_LABELS) == len(WEEKDAYS)
-
-for _day, _label in enumerate(_WEEKDAY_LABELS):
+# The days as the form names them (in the user's language), Monday first.
+for _day, _label in enumerate(WEEKDAYS):
     setattr(
         BusinessHoursForm,
         f"day{_day}",
