@@ -286,6 +286,19 @@ def hidden_value(html: str, name: str) -> str | None:
     return form_values(html).get(name)
 
 
+def choose_language(client, language: str):
+    """Preferências: the logged-in user chooses the interface's language; the response."""
+    token = csrf_token_from(client.get("/preferencias").get_data(as_text=True))
+    return client.post("/preferencias", data={"language": language, "csrf_token": token})
+
+
+def page_html(client, url: str, status: int = 200) -> str:
+    """The page at `url`, which must answer `status`."""
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
 class AuthActions:
     def __init__(self, client):
         self._client = client

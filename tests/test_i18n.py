@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import AuthActions, choose_language, csrf_token_from, page_html
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "isocrm" / "translations"
@@ -23,20 +23,9 @@ def _login(app, username, password):
     return client
 
 
-def _choose(client, language):
-    token = csrf_token_from(client.get("/preferencias").get_data(as_text=True))
-    return client.post("/preferencias", data={"language": language, "csrf_token": token})
-
-
-def _page(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, response.status_code
-    return response.get_data(as_text=True)
-
-
 def _include(client, entity_id):
     """Incluir a ticket for the entity; its screen's address and its code."""
-    token = csrf_token_from(_page(client, f"/entidades/{entity_id}/atendimentos"))
+    token = csrf_token_from(page_html(client, f"/entidades/{entity_id}/atendimentos"))
     included = client.post(f"/entidades/{entity_id}/atendimentos", data={"csrf_token": token})
     assert included.status_code == 303, included.status_code
     url = included.headers["Location"]
@@ -47,15 +36,15 @@ def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db
     english = _login(app, "atendente", "atendente123")
     portuguese = _login(app, "supervisor", "supervisor123")
 
-    chosen = _choose(english, "en")
+    chosen = choose_language(english, "en")
     assert chosen.status_code == 303
     db.session.expire_all()
     assert demo["atendente"].language == "en"
     assert demo["supervisor"].language == "pt_BR"
-    assert "Preferences saved." in _page(english, "/preferencias")
+    assert "Preferences saved." in page_html(english, "/preferencias")
 
     # Header, side menu and the painel.
-    painel = _page(english, "/")
+    painel = page_html(english, "/")
     assert '<html lang="en">' in painel
     for text in (
         "Skip to content",
@@ -74,43 +63,43 @@ def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db
         assert text not in painel, text
 
     # A filter refused beside its field, in English.
-    refused = _page(english, "/?motivo=999999", 422)
+    refused = page_html(english, "/?motivo=999999", 422)
     assert "Choose a reason from the list." in refused
     assert "Escolha um motivo da lista." not in refused
 
     # The search page: its text, the count of what it found and the column headers.
-    search = _page(english, "/atendimentos/?q=maria")
+    search = page_html(english, "/atendimentos/?q=maria")
     assert "Search for the entity by NAME/COMPANY NAME or CPF/CNPJ" in search
     assert "found; showing" in search
     assert "NAME/COMPANY NAME" in search and "City" in search
     assert "Cidade" not in search
-    finder = _page(english, "/busca?q=biscoito")
+    finder = page_html(english, "/busca?q=biscoito")
     assert "Search results" in finder and "Searching “biscoito” as: Words." in finder
 
     # A form's own messages (Alterar senha, nothing typed).
-    token = csrf_token_from(_page(english, "/conta/senha"))
+    token = csrf_token_from(page_html(english, "/conta/senha"))
     response = english.post("/conta/senha", data={"csrf_token": token})
     assert response.status_code == 422
     assert "Enter the current password." in response.get_data(as_text=True)
 
     # The other user, at the same time, still in Portuguese.
-    other = _page(portuguese, "/")
+    other = page_html(portuguese, "/")
     assert '<html lang="pt-BR">' in other
     for text in ("Pular para o conteúdo", "Sair", "Alterar senha", "Painel", "Atendimentos"):
         assert text in other, text
     assert "Log out" not in other and "Dashboard" not in other
-    other_refused = _page(portuguese, "/?motivo=999999", 422)
+    other_refused = page_html(portuguese, "/?motivo=999999", 422)
     assert "Escolha um motivo da lista." in other_refused
 
 
 def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db, demo):
     english = _login(app, "atendente", "atendente123")
     portuguese = _login(app, "supervisor", "supervisor123")
-    assert _choose(english, "en").status_code == 303
+    assert choose_language(english, "en").status_code == 303
 
     # A ticket of Maria's (Incluir: a draft at once): its panel titles and Confirmar.
     url, code = _include(english, demo["maria"].id)
-    screen = _page(english, url)
+    screen = page_html(english, url)
     for text in (
         f"Ticket {code:06d} · ",
         "Ticket details",
@@ -136,10 +125,10 @@ def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db
     assert "Unconfirmed changes discarded." in response.get_data(as_text=True)
 
     # The supervisor, at the same time and in the same Empresa, sees that screen in Portuguese.
-    token = csrf_token_from(_page(portuguese, "/"))
+    token = csrf_token_from(page_html(portuguese, "/"))
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
     assert portuguese.post("/empresa", data=switch).status_code == 303
-    other = _page(portuguese, url)
+    other = page_html(portuguese, url)
     for text in (
         f"Atendimento {code:06d} · ",
         "Detalhes do atendimento",
@@ -154,24 +143,24 @@ def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db
 
 def test_the_choice_survives_logout_and_login(app, db, demo):
     client = _login(app, "atendente", "atendente123")
-    assert _choose(client, "en").status_code == 303
-    token = csrf_token_from(_page(client, "/"))
+    assert choose_language(client, "en").status_code == 303
+    token = csrf_token_from(page_html(client, "/"))
     assert client.post("/sair", data={"csrf_token": token}).status_code == 302
     # Logged out: the login page is the desk's, in Portuguese.
-    assert '<html lang="pt-BR">' in _page(client, "/entrar")
+    assert '<html lang="pt-BR">' in page_html(client, "/entrar")
     assert AuthActions(client).login("atendente", "atendente123").status_code == 302
-    painel = _page(client, "/")
+    painel = page_html(client, "/")
     assert '<html lang="en">' in painel and "Log out" in painel
 
     # And back to Portuguese.
-    assert _choose(client, "pt_BR").status_code == 303
-    assert "Preferências salvas." in _page(client, "/preferencias")
-    assert '<html lang="pt-BR">' in _page(client, "/")
+    assert choose_language(client, "pt_BR").status_code == 303
+    assert "Preferências salvas." in page_html(client, "/preferencias")
+    assert '<html lang="pt-BR">' in page_html(client, "/")
 
 
 def test_an_unknown_language_is_refused_beside_the_field(app, db, demo):
     client = _login(app, "atendente", "atendente123")
-    response = _choose(client, "fr")
+    response = choose_language(client, "fr")
     assert response.status_code == 422
     assert "Escolha um dos idiomas." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -183,9 +172,9 @@ def test_dates_stay_brazilian_in_both_languages(app, db, demo):
     client = _login(app, "atendente", "atendente123")
     url = f"/entidades/{maria.id}/atendimentos"
     # Maria's first ticket was opened on 12 May 2026 at 09:12 (São Paulo).
-    assert "12/05/2026 09:12" in _page(client, url)
-    assert _choose(client, "en").status_code == 303
-    page = _page(client, url)
+    assert "12/05/2026 09:12" in page_html(client, url)
+    assert choose_language(client, "en").status_code == 303
+    page = page_html(client, url)
     assert "Opening date" in page
     assert "12/05/2026 09:12" in page
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from isocrm.models import Product, Ticket, User
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import AuthActions, choose_language, csrf_token_from, page_html
 
 PASSWORD = "senha-123"
 
@@ -17,20 +17,8 @@ def _client(app, username, password):
     return client
 
 
-def _choose(client, language):
-    token = csrf_token_from(client.get("/preferencias").get_data(as_text=True))
-    response = client.post("/preferencias", data={"language": language, "csrf_token": token})
-    assert response.status_code == 303
-
-
-def _page(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
-
-
 def _post(client, url, data, status=None, follow=False):
-    token = csrf_token_from(_page(client, "/"))
+    token = csrf_token_from(page_html(client, "/"))
     response = client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow)
     if status is not None:
         assert response.status_code == status, (url, response.status_code)
@@ -49,8 +37,8 @@ def _present(page, *texts):
 
 def _english_supervisor(app, demo):
     client = _client(app, "supervisor", "supervisor123")
-    _choose(client, "en")
-    token = csrf_token_from(_page(client, "/"))
+    assert choose_language(client, "en").status_code == 303
+    token = csrf_token_from(page_html(client, "/"))
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
     assert client.post("/empresa", data=switch).status_code == 303
     return client
@@ -69,12 +57,12 @@ def _admin(app, db, demo, username="admin.i18n"):
 def test_usuarios_in_english(app, db, demo):
     client = _english_supervisor(app, demo)
 
-    users = _page(client, "/usuarios")
+    users = page_html(client, "/usuarios")
     _present(users, "Administration ›", "<h1>Users</h1>", "New user", '<th scope="col">Role</th>')
     _present(users, "Who works at ", "Active")
     _absent(users, "<h1>Usuários</h1>", "Novo usuário", "Quem trabalha em", ">Perfil<")
 
-    new = _page(client, "/usuarios/novo")
+    new = page_html(client, "/usuarios/novo")
     _present(new, "<h1>New user</h1>", "Full name", "Create user", "Cancel")
     _present(new, "Supervisors can only add attendants.")
     _absent(new, "Cadastrar usuário", "Nome completo", "Supervisores cadastram")
@@ -88,7 +76,7 @@ def test_usuarios_in_english(app, db, demo):
     _absent(refused, "Escolha ao menos uma Empresa.")
 
     attendant = demo["atendente"]
-    edit = _page(client, f"/usuarios/{attendant.id}")
+    edit = page_html(client, f"/usuarios/{attendant.id}")
     _present(edit, "Access", "Reset password", "Deactivate", "Back")
     _absent(edit, "Redefinir senha", ">Desativar<", ">Acesso<")
     done = _post(client, f"/usuarios/{attendant.id}/desativar", {}, follow=True)
@@ -101,10 +89,10 @@ def test_usuarios_in_english(app, db, demo):
     other.password_hash = supervisor.password_hash
     db.session.add(other)
     db.session.commit()
-    refused = _page(client, f"/usuarios/{other.id}", 403)
+    refused = page_html(client, f"/usuarios/{other.id}", 403)
     _present(refused, "Supervisors only manage attendants: ask an administrator.")
 
-    mail = _page(client, "/configuracoes/email")
+    mail = page_html(client, "/configuracoes/email")
     _present(mail, "<h1>Company's e-mail</h1>", "Reply to (Reply-To)", "Save")
     _absent(mail, "E-mail da Empresa", "Responder para")
     saved = _post(client, "/configuracoes/email", {"reply_to": "sac@example.com"}, follow=True)
@@ -114,12 +102,12 @@ def test_usuarios_in_english(app, db, demo):
 def test_configuracoes_in_english(app, db, demo):
     client = _english_supervisor(app, demo)
 
-    index = _page(client, "/configuracoes")
+    index = page_html(client, "/configuracoes")
     _present(index, "<h1>Settings</h1>", "Reasons, occurrences and causes", "Channels")
     _present(index, "Deadlines (SLA)", "Statuses")
     _absent(index, "Motivos, ocorrências e causas", "Canais", "Situações")
 
-    tree = _page(client, "/configuracoes/motivos")
+    tree = page_html(client, "/configuracoes/motivos")
     _present(tree, "New reason", "New occurrence", "Rename", "Move up", "Move down")
     _absent(tree, "Novo motivo", "Renomear", ">Subir<")
     refused = _post(client, "/configuracoes/motivos", {"name": ""}, status=422)
@@ -130,7 +118,7 @@ def test_configuracoes_in_english(app, db, demo):
     taken = _post(client, "/configuracoes/motivos", {"name": "elogio I18N"}, status=422)
     _present(taken, "There is already a reason “elogio I18N”.")
 
-    statuses = _page(client, "/configuracoes/situacoes")
+    statuses = page_html(client, "/configuracoes/situacoes")
     _present(statuses, "<h1>Statuses</h1>", "New status", "Category: </span>Open<", "Edit")
     _present(statuses, '<option value="aberto">Open</option>')
     _absent(statuses, "Nova situação", "Tornar padrão", "Categoria", "</span>Aberto<")
@@ -142,14 +130,14 @@ def test_configuracoes_in_english(app, db, demo):
     )
     _present(added, "Status “Em análise” added.", "Make default")
 
-    channels = _page(client, "/configuracoes/canais")
+    channels = page_html(client, "/configuracoes/canais")
     _present(channels, "<h1>Channels</h1>", "New channel", "Deactivate")
 
     db.session.rollback()
     product = db.session.scalar(
         sa.select(Product).where(Product.company_id == demo["company"].id).limit(1)
     )
-    infos = _page(client, f"/configuracoes/produtos/{product.id}/informacoes")
+    infos = page_html(client, f"/configuracoes/produtos/{product.id}/informacoes")
     _present(infos, f"Information for {product.name}", "Reason", "Occurrence", "Add")
     _absent(infos, "Informações de ", "Adicionar")
     refused = _post(client, f"/configuracoes/produtos/{product.id}/informacoes", {}, status=422)
@@ -159,7 +147,7 @@ def test_configuracoes_in_english(app, db, demo):
 def test_prazos_in_english(app, db, demo):
     client = _english_supervisor(app, demo)
 
-    config = _page(client, "/prazos/configuracao")
+    config = page_html(client, "/prazos/configuracao")
     _present(config, "<h1>Deadlines (SLA)</h1>", "Business hours", "Monday", "Sunday")
     _present(config, "Company holidays", "Add holiday", "Deadlines by reason", "Save deadlines")
     _absent(config, "Horário de atendimento", "Segunda", "Feriados da Empresa", "Incluir feriado")
@@ -171,7 +159,7 @@ def test_prazos_in_english(app, db, demo):
     saved = _post(client, "/prazos/configuracao/horario", {"day0": "08:00-18:00"}, follow=True)
     _present(saved, "Business hours saved. Deadlines recalculated on ")
 
-    report = _page(client, "/prazos?de=01/01/2026")
+    report = page_html(client, "/prazos?de=01/01/2026")
     _present(report, "<h1>Deadlines met</h1>", "By reason", "By owner", "Resolved on time")
     _present(report, "% resolution", '<abbr title="First response">1st resp.</abbr> on time')
     _present(report, "Percentage on time by reason", "Total")
@@ -183,23 +171,23 @@ def test_prazos_in_english(app, db, demo):
         .where(Ticket.company_id == demo["company"].id, Ticket.resolution_due_at.is_not(None))
         .limit(1)
     )
-    screen = _page(client, f"/atendimentos/{ticket.code}")
+    screen = page_html(client, f"/atendimentos/{ticket.code}")
     _present(screen, "First response due", "Resolution due")
     _absent(screen, "Prazo 1ª resposta", "Prazo de resolução")
 
-    refused = _page(client, "/prazos?de=10/05/2026&ate=01/05/2026", 422)
+    refused = page_html(client, "/prazos?de=10/05/2026&ate=01/05/2026", 422)
     _present(refused, "The end date must be the same as or later than the start date.")
 
 
 def test_empresas_in_english_and_the_others_in_portuguese(app, db, demo):
     english = _admin(app, db, demo)
-    _choose(english, "en")
+    assert choose_language(english, "en").status_code == 303
     portuguese = _admin(app, db, demo, "admin.pt")
 
-    companies = _page(english, "/configuracoes/empresas")
+    companies = page_html(english, "/configuracoes/empresas")
     _present(companies, "<h1>Companies</h1>", "Company's e-mail", "Edit", "current")
     _absent(companies, "<h1>Empresas</h1>", "Alterar", ">atual<")
-    users = _page(english, "/usuarios")
+    users = page_html(english, "/usuarios")
     _present(users, "Save", "Role of ")
 
     # The same screens, at the same time, in Portuguese for the other administrator.
@@ -212,7 +200,7 @@ def test_empresas_in_english_and_the_others_in_portuguese(app, db, demo):
         ("/prazos/configuracao", ("Horário de atendimento", "Segunda", "Incluir feriado")),
         ("/prazos?de=01/01/2026", ("Prazos cumpridos", "Por motivo", "Resolvidos no prazo")),
     ):
-        page = _page(portuguese, url)
+        page = page_html(portuguese, url)
         _present(page, *texts)
         _absent(page, "Settings", "Save", "Companies", "Business hours", "By reason")
     refused = _post(portuguese, "/prazos/configuracao/feriados", {}, status=422)

@@ -14,8 +14,8 @@ from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.outbox import OUTBOX_STATUSES
 from isocrm.models.ticket import DIRECTIONS
 from isocrm.templating import JS_TEXTS
-from tests.conftest import csrf_token_from
-from tests.test_i18n import _choose, _login, _page
+from tests.conftest import choose_language, csrf_token_from, page_html
+from tests.test_i18n import _login
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,14 +26,14 @@ def no_smtp(app):
 
 
 def _switch_to_demo_company(client, demo):
-    token = csrf_token_from(_page(client, "/"))
+    token = csrf_token_from(page_html(client, "/"))
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
     assert client.post("/empresa", data=switch).status_code == 303
 
 
 def _english_and_portuguese(app, demo):
     english = _login(app, "atendente", "atendente123")
-    assert _choose(english, "en").status_code == 303
+    assert choose_language(english, "en").status_code == 303
     portuguese = _login(app, "supervisor", "supervisor123")
     _switch_to_demo_company(portuguese, demo)
     return english, portuguese
@@ -67,7 +67,7 @@ def _composer_data(client, html, **typed):
 def test_the_compose_screen_in_english_and_in_portuguese(app, db, demo, no_smtp):
     english, portuguese = _english_and_portuguese(app, demo)
 
-    compose = _page(english, "/atendimentos/1/email?detalhe=1")
+    compose = page_html(english, "/atendimentos/1/email?detalhe=1")
     for text in (
         "<h1>Send e-mail</h1>",
         "text suggested from detail 1 of",
@@ -104,10 +104,10 @@ def test_the_compose_screen_in_english_and_in_portuguese(app, db, demo, no_smtp)
         "Sending e-mail is not set up on this server (ISOCRM_SMTP_HOST): the message to "
         "maria@example.com.br is pending in the Outbox. The e-mail was recorded on the ticket."
     ) in html
-    assert ">Pending</span>" in _page(english, "/caixa-de-saida")
+    assert ">Pending</span>" in page_html(english, "/caixa-de-saida")
 
     # The same screens in Portuguese for the supervisor.
-    other = _page(portuguese, "/atendimentos/1/email?detalhe=1")
+    other = page_html(portuguese, "/atendimentos/1/email?detalhe=1")
     for text in (
         "<h1>Enviar e-mail</h1>",
         "texto sugerido a partir do detalhe 1 de",
@@ -117,12 +117,12 @@ def test_the_compose_screen_in_english_and_in_portuguese(app, db, demo, no_smtp)
     ):
         assert text in other, text
     assert "Send e-mail" not in other
-    assert ">Pendente</span>" in _page(portuguese, "/caixa-de-saida")
+    assert ">Pendente</span>" in page_html(portuguese, "/caixa-de-saida")
 
 
 def test_a_composer_of_another_company_is_refused_in_english(app, db, demo, no_smtp):
     english, _ = _english_and_portuguese(app, demo)
-    compose = _page(english, "/atendimentos/1/email")
+    compose = page_html(english, "/atendimentos/1/email")
     data = _composer_data(english, compose, company_id="")
     refused = english.post("/atendimentos/1/email", data=data)
     assert refused.status_code == 409
@@ -133,7 +133,7 @@ def test_a_composer_of_another_company_is_refused_in_english(app, db, demo, no_s
 
 def test_the_holder_panel_in_english(app, db, demo):
     english, portuguese = _english_and_portuguese(app, demo)
-    form = _page(english, "/atendimentos/1/responsavel")
+    form = page_html(english, "/atendimentos/1/responsavel")
     for text in ("Pass ticket", "— Unassigned —", "— No team —", "Cancel"):
         assert text in form, text
     assert "— Sem responsável —" not in form and "Passar atendimento" not in form
@@ -147,13 +147,13 @@ def test_the_holder_panel_in_english(app, db, demo):
     assert refused.status_code == 409
     assert "Nothing was changed: check and click Take over again." in refused.get_data(as_text=True)
 
-    other = _page(portuguese, "/atendimentos/1/responsavel")
+    other = page_html(portuguese, "/atendimentos/1/responsavel")
     assert "Passar atendimento" in other and "— Sem responsável —" in other
 
 
 def test_the_scripts_get_their_texts_in_the_users_language(app, db, demo):
     english, portuguese = _english_and_portuguese(app, demo)
-    texts = _js_texts(_page(english, "/"))
+    texts = _js_texts(page_html(english, "/"))
     assert set(texts) == set(JS_TEXTS)
     assert texts["Nenhum resultado"] == "No results"
     assert texts["1 resultado"] == "1 result"
@@ -165,7 +165,7 @@ def test_the_scripts_get_their_texts_in_the_users_language(app, db, demo):
     )
     assert all(texts[key] != key for key in texts), "a script text left in Portuguese"
 
-    same = _js_texts(_page(portuguese, "/"))
+    same = _js_texts(page_html(portuguese, "/"))
     assert same == {key: key for key in JS_TEXTS}
 
 
@@ -188,16 +188,16 @@ def test_every_script_text_is_one_a_script_asks_for():
 
 def test_the_ticket_screen_leftovers_in_english(app, db, demo):
     english, portuguese = _english_and_portuguese(app, demo)
-    screen = _page(english, "/atendimentos/1")
+    screen = page_html(english, "/atendimentos/1")
     assert "Outbound" in screen and "Inbound" in screen
     assert ">Receptivo<" not in screen
     assert "<kbd>↓</kbd> and <kbd>↑</kbd>" in screen
-    painel = _page(english, "/?aba=todos")
+    painel = page_html(english, "/?aba=todos")
     assert 'aria-label="Tickets in the queue"' in painel
 
-    other = _page(portuguese, "/atendimentos/1")
+    other = page_html(portuguese, "/atendimentos/1")
     assert "Receptivo" in other and "<kbd>↓</kbd> e <kbd>↑</kbd>" in other
-    assert 'aria-label="Atendimentos da fila"' in _page(portuguese, "/?aba=todos")
+    assert 'aria-label="Atendimentos da fila"' in page_html(portuguese, "/?aba=todos")
 
 
 def test_the_models_labels_follow_the_language(app):

@@ -6,7 +6,7 @@ import io
 
 from isocrm.fields import DATE_MESSAGE, PHONE_MESSAGE, max_length, validate_document
 from isocrm.imports.sample import entity_file
-from tests.conftest import AuthActions, csrf_token_from
+from tests.conftest import AuthActions, choose_language, csrf_token_from, page_html
 
 
 def _login(app, username, password, company=None):
@@ -17,18 +17,6 @@ def _login(app, username, password, company=None):
         switch = {"company_id": company.id, "next": "/", "csrf_token": auth.csrf_token()}
         assert client.post("/empresa", data=switch).status_code == 303
     return client
-
-
-def _choose(client, language):
-    token = csrf_token_from(client.get("/preferencias").get_data(as_text=True))
-    response = client.post("/preferencias", data={"language": language, "csrf_token": token})
-    assert response.status_code == 303
-
-
-def _page(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def _has(html, *texts):
@@ -45,12 +33,12 @@ def _lacks(html, *texts):
 
 def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
     english = _login(app, "supervisor", "supervisor123", demo["company"])
-    _choose(english, "en")
+    assert choose_language(english, "en").status_code == 303
     portuguese = _login(app, "atendente", "atendente123")
     maria = demo["maria"]
 
     # Cadastro completo: headings, lists, buttons, and the nouns of each list.
-    full = _page(english, f"/entidades/{maria.id}/cadastro")
+    full = page_html(english, f"/entidades/{maria.id}/cadastro")
     _has(
         full,
         f"Full record · {maria.name}",
@@ -84,7 +72,7 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
 
     # A row open for editing names its noun in English.
     address = maria.addresses[0]
-    editing = _page(english, f"/entidades/{maria.id}/cadastro?editar=enderecos-{address.id}")
+    editing = page_html(english, f"/entidades/{maria.id}/cadastro?editar=enderecos-{address.id}")
     _has(editing, 'aria-label="Edit address: ', ">Save address<", ">Cancel<")
     _lacks(editing, "Salvar endereço", 'aria-label="Editar endereço')
 
@@ -101,7 +89,7 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
     _lacks(html, "CEP inválido", "Informe o logradouro.")
 
     # Cadastro simplificado: a field too long, in English (WTForms fills the number in).
-    quick = _page(english, f"/entidades/{maria.id}/cadastro-simplificado")
+    quick = page_html(english, f"/entidades/{maria.id}/cadastro-simplificado")
     _has(quick, f"Quick record · {maria.name}", "Main address", "Main phone", ">Save<")
     _lacks(quick, "Endereço principal", "Telefone principal")
     response = english.post(
@@ -123,7 +111,7 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
     _lacks(html, "Texto longo demais", "Telefone inválido")
 
     # Alertas: the panel and a refused alert.
-    alerts = _page(english, f"/entidades/{maria.id}/alertas")
+    alerts = page_html(english, f"/entidades/{maria.id}/alertas")
     _has(alerts, f"Alerts of {maria.name}", ">Active<", ">New alert<", ">Create alert<")
     _lacks(alerts, "Alertas de", "Novo alerta", "Criar alerta")
     response = english.post(
@@ -134,7 +122,7 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
     _has(response.get_data(as_text=True), "Write the alert's message.")
 
     # Cadastrar nova entidade: the page, a refused CPF and date, then the flash once saved.
-    new = _page(english, "/entidades/nova")
+    new = page_html(english, "/entidades/nova")
     _has(new, "Register a new entity", "Individual (CPF)", "Company (CNPJ)", ">Register<")
     _lacks(new, "Cadastrar nova entidade", "Pessoa física")
     token = csrf_token_from(new)
@@ -160,7 +148,7 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
     )
 
     # The Portuguese user, at the same time, sees exactly the Portuguese texts.
-    other = _page(portuguese, f"/entidades/{maria.id}/cadastro")
+    other = page_html(portuguese, f"/entidades/{maria.id}/cadastro")
     _has(
         other,
         f"Cadastro completo · {maria.name}",
@@ -177,22 +165,24 @@ def test_the_registration_screens_in_english_and_in_portuguese(app, db, demo):
         headers={"HX-Request": "true"},
     )
     _has(response.get_data(as_text=True), "CEP inválido: use 8 dígitos, como 01310-100.")
-    quick = _page(portuguese, f"/entidades/{maria.id}/cadastro-simplificado")
+    quick = page_html(portuguese, f"/entidades/{maria.id}/cadastro-simplificado")
     _has(quick, "Cadastro simplificado ·", "Endereço principal", ">Salvar<")
-    _has(_page(portuguese, f"/entidades/{maria.id}/alertas"), "Alertas de", "Novo alerta")
+    _has(page_html(portuguese, f"/entidades/{maria.id}/alertas"), "Alertas de", "Novo alerta")
 
 
 def test_lgpd_in_english_and_in_portuguese(app, db, demo):
     client = _login(app, "supervisor", "supervisor123", demo["company"])
-    _choose(client, "en")
+    assert choose_language(client, "en").status_code == 303
     maria = demo["maria"]
 
-    index = _page(client, "/privacidade/")
+    index = page_html(client, "/privacidade/")
     _has(index, "LGPD: data subject's data", "Data subject's CPF/CNPJ", ">Search<")
     _lacks(index, "dados do titular", "Buscar")
-    _has(_page(client, "/privacidade/?documento=123", 422), "Invalid CPF/CNPJ: check the digits.")
+    _has(
+        page_html(client, "/privacidade/?documento=123", 422), "Invalid CPF/CNPJ: check the digits."
+    )
 
-    page = _page(client, f"/privacidade/entidades/{maria.id}")
+    page = page_html(client, f"/privacidade/entidades/{maria.id}")
     _has(
         page,
         "Download the data subject's data",
@@ -212,8 +202,8 @@ def test_lgpd_in_english_and_in_portuguese(app, db, demo):
     _has(response.get_data(as_text=True), "nothing was changed.")
 
     # Back to Portuguese: the same screens as before.
-    _choose(client, "pt_BR")
-    page = _page(client, f"/privacidade/entidades/{maria.id}")
+    assert choose_language(client, "pt_BR").status_code == 303
+    page = page_html(client, f"/privacidade/entidades/{maria.id}")
     _has(page, "Baixar os dados do titular", "O que é removido", "Anonimizar definitivamente")
     _lacks(page, "Anonymize", "What stays")
 
@@ -222,9 +212,9 @@ def test_import_csv_in_english_and_in_portuguese(app, db, demo, client, auth, fo
     assert auth.login("supervisor", "supervisor123").status_code == 302
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": auth.csrf_token()}
     assert client.post("/empresa", data=switch).status_code == 303
-    _choose(client, "en")
+    assert choose_language(client, "en").status_code == 303
 
-    upload = _page(client, "/importacao")
+    upload = page_html(client, "/importacao")
     _has(
         upload,
         "<h1>Import CSV</h1>",
@@ -260,15 +250,15 @@ def test_import_csv_in_english_and_in_portuguese(app, db, demo, client, auth, fo
     )
     _lacks(preview, "Prévia:", "Confirmar importação", "Descartar arquivo")
 
-    _choose(client, "pt_BR")
-    preview = _page(client, sent.headers["Location"])
+    assert choose_language(client, "pt_BR").status_code == 303
+    preview = page_html(client, sent.headers["Location"])
     _has(
         preview,
         "Prévia: entidades.csv",
         "Nenhum erro: 3 linhas: 3 entidades novas, 0 atualizadas, 0 sem alteração (a gravar).",
         "Confirmar importação",
     )
-    _has(_page(client, "/importacao"), "<h1>Importar CSV</h1>", "Conferir arquivo")
+    _has(page_html(client, "/importacao"), "<h1>Importar CSV</h1>", "Conferir arquivo")
 
 
 def test_the_shared_messages_stay_portuguese_outside_a_users_request(app):

@@ -5,14 +5,14 @@ Portuguese, unchanged, for everyone else at the same time."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.conftest import csrf_token_from
-from tests.test_i18n import _choose, _login, _page
+from tests.conftest import choose_language, csrf_token_from, page_html
+from tests.test_i18n import _login
 from tests.test_reports import make_report_ticket, pdf_pages_text
 
 
 def _english(app, username="atendente", password="atendente123"):
     client = _login(app, username, password)
-    assert _choose(client, "en").status_code == 303
+    assert choose_language(client, "en").status_code == 303
     return client
 
 
@@ -32,7 +32,7 @@ def test_the_workspace_screens_in_english(app, db, demo):
     maria = demo["maria"]
     base = f"/entidades/{maria.id}"
 
-    history = _page(english, f"{base}/historico")
+    history = page_html(english, f"{base}/historico")
     assert '<html lang="en">' in history
     _assert_english(
         history,
@@ -41,26 +41,26 @@ def test_the_workspace_screens_in_english(app, db, demo):
     )
     assert "Ticket opened" in history and "Atendimento aberto" not in history
 
-    orders = _page(english, f"{base}/vendas")
+    orders = page_html(english, f"{base}/vendas")
     _assert_english(orders, ("Order", "Status", "Total (R$)"), (">Pedido<", ">Situação<"))
-    order = _page(english, f"{base}/vendas/{demo['maria_orders'][1].id}")
+    order = page_html(english, f"{base}/vendas/{demo['maria_orders'][1].id}")
     _assert_english(
         order,
         ("Order data", "Items", "Unit price (R$)", "Invoices of the order"),
         ("Dados do pedido", "Itens", "Preço unitário", "Notas fiscais do pedido"),
     )
 
-    invoices = _page(english, f"{base}/notas")
+    invoices = page_html(english, f"{base}/notas")
     _assert_english(invoices, ("Access key", "Issued", "invoices."), ("Chave de acesso",))
-    invoice = _page(english, f"{base}/notas/{demo['maria_invoices'][1].id}")
+    invoice = page_html(english, f"{base}/notas/{demo['maria_invoices'][1].id}")
     _assert_english(invoice, ("Invoice data", "Series"), ("Dados da nota", ">Série<"))
 
-    surveys = _page(english, f"{base}/pesquisas")
+    surveys = page_html(english, f"{base}/pesquisas")
     _assert_english(surveys, ("Answered on",), ("Respondida em",))
-    response = _page(english, f"{base}/pesquisas/{demo['maria_survey_response'].id}")
+    response = page_html(english, f"{base}/pesquisas/{demo['maria_survey_response'].id}")
     assert "Answers of " in response and "Respostas de" not in response
 
-    agenda = _page(english, f"{base}/agenda")
+    agenda = page_html(english, f"{base}/agenda")
     _assert_english(
         agenda,
         ("New appointment", "Appointments", "Date/time", "Subject", "Schedule"),
@@ -71,7 +71,7 @@ def test_the_workspace_screens_in_english(app, db, demo):
 def test_agenda_validation_and_flash_in_english(app, db, demo):
     english = _english(app)
     url = f"/entidades/{demo['maria'].id}/agenda"
-    html = _page(english, url)
+    html = page_html(english, url)
     key = html.split('name="form_key"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
     data = {
         "csrf_token": csrf_token_from(html),
@@ -92,7 +92,7 @@ def test_agenda_validation_and_flash_in_english(app, db, demo):
     data.update(starts_on=soon, starts_time="10:00", subject="Call back")
     saved = english.post(url, data=data)
     assert saved.status_code == 303
-    after = _page(english, saved.headers["Location"])
+    after = page_html(english, saved.headers["Location"])
     assert "Appointment scheduled." in after and "Compromisso agendado." not in after
     assert "Mark as done" in after and "Pending" in after
 
@@ -101,7 +101,7 @@ def test_customer_history_page_in_english_and_its_sheet_in_portuguese(app, db, d
     english = _english(app)
     maria = demo["maria"]
     url = f"/entidades/{maria.id}/historico-cliente"
-    html = _page(english, url)
+    html = page_html(english, url)
     _assert_english(
         html,
         ("Send history to the customer", "Send by e-mail", "Recorded deliveries", "Print"),
@@ -124,11 +124,11 @@ def test_customer_history_page_in_english_and_its_sheet_in_portuguese(app, db, d
         f"{url}/imprimir", data={"csrf_token": token, "impressao-requested_on": _today()}
     )
     assert printed.status_code == 303
-    sheet = _page(english, printed.headers["Location"])
+    sheet = page_html(english, printed.headers["Location"])
     assert "Histórico de atendimentos" in sheet and "Descrição" in sheet
     assert "Description" not in sheet
     assert "Download PDF" in sheet and "Baixar PDF" not in sheet  # its toolbar is the user's
-    page = _page(english, url)
+    page = page_html(english, url)
     assert "Printed on " in page and "Impresso em" not in page
 
 
@@ -136,7 +136,7 @@ def test_the_printed_ticket_report_follows_the_users_language(app, db, demo, sup
     make_report_ticket(db, demo, details=2, infos=1)
     english = _english(app)
     portuguese = sup[0]
-    report = _page(english, "/atendimentos/100/relatorio")
+    report = page_html(english, "/atendimentos/100/relatorio")
     assert '<html lang="en">' in report
     _assert_english(
         report,
@@ -151,7 +151,7 @@ def test_the_printed_ticket_report_follows_the_users_language(app, db, demo, sup
         ),
         ("Dados do atendimento", "Categoria do atendimento", "Baixar PDF", "emitido em"),
     )
-    other = _page(portuguese, "/atendimentos/100/relatorio")
+    other = page_html(portuguese, "/atendimentos/100/relatorio")
     assert '<html lang="pt-BR">' in other
     for text in (
         "Atendimento 000100",
@@ -169,9 +169,9 @@ def test_the_report_pdfs_page_margins_follow_the_users_language(app, db, demo, s
     catalogue) comes from print-en.css for an English user."""
     make_report_ticket(db, demo, details=2, infos=1)
     english = _english(app)
-    report = _page(english, "/atendimentos/100/relatorio")
+    report = page_html(english, "/atendimentos/100/relatorio")
     assert "css/print-en.css" in report
-    assert "css/print-en.css" not in _page(sup[0], "/atendimentos/100/relatorio")
+    assert "css/print-en.css" not in page_html(sup[0], "/atendimentos/100/relatorio")
     response = english.get("/atendimentos/100/relatorio.pdf")
     assert response.status_code == 200, response.status_code
     pages = pdf_pages_text(tmp_path, response.data)
@@ -184,13 +184,13 @@ def test_the_report_pdfs_page_margins_follow_the_users_language(app, db, demo, s
 
 def test_the_lots_screens_in_english(app, db, demo):
     english = _english(app, "supervisor", "supervisor123")
-    report = _page(english, "/lotes")
+    report = page_html(english, "/lotes")
     _assert_english(
         report,
         ("Complaints by lot", "Alert thresholds", "Product", "Complaints", "From"),
         ("Reclamações por lote", "Limites de alerta", ">Reclamações<"),
     )
-    refused = _page(english, "/lotes?de=10/01/2026&ate=01/01/2026", 422)
+    refused = page_html(english, "/lotes?de=10/01/2026&ate=01/01/2026", 422)
     assert "The end date is before the start date." in refused
     assert "Fix the filter above to see the report." in refused
 
@@ -199,7 +199,7 @@ def test_the_lots_screens_in_english(app, db, demo):
     header = exported.get_data(as_text=True).splitlines()[0]
     assert "Product code;Product;Lot" in header
 
-    html = _page(english, "/lotes/limites")
+    html = page_html(english, "/lotes/limites")
     _assert_english(
         html, ("Lot alert thresholds", "Save thresholds"), ("Salvar limites", "Em quantos dias")
     )
@@ -221,15 +221,15 @@ def test_the_lots_screens_in_english(app, db, demo):
 def test_portuguese_users_still_see_portuguese(app, db, demo):
     portuguese = _login(app, "atendente", "atendente123")
     maria = demo["maria"]
-    history = _page(portuguese, f"/entidades/{maria.id}/historico")
+    history = page_html(portuguese, f"/entidades/{maria.id}/historico")
     for text in ("Histórico da entidade", "Enviar histórico ao cliente", "Atendimento aberto"):
         assert text in history, text
-    agenda = _page(portuguese, f"/entidades/{maria.id}/agenda")
+    agenda = page_html(portuguese, f"/entidades/{maria.id}/agenda")
     assert "Novo compromisso" in agenda and "New appointment" not in agenda
-    orders = _page(portuguese, f"/entidades/{maria.id}/vendas")
+    orders = page_html(portuguese, f"/entidades/{maria.id}/vendas")
     assert "pedidos." in orders or "pedido." in orders
-    page = _page(portuguese, f"/entidades/{maria.id}/historico-cliente")
+    page = page_html(portuguese, f"/entidades/{maria.id}/historico-cliente")
     assert "Enviar por e-mail" in page and "Send by e-mail" not in page
     supervisor = _login(app, "supervisor", "supervisor123")
-    lots = _page(supervisor, "/lotes")
+    lots = page_html(supervisor, "/lotes")
     assert "Reclamações por lote" in lots and "Complaints by lot" not in lots
