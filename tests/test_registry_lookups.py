@@ -1,6 +1,7 @@
 """CEP and CNPJ lookups of the registration forms, against a real HTTP server on 127.0.0.1
 that answers as the provider does: found, 404, too slow, malformed, down."""
 
+import json
 import socket
 import time
 
@@ -67,24 +68,27 @@ def test_a_cep_not_found_says_so_and_is_cached_for_a_shorter_time(logged_in, pro
 def test_a_provider_slower_than_the_timeout_leaves_the_form_to_be_filled_by_hand(
     logged_in, provider
 ):
-    provider.answer("/cep/01001000", SE, delay=3)
+    # The provider would answer after 10 s; the request gives up after LOOKUP_TIMEOUT (0.5 s).
+    # The bound is loose on purpose: a busy CI machine may add a second, never eight.
+    provider.answer("/cep/01001000", SE, delay=10)
     started = time.monotonic()
     body = _cep(logged_in, "01001-000")
     assert UNAVAILABLE in body
-    assert time.monotonic() - started < 2, "the request waited for the provider"
-    # Meanwhile the provider is left alone (LOOKUP_RETRY_SECONDS): no second wait.
+    assert time.monotonic() - started < 5, "the request waited for the provider"
+    # Meanwhile the provider is left alone (LOOKUP_RETRY_SECONDS): not even asked.
     provider.answer("/cep/20040020", {**SE, "cep": "20040020"})
-    started = time.monotonic()
     assert UNAVAILABLE in _cep(logged_in, "20040-020")
-    assert time.monotonic() - started < 0.4
     assert provider.hits["/cep/20040020"] == 0
 
 
 def test_an_answer_trickling_past_the_timeout_is_not_waited_for(logged_in, provider):
-    provider.answer("/cep/01001000", SE, trickle=0.1)  # each byte in time, the whole not
+    # Each byte comes within the socket timeout, the whole answer only after ~14 s.
+    provider.answer("/cep/01001000", SE, trickle=0.1)
+    assert len(json.dumps(SE).encode()) * 0.1 > 10
     started = time.monotonic()
     assert UNAVAILABLE in _cep(logged_in, "01001-000")
-    assert time.monotonic() - started < 1
+    # Loose bound (LOOKUP_TIMEOUT is 0.5 s): a busy CI machine may add a second, never ten.
+    assert time.monotonic() - started < 5, "the request waited for the trickling answer"
 
 
 def test_after_the_retry_time_the_provider_is_asked_again(logged_in, provider, app):
