@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from isocrm import create_app  # noqa: E402
 from isocrm.cli import has_demo_data, migrate_database  # noqa: E402
-from isocrm.entities.search import search_entities  # noqa: E402
+from isocrm.entity_search import search_entities  # noqa: E402
 from isocrm.extensions import db  # noqa: E402
 from isocrm.models import Company, Entity  # noqa: E402
 

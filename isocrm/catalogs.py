@@ -206,3 +206,32 @@ def _transaction_over(session: Session) -> None:
     if session.info.pop(_CHANGED, None) and has_request_context():
         # This request changed a catalogue: the number it read with the session is old.
         g.pop("catalog_version", None)
+
+
+# --- Choices for the selects that offer the catalogue -------------------------------------
+
+BLANK = (None, "—")  # the empty first option of an optional select
+
+
+def status_choices(session: Session, company_id: int):
+    return list(catalog(session, company_id).statuses)
+
+
+def channel_choices(session: Session, company_id: int):
+    return [BLANK, *catalog(session, company_id).channels]
+
+
+def reason_choices(session: Session, company_id: int):
+    return [BLANK, *catalog(session, company_id).reasons]
+
+
+def occurrence_choices(session: Session, company_id: int, reason_id: int | None):
+    if not reason_id:
+        return [BLANK]
+    return [BLANK, *catalog(session, company_id).occurrences.get(reason_id, ())]
+
+
+def cause_choices(session: Session, company_id: int, occurrence_id: int | None):
+    if not occurrence_id:
+        return [BLANK]
+    return [BLANK, *catalog(session, company_id).causes.get(occurrence_id, ())]

@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import Field, RadioField, SelectChoice, SelectField
+from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import Select, TextInput
 
@@ -390,3 +390,19 @@ def whatsapp_number(text: str | None) -> str:
     if digits is None or not phones.is_mobile(digits):
         raise ValidationError(str(WHATSAPP_MESSAGE))
     return digits
+
+
+class CheckboxesField(SelectMultipleField):
+    """Papéis and Unidades: ids of the Empresa's rows, rendered as checkboxes by the template."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(
+            label,
+            coerce=int,
+            invalid_value_message=_l("Escolha apenas opções da lista."),
+            invalid_choice_message=_l("Escolha apenas opções da lista."),
+            **kwargs,
+        )
+
+    def set_options(self, rows) -> None:
+        self.choices = [SelectChoice(value=str(row.id), label=row.name) for row in rows]

@@ -8,8 +8,8 @@ so the same plans are chosen as at full size."""
 import pytest
 import sqlalchemy as sa
 
+from isocrm import entity_search
 from isocrm.demo import generate_bulk_entities, generate_bulk_tickets
-from isocrm.entities import search as entity_search
 from isocrm.finder import search as finder
 from isocrm.models import EContact, Entity, Phone
 from tests.test_search_shape import _work

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from isocrm.entities.search import search_entities
+from isocrm.entity_search import search_entities
 from isocrm.imports.entities import RowError
 from isocrm.imports.kinds import import_file
 from isocrm.imports.reader import LATIN1_WARNING, CellError, decimal_value

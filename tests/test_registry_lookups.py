@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
 
+from isocrm.fields import UFS
 from isocrm.registry import lookups
-from isocrm.registry.forms import UFS
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
 
 HX = {"HX-Request": "true"}

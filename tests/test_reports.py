@@ -617,7 +617,7 @@ def test_pdf_beyond_the_bound_waits_briefly_then_gets_503(app, live_server, monk
     import threading
     import time
 
-    from isocrm.reports.views import PDF_BUSY_MESSAGE
+    from isocrm.reports.pdf import PDF_BUSY_MESSAGE
 
     app.config.update(PDF_CONCURRENCY=1, PDF_SLOT_WAIT=0.3)
     printer = SlowPrinter()

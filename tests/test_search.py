@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from isocrm import entity_search as search_module
 from isocrm import text
-from isocrm.entities import search as search_module
-from isocrm.entities.search import search_entities
+from isocrm.entity_search import search_entities
 from isocrm.models import Entity
 
 

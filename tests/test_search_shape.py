@@ -13,9 +13,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from isocrm import entity_search as search_module
 from isocrm.demo import generate_bulk_entities
-from isocrm.entities import search as search_module
-from isocrm.entities.search import MAX_UNCOUNTED_PAGE, search_entities
+from isocrm.entity_search import MAX_UNCOUNTED_PAGE, search_entities
 from isocrm.models import Entity, Relation, RelationType
 from isocrm.tickets.queries import contact_choices, partner_ids
 

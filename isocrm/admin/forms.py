@@ -3,9 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from isocrm.fields import max_length
+from isocrm.fields import CheckboxesField, max_length
 from isocrm.models.user import ROLE_ADMIN, ROLE_ATTENDANT, ROLE_SUPERVISOR, USER_ROLE_LABELS
-from isocrm.registry.forms import CheckboxesField
 
 # The perfis as the screens name them: USER_ROLE_LABELS in the user's language.
 ROLE_NAMES = {

@@ -30,7 +30,7 @@ from isocrm.models.history_delivery import METHOD_PRINT
 from isocrm.models.outbox import OUTBOX_SENT
 from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.reports import pdf
-from isocrm.reports.views import PDF_BUSY_MESSAGE, PDF_UNAVAILABLE_MESSAGE
+from isocrm.reports.pdf import PDF_BUSY_MESSAGE, PDF_UNAVAILABLE_MESSAGE
 from isocrm.security import current_company
 
 

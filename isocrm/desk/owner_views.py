@@ -24,7 +24,6 @@ from isocrm.desk.assignment import (
     company_user,
     resolve_holder,
 )
-from isocrm.desk.events import event_options
 from isocrm.errors import error_page  # the one error page (htmx too)
 from isocrm.extensions import db
 from isocrm.fields import ChoiceField, max_length, optional_id, strip_control_characters
@@ -35,6 +34,7 @@ from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.models.user import user_companies
 from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.security import current_company
+from isocrm.ticket_events import event_options
 
 bp = Blueprint("desk_owner", __name__)
 

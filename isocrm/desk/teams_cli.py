@@ -9,24 +9,9 @@ from flask.cli import AppGroup
 
 from isocrm.extensions import db
 from isocrm.models import Company, Team, User
-from isocrm.models.user import user_companies
+from isocrm.teams import TEAM_NAME_MAX, company_users, team_name
 
 teams = AppGroup("teams", help="Equipes: create them and choose their members.")
-TEAM_NAME_MAX = 80  # teams.name
-
-
-def team_name(typed: str) -> str:
-    """The name as stored: spaces collapsed and trimmed."""
-    return " ".join(typed.split())
-
-
-def company_users(company_id: int):
-    """SELECT of the users of the Empresa: only they may be members of its equipes."""
-    return (
-        sa.select(User)
-        .join(user_companies, user_companies.c.user_id == User.id)
-        .where(user_companies.c.company_id == company_id)
-    )
 
 
 def _company(company_id: int) -> Company:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones, text
-from isocrm.entities.search import search_entities
+from isocrm.entity_search import search_entities
 from isocrm.fields import MAX_ROW_ID
 from isocrm.models import EContact, Entity, Phone, Ticket, TicketDetail, TicketSearchWord
 from isocrm.models.base import lower_binary

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from isocrm import ticket_reads
 from isocrm.extensions import db
 from isocrm.fields import detail_number, optional_id, page_number
 from isocrm.htmx import render
@@ -22,7 +23,6 @@ from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
 from isocrm.security import current_company, safe_next_url, use_company, user_company
-from isocrm.tickets import queries
 from isocrm.tickets import service as ticket_service
 
 EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
@@ -191,7 +191,7 @@ def compose(code: int):
         _("— outro endereço (digite abaixo) —") if recipients else _("— nenhum e-mail cadastrado —")
     )
     form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
-    page = queries.detail_page(db.session, ticket, detail_number(request.args.get("detalhe")))
+    page = ticket_reads.detail_page(db.session, ticket, detail_number(request.args.get("detalhe")))
     channel = _email_channel()
 
     def screen(status=200, error=None, duplicate=None):

@@ -69,7 +69,7 @@ class Entity(Base):
     document: Mapped[str | None] = mapped_column(binary_text(14))
     name: Mapped[str] = mapped_column(sa.String(150))
     trade_name: Mapped[str | None] = mapped_column(sa.String(150))
-    # Lower-case, accent-free name kept in step with `name` (see isocrm.entities.search).
+    # Lower-case, accent-free name kept in step with `name` (see isocrm.entity_search).
     search_name: Mapped[str] = mapped_column(binary_text(150))
     birth_date: Mapped[date | None]
     notes: Mapped[str | None] = mapped_column(sa.Text)

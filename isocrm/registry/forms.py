@@ -12,16 +12,16 @@ from wtforms import (
     BooleanField,
     HiddenField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import (  # noqa: F401  (UFS and validate_document are used from here too)
+from isocrm.fields import (  # noqa: F401  (validate_document is used from here too)
     UFS,
     BrDateField,
+    CheckboxesField,
     ChoiceField,
     RadioChoiceField,
     email_address,
@@ -54,22 +54,6 @@ class TextChoiceField(ChoiceField):
 
     def labels(self) -> dict:
         return {_text_or_none(c.value): c.label for c in self._choices or []}
-
-
-class CheckboxesField(SelectMultipleField):
-    """Papéis and Unidades: ids of the Empresa's rows, rendered as checkboxes by the template."""
-
-    def __init__(self, label, **kwargs):
-        super().__init__(
-            label,
-            coerce=int,
-            invalid_value_message=_l("Escolha apenas opções da lista."),
-            invalid_choice_message=_l("Escolha apenas opções da lista."),
-            **kwargs,
-        )
-
-    def set_options(self, rows) -> None:
-        self.choices = [SelectChoice(value=str(row.id), label=row.name) for row in rows]
 
 
 class DocumentFields:

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 from flask import current_app
 
 from isocrm import brdocs
-from isocrm.registry.forms import UFS
+from isocrm.fields import UFS
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from isocrm import brdocs, phones, text
-from isocrm.entities.search import search_entities
+from isocrm.alerts import highest_alert_priority
+from isocrm.catalogs import BLANK
+from isocrm.entity_search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import bounded_int, optional_id, zip_code
 from isocrm.htmx import is_partial_request, render, render_listbox
@@ -57,9 +59,6 @@ from isocrm.registry.forms import (
     econtact_value,
 )
 from isocrm.security import current_company, safe_next_url, user_company
-from isocrm.tickets.queries import highest_alert_priority
-
-BLANK = (None, "—")
 
 
 def _text(value: str | None) -> str | None:

@@ -19,6 +19,21 @@ from flask import Flask
 BASE_URL = "http://isocrm.invalid/"
 
 
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (pybabel's default keyword) without translating it:
+    the constants stay Portuguese strings and are translated where they are shown."""
+    return text
+
+
+PDF_UNAVAILABLE_MESSAGE = N_(
+    "O PDF do relatório não pôde ser gerado neste servidor (o WeasyPrint ou as bibliotecas "
+    "Pango de que ele precisa não estão instalados). Peça ao administrador para instalar os "
+    "pacotes “libpango-1.0-0” e “libpangoft2-1.0-0”. Enquanto isso, o relatório em HTML "
+    "continua disponível e pode ser impresso pelo navegador."
+)
+PDF_BUSY_MESSAGE = N_("Muitos relatórios sendo gerados; tente de novo em instantes.")
+
+
 class PdfUnavailable(RuntimeError):
     """WeasyPrint (or the Pango it loads) is missing or could not print."""
 

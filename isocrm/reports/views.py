@@ -14,22 +14,8 @@ from isocrm.models.base import utcnow
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.reports import bp, pdf
-from isocrm.tickets.queries import detail_options, ticket_screen_options
-
-
-def N_(text: str) -> str:
-    """Marks a text for the catalogue (pybabel's default keyword) without translating it:
-    the constants stay Portuguese strings and are translated where they are shown."""
-    return text
-
-
-PDF_UNAVAILABLE_MESSAGE = N_(
-    "O PDF do relatório não pôde ser gerado neste servidor (o WeasyPrint ou as bibliotecas "
-    "Pango de que ele precisa não estão instalados). Peça ao administrador para instalar os "
-    "pacotes “libpango-1.0-0” e “libpangoft2-1.0-0”. Enquanto isso, o relatório em HTML "
-    "continua disponível e pode ser impresso pelo navegador."
-)
-PDF_BUSY_MESSAGE = N_("Muitos relatórios sendo gerados; tente de novo em instantes.")
+from isocrm.reports.pdf import PDF_BUSY_MESSAGE, PDF_UNAVAILABLE_MESSAGE
+from isocrm.ticket_reads import detail_options, ticket_screen_options
 
 
 def report_options():

@@ -8,8 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from isocrm import brdocs
-from isocrm.desk.teams_cli import TEAM_NAME_MAX, team_name
-from isocrm.fields import ChoiceField
+from isocrm.fields import UFS, CheckboxesField, ChoiceField
 from isocrm.models.catalog import (
     STATUS_CANCELLED,
     STATUS_CATEGORIES,
@@ -18,7 +17,7 @@ from isocrm.models.catalog import (
     STATUS_OPEN,
     STATUS_WAITING,
 )
-from isocrm.registry.forms import UFS, CheckboxesField
+from isocrm.teams import TEAM_NAME_MAX, team_name
 
 NAME_MAX = 80  # reasons.name, occurrences.name, causes.name
 # The categories of a situação as the screens name them (STATUS_CATEGORIES, translated).

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from isocrm.catalogs import catalog
+from isocrm.catalogs import BLANK, catalog, occurrence_choices
 from isocrm.extensions import db
 from isocrm.fields import optional_id
 from isocrm.htmx import is_partial_request, render
@@ -16,7 +16,6 @@ from isocrm.security import current_company
 from isocrm.settings import bp, lists, words
 from isocrm.settings.forms import ProductInfoForm
 from isocrm.text import fold
-from isocrm.tickets.queries import BLANK, occurrence_choices
 
 TEMPLATE = "settings/product_infos.html"
 

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import SelectChoice
 
-from isocrm.desk.teams_cli import company_users
 from isocrm.extensions import db
 from isocrm.models import (
     Channel,
@@ -35,6 +34,7 @@ from isocrm.models.catalog import ROLE_CODE_CUSTOMER, ROLE_CODE_PARTNER, STATUS_
 from isocrm.models.entity import entity_roles, entity_units
 from isocrm.security import current_company
 from isocrm.settings import forms, words
+from isocrm.teams import company_users
 from isocrm.text import fold
 
 

@@ -1,7 +1,6 @@
 """What the ticket screen reads: a fixed number of queries whatever the ticket's size."""
 
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 
 import sqlalchemy as sa
@@ -9,15 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm import text
-from isocrm.catalogs import catalog
-from isocrm.entities.search import search_entities
+from isocrm.alerts import active_alert
+from isocrm.catalogs import BLANK, catalog
+from isocrm.entity_search import search_entities
 from isocrm.fields import row_id
-from isocrm.loaders import named_user
 from isocrm.models import (
     Alert,
-    DetailInfo,
     Entity,
-    ProductInfo,
     Relation,
     Role,
     Ticket,
@@ -27,34 +24,7 @@ from isocrm.models import (
 from isocrm.models.catalog import ROLE_CODE_PARTNER
 from isocrm.models.entity import entity_roles
 from isocrm.models.ticket import STAGE_CONFIRMED
-
-BLANK = (None, "—")
-
-
-def ticket_screen_options():
-    """Eager loads for everything the ticket header, category and entity card show, in the
-    ticket's own query: many-to-ones and the entity's Principal rows are joined, and the
-    entity's papéis and unidades come as ids whose names the cached catalogue holds."""
-    entity = joinedload(Ticket.entity)
-    return (
-        entity.undefer(Entity.role_ids),
-        entity.undefer(Entity.unit_ids),
-        entity.joinedload(Entity.main_address),
-        entity.joinedload(Entity.main_phone),
-        entity.joinedload(Entity.main_econtact),
-        joinedload(Ticket.role),
-        joinedload(Ticket.status),
-        joinedload(Ticket.reason),
-        joinedload(Ticket.occurrence),
-        joinedload(Ticket.cause),
-        joinedload(Ticket.unit),
-        joinedload(Ticket.location),
-        named_user(Ticket.opened_by),
-        named_user(Ticket.updated_by),
-        joinedload(Ticket.related_ticket).joinedload(Ticket.entity),
-        named_user(Ticket.owner),
-        joinedload(Ticket.team),
-    )
+from isocrm.ticket_reads import ticket_screen_options
 
 
 @dataclass(frozen=True)
@@ -81,7 +51,7 @@ def screen_ticket_statement(locked: bool):
     )
     priority = (
         sa.select(sa.func.max(Alert.priority))
-        .where(Alert.entity_id == Ticket.entity_id, *_active_alert(sa.bindparam("today")))
+        .where(Alert.entity_id == Ticket.entity_id, *active_alert(sa.bindparam("today")))
         .scalar_subquery()
     )
     partner = partner_filter(sa.bindparam("company_id"), Ticket.location_entity_id)
@@ -108,61 +78,6 @@ def entity_screen_options():
     )
 
 
-@dataclass
-class DetailPage:
-    detail: TicketDetail | None  # None: a new detail being written
-    number: int  # 1-based page shown
-    total: int  # saved details
-
-    @property
-    def is_new(self) -> bool:
-        return self.detail is None
-
-
-def detail_page(
-    session: Session, ticket: Ticket, number: int | None, total: int | None = None
-) -> DetailPage:
-    """Detail `number` of the ticket (the last one when None; total + 1 means a new one).
-    `total`, the ticket's saved details, when the caller already read it."""
-    if total is None:
-        total = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(TicketDetail)
-            .where(TicketDetail.ticket_id == ticket.id)
-        )
-    if number is None:
-        number = max(total, 1)
-    if number > total or total == 0:
-        return DetailPage(None, total + 1, total)
-    number = max(number, 1)
-    detail = (
-        session.scalars(
-            sa.select(TicketDetail)
-            .where(TicketDetail.ticket_id == ticket.id)
-            .order_by(TicketDetail.opened_at, TicketDetail.id)
-            .offset(number - 1)
-            .limit(1)
-            .options(*detail_options())
-        )
-        .unique()
-        .first()
-    )
-    return DetailPage(detail, number, total)
-
-
-def detail_options():
-    """Eager loads for what the detail panel shows: one query, its lines joined (a detail
-    has at most MAX_INFO_LINES of them)."""
-    return (
-        joinedload(TicketDetail.channel),
-        named_user(TicketDetail.attendant),
-        joinedload(TicketDetail.contact),
-        joinedload(TicketDetail.informations)
-        .joinedload(DetailInfo.product_info)
-        .joinedload(ProductInfo.product),
-    )
-
-
 def _linked_choices(entity: Entity, ids_name: str, relation: str, names, inactive) -> list:
     """The entity's active papéis or unidades, by name: from ids and the cached catalogue
     when the query read the ids, else from the loaded relationship."""
@@ -182,30 +97,6 @@ def role_choices(session: Session, company_id: int, entity: Entity):
 def unit_choices(session: Session, company_id: int, entity: Entity):
     found = catalog(session, company_id)
     return _linked_choices(entity, "unit_ids", "units", found.units, found.inactive_units)
-
-
-def status_choices(session: Session, company_id: int):
-    return list(catalog(session, company_id).statuses)
-
-
-def channel_choices(session: Session, company_id: int):
-    return [BLANK, *catalog(session, company_id).channels]
-
-
-def reason_choices(session: Session, company_id: int):
-    return [BLANK, *catalog(session, company_id).reasons]
-
-
-def occurrence_choices(session: Session, company_id: int, reason_id: int | None):
-    if not reason_id:
-        return [BLANK]
-    return [BLANK, *catalog(session, company_id).occurrences.get(reason_id, ())]
-
-
-def cause_choices(session: Session, company_id: int, occurrence_id: int | None):
-    if not occurrence_id:
-        return [BLANK]
-    return [BLANK, *catalog(session, company_id).causes.get(occurrence_id, ())]
 
 
 def product_info_choices(
@@ -353,19 +244,3 @@ def related_ticket_choices(
 def ticket_label(ticket: Ticket) -> str:
     reason = f" · {ticket.reason.name}" if ticket.reason else ""
     return f"{ticket.code_display} · {ticket.entity.name}{reason}"
-
-
-def highest_alert_priority(session: Session, entity_id: int, today: date) -> int | None:
-    """The priority that colours the Alertas icon: the highest among active alerts."""
-    return session.scalar(
-        sa.select(sa.func.max(Alert.priority)).where(
-            Alert.entity_id == entity_id, *_active_alert(today)
-        )
-    )
-
-
-def _active_alert(today: date):
-    return (
-        Alert.resolved_at.is_(None),
-        sa.or_(Alert.active_until.is_(None), Alert.active_until >= today),
-    )

@@ -15,7 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
-from isocrm.entities.search import search_entities
+from isocrm import alerts, catalogs, ticket_reads
+from isocrm.entity_search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import (
     MAX_ROW_ID,
@@ -160,12 +161,12 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
     """Every select's choices; the dependent ones follow the parent value on the form."""
     session, company_id = db.session, current_company().id
     form.role_id.choices = queries.role_choices(session, company_id, entity)
-    form.status_id.choices = queries.status_choices(session, company_id)
-    form.reason_id.choices = queries.reason_choices(session, company_id)
-    form.occurrence_id.choices = queries.occurrence_choices(
+    form.status_id.choices = catalogs.status_choices(session, company_id)
+    form.reason_id.choices = catalogs.reason_choices(session, company_id)
+    form.occurrence_id.choices = catalogs.occurrence_choices(
         session, company_id, form.reason_id.data
     )
-    form.cause_id.choices = queries.cause_choices(session, company_id, form.occurrence_id.data)
+    form.cause_id.choices = catalogs.cause_choices(session, company_id, form.occurrence_id.data)
     form.unit_id.choices = queries.unit_choices(session, company_id, entity)
 
     location = None
@@ -241,7 +242,7 @@ def _fill_ticket_choices(form: TicketForm, entity: Entity, ticket: Ticket) -> No
 
 def _fill_detail_choices(form: DetailForm, entity: Entity, ticket: Ticket, detail, chain):
     session, company_id = db.session, current_company().id
-    form.channel_id.choices = queries.channel_choices(session, company_id)
+    form.channel_id.choices = catalogs.channel_choices(session, company_id)
     stored_contact = detail.contact_entity_id if detail is not None else None
     form.contact_entity_id.choices = queries.contact_choices(
         session, entity.id, current=stored_contact
@@ -302,11 +303,11 @@ class Screen:
     entity: Entity
     form: TicketForm
     detail_form: DetailForm
-    page: queries.DetailPage
+    page: ticket_reads.DetailPage
     unsaved: UnsavedEdit | None = None
 
 
-def _build_screen(ticket: Ticket, page: queries.DetailPage, formdata: MultiDict) -> Screen:
+def _build_screen(ticket: Ticket, page: ticket_reads.DetailPage, formdata: MultiDict) -> Screen:
     entity = ticket.entity
     form = TicketForm(formdata=formdata)
     detail_form = DetailForm(formdata=formdata)
@@ -317,20 +318,20 @@ def _build_screen(ticket: Ticket, page: queries.DetailPage, formdata: MultiDict)
     return Screen(ticket, entity, form, detail_form, page)
 
 
-def _page_for(ticket: Ticket, detail_id) -> queries.DetailPage:
+def _page_for(ticket: Ticket, detail_id) -> ticket_reads.DetailPage:
     """The detail the form names (or a new one), or 404 if it is not this ticket's."""
     detail_id = optional_id(detail_id)
     if detail_id is None:
         total = service.detail_count(db.session, ticket)
-        return queries.DetailPage(None, total + 1, total)
+        return ticket_reads.DetailPage(None, total + 1, total)
     detail = db.session.scalar(
         sa.select(TicketDetail)
         .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
-        .options(*queries.detail_options())
+        .options(*ticket_reads.detail_options())
     )
     if detail is None:
         abort(404)
-    return queries.DetailPage(
+    return ticket_reads.DetailPage(
         detail,
         service.position_of(db.session, ticket, detail),
         service.detail_count(db.session, ticket),
@@ -374,10 +375,10 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
     return screen
 
 
-def _detail_page(ticket: Ticket, number: int | None) -> queries.DetailPage:
+def _detail_page(ticket: Ticket, number: int | None) -> ticket_reads.DetailPage:
     facts = _facts(ticket)
     total = facts.detail_total if facts is not None else None
-    return queries.detail_page(db.session, ticket, number, total)
+    return ticket_reads.detail_page(db.session, ticket, number, total)
 
 
 def _render_screen(screen: Screen, block=None, status=200, **extra):
@@ -385,7 +386,7 @@ def _render_screen(screen: Screen, block=None, status=200, **extra):
     priority = (
         facts.alert_priority
         if facts is not None
-        else queries.highest_alert_priority(db.session, screen.entity.id, local_today())
+        else alerts.highest_alert_priority(db.session, screen.entity.id, local_today())
     )
     return render(
         "tickets/edit.html",
@@ -1015,7 +1016,7 @@ def occurrence_options():
     reason_id = optional_id(request.args.get("reason_id"))
     return render(
         "tickets/_options.html",
-        choices=queries.occurrence_choices(db.session, company_id, reason_id),
+        choices=catalogs.occurrence_choices(db.session, company_id, reason_id),
         clear_causes=True,
         info_cells=_info_cells(company_id, None, None),
     )
@@ -1031,7 +1032,7 @@ def cause_options():
     occurrence_id = optional_id(request.args.get("occurrence_id"))
     return render(
         "tickets/_options.html",
-        choices=queries.cause_choices(db.session, company_id, occurrence_id),
+        choices=catalogs.cause_choices(db.session, company_id, occurrence_id),
         selected=optional_id(request.args.get("cause_id")),
         info_cells=_info_cells(company_id, reason_id, occurrence_id),
     )

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, joinedload
 
 from isocrm import brdocs, phones
-from isocrm.desk.events import EVENT_LABELS, event_options
 from isocrm.loaders import named_user
 from isocrm.models import (
     Address,
@@ -36,6 +35,7 @@ from isocrm.models import (
 )
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
 from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.ticket_events import EVENT_LABELS, event_options
 
 # Registration tables whose audit rows belong in the entity's history.
 REGISTRATION_TABLES = {
