@@ -286,6 +286,13 @@ def hidden_value(html: str, name: str) -> str | None:
     return form_values(html).get(name)
 
 
+def login_client(app, username, password):
+    """A new test client of `app`, logged in as `username`."""
+    client = app.test_client()
+    assert AuthActions(client).login(username, password).status_code == 302
+    return client
+
+
 def choose_language(client, language: str):
     """Preferências: the logged-in user chooses the interface's language; the response."""
     token = csrf_token_from(client.get("/preferencias").get_data(as_text=True))

@@ -1,11 +1,17 @@
 """Tickets made as an attendant makes them (Incluir, the screen, Confirmar), and reading
 back what the requests committed: the helpers every ticket-related test module uses."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from isocrm.models import Status, Ticket
+from isocrm.models import CatalogVersion, DetailInfo, Status, Ticket, TicketDetail
+from isocrm.models.base import utcnow
+from isocrm.models.catalog_version import CATALOG_VERSION_ROW
 from tests.conftest import csrf_token_from
 from tests.forms import form_values
+
+HX = {"HX-Request": "true"}  # the header htmx sends: the server answers with a fragment
 
 
 def token_of(client, url="/atendimentos/"):
@@ -97,3 +103,30 @@ def default_status_id(db, company_id):
     return db.session.scalar(
         sa.select(Status.id).where(Status.company_id == company_id, Status.is_default)
     )
+
+
+def catalog_version(db) -> int:
+    """The catalogue's version number as committed now (requests wrote meanwhile)."""
+    db.session.commit()
+    return db.session.get(CatalogVersion, CATALOG_VERSION_ROW).version
+
+
+def add_details(db, demo, ticket: Ticket, count: int, lines: int = 3) -> None:
+    """`count` more details on the ticket, each with `lines` information lines, committed."""
+    now = utcnow()
+    for i in range(count):
+        detail = TicketDetail(
+            ticket_id=ticket.id,
+            channel_id=demo["channels"]["E-mail"].id,
+            direction="ativo",
+            description=f"Detalhe extra {i}",
+            attendant_id=demo["supervisor"].id,
+            contact_entity_id=demo["jose"].id,
+            opened_at=now + timedelta(seconds=i + 1),
+        )
+        detail.informations = [
+            DetailInfo(product_info_id=demo["product_info"].id, lot_number=f"L{i}-{j}")
+            for j in range(lines)
+        ]
+        db.session.add(detail)
+    db.session.commit()

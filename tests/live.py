@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -282,3 +283,26 @@ def save_detail(browser: Browser, code: int, description: str) -> bool:
     )
     response = browser.post(f"/atendimentos/{code}/detalhes", form, headers={"HX-Request": "true"})
     return response.status == 200 and "Detalhe salvo." in response.text
+
+
+class Ledger:
+    """What the server answered with success, to be found in the database afterwards."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.included: list[tuple[int, int]] = []  # (company_id, code)
+        self.confirmed: list[tuple[int, int, str]] = []  # (company_id, code, description)
+        self.details: list[tuple[int, int, str]] = []
+        self.failed: list[str] = []
+        self.writes = 0
+        self.unanswered = 0  # requests cut by a kill: no answer, so nothing promised
+
+    def add(self, kind: str, item) -> None:
+        with self.lock:
+            getattr(self, kind).append(item)
+            self.writes += 1
+
+    def fail(self, what: str) -> None:
+        with self.lock:
+            self.failed.append(what)
+            self.writes += 1

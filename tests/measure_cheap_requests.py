@@ -15,8 +15,7 @@ import os
 import pstats
 import time
 
-from tests.factories import create_ticket, ticket_by_code
-from tests.test_cheap_requests import HX, _add_details
+from tests.factories import HX, add_details, create_ticket, ticket_by_code
 
 N = int(os.environ.get("MEASURE_N", "200"))
 
@@ -45,7 +44,7 @@ def _endpoints(demo, ticket_id):
 def test_measure(logged_in, demo, db, count_queries):
     create_ticket(logged_in, demo)
     ticket = ticket_by_code(db, 4)
-    _add_details(db, demo, ticket, 49)
+    add_details(db, demo, ticket, 49)
     print(f"\nload average {os.getloadavg()}  requests per endpoint {N}")
     for name, (url, headers) in _endpoints(demo, ticket.id).items():
         logged_in.get(url, headers=headers)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from isocrm.models import Company, Ticket, TicketDetail
 from tests import live
 from tests.conftest import ON_POSTGRES
-from tests.test_concurrency import Ledger
+from tests.live import Ledger
 
 
 def _codes(db, company_id) -> list[int]:

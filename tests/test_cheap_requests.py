@@ -2,7 +2,6 @@
 statements, and the catalogues are cached per process without ever going stale."""
 
 from dataclasses import FrozenInstanceError
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,39 +11,14 @@ from sqlalchemy.orm import Session
 from isocrm.catalogs import catalog
 from isocrm.models import (
     CatalogVersion,
-    DetailInfo,
     Entity,
     Occurrence,
     Relation,
-    Ticket,
-    TicketDetail,
     Unit,
 )
-from isocrm.models.base import utcnow
-from tests.factories import create_ticket, ticket_by_code
+from tests.factories import HX, add_details, create_ticket, ticket_by_code
 
-HX = {"HX-Request": "true"}
 MAX_SCREEN_QUERIES = 8
-
-
-def _add_details(db, demo, ticket: Ticket, count: int, lines: int = 3) -> None:
-    now = utcnow()
-    for i in range(count):
-        detail = TicketDetail(
-            ticket_id=ticket.id,
-            channel_id=demo["channels"]["E-mail"].id,
-            direction="ativo",
-            description=f"Detalhe extra {i}",
-            attendant_id=demo["supervisor"].id,
-            contact_entity_id=demo["jose"].id,
-            opened_at=now + timedelta(seconds=i + 1),
-        )
-        detail.informations = [
-            DetailInfo(product_info_id=demo["product_info"].id, lot_number=f"L{i}-{j}")
-            for j in range(lines)
-        ]
-        db.session.add(detail)
-    db.session.commit()
 
 
 def _count(client, count_queries, url, headers=None):
@@ -62,7 +36,7 @@ def test_ticket_screen_reads_at_most_8_statements_whatever_its_details(
     ticket = ticket_by_code(db, 4)
     one = _count(logged_in, count_queries, "/atendimentos/4")
     panel_one = _count(logged_in, count_queries, "/atendimentos/4/detalhes?detalhe=1", HX)
-    _add_details(db, demo, ticket, 49, lines=5)
+    add_details(db, demo, ticket, 49, lines=5)
     fifty = _count(logged_in, count_queries, "/atendimentos/4")
     html = logged_in.get("/atendimentos/4").get_data(as_text=True)
     assert "Detalhe 50 de 50" in html and "L48-4" in html
@@ -79,7 +53,7 @@ def test_ticket_screen_reads_at_most_8_statements_whatever_its_details(
 
 def test_new_detail_and_draft_screens_are_as_cheap(logged_in, demo, db, count_queries):
     create_ticket(logged_in, demo)
-    _add_details(db, demo, ticket_by_code(db, 4), 10)
+    add_details(db, demo, ticket_by_code(db, 4), 10)
     new_detail = _count(logged_in, count_queries, "/atendimentos/4?detalhe=novo")
     assert new_detail.count <= MAX_SCREEN_QUERIES, new_detail.statements
 
@@ -244,7 +218,7 @@ def test_historico_reads_a_bounded_number_of_statements(logged_in, demo, db, cou
     url = f"/entidades/{demo['maria'].id}/historico"
     before = _count(logged_in, count_queries, url)
     create_ticket(logged_in, demo)
-    _add_details(db, demo, ticket_by_code(db, 4), 49)
+    add_details(db, demo, ticket_by_code(db, 4), 49)
     after = _count(logged_in, count_queries, url)
     assert "Detalhe extra 48" in logged_in.get(url).get_data(as_text=True)
     assert before.count == after.count <= 17, after.statements

@@ -16,32 +16,10 @@ import sqlalchemy as sa
 from isocrm.models import Ticket, TicketDetail
 from tests import live
 from tests.conftest import ON_POSTGRES
+from tests.live import Ledger
 
 THREADS = 6  # attendants; four on the main Empresa, two (supervisor) on Filial Sul
 ROUNDS = 3  # each round: Incluir, Confirmar, a detail on the own ticket, one on a shared one
-
-
-class Ledger:
-    """What the server answered with success, to be found in the database afterwards."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.included: list[tuple[int, int]] = []  # (company_id, code)
-        self.confirmed: list[tuple[int, int, str]] = []  # (company_id, code, description)
-        self.details: list[tuple[int, int, str]] = []
-        self.failed: list[str] = []
-        self.writes = 0
-        self.unanswered = 0  # requests cut by a kill: no answer, so nothing promised
-
-    def add(self, kind: str, item) -> None:
-        with self.lock:
-            getattr(self, kind).append(item)
-            self.writes += 1
-
-    def fail(self, what: str) -> None:
-        with self.lock:
-            self.failed.append(what)
-            self.writes += 1
 
 
 def _attendant(

@@ -320,7 +320,7 @@ def test_query_count_is_constant(logged_in, demo, db, count_queries):
 
 
 def test_the_sheet_prints_as_a_pdf_with_the_answers(logged_in, demo, tmp_path):
-    from tests.test_reports import pdf_pages_text
+    from tests.report_tickets import pdf_pages_text
 
     sheet = _print(logged_in, demo["maria"])
     response = logged_in.get(sheet.replace("/impressao?", "/impressao.pdf?"))

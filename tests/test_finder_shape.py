@@ -12,7 +12,7 @@ from isocrm import entity_search
 from isocrm.demo import generate_bulk_entities, generate_bulk_tickets
 from isocrm.finder import search as finder
 from isocrm.models import EContact, Entity, Phone
-from tests.test_search_shape import _work
+from tests.query_work import measure_work
 
 ENTITIES = 3_000
 TICKETS = 3_000
@@ -71,7 +71,7 @@ def _typed(db, company_id):
 def test_every_kind_reads_a_bounded_number_of_rows(db, desk):
     company_id = desk
     # The yardstick: the plan without the word index, a scan of the details' text.
-    scan, _ = _work(
+    scan, _ = measure_work(
         db,
         lambda: db.session.scalar(
             sa.text(
@@ -83,7 +83,7 @@ def test_every_kind_reads_a_bounded_number_of_rows(db, desk):
     budget = scan // 4
     costs = {}
     for query, page in _typed(db, company_id):
-        costs[(query, page)], found = _work(
+        costs[(query, page)], found = measure_work(
             db, lambda q=query, p=page: finder.find(db.session, company_id, q, page=p)
         )
         if page == 1 and query in ("cliente", "produto", "embalagem violada"):

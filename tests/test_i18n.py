@@ -8,19 +8,13 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import AuthActions, choose_language, csrf_token_from, page_html
+from tests.conftest import AuthActions, choose_language, csrf_token_from, login_client, page_html
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "isocrm" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
-
-
-def _login(app, username, password):
-    client = app.test_client()
-    assert AuthActions(client).login(username, password).status_code == 302
-    return client
 
 
 def _include(client, entity_id):
@@ -33,8 +27,8 @@ def _include(client, entity_id):
 
 
 def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db, demo):
-    english = _login(app, "atendente", "atendente123")
-    portuguese = _login(app, "supervisor", "supervisor123")
+    english = login_client(app, "atendente", "atendente123")
+    portuguese = login_client(app, "supervisor", "supervisor123")
 
     chosen = choose_language(english, "en")
     assert chosen.status_code == 303
@@ -93,8 +87,8 @@ def test_a_user_who_chose_english_sees_english_and_the_others_portuguese(app, db
 
 
 def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db, demo):
-    english = _login(app, "atendente", "atendente123")
-    portuguese = _login(app, "supervisor", "supervisor123")
+    english = login_client(app, "atendente", "atendente123")
+    portuguese = login_client(app, "supervisor", "supervisor123")
     assert choose_language(english, "en").status_code == 303
 
     # A ticket of Maria's (Incluir: a draft at once): its panel titles and Confirmar.
@@ -141,8 +135,8 @@ def test_the_ticket_screen_in_english_and_in_portuguese_at_the_same_time(app, db
         assert text not in other, text
 
 
-def test_the_choice_survives_logout_and_login(app, db, demo):
-    client = _login(app, "atendente", "atendente123")
+def test_the_choice_survives_logout_andlogin_client(app, db, demo):
+    client = login_client(app, "atendente", "atendente123")
     assert choose_language(client, "en").status_code == 303
     token = csrf_token_from(page_html(client, "/"))
     assert client.post("/sair", data={"csrf_token": token}).status_code == 302
@@ -159,7 +153,7 @@ def test_the_choice_survives_logout_and_login(app, db, demo):
 
 
 def test_an_unknown_language_is_refused_beside_the_field(app, db, demo):
-    client = _login(app, "atendente", "atendente123")
+    client = login_client(app, "atendente", "atendente123")
     response = choose_language(client, "fr")
     assert response.status_code == 422
     assert "Escolha um dos idiomas." in response.get_data(as_text=True)
@@ -169,7 +163,7 @@ def test_an_unknown_language_is_refused_beside_the_field(app, db, demo):
 
 def test_dates_stay_brazilian_in_both_languages(app, db, demo):
     maria = demo["maria"]
-    client = _login(app, "atendente", "atendente123")
+    client = login_client(app, "atendente", "atendente123")
     url = f"/entidades/{maria.id}/atendimentos"
     # Maria's first ticket was opened on 12 May 2026 at 09:12 (São Paulo).
     assert "12/05/2026 09:12" in page_html(client, url)

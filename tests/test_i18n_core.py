@@ -14,8 +14,7 @@ from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.outbox import OUTBOX_STATUSES
 from isocrm.models.ticket import DIRECTIONS
 from isocrm.templating import JS_TEXTS
-from tests.conftest import choose_language, csrf_token_from, page_html
-from tests.test_i18n import _login
+from tests.conftest import choose_language, csrf_token_from, login_client, page_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,9 +31,9 @@ def _switch_to_demo_company(client, demo):
 
 
 def _english_and_portuguese(app, demo):
-    english = _login(app, "atendente", "atendente123")
+    english = login_client(app, "atendente", "atendente123")
     assert choose_language(english, "en").status_code == 303
-    portuguese = _login(app, "supervisor", "supervisor123")
+    portuguese = login_client(app, "supervisor", "supervisor123")
     _switch_to_demo_company(portuguese, demo)
     return english, portuguese
 

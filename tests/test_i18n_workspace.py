@@ -5,13 +5,12 @@ Portuguese, unchanged, for everyone else at the same time."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.conftest import choose_language, csrf_token_from, page_html
-from tests.test_i18n import _login
-from tests.test_reports import make_report_ticket, pdf_pages_text
+from tests.conftest import choose_language, csrf_token_from, login_client, page_html
+from tests.report_tickets import make_report_ticket, pdf_pages_text
 
 
 def _english(app, username="atendente", password="atendente123"):
-    client = _login(app, username, password)
+    client = login_client(app, username, password)
     assert choose_language(client, "en").status_code == 303
     return client
 
@@ -219,7 +218,7 @@ def test_the_lots_screens_in_english(app, db, demo):
 
 
 def test_portuguese_users_still_see_portuguese(app, db, demo):
-    portuguese = _login(app, "atendente", "atendente123")
+    portuguese = login_client(app, "atendente", "atendente123")
     maria = demo["maria"]
     history = page_html(portuguese, f"/entidades/{maria.id}/historico")
     for text in ("Histórico da entidade", "Enviar histórico ao cliente", "Atendimento aberto"):
@@ -230,6 +229,6 @@ def test_portuguese_users_still_see_portuguese(app, db, demo):
     assert "pedidos." in orders or "pedido." in orders
     page = page_html(portuguese, f"/entidades/{maria.id}/historico-cliente")
     assert "Enviar por e-mail" in page and "Send by e-mail" not in page
-    supervisor = _login(app, "supervisor", "supervisor123")
+    supervisor = login_client(app, "supervisor", "supervisor123")
     lots = page_html(supervisor, "/lotes")
     assert "Reclamações por lote" in lots and "Complaints by lot" not in lots

@@ -8,8 +8,6 @@ Work is counted by the database itself: SQLite's virtual-machine steps (progress
 PostgreSQL's rows through every plan node (EXPLAIN ANALYZE).
 """
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,6 +16,7 @@ from isocrm.demo import generate_bulk_entities
 from isocrm.entity_search import MAX_UNCOUNTED_PAGE, search_entities
 from isocrm.models import Entity, Relation, RelationType
 from isocrm.tickets.queries import contact_choices, partner_ids
+from tests.query_work import measure_work
 
 ENTITIES = 10_000
 LIMIT = 50
@@ -49,52 +48,6 @@ WORST = [
 ]
 
 
-class _Work:
-    """How much the database worked for the statements run inside `with`."""
-
-    def __init__(self, session):
-        self.session = session
-        self.connection = session.connection()
-        self.dialect = self.connection.dialect.name
-        self.amount = 0
-        self.statements = []
-
-    def _capture(self, _conn, _cursor, statement, parameters, _context, _many):
-        self.statements.append((statement, parameters))
-
-    def _step(self):
-        self.amount += 1
-        return 0
-
-    def __enter__(self):
-        if self.dialect == "sqlite":
-            raw = self.connection.connection.driver_connection
-            raw.set_progress_handler(self._step, 100)  # one unit: 100 VM instructions
-        else:
-            sa.event.listen(self.connection, "before_cursor_execute", self._capture)
-        return self
-
-    def __exit__(self, *exc):
-        if self.dialect == "sqlite":
-            self.connection.connection.driver_connection.set_progress_handler(None, 0)
-            return
-        sa.event.remove(self.connection, "before_cursor_execute", self._capture)
-        cursor = self.connection.connection.driver_connection.cursor()
-        for statement, parameters in self.statements:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
-            (plan,) = cursor.fetchone()
-            if isinstance(plan, str):
-                plan = json.loads(plan)
-            self.amount += _rows(plan[0]["Plan"])
-
-
-def _rows(node) -> int:
-    """Rows that went through this node and its children, filtered-out rows included."""
-    loops = node.get("Actual Loops", 1)
-    own = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * loops
-    return own + sum(_rows(child) for child in node.get("Plans", []))
-
-
 @pytest.fixture
 def registry(db, demo, monkeypatch):
     monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", LIMIT)
@@ -103,19 +56,11 @@ def registry(db, demo, monkeypatch):
     return company_id
 
 
-def _work(db, fn):
-    db.session.rollback()
-    with _Work(db.session) as work:
-        result = fn()
-    db.session.rollback()
-    return work.amount, result
-
-
 def test_worst_queries_read_a_bounded_number_of_rows(db, registry):
     company_id = registry
     # The yardstick: what the bad plan did for "maria aparecida": walk every name and look
     # each one's words up. A bounded search must stay far below it.
-    scan, _ = _work(
+    scan, _ = measure_work(
         db,
         lambda: db.session.scalar(
             sa.text(
@@ -128,13 +73,13 @@ def test_worst_queries_read_a_bounded_number_of_rows(db, registry):
     budget = scan // 4
     costs = {}
     for query, page in WORST:
-        costs[(query, page)], found = _work(
+        costs[(query, page)], found = measure_work(
             db, lambda q=query, p=page: search_entities(db.session, company_id, q, page=p)
         )
         if page > MAX_UNCOUNTED_PAGE:
             assert found.too_deep and not found.items
     for query in ("maria", "maria aparecida", "ma", "zzzq"):
-        costs[("Local: " + query, 1)], _ = _work(
+        costs[("Local: " + query, 1)], _ = measure_work(
             db,
             lambda q=query: search_entities(
                 db.session, company_id, q, per_page=15, within=partner_ids(company_id)
@@ -167,14 +112,14 @@ def test_contact_picker_reads_only_the_entitys_relations(db, demo, registry):
         if p not in have
     )
     db.session.commit()
-    scan, _ = _work(
+    scan, _ = measure_work(
         db,
         lambda: db.session.scalar(
             sa.select(sa.func.count()).select_from(Entity).where(Entity.company_id == company_id)
         ),
     )
     for query in ("", "m", "maria", "da silva", "zzzq"):
-        cost, choices = _work(db, lambda q=query: contact_choices(db.session, maria.id, q))
+        cost, choices = measure_work(db, lambda q=query: contact_choices(db.session, maria.id, q))
         assert cost < scan // 4, (query, cost, scan)
         if query == "":
             assert len(choices) >= 41  # the blank choice and every relation

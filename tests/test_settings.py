@@ -6,16 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from isocrm.models import CatalogVersion, Cause, Occurrence, Reason
-from isocrm.models.catalog_version import CATALOG_VERSION_ROW
+from isocrm.models import Cause, Occurrence, Reason
 from tests.conftest import AuthActions
+from tests.factories import catalog_version
 
 HX = {"HX-Request": "true"}
-
-
-def _version(db) -> int:
-    db.session.commit()  # a fresh snapshot: requests wrote meanwhile
-    return db.session.get(CatalogVersion, CATALOG_VERSION_ROW).version
 
 
 def _reason(db, demo, name):
@@ -74,13 +69,13 @@ def test_tree_shows_every_level_with_sla_link(sup, demo):
 
 def test_build_a_chain_and_the_selects_offer_it(sup, logged_in, db, demo):
     client, token = sup
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post(
         "/configuracoes/motivos", data={"csrf_token": token, "name": " Solicitação "}
     )
     assert response.status_code == 303
     reason = _reason(db, demo, "Solicitação")  # stripped
-    assert _version(db) != before  # every process reads the catalogue again
+    assert catalog_version(db) != before  # every process reads the catalogue again
     url = f"/configuracoes/motivos/{reason.id}/itens"
     response = client.post(url, data={"csrf_token": token, "name": "Segunda via"}, headers=HX)
     assert response.status_code == 200
@@ -115,7 +110,7 @@ def test_build_a_chain_and_the_selects_offer_it(sup, logged_in, db, demo):
 )
 def test_bad_motivo_name_is_refused_beside_the_field(sup, db, demo, typed, message):
     client, token = sup
-    before = _version(db)
+    before = catalog_version(db)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Reason))
     response = client.post(
         "/configuracoes/motivos", data={"csrf_token": token, "name": typed}, headers=HX
@@ -128,7 +123,7 @@ def test_bad_motivo_name_is_refused_beside_the_field(sup, db, demo, typed, messa
     assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reason)) == count
-    assert _version(db) == before
+    assert catalog_version(db) == before
 
 
 def test_duplicate_names_are_per_parent(sup, db, demo):
@@ -162,7 +157,7 @@ def test_rename_inline(sup, db, demo):
     assert taken.status_code == 422
     assert "Já existe a causa “Produto Vencido” nesta ocorrência." in html
     assert 'value="Produto Vencido"' in html  # the field keeps what was typed
-    before = _version(db)
+    before = catalog_version(db)
     done = client.post(
         url, data={"csrf_token": token, "name": "Sabor ou odor alterado"}, headers=HX
     )
@@ -172,7 +167,7 @@ def test_rename_inline(sup, db, demo):
     )
     db.session.commit()
     assert cause.name == "Sabor ou odor alterado"
-    assert _version(db) != before
+    assert catalog_version(db) != before
     # Renaming to its own name in other case is allowed (the same entry).
     same = client.post(url, data={"csrf_token": token, "name": "SABOR OU ODOR ALTERADO"})
     assert same.status_code == 303
@@ -191,11 +186,11 @@ def test_reorder_moves_the_attendants_options(sup, logged_in, db, demo):
         return _names_in_order(html, names)
 
     assert offered() == names  # alphabetical while nobody moved any
-    before = _version(db)
+    before = catalog_version(db)
     down = f"/configuracoes/causas/{strange.id}/descer"
     assert client.post(down, data={"csrf_token": token}).status_code == 303
     assert client.post(down, data={"csrf_token": token}, headers=HX).status_code == 200
-    assert _version(db) != before
+    assert catalog_version(db) != before
     assert offered() == ["Embalagem violada", "Produto vencido", "Corpo estranho", "Sabor alterado"]
     up = f"/configuracoes/causas/{strange.id}/subir"
     assert client.post(up, data={"csrf_token": token}).status_code == 303
@@ -231,12 +226,12 @@ def test_deactivated_cause_leaves_new_tickets_but_stays_on_old_ones(sup, logged_
     query = f"reason_id={ticket.reason_id}&occurrence_id={ticket.occurrence_id}"
     options = logged_in.get(f"/atendimentos/opcoes/causas?{query}").get_data(as_text=True)
     assert f">{cause.name}</option>" in options
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post(
         f"/configuracoes/causas/{cause.id}/desativar", data={"csrf_token": token}
     )
     assert response.status_code == 303
-    assert _version(db) != before
+    assert catalog_version(db) != before
     db.session.commit()
     assert cause.active is False
     # Greyed with its mark on the tree, offering Reativar, not Excluir (it is used).
@@ -279,14 +274,14 @@ def test_a_used_item_is_never_deleted_an_unused_one_may_be(sup, db, demo):
     typo = _reason(db, demo, "Elgio")
     tree = client.get("/configuracoes/motivos").get_data(as_text=True)
     assert f'formaction="/configuracoes/motivos/{typo.id}/excluir"' in tree
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post(
         f"/configuracoes/motivos/{typo.id}/excluir", data={"csrf_token": token}, headers=HX
     )
     assert response.status_code == 200
     assert "Motivo “Elgio” excluído." in response.get_data(as_text=True)
     assert _reason(db, demo, "Elgio") is None
-    assert _version(db) != before
+    assert catalog_version(db) != before
 
 
 @pytest.mark.parametrize(
@@ -307,7 +302,7 @@ def test_another_empresas_entries_are_missing(sup, db, demo, method, action):
     client, token = sup
     cause = _south_cause(db, demo)
     occurrence = cause.occurrence
-    before = (cause.name, cause.position, cause.active, _version(db))
+    before = (cause.name, cause.position, cause.active, catalog_version(db))
     targets = [("ocorrencias", occurrence.id), ("motivos", occurrence.reason_id)]
     if action != "itens":
         targets.append(("causas", cause.id))
@@ -317,7 +312,7 @@ def test_another_empresas_entries_are_missing(sup, db, demo, method, action):
         assert response.status_code == 404, url
     db.session.expire_all()
     cause = db.session.get(Cause, cause.id)
-    assert (cause.name, cause.position, cause.active, _version(db)) == before
+    assert (cause.name, cause.position, cause.active, catalog_version(db)) == before
     # An unknown level is missing too.
     assert client.get(f"/configuracoes/email/{cause.id}/editar").status_code == 404
 
@@ -374,7 +369,7 @@ def test_attendant_gets_403_on_every_settings_route(logged_in, db, demo, method,
     as htmx, and changes nothing."""
     token = AuthActions(logged_in).csrf_token()
     cause = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"]
-    before = _version(db)
+    before = catalog_version(db)
     info = demo["product_info"]
     url = (
         rule.replace("<level>", "causas")
@@ -393,4 +388,4 @@ def test_attendant_gets_403_on_every_settings_route(logged_in, db, demo, method,
         assert re.search(
             "reservada a (supervisores|administradores)", response.get_data(as_text=True)
         )
-    assert _version(db) == before
+    assert catalog_version(db) == before

@@ -18,7 +18,7 @@ from isocrm.models import (
     User,
 )
 from tests.conftest import ON_POSTGRES, AuthActions, csrf_token_from
-from tests.test_settings import HX, _version
+from tests.factories import HX, catalog_version
 
 
 def _channel(db, demo, name):
@@ -55,12 +55,12 @@ def test_channels_list_only_the_empresas_own(sup, db, demo):
 
 def test_add_a_channel_and_the_ticket_select_offers_it(sup, logged_in, db, demo):
     client, token = sup
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post("/configuracoes/canais", data={"csrf_token": token, "name": " SMS "})
     assert response.status_code == 303
     channel = _channel(db, demo, "SMS")  # stripped
     assert channel is not None and channel.active
-    assert _version(db) != before
+    assert catalog_version(db) != before
     screen = logged_in.get(f"/atendimentos/{demo['ticket_1'].code}").get_data(as_text=True)
     assert f'<option value="{channel.id}">SMS</option>' in screen
 
@@ -77,7 +77,7 @@ def test_add_a_channel_and_the_ticket_select_offers_it(sup, logged_in, db, demo)
 )
 def test_bad_channel_name_is_refused_beside_the_field(sup, db, demo, typed, message):
     client, token = sup
-    before = _version(db)
+    before = catalog_version(db)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Channel))
     response = client.post(
         "/configuracoes/canais", data={"csrf_token": token, "name": typed}, headers=HX
@@ -89,7 +89,7 @@ def test_bad_channel_name_is_refused_beside_the_field(sup, db, demo, typed, mess
     assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Channel)) == count
-    assert _version(db) == before
+    assert catalog_version(db) == before
 
 
 def test_rename_a_channel_inline(sup, db, demo):
@@ -103,11 +103,11 @@ def test_rename_a_channel_inline(sup, db, demo):
     taken = client.post(url, data={"csrf_token": token, "name": "telefone"}, headers=HX)
     assert taken.status_code == 422
     assert "Já existe o canal “telefone”." in taken.get_data(as_text=True)
-    before = _version(db)
+    before = catalog_version(db)
     done = client.post(url, data={"csrf_token": token, "name": "Chat do site"}, headers=HX)
     assert "Canal “Chat” agora se chama “Chat do site”." in done.get_data(as_text=True)
     assert _channel(db, demo, "Chat do site").id == chat.id
-    assert _version(db) != before
+    assert catalog_version(db) != before
     # Its own name in other case is fine.
     assert client.post(url, data={"csrf_token": token, "name": "CHAT DO SITE"}).status_code == 303
 
@@ -116,12 +116,12 @@ def test_deactivated_channel_leaves_new_details_but_stays_on_old_ones(sup, logge
     client, token = sup
     ticket = demo["ticket_1"]
     mail = demo["channels"]["E-mail"]  # the detail of ticket 1 its screen shows
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post(
         f"/configuracoes/canais/itens/{mail.id}/desativar", data={"csrf_token": token}
     )
     assert response.status_code == 303
-    assert _version(db) != before
+    assert catalog_version(db) != before
     page = client.get("/configuracoes/canais").get_data(as_text=True)
     row = re.search(rf'<li class="tree-row inactive" id="canais-{mail.id}">.*?</li>', page, re.S)
     assert row and "inativo" in row.group(0) and "Reativar" in row.group(0)
@@ -144,14 +144,14 @@ def test_an_unused_channel_is_deleted(sup, db, demo):
     client, token = sup
     client.post("/configuracoes/canais", data={"csrf_token": token, "name": "Fax"})
     fax = _channel(db, demo, "Fax")
-    before = _version(db)
+    before = catalog_version(db)
     response = client.post(
         f"/configuracoes/canais/itens/{fax.id}/excluir", data={"csrf_token": token}, headers=HX
     )
     assert response.status_code == 200
     assert "Canal “Fax” excluído." in response.get_data(as_text=True)
     assert _channel(db, demo, "Fax") is None
-    assert _version(db) != before
+    assert catalog_version(db) != before
 
 
 def test_add_a_status_with_its_category(sup, db, demo):
@@ -209,12 +209,12 @@ def test_the_opening_status_stays(sup, db, demo):
         data={"csrf_token": token, "name": "Novo", "category": "aberto"},
     )
     new = _status(db, demo, "Novo")
-    before = _version(db)
+    before = catalog_version(db)
     made = client.post(
         f"/configuracoes/situacoes/itens/{new.id}/padrao", data={"csrf_token": token}, headers=HX
     )
     assert "Os novos atendimentos começam em “Novo”." in made.get_data(as_text=True)
-    assert _version(db) != before
+    assert catalog_version(db) != before
     db.session.commit()
     assert new.is_default and not opening.is_default
     assert (
@@ -294,14 +294,14 @@ def test_another_empresas_entries_are_missing(sup, db, demo, method, action):
     south_id = demo["company_south"].id
     south_channel = db.session.scalar(sa.select(Channel).where(Channel.company_id == south_id))
     south_status = db.session.scalar(sa.select(Status).where(Status.company_id == south_id))
-    before = _version(db)
+    before = catalog_version(db)
     for kind, item_id in (("canais", south_channel.id), ("situacoes", south_status.id)):
         url = f"/configuracoes/{kind}/itens/{item_id}" + (f"/{action}" if action else "")
         response = client.open(url, method=method, data={"csrf_token": token, "name": "Novo"})
         assert response.status_code == 404, url
     url = f"/configuracoes/situacoes/itens/{south_status.id}/padrao"
     assert client.post(url, data={"csrf_token": token}).status_code == 404
-    assert _version(db) == before
+    assert catalog_version(db) == before
     # An unknown list is missing too.
     assert client.get("/configuracoes/cores").status_code == 404
 
@@ -411,7 +411,7 @@ def test_teams_with_members_of_the_empresa(sup, db, demo):
         )
         assert outsider.status_code == 422
         assert "Escolha apenas opções da lista." in outsider.get_data(as_text=True)
-    before = _version(db)
+    before = catalog_version(db)
     done = client.post(
         url,
         data={
@@ -506,7 +506,7 @@ def test_product_information_under_a_motivo_and_its_ocorrencia(sup, logged_in, d
     )
     assert wrong.status_code == 422
     assert "Escolha uma ocorrência da lista." in wrong.get_data(as_text=True)
-    before = _version(db)
+    before = catalog_version(db)
     data = {
         "csrf_token": token,
         "reason_id": str(reason.id),
@@ -514,7 +514,7 @@ def test_product_information_under_a_motivo_and_its_ocorrencia(sup, logged_in, d
         "description": "Cor do recheio",
     }
     assert client.post(url, data=data).status_code == 303
-    assert _version(db) != before
+    assert catalog_version(db) != before
     again = client.post(url, data={**data, "description": "cor do RECHEIO"})
     assert "Já existe a informação “cor do RECHEIO” neste motivo e ocorrência." in again.get_data(
         as_text=True

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
-from tests.test_reports import detail_description, lot_number, make_report_ticket
+from tests.report_tickets import detail_description, lot_number, make_report_ticket
 
 pytestmark = pytest.mark.browser
 
