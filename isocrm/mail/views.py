@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from isocrm import ticket_reads
 from isocrm.extensions import db
 from isocrm.fields import detail_number, optional_id, page_number
 from isocrm.htmx import render
-from isocrm.loaders import get_ticket
+from isocrm.loaders import get_outbox_message, get_ticket
 from isocrm.mail import bp, service
 from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import AlreadySending, send_now, smtp_configured
@@ -391,14 +391,7 @@ def outbox():
 @allow(ROLE_ATTENDANT)
 def retry(message_id: int):
     """Tentar de novo: send a pending or failed message through SMTP now."""
-    message = db.session.scalar(
-        sa.select(OutboxMessage).where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.company_id == current_company().id,
-        )
-    )
-    if message is None:
-        abort(404)
+    message = get_outbox_message(message_id)
     if message.created_by_id != current_user.id:
         # Sending someone else's e-mail again (maybe one they meant to drop) is the
         # supervisor's call; an attendant retries the e-mails they wrote.

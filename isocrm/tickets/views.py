@@ -27,9 +27,9 @@ from isocrm.fields import (
     page_number,
 )
 from isocrm.htmx import is_partial_request, render, render_listbox
-from isocrm.loaders import get_entity
+from isocrm.loaders import get_detail_info, get_entity, get_ticket_detail
 from isocrm.localtime import local_today, local_zone
-from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
+from isocrm.models import Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
@@ -324,13 +324,7 @@ def _page_for(ticket: Ticket, detail_id) -> ticket_reads.DetailPage:
     if detail_id is None:
         total = service.detail_count(db.session, ticket)
         return ticket_reads.DetailPage(None, total + 1, total)
-    detail = db.session.scalar(
-        sa.select(TicketDetail)
-        .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
-        .options(*ticket_reads.detail_options())
-    )
-    if detail is None:
-        abort(404)
+    detail = get_ticket_detail(ticket, detail_id, *ticket_reads.detail_options())
     return ticket_reads.DetailPage(
         detail,
         service.position_of(db.session, ticket, detail),
@@ -952,17 +946,7 @@ def delete_info(code: int, detail_id: int, info_id: int):
     ticket = _load_ticket(code)
     if _wrong_target(ticket):
         return _refuse_other_target()
-    info = db.session.scalar(
-        sa.select(DetailInfo)
-        .join(TicketDetail)
-        .where(
-            DetailInfo.id == info_id,
-            DetailInfo.detail_id == detail_id,
-            TicketDetail.ticket_id == ticket.id,
-        )
-    )
-    if info is None:
-        abort(404)
+    info = get_detail_info(ticket, detail_id, info_id)
     detail = info.detail
     db.session.delete(info)
     ticket.updated_by_id = current_user.id

@@ -12,7 +12,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from isocrm.extensions import db
 from isocrm.fields import page_number, row_id
 from isocrm.htmx import is_partial_request, render
-from isocrm.loaders import get_entity
+from isocrm.loaders import (
+    get_appointment,
+    get_entity,
+    get_entity_ticket,
+    get_invoice,
+    get_order,
+    get_survey_response,
+    survey_responses_of,
+)
 from isocrm.localtime import local_zone
 from isocrm.models import (
     Appointment,
@@ -81,16 +89,7 @@ def _entity_ticket(entity: Entity, code) -> Ticket | None:
     code = row_id(str(code))
     if code is None:
         abort(404)  # not a number, or one no ticket can have (beyond 64 bits)
-    ticket = db.session.scalar(
-        sa.select(Ticket).where(
-            Ticket.code == code,
-            Ticket.company_id == current_company().id,
-            Ticket.entity_id == entity.id,
-        )
-    )
-    if ticket is None:
-        abort(404)
-    return ticket
+    return get_entity_ticket(entity, code)
 
 
 # --- Vendas ------------------------------------------------------------------------------
@@ -114,15 +113,7 @@ def orders(entity_id: int):
 def order(entity_id: int, order_id: int):
     """One order with its items and the invoices issued for it."""
     entity = get_entity(entity_id)
-    found = db.first_or_404(
-        sa.select(Order)
-        .where(
-            Order.id == order_id,
-            Order.entity_id == entity.id,
-            Order.company_id == current_company().id,
-        )
-        .options(selectinload(Order.items).joinedload(OrderItem.product))
-    )
+    found = get_order(entity, order_id, selectinload(Order.items).joinedload(OrderItem.product))
     invoices = db.session.scalars(
         sa.select(Invoice)
         .where(Invoice.order_id == found.id, Invoice.entity_id == entity.id)
@@ -153,27 +144,11 @@ def invoices(entity_id: int):
 def invoice(entity_id: int, invoice_id: int):
     """One NF-e of the entity."""
     entity = get_entity(entity_id)
-    found = db.first_or_404(
-        sa.select(Invoice)
-        .where(
-            Invoice.id == invoice_id,
-            Invoice.entity_id == entity.id,
-            Invoice.company_id == current_company().id,
-        )
-        .options(joinedload(Invoice.order))
-    )
+    found = get_invoice(entity, invoice_id, joinedload(Invoice.order))
     return render("workspace/invoice.html", entity=entity, invoice=found)
 
 
 # --- Pesquisa ----------------------------------------------------------------------------
-
-
-def _responses_of(entity: Entity):
-    return (
-        sa.select(SurveyResponse)
-        .join(Survey, Survey.id == SurveyResponse.survey_id)
-        .where(SurveyResponse.entity_id == entity.id, Survey.company_id == current_company().id)
-    )
 
 
 @bp.get("/entidades/<int:entity_id>/pesquisas")
@@ -182,7 +157,7 @@ def surveys(entity_id: int):
     """Pesquisa: the surveys the entity answered, newest first."""
     entity = get_entity(entity_id)
     pagination = _paginate(
-        _responses_of(entity)
+        survey_responses_of(entity)
         .options(joinedload(SurveyResponse.survey))
         .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
     )
@@ -194,13 +169,11 @@ def surveys(entity_id: int):
 def survey_response(entity_id: int, response_id: int):
     """The entity's answers to one survey, question by question."""
     entity = get_entity(entity_id)
-    response = db.first_or_404(
-        _responses_of(entity)
-        .where(SurveyResponse.id == response_id)
-        .options(
-            joinedload(SurveyResponse.survey).selectinload(Survey.questions),
-            selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
-        )
+    response = get_survey_response(
+        entity,
+        response_id,
+        joinedload(SurveyResponse.survey).selectinload(Survey.questions),
+        selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
     )
     answers = {a.question_id: a.answer for a in response.answers}
     pairs = [(q.text, answers.get(q.id)) for q in response.survey.questions]
@@ -337,13 +310,7 @@ def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
 def mark_appointment(entity_id: int, appointment_id: int):
     """Mark an appointment done (done=1) or not done again (done=0)."""
     entity = get_entity(entity_id)
-    appointment = db.first_or_404(
-        sa.select(Appointment).where(
-            Appointment.id == appointment_id,
-            Appointment.entity_id == entity.id,
-            Appointment.company_id == current_company().id,
-        )
-    )
+    appointment = get_appointment(entity, appointment_id)
     appointment.done = request.form.get("done") == "1"
     db.session.commit()
     if not is_partial_request():
