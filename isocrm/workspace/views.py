@@ -1,12 +1,12 @@
 """The entity's workspace screens: Vendas, Notas, Pesquisa, Agenda and Histórico."""
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.extensions import db
@@ -51,35 +51,25 @@ def _page_number() -> int:
     return page_number(request.args.get("page"))
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total - 1) // self.per_page + 1, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def _paginate(stmt) -> SelectPagination:
+    """One page of `stmt` and its total: two queries. A page past the end is an empty page
+    (the list says so), not a 404; a junk ?page= is page 1 (page_number)."""
+    return db.paginate(stmt, page=_page_number(), per_page=PAGE_SIZE, error_out=False)
 
 
-def _paginate(stmt, rows: bool = False) -> Page:
-    """One page of `stmt` and its total: two queries. `rows` keeps every selected column."""
-    page = _page_number()
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+class RowPagination(SelectPagination):
+    """db.paginate's pagination of a SELECT of several columns: each item is the whole row
+    (an appointment and its ticket's code), where SelectPagination keeps the first column."""
+
+    def _query_items(self) -> list:
+        page = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(page).unique())
+
+
+def _paginate_rows(stmt) -> RowPagination:
+    return RowPagination(
+        select=stmt, session=db.session, page=_page_number(), per_page=PAGE_SIZE, error_out=False
     )
-    result = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique()
-    items = result.all() if rows else result.scalars().all()
-    return Page(items=items, page=page, per_page=PAGE_SIZE, total=total)
 
 
 def _entity_ticket(entity: Entity, code) -> Ticket | None:
@@ -189,7 +179,7 @@ def survey_response(entity_id: int, response_id: int):
 def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None) -> dict:
     now = utcnow()
     upcoming = Appointment.starts_at >= now
-    pagination = _paginate(
+    pagination = _paginate_rows(
         sa.select(Appointment, Ticket.code)
         .outerjoin(Ticket, Ticket.id == Appointment.ticket_id)
         .where(Appointment.entity_id == entity.id, Appointment.company_id == current_company().id)
@@ -201,7 +191,6 @@ def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None
             Appointment.starts_at.desc(),
             Appointment.id.desc(),
         ),
-        rows=True,
     )
     return {"entity": entity, "form": form, "ticket": ticket, "pagination": pagination, "now": now}
 
