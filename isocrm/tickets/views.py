@@ -520,9 +520,31 @@ def update(code: int):
         )
     page = _page_for(ticket, request.form.get("detail_id"))
     screen = _build_screen(ticket, page, request.form)
-    form, detail_form = screen.form, screen.detail_form
+    detail_wanted = ticket.is_draft or not (page.is_new and screen.detail_form.is_blank())
+    refused = _refused_confirmation(ticket, screen, page, detail_wanted)
+    if refused is not None:
+        return refused
 
-    detail_wanted = ticket.is_draft or not (page.is_new and detail_form.is_blank())
+    form = screen.form
+    theirs = ticket_values(ticket)
+    mine = {name: form[name].data for name in TICKET_FIELDS}
+    merge = service.merge_ticket_fields(
+        mine,
+        service.parse_base(form.base.data),
+        theirs,
+        same_version=optional_id(form.version.data) == ticket.version,
+        resolutions={name: request.form.get(f"resolve-{name}", "") for name in TICKET_FIELDS},
+    )
+    if merge.conflicts:
+        return _merge_conflicts_screen(ticket, screen, mine, theirs, merge)
+    return _confirm(ticket, screen, page, merge, detail_wanted)
+
+
+def _refused_confirmation(ticket: Ticket, screen: Screen, page, detail_wanted: bool):
+    """The screen again, with what was typed kept, when Confirmar cannot save it: invalid
+    fields, a detail another attendant changed meanwhile, or a new detail another submit of
+    this screen already saved with other values. None when it can go on."""
+    form, detail_form = screen.form, screen.detail_form
     valid = form.validate()
     valid = (detail_form.validate() if detail_wanted else True) and valid
     if not valid:
@@ -545,26 +567,27 @@ def update(code: int):
         earlier = service.find_entry(db.session, ticket, detail_form.entry_key.data)
         if earlier is not None and service.detail_differs(earlier, _detail_input(detail_form)):
             return _repeat_with_other_values(ticket, earlier)
+    return None
 
-    theirs = ticket_values(ticket)
-    mine = {name: form[name].data for name in TICKET_FIELDS}
-    merge = service.merge_ticket_fields(
-        mine,
-        service.parse_base(form.base.data),
-        theirs,
-        same_version=optional_id(form.version.data) == ticket.version,
-        resolutions={name: request.form.get(f"resolve-{name}", "") for name in TICKET_FIELDS},
-    )
-    if merge.conflicts:
-        conflicts = _conflicts(form, ticket, mine, theirs, merge.conflicts)
-        form.version.data = str(ticket.version)
-        form.base.data = json.dumps(theirs)
-        for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
-            form[name].data, form[name].raw_data = theirs[name], None
-        _keep_what_was_typed(ticket)
-        kept = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
-        return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
 
+def _merge_conflicts_screen(ticket: Ticket, screen: Screen, mine, theirs, merge):
+    """Fields this attendant and another both changed: the screen shows both to choose,
+    now based on the other's version; the fields only the other changed show theirs."""
+    form = screen.form
+    conflicts = _conflicts(form, ticket, mine, theirs, merge.conflicts)
+    form.version.data = str(ticket.version)
+    form.base.data = json.dumps(theirs)
+    for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
+        form[name].data, form[name].raw_data = theirs[name], None
+    _keep_what_was_typed(ticket)
+    kept = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
+    return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
+
+
+def _confirm(ticket: Ticket, screen: Screen, page, merge, detail_wanted: bool):
+    """Save the merged ticket and the detail on screen in one UPDATE and commit; say what
+    happened and show the ticket at the detail saved."""
+    code = ticket.code  # read before the commit expires the ticket
     now = utcnow()
     was_draft = ticket.is_draft
     status = db.session.get(Status, merge.values["status_id"])
@@ -573,7 +596,7 @@ def update(code: int):
     with db.session.no_autoflush:
         changed = service.apply_ticket_values(ticket, merge.values, status)
         detail, detail_changed, repeated = _save_detail_from(
-            detail_form, ticket, page, now, detail_wanted
+            screen.detail_form, ticket, page, now, detail_wanted
         )
         if was_draft:
             service.confirm(ticket, current_user.id)
@@ -595,7 +618,12 @@ def update(code: int):
             409,
             keep=request.form,
         )
-    if was_draft or changed or detail_changed:
+    _tell_confirmed(ticket, screen.form, merge, was_draft or changed or detail_changed, repeated)
+    return _to_detail(code, ticket, detail)
+
+
+def _tell_confirmed(ticket: Ticket, form, merge, saved: bool, repeated: bool) -> None:
+    if saved:
         flash(_("Atendimento %(code)s confirmado.", code=ticket.code_display), "success")
     elif repeated:
         flash(_("Este detalhe já tinha sido salvo; nada foi duplicado."), "info")
@@ -606,9 +634,13 @@ def update(code: int):
         flash(
             _("Outro atendente também alterou, e foi mantido: %(labels)s.", labels=labels), "info"
         )
+
+
+def _to_detail(code: int, ticket: Ticket, detail: TicketDetail | None):
+    """The ticket's screen at this detail (the last one is where the screen opens anyway)."""
     number = service.position_of(db.session, ticket, detail) if detail is not None else None
     if number is not None and number == service.detail_count(db.session, ticket):
-        number = None  # the last detail is the one the screen shows anyway
+        number = None
     return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
 
 
