@@ -226,37 +226,17 @@ def create_appointment(entity_id: int):
         )
     entity = get_entity(entity_id)
     ticket = _entity_ticket(entity, form.ticket.data)
-
-    def again(error=None, status=422):
-        context = _agenda_context(entity, form, ticket)
-        return render(
-            "workspace/agenda.html", status=status, form_error=error, notice=notice, **context
-        )
-
     if notice:
-        return again(status=200)
-
+        return _agenda_again(entity, form, ticket, status=200, notice=notice)
     if not service.valid_form_key(form.form_key.data):
         form.form_key.data = service.new_form_key()
         form.validate()
-        return again(_("O formulário veio incompleto: confira os dados e clique em Agendar."))
+        error = _("O formulário veio incompleto: confira os dados e clique em Agendar.")
+        return _agenda_again(entity, form, ticket, error=error)
     first = service.appointment_by_key(current_company(), form.form_key.data)
-    if first is None:
-        if not form.validate():
-            return again()
-        first, created = service.schedule(
-            company=current_company(),
-            entity=entity,
-            ticket=ticket,
-            user=current_user,
-            form_key=form.form_key.data,
-            starts_at=form.starts_at,
-            subject=form.subject.data,
-            notes=form.notes.data,
-        )
-    else:
-        created = False
-    if created:
+    if first is None and not form.validate():
+        return _agenda_again(entity, form, ticket)
+    if first is None and _schedule(entity, ticket, form):
         flash(_("Compromisso agendado."), "success")
     else:
         flash(_("Este compromisso já tinha sido agendado; nada foi agendado de novo."), "info")
@@ -264,6 +244,30 @@ def create_appointment(entity_id: int):
         url_for("workspace.agenda", entity_id=entity.id, ticket=ticket.code if ticket else None),
         code=303,
     )
+
+
+def _agenda_again(entity, form, ticket, error=None, status=422, notice=None):
+    """The Agenda with the form as it was submitted, and why nothing was scheduled."""
+    context = _agenda_context(entity, form, ticket)
+    return render(
+        "workspace/agenda.html", status=status, form_error=error, notice=notice, **context
+    )
+
+
+def _schedule(entity: Entity, ticket: Ticket | None, form: AppointmentForm) -> bool:
+    """Save the valid form's appointment; False when the same form, submitted at the same
+    moment, saved it first."""
+    _appointment, created = service.schedule(
+        company=current_company(),
+        entity=entity,
+        ticket=ticket,
+        user=current_user,
+        form_key=form.form_key.data,
+        starts_at=form.starts_at,
+        subject=form.subject.data,
+        notes=form.notes.data,
+    )
+    return created
 
 
 def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
