@@ -406,3 +406,43 @@ class CheckboxesField(SelectMultipleField):
 
     def set_options(self, rows) -> None:
         self.choices = [SelectChoice(value=str(row.id), label=row.name) for row in rows]
+
+
+def _well_formed_email(text: str) -> bool:
+    """Whether email_address would pass the address's form (then only an SMTP limit, see
+    check_smtp_limits, can refuse it)."""
+    try:
+        validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return not any(c in text for c in ',;<>"') and len(text.split()) == 1
+
+
+class EmailAddress:
+    """WTForms validator of a field holding one e-mail address, by email_address's rule
+    (one deliverable address, no name, no list). A blank field passes (Optional or
+    DataRequired decide on that).
+
+    `message` replaces the rule's messages about the address's form, so each screen keeps
+    the words its users know; an address well formed that SMTP servers still refuse (see
+    check_smtp_limits) gets its own message everywhere. `ascii_domain`: the field keeps the
+    address with an international domain in its ASCII (IDNA) form, as it is sent; without
+    it the field keeps what was typed."""
+
+    def __init__(self, message: str | None = None, ascii_domain: bool = False):
+        self.message = message
+        self.ascii_domain = ascii_domain
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            return
+        try:
+            address = email_address(field.data)
+        except ValidationError as error:
+            if self.message is None or _well_formed_email(field.data):
+                raise
+            raise ValidationError(self.message) from error
+        if self.ascii_domain:
+            field.data = validate_email(
+                address, check_deliverability=False, allow_smtputf8=False
+            ).ascii_email

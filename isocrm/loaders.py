@@ -66,3 +66,129 @@ def get_catalog_entry(model, entry_id: int):
     if entry is None:
         abort(404)
     return entry
+
+
+# --- orders, invoices, surveys, appointments, details, outbox: what is reached through an
+# entity, a ticket or the Empresa. A record of another Empresa, or of another entity or ticket
+# than the one the URL names, is as missing. The models are imported here, not at the top,
+# so that this section and the one above it are edited apart.
+from isocrm.models import (  # noqa: E402
+    Appointment,
+    DetailInfo,
+    Invoice,
+    Order,
+    OutboxMessage,
+    Survey,
+    SurveyResponse,
+    TicketDetail,
+)
+
+
+def _one_or_404(query):
+    record = db.session.scalar(query)
+    if record is None:
+        abort(404)
+    return record
+
+
+def get_order(entity: Entity, order_id: int, *options) -> Order:
+    """The entity's order (the entity already loaded with get_entity)."""
+    return _one_or_404(
+        sa.select(Order)
+        .where(
+            Order.id == order_id,
+            Order.entity_id == entity.id,
+            Order.company_id == entity.company_id,
+        )
+        .options(*options)
+    )
+
+
+def get_invoice(entity: Entity, invoice_id: int, *options) -> Invoice:
+    """The entity's NF-e."""
+    return _one_or_404(
+        sa.select(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            Invoice.entity_id == entity.id,
+            Invoice.company_id == entity.company_id,
+        )
+        .options(*options)
+    )
+
+
+def survey_responses_of(entity: Entity):
+    """SELECT of the entity's answered surveys; a survey reaches its Empresa itself."""
+    return (
+        sa.select(SurveyResponse)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(SurveyResponse.entity_id == entity.id, Survey.company_id == entity.company_id)
+    )
+
+
+def get_survey_response(entity: Entity, response_id: int, *options) -> SurveyResponse:
+    """The entity's answers to one survey."""
+    return _one_or_404(
+        survey_responses_of(entity).where(SurveyResponse.id == response_id).options(*options)
+    )
+
+
+def get_appointment(entity: Entity, appointment_id: int, *options) -> Appointment:
+    """The entity's appointment."""
+    return _one_or_404(
+        sa.select(Appointment)
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.entity_id == entity.id,
+            Appointment.company_id == entity.company_id,
+        )
+        .options(*options)
+    )
+
+
+def get_entity_ticket(entity: Entity, code: int, *options) -> Ticket:
+    """The entity's ticket with this code (a link from the entity's screens to a ticket)."""
+    return _one_or_404(
+        sa.select(Ticket)
+        .where(
+            Ticket.code == code,
+            Ticket.company_id == entity.company_id,
+            Ticket.entity_id == entity.id,
+        )
+        .options(*options)
+    )
+
+
+def get_ticket_detail(ticket: Ticket, detail_id: int, *options) -> TicketDetail:
+    """One detail of the ticket (the ticket already loaded with get_ticket, so scoped)."""
+    return _one_or_404(
+        sa.select(TicketDetail)
+        .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
+        .options(*options)
+    )
+
+
+def get_detail_info(ticket: Ticket, detail_id: int, info_id: int, *options) -> DetailInfo:
+    """One Informação do detalhe line of this detail of the ticket."""
+    return _one_or_404(
+        sa.select(DetailInfo)
+        .join(TicketDetail)
+        .where(
+            DetailInfo.id == info_id,
+            DetailInfo.detail_id == detail_id,
+            TicketDetail.ticket_id == ticket.id,
+        )
+        .options(*options)
+    )
+
+
+def get_outbox_message(message_id: int, *options) -> OutboxMessage:
+    """A message of the current Empresa's Caixa de saída."""
+    return _one_or_404(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.company_id == current_company().id,
+        )
+        .options(*options)
+    )

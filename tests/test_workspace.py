@@ -579,3 +579,17 @@ def test_a_history_page_past_the_end_does_not_say_nothing_was_recorded(logged_in
     html = _text(logged_in.get(f"/entidades/{demo['maria'].id}/historico?page=999"))
     assert "Nada registrado" not in html
     assert "A página 999 do histórico não existe" in html
+
+
+@pytest.mark.parametrize("path", ["vendas", "notas", "pesquisas", "agenda"])
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "999", "99999999999999999999999"])
+def test_a_junk_or_out_of_range_page_is_a_list_not_an_error(logged_in, demo, path, page):
+    url = f"/entidades/{demo['maria'].id}/{path}?page={page}"
+    for headers in ({}, {"HX-Request": "true"}):
+        response = logged_in.get(url, headers=headers)
+        assert response.status_code == 200, (url, headers)
+    html = _text(response)
+    if page in ("abc", "0", "-3"):  # read as page 1: the entity's records are listed
+        assert "Paginação" not in html and "<tbody" in html
+    else:  # past the end: the list's empty state, as for an entity without records
+        assert "<tbody" not in html and 'class="empty"' in html

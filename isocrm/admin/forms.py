@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from isocrm.fields import CheckboxesField, max_length
+from isocrm.fields import CheckboxesField, EmailAddress, max_length
 from isocrm.models.user import ROLE_ADMIN, ROLE_ATTENDANT, ROLE_SUPERVISOR, USER_ROLE_LABELS
 
 # The perfis as the screens name them: USER_ROLE_LABELS in the user's language.
@@ -19,26 +19,16 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _email_address(message: str):
-    def check(form, field):
-        from isocrm.mail.service import valid_reply_to
-
-        if field.data and not valid_reply_to(field.data):
-            raise ValidationError(message)
-
-    return check
-
-
-_reply_to_address = _email_address(
-    _l("Endereço de e-mail inválido: use o formato nome@dominio.com.br.")
-)
+# One rule for every address (isocrm.fields.EmailAddress), with this screen's words.
+INVALID_EMAIL_MESSAGE = _l("E-mail inválido: use o formato nome@dominio.com.br.")
+INVALID_REPLY_TO_MESSAGE = _l("Endereço de e-mail inválido: use o formato nome@dominio.com.br.")
 
 
 class MailSettingsForm(FlaskForm):
     reply_to = StringField(
         _l("Responder para (Reply-To)"),
         filters=[_strip],
-        validators=[Optional(), max_length(254), _reply_to_address],
+        validators=[Optional(), max_length(254), EmailAddress(INVALID_REPLY_TO_MESSAGE)],
         render_kw={"type": "email", "autocomplete": "off"},
     )
 
@@ -72,7 +62,7 @@ class UserEditForm(FlaskForm):
         validators=[
             Optional(),
             max_length(200),
-            _email_address(_l("E-mail inválido: use o formato nome@dominio.com.br.")),
+            EmailAddress(INVALID_EMAIL_MESSAGE),
         ],
         render_kw={"type": "email", "autocomplete": "off"},
     )

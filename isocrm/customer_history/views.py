@@ -117,7 +117,6 @@ def send_email(entity_id: int):
         ticket_count=len(tickets),
         requested_on=form.requested_on.data,
     )
-    back = redirect(url_for("customer_history.page", entity_id=entity.id), code=303)
     if not created:
         flash(
             _(
@@ -127,7 +126,13 @@ def send_email(entity_id: int):
             ),
             "info",
         )
-        return back
+    else:
+        _send_and_tell(outbox.id, address)
+    return redirect(url_for("customer_history.page", entity_id=entity.id), code=303)
+
+
+def _send_and_tell(outbox_id: int, address: str) -> None:
+    """Send the queued history now when SMTP is configured, and say what became of it."""
     if not smtp_configured():
         flash(
             _(
@@ -137,12 +142,12 @@ def send_email(entity_id: int):
             ),
             "warning",
         )
-        return back
+        return
     try:
-        outbox = send_now(outbox.id)
+        outbox = send_now(outbox_id)
     except AlreadySending:
         flash(_("Este e-mail já está sendo enviado; veja a Caixa de saída."), "warning")
-        return back
+        return
     if outbox.status == OUTBOX_SENT:
         flash(_("Histórico enviado por e-mail para %(address)s.", address=address), "success")
     else:
@@ -155,7 +160,6 @@ def send_email(entity_id: int):
             ),
             "error",
         )
-    return back
 
 
 @bp.post("/entidades/<int:entity_id>/historico-cliente/imprimir")

@@ -74,19 +74,10 @@ def painel():
     tab, order = listing.tab, listing.order
     statement = queries.listing_statement(listing, company_id, user_id, now)
     counts = queries.counts(db.session, company_id, user_id, now)
-    if listing.unfiltered:
-        total = counts.tabs[tab]
-    else:  # counted apart, without the list's joins: from the open tickets' index alone
-        total = db.session.scalar(queries.count_statement(listing, company_id, user_id, now))
-    # A page past the end (an old bookmark, tickets passed on meanwhile): the last one.
-    page = min(page_number(request.args.get("page")), max(1, -(-total // PAGE_SIZE)))
-    tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
-    tickets.total = total
+    tickets = _listing_page(listing, statement, counts, company_id, user_id, now)
     args = _filter_args(form)
     context = _counts_context(company_id, user_id, now, tab, order, args, tickets.page, counts)
-    # Ticked rows survive a refresh of the list while they are unchanged (same version).
-    kept = set(request.args.getlist("ticket")[:MAX_BULK])
-    shown = {f"{ticket.id}:{ticket.version}" for ticket in tickets.items}
+    kept, dropped = _kept_ticks(tickets)
     page_back = {"page": tickets.page} if tickets.page > 1 else {}
     return render(
         TEMPLATE,
@@ -101,13 +92,36 @@ def painel():
         teams=queries.company_teams(db.session, company_id),
         statuses=catalogs.catalog(db.session, company_id).statuses,
         back=url_for("desk.painel", **context["page_args"], **page_back),
-        kept=kept & shown,
-        dropped=len(kept - shown),
+        kept=kept,
+        dropped=dropped,
         # A list swapped by htmx brings the counts (their poll then asks for this page) and
         # the bulk form's return address along, out of band.
         list_partial=is_partial_request(),
         **context,
     )
+
+
+def _listing_page(listing: Listing, statement, counts, company_id: int, user_id: int, now):
+    """The page of the list asked for (db.paginate), with the tab's total: the tab's count
+    when unfiltered, else counted apart, without the list's joins (from the open tickets'
+    index alone). A page past the end (an old bookmark, tickets passed on meanwhile) is the
+    last one."""
+    if listing.unfiltered:
+        total = counts.tabs[listing.tab]
+    else:
+        total = db.session.scalar(queries.count_statement(listing, company_id, user_id, now))
+    page = min(page_number(request.args.get("page")), max(1, -(-total // PAGE_SIZE)))
+    tickets = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False, count=False)
+    tickets.total = total
+    return tickets
+
+
+def _kept_ticks(tickets) -> tuple[set[str], int]:
+    """Ticked rows survive a refresh of the list while they are unchanged (same version):
+    (the ticks still shown, how many were dropped)."""
+    kept = set(request.args.getlist("ticket")[:MAX_BULK])
+    shown = {f"{ticket.id}:{ticket.version}" for ticket in tickets.items}
+    return kept & shown, len(kept - shown)
 
 
 def _asked_for_another_company(company_id: int) -> bool:
@@ -198,15 +212,9 @@ def bulk_assign():
         return _back(_("Escolha o atendente ou a equipe para quem passar."), "error")
     try:
         holder = resolve_holder(db.session, company_id, owner_id, team_id)
+        note = strip_control_characters(request.form.get("note"))
         passed = sum(
-            assign(
-                db.session,
-                ticket,
-                holder,
-                by_user_id=current_user.id,
-                note=strip_control_characters(request.form.get("note")),
-            )
-            is not None
+            assign(db.session, ticket, holder, by_user_id=current_user.id, note=note) is not None
             for ticket in tickets
         )
     except AssignmentError as error:
@@ -215,14 +223,7 @@ def bulk_assign():
     problem = _commit()
     if problem:
         return _back(problem, "error")
-    to = " · ".join(
-        part
-        for part in (
-            holder.owner.name if holder.owner else None,
-            _("equipe %(team)s", team=holder.team.name) if holder.team else None,
-        )
-        if part
-    )
+    to = _holder_name(holder)
     if not passed:
         return _back(_("Os atendimentos selecionados já estavam com %(to)s.", to=to), "info")
     return _back(
@@ -232,6 +233,18 @@ def bulk_assign():
             passed,
             to=to,
         )
+    )
+
+
+def _holder_name(holder) -> str:
+    """Whom the tickets were passed to: the attendant · the equipe, as chosen."""
+    return " · ".join(
+        part
+        for part in (
+            holder.owner.name if holder.owner else None,
+            _("equipe %(team)s", team=holder.team.name) if holder.team else None,
+        )
+        if part
     )
 
 

@@ -4,9 +4,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from isocrm.fields import ChoiceField, check_smtp_limits, max_length, optional_id
+from isocrm.fields import ChoiceField, EmailAddress, max_length, optional_id
 from isocrm.mail.service import BODY_MAX
 
 
@@ -38,9 +38,11 @@ class ComposeForm(FlaskForm):
         validators=[
             Optional(),
             max_length(254),
-            Email(
-                message=_l("Endereço de e-mail inválido: use o formato nome@dominio.com.br."),
-                allow_smtputf8=False,
+            # Sent as typed, but an accented domain in its ASCII (IDNA) form, which every
+            # SMTP server takes.
+            EmailAddress(
+                _l("Endereço de e-mail inválido: use o formato nome@dominio.com.br."),
+                ascii_domain=True,
             ),
         ],
     )
@@ -69,21 +71,6 @@ class ComposeForm(FlaskForm):
     def typed_address(self) -> str | None:
         """The typed address wins over the list: the attendant wrote it on purpose."""
         return self.other_address.data or None
-
-    def validate_other_address(self, field):
-        # The Email validator accepted it; an accented domain (IDNA) travels in its ASCII
-        # form, which every SMTP server takes (an accented mailbox name was refused already).
-        if field.data:
-            from email_validator import EmailNotValidError, validate_email
-
-            try:
-                checked = validate_email(
-                    field.data, check_deliverability=False, allow_smtputf8=False
-                )
-            except EmailNotValidError:
-                return  # the Email validator already said why
-            check_smtp_limits(checked.local_part, checked.ascii_domain)
-            field.data = checked.ascii_email
 
     def validate_subject(self, field):
         # A line break in a header would let the text forge other headers.

@@ -1,122 +1,28 @@
 """Enviar e-mail and the Caixa de saída."""
 
-import json
-from dataclasses import dataclass
-
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from isocrm import ticket_reads
 from isocrm.extensions import db
-from isocrm.fields import detail_number, optional_id, page_number
+from isocrm.fields import page_number
 from isocrm.htmx import render
-from isocrm.loaders import get_ticket
-from isocrm.mail import bp, service
+from isocrm.loaders import get_outbox_message, get_ticket
+from isocrm.mail import bp, composer, service
 from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import AlreadySending, send_now, smtp_configured
-from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
+from isocrm.models import Company, OutboxMessage
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_SENT, OUTBOX_STATUSES
 from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
 from isocrm.security import current_company, safe_next_url, use_company, user_company
-from isocrm.tickets import service as ticket_service
 
-EMAIL_CHANNEL = "E-mail"  # the Canal every e-mail sent from the desk is recorded under
-NO_CHANNEL_MESSAGE = _l(
-    "A Empresa não tem o canal “E-mail” cadastrado: peça a um supervisor para criá-lo "
-    "antes de enviar e-mails (o envio fica registrado no atendimento com esse canal)."
-)
 RETRY_OTHERS_MESSAGE = _l(
     "Este e-mail foi escrito por outro atendente: só um supervisor pode tentar enviá-lo de novo."
 )
-
-
-@dataclass
-class Recipient:
-    econtact_id: int
-    address: str
-    label: str
-    contact_entity_id: int | None  # a related person (the detail's Contato), or the entity
-
-
-def _recipient_options():
-    """The entity's e-contacts and those of its "Relacionado com" people, in 4 queries."""
-    entity = joinedload(Ticket.entity)
-    related = entity.selectinload(Entity.relations)
-    return (
-        entity.selectinload(Entity.econtacts),
-        related.joinedload(Relation.related_entity).selectinload(Entity.econtacts),
-        related.joinedload(Relation.relation_type),
-    )
-
-
-def _emails_first_principal(entity: Entity):
-    emails = [e for e in entity.econtacts if e.kind == "email"]
-    return sorted(emails, key=lambda e: (not e.is_principal, e.id))
-
-
-def recipients_of(entity: Entity) -> list[Recipient]:
-    """Whom the ticket's e-mail may go to: the entity (Principal first), then its relations."""
-    recipients = [
-        Recipient(
-            e.id,
-            e.value,
-            _("%(address)s (Principal)", address=e.value) if e.is_principal else e.value,
-            None,
-        )
-        for e in _emails_first_principal(entity)
-    ]
-    for relation in entity.relations:
-        person = relation.related_entity
-        for e in _emails_first_principal(person):
-            label = f"{e.value} — {person.name} ({relation.relation_type.name})"
-            recipients.append(Recipient(e.id, e.value, label, person.id))
-    return recipients
-
-
-@dataclass
-class _DetailOnScreen:
-    description: str
-    answer: str | None
-
-
-def _as_on_screen(ticket: Ticket, detail: TicketDetail | None):
-    """The detail as the attendant has it on the ticket screen: what they typed and did not
-    confirm yet (kept by the screen's autosave) is what the e-mail should talk about."""
-    edit = ticket_service.unsaved_edit(db.session, ticket, current_user.id)
-    if edit is None:
-        return detail
-    typed = dict(json.loads(edit.fields))
-    if "description" not in typed or optional_id(typed.get("detail_id")) != (
-        detail.id if detail else None
-    ):
-        return detail
-    return _DetailOnScreen(
-        description=typed["description"].strip(), answer=typed.get("answer", "").strip() or None
-    )
-
-
-def _email_channel() -> Channel | None:
-    return db.session.scalar(
-        sa.select(Channel).where(
-            Channel.company_id == current_company().id, Channel.name == EMAIL_CHANNEL
-        )
-    )
-
-
-def _email_of_detail(detail: TicketDetail | None) -> OutboxMessage | None:
-    if detail is None:
-        return None
-    return db.session.scalar(
-        sa.select(OutboxMessage).where(
-            OutboxMessage.detail_id == detail.id,
-            OutboxMessage.company_id == current_company().id,
-        )
-    )
 
 
 def _refused(form: ComposeForm, code: int, message: str, origin: Company | None = None):
@@ -180,68 +86,49 @@ def compose(code: int):
             company=origin.name,
         )
 
-    ticket = get_ticket(code, *_recipient_options())
+    ticket = get_ticket(code, *composer.recipient_options())
     if ticket.stage != STAGE_CONFIRMED:
         flash(_("Confirme o atendimento antes de enviar e-mail sobre ele."), "error")
         return redirect(url_for("tickets.edit", code=ticket.code), code=303)
-    company = current_company()
-    recipients = recipients_of(ticket.entity)
-    by_id = {r.econtact_id: r for r in recipients}
-    other = (
-        _("— outro endereço (digite abaixo) —") if recipients else _("— nenhum e-mail cadastrado —")
-    )
-    form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
-    page = ticket_reads.detail_page(db.session, ticket, detail_number(request.args.get("detalhe")))
-    channel = _email_channel()
-
-    def screen(status=200, error=None, duplicate=None):
-        return render(
-            "mail/compose.html",
-            status=status,
-            ticket=ticket,
-            entity=ticket.entity,
-            form=form,
-            page=page,
-            error=error or (None if channel else str(NO_CHANNEL_MESSAGE)),
-            notice=notice,
-            duplicate=duplicate,
-            smtp_ready=smtp_configured(),
-            body_max=service.BODY_MAX,
-        )
-
+    screen = composer.Composer.of(ticket, form, notice)
     if request.method == "GET":
-        form.company_id.data, form.ticket_id.data = company.id, ticket.id
-        form.send_key.data = service.new_send_key()
-        form.recipient_id.data = recipients[0].econtact_id if recipients else None
-        form.subject.data = f"Atendimento {ticket.code_display} - {company.name}"
-        form.body.data = service.suggested_body(
-            company=company,
-            user=current_user,
-            entity_name=ticket.entity.name,
-            detail=_as_on_screen(ticket, page.detail),
-            email_of_detail=_email_of_detail(page.detail),
-        )
-        return screen()
+        screen.fill_new()
+        return screen.render()
+    return _submit(screen)
+
+
+def _submit(screen: composer.Composer):
+    """Enviar: refuse a composer of another ticket, show the first result of a composer
+    sent already, or record the e-mail (on the ticket) and send it."""
+    form, ticket = screen.form, screen.ticket
     if form.ticket_id.data != ticket.id:
         message = _(
             "Nada foi enviado: este e-mail foi escrito para outro atendimento, não para o "
             "Atendimento %(code)s. O texto foi mantido abaixo; copie-o se precisar.",
             code=ticket.code_display,
         )
-        return _refused(form, code, message)
-    if notice:
-        return screen()
+        return _refused(form, ticket.code, message)
+    if screen.notice:
+        return screen.render()
     if not service.valid_send_key(form.send_key.data):
         form.send_key.data = service.new_send_key()
         form.validate()
-        return screen(422, _("O formulário veio incompleto: confira o texto e clique em Enviar."))
-    first = service.message_by_key(company, form.send_key.data)
+        return screen.render(
+            422, _("O formulário veio incompleto: confira o texto e clique em Enviar.")
+        )
+    first = service.message_by_key(screen.company, form.send_key.data)
     if first is not None:
         return _show_first_result(first)
-    if not form.validate() or channel is None:
-        return screen(422)
+    if not form.validate() or screen.channel is None:
+        return screen.render(422)
+    return _record_and_send(screen)
 
-    chosen = None if form.typed_address else by_id[form.recipient_id.data]
+
+def _record_and_send(screen: composer.Composer):
+    """The valid e-mail, unless the same one went out a moment ago (then say so, or show
+    the first if it was this very composer): recorded on the ticket, then sent."""
+    form, ticket, company = screen.form, screen.ticket, screen.company
+    chosen = None if form.typed_address else screen.recipient(form.recipient_id.data)
     address = form.typed_address or chosen.address
     if not request.form.get("enviar_de_novo"):
         twin = service.same_message_recently(
@@ -250,11 +137,11 @@ def compose(code: int):
         if twin is not None and twin.send_key == form.send_key.data:
             return _show_first_result(twin)  # this very composer, saved a moment ago
         if twin is not None:
-            return screen(409, duplicate=twin)
+            return screen.render(409, duplicate=twin)
     outbox, created = service.record_email(
         company=company,
         ticket=ticket,
-        channel_id=channel.id,
+        channel_id=screen.channel.id,
         user=current_user,
         send_key=form.send_key.data,
         address=address,
@@ -265,7 +152,7 @@ def compose(code: int):
     if not created:
         return _show_first_result(outbox)
     _send_and_tell(outbox.id, address, on_ticket=True)
-    return redirect(url_for("tickets.edit", code=code), code=303)
+    return redirect(url_for("tickets.edit", code=ticket.code), code=303)
 
 
 def _show_first_result(outbox: OutboxMessage):
@@ -391,14 +278,7 @@ def outbox():
 @allow(ROLE_ATTENDANT)
 def retry(message_id: int):
     """Tentar de novo: send a pending or failed message through SMTP now."""
-    message = db.session.scalar(
-        sa.select(OutboxMessage).where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.company_id == current_company().id,
-        )
-    )
-    if message is None:
-        abort(404)
+    message = get_outbox_message(message_id)
     if message.created_by_id != current_user.id:
         # Sending someone else's e-mail again (maybe one they meant to drop) is the
         # supervisor's call; an attendant retries the e-mails they wrote.

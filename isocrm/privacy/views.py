@@ -167,6 +167,12 @@ def anonymize(entity_id: int):
     current_app.logger.info(
         "LGPD anonymisation of entity %s by user %s", entity.id, current_user.id
     )
+    _tell_anonymized(outcome)
+    return redirect(url_for("privacy.entity", entity_id=entity.id))
+
+
+def _tell_anonymized(outcome: service.Outcome) -> None:
+    """What the anonymisation removed, row by row kind."""
     flash(
         _(
             "Titular anonimizado: %(rows)s endereço(s)/telefone(s)/contato(s) e %(relations)s"
@@ -182,4 +188,3 @@ def anonymize(entity_id: int):
         ),
         "success",
     )
-    return redirect(url_for("privacy.entity", entity_id=entity.id))

@@ -27,9 +27,9 @@ from isocrm.fields import (
     page_number,
 )
 from isocrm.htmx import is_partial_request, render, render_listbox
-from isocrm.loaders import get_entity
+from isocrm.loaders import get_detail_info, get_entity, get_ticket_detail
 from isocrm.localtime import local_today, local_zone
-from isocrm.models import DetailInfo, Entity, Status, Ticket, TicketDetail, UnsavedEdit
+from isocrm.models import Entity, Status, Ticket, TicketDetail, UnsavedEdit
 from isocrm.models.base import utcnow
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_CONFIRMED, STAGE_DRAFT
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow, require_role
@@ -324,13 +324,7 @@ def _page_for(ticket: Ticket, detail_id) -> ticket_reads.DetailPage:
     if detail_id is None:
         total = service.detail_count(db.session, ticket)
         return ticket_reads.DetailPage(None, total + 1, total)
-    detail = db.session.scalar(
-        sa.select(TicketDetail)
-        .where(TicketDetail.id == detail_id, TicketDetail.ticket_id == ticket.id)
-        .options(*ticket_reads.detail_options())
-    )
-    if detail is None:
-        abort(404)
+    detail = get_ticket_detail(ticket, detail_id, *ticket_reads.detail_options())
     return ticket_reads.DetailPage(
         detail,
         service.position_of(db.session, ticket, detail),
@@ -526,9 +520,31 @@ def update(code: int):
         )
     page = _page_for(ticket, request.form.get("detail_id"))
     screen = _build_screen(ticket, page, request.form)
-    form, detail_form = screen.form, screen.detail_form
+    detail_wanted = ticket.is_draft or not (page.is_new and screen.detail_form.is_blank())
+    refused = _refused_confirmation(ticket, screen, page, detail_wanted)
+    if refused is not None:
+        return refused
 
-    detail_wanted = ticket.is_draft or not (page.is_new and detail_form.is_blank())
+    form = screen.form
+    theirs = ticket_values(ticket)
+    mine = {name: form[name].data for name in TICKET_FIELDS}
+    merge = service.merge_ticket_fields(
+        mine,
+        service.parse_base(form.base.data),
+        theirs,
+        same_version=optional_id(form.version.data) == ticket.version,
+        resolutions={name: request.form.get(f"resolve-{name}", "") for name in TICKET_FIELDS},
+    )
+    if merge.conflicts:
+        return _merge_conflicts_screen(ticket, screen, mine, theirs, merge)
+    return _confirm(ticket, screen, page, merge, detail_wanted)
+
+
+def _refused_confirmation(ticket: Ticket, screen: Screen, page, detail_wanted: bool):
+    """The screen again, with what was typed kept, when Confirmar cannot save it: invalid
+    fields, a detail another attendant changed meanwhile, or a new detail another submit of
+    this screen already saved with other values. None when it can go on."""
+    form, detail_form = screen.form, screen.detail_form
     valid = form.validate()
     valid = (detail_form.validate() if detail_wanted else True) and valid
     if not valid:
@@ -551,26 +567,27 @@ def update(code: int):
         earlier = service.find_entry(db.session, ticket, detail_form.entry_key.data)
         if earlier is not None and service.detail_differs(earlier, _detail_input(detail_form)):
             return _repeat_with_other_values(ticket, earlier)
+    return None
 
-    theirs = ticket_values(ticket)
-    mine = {name: form[name].data for name in TICKET_FIELDS}
-    merge = service.merge_ticket_fields(
-        mine,
-        service.parse_base(form.base.data),
-        theirs,
-        same_version=optional_id(form.version.data) == ticket.version,
-        resolutions={name: request.form.get(f"resolve-{name}", "") for name in TICKET_FIELDS},
-    )
-    if merge.conflicts:
-        conflicts = _conflicts(form, ticket, mine, theirs, merge.conflicts)
-        form.version.data = str(ticket.version)
-        form.base.data = json.dumps(theirs)
-        for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
-            form[name].data, form[name].raw_data = theirs[name], None
-        _keep_what_was_typed(ticket)
-        kept = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
-        return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
 
+def _merge_conflicts_screen(ticket: Ticket, screen: Screen, mine, theirs, merge):
+    """Fields this attendant and another both changed: the screen shows both to choose,
+    now based on the other's version; the fields only the other changed show theirs."""
+    form = screen.form
+    conflicts = _conflicts(form, ticket, mine, theirs, merge.conflicts)
+    form.version.data = str(ticket.version)
+    form.base.data = json.dumps(theirs)
+    for name in merge.kept_theirs:  # only the other changed it: the screen shows theirs
+        form[name].data, form[name].raw_data = theirs[name], None
+    _keep_what_was_typed(ticket)
+    kept = ", ".join(str(form[name].label.text) for name in merge.kept_theirs)
+    return _render_screen(screen, status=409, conflicts=conflicts, kept_theirs=kept)
+
+
+def _confirm(ticket: Ticket, screen: Screen, page, merge, detail_wanted: bool):
+    """Save the merged ticket and the detail on screen in one UPDATE and commit; say what
+    happened and show the ticket at the detail saved."""
+    code = ticket.code  # read before the commit expires the ticket
     now = utcnow()
     was_draft = ticket.is_draft
     status = db.session.get(Status, merge.values["status_id"])
@@ -579,7 +596,7 @@ def update(code: int):
     with db.session.no_autoflush:
         changed = service.apply_ticket_values(ticket, merge.values, status)
         detail, detail_changed, repeated = _save_detail_from(
-            detail_form, ticket, page, now, detail_wanted
+            screen.detail_form, ticket, page, now, detail_wanted
         )
         if was_draft:
             service.confirm(ticket, current_user.id)
@@ -601,7 +618,12 @@ def update(code: int):
             409,
             keep=request.form,
         )
-    if was_draft or changed or detail_changed:
+    _tell_confirmed(ticket, screen.form, merge, was_draft or changed or detail_changed, repeated)
+    return _to_detail(code, ticket, detail)
+
+
+def _tell_confirmed(ticket: Ticket, form, merge, saved: bool, repeated: bool) -> None:
+    if saved:
         flash(_("Atendimento %(code)s confirmado.", code=ticket.code_display), "success")
     elif repeated:
         flash(_("Este detalhe já tinha sido salvo; nada foi duplicado."), "info")
@@ -612,9 +634,13 @@ def update(code: int):
         flash(
             _("Outro atendente também alterou, e foi mantido: %(labels)s.", labels=labels), "info"
         )
+
+
+def _to_detail(code: int, ticket: Ticket, detail: TicketDetail | None):
+    """The ticket's screen at this detail (the last one is where the screen opens anyway)."""
     number = service.position_of(db.session, ticket, detail) if detail is not None else None
     if number is not None and number == service.detail_count(db.session, ticket):
-        number = None  # the last detail is the one the screen shows anyway
+        number = None
     return redirect(url_for("tickets.edit", code=code, detalhe=number), code=303)
 
 
@@ -952,17 +978,7 @@ def delete_info(code: int, detail_id: int, info_id: int):
     ticket = _load_ticket(code)
     if _wrong_target(ticket):
         return _refuse_other_target()
-    info = db.session.scalar(
-        sa.select(DetailInfo)
-        .join(TicketDetail)
-        .where(
-            DetailInfo.id == info_id,
-            DetailInfo.detail_id == detail_id,
-            TicketDetail.ticket_id == ticket.id,
-        )
-    )
-    if info is None:
-        abort(404)
+    info = get_detail_info(ticket, detail_id, info_id)
     detail = info.detail
     db.session.delete(info)
     ticket.updated_by_id = current_user.id

@@ -1,18 +1,26 @@
 """The entity's workspace screens: Vendas, Notas, Pesquisa, Agenda and Histórico."""
 
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import joinedload, selectinload
 
 from isocrm.extensions import db
 from isocrm.fields import page_number, row_id
 from isocrm.htmx import is_partial_request, render
-from isocrm.loaders import get_entity
+from isocrm.loaders import (
+    get_appointment,
+    get_entity,
+    get_entity_ticket,
+    get_invoice,
+    get_order,
+    get_survey_response,
+    survey_responses_of,
+)
 from isocrm.localtime import local_zone
 from isocrm.models import (
     Appointment,
@@ -43,35 +51,25 @@ def _page_number() -> int:
     return page_number(request.args.get("page"))
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total - 1) // self.per_page + 1, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def _paginate(stmt) -> SelectPagination:
+    """One page of `stmt` and its total: two queries. A page past the end is an empty page
+    (the list says so), not a 404; a junk ?page= is page 1 (page_number)."""
+    return db.paginate(stmt, page=_page_number(), per_page=PAGE_SIZE, error_out=False)
 
 
-def _paginate(stmt, rows: bool = False) -> Page:
-    """One page of `stmt` and its total: two queries. `rows` keeps every selected column."""
-    page = _page_number()
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+class RowPagination(SelectPagination):
+    """db.paginate's pagination of a SELECT of several columns: each item is the whole row
+    (an appointment and its ticket's code), where SelectPagination keeps the first column."""
+
+    def _query_items(self) -> list:
+        page = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(page).unique())
+
+
+def _paginate_rows(stmt) -> RowPagination:
+    return RowPagination(
+        select=stmt, session=db.session, page=_page_number(), per_page=PAGE_SIZE, error_out=False
     )
-    result = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique()
-    items = result.all() if rows else result.scalars().all()
-    return Page(items=items, page=page, per_page=PAGE_SIZE, total=total)
 
 
 def _entity_ticket(entity: Entity, code) -> Ticket | None:
@@ -81,16 +79,7 @@ def _entity_ticket(entity: Entity, code) -> Ticket | None:
     code = row_id(str(code))
     if code is None:
         abort(404)  # not a number, or one no ticket can have (beyond 64 bits)
-    ticket = db.session.scalar(
-        sa.select(Ticket).where(
-            Ticket.code == code,
-            Ticket.company_id == current_company().id,
-            Ticket.entity_id == entity.id,
-        )
-    )
-    if ticket is None:
-        abort(404)
-    return ticket
+    return get_entity_ticket(entity, code)
 
 
 # --- Vendas ------------------------------------------------------------------------------
@@ -114,15 +103,7 @@ def orders(entity_id: int):
 def order(entity_id: int, order_id: int):
     """One order with its items and the invoices issued for it."""
     entity = get_entity(entity_id)
-    found = db.first_or_404(
-        sa.select(Order)
-        .where(
-            Order.id == order_id,
-            Order.entity_id == entity.id,
-            Order.company_id == current_company().id,
-        )
-        .options(selectinload(Order.items).joinedload(OrderItem.product))
-    )
+    found = get_order(entity, order_id, selectinload(Order.items).joinedload(OrderItem.product))
     invoices = db.session.scalars(
         sa.select(Invoice)
         .where(Invoice.order_id == found.id, Invoice.entity_id == entity.id)
@@ -153,27 +134,11 @@ def invoices(entity_id: int):
 def invoice(entity_id: int, invoice_id: int):
     """One NF-e of the entity."""
     entity = get_entity(entity_id)
-    found = db.first_or_404(
-        sa.select(Invoice)
-        .where(
-            Invoice.id == invoice_id,
-            Invoice.entity_id == entity.id,
-            Invoice.company_id == current_company().id,
-        )
-        .options(joinedload(Invoice.order))
-    )
+    found = get_invoice(entity, invoice_id, joinedload(Invoice.order))
     return render("workspace/invoice.html", entity=entity, invoice=found)
 
 
 # --- Pesquisa ----------------------------------------------------------------------------
-
-
-def _responses_of(entity: Entity):
-    return (
-        sa.select(SurveyResponse)
-        .join(Survey, Survey.id == SurveyResponse.survey_id)
-        .where(SurveyResponse.entity_id == entity.id, Survey.company_id == current_company().id)
-    )
 
 
 @bp.get("/entidades/<int:entity_id>/pesquisas")
@@ -182,7 +147,7 @@ def surveys(entity_id: int):
     """Pesquisa: the surveys the entity answered, newest first."""
     entity = get_entity(entity_id)
     pagination = _paginate(
-        _responses_of(entity)
+        survey_responses_of(entity)
         .options(joinedload(SurveyResponse.survey))
         .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
     )
@@ -194,13 +159,11 @@ def surveys(entity_id: int):
 def survey_response(entity_id: int, response_id: int):
     """The entity's answers to one survey, question by question."""
     entity = get_entity(entity_id)
-    response = db.first_or_404(
-        _responses_of(entity)
-        .where(SurveyResponse.id == response_id)
-        .options(
-            joinedload(SurveyResponse.survey).selectinload(Survey.questions),
-            selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
-        )
+    response = get_survey_response(
+        entity,
+        response_id,
+        joinedload(SurveyResponse.survey).selectinload(Survey.questions),
+        selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
     )
     answers = {a.question_id: a.answer for a in response.answers}
     pairs = [(q.text, answers.get(q.id)) for q in response.survey.questions]
@@ -216,7 +179,7 @@ def survey_response(entity_id: int, response_id: int):
 def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None) -> dict:
     now = utcnow()
     upcoming = Appointment.starts_at >= now
-    pagination = _paginate(
+    pagination = _paginate_rows(
         sa.select(Appointment, Ticket.code)
         .outerjoin(Ticket, Ticket.id == Appointment.ticket_id)
         .where(Appointment.entity_id == entity.id, Appointment.company_id == current_company().id)
@@ -228,7 +191,6 @@ def _agenda_context(entity: Entity, form: AppointmentForm, ticket: Ticket | None
             Appointment.starts_at.desc(),
             Appointment.id.desc(),
         ),
-        rows=True,
     )
     return {"entity": entity, "form": form, "ticket": ticket, "pagination": pagination, "now": now}
 
@@ -264,37 +226,17 @@ def create_appointment(entity_id: int):
         )
     entity = get_entity(entity_id)
     ticket = _entity_ticket(entity, form.ticket.data)
-
-    def again(error=None, status=422):
-        context = _agenda_context(entity, form, ticket)
-        return render(
-            "workspace/agenda.html", status=status, form_error=error, notice=notice, **context
-        )
-
     if notice:
-        return again(status=200)
-
+        return _agenda_again(entity, form, ticket, status=200, notice=notice)
     if not service.valid_form_key(form.form_key.data):
         form.form_key.data = service.new_form_key()
         form.validate()
-        return again(_("O formulário veio incompleto: confira os dados e clique em Agendar."))
+        error = _("O formulário veio incompleto: confira os dados e clique em Agendar.")
+        return _agenda_again(entity, form, ticket, error=error)
     first = service.appointment_by_key(current_company(), form.form_key.data)
-    if first is None:
-        if not form.validate():
-            return again()
-        first, created = service.schedule(
-            company=current_company(),
-            entity=entity,
-            ticket=ticket,
-            user=current_user,
-            form_key=form.form_key.data,
-            starts_at=form.starts_at,
-            subject=form.subject.data,
-            notes=form.notes.data,
-        )
-    else:
-        created = False
-    if created:
+    if first is None and not form.validate():
+        return _agenda_again(entity, form, ticket)
+    if first is None and _schedule(entity, ticket, form):
         flash(_("Compromisso agendado."), "success")
     else:
         flash(_("Este compromisso já tinha sido agendado; nada foi agendado de novo."), "info")
@@ -302,6 +244,30 @@ def create_appointment(entity_id: int):
         url_for("workspace.agenda", entity_id=entity.id, ticket=ticket.code if ticket else None),
         code=303,
     )
+
+
+def _agenda_again(entity, form, ticket, error=None, status=422, notice=None):
+    """The Agenda with the form as it was submitted, and why nothing was scheduled."""
+    context = _agenda_context(entity, form, ticket)
+    return render(
+        "workspace/agenda.html", status=status, form_error=error, notice=notice, **context
+    )
+
+
+def _schedule(entity: Entity, ticket: Ticket | None, form: AppointmentForm) -> bool:
+    """Save the valid form's appointment; False when the same form, submitted at the same
+    moment, saved it first."""
+    _appointment, created = service.schedule(
+        company=current_company(),
+        entity=entity,
+        ticket=ticket,
+        user=current_user,
+        form_key=form.form_key.data,
+        starts_at=form.starts_at,
+        subject=form.subject.data,
+        notes=form.notes.data,
+    )
+    return created
 
 
 def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
@@ -337,13 +303,7 @@ def _refused_appointment(form: AppointmentForm, entity_id: int, origin):
 def mark_appointment(entity_id: int, appointment_id: int):
     """Mark an appointment done (done=1) or not done again (done=0)."""
     entity = get_entity(entity_id)
-    appointment = db.first_or_404(
-        sa.select(Appointment).where(
-            Appointment.id == appointment_id,
-            Appointment.entity_id == entity.id,
-            Appointment.company_id == current_company().id,
-        )
-    )
+    appointment = get_appointment(entity, appointment_id)
     appointment.done = request.form.get("done") == "1"
     db.session.commit()
     if not is_partial_request():
