@@ -199,16 +199,21 @@ def init_app(app: Flask) -> None:
     @click.argument("address", required=False, default="")
     def mail_reply_to(company_name, address):
         """Where customers' replies to an Empresa's e-mails go (Reply-To); no address: none."""
-        from isocrm.mail.service import valid_reply_to
+        from wtforms.validators import ValidationError
+
+        from isocrm.fields import email_address  # the rule of Administração › E-mail da Empresa
 
         company = db.session.scalar(sa.select(Company).where(Company.name == company_name))
         if company is None:
             raise click.ClickException("Empresa não encontrada.")
         address = address.strip()
-        if address and not valid_reply_to(address):
+        try:
+            if address:
+                email_address(address)
+        except ValidationError:
             raise click.ClickException(
                 "Endereço de e-mail inválido: use o formato nome@dominio.com.br."
-            )
+            ) from None
         company.mail_reply_to = address or None
         db.session.commit()
         if address:

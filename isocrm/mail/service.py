@@ -230,17 +230,6 @@ def build_email(
     return message
 
 
-def valid_reply_to(address: str) -> bool:
-    """One plain ASCII address SMTP can carry (no display-name forms)."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        return False
-    return "<" not in address and "," not in address
-
-
 def _address_of(sender: str) -> str | None:
     """The bare address of 'Name <a@b>' or 'a@b'."""
     text = sender.rsplit("<", 1)[-1].rstrip(">").strip()
