@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_babel import gettext
 from flask_login import current_user
 
 from isocrm.localtime import local_zone
+from isocrm.models.engagement import ALERT_PRIORITIES, ALERT_PRIORITY_SLUGS
 from isocrm.models.ticket import code_display
 from isocrm.security import current_path
 
@@ -44,11 +45,6 @@ def invalid_attrs(field) -> dict:
     if not field.errors:
         return {}
     return {"aria-invalid": "true", "aria-describedby": f"{field.id}-errors"}
-
-
-def has_endpoint(name: str) -> bool:
-    """Whether a screen exists yet: icons of screens not built are shown disabled."""
-    return name in current_app.view_functions
 
 
 # What the scripts (static/js) say to the user or to a screen reader. There is no JS build:
@@ -101,10 +97,12 @@ def init_app(app: Flask) -> None:
 
     permissions.init_app(app)  # can('supervisor') in templates
     app.jinja_env.globals["invalid_attrs"] = invalid_attrs
-    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["js_texts"] = js_texts
     # Return addresses in forms (next=) pass the same check as the redirect that uses them.
     app.jinja_env.globals["current_path"] = current_path
+    # The Alertas icon names and colours a priority as the alerts themselves do.
+    app.jinja_env.globals["ALERT_PRIORITIES"] = ALERT_PRIORITIES
+    app.jinja_env.globals["ALERT_PRIORITY_SLUGS"] = ALERT_PRIORITY_SLUGS
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["br_date"] = br_date
     app.jinja_env.filters["br_number"] = br_number

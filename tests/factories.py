@@ -130,3 +130,22 @@ def add_details(db, demo, ticket: Ticket, count: int, lines: int = 3) -> None:
         ]
         db.session.add(detail)
     db.session.commit()
+
+
+def south_ticket(db, demo, code):
+    """A ticket of the other Empresa (Filial Sul, Luiza's), made through the ORM, committed."""
+    south = demo["company_south"]
+    ticket = Ticket(
+        company_id=south.id,
+        code=code,
+        entity_id=demo["luiza"].id,
+        role_id=demo["roles_south"]["cliente"].id,
+        status_id=db.session.scalar(
+            sa.select(Status.id).where(Status.company_id == south.id, Status.is_default)
+        ),
+        opened_by_id=demo["supervisor"].id,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket

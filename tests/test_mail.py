@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from isocrm.models import Channel, OutboxMessage, Status, Ticket, TicketDetail
 from isocrm.models.base import utcnow
 from tests.conftest import csrf_token_from, hidden_value
-from tests.factories import fresh
+from tests.factories import fresh, south_ticket
 from tests.smtp import SlowCollector
 
 
@@ -511,24 +511,6 @@ def test_a_submit_without_the_composers_key_sends_nothing(logged_in, demo, db, s
 # --- the Empresa the composer was opened for (issue 8 item 3) -------------------------------
 
 
-def _south_ticket(db, demo, code):
-    south = demo["company_south"]
-    ticket = Ticket(
-        company_id=south.id,
-        code=code,
-        entity_id=demo["luiza"].id,
-        role_id=demo["roles_south"]["cliente"].id,
-        status_id=db.session.scalar(
-            sa.select(Status.id).where(Status.company_id == south.id, Status.is_default)
-        ),
-        opened_by_id=demo["supervisor"].id,
-        updated_by_id=demo["supervisor"].id,
-    )
-    db.session.add(ticket)
-    db.session.commit()
-    return ticket
-
-
 def _switch_company(client, company_id):
     token = csrf_token_from(client.get("/atendimentos/").get_data(as_text=True))
     response = client.post("/empresa", data={"csrf_token": token, "company_id": company_id})
@@ -537,7 +519,7 @@ def _switch_company(client, company_id):
 
 def test_a_composer_submitted_after_an_empresa_switch_is_refused(app, client, auth, demo, db, smtp):
     smtp.start()
-    _south_ticket(db, demo, 1)  # Filial Sul has a 000001 too
+    south_ticket(db, demo, 1)  # Filial Sul has a 000001 too
     auth.login("supervisor", "supervisor123")
     _switch_company(client, demo["company"].id)
     composer = _composer(client, 1)  # tab A: isoCRM Demonstração's 000001, Maria

@@ -2,7 +2,7 @@
 
 import re
 import threading
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from isocrm.models.base import utcnow
 from isocrm.tickets.service import take_next_code
 from tests.conftest import csrf_token_from
 from tests.factories import (
+    add_details,
     create_ticket,
     default_status_id,
     detail_post,
@@ -639,27 +640,9 @@ def test_screen_query_count_does_not_grow_with_details(logged_in, demo, db, coun
     create_ticket(logged_in, demo)
     ticket = ticket_by_code(db, 4)
 
-    def add_details(n):
-        now = utcnow()
-        for i in range(n):
-            detail = TicketDetail(
-                ticket_id=ticket.id,
-                channel_id=demo["channels"]["E-mail"].id,
-                direction="ativo",
-                description=f"Detalhe {i}",
-                attendant_id=demo["atendente"].id,
-                opened_at=now + timedelta(seconds=i + 1),
-            )
-            detail.informations = [
-                DetailInfo(product_info_id=demo["product_info"].id, lot_number=f"L{i}-{j}")
-                for j in range(3)
-            ]
-            db.session.add(detail)
-        db.session.commit()
-
     with count_queries() as one:
         assert logged_in.get("/atendimentos/4").status_code == 200
-    add_details(49)
+    add_details(db, demo, ticket, 49)
     with count_queries() as fifty:
         html = logged_in.get("/atendimentos/4").get_data(as_text=True)
     assert "Detalhe 50 de 50" in html

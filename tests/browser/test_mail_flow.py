@@ -64,9 +64,9 @@ def test_enviar_clicked_again_while_a_slow_server_answers_sends_once(page, slow_
 
 
 def test_an_empresa_switched_in_another_tab_never_retargets_the_email(page, smtp, demo, db):
-    from tests.test_mail import _south_ticket
+    from tests.factories import south_ticket
 
-    _south_ticket(db, demo, 1)  # Filial Sul has its own 000001
+    south_ticket(db, demo, 1)  # Filial Sul has its own 000001
     login(page, "supervisor", "supervisor123")
     page.get_by_label("Empresa").select_option(label="isoCRM Demonstração")
     page.get_by_role("button", name="Trocar").click()
