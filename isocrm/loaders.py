@@ -5,7 +5,7 @@ from flask import abort, has_request_context, request
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.models import Cause, Entity, Occurrence, Reason, Ticket, User
+from isocrm.models import Alert, Cause, Entity, Occurrence, Reason, Ticket, User
 from isocrm.security import current_company
 
 
@@ -66,3 +66,20 @@ def get_catalog_entry(model, entry_id: int):
     if entry is None:
         abort(404)
     return entry
+
+
+# --- registry: Alertas ------------------------------------------------------------------------
+
+
+def get_alert(entity: Entity, alert_id: int) -> Alert:
+    """An alert of `entity` in the current Empresa; another entity's or Empresa's is as missing."""
+    alert = db.session.scalar(
+        sa.select(Alert).where(
+            Alert.id == alert_id,
+            Alert.entity_id == entity.id,
+            Alert.company_id == current_company().id,
+        )
+    )
+    if alert is None:
+        abort(404)
+    return alert

@@ -7,7 +7,6 @@ from flask import (
     abort,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,7 +16,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,7 +29,7 @@ from isocrm.entity_search import search_entities
 from isocrm.extensions import db
 from isocrm.fields import bounded_int, optional_id, zip_code
 from isocrm.htmx import is_partial_request, render, render_listbox
-from isocrm.loaders import get_entity
+from isocrm.loaders import get_alert, get_entity
 from isocrm.localtime import local_today
 from isocrm.models import (
     Address,
@@ -419,7 +417,7 @@ def _fill_entity_choices(form: EntityForm, entity: Entity | None = None):
 # --- Cadastro completo -----------------------------------------------------------------------
 
 
-def _edit_page(entity, form, *, status=200, block=None, **context):
+def _edit_page(entity, form, *, status=200, block=None, blocks=None, **context):
     """The Cadastro completo page, or one of its sections for htmx."""
     context.setdefault("duplicate", None)
     context.setdefault("editing", None)
@@ -455,6 +453,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     return render(
         "registry/edit.html",
         block=block,
+        blocks=blocks,
         status=status,
         entity=entity,
         form=form,
@@ -637,33 +636,19 @@ CONFLICT_MESSAGE = _l(
 )
 
 
-@bp.post("/entidades/<int:entity_id>/cadastro")
-@allow(ROLE_ATTENDANT)
-def update(entity_id: int):
-    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
-    A save from a page older than the stored version is merged with what was saved since
-    (fields only the other save changed keep its value) or, when both changed a field,
-    refused with both values shown."""
-    _switch_back_if_asked()
-    entity = _load(entity_id, *_registry_options())
-    form = EntityForm()
-    roles, units = _fill_entity_choices(form, entity)
-    valid = form.validate()
-    duplicate = None
-    if valid:
-        duplicate = service.find_duplicate(
-            db.session, current_company().id, form.document.data, entity.id
-        )
-    principal_errors = {}
-    principals = {}
+def _chosen_principals(entity: Entity) -> tuple[dict, dict]:
+    """The row each list's Principal radio chose, and the messages of the lists refused."""
+    principals, errors = {}, {}
     for slug, row_list in LISTS.items():
-        chosen, message = _principal_choice(row_list, entity)
+        principals[slug], message = _principal_choice(row_list, entity)
         if message:
-            principal_errors[slug] = message
-        principals[slug] = chosen
-    # Rows left open in Editar are part of the save (their inputs belong to this form).
-    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
-    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+            errors[slug] = message
+    return principals, errors
+
+
+def _check_open_rows(entity: Entity, open_rows: dict, principals: dict) -> dict:
+    """Rows left open in Editar: one marked Principal there counts as chosen (when no other
+    is); one changed elsewhere since it was opened gets its message (and its new version)."""
     row_messages = {}
     for slug, row_list in LISTS.items():
         rows = getattr(entity, row_list.attr)
@@ -678,72 +663,52 @@ def update(entity_id: int):
                 row_messages.setdefault(slug, {})[row_id] = _says(
                     row_list, "changed_save_again", text=row_list.text(row)
                 )
-    pending = {s: c.id for s, c in principals.items() if c is not None}
-    if not valid or duplicate or principal_errors or not rows_valid:
-        if duplicate:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        return _edit_page(
-            entity,
-            form,
-            status=422,
-            duplicate=duplicate,
-            principal_errors=principal_errors,
-            pending_principals=pending,
-            row_forms=open_rows,
-            row_messages=row_messages,
-        )
-    if row_messages:
-        return _edit_page(
-            entity,
-            form,
-            status=409,
-            pending_principals=pending,
-            row_forms=open_rows,
-            row_messages=row_messages,
-            conflict_message=CONFLICT_MESSAGE,
-        )
-    theirs = service.entity_values(entity)
-    values = _submitted_values(form, principals, theirs)
-    taken = []
+    return row_messages
+
+
+def _merge_stale_save(entity, form, values, theirs, roles, units, open_rows):
+    """A save from a page older than the stored version: (values, taken, None) merged with
+    what was saved since, or (…, the 409 page) when both changed a field."""
     seen_version = optional_id(form.version.data)
-    if seen_version != entity.version:
-        base = service.revision_values(db.session, entity.id, seen_version)
-        merged = service.merge(base, values, theirs)
-        if merged.clashes:
-            return _conflict_page(
-                entity,
-                form,
-                merged.values,
-                merged.clashes,
-                theirs,
-                roles,
-                units,
-                message=CONFLICT_MESSAGE,
-                row_forms=open_rows,
-            )
-        values, taken = merged.values, merged.taken
+    if seen_version == entity.version:
+        return values, [], None
+    base = service.revision_values(db.session, entity.id, seen_version)
+    merged = service.merge(base, values, theirs)
+    if merged.clashes:
+        refused = _conflict_page(
+            entity,
+            form,
+            merged.values,
+            merged.clashes,
+            theirs,
+            roles,
+            units,
+            message=CONFLICT_MESSAGE,
+            row_forms=open_rows,
+        )
+        return values, [], refused
+    return merged.values, merged.taken, None
+
+
+def _removal_in_use_error(entity, form, values, theirs, roles, units) -> list:
+    """Papéis or unidades removed that open tickets of the entity use, unless the removal was
+    confirmed: the tickets (with an error on the form), or nothing."""
     removed_roles = set(theirs["roles"]) - set(values["roles"])
     removed_units = set(theirs["units"]) - set(values["units"])
     in_use = service.open_tickets_using(db.session, entity, removed_roles, removed_units)
-    if in_use and not form.confirm_removal.data:
-        names = [r.name for r in roles if r.id in removed_roles]
-        names += [u.name for u in units if u.id in removed_units]
-        form.form_errors.append(
-            _(
-                "%(names)s: em uso por atendimento(s) aberto(s) desta entidade.",
-                names=", ".join(names),
-            )
-        )
-        return _edit_page(
-            entity,
-            form,
-            status=422,
-            pending_principals=pending,
-            row_forms=open_rows,
-            tickets_in_use=in_use,
-        )
+    if not in_use or form.confirm_removal.data:
+        return []
+    names = [r.name for r in roles if r.id in removed_roles]
+    names += [u.name for u in units if u.id in removed_units]
+    form.form_errors.append(
+        _("%(names)s: em uso por atendimento(s) aberto(s) desta entidade.", names=", ".join(names))
+    )
+    return in_use
+
+
+def _commit_entity_save(entity, values, roles, units, open_rows) -> bool:
+    """Write the rows open in Editar and the values, all or nothing; False when another save
+    went in between our read and our write (nothing of this one was kept)."""
     service.start_change(db.session, entity)
     for slug, row_list in LISTS.items():
         for row in getattr(entity, row_list.attr):
@@ -753,20 +718,27 @@ def update(entity_id: int):
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
-        # Another save went in between our read and our write: nothing of this one was kept.
         db.session.rollback()
-        entity = _load(entity_id, *_registry_options())
-        form.version.data = str(seen_version or "")
-        return _edit_page(
-            entity,
-            form,
-            status=409,
-            conflict_message=_(
-                "Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
-                " salvo: clique em Salvar cadastro de novo."
-            ),
-            row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
-        )
+        return False
+    return True
+
+
+def _same_instant_page(entity_id: int, form: EntityForm, seen_version):
+    entity = _load(entity_id, *_registry_options())
+    form.version.data = str(seen_version or "")
+    return _edit_page(
+        entity,
+        form,
+        status=409,
+        conflict_message=_(
+            "Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
+            " salvo: clique em Salvar cadastro de novo."
+        ),
+        row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
+    )
+
+
+def _saved_entity(entity: Entity, taken: list[str]):
     flash(_("Cadastro salvo."), "success")
     if taken:
         fields = ", ".join(str(VALUE_LABELS[k]) for k in taken)
@@ -781,6 +753,171 @@ def update(entity_id: int):
     return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
 
 
+def _check_entity_save(entity: Entity, form: EntityForm):
+    """Validate a Salvar cadastro: the form, the document, the Principal radios and the rows
+    left open in Editar (their inputs belong to this form, they are part of the save).
+    Returns the chosen Principals, the open rows and, when refused, the page saying why."""
+    valid = form.validate()
+    duplicate = valid and service.find_duplicate(
+        db.session, current_company().id, form.document.data, entity.id
+    )
+    principals, principal_errors = _chosen_principals(entity)
+    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
+    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+    row_messages = _check_open_rows(entity, open_rows, principals)
+    page = {
+        "pending_principals": {s: c.id for s, c in principals.items() if c is not None},
+        "row_forms": open_rows,
+        "row_messages": row_messages,
+    }
+    refused = None
+    if not valid or duplicate or principal_errors or not rows_valid:
+        if duplicate:
+            form.document.errors.append(
+                _("Já existe uma entidade com este documento nesta Empresa.")
+            )
+        refused = _edit_page(
+            entity,
+            form,
+            status=422,
+            duplicate=duplicate or None,
+            principal_errors=principal_errors,
+            **page,
+        )
+    elif row_messages:
+        refused = _edit_page(entity, form, status=409, conflict_message=CONFLICT_MESSAGE, **page)
+    return principals, open_rows, refused
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro")
+@allow(ROLE_ATTENDANT)
+def update(entity_id: int):
+    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
+    A save from a page older than the stored version is merged with what was saved since
+    (fields only the other save changed keep its value) or, when both changed a field,
+    refused with both values shown."""
+    _switch_back_if_asked()
+    entity = _load(entity_id, *_registry_options())
+    form = EntityForm()
+    roles, units = _fill_entity_choices(form, entity)
+    principals, open_rows, refused = _check_entity_save(entity, form)
+    if refused:
+        return refused
+    theirs = service.entity_values(entity)
+    values = _submitted_values(form, principals, theirs)
+    values, taken, refused = _merge_stale_save(
+        entity, form, values, theirs, roles, units, open_rows
+    )
+    if refused:
+        return refused
+    in_use = _removal_in_use_error(entity, form, values, theirs, roles, units)
+    if in_use:
+        pending = {s: c.id for s, c in principals.items() if c is not None}
+        return _edit_page(
+            entity,
+            form,
+            status=422,
+            tickets_in_use=in_use,
+            pending_principals=pending,
+            row_forms=open_rows,
+        )
+    if not _commit_entity_save(entity, values, roles, units, open_rows):
+        return _same_instant_page(entity_id, form, optional_id(form.version.data))
+    return _saved_entity(entity, taken)
+
+
+def _opened_in_another_company_page(form: EntityForm, posted_company: int):
+    """409: the form was opened in another Empresa (switched in another tab): never file it
+    here; what was typed comes back."""
+    origin = user_company(posted_company)
+    if origin:
+        message = _(
+            "Este cadastro foi aberto em outra Empresa (%(company)s), e a Empresa foi trocada"
+            " em outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e"
+            " clique em Cadastrar de novo (o que você digitou está abaixo).",
+            company=origin.name,
+        )
+    else:
+        message = _(
+            "Este cadastro foi aberto em outra Empresa, e a Empresa foi trocada em outra aba."
+            " Nada foi salvo: volte para aquela Empresa no topo da página e clique em"
+            " Cadastrar de novo (o que você digitou está abaixo)."
+        )
+    return render(
+        "registry/new.html",
+        status=409,
+        form=form,
+        duplicate=None,
+        homonym=None,
+        company_refused=message,
+    )
+
+
+def _without_form_key_page(form: EntityForm):
+    """Without its one-time key (a made-up post, a broken page) a second submit could create
+    the entity twice: refused, as Agenda and E-mail do, with a fresh key."""
+    form.validate()
+    return render(
+        "registry/new.html",
+        status=422,
+        form=form,
+        duplicate=None,
+        homonym=None,
+        company_refused=_("O formulário veio incompleto: confira os dados e clique em Cadastrar."),
+        form_key=service.new_form_key(),
+    )
+
+
+def _new_entity_clash(form: EntityForm, company_id: int) -> tuple:
+    """(duplicate, homonym): an entity with this CPF/CNPJ, or, without one and unconfirmed,
+    one with this name; the form's field says so."""
+    duplicate = service.find_duplicate(db.session, company_id, form.document.data)
+    if duplicate is not None:
+        form.document.errors.append(_("Já existe uma entidade com este documento nesta Empresa."))
+        return duplicate, None
+    if form.document.data or form.same_name_ok.data:
+        return None, None
+    homonym = service.same_name_entity(db.session, company_id, form.name.data)
+    if homonym is not None:
+        form.name.errors.append(
+            _(
+                "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe"
+                " o CPF/CNPJ ou marque a confirmação abaixo."
+            )
+        )
+    return None, homonym
+
+
+def _already_sent(earlier_url: str | None):
+    flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
+    return redirect(earlier_url or url_for("tickets.index"), code=303)
+
+
+def _create_entity(form: EntityForm, key: str, company_id: int, roles, units):
+    """File the new entity under the form's one-time key (a second submit that got there
+    first wins: this one goes where it went) and open its Cadastro completo."""
+    if not service.claim_form_key(db.session, key, current_user.id):
+        earlier = service.already_submitted(db.session, key)
+        return _already_sent(earlier.result_url if earlier is not None else None)
+    entity = Entity(company_id=company_id)
+    _apply_entity_form(form, entity, roles, units)
+    db.session.add(entity)
+    db.session.flush()
+    url = url_for("registry.edit", entity_id=entity.id)
+    service.remember_result(db.session, key, url)
+    db.session.commit()
+    flash(_("Entidade cadastrada. Complete endereços, telefones e contatos."), "success")
+    if not entity.roles:
+        flash(
+            _(
+                "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
+                " (Cliente, Consumidor…) e salve."
+            ),
+            "info",
+        )
+    return redirect(url, code=303)
+
+
 @bp.route("/entidades/nova", methods=["GET", "POST"])
 @allow(ROLE_ATTENDANT)
 def new():
@@ -792,93 +929,22 @@ def new():
     duplicate = homonym = None
     company_id = current_company().id
     if request.method == "GET":
-        prefill = service.prefill_from_query(request.args.get("q", ""))
-        for name, value in prefill.items():
+        for name, value in service.prefill_from_query(request.args.get("q", "")).items():
             form[name].data = value
         return render("registry/new.html", form=form, duplicate=None, homonym=None)
     posted_company = optional_id(request.form.get("company_id"))
     if posted_company is not None and posted_company != company_id:
-        # Opened in another Empresa (switched in another tab): never file it here.
-        origin = user_company(posted_company)
-        if origin:
-            message = _(
-                "Este cadastro foi aberto em outra Empresa (%(company)s), e a Empresa foi trocada"
-                " em outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e"
-                " clique em Cadastrar de novo (o que você digitou está abaixo).",
-                company=origin.name,
-            )
-        else:
-            message = _(
-                "Este cadastro foi aberto em outra Empresa, e a Empresa foi trocada em outra aba."
-                " Nada foi salvo: volte para aquela Empresa no topo da página e clique em"
-                " Cadastrar de novo (o que você digitou está abaixo)."
-            )
-        return render(
-            "registry/new.html",
-            status=409,
-            form=form,
-            duplicate=None,
-            homonym=None,
-            company_refused=message,
-        )
+        return _opened_in_another_company_page(form, posted_company)
     key = request.form.get("form_key")
     if not key or not service.FORM_KEY.match(key):
-        # Without its one-time key (a made-up post, a broken page) a second submit could
-        # create the entity twice: refused, as Agenda and E-mail do, with a fresh key.
-        form.validate()
-        return render(
-            "registry/new.html",
-            status=422,
-            form=form,
-            duplicate=None,
-            homonym=None,
-            company_refused=_(
-                "O formulário veio incompleto: confira os dados e clique em Cadastrar."
-            ),
-            form_key=service.new_form_key(),
-        )
+        return _without_form_key_page(form)
     earlier = service.already_submitted(db.session, key)
     if earlier is not None and earlier.result_url:
-        flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
-        return redirect(earlier.result_url, code=303)
+        return _already_sent(earlier.result_url)
     if form.validate():
-        duplicate = service.find_duplicate(db.session, company_id, form.document.data)
-        if duplicate is not None:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        elif not form.document.data and not form.same_name_ok.data:
-            homonym = service.same_name_entity(db.session, company_id, form.name.data)
-            if homonym is not None:
-                form.name.errors.append(
-                    _(
-                        "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe"
-                        " o CPF/CNPJ ou marque a confirmação abaixo."
-                    )
-                )
+        duplicate, homonym = _new_entity_clash(form, company_id)
         if duplicate is None and homonym is None:
-            if not service.claim_form_key(db.session, key, current_user.id):
-                earlier = service.already_submitted(db.session, key)
-                flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
-                target = earlier.result_url if earlier is not None else None
-                return redirect(target or url_for("tickets.index"), code=303)
-            entity = Entity(company_id=company_id)
-            _apply_entity_form(form, entity, roles, units)
-            db.session.add(entity)
-            db.session.flush()
-            url = url_for("registry.edit", entity_id=entity.id)
-            service.remember_result(db.session, key, url)
-            db.session.commit()
-            flash(_("Entidade cadastrada. Complete endereços, telefones e contatos."), "success")
-            if not entity.roles:
-                flash(
-                    _(
-                        "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
-                        " (Cliente, Consumidor…) e salve."
-                    ),
-                    "info",
-                )
-            return redirect(url, code=303)
+            return _create_entity(form, key, company_id, roles, units)
     return render("registry/new.html", status=422, form=form, duplicate=duplicate, homonym=homonym)
 
 
@@ -932,24 +998,22 @@ def _section(
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{row_list.slug}", 303)
-    response = _edit_page(
+    # The main form's version, out of band, when it showed the one this change started from.
+    seen = optional_id(request.values.get("version"))
+    bring_version = is_partial_request() and version_before is not None and seen == version_before
+    return _edit_page(
         entity,
         _entity_form(entity),
         status=status,
         block=row_list.slug,
+        blocks=[row_list.slug, "version_oob"] if bring_version else None,
+        oob_version=bring_version,
         section_message=message,
         row_forms={row_list.slug: row_forms or {}},
         row_messages={row_list.slug: row_messages or {}},
         pending_principals=pending or {},
         **context,
     )
-    seen = optional_id(request.values.get("version"))
-    if is_partial_request() and version_before is not None and seen == version_before:
-        response.set_data(
-            response.get_data(as_text=True)
-            + render_block("registry/edit.html", "version_oob", entity=entity, oob_version=True)
-        )
-    return response
 
 
 def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
@@ -976,6 +1040,19 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
         pending=pending,
         list_forms={row_list.slug: add_form} if add_form else {},
         add_open=bool(data),
+    )
+
+
+def _open_list(entity_id: int, slug: str, skip: int | None = None) -> tuple:
+    """What a request on one list works on: the list, the entity, the rows the request has
+    open in it (all but `skip`, with what was typed) and its Principal radio as it was."""
+    row_list = _row_list(slug)
+    entity = _load(entity_id, *_registry_options())
+    return (
+        row_list,
+        entity,
+        _open_row_forms(entity, row_list, skip=skip),
+        _pending_principal(entity, row_list),
     )
 
 
@@ -1020,10 +1097,8 @@ def add_row(entity_id: int, slug: str):
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
     row_list = _row_list(slug)
     _switch_back_if_asked()  # "Voltar para <Empresa> e adicionar" after a switch
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list)
-    pending = _pending_principal(entity, row_list)
     form = row_list.form_for(formdata=request.form)
     message = _says(row_list, "added")
     if not form.validate():
@@ -1083,18 +1158,45 @@ def _principal_note(row_list: RowList, rows) -> str:
     return " " + _("Principal agora: %(text)s.", text=row_list.text(principal))
 
 
+def _row_changed_elsewhere(entity, row_list: RowList, row, form, open_forms, pending):
+    """409 when the row changed since it was opened and the form would not leave it as it
+    is now: the current value is shown, what was typed kept (with the current version)."""
+    if optional_id(form.version.data) == row.version or row_list.same(form, row):
+        return None
+    form.version.data = str(row.version)
+    return _section(
+        entity,
+        row_list,
+        status=409,
+        row_forms={**open_forms, row.id: form},
+        pending=pending,
+        row_messages={row.id: _says(row_list, "changed_click", text=row_list.text(row))},
+    )
+
+
+def _save_row(entity, row_list: RowList, row, form) -> tuple[str, bool]:
+    """Write the row (marking it Principal unmarks the others): the message, and whether the
+    Principal changed (a new version of the entity)."""
+    message = _says(row_list, "saved")
+    principal_changed = form.is_principal.data and not row.is_principal
+    if principal_changed:
+        service.start_change(db.session, entity)
+    elif row.is_principal and not form.is_principal.data:
+        message += " " + _says(row_list, "still_principal")
+    row_list.copy(form, row)
+    if form.is_principal.data:
+        service.mark_principal(db.session, getattr(entity, row_list.attr), row)
+    return message, principal_changed
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
 @allow(ROLE_ATTENDANT)
 def update_row(entity_id: int, slug: str, row_id: int):
     """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
     since it was opened is not overwritten: the current value is shown, what was typed kept."""
-    row_list = _row_list(slug)
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list, skip=row_id)
-    pending = _pending_principal(entity, row_list)
-    rows = getattr(entity, row_list.attr)
-    row = next((r for r in rows if r.id == row_id), None)
+    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
     if row is None:
         return _row_missing(entity, row_list, row_id, open_forms, pending)
     form = row_list.form_for(row, formdata=request.form)
@@ -1102,32 +1204,16 @@ def update_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity, row_list, status=422, row_forms={**open_forms, row.id: form}, pending=pending
         )
-    if optional_id(form.version.data) != row.version and not row_list.same(form, row):
-        form.version.data = str(row.version)
-        return _section(
-            entity,
-            row_list,
-            status=409,
-            row_forms={**open_forms, row.id: form},
-            pending=pending,
-            row_messages={row.id: _says(row_list, "changed_click", text=row_list.text(row))},
-        )
-    message = _says(row_list, "saved")
-    if form.is_principal.data and not row.is_principal:
-        service.start_change(db.session, entity)
-        pending = {}
-    elif row.is_principal and not form.is_principal.data:
-        message += " " + _says(row_list, "still_principal")
-    row_list.copy(form, row)
-    if form.is_principal.data:
-        service.mark_principal(db.session, rows, row)
+    refused = _row_changed_elsewhere(entity, row_list, row, form, open_forms, pending)
+    if refused:
+        return refused
+    message, principal_changed = _save_row(entity, row_list, row, form)
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        entity = _load(entity_id, *_registry_options())
         return _section(
-            entity,
+            _load(entity_id, *_registry_options()),
             row_list,
             status=409,
             row_forms={**open_forms, row_id: form},
@@ -1138,7 +1224,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
         row_list,
         message=message,
         row_forms=open_forms,
-        pending=pending,
+        pending={} if principal_changed else pending,
         version_before=version_before,
     )
 
@@ -1148,11 +1234,8 @@ def update_row(entity_id: int, slug: str, row_id: int):
 def remove_row(entity_id: int, slug: str, row_id: int):
     """Remover a row; if it was the Principal the oldest other one takes its place (and the
     message says which). Removing a row already gone says so."""
-    row_list = _row_list(slug)
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list, skip=row_id)
-    pending = _pending_principal(entity, row_list)
     rows = getattr(entity, row_list.attr)
     row = next((r for r in rows if r.id == row_id), None)
     if row is None:
@@ -1241,6 +1324,55 @@ def relation_options(entity_id: int):
     return render_listbox(choices)
 
 
+def _new_person_refusal(entity: Entity, form: RelationForm):
+    """Relacionado com a person created on the spot: refused (the section saying why) when
+    the CPF is another entity's, when a person of that name is already related (a second
+    submit of the same form: said as done), or, unconfirmed, for a homonym in the Empresa."""
+    company_id = current_company().id
+    name = form.new_name.data.strip()
+    duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
+    if duplicate is not None:
+        form.new_document.errors.append(
+            _("Já existe uma entidade com este CPF nesta Empresa: relacione a existente.")
+        )
+        return _relations_section(entity, status=422, form=form, duplicate=duplicate)
+    folded = text.fold(name)
+    related = next((r for r in entity.relations if r.related_entity.search_name == folded), None)
+    if related is not None:
+        related_name = related.related_entity.name
+        if service.already_submitted(db.session, request.form.get("form_key")):
+            return _relations_section(
+                entity, message=_("%(name)s relacionado(a).", name=related_name)
+            )
+        form.new_name.errors.append(
+            _("%(name)s já está relacionado(a) a esta entidade.", name=related_name)
+        )
+        return _relations_section(entity, status=422, form=form)
+    homonym = service.same_name_entity(db.session, company_id, name)
+    if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
+        form.new_name.errors.append(
+            _(
+                "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
+                " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+            )
+        )
+        return _relations_section(
+            entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
+        )
+    return None
+
+
+def _new_person(form: RelationForm) -> Entity:
+    person = Entity(
+        company_id=current_company().id,
+        kind=KIND_PERSON,
+        name=form.new_name.data.strip(),
+        document=brdocs.normalize(form.new_document.data or "") or None,
+    )
+    db.session.add(person)
+    return person
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
 @allow(ROLE_ATTENDANT)
 def add_relation(entity_id: int):
@@ -1251,56 +1383,17 @@ def add_relation(entity_id: int):
     form = _relation_form(request.form, entity)
     if not form.validate():
         return _relations_section(entity, status=422, form=form)
-    company_id = current_company().id
-    if form.mode.data == "nova":
-        name = form.new_name.data.strip()
-        duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
-        if duplicate is not None:
-            form.new_document.errors.append(
-                _("Já existe uma entidade com este CPF nesta Empresa: relacione a existente.")
-            )
-            return _relations_section(entity, status=422, form=form, duplicate=duplicate)
-        folded = text.fold(name)
-        related_same = next(
-            (r for r in entity.relations if r.related_entity.search_name == folded), None
-        )
-        if related_same is not None:
-            if service.already_submitted(db.session, request.form.get("form_key")):
-                return _relations_section(
-                    entity,
-                    message=_("%(name)s relacionado(a).", name=related_same.related_entity.name),
-                )
-            form.new_name.errors.append(
-                _(
-                    "%(name)s já está relacionado(a) a esta entidade.",
-                    name=related_same.related_entity.name,
-                )
-            )
-            return _relations_section(entity, status=422, form=form)
-        homonym = service.same_name_entity(db.session, company_id, name)
-        if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
-            form.new_name.errors.append(
-                _(
-                    "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
-                    " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
-                )
-            )
-            return _relations_section(
-                entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
-            )
+    creating = form.mode.data == "nova"
+    refused = _new_person_refusal(entity, form) if creating else None
+    if refused is not None:
+        return refused
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
         entity = _load(entity_id, *_registry_options())
         return _relations_section(entity, message=_("Relacionamento já adicionado."))
-    if form.mode.data == "nova":
-        related = Entity(
-            company_id=company_id,
-            kind=KIND_PERSON,
-            name=form.new_name.data.strip(),
-            document=brdocs.normalize(form.new_document.data or "") or None,
-        )
-        db.session.add(related)
+    if creating:
+        related = _new_person(form)
     else:
-        related = db.session.get(Entity, form.related_entity_id.data)
+        related = get_entity(form.related_entity_id.data)
         if any(r.related_entity_id == related.id for r in entity.relations):
             form.related_entity_id.errors.append(_("Esta entidade já está relacionada."))
             return _relations_section(entity, status=422, form=form)
@@ -1509,6 +1602,99 @@ def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list
     return notes
 
 
+def _quick_document_error(form: QuickEditForm, entity: Entity) -> tuple:
+    """(the other entity, message) when the CPF/CNPJ typed is another entity's; (None,
+    message) when it is of the other kind (PF/PJ), which is changed in the Cadastro completo;
+    (None, None) when it is fine."""
+    duplicate = service.find_duplicate(
+        db.session, current_company().id, form.document.data, entity.id
+    )
+    if duplicate is not None:
+        return duplicate, _("Já existe uma entidade com este documento nesta Empresa.")
+    document = brdocs.normalize(form.document.data or "")
+    if not document or brdocs.kind_of(document) == entity.kind:
+        return None, None
+    if entity.kind == KIND_PERSON:
+        return None, _(
+            "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
+            " use o Cadastro completo."
+        )
+    return None, _(
+        "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
+        " tipo, use o Cadastro completo."
+    )
+
+
+def _quick_clash_context(form: QuickEditForm, entity: Entity, clashes: list[str]) -> dict:
+    """409 of the Cadastro simplificado: which parts clash and what is saved in them now; the
+    form takes the current version so the next Salvar keeps what was typed."""
+    stored = _stored_groups(entity)
+    labels = [str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key)) for key in clashes]
+    now = {
+        "phone": entity.principal_phone.display if stored["phone"] else None,
+        "econtact": entity.principal_econtact.display if stored["econtact"] else None,
+        "address": entity.principal_address.one_line if stored["address"] else None,
+        "name": entity.name,
+        "trade_name": entity.trade_name,
+        "document": entity.document_display,
+    }
+    form.version.data = str(entity.version)
+    form.rows_seen.data = _rows_seen(entity)
+    return {
+        "conflict_message": _(
+            "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
+            " Nada foi salvo: confira %(fields)s (abaixo, o que está salvo agora) e"
+            " clique em Salvar para manter o seu.",
+            fields=", ".join(labels),
+        ),
+        "clash_lines": [
+            (label, now.get(key) or _("(vazio)"))
+            for label, key in zip(labels, clashes, strict=True)
+        ],
+    }
+
+
+def _quick_saved(entity: Entity, notes: list[str], context: dict):
+    """Saved: over the ticket, close the dialog and refresh the Dados cadastrais card only
+    (when a Principal row was removed, the dialog stays to say so); a page otherwise."""
+    said = " ".join([_("Cadastro salvo."), *notes])
+    if not is_partial_request():
+        flash(said, "success")
+        back = context["back"]
+        return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
+    if notes:
+        return render(
+            "registry/quick_edit.html",
+            blocks=["dialog", "card"],
+            form=_quick_form(entity),
+            saved_message=said,
+            **context,
+        )
+    return render("registry/quick_edit.html", blocks=["closed", "card"], **context)
+
+
+def _quick_save(form: QuickEditForm, entity: Entity, context: dict):
+    """Save a valid Cadastro simplificado, or answer 409 with what clashes."""
+    values, clashes = _quick_conflicts(form, entity)
+    if clashes:
+        context.update(_quick_clash_context(form, entity, clashes))
+        return render("registry/quick_edit.html", block="dialog", status=409, form=form, **context)
+    entity_id = entity.id
+    service.start_change(db.session, entity)
+    notes = _apply_quick_form(form, entity, values)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        context["entity"] = _load(entity_id, *_registry_options())
+        context["conflict_message"] = _(
+            "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
+            " clique em Salvar de novo."
+        )
+        return render("registry/quick_edit.html", block="dialog", status=409, form=form, **context)
+    return _quick_saved(entity, notes, context)
+
+
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
 @allow(ROLE_ATTENDANT)
 def quick_edit(entity_id: int):
@@ -1516,106 +1702,19 @@ def quick_edit(entity_id: int):
     entity = _load(entity_id, *_registry_options())
     back = safe_next_url(request.values.get("next"))
     form = _quick_form(entity, request.form if request.method == "POST" else None)
-    duplicate = None
     context = {"entity": entity, "back": back}
     if request.method == "GET":
         return render("registry/quick_edit.html", block="dialog", form=form, **context)
-    status = 422
+    duplicate = None
     if form.validate():
-        document = brdocs.normalize(form.document.data or "")
-        duplicate = service.find_duplicate(
-            db.session, current_company().id, form.document.data, entity.id
-        )
-        if duplicate is not None:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        elif document and brdocs.kind_of(document) != entity.kind:
-            form.document.errors.append(
-                _(
-                    "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
-                    " use o Cadastro completo."
-                )
-                if entity.kind == KIND_PERSON
-                else _(
-                    "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
-                    " tipo, use o Cadastro completo."
-                )
-            )
-        else:
-            values, clashes = _quick_conflicts(form, entity)
-            if clashes:
-                status = 409
-                stored = _stored_groups(entity)
-                context["conflict_message"] = _(
-                    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
-                    " Nada foi salvo: confira %(fields)s (abaixo, o que está salvo agora) e"
-                    " clique em Salvar para manter o seu.",
-                    fields=", ".join(
-                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key))
-                        for key in clashes
-                    ),
-                )
-                now = {
-                    "phone": entity.principal_phone.display if stored["phone"] else None,
-                    "econtact": entity.principal_econtact.display if stored["econtact"] else None,
-                    "address": entity.principal_address.one_line if stored["address"] else None,
-                    "name": entity.name,
-                    "trade_name": entity.trade_name,
-                    "document": entity.document_display,
-                }
-                context["clash_lines"] = [
-                    (
-                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key)),
-                        now.get(key) or _("(vazio)"),
-                    )
-                    for key in clashes
-                ]
-                form.version.data = str(entity.version)
-                form.rows_seen.data = _rows_seen(entity)
-            else:
-                service.start_change(db.session, entity)
-                notes = _apply_quick_form(form, entity, values)
-                try:
-                    db.session.commit()
-                except StaleDataError:
-                    db.session.rollback()
-                    entity = _load(entity_id, *_registry_options())
-                    context["entity"] = entity
-                    context["conflict_message"] = _(
-                        "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
-                        " clique em Salvar de novo."
-                    )
-                    return render(
-                        "registry/quick_edit.html",
-                        block="dialog",
-                        status=409,
-                        form=form,
-                        **context,
-                    )
-                if is_partial_request():
-                    # Close the dialog and refresh the ticket's Dados cadastrais card only;
-                    # when a Principal row was removed, the dialog stays to say so.
-                    if notes:
-                        first = render_block(
-                            "registry/quick_edit.html",
-                            "dialog",
-                            form=_quick_form(entity),
-                            saved_message=" ".join([_("Cadastro salvo."), *notes]),
-                            **context,
-                        )
-                    else:
-                        first = render_block("registry/quick_edit.html", "closed")
-                    body = first + render_block("registry/quick_edit.html", "card", entity=entity)
-                    response = make_response(body)
-                    response.vary.add("HX-Request")
-                    return response
-                flash(" ".join([_("Cadastro salvo."), *notes]), "success")
-                return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
+        duplicate, error = _quick_document_error(form, entity)
+        if error is None:
+            return _quick_save(form, entity, context)
+        form.document.errors.append(error)
     return render(
         "registry/quick_edit.html",
         block="dialog",
-        status=status,
+        status=422,
         form=form,
         duplicate=duplicate,
         **context,
@@ -1654,13 +1753,8 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
         return render("registry/alerts.html", status=status, **_alerts_context(entity, form))
     context = _alerts_context(entity, form, in_dialog)
     context["message"] = message
-    block = "dialog" if in_dialog else "panel"
-    body = render_block("registry/alerts.html", block, **context)
-    if in_dialog:
-        body += render_block("registry/alerts.html", "icon", **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+    blocks = ["dialog", "icon"] if in_dialog else ["panel"]
+    return render("registry/alerts.html", status=status, blocks=blocks, **context)
 
 
 @bp.get("/entidades/<int:entity_id>/alertas")
@@ -1704,15 +1798,7 @@ def create_alert(entity_id: int):
 def resolve_alert(entity_id: int, alert_id: int):
     """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
     entity = _load(entity_id)
-    alert = db.session.scalar(
-        sa.select(Alert).where(
-            Alert.id == alert_id,
-            Alert.entity_id == entity.id,
-            Alert.company_id == current_company().id,
-        )
-    )
-    if alert is None:
-        abort(404)
+    alert = get_alert(entity, alert_id)
     if alert.resolved_at is None:
         alert.resolved_at = utcnow()
         alert.resolved_by_id = current_user.id
