@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
@@ -20,23 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
-from wtforms.validators import ValidationError
+from werkzeug.exceptions import NotFound
 
-from isocrm import brdocs, phones, text
+from isocrm import brdocs, text
 from isocrm.alerts import highest_alert_priority
 from isocrm.catalogs import BLANK
 from isocrm.entity_search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import bounded_int, optional_id, zip_code
+from isocrm.fields import bounded_int, optional_id
 from isocrm.htmx import is_partial_request, render, render_listbox
 from isocrm.loaders import get_alert, get_entity
 from isocrm.localtime import local_today
 from isocrm.models import (
-    Address,
     Alert,
-    EContact,
     Entity,
-    Phone,
     Relation,
     RelationType,
     Role,
@@ -45,204 +41,15 @@ from isocrm.models import (
 from isocrm.models.base import utcnow
 from isocrm.models.entity import KIND_PERSON
 from isocrm.permissions import ROLE_ATTENDANT, allow
-from isocrm.registry import bp, service
+from isocrm.registry import bp, quick, service
 from isocrm.registry.forms import (
-    AddressForm,
     AlertForm,
-    EContactForm,
     EntityForm,
-    PhoneForm,
     QuickEditForm,
     RelationForm,
-    econtact_value,
 )
+from isocrm.registry.rows import LISTS, RowList, optional_text, says
 from isocrm.security import current_company, safe_next_url, user_company
-
-
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-# --- the lists of the registration -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowList:
-    """Endereços, Telefones or E-contacts: a list of rows with exactly one Principal."""
-
-    slug: str
-    attr: str
-    model: type
-    form: type
-    title: str
-    noun: str
-    prefix: str
-
-    def copy(self, form, row) -> None:
-        if self.model is Address:
-            row.zip_code = zip_code(form.zip_code.data)
-            row.street = (form.street.data or "").strip()
-            row.number = _text(form.number.data)
-            row.complement = _text(form.complement.data)
-            row.district = _text(form.district.data)
-            row.city = (form.city.data or "").strip()
-            row.state = form.state.data
-        elif self.model is Phone:
-            row.kind = form.kind.data
-            row.number = phones.normalize(form.number.data)
-        else:
-            row.kind = form.kind.data
-            row.value = econtact_value(form.kind.data, form.value.data)
-
-    COLUMNS = {
-        Address: ("zip_code", "street", "number", "complement", "district", "city", "state"),
-        Phone: ("kind", "number"),
-        EContact: ("kind", "value"),
-    }
-
-    def same(self, form, row) -> bool:
-        """Whether saving `form` would leave `row` as it is (a second click, say)."""
-        typed = self.model()
-        try:
-            self.copy(form, typed)
-        except ValidationError:
-            return False  # not even valid (a bad CEP): certainly not what is saved
-        return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
-
-    def text(self, row) -> str:
-        if self.model is Address:
-            return row.one_line
-        return row.display
-
-    def form_for(self, row=None, formdata=None):
-        """The add form (row None) or the edit form of one row, with its own field ids."""
-        prefix = f"{self.prefix}-{row.id}" if row is not None else f"novo-{self.prefix}"
-        if row is None or formdata is not None:
-            return self.form(formdata=formdata, prefix=prefix)
-        form = self.form(formdata=None, obj=row, prefix=prefix)
-        if self.model is Address and row.zip_code:
-            form.zip_code.data = f"{row.zip_code[:5]}-{row.zip_code[5:]}"
-        if self.model in (Phone, EContact):
-            form[self.COLUMNS[self.model][1]].data = row.display
-        return form
-
-
-LISTS = {
-    "enderecos": RowList(
-        "enderecos", "addresses", Address, AddressForm, _l("Endereços"), "endereço", "endereco"
-    ),
-    "telefones": RowList(
-        "telefones", "phones", Phone, PhoneForm, _l("Telefones"), "telefone", "telefone"
-    ),
-    "econtacts": RowList(
-        "econtacts",
-        "econtacts",
-        EContact,
-        EContactForm,
-        _l("E-contacts"),
-        "e-contact",
-        "econtact",
-    ),
-}
-
-
-# What each list says, whole sentences per list (the nouns differ in other languages).
-ROW_TEXTS = {
-    "enderecos": {
-        "one_principal": _l("Marque apenas um endereço como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um endereço desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este endereço não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("Endereço adicionado."),
-        "changed_click": _l(
-            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar endereço para gravar o que você digitou."
-        ),
-        "saved": _l("Endereço salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro endereço como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este endereço no mesmo instante. Nada foi salvo: clique em Salvar"
-            " endereço de novo."
-        ),
-        "already_removed": _l("Este endereço já tinha sido removido."),
-        "removed": _l("Endereço removido."),
-    },
-    "telefones": {
-        "one_principal": _l("Marque apenas um telefone como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um telefone desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este telefone não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("Telefone adicionado."),
-        "changed_click": _l(
-            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar telefone para gravar o que você digitou."
-        ),
-        "saved": _l("Telefone salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro telefone como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este telefone no mesmo instante. Nada foi salvo: clique em Salvar"
-            " telefone de novo."
-        ),
-        "already_removed": _l("Este telefone já tinha sido removido."),
-        "removed": _l("Telefone removido."),
-    },
-    "econtacts": {
-        "one_principal": _l("Marque apenas um e-contact como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um e-contact desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este e-contact não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("E-contact adicionado."),
-        "changed_click": _l(
-            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar e-contact para gravar o que você digitou."
-        ),
-        "saved": _l("E-contact salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro e-contact como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este e-contact no mesmo instante. Nada foi salvo: clique em"
-            " Salvar e-contact de novo."
-        ),
-        "already_removed": _l("Este e-contact já tinha sido removido."),
-        "removed": _l("E-contact removido."),
-    },
-}
-
-
-def _says(row_list: "RowList", key: str, **values) -> str:
-    """One of ROW_TEXTS in the user's language, with its values."""
-    text = str(ROW_TEXTS[row_list.slug][key])
-    return text % values if values else text
 
 
 def _row_list(slug: str) -> RowList:
@@ -275,19 +82,16 @@ class EntityOfAnotherCompany(Exception):
 
 
 def _load(entity_id: int, *options) -> Entity:
-    """get_entity (404 for what the user may not see), telling a switched Empresa apart."""
-    entity = db.session.scalar(
-        sa.select(Entity)
-        .where(Entity.id == entity_id, Entity.company_id == current_company().id)
-        .options(*options)
-    )
-    if entity is not None:
-        return entity
-    owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
-    company = next((c for c in current_user.companies if c.id == owner_id), None)
-    if company is None:
-        abort(404)
-    raise EntityOfAnotherCompany(company)
+    """get_entity (404 for what the user may not see), telling a switched Empresa apart: an
+    entity of another of the user's Empresas raises EntityOfAnotherCompany instead."""
+    try:
+        return get_entity(entity_id, *options)
+    except NotFound:
+        owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
+        company = next((c for c in current_user.companies if c.id == owner_id), None)
+        if company is None:
+            raise
+        raise EntityOfAnotherCompany(company) from None
 
 
 def _switch_back_if_asked() -> None:
@@ -444,7 +248,7 @@ def _edit_page(entity, form, *, status=200, block=None, blocks=None, **context):
     slug, _, editing_id = (context["editing"] or "").rpartition("-")
     editing_id = bounded_int(editing_id)  # "²" or 5000 digits: no row, not an int() error
     if slug in LISTS and editing_id is not None:
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == editing_id), None)
+        row = LISTS[slug].find(entity, editing_id)
         if row is not None and row.id not in row_forms[slug]:
             row_forms[slug][row.id] = LISTS[slug].form_for(row)
     context["row_forms"] = row_forms
@@ -480,10 +284,10 @@ def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | 
     if not values:
         return None, None
     if len(set(values)) > 1:
-        return None, _says(row_list, "one_principal")
+        return None, says(row_list, "one_principal")
     chosen = next((r for r in rows if str(r.id) == values[0]), None)
     if chosen is None:
-        return None, _says(row_list, "choose_principal")
+        return None, says(row_list, "choose_principal")
     return chosen, None
 
 
@@ -494,8 +298,8 @@ def _submitted_values(form: EntityForm, principals: dict, current: dict) -> dict
         "document": brdocs.normalize(form.document.data or "") or None,
         "birth_date": form.birth_date.data.isoformat() if form.birth_date.data else None,
         "name": form.name.data.strip(),
-        "trade_name": _text(form.trade_name.data),
-        "notes": _text(form.notes.data),
+        "trade_name": optional_text(form.trade_name.data),
+        "notes": optional_text(form.notes.data),
         "roles": sorted(set(form.roles.data or [])),
         "units": sorted(set(form.units.data or [])),
     }
@@ -527,26 +331,11 @@ def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
     entity.kind = form.kind.data
     entity.document = brdocs.normalize(form.document.data) or None
     entity.name = form.name.data.strip()
-    entity.trade_name = _text(form.trade_name.data)
+    entity.trade_name = optional_text(form.trade_name.data)
     entity.birth_date = form.birth_date.data
-    entity.notes = _text(form.notes.data)
+    entity.notes = optional_text(form.notes.data)
     entity.roles = [r for r in roles if r.id in (form.roles.data or [])]
     entity.units = [u for u in units if u.id in (form.units.data or [])]
-
-
-VALUE_LABELS = {
-    "kind": _l("Tipo"),
-    "document": "CPF/CNPJ",
-    "birth_date": _l("Data de nascimento"),
-    "name": _l("Nome/Razão social"),
-    "trade_name": _l("Nome fantasia"),
-    "notes": _l("Observações"),
-    "roles": _l("Papéis"),
-    "units": _l("Unidades"),
-    "principal_enderecos": _l("Endereço principal"),
-    "principal_telefones": _l("Telefone principal"),
-    "principal_econtacts": _l("E-contact principal"),
-}
 
 
 def _value_display(entity: Entity, key: str, value, roles, units) -> str:
@@ -564,7 +353,7 @@ def _value_display(entity: Entity, key: str, value, roles, units) -> str:
         return ", ".join(names.get(i, "?") for i in value)
     if key.startswith("principal_"):
         slug = key.removeprefix("principal_")
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == value), None)
+        row = LISTS[slug].find(entity, value)
         if row is None:
             return _("(removido)")
         return (
@@ -660,7 +449,7 @@ def _check_open_rows(entity: Entity, open_rows: dict, principals: dict) -> dict:
                 row_form, row
             ):
                 row_form.version.data = str(row.version)
-                row_messages.setdefault(slug, {})[row_id] = _says(
+                row_messages.setdefault(slug, {})[row_id] = says(
                     row_list, "changed_save_again", text=row_list.text(row)
                 )
     return row_messages
@@ -741,7 +530,7 @@ def _same_instant_page(entity_id: int, form: EntityForm, seen_version):
 def _saved_entity(entity: Entity, taken: list[str]):
     flash(_("Cadastro salvo."), "success")
     if taken:
-        fields = ", ".join(str(VALUE_LABELS[k]) for k in taken)
+        fields = ", ".join(str(service.VALUE_LABELS[k]) for k in taken)
         flash(
             _(
                 "Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
@@ -1028,7 +817,7 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
         if key.startswith(prefix)
     }
     add_form = row_list.form_for(formdata=MultiDict(data)) if data else None
-    message = _says(row_list, "gone")
+    message = says(row_list, "gone")
     if data:
         message += " " + _("O que você digitou está em Adicionar, para cadastrá-lo de novo.")
     return _section(
@@ -1100,7 +889,7 @@ def add_row(entity_id: int, slug: str):
     row_list, entity, open_forms, pending = _open_list(entity_id, slug)
     version_before = entity.version
     form = row_list.form_for(formdata=request.form)
-    message = _says(row_list, "added")
+    message = says(row_list, "added")
     if not form.validate():
         return _section(
             entity,
@@ -1138,7 +927,7 @@ def edit_row(entity_id: int, slug: str, row_id: int):
     """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
     entity = _load(entity_id, *_registry_options())
-    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if not is_partial_request():
         if row is None:
             abort(404)
@@ -1170,19 +959,19 @@ def _row_changed_elsewhere(entity, row_list: RowList, row, form, open_forms, pen
         status=409,
         row_forms={**open_forms, row.id: form},
         pending=pending,
-        row_messages={row.id: _says(row_list, "changed_click", text=row_list.text(row))},
+        row_messages={row.id: says(row_list, "changed_click", text=row_list.text(row))},
     )
 
 
 def _save_row(entity, row_list: RowList, row, form) -> tuple[str, bool]:
     """Write the row (marking it Principal unmarks the others): the message, and whether the
     Principal changed (a new version of the entity)."""
-    message = _says(row_list, "saved")
+    message = says(row_list, "saved")
     principal_changed = form.is_principal.data and not row.is_principal
     if principal_changed:
         service.start_change(db.session, entity)
     elif row.is_principal and not form.is_principal.data:
-        message += " " + _says(row_list, "still_principal")
+        message += " " + says(row_list, "still_principal")
     row_list.copy(form, row)
     if form.is_principal.data:
         service.mark_principal(db.session, getattr(entity, row_list.attr), row)
@@ -1196,7 +985,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
     since it was opened is not overwritten: the current value is shown, what was typed kept."""
     row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
-    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if row is None:
         return _row_missing(entity, row_list, row_id, open_forms, pending)
     form = row_list.form_for(row, formdata=request.form)
@@ -1217,7 +1006,7 @@ def update_row(entity_id: int, slug: str, row_id: int):
             row_list,
             status=409,
             row_forms={**open_forms, row_id: form},
-            row_messages={row_id: _says(row_list, "same_instant")},
+            row_messages={row_id: says(row_list, "same_instant")},
         )
     return _section(
         entity,
@@ -1237,7 +1026,7 @@ def remove_row(entity_id: int, slug: str, row_id: int):
     row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
     rows = getattr(entity, row_list.attr)
-    row = next((r for r in rows if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if row is None:
         if not is_partial_request():
             abort(404)
@@ -1245,11 +1034,11 @@ def remove_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity,
             row_list,
-            message=_says(row_list, "already_removed"),
+            message=says(row_list, "already_removed"),
             row_forms=open_forms,
             pending=pending,
         )
-    message = _says(row_list, "removed")
+    message = says(row_list, "removed")
     was_principal = row.is_principal
     if was_principal:
         service.start_change(db.session, entity)
@@ -1423,237 +1212,6 @@ def remove_relation(entity_id: int, relation_id: int):
 # --- Cadastro simplificado -------------------------------------------------------------------
 
 
-QUICK_GROUPS = (("address", "addresses"), ("phone", "phones"), ("econtact", "econtacts"))
-QUICK_GROUP_LABELS = {
-    "address": _l("Endereço principal"),
-    "phone": _l("Telefone principal"),
-    "econtact": _l("E-contact principal"),
-}
-
-
-def _rows_seen(entity: Entity) -> str:
-    """Which Principal rows (id and version) the form was filled from."""
-    parts = []
-    for key, attr in QUICK_GROUPS:
-        row = next((r for r in getattr(entity, attr) if r.is_principal), None)
-        parts.append(f"{key}:{row.id}:{row.version}" if row else f"{key}::")
-    return ",".join(parts)
-
-
-def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
-    form = QuickEditForm(formdata=formdata, prefix="cadastro")
-    if formdata is not None:
-        return form
-    form.version.data = str(entity.version)
-    form.rows_seen.data = _rows_seen(entity)
-    form.name.data = entity.name
-    form.trade_name.data = entity.trade_name
-    form.document.data = entity.document_display
-    address, phone, econtact = (
-        entity.principal_address,
-        entity.principal_phone,
-        entity.principal_econtact,
-    )
-    if address:
-        for name in QuickEditForm.ADDRESS_FIELDS:
-            form[name].data = getattr(address, name)
-        if address.zip_code:
-            form.zip_code.data = f"{address.zip_code[:5]}-{address.zip_code[5:]}"
-    if phone:
-        form.phone_kind.data, form.phone_number.data = phone.kind, phone.display
-    if econtact:
-        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.display
-    return form
-
-
-def _quick_groups(form: QuickEditForm) -> dict:
-    """The Principal address, phone and e-contact as the form asks for them (None: empty)."""
-    address = None
-    if form.address_filled():
-        address = (
-            zip_code(form.zip_code.data),
-            form.street.data.strip(),
-            _text(form.number.data),
-            _text(form.complement.data),
-            _text(form.district.data),
-            form.city.data.strip(),
-            form.state.data,
-        )
-    phone = econtact = None
-    if _text(form.phone_number.data):
-        phone = (form.phone_kind.data or "celular", phones.normalize(form.phone_number.data))
-    if _text(form.econtact_value.data):
-        kind = form.econtact_kind.data or "email"
-        econtact = (kind, econtact_value(kind, form.econtact_value.data))
-    return {"address": address, "phone": phone, "econtact": econtact}
-
-
-def _stored_groups(entity: Entity) -> dict:
-    address, phone, econtact = (
-        entity.principal_address,
-        entity.principal_phone,
-        entity.principal_econtact,
-    )
-    return {
-        "address": (
-            address.zip_code,
-            address.street,
-            address.number,
-            address.complement,
-            address.district,
-            address.city,
-            address.state,
-        )
-        if address
-        else None,
-        "phone": (phone.kind, phone.number) if phone else None,
-        "econtact": (econtact.kind, econtact.value) if econtact else None,
-    }
-
-
-def _quick_conflicts(form: QuickEditForm, entity: Entity) -> tuple[dict, list[str]]:
-    """A save from a form older than the entity or its Principal rows: the entity's fields
-    are merged as in Cadastro completo; a Principal row changed elsewhere and typed
-    differently here is a clash (nothing saved, both shown)."""
-    theirs = service.entity_values(entity)
-    mine = dict(theirs)
-    mine["name"] = form.name.data.strip()
-    mine["trade_name"] = _text(form.trade_name.data)
-    mine["document"] = brdocs.normalize(form.document.data or "") or None
-    clashes = []
-    seen_version = optional_id(form.version.data)
-    if seen_version != entity.version:
-        base = service.revision_values(db.session, entity.id, seen_version)
-        merged = service.merge(base, mine, theirs)
-        clashes += merged.clashes
-        for key in ("name", "trade_name", "document"):
-            if key not in merged.clashes:
-                mine[key] = merged.values[key]
-    if _rows_seen(entity) != (form.rows_seen.data or ""):
-        seen = dict(
-            part.split(":", 1) for part in (form.rows_seen.data or "").split(",") if ":" in part
-        )
-        current = dict(part.split(":", 1) for part in _rows_seen(entity).split(","))
-        typed, stored = _quick_groups(form), _stored_groups(entity)
-        for key, _attr in QUICK_GROUPS:
-            if seen.get(key) != current[key] and typed[key] != stored[key]:
-                clashes.append(key)
-    return mine, clashes
-
-
-def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list[str]:
-    """Save; a phone or e-contact cleared in the form is removed (the next one becomes the
-    Principal). Returns what to tell the attendant about it."""
-    notes = []
-    entity.name = values["name"]
-    entity.trade_name = values["trade_name"]
-    entity.document = values["document"]
-    if form.address_filled():
-        address = entity.principal_address
-        if address is None:
-            address = Address()
-            service.add_row(db.session, entity.addresses, address, True)
-        address.zip_code = zip_code(form.zip_code.data)
-        address.street = form.street.data.strip()
-        for name in ("number", "complement", "district"):
-            setattr(address, name, _text(form[name].data))
-        address.city = form.city.data.strip()
-        address.state = form.state.data
-    elif entity.principal_address is not None:
-        # Every address field emptied: as with the phone and the e-contact, the Principal
-        # address is removed (the next one becomes the Principal) and the message says so.
-        service.remove_row(db.session, entity.addresses, entity.principal_address)
-        now = entity.principal_address
-        notes.append(
-            _("Endereço principal removido; agora o principal é %(text)s.", text=now.one_line)
-            if now
-            else _("Endereço principal removido.")
-        )
-    if _text(form.phone_number.data):
-        phone = entity.principal_phone
-        if phone is None:
-            phone = Phone()
-            service.add_row(db.session, entity.phones, phone, True)
-        phone.kind = form.phone_kind.data or "celular"
-        phone.number = phones.normalize(form.phone_number.data)
-    elif entity.principal_phone is not None:
-        service.remove_row(db.session, entity.phones, entity.principal_phone)
-        now = entity.principal_phone
-        notes.append(
-            _("Telefone principal removido; agora o principal é %(text)s.", text=now.display)
-            if now
-            else _("Telefone principal removido.")
-        )
-    if _text(form.econtact_value.data):
-        econtact = entity.principal_econtact
-        if econtact is None:
-            econtact = EContact()
-            service.add_row(db.session, entity.econtacts, econtact, True)
-        econtact.kind = form.econtact_kind.data or "email"
-        econtact.value = econtact_value(econtact.kind, form.econtact_value.data)
-    elif entity.principal_econtact is not None:
-        service.remove_row(db.session, entity.econtacts, entity.principal_econtact)
-        now = entity.principal_econtact
-        notes.append(
-            _("E-contact principal removido; agora o principal é %(text)s.", text=now.display)
-            if now
-            else _("E-contact principal removido.")
-        )
-    return notes
-
-
-def _quick_document_error(form: QuickEditForm, entity: Entity) -> tuple:
-    """(the other entity, message) when the CPF/CNPJ typed is another entity's; (None,
-    message) when it is of the other kind (PF/PJ), which is changed in the Cadastro completo;
-    (None, None) when it is fine."""
-    duplicate = service.find_duplicate(
-        db.session, current_company().id, form.document.data, entity.id
-    )
-    if duplicate is not None:
-        return duplicate, _("Já existe uma entidade com este documento nesta Empresa.")
-    document = brdocs.normalize(form.document.data or "")
-    if not document or brdocs.kind_of(document) == entity.kind:
-        return None, None
-    if entity.kind == KIND_PERSON:
-        return None, _(
-            "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
-            " use o Cadastro completo."
-        )
-    return None, _(
-        "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
-        " tipo, use o Cadastro completo."
-    )
-
-
-def _quick_clash_context(form: QuickEditForm, entity: Entity, clashes: list[str]) -> dict:
-    """409 of the Cadastro simplificado: which parts clash and what is saved in them now; the
-    form takes the current version so the next Salvar keeps what was typed."""
-    stored = _stored_groups(entity)
-    labels = [str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key)) for key in clashes]
-    now = {
-        "phone": entity.principal_phone.display if stored["phone"] else None,
-        "econtact": entity.principal_econtact.display if stored["econtact"] else None,
-        "address": entity.principal_address.one_line if stored["address"] else None,
-        "name": entity.name,
-        "trade_name": entity.trade_name,
-        "document": entity.document_display,
-    }
-    form.version.data = str(entity.version)
-    form.rows_seen.data = _rows_seen(entity)
-    return {
-        "conflict_message": _(
-            "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
-            " Nada foi salvo: confira %(fields)s (abaixo, o que está salvo agora) e"
-            " clique em Salvar para manter o seu.",
-            fields=", ".join(labels),
-        ),
-        "clash_lines": [
-            (label, now.get(key) or _("(vazio)"))
-            for label, key in zip(labels, clashes, strict=True)
-        ],
-    }
-
-
 def _quick_saved(entity: Entity, notes: list[str], context: dict):
     """Saved: over the ticket, close the dialog and refresh the Dados cadastrais card only
     (when a Principal row was removed, the dialog stays to say so); a page otherwise."""
@@ -1666,7 +1224,7 @@ def _quick_saved(entity: Entity, notes: list[str], context: dict):
         return render(
             "registry/quick_edit.html",
             blocks=["dialog", "card"],
-            form=_quick_form(entity),
+            form=quick.quick_form(entity),
             saved_message=said,
             **context,
         )
@@ -1675,13 +1233,13 @@ def _quick_saved(entity: Entity, notes: list[str], context: dict):
 
 def _quick_save(form: QuickEditForm, entity: Entity, context: dict):
     """Save a valid Cadastro simplificado, or answer 409 with what clashes."""
-    values, clashes = _quick_conflicts(form, entity)
+    values, clashes = quick.quick_conflicts(form, entity)
     if clashes:
-        context.update(_quick_clash_context(form, entity, clashes))
+        context.update(quick.clash_context(form, entity, clashes))
         return render("registry/quick_edit.html", block="dialog", status=409, form=form, **context)
     entity_id = entity.id
     service.start_change(db.session, entity)
-    notes = _apply_quick_form(form, entity, values)
+    notes = quick.apply_quick_form(form, entity, values)
     try:
         db.session.commit()
     except StaleDataError:
@@ -1701,13 +1259,13 @@ def quick_edit(entity_id: int):
     """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
     entity = _load(entity_id, *_registry_options())
     back = safe_next_url(request.values.get("next"))
-    form = _quick_form(entity, request.form if request.method == "POST" else None)
+    form = quick.quick_form(entity, request.form if request.method == "POST" else None)
     context = {"entity": entity, "back": back}
     if request.method == "GET":
         return render("registry/quick_edit.html", block="dialog", form=form, **context)
     duplicate = None
     if form.validate():
-        duplicate, error = _quick_document_error(form, entity)
+        duplicate, error = quick.document_error(form, entity)
         if error is None:
             return _quick_save(form, entity, context)
         form.document.errors.append(error)
