@@ -884,7 +884,7 @@ def close_row(entity_id: int, slug: str, row_id: int):
 def add_row(entity_id: int, slug: str):
     """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
-    row_list = _row_list(slug)
+    _row_list(slug)  # an unknown list is a 404 before any Empresa is switched back
     _switch_back_if_asked()  # "Voltar para <Empresa> e adicionar" after a switch
     row_list, entity, open_forms, pending = _open_list(entity_id, slug)
     version_before = entity.version
