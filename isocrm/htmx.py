@@ -3,7 +3,7 @@
 import re
 
 from flask import make_response, render_template, request
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_block, render_blocks
 
 # The id of a combobox's listbox, sent by static/js/combobox.js: the prefix of its options' ids.
 LISTBOX_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,80}")
@@ -17,9 +17,20 @@ def is_partial_request() -> bool:
     )
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context):
-    """Render `block` of `template` for htmx, the whole template otherwise."""
-    if block and is_partial_request():
+def render(
+    template: str,
+    block: str | None = None,
+    status: int = 200,
+    *,
+    blocks: list[str] | None = None,
+    **context,
+):
+    """Render `block` of `template` for htmx, the whole template otherwise. `blocks` answers
+    several blocks one after the other (a dialog and an out-of-band swap, say); it is always
+    an htmx answer, so the blocks are rendered whoever asked."""
+    if blocks:
+        body = render_blocks(template, blocks, **context)
+    elif block and is_partial_request():
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)

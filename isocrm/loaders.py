@@ -5,7 +5,23 @@ from flask import abort, has_request_context, request
 from sqlalchemy.orm import joinedload
 
 from isocrm.extensions import db
-from isocrm.models import Cause, Entity, Occurrence, Reason, Ticket, User
+from isocrm.models import (
+    Alert,
+    Appointment,
+    Cause,
+    DetailInfo,
+    Entity,
+    Invoice,
+    Occurrence,
+    Order,
+    OutboxMessage,
+    Reason,
+    Survey,
+    SurveyResponse,
+    Ticket,
+    TicketDetail,
+    User,
+)
 from isocrm.security import current_company
 
 
@@ -68,20 +84,9 @@ def get_catalog_entry(model, entry_id: int):
     return entry
 
 
-# --- orders, invoices, surveys, appointments, details, outbox: what is reached through an
-# entity, a ticket or the Empresa. A record of another Empresa, or of another entity or ticket
-# than the one the URL names, is as missing. The models are imported here, not at the top,
-# so that this section and the one above it are edited apart.
-from isocrm.models import (  # noqa: E402
-    Appointment,
-    DetailInfo,
-    Invoice,
-    Order,
-    OutboxMessage,
-    Survey,
-    SurveyResponse,
-    TicketDetail,
-)
+# --- What is reached through an entity, a ticket or the Empresa: orders, invoices, surveys,
+# appointments, alerts, details, information lines, outbox messages. A record of another
+# Empresa, or of another entity or ticket than the one the URL names, is as missing.
 
 
 def _one_or_404(query):
@@ -143,6 +148,17 @@ def get_appointment(entity: Entity, appointment_id: int, *options) -> Appointmen
             Appointment.company_id == entity.company_id,
         )
         .options(*options)
+    )
+
+
+def get_alert(entity: Entity, alert_id: int) -> Alert:
+    """An alert of `entity` in the current Empresa; another entity's or Empresa's is as missing."""
+    return _one_or_404(
+        sa.select(Alert).where(
+            Alert.id == alert_id,
+            Alert.entity_id == entity.id,
+            Alert.company_id == current_company().id,
+        )
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from isocrm import brdocs
-from isocrm.models import Address, Alert, Entity, Phone, Relation
+from isocrm.models import Address, Alert, Entity, Phone, Relation, RelationType
 from isocrm.models.base import utcnow
 from tests.conftest import csrf_token_from
 from tests.factories import fresh, token_of
@@ -1470,3 +1470,60 @@ def test_cadastrar_after_an_empresa_switch_in_another_tab_files_nothing(client, 
     assert "Nada foi salvo" in html and 'value="Cliente da Filial"' in html
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entity)) == before
+
+
+def test_an_alert_of_another_empresa_is_missing_even_through_an_own_entity(logged_in, demo, db):
+    """get_alert: the alert's id alone reaches nothing outside the current Empresa."""
+    luiza = demo["luiza"]
+    alert = Alert(
+        company_id=luiza.company_id,
+        entity_id=luiza.id,
+        message="Outra Empresa",
+        priority=1,
+        created_by_id=demo["maria_alert"].created_by_id,
+    )
+    db.session.add(alert)
+    db.session.commit()
+    token = token_of(logged_in)
+    for entity_id in (demo["maria"].id, luiza.id):
+        url = f"/entidades/{entity_id}/alertas/{alert.id}/resolver"
+        assert logged_in.post(url, data={"csrf_token": token}).status_code == 404, url
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).resolved_at is None
+
+
+def test_relating_an_entity_of_another_empresa_by_id_links_nothing(logged_in, demo, db):
+    maria, luiza = demo["maria"], demo["luiza"]
+    response = logged_in.post(
+        f"/entidades/{maria.id}/cadastro/relacionados",
+        data={
+            "relacionado-mode": "existente",
+            "relacionado-related_entity_id": str(luiza.id),
+            "relacionado-relation_type_id": str(demo["relation_types"]["Filho(a)"].id),
+            "csrf_token": token_of(logged_in),
+        },
+        headers=HX,
+    )
+    assert response.status_code in (404, 422)
+    db.session.expire_all()
+    assert not db.session.scalars(
+        sa.select(Relation).where(Relation.related_entity_id == luiza.id)
+    ).all()
+
+
+def test_a_relation_of_another_empresa_cannot_be_removed_through_an_own_entity(logged_in, demo, db):
+    """Relations are found among the loaded entity's own: another Empresa's id is missing."""
+    luiza = demo["luiza"]
+    kind = RelationType(company_id=luiza.company_id, name="Vizinha")
+    neighbour = Entity(company_id=luiza.company_id, kind="PF", name="Vizinha da Luiza")
+    db.session.add_all([kind, neighbour])
+    db.session.flush()
+    relation = Relation(entity_id=luiza.id, related_entity_id=neighbour.id, relation_type=kind)
+    db.session.add(relation)
+    db.session.commit()
+    token = token_of(logged_in)
+    for entity_id in (demo["maria"].id, luiza.id):
+        url = f"/entidades/{entity_id}/cadastro/relacionados/{relation.id}/excluir"
+        assert logged_in.post(url, data={"csrf_token": token}).status_code == 404, url
+    db.session.expire_all()
+    assert db.session.get(Relation, relation.id) is not None

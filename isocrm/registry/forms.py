@@ -3,8 +3,6 @@
 Choices that depend on the Empresa (papéis, unidades, tipos de relação) are set by the view
 before validation, as on the ticket screen."""
 
-import re
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +17,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm import brdocs
 from isocrm.fields import (  # noqa: F401  (validate_document is used from here too)
+    CHOOSE_FROM_LIST,
     UFS,
     BrDateField,
     CheckboxesField,
@@ -35,9 +34,6 @@ from isocrm.fields import (  # noqa: F401  (validate_document is used from here 
 from isocrm.localtime import local_today
 from isocrm.models.engagement import ALERT_PRIORITIES
 from isocrm.models.entity import ECONTACT_KINDS, KIND_COMPANY, KIND_PERSON, PHONE_KINDS
-
-CHOOSE_FROM_LIST = _l("Escolha uma opção da lista.")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _text_or_none(value):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +100,20 @@ PRINCIPAL_ATTRS = {
     "principal_econtacts": "econtacts",
 }
 REVISIONS_KEPT = 30
+# How the attendant reads each of entity_values' keys (a clash, a value kept from another save).
+VALUE_LABELS = {
+    "kind": _l("Tipo"),
+    "document": "CPF/CNPJ",
+    "birth_date": _l("Data de nascimento"),
+    "name": _l("Nome/Razão social"),
+    "trade_name": _l("Nome fantasia"),
+    "notes": _l("Observações"),
+    "roles": _l("Papéis"),
+    "units": _l("Unidades"),
+    "principal_enderecos": _l("Endereço principal"),
+    "principal_telefones": _l("Telefone principal"),
+    "principal_econtacts": _l("E-contact principal"),
+}
 
 
 def entity_values(entity: Entity) -> dict:

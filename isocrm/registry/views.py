@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 
@@ -7,7 +6,6 @@ from flask import (
     abort,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,28 +15,24 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
-from wtforms.validators import ValidationError
+from werkzeug.exceptions import NotFound
 
-from isocrm import brdocs, phones, text
+from isocrm import brdocs, text
 from isocrm.alerts import highest_alert_priority
 from isocrm.catalogs import BLANK
 from isocrm.entity_search import search_entities
 from isocrm.extensions import db
-from isocrm.fields import bounded_int, optional_id, zip_code
+from isocrm.fields import bounded_int, optional_id
 from isocrm.htmx import is_partial_request, render, render_listbox
-from isocrm.loaders import get_entity
+from isocrm.loaders import get_alert, get_entity
 from isocrm.localtime import local_today
 from isocrm.models import (
-    Address,
     Alert,
-    EContact,
     Entity,
-    Phone,
     Relation,
     RelationType,
     Role,
@@ -47,204 +41,15 @@ from isocrm.models import (
 from isocrm.models.base import utcnow
 from isocrm.models.entity import KIND_PERSON
 from isocrm.permissions import ROLE_ATTENDANT, allow
-from isocrm.registry import bp, service
+from isocrm.registry import bp, quick, service
 from isocrm.registry.forms import (
-    AddressForm,
     AlertForm,
-    EContactForm,
     EntityForm,
-    PhoneForm,
     QuickEditForm,
     RelationForm,
-    econtact_value,
 )
+from isocrm.registry.rows import LISTS, RowList, optional_text, says
 from isocrm.security import current_company, safe_next_url, user_company
-
-
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-# --- the lists of the registration -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowList:
-    """Endereços, Telefones or E-contacts: a list of rows with exactly one Principal."""
-
-    slug: str
-    attr: str
-    model: type
-    form: type
-    title: str
-    noun: str
-    prefix: str
-
-    def copy(self, form, row) -> None:
-        if self.model is Address:
-            row.zip_code = zip_code(form.zip_code.data)
-            row.street = (form.street.data or "").strip()
-            row.number = _text(form.number.data)
-            row.complement = _text(form.complement.data)
-            row.district = _text(form.district.data)
-            row.city = (form.city.data or "").strip()
-            row.state = form.state.data
-        elif self.model is Phone:
-            row.kind = form.kind.data
-            row.number = phones.normalize(form.number.data)
-        else:
-            row.kind = form.kind.data
-            row.value = econtact_value(form.kind.data, form.value.data)
-
-    COLUMNS = {
-        Address: ("zip_code", "street", "number", "complement", "district", "city", "state"),
-        Phone: ("kind", "number"),
-        EContact: ("kind", "value"),
-    }
-
-    def same(self, form, row) -> bool:
-        """Whether saving `form` would leave `row` as it is (a second click, say)."""
-        typed = self.model()
-        try:
-            self.copy(form, typed)
-        except ValidationError:
-            return False  # not even valid (a bad CEP): certainly not what is saved
-        return all(getattr(typed, c) == getattr(row, c) for c in self.COLUMNS[self.model])
-
-    def text(self, row) -> str:
-        if self.model is Address:
-            return row.one_line
-        return row.display
-
-    def form_for(self, row=None, formdata=None):
-        """The add form (row None) or the edit form of one row, with its own field ids."""
-        prefix = f"{self.prefix}-{row.id}" if row is not None else f"novo-{self.prefix}"
-        if row is None or formdata is not None:
-            return self.form(formdata=formdata, prefix=prefix)
-        form = self.form(formdata=None, obj=row, prefix=prefix)
-        if self.model is Address and row.zip_code:
-            form.zip_code.data = f"{row.zip_code[:5]}-{row.zip_code[5:]}"
-        if self.model in (Phone, EContact):
-            form[self.COLUMNS[self.model][1]].data = row.display
-        return form
-
-
-LISTS = {
-    "enderecos": RowList(
-        "enderecos", "addresses", Address, AddressForm, _l("Endereços"), "endereço", "endereco"
-    ),
-    "telefones": RowList(
-        "telefones", "phones", Phone, PhoneForm, _l("Telefones"), "telefone", "telefone"
-    ),
-    "econtacts": RowList(
-        "econtacts",
-        "econtacts",
-        EContact,
-        EContactForm,
-        _l("E-contacts"),
-        "e-contact",
-        "econtact",
-    ),
-}
-
-
-# What each list says, whole sentences per list (the nouns differ in other languages).
-ROW_TEXTS = {
-    "enderecos": {
-        "one_principal": _l("Marque apenas um endereço como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um endereço desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este endereço não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("Endereço adicionado."),
-        "changed_click": _l(
-            "Este endereço foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar endereço para gravar o que você digitou."
-        ),
-        "saved": _l("Endereço salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro endereço como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este endereço no mesmo instante. Nada foi salvo: clique em Salvar"
-            " endereço de novo."
-        ),
-        "already_removed": _l("Este endereço já tinha sido removido."),
-        "removed": _l("Endereço removido."),
-    },
-    "telefones": {
-        "one_principal": _l("Marque apenas um telefone como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um telefone desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este telefone não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("Telefone adicionado."),
-        "changed_click": _l(
-            "Este telefone foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar telefone para gravar o que você digitou."
-        ),
-        "saved": _l("Telefone salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro telefone como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este telefone no mesmo instante. Nada foi salvo: clique em Salvar"
-            " telefone de novo."
-        ),
-        "already_removed": _l("Este telefone já tinha sido removido."),
-        "removed": _l("Telefone removido."),
-    },
-    "econtacts": {
-        "one_principal": _l("Marque apenas um e-contact como Principal: nada foi salvo."),
-        "choose_principal": _l(
-            "Escolha como Principal um e-contact desta entidade (o marcado pode ter sido removido"
-            " em outra aba)."
-        ),
-        "changed_save_again": _l(
-            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Salve de novo para gravar o que você digitou."
-        ),
-        "gone": _l(
-            "Este e-contact não existe mais (foi removido em outra aba ou por outra pessoa)."
-        ),
-        "added": _l("E-contact adicionado."),
-        "changed_click": _l(
-            "Este e-contact foi alterado em outra aba enquanto você editava; agora está: %(text)s."
-            " Nada foi salvo: clique em Salvar e-contact para gravar o que você digitou."
-        ),
-        "saved": _l("E-contact salvo."),
-        "still_principal": _l(
-            "Ele continua Principal: para trocar, marque outro e-contact como Principal."
-        ),
-        "same_instant": _l(
-            "Outra pessoa salvou este e-contact no mesmo instante. Nada foi salvo: clique em"
-            " Salvar e-contact de novo."
-        ),
-        "already_removed": _l("Este e-contact já tinha sido removido."),
-        "removed": _l("E-contact removido."),
-    },
-}
-
-
-def _says(row_list: "RowList", key: str, **values) -> str:
-    """One of ROW_TEXTS in the user's language, with its values."""
-    text = str(ROW_TEXTS[row_list.slug][key])
-    return text % values if values else text
 
 
 def _row_list(slug: str) -> RowList:
@@ -277,19 +82,16 @@ class EntityOfAnotherCompany(Exception):
 
 
 def _load(entity_id: int, *options) -> Entity:
-    """get_entity (404 for what the user may not see), telling a switched Empresa apart."""
-    entity = db.session.scalar(
-        sa.select(Entity)
-        .where(Entity.id == entity_id, Entity.company_id == current_company().id)
-        .options(*options)
-    )
-    if entity is not None:
-        return entity
-    owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
-    company = next((c for c in current_user.companies if c.id == owner_id), None)
-    if company is None:
-        abort(404)
-    raise EntityOfAnotherCompany(company)
+    """get_entity (404 for what the user may not see), telling a switched Empresa apart: an
+    entity of another of the user's Empresas raises EntityOfAnotherCompany instead."""
+    try:
+        return get_entity(entity_id, *options)
+    except NotFound:
+        owner_id = db.session.scalar(sa.select(Entity.company_id).where(Entity.id == entity_id))
+        company = next((c for c in current_user.companies if c.id == owner_id), None)
+        if company is None:
+            raise
+        raise EntityOfAnotherCompany(company) from None
 
 
 def _switch_back_if_asked() -> None:
@@ -419,7 +221,7 @@ def _fill_entity_choices(form: EntityForm, entity: Entity | None = None):
 # --- Cadastro completo -----------------------------------------------------------------------
 
 
-def _edit_page(entity, form, *, status=200, block=None, **context):
+def _edit_page(entity, form, *, status=200, block=None, blocks=None, **context):
     """The Cadastro completo page, or one of its sections for htmx."""
     context.setdefault("duplicate", None)
     context.setdefault("editing", None)
@@ -446,7 +248,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     slug, _, editing_id = (context["editing"] or "").rpartition("-")
     editing_id = bounded_int(editing_id)  # "²" or 5000 digits: no row, not an int() error
     if slug in LISTS and editing_id is not None:
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == editing_id), None)
+        row = LISTS[slug].find(entity, editing_id)
         if row is not None and row.id not in row_forms[slug]:
             row_forms[slug][row.id] = LISTS[slug].form_for(row)
     context["row_forms"] = row_forms
@@ -455,6 +257,7 @@ def _edit_page(entity, form, *, status=200, block=None, **context):
     return render(
         "registry/edit.html",
         block=block,
+        blocks=blocks,
         status=status,
         entity=entity,
         form=form,
@@ -481,10 +284,10 @@ def _principal_choice(row_list: RowList, entity: Entity) -> tuple[object, str | 
     if not values:
         return None, None
     if len(set(values)) > 1:
-        return None, _says(row_list, "one_principal")
+        return None, says(row_list, "one_principal")
     chosen = next((r for r in rows if str(r.id) == values[0]), None)
     if chosen is None:
-        return None, _says(row_list, "choose_principal")
+        return None, says(row_list, "choose_principal")
     return chosen, None
 
 
@@ -495,8 +298,8 @@ def _submitted_values(form: EntityForm, principals: dict, current: dict) -> dict
         "document": brdocs.normalize(form.document.data or "") or None,
         "birth_date": form.birth_date.data.isoformat() if form.birth_date.data else None,
         "name": form.name.data.strip(),
-        "trade_name": _text(form.trade_name.data),
-        "notes": _text(form.notes.data),
+        "trade_name": optional_text(form.trade_name.data),
+        "notes": optional_text(form.notes.data),
         "roles": sorted(set(form.roles.data or [])),
         "units": sorted(set(form.units.data or [])),
     }
@@ -528,26 +331,11 @@ def _apply_entity_form(form: EntityForm, entity: Entity, roles, units) -> None:
     entity.kind = form.kind.data
     entity.document = brdocs.normalize(form.document.data) or None
     entity.name = form.name.data.strip()
-    entity.trade_name = _text(form.trade_name.data)
+    entity.trade_name = optional_text(form.trade_name.data)
     entity.birth_date = form.birth_date.data
-    entity.notes = _text(form.notes.data)
+    entity.notes = optional_text(form.notes.data)
     entity.roles = [r for r in roles if r.id in (form.roles.data or [])]
     entity.units = [u for u in units if u.id in (form.units.data or [])]
-
-
-VALUE_LABELS = {
-    "kind": _l("Tipo"),
-    "document": "CPF/CNPJ",
-    "birth_date": _l("Data de nascimento"),
-    "name": _l("Nome/Razão social"),
-    "trade_name": _l("Nome fantasia"),
-    "notes": _l("Observações"),
-    "roles": _l("Papéis"),
-    "units": _l("Unidades"),
-    "principal_enderecos": _l("Endereço principal"),
-    "principal_telefones": _l("Telefone principal"),
-    "principal_econtacts": _l("E-contact principal"),
-}
 
 
 def _value_display(entity: Entity, key: str, value, roles, units) -> str:
@@ -565,7 +353,7 @@ def _value_display(entity: Entity, key: str, value, roles, units) -> str:
         return ", ".join(names.get(i, "?") for i in value)
     if key.startswith("principal_"):
         slug = key.removeprefix("principal_")
-        row = next((r for r in getattr(entity, LISTS[slug].attr) if r.id == value), None)
+        row = LISTS[slug].find(entity, value)
         if row is None:
             return _("(removido)")
         return (
@@ -637,33 +425,19 @@ CONFLICT_MESSAGE = _l(
 )
 
 
-@bp.post("/entidades/<int:entity_id>/cadastro")
-@allow(ROLE_ATTENDANT)
-def update(entity_id: int):
-    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
-    A save from a page older than the stored version is merged with what was saved since
-    (fields only the other save changed keep its value) or, when both changed a field,
-    refused with both values shown."""
-    _switch_back_if_asked()
-    entity = _load(entity_id, *_registry_options())
-    form = EntityForm()
-    roles, units = _fill_entity_choices(form, entity)
-    valid = form.validate()
-    duplicate = None
-    if valid:
-        duplicate = service.find_duplicate(
-            db.session, current_company().id, form.document.data, entity.id
-        )
-    principal_errors = {}
-    principals = {}
+def _chosen_principals(entity: Entity) -> tuple[dict, dict]:
+    """The row each list's Principal radio chose, and the messages of the lists refused."""
+    principals, errors = {}, {}
     for slug, row_list in LISTS.items():
-        chosen, message = _principal_choice(row_list, entity)
+        principals[slug], message = _principal_choice(row_list, entity)
         if message:
-            principal_errors[slug] = message
-        principals[slug] = chosen
-    # Rows left open in Editar are part of the save (their inputs belong to this form).
-    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
-    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+            errors[slug] = message
+    return principals, errors
+
+
+def _check_open_rows(entity: Entity, open_rows: dict, principals: dict) -> dict:
+    """Rows left open in Editar: one marked Principal there counts as chosen (when no other
+    is); one changed elsewhere since it was opened gets its message (and its new version)."""
     row_messages = {}
     for slug, row_list in LISTS.items():
         rows = getattr(entity, row_list.attr)
@@ -675,75 +449,55 @@ def update(entity_id: int):
                 row_form, row
             ):
                 row_form.version.data = str(row.version)
-                row_messages.setdefault(slug, {})[row_id] = _says(
+                row_messages.setdefault(slug, {})[row_id] = says(
                     row_list, "changed_save_again", text=row_list.text(row)
                 )
-    pending = {s: c.id for s, c in principals.items() if c is not None}
-    if not valid or duplicate or principal_errors or not rows_valid:
-        if duplicate:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        return _edit_page(
-            entity,
-            form,
-            status=422,
-            duplicate=duplicate,
-            principal_errors=principal_errors,
-            pending_principals=pending,
-            row_forms=open_rows,
-            row_messages=row_messages,
-        )
-    if row_messages:
-        return _edit_page(
-            entity,
-            form,
-            status=409,
-            pending_principals=pending,
-            row_forms=open_rows,
-            row_messages=row_messages,
-            conflict_message=CONFLICT_MESSAGE,
-        )
-    theirs = service.entity_values(entity)
-    values = _submitted_values(form, principals, theirs)
-    taken = []
+    return row_messages
+
+
+def _merge_stale_save(entity, form, values, theirs, roles, units, open_rows):
+    """A save from a page older than the stored version: (values, taken, None) merged with
+    what was saved since, or (…, the 409 page) when both changed a field."""
     seen_version = optional_id(form.version.data)
-    if seen_version != entity.version:
-        base = service.revision_values(db.session, entity.id, seen_version)
-        merged = service.merge(base, values, theirs)
-        if merged.clashes:
-            return _conflict_page(
-                entity,
-                form,
-                merged.values,
-                merged.clashes,
-                theirs,
-                roles,
-                units,
-                message=CONFLICT_MESSAGE,
-                row_forms=open_rows,
-            )
-        values, taken = merged.values, merged.taken
+    if seen_version == entity.version:
+        return values, [], None
+    base = service.revision_values(db.session, entity.id, seen_version)
+    merged = service.merge(base, values, theirs)
+    if merged.clashes:
+        refused = _conflict_page(
+            entity,
+            form,
+            merged.values,
+            merged.clashes,
+            theirs,
+            roles,
+            units,
+            message=CONFLICT_MESSAGE,
+            row_forms=open_rows,
+        )
+        return values, [], refused
+    return merged.values, merged.taken, None
+
+
+def _removal_in_use_error(entity, form, values, theirs, roles, units) -> list:
+    """Papéis or unidades removed that open tickets of the entity use, unless the removal was
+    confirmed: the tickets (with an error on the form), or nothing."""
     removed_roles = set(theirs["roles"]) - set(values["roles"])
     removed_units = set(theirs["units"]) - set(values["units"])
     in_use = service.open_tickets_using(db.session, entity, removed_roles, removed_units)
-    if in_use and not form.confirm_removal.data:
-        names = [r.name for r in roles if r.id in removed_roles]
-        names += [u.name for u in units if u.id in removed_units]
-        form.form_errors.append(
-            _(
-                "%(names)s: em uso por atendimento(s) aberto(s) desta entidade.",
-                names=", ".join(names),
-            )
-        )
-        return _edit_page(
-            entity,
-            form,
-            status=422,
-            pending_principals=pending,
-            row_forms=open_rows,
-            tickets_in_use=in_use,
-        )
+    if not in_use or form.confirm_removal.data:
+        return []
+    names = [r.name for r in roles if r.id in removed_roles]
+    names += [u.name for u in units if u.id in removed_units]
+    form.form_errors.append(
+        _("%(names)s: em uso por atendimento(s) aberto(s) desta entidade.", names=", ".join(names))
+    )
+    return in_use
+
+
+def _commit_entity_save(entity, values, roles, units, open_rows) -> bool:
+    """Write the rows open in Editar and the values, all or nothing; False when another save
+    went in between our read and our write (nothing of this one was kept)."""
     service.start_change(db.session, entity)
     for slug, row_list in LISTS.items():
         for row in getattr(entity, row_list.attr):
@@ -753,23 +507,30 @@ def update(entity_id: int):
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
-        # Another save went in between our read and our write: nothing of this one was kept.
         db.session.rollback()
-        entity = _load(entity_id, *_registry_options())
-        form.version.data = str(seen_version or "")
-        return _edit_page(
-            entity,
-            form,
-            status=409,
-            conflict_message=_(
-                "Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
-                " salvo: clique em Salvar cadastro de novo."
-            ),
-            row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
-        )
+        return False
+    return True
+
+
+def _same_instant_page(entity_id: int, form: EntityForm, seen_version):
+    entity = _load(entity_id, *_registry_options())
+    form.version.data = str(seen_version or "")
+    return _edit_page(
+        entity,
+        form,
+        status=409,
+        conflict_message=_(
+            "Outra pessoa salvou este cadastro no mesmo instante. Nada foi"
+            " salvo: clique em Salvar cadastro de novo."
+        ),
+        row_forms={slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()},
+    )
+
+
+def _saved_entity(entity: Entity, taken: list[str]):
     flash(_("Cadastro salvo."), "success")
     if taken:
-        fields = ", ".join(str(VALUE_LABELS[k]) for k in taken)
+        fields = ", ".join(str(service.VALUE_LABELS[k]) for k in taken)
         flash(
             _(
                 "Outra pessoa (ou outra aba) também alterou este cadastro; foi mantido o que ela"
@@ -779,6 +540,171 @@ def update(entity_id: int):
             "info",
         )
     return redirect(url_for("registry.edit", entity_id=entity.id), code=303)
+
+
+def _check_entity_save(entity: Entity, form: EntityForm):
+    """Validate a Salvar cadastro: the form, the document, the Principal radios and the rows
+    left open in Editar (their inputs belong to this form, they are part of the save).
+    Returns the chosen Principals, the open rows and, when refused, the page saying why."""
+    valid = form.validate()
+    duplicate = valid and service.find_duplicate(
+        db.session, current_company().id, form.document.data, entity.id
+    )
+    principals, principal_errors = _chosen_principals(entity)
+    open_rows = {slug: _open_row_forms(entity, row_list) for slug, row_list in LISTS.items()}
+    rows_valid = all([f.validate() for forms in open_rows.values() for f in forms.values()])
+    row_messages = _check_open_rows(entity, open_rows, principals)
+    page = {
+        "pending_principals": {s: c.id for s, c in principals.items() if c is not None},
+        "row_forms": open_rows,
+        "row_messages": row_messages,
+    }
+    refused = None
+    if not valid or duplicate or principal_errors or not rows_valid:
+        if duplicate:
+            form.document.errors.append(
+                _("Já existe uma entidade com este documento nesta Empresa.")
+            )
+        refused = _edit_page(
+            entity,
+            form,
+            status=422,
+            duplicate=duplicate or None,
+            principal_errors=principal_errors,
+            **page,
+        )
+    elif row_messages:
+        refused = _edit_page(entity, form, status=409, conflict_message=CONFLICT_MESSAGE, **page)
+    return principals, open_rows, refused
+
+
+@bp.post("/entidades/<int:entity_id>/cadastro")
+@allow(ROLE_ATTENDANT)
+def update(entity_id: int):
+    """Salvar cadastro: dados, papéis, unidades and the Principal of each list, all or nothing.
+    A save from a page older than the stored version is merged with what was saved since
+    (fields only the other save changed keep its value) or, when both changed a field,
+    refused with both values shown."""
+    _switch_back_if_asked()
+    entity = _load(entity_id, *_registry_options())
+    form = EntityForm()
+    roles, units = _fill_entity_choices(form, entity)
+    principals, open_rows, refused = _check_entity_save(entity, form)
+    if refused:
+        return refused
+    theirs = service.entity_values(entity)
+    values = _submitted_values(form, principals, theirs)
+    values, taken, refused = _merge_stale_save(
+        entity, form, values, theirs, roles, units, open_rows
+    )
+    if refused:
+        return refused
+    in_use = _removal_in_use_error(entity, form, values, theirs, roles, units)
+    if in_use:
+        pending = {s: c.id for s, c in principals.items() if c is not None}
+        return _edit_page(
+            entity,
+            form,
+            status=422,
+            tickets_in_use=in_use,
+            pending_principals=pending,
+            row_forms=open_rows,
+        )
+    if not _commit_entity_save(entity, values, roles, units, open_rows):
+        return _same_instant_page(entity_id, form, optional_id(form.version.data))
+    return _saved_entity(entity, taken)
+
+
+def _opened_in_another_company_page(form: EntityForm, posted_company: int):
+    """409: the form was opened in another Empresa (switched in another tab): never file it
+    here; what was typed comes back."""
+    origin = user_company(posted_company)
+    if origin:
+        message = _(
+            "Este cadastro foi aberto em outra Empresa (%(company)s), e a Empresa foi trocada"
+            " em outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e"
+            " clique em Cadastrar de novo (o que você digitou está abaixo).",
+            company=origin.name,
+        )
+    else:
+        message = _(
+            "Este cadastro foi aberto em outra Empresa, e a Empresa foi trocada em outra aba."
+            " Nada foi salvo: volte para aquela Empresa no topo da página e clique em"
+            " Cadastrar de novo (o que você digitou está abaixo)."
+        )
+    return render(
+        "registry/new.html",
+        status=409,
+        form=form,
+        duplicate=None,
+        homonym=None,
+        company_refused=message,
+    )
+
+
+def _without_form_key_page(form: EntityForm):
+    """Without its one-time key (a made-up post, a broken page) a second submit could create
+    the entity twice: refused, as Agenda and E-mail do, with a fresh key."""
+    form.validate()
+    return render(
+        "registry/new.html",
+        status=422,
+        form=form,
+        duplicate=None,
+        homonym=None,
+        company_refused=_("O formulário veio incompleto: confira os dados e clique em Cadastrar."),
+        form_key=service.new_form_key(),
+    )
+
+
+def _new_entity_clash(form: EntityForm, company_id: int) -> tuple:
+    """(duplicate, homonym): an entity with this CPF/CNPJ, or, without one and unconfirmed,
+    one with this name; the form's field says so."""
+    duplicate = service.find_duplicate(db.session, company_id, form.document.data)
+    if duplicate is not None:
+        form.document.errors.append(_("Já existe uma entidade com este documento nesta Empresa."))
+        return duplicate, None
+    if form.document.data or form.same_name_ok.data:
+        return None, None
+    homonym = service.same_name_entity(db.session, company_id, form.name.data)
+    if homonym is not None:
+        form.name.errors.append(
+            _(
+                "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe"
+                " o CPF/CNPJ ou marque a confirmação abaixo."
+            )
+        )
+    return None, homonym
+
+
+def _already_sent(earlier_url: str | None):
+    flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
+    return redirect(earlier_url or url_for("tickets.index"), code=303)
+
+
+def _create_entity(form: EntityForm, key: str, company_id: int, roles, units):
+    """File the new entity under the form's one-time key (a second submit that got there
+    first wins: this one goes where it went) and open its Cadastro completo."""
+    if not service.claim_form_key(db.session, key, current_user.id):
+        earlier = service.already_submitted(db.session, key)
+        return _already_sent(earlier.result_url if earlier is not None else None)
+    entity = Entity(company_id=company_id)
+    _apply_entity_form(form, entity, roles, units)
+    db.session.add(entity)
+    db.session.flush()
+    url = url_for("registry.edit", entity_id=entity.id)
+    service.remember_result(db.session, key, url)
+    db.session.commit()
+    flash(_("Entidade cadastrada. Complete endereços, telefones e contatos."), "success")
+    if not entity.roles:
+        flash(
+            _(
+                "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
+                " (Cliente, Consumidor…) e salve."
+            ),
+            "info",
+        )
+    return redirect(url, code=303)
 
 
 @bp.route("/entidades/nova", methods=["GET", "POST"])
@@ -792,93 +718,22 @@ def new():
     duplicate = homonym = None
     company_id = current_company().id
     if request.method == "GET":
-        prefill = service.prefill_from_query(request.args.get("q", ""))
-        for name, value in prefill.items():
+        for name, value in service.prefill_from_query(request.args.get("q", "")).items():
             form[name].data = value
         return render("registry/new.html", form=form, duplicate=None, homonym=None)
     posted_company = optional_id(request.form.get("company_id"))
     if posted_company is not None and posted_company != company_id:
-        # Opened in another Empresa (switched in another tab): never file it here.
-        origin = user_company(posted_company)
-        if origin:
-            message = _(
-                "Este cadastro foi aberto em outra Empresa (%(company)s), e a Empresa foi trocada"
-                " em outra aba. Nada foi salvo: volte para aquela Empresa no topo da página e"
-                " clique em Cadastrar de novo (o que você digitou está abaixo).",
-                company=origin.name,
-            )
-        else:
-            message = _(
-                "Este cadastro foi aberto em outra Empresa, e a Empresa foi trocada em outra aba."
-                " Nada foi salvo: volte para aquela Empresa no topo da página e clique em"
-                " Cadastrar de novo (o que você digitou está abaixo)."
-            )
-        return render(
-            "registry/new.html",
-            status=409,
-            form=form,
-            duplicate=None,
-            homonym=None,
-            company_refused=message,
-        )
+        return _opened_in_another_company_page(form, posted_company)
     key = request.form.get("form_key")
     if not key or not service.FORM_KEY.match(key):
-        # Without its one-time key (a made-up post, a broken page) a second submit could
-        # create the entity twice: refused, as Agenda and E-mail do, with a fresh key.
-        form.validate()
-        return render(
-            "registry/new.html",
-            status=422,
-            form=form,
-            duplicate=None,
-            homonym=None,
-            company_refused=_(
-                "O formulário veio incompleto: confira os dados e clique em Cadastrar."
-            ),
-            form_key=service.new_form_key(),
-        )
+        return _without_form_key_page(form)
     earlier = service.already_submitted(db.session, key)
     if earlier is not None and earlier.result_url:
-        flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
-        return redirect(earlier.result_url, code=303)
+        return _already_sent(earlier.result_url)
     if form.validate():
-        duplicate = service.find_duplicate(db.session, company_id, form.document.data)
-        if duplicate is not None:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        elif not form.document.data and not form.same_name_ok.data:
-            homonym = service.same_name_entity(db.session, company_id, form.name.data)
-            if homonym is not None:
-                form.name.errors.append(
-                    _(
-                        "Já existe uma entidade com este nome nesta Empresa. Se for outra, informe"
-                        " o CPF/CNPJ ou marque a confirmação abaixo."
-                    )
-                )
+        duplicate, homonym = _new_entity_clash(form, company_id)
         if duplicate is None and homonym is None:
-            if not service.claim_form_key(db.session, key, current_user.id):
-                earlier = service.already_submitted(db.session, key)
-                flash(_("Este cadastro já tinha sido enviado: nada foi criado de novo."), "info")
-                target = earlier.result_url if earlier is not None else None
-                return redirect(target or url_for("tickets.index"), code=303)
-            entity = Entity(company_id=company_id)
-            _apply_entity_form(form, entity, roles, units)
-            db.session.add(entity)
-            db.session.flush()
-            url = url_for("registry.edit", entity_id=entity.id)
-            service.remember_result(db.session, key, url)
-            db.session.commit()
-            flash(_("Entidade cadastrada. Complete endereços, telefones e contatos."), "success")
-            if not entity.roles:
-                flash(
-                    _(
-                        "Sem papel, esta entidade não pode receber atendimentos: marque um papel"
-                        " (Cliente, Consumidor…) e salve."
-                    ),
-                    "info",
-                )
-            return redirect(url, code=303)
+            return _create_entity(form, key, company_id, roles, units)
     return render("registry/new.html", status=422, form=form, duplicate=duplicate, homonym=homonym)
 
 
@@ -932,24 +787,22 @@ def _section(
     if not is_partial_request() and status == 200:
         flash(message, "success")
         return redirect(url_for("registry.edit", entity_id=entity.id) + f"#{row_list.slug}", 303)
-    response = _edit_page(
+    # The main form's version, out of band, when it showed the one this change started from.
+    seen = optional_id(request.values.get("version"))
+    bring_version = is_partial_request() and version_before is not None and seen == version_before
+    return _edit_page(
         entity,
         _entity_form(entity),
         status=status,
         block=row_list.slug,
+        blocks=[row_list.slug, "version_oob"] if bring_version else None,
+        oob_version=bring_version,
         section_message=message,
         row_forms={row_list.slug: row_forms or {}},
         row_messages={row_list.slug: row_messages or {}},
         pending_principals=pending or {},
         **context,
     )
-    seen = optional_id(request.values.get("version"))
-    if is_partial_request() and version_before is not None and seen == version_before:
-        response.set_data(
-            response.get_data(as_text=True)
-            + render_block("registry/edit.html", "version_oob", entity=entity, oob_version=True)
-        )
-    return response
 
 
 def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
@@ -964,7 +817,7 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
         if key.startswith(prefix)
     }
     add_form = row_list.form_for(formdata=MultiDict(data)) if data else None
-    message = _says(row_list, "gone")
+    message = says(row_list, "gone")
     if data:
         message += " " + _("O que você digitou está em Adicionar, para cadastrá-lo de novo.")
     return _section(
@@ -976,6 +829,19 @@ def _row_missing(entity, row_list: RowList, row_id: int, open_forms, pending):
         pending=pending,
         list_forms={row_list.slug: add_form} if add_form else {},
         add_open=bool(data),
+    )
+
+
+def _open_list(entity_id: int, slug: str, skip: int | None = None) -> tuple:
+    """What a request on one list works on: the list, the entity, the rows the request has
+    open in it (all but `skip`, with what was typed) and its Principal radio as it was."""
+    row_list = _row_list(slug)
+    entity = _load(entity_id, *_registry_options())
+    return (
+        row_list,
+        entity,
+        _open_row_forms(entity, row_list, skip=skip),
+        _pending_principal(entity, row_list),
     )
 
 
@@ -1018,14 +884,12 @@ def close_row(entity_id: int, slug: str, row_id: int):
 def add_row(entity_id: int, slug: str):
     """Adicionar endereço/telefone/e-contact; the first one becomes the Principal. The form's
     one-time key makes a second click (or Back and Adicionar) add nothing more."""
-    row_list = _row_list(slug)
+    _row_list(slug)  # an unknown list is a 404 before any Empresa is switched back
     _switch_back_if_asked()  # "Voltar para <Empresa> e adicionar" after a switch
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list)
-    pending = _pending_principal(entity, row_list)
     form = row_list.form_for(formdata=request.form)
-    message = _says(row_list, "added")
+    message = says(row_list, "added")
     if not form.validate():
         return _section(
             entity,
@@ -1063,7 +927,7 @@ def edit_row(entity_id: int, slug: str, row_id: int):
     """One row of a list as a form, in place (rows already open stay open as typed)."""
     row_list = _row_list(slug)
     entity = _load(entity_id, *_registry_options())
-    row = next((r for r in getattr(entity, row_list.attr) if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if not is_partial_request():
         if row is None:
             abort(404)
@@ -1083,18 +947,45 @@ def _principal_note(row_list: RowList, rows) -> str:
     return " " + _("Principal agora: %(text)s.", text=row_list.text(principal))
 
 
+def _row_changed_elsewhere(entity, row_list: RowList, row, form, open_forms, pending):
+    """409 when the row changed since it was opened and the form would not leave it as it
+    is now: the current value is shown, what was typed kept (with the current version)."""
+    if optional_id(form.version.data) == row.version or row_list.same(form, row):
+        return None
+    form.version.data = str(row.version)
+    return _section(
+        entity,
+        row_list,
+        status=409,
+        row_forms={**open_forms, row.id: form},
+        pending=pending,
+        row_messages={row.id: says(row_list, "changed_click", text=row_list.text(row))},
+    )
+
+
+def _save_row(entity, row_list: RowList, row, form) -> tuple[str, bool]:
+    """Write the row (marking it Principal unmarks the others): the message, and whether the
+    Principal changed (a new version of the entity)."""
+    message = says(row_list, "saved")
+    principal_changed = form.is_principal.data and not row.is_principal
+    if principal_changed:
+        service.start_change(db.session, entity)
+    elif row.is_principal and not form.is_principal.data:
+        message += " " + says(row_list, "still_principal")
+    row_list.copy(form, row)
+    if form.is_principal.data:
+        service.mark_principal(db.session, getattr(entity, row_list.attr), row)
+    return message, principal_changed
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro/<slug>/<int:row_id>")
 @allow(ROLE_ATTENDANT)
 def update_row(entity_id: int, slug: str, row_id: int):
     """Salvar one row; marking it Principal unmarks the others. A row changed elsewhere
     since it was opened is not overwritten: the current value is shown, what was typed kept."""
-    row_list = _row_list(slug)
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list, skip=row_id)
-    pending = _pending_principal(entity, row_list)
-    rows = getattr(entity, row_list.attr)
-    row = next((r for r in rows if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if row is None:
         return _row_missing(entity, row_list, row_id, open_forms, pending)
     form = row_list.form_for(row, formdata=request.form)
@@ -1102,43 +993,27 @@ def update_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity, row_list, status=422, row_forms={**open_forms, row.id: form}, pending=pending
         )
-    if optional_id(form.version.data) != row.version and not row_list.same(form, row):
-        form.version.data = str(row.version)
-        return _section(
-            entity,
-            row_list,
-            status=409,
-            row_forms={**open_forms, row.id: form},
-            pending=pending,
-            row_messages={row.id: _says(row_list, "changed_click", text=row_list.text(row))},
-        )
-    message = _says(row_list, "saved")
-    if form.is_principal.data and not row.is_principal:
-        service.start_change(db.session, entity)
-        pending = {}
-    elif row.is_principal and not form.is_principal.data:
-        message += " " + _says(row_list, "still_principal")
-    row_list.copy(form, row)
-    if form.is_principal.data:
-        service.mark_principal(db.session, rows, row)
+    refused = _row_changed_elsewhere(entity, row_list, row, form, open_forms, pending)
+    if refused:
+        return refused
+    message, principal_changed = _save_row(entity, row_list, row, form)
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        entity = _load(entity_id, *_registry_options())
         return _section(
-            entity,
+            _load(entity_id, *_registry_options()),
             row_list,
             status=409,
             row_forms={**open_forms, row_id: form},
-            row_messages={row_id: _says(row_list, "same_instant")},
+            row_messages={row_id: says(row_list, "same_instant")},
         )
     return _section(
         entity,
         row_list,
         message=message,
         row_forms=open_forms,
-        pending=pending,
+        pending={} if principal_changed else pending,
         version_before=version_before,
     )
 
@@ -1148,13 +1023,10 @@ def update_row(entity_id: int, slug: str, row_id: int):
 def remove_row(entity_id: int, slug: str, row_id: int):
     """Remover a row; if it was the Principal the oldest other one takes its place (and the
     message says which). Removing a row already gone says so."""
-    row_list = _row_list(slug)
-    entity = _load(entity_id, *_registry_options())
+    row_list, entity, open_forms, pending = _open_list(entity_id, slug, skip=row_id)
     version_before = entity.version
-    open_forms = _open_row_forms(entity, row_list, skip=row_id)
-    pending = _pending_principal(entity, row_list)
     rows = getattr(entity, row_list.attr)
-    row = next((r for r in rows if r.id == row_id), None)
+    row = row_list.find(entity, row_id)
     if row is None:
         if not is_partial_request():
             abort(404)
@@ -1162,11 +1034,11 @@ def remove_row(entity_id: int, slug: str, row_id: int):
         return _section(
             entity,
             row_list,
-            message=_says(row_list, "already_removed"),
+            message=says(row_list, "already_removed"),
             row_forms=open_forms,
             pending=pending,
         )
-    message = _says(row_list, "removed")
+    message = says(row_list, "removed")
     was_principal = row.is_principal
     if was_principal:
         service.start_change(db.session, entity)
@@ -1241,6 +1113,55 @@ def relation_options(entity_id: int):
     return render_listbox(choices)
 
 
+def _new_person_refusal(entity: Entity, form: RelationForm):
+    """Relacionado com a person created on the spot: refused (the section saying why) when
+    the CPF is another entity's, when a person of that name is already related (a second
+    submit of the same form: said as done), or, unconfirmed, for a homonym in the Empresa."""
+    company_id = current_company().id
+    name = form.new_name.data.strip()
+    duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
+    if duplicate is not None:
+        form.new_document.errors.append(
+            _("Já existe uma entidade com este CPF nesta Empresa: relacione a existente.")
+        )
+        return _relations_section(entity, status=422, form=form, duplicate=duplicate)
+    folded = text.fold(name)
+    related = next((r for r in entity.relations if r.related_entity.search_name == folded), None)
+    if related is not None:
+        related_name = related.related_entity.name
+        if service.already_submitted(db.session, request.form.get("form_key")):
+            return _relations_section(
+                entity, message=_("%(name)s relacionado(a).", name=related_name)
+            )
+        form.new_name.errors.append(
+            _("%(name)s já está relacionado(a) a esta entidade.", name=related_name)
+        )
+        return _relations_section(entity, status=422, form=form)
+    homonym = service.same_name_entity(db.session, company_id, name)
+    if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
+        form.new_name.errors.append(
+            _(
+                "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
+                " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
+            )
+        )
+        return _relations_section(
+            entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
+        )
+    return None
+
+
+def _new_person(form: RelationForm) -> Entity:
+    person = Entity(
+        company_id=current_company().id,
+        kind=KIND_PERSON,
+        name=form.new_name.data.strip(),
+        document=brdocs.normalize(form.new_document.data or "") or None,
+    )
+    db.session.add(person)
+    return person
+
+
 @bp.post("/entidades/<int:entity_id>/cadastro/relacionados")
 @allow(ROLE_ATTENDANT)
 def add_relation(entity_id: int):
@@ -1251,56 +1172,17 @@ def add_relation(entity_id: int):
     form = _relation_form(request.form, entity)
     if not form.validate():
         return _relations_section(entity, status=422, form=form)
-    company_id = current_company().id
-    if form.mode.data == "nova":
-        name = form.new_name.data.strip()
-        duplicate = service.find_duplicate(db.session, company_id, form.new_document.data)
-        if duplicate is not None:
-            form.new_document.errors.append(
-                _("Já existe uma entidade com este CPF nesta Empresa: relacione a existente.")
-            )
-            return _relations_section(entity, status=422, form=form, duplicate=duplicate)
-        folded = text.fold(name)
-        related_same = next(
-            (r for r in entity.relations if r.related_entity.search_name == folded), None
-        )
-        if related_same is not None:
-            if service.already_submitted(db.session, request.form.get("form_key")):
-                return _relations_section(
-                    entity,
-                    message=_("%(name)s relacionado(a).", name=related_same.related_entity.name),
-                )
-            form.new_name.errors.append(
-                _(
-                    "%(name)s já está relacionado(a) a esta entidade.",
-                    name=related_same.related_entity.name,
-                )
-            )
-            return _relations_section(entity, status=422, form=form)
-        homonym = service.same_name_entity(db.session, company_id, name)
-        if homonym is not None and not form.new_document.data and not form.same_name_ok.data:
-            form.new_name.errors.append(
-                _(
-                    "Já existe uma entidade com este nome nesta Empresa: relacione a existente"
-                    " (Entidade já cadastrada) ou, se for outra pessoa, marque a confirmação."
-                )
-            )
-            return _relations_section(
-                entity, status=422, form=form, duplicate=homonym, confirm_homonym=True
-            )
+    creating = form.mode.data == "nova"
+    refused = _new_person_refusal(entity, form) if creating else None
+    if refused is not None:
+        return refused
     if not service.claim_form_key(db.session, request.form.get("form_key"), current_user.id):
         entity = _load(entity_id, *_registry_options())
         return _relations_section(entity, message=_("Relacionamento já adicionado."))
-    if form.mode.data == "nova":
-        related = Entity(
-            company_id=company_id,
-            kind=KIND_PERSON,
-            name=form.new_name.data.strip(),
-            document=brdocs.normalize(form.new_document.data or "") or None,
-        )
-        db.session.add(related)
+    if creating:
+        related = _new_person(form)
     else:
-        related = db.session.get(Entity, form.related_entity_id.data)
+        related = get_entity(form.related_entity_id.data)
         if any(r.related_entity_id == related.id for r in entity.relations):
             form.related_entity_id.errors.append(_("Esta entidade já está relacionada."))
             return _relations_section(entity, status=422, form=form)
@@ -1330,183 +1212,45 @@ def remove_relation(entity_id: int, relation_id: int):
 # --- Cadastro simplificado -------------------------------------------------------------------
 
 
-QUICK_GROUPS = (("address", "addresses"), ("phone", "phones"), ("econtact", "econtacts"))
-QUICK_GROUP_LABELS = {
-    "address": _l("Endereço principal"),
-    "phone": _l("Telefone principal"),
-    "econtact": _l("E-contact principal"),
-}
-
-
-def _rows_seen(entity: Entity) -> str:
-    """Which Principal rows (id and version) the form was filled from."""
-    parts = []
-    for key, attr in QUICK_GROUPS:
-        row = next((r for r in getattr(entity, attr) if r.is_principal), None)
-        parts.append(f"{key}:{row.id}:{row.version}" if row else f"{key}::")
-    return ",".join(parts)
-
-
-def _quick_form(entity: Entity, formdata=None) -> QuickEditForm:
-    form = QuickEditForm(formdata=formdata, prefix="cadastro")
-    if formdata is not None:
-        return form
-    form.version.data = str(entity.version)
-    form.rows_seen.data = _rows_seen(entity)
-    form.name.data = entity.name
-    form.trade_name.data = entity.trade_name
-    form.document.data = entity.document_display
-    address, phone, econtact = (
-        entity.principal_address,
-        entity.principal_phone,
-        entity.principal_econtact,
-    )
-    if address:
-        for name in QuickEditForm.ADDRESS_FIELDS:
-            form[name].data = getattr(address, name)
-        if address.zip_code:
-            form.zip_code.data = f"{address.zip_code[:5]}-{address.zip_code[5:]}"
-    if phone:
-        form.phone_kind.data, form.phone_number.data = phone.kind, phone.display
-    if econtact:
-        form.econtact_kind.data, form.econtact_value.data = econtact.kind, econtact.display
-    return form
-
-
-def _quick_groups(form: QuickEditForm) -> dict:
-    """The Principal address, phone and e-contact as the form asks for them (None: empty)."""
-    address = None
-    if form.address_filled():
-        address = (
-            zip_code(form.zip_code.data),
-            form.street.data.strip(),
-            _text(form.number.data),
-            _text(form.complement.data),
-            _text(form.district.data),
-            form.city.data.strip(),
-            form.state.data,
+def _quick_saved(entity: Entity, notes: list[str], context: dict):
+    """Saved: over the ticket, close the dialog and refresh the Dados cadastrais card only
+    (when a Principal row was removed, the dialog stays to say so); a page otherwise."""
+    said = " ".join([_("Cadastro salvo."), *notes])
+    if not is_partial_request():
+        flash(said, "success")
+        back = context["back"]
+        return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
+    if notes:
+        return render(
+            "registry/quick_edit.html",
+            blocks=["dialog", "card"],
+            form=quick.quick_form(entity),
+            saved_message=said,
+            **context,
         )
-    phone = econtact = None
-    if _text(form.phone_number.data):
-        phone = (form.phone_kind.data or "celular", phones.normalize(form.phone_number.data))
-    if _text(form.econtact_value.data):
-        kind = form.econtact_kind.data or "email"
-        econtact = (kind, econtact_value(kind, form.econtact_value.data))
-    return {"address": address, "phone": phone, "econtact": econtact}
+    return render("registry/quick_edit.html", blocks=["closed", "card"], **context)
 
 
-def _stored_groups(entity: Entity) -> dict:
-    address, phone, econtact = (
-        entity.principal_address,
-        entity.principal_phone,
-        entity.principal_econtact,
-    )
-    return {
-        "address": (
-            address.zip_code,
-            address.street,
-            address.number,
-            address.complement,
-            address.district,
-            address.city,
-            address.state,
+def _quick_save(form: QuickEditForm, entity: Entity, context: dict):
+    """Save a valid Cadastro simplificado, or answer 409 with what clashes."""
+    values, clashes = quick.quick_conflicts(form, entity)
+    if clashes:
+        context.update(quick.clash_context(form, entity, clashes))
+        return render("registry/quick_edit.html", block="dialog", status=409, form=form, **context)
+    entity_id = entity.id
+    service.start_change(db.session, entity)
+    notes = quick.apply_quick_form(form, entity, values)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        context["entity"] = _load(entity_id, *_registry_options())
+        context["conflict_message"] = _(
+            "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
+            " clique em Salvar de novo."
         )
-        if address
-        else None,
-        "phone": (phone.kind, phone.number) if phone else None,
-        "econtact": (econtact.kind, econtact.value) if econtact else None,
-    }
-
-
-def _quick_conflicts(form: QuickEditForm, entity: Entity) -> tuple[dict, list[str]]:
-    """A save from a form older than the entity or its Principal rows: the entity's fields
-    are merged as in Cadastro completo; a Principal row changed elsewhere and typed
-    differently here is a clash (nothing saved, both shown)."""
-    theirs = service.entity_values(entity)
-    mine = dict(theirs)
-    mine["name"] = form.name.data.strip()
-    mine["trade_name"] = _text(form.trade_name.data)
-    mine["document"] = brdocs.normalize(form.document.data or "") or None
-    clashes = []
-    seen_version = optional_id(form.version.data)
-    if seen_version != entity.version:
-        base = service.revision_values(db.session, entity.id, seen_version)
-        merged = service.merge(base, mine, theirs)
-        clashes += merged.clashes
-        for key in ("name", "trade_name", "document"):
-            if key not in merged.clashes:
-                mine[key] = merged.values[key]
-    if _rows_seen(entity) != (form.rows_seen.data or ""):
-        seen = dict(
-            part.split(":", 1) for part in (form.rows_seen.data or "").split(",") if ":" in part
-        )
-        current = dict(part.split(":", 1) for part in _rows_seen(entity).split(","))
-        typed, stored = _quick_groups(form), _stored_groups(entity)
-        for key, _attr in QUICK_GROUPS:
-            if seen.get(key) != current[key] and typed[key] != stored[key]:
-                clashes.append(key)
-    return mine, clashes
-
-
-def _apply_quick_form(form: QuickEditForm, entity: Entity, values: dict) -> list[str]:
-    """Save; a phone or e-contact cleared in the form is removed (the next one becomes the
-    Principal). Returns what to tell the attendant about it."""
-    notes = []
-    entity.name = values["name"]
-    entity.trade_name = values["trade_name"]
-    entity.document = values["document"]
-    if form.address_filled():
-        address = entity.principal_address
-        if address is None:
-            address = Address()
-            service.add_row(db.session, entity.addresses, address, True)
-        address.zip_code = zip_code(form.zip_code.data)
-        address.street = form.street.data.strip()
-        for name in ("number", "complement", "district"):
-            setattr(address, name, _text(form[name].data))
-        address.city = form.city.data.strip()
-        address.state = form.state.data
-    elif entity.principal_address is not None:
-        # Every address field emptied: as with the phone and the e-contact, the Principal
-        # address is removed (the next one becomes the Principal) and the message says so.
-        service.remove_row(db.session, entity.addresses, entity.principal_address)
-        now = entity.principal_address
-        notes.append(
-            _("Endereço principal removido; agora o principal é %(text)s.", text=now.one_line)
-            if now
-            else _("Endereço principal removido.")
-        )
-    if _text(form.phone_number.data):
-        phone = entity.principal_phone
-        if phone is None:
-            phone = Phone()
-            service.add_row(db.session, entity.phones, phone, True)
-        phone.kind = form.phone_kind.data or "celular"
-        phone.number = phones.normalize(form.phone_number.data)
-    elif entity.principal_phone is not None:
-        service.remove_row(db.session, entity.phones, entity.principal_phone)
-        now = entity.principal_phone
-        notes.append(
-            _("Telefone principal removido; agora o principal é %(text)s.", text=now.display)
-            if now
-            else _("Telefone principal removido.")
-        )
-    if _text(form.econtact_value.data):
-        econtact = entity.principal_econtact
-        if econtact is None:
-            econtact = EContact()
-            service.add_row(db.session, entity.econtacts, econtact, True)
-        econtact.kind = form.econtact_kind.data or "email"
-        econtact.value = econtact_value(econtact.kind, form.econtact_value.data)
-    elif entity.principal_econtact is not None:
-        service.remove_row(db.session, entity.econtacts, entity.principal_econtact)
-        now = entity.principal_econtact
-        notes.append(
-            _("E-contact principal removido; agora o principal é %(text)s.", text=now.display)
-            if now
-            else _("E-contact principal removido.")
-        )
-    return notes
+        return render("registry/quick_edit.html", block="dialog", status=409, form=form, **context)
+    return _quick_saved(entity, notes, context)
 
 
 @bp.route("/entidades/<int:entity_id>/cadastro-simplificado", methods=["GET", "POST"])
@@ -1515,107 +1259,20 @@ def quick_edit(entity_id: int):
     """Cadastro simplificado: a page of its own, or a dialog over the ticket for htmx."""
     entity = _load(entity_id, *_registry_options())
     back = safe_next_url(request.values.get("next"))
-    form = _quick_form(entity, request.form if request.method == "POST" else None)
-    duplicate = None
+    form = quick.quick_form(entity, request.form if request.method == "POST" else None)
     context = {"entity": entity, "back": back}
     if request.method == "GET":
         return render("registry/quick_edit.html", block="dialog", form=form, **context)
-    status = 422
+    duplicate = None
     if form.validate():
-        document = brdocs.normalize(form.document.data or "")
-        duplicate = service.find_duplicate(
-            db.session, current_company().id, form.document.data, entity.id
-        )
-        if duplicate is not None:
-            form.document.errors.append(
-                _("Já existe uma entidade com este documento nesta Empresa.")
-            )
-        elif document and brdocs.kind_of(document) != entity.kind:
-            form.document.errors.append(
-                _(
-                    "Este documento é um CNPJ e o cadastro é de pessoa física: para mudar o tipo,"
-                    " use o Cadastro completo."
-                )
-                if entity.kind == KIND_PERSON
-                else _(
-                    "Este documento é um CPF e o cadastro é de pessoa jurídica: para mudar o"
-                    " tipo, use o Cadastro completo."
-                )
-            )
-        else:
-            values, clashes = _quick_conflicts(form, entity)
-            if clashes:
-                status = 409
-                stored = _stored_groups(entity)
-                context["conflict_message"] = _(
-                    "Outra pessoa (ou outra aba) salvou este cadastro enquanto você editava."
-                    " Nada foi salvo: confira %(fields)s (abaixo, o que está salvo agora) e"
-                    " clique em Salvar para manter o seu.",
-                    fields=", ".join(
-                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key))
-                        for key in clashes
-                    ),
-                )
-                now = {
-                    "phone": entity.principal_phone.display if stored["phone"] else None,
-                    "econtact": entity.principal_econtact.display if stored["econtact"] else None,
-                    "address": entity.principal_address.one_line if stored["address"] else None,
-                    "name": entity.name,
-                    "trade_name": entity.trade_name,
-                    "document": entity.document_display,
-                }
-                context["clash_lines"] = [
-                    (
-                        str(QUICK_GROUP_LABELS.get(key) or VALUE_LABELS.get(key, key)),
-                        now.get(key) or _("(vazio)"),
-                    )
-                    for key in clashes
-                ]
-                form.version.data = str(entity.version)
-                form.rows_seen.data = _rows_seen(entity)
-            else:
-                service.start_change(db.session, entity)
-                notes = _apply_quick_form(form, entity, values)
-                try:
-                    db.session.commit()
-                except StaleDataError:
-                    db.session.rollback()
-                    entity = _load(entity_id, *_registry_options())
-                    context["entity"] = entity
-                    context["conflict_message"] = _(
-                        "Outra pessoa salvou este cadastro no mesmo instante. Nada foi salvo:"
-                        " clique em Salvar de novo."
-                    )
-                    return render(
-                        "registry/quick_edit.html",
-                        block="dialog",
-                        status=409,
-                        form=form,
-                        **context,
-                    )
-                if is_partial_request():
-                    # Close the dialog and refresh the ticket's Dados cadastrais card only;
-                    # when a Principal row was removed, the dialog stays to say so.
-                    if notes:
-                        first = render_block(
-                            "registry/quick_edit.html",
-                            "dialog",
-                            form=_quick_form(entity),
-                            saved_message=" ".join([_("Cadastro salvo."), *notes]),
-                            **context,
-                        )
-                    else:
-                        first = render_block("registry/quick_edit.html", "closed")
-                    body = first + render_block("registry/quick_edit.html", "card", entity=entity)
-                    response = make_response(body)
-                    response.vary.add("HX-Request")
-                    return response
-                flash(" ".join([_("Cadastro salvo."), *notes]), "success")
-                return redirect(back or url_for("registry.quick_edit", entity_id=entity.id), 303)
+        duplicate, error = quick.document_error(form, entity)
+        if error is None:
+            return _quick_save(form, entity, context)
+        form.document.errors.append(error)
     return render(
         "registry/quick_edit.html",
         block="dialog",
-        status=status,
+        status=422,
         form=form,
         duplicate=duplicate,
         **context,
@@ -1654,13 +1311,8 @@ def _alerts_response(entity: Entity, *, status=200, form=None, message=None):
         return render("registry/alerts.html", status=status, **_alerts_context(entity, form))
     context = _alerts_context(entity, form, in_dialog)
     context["message"] = message
-    block = "dialog" if in_dialog else "panel"
-    body = render_block("registry/alerts.html", block, **context)
-    if in_dialog:
-        body += render_block("registry/alerts.html", "icon", **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+    blocks = ["dialog", "icon"] if in_dialog else ["panel"]
+    return render("registry/alerts.html", status=status, blocks=blocks, **context)
 
 
 @bp.get("/entidades/<int:entity_id>/alertas")
@@ -1704,15 +1356,7 @@ def create_alert(entity_id: int):
 def resolve_alert(entity_id: int, alert_id: int):
     """Resolver: the alert stops colouring the icon and moves to the resolved ones."""
     entity = _load(entity_id)
-    alert = db.session.scalar(
-        sa.select(Alert).where(
-            Alert.id == alert_id,
-            Alert.entity_id == entity.id,
-            Alert.company_id == current_company().id,
-        )
-    )
-    if alert is None:
-        abort(404)
+    alert = get_alert(entity, alert_id)
     if alert.resolved_at is None:
         alert.resolved_at = utcnow()
         alert.resolved_by_id = current_user.id

@@ -253,3 +253,24 @@ def test_saving_a_row_in_place_keeps_the_page_current_for_salvar_cadastro(page):
     expect(page.locator(".flashes")).not_to_contain_text("também alterou")
     expect(page.get_by_label("Observações")).to_have_value("Digitado antes de salvar o telefone")
     expect(page.locator("#telefones tr", has_text="(11) 3444-5555")).to_contain_text("Principal")
+
+
+def test_each_section_replaces_itself_once_and_leaves_the_others(page):
+    """A list's Adicionar and the relations' Remover answer their own section: it replaces
+    itself (not nested inside the old one) and the other sections stay as they were."""
+    login(page)
+    _open_registry(page)
+    phones = page.locator("#telefones")
+    phones.locator("summary").click()
+    phones.get_by_label("Telefone").fill("(11) 2777-8888")
+    phones.get_by_role("button", name="Adicionar telefone").click()
+    expect(page.locator("#telefones")).to_contain_text("Telefone adicionado.")
+    expect(page.locator("#telefones")).to_have_count(1)
+    expect(page.locator("#telefones #telefones")).to_have_count(0)
+    related = page.locator("#relacionados")
+    related.get_by_role("button", name="Remover José Carlos da Silva").click()
+    expect(page.locator("#relacionados")).to_contain_text("Relacionamento removido.")
+    expect(page.locator("#relacionados")).not_to_contain_text("José Carlos da Silva")
+    expect(page.locator("#relacionados")).to_have_count(1)
+    # the other sections were not touched
+    expect(page.locator("#telefones")).to_contain_text("Telefone adicionado.")
