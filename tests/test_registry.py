@@ -612,6 +612,11 @@ def test_phones_as_brazilians_write_them(logged_in, demo, db, typed, stored, sho
         ("econtacts", {"kind": "whatsapp", "value": "(11) 3333-4444"}, "WhatsApp inválido"),
         ("econtacts", {"kind": "site", "value": "não é um site"}, "Site inválido"),
         ("telefones", {"kind": "fax", "number": "(11) 3333-4444"}, "Escolha um tipo da lista."),
+        # No Tipo sent (the form always sends one): refused, not stored as the default kind
+        # with a value nobody checked (the outside test saved "Nome <x@y>" as an e-mail).
+        ("econtacts", {"value": "Nome <x@y>"}, "Escolha um tipo da lista."),
+        ("econtacts", {"kind": "", "value": "Nome <x@y>"}, "Escolha um tipo da lista."),
+        ("telefones", {"number": "(11) 3333-4444"}, "Escolha um tipo da lista."),
     ],
 )
 def test_contacts_that_cannot_be_used_are_refused_in_portuguese(

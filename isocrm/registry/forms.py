@@ -154,6 +154,9 @@ class PhoneForm(FlaskForm):
     is_principal = BooleanField(_l("Principal"))
     version = HiddenField()
 
+    def validate_kind(self, field):
+        _require_kind(field)
+
     def validate_number(self, field):
         phone_number(field.data)
 
@@ -168,8 +171,19 @@ class EContactForm(FlaskForm):
     is_principal = BooleanField(_l("Principal"))
     version = HiddenField()
 
+    def validate_kind(self, field):
+        _require_kind(field)
+
     def validate_value(self, field):
         econtact_value(self.kind.data, field.data)
+
+
+def _require_kind(field) -> None:
+    """A phone's or e-contact's Tipo is chosen, never assumed: a request without one (the
+    form always sends it) would otherwise store the model's default kind, and an
+    e-contact's value would skip the check of the kind it ends up with."""
+    if field.data is None:
+        raise ValidationError(_("Escolha um tipo da lista."))
 
 
 def econtact_value(kind: str | None, value: str | None) -> str:
