@@ -96,30 +96,29 @@ def _one_or_404(query):
     return record
 
 
-def get_order(entity: Entity, order_id: int, *options) -> Order:
-    """The entity's order (the entity already loaded with get_entity)."""
+def _of_entity(model, entity: Entity, record_id: int, options):
+    """The `model` row (it has entity_id and company_id) of this entity, which the caller
+    loaded with get_entity: both columns are checked, so an id typed into the URL of
+    another entity of the Empresa, or of another Empresa, is as missing."""
     return _one_or_404(
-        sa.select(Order)
+        sa.select(model)
         .where(
-            Order.id == order_id,
-            Order.entity_id == entity.id,
-            Order.company_id == entity.company_id,
+            model.id == record_id,
+            model.entity_id == entity.id,
+            model.company_id == entity.company_id,
         )
         .options(*options)
     )
+
+
+def get_order(entity: Entity, order_id: int, *options) -> Order:
+    """The entity's order."""
+    return _of_entity(Order, entity, order_id, options)
 
 
 def get_invoice(entity: Entity, invoice_id: int, *options) -> Invoice:
     """The entity's NF-e."""
-    return _one_or_404(
-        sa.select(Invoice)
-        .where(
-            Invoice.id == invoice_id,
-            Invoice.entity_id == entity.id,
-            Invoice.company_id == entity.company_id,
-        )
-        .options(*options)
-    )
+    return _of_entity(Invoice, entity, invoice_id, options)
 
 
 def survey_responses_of(entity: Entity):
@@ -140,26 +139,12 @@ def get_survey_response(entity: Entity, response_id: int, *options) -> SurveyRes
 
 def get_appointment(entity: Entity, appointment_id: int, *options) -> Appointment:
     """The entity's appointment."""
-    return _one_or_404(
-        sa.select(Appointment)
-        .where(
-            Appointment.id == appointment_id,
-            Appointment.entity_id == entity.id,
-            Appointment.company_id == entity.company_id,
-        )
-        .options(*options)
-    )
+    return _of_entity(Appointment, entity, appointment_id, options)
 
 
-def get_alert(entity: Entity, alert_id: int) -> Alert:
-    """An alert of `entity` in the current Empresa; another entity's or Empresa's is as missing."""
-    return _one_or_404(
-        sa.select(Alert).where(
-            Alert.id == alert_id,
-            Alert.entity_id == entity.id,
-            Alert.company_id == current_company().id,
-        )
-    )
+def get_alert(entity: Entity, alert_id: int, *options) -> Alert:
+    """The entity's alert."""
+    return _of_entity(Alert, entity, alert_id, options)
 
 
 def get_entity_ticket(entity: Entity, code: int, *options) -> Ticket:
