@@ -1038,6 +1038,33 @@ def test_quick_edit_creates_the_missing_principal_rows(logged_in, demo, db):
     assert saved.principal_econtact.value == "joaquim@example.com.br"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        {"phone_kind": "", "phone_number": "(11) 91234-5678"},
+        {"econtact_kind": "", "econtact_value": "Nome <x@y>"},
+    ],
+)
+def test_quick_edit_refuses_a_phone_or_econtact_without_its_tipo(logged_in, demo, db, typed):
+    """The form always sends a Tipo; a request without one is refused, not stored with a
+    Tipo nobody chose (as Cadastro completo does)."""
+    joaquim = demo["joaquim"]
+
+    def contacts():
+        fresh(db)
+        saved = db.session.get(Entity, joaquim.id)
+        return [(p.kind, p.number) for p in saved.phones], [
+            (e.kind, e.value) for e in saved.econtacts
+        ]
+
+    before = contacts()
+    data = _quick_data(logged_in, joaquim.id, **typed)
+    response = logged_in.post(f"/entidades/{joaquim.id}/cadastro-simplificado", data=data)
+    assert response.status_code == 422
+    assert "Escolha um tipo da lista." in response.get_data(as_text=True)
+    assert contacts() == before
+
+
 def test_quick_edit_refuses_a_half_typed_address(logged_in, demo, db):
     joaquim = demo["joaquim"]
     data = _quick_data(logged_in, joaquim.id, city="Rio de Janeiro", state="RJ")

@@ -291,13 +291,21 @@ class QuickEditForm(DocumentFields, FlaskForm):
         if self.address_filled() and field.data is None:
             raise ValidationError(_("Escolha a UF."))
 
+    def validate_phone_kind(self, field):
+        if (self.phone_number.data or "").strip():
+            _require_kind(field)
+
     def validate_phone_number(self, field):
         if (field.data or "").strip():
             phone_number(field.data)
 
+    def validate_econtact_kind(self, field):
+        if (self.econtact_value.data or "").strip():
+            _require_kind(field)
+
     def validate_econtact_value(self, field):
-        if (field.data or "").strip():
-            econtact_value(self.econtact_kind.data or "email", field.data)
+        if (field.data or "").strip() and self.econtact_kind.data is not None:
+            econtact_value(self.econtact_kind.data, field.data)
 
 
 class AlertForm(FlaskForm):
