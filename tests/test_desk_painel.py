@@ -270,9 +270,13 @@ def test_filters(client, world, demo):
     assert found(situacao=demo["statuses"]["concluido"].id) == codes(
         w.closed, demo["ticket_1"], demo["ticket_2"]
     )
-    old = (w.now - timedelta(days=40)).strftime("%d/%m/%Y")
+    # The filter's dates are the desk's (São Paulo): from 21:00 there, UTC is already
+    # tomorrow, and a UTC date missed the ticket (CI ran at 00:13 UTC).
+    old = (w.now - timedelta(days=40)).astimezone(SP).strftime("%d/%m/%Y")
     assert found(de=old, ate=old) == codes(w.nobody)
-    assert w.nobody.code not in found(de=(w.now - timedelta(days=3)).strftime("%d/%m/%Y"))
+    assert w.nobody.code not in found(
+        de=(w.now - timedelta(days=3)).astimezone(SP).strftime("%d/%m/%Y")
+    )
     # The filters stay in the links of the tabs and of the sorting.
     html = client.get(
         "/", query_string={"aba": "todos", "motivo": demo["reasons"]["Dúvida"].id}
