@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from isocrm import attachment_store as store
 from isocrm.attachment_store import AttachmentRefused, read_attachment, sniff, store_attachment
-from isocrm.models import Attachment, TicketDetail
-from tests.factories import add_details, south_ticket
+from isocrm.models import Attachment, Ticket, TicketDetail
+from tests.conftest import csrf_token_from, login_client
+from tests.factories import add_details, create_ticket, fresh, include, south_ticket, ticket_by_code
 from tests.smtp import free_port
 
 # --- Real files, built to their formats -------------------------------------------------
@@ -246,3 +247,188 @@ def test_a_file_is_kept_in_an_s3_compatible_store_when_configured(app, db, demo,
         assert stored["Body"].read() == PDF_SMALL
         assert read_attachment(kept) == PDF_SMALL
     assert not (Path(app.instance_path) / "attachments").exists()
+
+
+# --- The ticket screen: upload, list, download ----------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def _ticket_with_detail(client, demo, db):
+    """Maria's confirmed ticket (code, its first detail's id), made as an attendant does."""
+    assert create_ticket(client, demo).status_code == 303
+    code = db.session.scalar(sa.select(sa.func.max(Ticket.code)))
+    ticket = ticket_by_code(db, code)
+    return code, ticket.details[0].id
+
+
+def _upload(client, code, detail_id, files, headers=None, token=None):
+    page = client.get(f"/atendimentos/{code}").get_data(as_text=True)
+    data = {
+        "csrf_token": token if token is not None else csrf_token_from(page),
+        "files": [(io.BytesIO(content), name) for name, content in files],
+    }
+    return client.post(
+        f"/atendimentos/{code}/detalhes/{detail_id}/anexos",
+        data=data,
+        content_type="multipart/form-data",
+        headers=headers or {},
+    )
+
+
+def _kept(db, detail_id=None):
+    fresh(db)
+    query = sa.select(Attachment).order_by(Attachment.id)
+    if detail_id is not None:
+        query = query.where(Attachment.detail_id == detail_id)
+    return db.session.scalars(query).all()
+
+
+def test_a_plain_form_upload_goes_back_to_the_detail_with_the_files_listed(logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    response = _upload(
+        logged_in, code, detail_id, [("embalagem.png", PNG_1PX), ("nota fiscal.pdf", PDF_SMALL)]
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/atendimentos/{code}?detalhe=1")
+    kept = _kept(db, detail_id)
+    assert [(a.filename, a.content_type) for a in kept] == [
+        ("embalagem.png", "image/png"),
+        ("nota fiscal.pdf", "application/pdf"),
+    ]
+    assert kept[0].uploaded_by_id == demo["atendente"].id
+    screen = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 arquivos anexados." in screen
+    assert f'src="/anexos/{kept[0].id}/miniatura"' in screen
+    assert f'href="/anexos/{kept[1].id}"' in screen and "nota fiscal.pdf" in screen
+    assert f"/anexos/{kept[1].id}/miniatura" not in screen  # a PDF has no thumbnail
+
+
+def test_an_htmx_upload_answers_the_details_attachments_alone(logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    response = _upload(logged_in, code, detail_id, [("planilha.csv", b"a;b\n1;2\n")], HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert f'id="attachments-{detail_id}"' in body and "planilha.csv" in body
+    assert "1 arquivo anexado." in body
+    assert [a.content_type for a in _kept(db)] == ["text/csv"]
+
+
+def test_one_refused_file_refuses_the_batch_with_its_name_by_the_field(logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    files = [("foto.png", PNG_1PX), ("pagina.pdf", b"<html><script>alert(1)</script></html>")]
+    response = _upload(logged_in, code, detail_id, files, HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nenhum arquivo foi anexado." in body and "pagina.pdf" in body
+    assert 'class="field-errors" role="alert"' in body
+    assert _kept(db) == []
+
+    # Without JavaScript: back to the screen, the message by the file field (not at the top).
+    response = _upload(logged_in, code, detail_id, files)
+    assert response.status_code == 303 and _kept(db) == []
+    screen = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    field = screen[screen.index(f'id="attachments-{detail_id}"') :]
+    assert "pagina.pdf" in field[: field.index("</section>")]
+    assert screen.count("não é de um tipo aceito") == 1
+
+
+def test_an_upload_without_the_csrf_token_is_refused(logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    response = _upload(logged_in, code, detail_id, [("foto.png", PNG_1PX)], token="")
+    assert response.status_code == 400
+    assert _kept(db) == []
+
+
+def test_too_big_a_file_or_request_says_the_limits(app, logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    app.config["ATTACHMENT_MAX_BYTES"] = 1000
+    big_pdf = PDF_SMALL + b"0" * 1500
+    response = _upload(logged_in, code, detail_id, [("grande.pdf", big_pdf)], HX)
+    assert response.status_code == 422
+    assert "passa do tamanho aceito" in response.get_data(as_text=True)
+
+    huge = PDF_SMALL + b"0" * (400 * 1024)  # past the request's limit (5 x 1000 + 256 kB)
+    response = _upload(logged_in, code, detail_id, [("enorme.pdf", huge)], HX)
+    assert response.status_code == 413
+    back = f"/atendimentos/{code}/detalhes/{detail_id}/anexos"
+    assert response.headers["HX-Redirect"] == back
+    assert logged_in.get(back).headers["Location"].endswith(f"/atendimentos/{code}?detalhe=1")
+    screen = logged_in.get(f"/atendimentos/{code}?detalhe=1").get_data(as_text=True)
+    field = screen[screen.index(f'id="attachments-{detail_id}"') :]
+    assert "Envio grande demais" in field[: field.index("</section>")]
+    response = _upload(logged_in, code, detail_id, [("enorme.pdf", huge)])
+    assert response.status_code == 303 and response.headers["Location"].endswith(back)
+    assert _kept(db) == []
+
+
+def test_downloads_are_attachments_and_thumbnails_only_raster_images(logged_in, demo, db):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    files = [("relatório ção.pdf", PDF_SMALL), ("foto.png", PNG_1PX)]
+    assert _upload(logged_in, code, detail_id, files).status_code == 303
+    pdf, png = _kept(db)
+    response = logged_in.get(f"/anexos/{pdf.id}")
+    assert response.status_code == 200 and response.data == PDF_SMALL
+    assert response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''relat%C3%B3rio%20%C3%A7%C3%A3o.pdf" in disposition
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+    assert logged_in.get(f"/anexos/{pdf.id}/miniatura").status_code == 404
+    thumb = logged_in.get(f"/anexos/{png.id}/miniatura")
+    assert thumb.status_code == 200 and thumb.data == PNG_1PX
+    assert thumb.mimetype == "image/png"
+    assert thumb.headers["Content-Disposition"].startswith("inline;")
+    assert thumb.headers["X-Content-Type-Options"] == "nosniff"
+    assert thumb.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert logged_in.get(f"/anexos/{png.id + 100}").status_code == 404
+
+
+def test_an_attachment_of_one_empresa_is_404_for_a_user_of_another(app, logged_in, demo, db):
+    detail = _a_detail(db, demo)  # on Filial Sul's ticket 9001
+    with app.test_request_context():
+        attachment = store_attachment(detail, "foto.png", PNG_1PX, user_id=None)
+        db.session.commit()
+    for url in (f"/anexos/{attachment.id}", f"/anexos/{attachment.id}/miniatura"):
+        assert logged_in.get(url).status_code == 404  # Ana works for the main Empresa only
+    # Nor can she upload to that detail, by its ticket's code or through one of her own.
+    assert _upload(logged_in, 9001, detail.id, [("x.png", PNG_1PX)]).status_code == 404
+    code, _detail_id = _ticket_with_detail(logged_in, demo, db)
+    assert _upload(logged_in, code, detail.id, [("x.png", PNG_1PX)]).status_code == 404
+    assert len(_kept(db)) == 1
+
+    # The supervisor sees it while looking at Filial Sul, not while looking at the main one.
+    supervisor = login_client(app, "supervisor", "supervisor123")
+    token = csrf_token_from(supervisor.get("/atendimentos/").get_data(as_text=True))
+    switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": token}
+    assert supervisor.post("/empresa", data=switch).status_code == 303
+    assert supervisor.get(f"/anexos/{attachment.id}").status_code == 404
+    switch["company_id"] = demo["company_south"].id
+    assert supervisor.post("/empresa", data=switch).status_code == 303
+    assert supervisor.get(f"/anexos/{attachment.id}").data == PNG_1PX
+
+
+def test_a_draft_offers_attachments_once_its_detail_is_saved(logged_in, demo, db):
+    code = include(logged_in, demo["maria"].id)
+    screen = logged_in.get(f"/atendimentos/{code}").get_data(as_text=True)
+    assert "Arquivos são anexados a um detalhe já salvo" in screen
+    assert 'name="files"' not in screen
+
+
+def test_the_ticket_screen_reads_attachments_in_a_constant_number_of_queries(
+    app, logged_in, demo, db, count_queries
+):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    assert _upload(logged_in, code, detail_id, [("a.png", PNG_1PX)]).status_code == 303
+    logged_in.get(f"/atendimentos/{code}?detalhe=1")  # the flash shown once
+    with count_queries() as one:
+        assert logged_in.get(f"/atendimentos/{code}?detalhe=1").status_code == 200
+    files = [(f"b{i}.pdf", PDF_SMALL + bytes([65 + i])) for i in range(5)]
+    assert _upload(logged_in, code, detail_id, files).status_code == 303
+    logged_in.get(f"/atendimentos/{code}?detalhe=1")
+    with count_queries() as six:
+        html = logged_in.get(f"/atendimentos/{code}?detalhe=1").get_data(as_text=True)
+    assert html.count('href="/anexos/') == 6
+    assert one.count == six.count, (one.statements, six.statements)
