@@ -432,3 +432,23 @@ def test_the_ticket_screen_reads_attachments_in_a_constant_number_of_queries(
         html = logged_in.get(f"/atendimentos/{code}?detalhe=1").get_data(as_text=True)
     assert html.count('href="/anexos/') == 6
     assert one.count == six.count, (one.statements, six.statements)
+
+
+# --- The printed report ----------------------------------------------------------------------
+
+
+def test_the_printed_report_lists_each_details_attachments(logged_in, demo, db, tmp_path):
+    from tests.report_tickets import pdf_pages_text
+
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    files = [("embalagem rasgada.png", PNG_1PX), ("nota fiscal.pdf", PDF_SMALL)]
+    assert _upload(logged_in, code, detail_id, files).status_code == 303
+    response = logged_in.get(f"/atendimentos/{code}/relatorio.pdf")
+    assert response.status_code == 200
+    text = " ".join(pdf_pages_text(tmp_path, response.data))
+    assert "Anexos (2)" in text
+    assert f"embalagem rasgada.png (PNG, {len(PNG_1PX)} bytes)" in text
+    assert f"nota fiscal.pdf (PDF, {len(PDF_SMALL)} bytes)" in text
+    # The report of another detail-less ticket says nothing of attachments.
+    other, _detail = _ticket_with_detail(logged_in, demo, db)
+    assert "Anexos" not in logged_in.get(f"/atendimentos/{other}/relatorio").get_data(as_text=True)
