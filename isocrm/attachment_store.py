@@ -27,14 +27,17 @@ import struct
 import tempfile
 import unicodedata
 import zipfile
+from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path, PurePath
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from isocrm.extensions import db
 from isocrm.fields import strip_control_characters
-from isocrm.models import Attachment, TicketDetail
+from isocrm.models import Attachment, Ticket, TicketDetail
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 FILENAME_MAX = 200
@@ -84,6 +87,10 @@ KIND_LABELS = {
     TEXT: "TXT",
     CSV: "CSV",
 }
+
+
+class AttachmentUnavailable(OSError):
+    """The stored bytes could not be read (a file gone, the S3 store unreachable)."""
 
 
 class AttachmentRefused(ValueError):
@@ -273,8 +280,76 @@ def store_attachment(
     return attachment
 
 
-def read_attachment(attachment: Attachment) -> bytes:
+def read_attachment(attachment: Attachment | StoredFile) -> bytes:
+    """The file's bytes; AttachmentUnavailable when the store cannot give them."""
     return _backend().get(attachment.storage_key)
+
+
+# --- Attachments an e-mail carries --------------------------------------------------------
+
+DEFAULT_MAIL_MAX_BYTES = 20 * 1024 * 1024  # most mail servers refuse messages past 25 MB
+
+
+def attachments_of_ticket(ticket: Ticket) -> list[Attachment]:
+    """Every attachment of the ticket, detail by detail, in one query."""
+    return list(
+        db.session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.ticket_id == ticket.id, Attachment.company_id == ticket.company_id)
+            .order_by(Attachment.detail_id, Attachment.id)
+        )
+    )
+
+
+def chosen_for_email(available: list[Attachment], raw_ids: list[str]) -> list[Attachment]:
+    """The attachments a composer's checkboxes chose, each one of `available` (the ticket's),
+    together small enough for one e-mail; AttachmentRefused otherwise."""
+    by_id = {a.id: a for a in available}
+    wanted = set()
+    for raw in raw_ids:
+        if not raw.isdigit() or int(raw) not in by_id:
+            raise AttachmentRefused(
+                _("Um dos anexos escolhidos não é deste atendimento: recarregue e escolha de novo.")
+            )
+        wanted.add(int(raw))
+    chosen = [a for a in available if a.id in wanted]
+    limit = int(current_app.config.get("MAIL_ATTACHMENTS_MAX_BYTES") or DEFAULT_MAIL_MAX_BYTES)
+    total = sum(a.size for a in chosen)
+    if total > limit:
+        raise AttachmentRefused(
+            _(
+                "Os anexos escolhidos somam %(total)s e um e-mail leva até %(max)s:"
+                " desmarque algum.",
+                total=human_size(total),
+                max=human_size(limit),
+            )
+        )
+    return chosen
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What reading and attaching a file needs, kept past the session's commit."""
+
+    storage_key: str
+    content_type: str
+    filename: str
+
+
+def stored_files(attachments: list[Attachment]) -> list[StoredFile]:
+    return [StoredFile(a.storage_key, a.content_type, a.filename) for a in attachments]
+
+
+def attach_to_email(message: EmailMessage, files: list[StoredFile]) -> None:
+    """Add the files to the message as MIME attachments, under their kept names."""
+    for attachment in files:
+        maintype, _slash, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            read_attachment(attachment),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )
 
 
 def human_size(size: int) -> str:
@@ -307,7 +382,10 @@ class _LocalFolder:
             raise
 
     def get(self, key: str) -> bytes:
-        return (self.folder / key).read_bytes()
+        try:
+            return (self.folder / key).read_bytes()
+        except OSError as error:
+            raise AttachmentUnavailable(f"{key}: {error}") from error
 
 
 class _S3Bucket:
@@ -333,8 +411,13 @@ class _S3Bucket:
         )
 
     def get(self, key: str) -> bytes:
-        answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
-        return answer["Body"].read()
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+            return answer["Body"].read()
+        except (BotoCoreError, ClientError) as error:
+            raise AttachmentUnavailable(f"{key}: {error}") from error
 
 
 def _backend():

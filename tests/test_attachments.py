@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from isocrm import attachment_store as store
 from isocrm.attachment_store import AttachmentRefused, read_attachment, sniff, store_attachment
-from isocrm.models import Attachment, Ticket, TicketDetail
+from isocrm.models import Attachment, OutboxMessage, Ticket, TicketDetail
 from tests.conftest import csrf_token_from, login_client
 from tests.factories import add_details, create_ticket, fresh, include, south_ticket, ticket_by_code
 from tests.smtp import free_port
@@ -257,7 +257,9 @@ HX = {"HX-Request": "true"}
 def _ticket_with_detail(client, demo, db):
     """Maria's confirmed ticket (code, its first detail's id), made as an attendant does."""
     assert create_ticket(client, demo).status_code == 303
-    code = db.session.scalar(sa.select(sa.func.max(Ticket.code)))
+    code = db.session.scalar(
+        sa.select(sa.func.max(Ticket.code)).where(Ticket.company_id == demo["company"].id)
+    )
     ticket = ticket_by_code(db, code)
     return code, ticket.details[0].id
 
@@ -452,3 +454,109 @@ def test_the_printed_report_lists_each_details_attachments(logged_in, demo, db, 
     # The report of another detail-less ticket says nothing of attachments.
     other, _detail = _ticket_with_detail(logged_in, demo, db)
     assert "Anexos" not in logged_in.get(f"/atendimentos/{other}/relatorio").get_data(as_text=True)
+
+
+# --- Attached to outgoing e-mail --------------------------------------------------------------
+
+
+def _compose_post(client, demo, code, attachment_ids, **overrides):
+    from tests.conftest import hidden_value
+
+    html = client.get(f"/atendimentos/{code}/email").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(html),
+        **{n: hidden_value(html, n) for n in ("company_id", "ticket_id", "send_key")},
+        "recipient_id": next(
+            e.id for e in demo["maria"].econtacts if e.value == "maria.aparecida@example.com.br"
+        ),
+        "other_address": "",
+        "subject": "Atendimento – fotos da embalagem",
+        "body": "Olá, Maria.\n\nSeguem as fotos e a nota.\n",
+        "attachment_ids": [str(i) for i in attachment_ids],
+    }
+    data.update(overrides)
+    return client.post(f"/atendimentos/{code}/email", data=data), html
+
+
+def _files_of(message):
+    return [
+        (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+        for part in message.iter_attachments()
+    ]
+
+
+def _outbox_rows(db):
+    fresh(db)
+    return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_the_chosen_attachments_go_with_the_e_mail(logged_in, demo, db, smtp):
+    smtp.start()
+    detail_id = demo["ticket_1"].details[0].id
+    files = [("embalagem.png", PNG_1PX), ("nota fiscal ção.pdf", PDF_SMALL), ("x.txt", b"oi\n")]
+    assert _upload(logged_in, 1, detail_id, files).status_code == 303
+    png, pdf, _txt = _kept(db)
+    response, composer = _compose_post(logged_in, demo, 1, [png.id, pdf.id])
+    for attachment in (png, pdf, _txt):  # every attachment of the ticket is offered
+        assert f'name="attachment_ids" value="{attachment.id}"' in composer
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    [received] = smtp.handler.messages
+    assert received.get_body(("plain",)).get_content().startswith("Olá, Maria.")
+    assert _files_of(received) == [
+        ("embalagem.png", "image/png", PNG_1PX),
+        ("nota fiscal ção.pdf", "application/pdf", PDF_SMALL),
+    ]
+    [message] = _outbox_rows(db)
+    assert [a.id for a in message.attachments] == [png.id, pdf.id]
+
+
+def test_a_retry_sends_the_same_attachments(logged_in, demo, db, smtp):
+    detail_id = demo["ticket_1"].details[0].id
+    assert _upload(logged_in, 1, detail_id, [("foto.png", PNG_1PX)]).status_code == 303
+    [png] = _kept(db)
+    response, _html = _compose_post(logged_in, demo, 1, [png.id])  # the server is down
+    assert response.status_code == 303
+    [message] = _outbox_rows(db)
+    assert message.status == "falhou" and smtp.handler.messages == []
+    smtp.start()
+    outbox = logged_in.get("/caixa-de-saida").get_data(as_text=True)
+    response = logged_in.post(
+        f"/caixa-de-saida/{message.id}/reenviar", data={"csrf_token": csrf_token_from(outbox)}
+    )
+    assert response.status_code == 303
+    [received] = smtp.handler.messages
+    assert _files_of(received) == [("foto.png", "image/png", PNG_1PX)]
+    assert _outbox_rows(db)[0].status == "enviado"
+
+
+def test_an_attachment_of_another_ticket_or_empresa_is_refused_and_nothing_sent(
+    app, logged_in, demo, db, smtp
+):
+    smtp.start()
+    south = _a_detail(db, demo)
+    with app.test_request_context():
+        foreign = store_attachment(south, "alheio.pdf", PDF_SMALL, user_id=None)
+        db.session.commit()
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    assert _upload(logged_in, code, detail_id, [("outro.pdf", PDF_SMALL)]).status_code == 303
+    other_ticket = _kept(db, detail_id)[0]
+    for wrong in (foreign.id, other_ticket.id, "abc"):
+        response, _html = _compose_post(logged_in, demo, 1, [wrong])
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "não é deste atendimento" in body
+        assert "alheio.pdf" not in body and "Seguem as fotos e a nota." in body  # kept
+    assert _outbox_rows(db) == [] and smtp.handler.messages == []
+
+
+def test_attachments_too_big_for_one_e_mail_are_refused(app, logged_in, demo, db, smtp):
+    smtp.start()
+    app.config["MAIL_ATTACHMENTS_MAX_BYTES"] = len(PDF_SMALL) + 10
+    detail_id = demo["ticket_1"].details[0].id
+    files = [("a.pdf", PDF_SMALL), ("b.pdf", PDF_SMALL + b"b")]
+    assert _upload(logged_in, 1, detail_id, files).status_code == 303
+    response, _html = _compose_post(logged_in, demo, 1, [a.id for a in _kept(db)])
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "desmarque algum" in body
+    assert body.count(" checked") >= 2  # what was checked stays checked
+    assert _outbox_rows(db) == [] and smtp.handler.messages == []

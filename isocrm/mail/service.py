@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from isocrm.attachment_store import attach_to_email, stored_files
 from isocrm.extensions import db
-from isocrm.models import Company, OutboxMessage, Ticket, TicketDetail, User, utcnow
+from isocrm.models import Attachment, Company, OutboxMessage, Ticket, TicketDetail, User, utcnow
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT
 from isocrm.models.ticket import DIRECTION_ACTIVE
 
@@ -108,6 +109,7 @@ def record_email(
     subject: str,
     body: str,
     contact_entity_id: int | None,
+    attachments: list[Attachment] = (),
 ) -> tuple[OutboxMessage, bool]:
     """Save the message in the Caixa de saída and its detail on the ticket, in one
     transaction, before talking to any server (a crash or a slow server loses nothing).
@@ -138,6 +140,7 @@ def record_email(
         created_at=now,
         send_key=send_key,
         detail=detail,
+        attachments=list(attachments),  # sent with it, and again by every retry
     )
     try:
         db.session.add_all([detail, outbox])
@@ -296,6 +299,7 @@ _ERRORS_FOR_PEOPLE = (
     ("SMTPNotSupportedError", _l("o servidor de e-mail não aceita a forma de envio configurada")),
     ("SSL", _l("a conexão segura (TLS) com o servidor de e-mail falhou")),
     ("ConnectionResetError", _l("a conexão com o servidor de e-mail caiu")),
+    ("AttachmentUnavailable", _l("um anexo não pôde ser lido do armazenamento de arquivos")),
     ("OSError", _l("não foi possível falar com o servidor de e-mail (erro de rede)")),
 )
 
@@ -330,6 +334,7 @@ def send_now(outbox_id: int) -> OutboxMessage:
     Raises AlreadySending if it was sent meanwhile or another request is sending it."""
     outbox = db.session.get(OutboxMessage, outbox_id)
     email = build_email(outbox.to_address, outbox.subject, outbox.body, outbox.company)
+    files = stored_files(outbox.attachments)  # read now: the claim's commit expires them
     now = utcnow()
     claimed = db.session.execute(
         sa.update(OutboxMessage)
@@ -350,6 +355,7 @@ def send_now(outbox_id: int) -> OutboxMessage:
 
     error = None
     try:
+        attach_to_email(email, files)  # AttachmentUnavailable: an OSError
         deliver(email)
     except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, TLS, SMTP replies
         error = describe_error(exc)
