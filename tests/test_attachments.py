@@ -26,6 +26,26 @@ PNG_1PX = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2fb6a"
     "e60000000049454e44ae426082"
 )
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG of one colour (8-bit RGB), built to the format with zlib."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF_1PX = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c000000000100010000020144003b"
@@ -323,7 +343,9 @@ def test_one_refused_file_refuses_the_batch_with_its_name_by_the_field(logged_in
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nenhum arquivo foi anexado." in body and "pagina.pdf" in body
-    assert 'class="field-errors" role="alert"' in body
+    errors_id = f"attachment-files-{detail_id}-errors"
+    assert f'<div role="alert"><ul class="field-errors" id="{errors_id}">' in body
+    assert f'aria-describedby="attachment-hint-{detail_id} {errors_id}"' in body
     assert _kept(db) == []
 
     # Without JavaScript: back to the screen, the message by the file field (not at the top).
