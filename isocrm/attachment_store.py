@@ -214,7 +214,7 @@ def clean_filename(filename: str, content_type: str) -> str:
     name = FORBIDDEN_IN_NAME.sub("_", name).strip(" .")
     extensions = EXTENSIONS[content_type]
     if not name.lower().endswith(extensions):
-        name = f"{name or _('arquivo')}{extensions[0]}"
+        name = f"{name or 'arquivo'}{extensions[0]}"
     if len(name) > FILENAME_MAX:
         suffix = Path(name).suffix
         name = name[: FILENAME_MAX - len(suffix)].rstrip(" .") + suffix

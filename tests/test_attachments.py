@@ -582,3 +582,55 @@ def test_attachments_too_big_for_one_e_mail_are_refused(app, logged_in, demo, db
     assert response.status_code == 422 and "desmarque algum" in body
     assert body.count(" checked") >= 2  # what was checked stays checked
     assert _outbox_rows(db) == [] and smtp.handler.messages == []
+
+
+# --- Remover ----------------------------------------------------------------------------------
+
+
+def _remove(client, code, attachment_id, headers=None, token=None):
+    page = client.get(f"/atendimentos/{code}").get_data(as_text=True)
+    data = {"csrf_token": token if token is not None else csrf_token_from(page)}
+    return client.post(f"/anexos/{attachment_id}/excluir", data=data, headers=headers or {})
+
+
+def test_remover_takes_the_file_off_the_detail_and_the_audit_log_keeps_it(logged_in, demo, db):
+    from isocrm.models import AuditLog
+
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    files = [("a.png", PNG_1PX), ("b.pdf", PDF_SMALL)]
+    assert _upload(logged_in, code, detail_id, files).status_code == 303
+    first, second = (a.id for a in _kept(db))
+    assert _remove(logged_in, code, first, token="").status_code == 400  # no CSRF token
+    response = _remove(logged_in, code, first, HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Anexo a.png removido." in body
+    assert "b.pdf" in body and f'href="/anexos/{first}"' not in body
+    assert [a.id for a in _kept(db)] == [second]
+    assert logged_in.get(f"/anexos/{first}").status_code == 404
+    log = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.table_name == "attachments").order_by(AuditLog.id)
+    ).all()
+    assert [row.action for row in log][-1] == "delete"
+    assert log[-1].before["filename"] == "a.png" and log[-1].user_id == demo["atendente"].id
+    # Without JavaScript: back to the detail, the message shown.
+    response = _remove(logged_in, code, second)
+    assert response.status_code == 303 and _kept(db) == []
+
+
+def test_an_attachment_an_e_mail_carried_is_not_removed(app, logged_in, demo, db, smtp):
+    smtp.start()
+    detail_id = demo["ticket_1"].details[0].id
+    assert _upload(logged_in, 1, detail_id, [("foto.png", PNG_1PX)]).status_code == 303
+    [png] = _kept(db)
+    assert _compose_post(logged_in, demo, 1, [png.id])[0].status_code == 303
+    response = _remove(logged_in, 1, png.id, HX)
+    assert response.status_code == 422
+    assert "foi anexado a um e-mail" in response.get_data(as_text=True)
+    assert len(_kept(db)) == 1
+    # Another Empresa's attachment cannot be removed either.
+    south = _a_detail(db, demo)
+    with app.test_request_context():
+        foreign = store_attachment(south, "alheio.pdf", PDF_SMALL, user_id=None)
+        db.session.commit()
+    assert _remove(logged_in, 1, foreign.id).status_code == 404
+    assert len(_kept(db)) == 2

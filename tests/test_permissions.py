@@ -140,6 +140,7 @@ ROUTES: dict[str, Case] = {
     "GET /atendimentos/<int:code>/detalhes/<int:detail_id>/anexos": Case(ATT),
     "GET /anexos/<int:attachment_id>": Case(ATT, fresh=lambda w: w.new_attachment()),
     "GET /anexos/<int:attachment_id>/miniatura": Case(ATT, fresh=lambda w: w.new_attachment()),
+    "POST /anexos/<int:attachment_id>/excluir": Case(ATT, fresh=lambda w: w.new_attachment()),
     "GET /atendimentos/<int:code>/responsavel": Case(ATT, shows="maria"),
     "GET /atendimentos/<int:code>/responsavel/painel": Case(ATT),
     # Nothing chosen and no version: "changed meanwhile" (409), nothing passed.

@@ -94,6 +94,25 @@ def _answer(ticket: Ticket, detail: TicketDetail, *, message=None, error=None):
     return redirect(url_for("tickets.edit", code=ticket.code, detalhe=number), code=303)
 
 
+@bp.post("/anexos/<int:attachment_id>/excluir")
+@allow(ROLE_ATTENDANT)
+def remove(attachment_id: int):
+    """Remover: the attachment leaves its detail (the audit log keeps who and when). One an
+    e-mail carried or is to carry stays: it is the record of what the customer got."""
+    attachment = get_attachment(attachment_id)
+    ticket, detail = _editable_detail(attachment.ticket.code, attachment.detail_id)
+    if attachment.outbox_messages:
+        message = _(
+            "O arquivo %(name)s foi anexado a um e-mail e fica registrado no atendimento.",
+            name=attachment.filename,
+        )
+        return _answer(ticket, detail, error=message)
+    name = attachment.filename
+    db.session.delete(attachment)
+    db.session.commit()
+    return _answer(ticket, detail, message=_("Anexo %(name)s removido.", name=name))
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_big(error: RequestEntityTooLarge):
     # Refused while the body was read by the CSRF check, before the login check and the

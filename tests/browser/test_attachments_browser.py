@@ -114,6 +114,14 @@ def test_attach_by_field_and_by_drop_see_the_thumbnail_reload_and_back(page, dem
     expect(offered.get_by_role("checkbox")).to_have_count(2)
     expect(offered.get_by_label(re.compile("embalagem rasgada.png"))).not_to_be_checked()
 
+    # Remover, back on the ticket: the list swapped without the file.
+    page.go_back()
+    section = page.locator(f"#attachments-{detail_id}")
+    section.get_by_role("button", name="Remover o anexo nota fiscal.pdf").click()
+    section = page.locator(f"#attachments-{detail_id}")
+    expect(section.get_by_text("Anexo nota fiscal.pdf removido.")).to_be_visible()
+    expect(section.locator(".attachment-list li")).to_have_count(1)
+
 
 def test_attachment_states_pass_axe_and_the_html_checker(browser, live_server, demo, tmp_path):
     """The list with a thumbnail, a refusal by the field, the composer's checkboxes."""
