@@ -239,7 +239,8 @@ def store_attachment(
     detail: TicketDetail, filename: str, data: bytes, *, user_id: int | None
 ) -> Attachment:
     """Check the file, keep its bytes and add its row to the session (not committed).
-    Raises AttachmentRefused (empty, too big, a type not accepted)."""
+    Raises AttachmentRefused (empty, too big, a type not accepted), AttachmentUnavailable
+    (an OSError) when the store cannot keep it."""
     shown = strip_control_characters(PurePath((filename or "").replace("\\", "/")).name)
     if not data:
         raise AttachmentRefused(_("O arquivo %(name)s está vazio.", name=shown))
@@ -371,14 +372,19 @@ class _LocalFolder:
         path = self.folder / key
         if path.exists() and path.stat().st_size == len(data):
             return  # the same bytes, already kept (the key is their hash)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        except OSError as error:
+            raise AttachmentUnavailable(f"{key}: {error}") from error
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
             os.replace(temporary, path)
-        except BaseException:
+        except BaseException as error:
             Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise AttachmentUnavailable(f"{key}: {error}") from error
             raise
 
     def get(self, key: str) -> bytes:
@@ -403,12 +409,17 @@ class _S3Bucket:
         )
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.prefix + key,
-            Body=data,
-            ContentType="application/octet-stream",
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.prefix + key,
+                Body=data,
+                ContentType="application/octet-stream",
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise AttachmentUnavailable(f"{key}: {error}") from error
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError

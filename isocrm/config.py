@@ -63,6 +63,11 @@ def from_environment(instance_path: str) -> dict:
         "ATTACHMENTS_S3_REGION": _env("ATTACHMENTS_S3_REGION"),
         "ATTACHMENTS_S3_ACCESS_KEY_ID": _env("ATTACHMENTS_S3_ACCESS_KEY_ID"),
         "ATTACHMENTS_S3_SECRET_ACCESS_KEY": _env("ATTACHMENTS_S3_SECRET_ACCESS_KEY"),
+        # What the files checked in Enviar e-mail may add up to (most mail servers refuse
+        # messages past 25 MB).
+        "MAIL_ATTACHMENTS_MAX_BYTES": int(
+            _env("MAIL_ATTACHMENTS_MAX_BYTES", str(20 * 1024 * 1024))
+        ),
         "OUTBOX_PAGE_SIZE": 20,
         # Each PDF is laid out by WeasyPrint in this process (a CPU core and tens of MB for a
         # long ticket): at most this many at once per process;

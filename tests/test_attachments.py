@@ -634,3 +634,21 @@ def test_an_attachment_an_e_mail_carried_is_not_removed(app, logged_in, demo, db
         db.session.commit()
     assert _remove(logged_in, 1, foreign.id).status_code == 404
     assert len(_kept(db)) == 2
+
+
+def test_a_store_that_fails_keeps_nothing_and_says_so(app, logged_in, demo, db, tmp_path):
+    code, detail_id = _ticket_with_detail(logged_in, demo, db)
+    assert _upload(logged_in, code, detail_id, [("a.pdf", PDF_SMALL)]).status_code == 303
+    [kept] = _kept(db)
+    # The folder is now a path under a plain file: nothing can be written nor read there.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    app.config["ATTACHMENTS_FOLDER"] = str(blocker / "attachments")
+    app.extensions.pop("isocrm_attachment_store", None)
+    response = _upload(logged_in, code, detail_id, [("b.png", PNG_1PX)], HX)
+    assert response.status_code == 422
+    assert "O armazenamento de arquivos não respondeu" in response.get_data(as_text=True)
+    assert [a.id for a in _kept(db)] == [kept.id]
+    response = logged_in.get(f"/anexos/{kept.id}")
+    assert response.status_code == 503
+    assert "tente de novo em instantes" in response.get_data(as_text=True)

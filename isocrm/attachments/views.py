@@ -14,7 +14,13 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from isocrm import attachment_store
-from isocrm.attachment_store import AttachmentRefused, human_size, read_attachment, sniff
+from isocrm.attachment_store import (
+    AttachmentRefused,
+    AttachmentUnavailable,
+    human_size,
+    read_attachment,
+    sniff,
+)
 from isocrm.attachments import bp
 from isocrm.extensions import db
 from isocrm.htmx import is_partial_request, render
@@ -61,6 +67,10 @@ def upload(code: int, detail_id: int):
     except AttachmentRefused as refused:
         db.session.rollback()
         message = _("Nenhum arquivo foi anexado. %(why)s", why=refused.message)
+        return _answer(ticket, detail, error=message)
+    except AttachmentUnavailable:
+        db.session.rollback()
+        message = _("O armazenamento de arquivos não respondeu: nada foi anexado. Tente de novo.")
         return _answer(ticket, detail, error=message)
     db.session.commit()
     message = ngettext("%(num)s arquivo anexado.", "%(num)s arquivos anexados.", len(files))
@@ -148,7 +158,7 @@ def back_to_detail(code: int, detail_id: int):
 def download(attachment_id: int):
     """The file, always as a download (never opened by the browser in the app's origin)."""
     attachment = get_attachment(attachment_id)
-    return _send(attachment, read_attachment(attachment), attachment.content_type, True)
+    return _send(attachment, _bytes_of(attachment), attachment.content_type, True)
 
 
 @bp.get("/anexos/<int:attachment_id>/miniatura")
@@ -158,11 +168,18 @@ def thumbnail(attachment_id: int):
     attachment = get_attachment(attachment_id)
     if attachment.content_type not in INLINE_IMAGE_TYPES:
         abort(404)
-    data = read_attachment(attachment)
+    data = _bytes_of(attachment)
     kind = sniff(data)
     if kind not in INLINE_IMAGE_TYPES:
         abort(404)
     return _send(attachment, data, kind, False)
+
+
+def _bytes_of(attachment) -> bytes:
+    try:
+        return read_attachment(attachment)
+    except AttachmentUnavailable:
+        abort(503, _("O armazenamento de arquivos não respondeu: tente de novo em instantes."))
 
 
 def _send(attachment, data: bytes, content_type: str, as_attachment: bool):

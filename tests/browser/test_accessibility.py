@@ -216,6 +216,15 @@ def _ticket_states(page, audit: Audit, code: int, prefix: str):
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Descreva o que o cliente informou.")).to_be_visible()
     audit.check(page, f"{prefix}ticket-validation-error")
+    # Anexar refused: the reason beside the file field (the list and drop zone around it).
+    _visit(page, ticket_url, "ticket")
+    panel = page.locator("#detail-panel")
+    panel.get_by_label("Anexar arquivos").set_input_files(
+        [{"name": "pagina.pdf", "mimeType": "application/pdf", "buffer": b"<html></html>"}]
+    )
+    panel.get_by_role("button", name="Anexar", exact=True).click()
+    expect(page.locator("#detail-panel").get_by_text("não é de um tipo aceito")).to_be_visible()
+    audit.check(page, f"{prefix}ticket-attachment-refused")
     # Each dialog open over the ticket.
     _visit(page, ticket_url, "ticket")
     page.get_by_role("link", name="Cadastro simplificado").click()
