@@ -1,0 +1,96 @@
+// Respostas prontas on the ticket screen (templates/tickets/_ready_answers.html): the button,
+// Ctrl+Espaço (keys.js clicks the button from its aria-keyshortcuts) or "//" typed in
+// Resposta opens the picker, a combobox that combobox.js drives; its pick (the hidden value's
+// change) asks the server for the answer filled for this ticket and puts it in Resposta
+// where the cursor was ("//" replaced), then the focus goes back to Resposta. Esc in the
+// picker with its list closed goes back too. Every listener is on the document: the detail
+// panel is swapped by htmx with the picker inside.
+(() => {
+  const t = (text, values) => window.isocrmText(text, values);
+  let caret = null; // [start, end] of the selection in Resposta when the picker opened
+
+  const answerField = () => document.getElementById("answer");
+  const picker = () => document.getElementById("ready-answer-picker");
+  const opener = () => document.getElementById("ready-answers-open");
+
+  const openPicker = () => {
+    const box = picker();
+    const field = answerField();
+    if (!box || !field) return;
+    if (caret === null) caret = [field.selectionStart, field.selectionEnd];
+    box.hidden = false;
+    opener().setAttribute("aria-expanded", "true");
+    const input = document.getElementById("ready-answer");
+    input.value = "";
+    document.getElementById("ready-answer-value").value = "";
+    input.focus();
+    // As ↓ in the box: ask for the list and open it on its first answer.
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+  };
+
+  const closePicker = (backToAnswer) => {
+    const box = picker();
+    if (box) box.hidden = true;
+    if (opener()) opener().setAttribute("aria-expanded", "false");
+    const field = answerField();
+    if (backToAnswer && field) {
+      field.focus();
+      if (caret) field.setSelectionRange(caret[0], caret[1]);
+    }
+    caret = null;
+  };
+
+  const insert = (text) => {
+    const field = answerField();
+    if (!field) return;
+    const [start, end] = caret || [field.value.length, field.value.length];
+    field.setRangeText(text, start, end, "end");
+    caret = [field.selectionStart, field.selectionEnd];
+    // The screen's autosave and the character count hear it as typing.
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    closePicker(true);
+    if (window.isocrmAnnounce) window.isocrmAnnounce(t("Resposta pronta inserida na Resposta."));
+  };
+
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element && event.target.closest("#ready-answers-open");
+    if (!button) return;
+    if (picker() && !picker().hidden) closePicker(true);
+    else openPicker();
+  });
+
+  // "//" typed in Resposta: the two slashes go, the picker opens where they were.
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!(field instanceof HTMLTextAreaElement) || field.id !== "answer" || event.inputType !== "insertText") return;
+    const at = field.selectionStart;
+    if (at < 2 || field.selectionEnd !== at || field.value.slice(at - 2, at) !== "//") return;
+    field.setRangeText("", at - 2, at, "end");
+    caret = [at - 2, at - 2];
+    openPicker();
+  });
+
+  document.addEventListener("change", async (event) => {
+    const hidden = event.target;
+    if (!(hidden instanceof HTMLInputElement) || hidden.id !== "ready-answer-value" || !hidden.value) return;
+    const url = document.querySelector("[data-ready-answers]").dataset.fillUrl.replace(/\/0$/, `/${encodeURIComponent(hidden.value)}`);
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } });
+      if (!response.ok) throw new Error(String(response.status));
+      const html = new DOMParser().parseFromString(await response.text(), "text/html");
+      const text = html.querySelector("[data-ready-answer-text]");
+      if (text) insert(text.textContent);
+    } catch (e) {
+      document.getElementById("ready-answer-count").textContent = t("Não foi possível buscar a resposta pronta; tente de novo.");
+    }
+  });
+
+  // Esc with the list closed (combobox.js did nothing with it): back to Resposta. On the
+  // window, so combobox.js (on the document) has had the key first.
+  window.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (!(event.target instanceof Element) || event.target.id !== "ready-answer") return;
+    event.preventDefault();
+    closePicker(true);
+  });
+})();
