@@ -5,6 +5,7 @@ first, and filled for the ticket by plain substitution, never rendered as a temp
 import re
 from html import unescape
 
+import pytest
 import sqlalchemy as sa
 
 from isocrm.localtime import local_today
@@ -15,6 +16,13 @@ from tests.factories import HX, fresh, south_ticket
 
 NEW = "/configuracoes/respostas-prontas/nova"
 LIST = "/configuracoes/respostas-prontas"
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_answers(db, demo):
+    """Each test starts without the demo's answers: it makes those it counts on."""
+    db.session.execute(sa.delete(ReadyAnswer))
+    db.session.commit()
 
 
 def _answer(db, demo, title, body="Texto", reason=None, occurrence=None, company=None, **kw):

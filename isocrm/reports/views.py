@@ -28,6 +28,13 @@ def audience() -> str:
     return FOR_TEAM if request.args.get("para") == FOR_TEAM else FOR_CUSTOMER
 
 
+def _html_url(code: int) -> str:
+    """The HTML report for the same audience (the customer's needs no ?para=)."""
+    return url_for(
+        "reports.ticket_report", code=code, para=FOR_TEAM if audience() == FOR_TEAM else None
+    )
+
+
 def report_options():
     """Everything the report prints, in a number of queries that does not grow with it: what
     the ticket screen loads, plus the Empresa and every detail with its lines."""
@@ -88,7 +95,7 @@ def ticket_report_pdf(code: int):
             "reports/pdf_unavailable.html",
             title=_("Servidor ocupado"),
             message=_(PDF_BUSY_MESSAGE),
-            report_url=url_for("reports.ticket_report", code=code, para=audience()),
+            report_url=_html_url(code),
         )
         return page, 503, {"Retry-After": "5"}
     except pdf.PdfUnavailable as error:
@@ -96,7 +103,7 @@ def ticket_report_pdf(code: int):
         page = render_template(
             "reports/pdf_unavailable.html",
             message=_(PDF_UNAVAILABLE_MESSAGE),
-            report_url=url_for("reports.ticket_report", code=code, para=audience()),
+            report_url=_html_url(code),
         )
         return page, 503
     suffix = "-interno" if audience() == FOR_TEAM else ""

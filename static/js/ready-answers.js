@@ -8,6 +8,9 @@
 (() => {
   const t = (text, values) => window.isocrmText(text, values);
   let caret = null; // [start, end] of the selection in Resposta when the picker opened
+  // Set by Enter or a click in the picker: only a pick inserts (combobox.js's second Esc
+  // also changes the hidden value back to an earlier pick, which must insert nothing).
+  let picking = false;
 
   const answerField = () => document.getElementById("answer");
   const picker = () => document.getElementById("ready-answer-picker");
@@ -18,6 +21,7 @@
     const field = answerField();
     if (!box || !field) return;
     if (caret === null) caret = [field.selectionStart, field.selectionEnd];
+    picking = false;
     box.hidden = false;
     opener().setAttribute("aria-expanded", "true");
     const input = document.getElementById("ready-answer");
@@ -73,6 +77,8 @@
   document.addEventListener("change", async (event) => {
     const hidden = event.target;
     if (!(hidden instanceof HTMLInputElement) || hidden.id !== "ready-answer-value" || !hidden.value) return;
+    if (!picking) return;
+    picking = false;
     const url = document.querySelector("[data-ready-answers]").dataset.fillUrl.replace(/\/0$/, `/${encodeURIComponent(hidden.value)}`);
     try {
       const response = await fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } });
@@ -85,12 +91,17 @@
     }
   });
 
-  // Esc with the list closed (combobox.js did nothing with it): back to Resposta. On the
-  // window, so combobox.js (on the document) has had the key first.
+  // In the picker's box, before combobox.js (capture, on the window): Enter may pick; Esc
+  // with the list closed goes back to Resposta (combobox.js would bring back an earlier pick).
   window.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape" || event.defaultPrevented) return;
     if (!(event.target instanceof Element) || event.target.id !== "ready-answer") return;
+    if (event.key === "Enter" && !event.ctrlKey && !event.altKey && !event.metaKey) picking = true;
+    if (event.key !== "Escape" || event.target.getAttribute("aria-expanded") === "true") return;
     event.preventDefault();
+    event.stopPropagation();
     closePicker(true);
-  });
+  }, true);
+  window.addEventListener("mousedown", (event) => {
+    if (event.target instanceof Element && event.target.closest("#ready-answer-listbox [role=option]")) picking = true;
+  }, true);
 })();
