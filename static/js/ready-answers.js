@@ -11,6 +11,17 @@
   // Set by Enter or a click in the picker: only a pick inserts (combobox.js's second Esc
   // also changes the hidden value back to an earlier pick, which must insert nothing).
   let picking = false;
+  let left = null; // Resposta's selection when the focus last left it
+
+  document.addEventListener("focusout", (event) => {
+    const field = event.target;
+    if (field instanceof HTMLTextAreaElement && field.id === "answer") left = [field.selectionStart, field.selectionEnd];
+  });
+  // A new detail panel (htmx): a new Resposta, nothing remembered of the old one.
+  document.addEventListener("htmx:after:swap", (event) => {
+    const target = event.target;
+    if (target instanceof Element && target.id === "detail-panel") left = null;
+  });
 
   const answerField = () => document.getElementById("answer");
   const picker = () => document.getElementById("ready-answer-picker");
@@ -20,7 +31,12 @@
     const box = picker();
     const field = answerField();
     if (!box || !field) return;
-    if (caret === null) caret = [field.selectionStart, field.selectionEnd];
+    if (caret === null) {
+      // From Resposta: its cursor; from elsewhere (the button): where Resposta's cursor was
+      // when it was left, or its end.
+      const end = field.value.length;
+      caret = document.activeElement === field ? [field.selectionStart, field.selectionEnd] : left || [end, end];
+    }
     picking = false;
     box.hidden = false;
     opener().setAttribute("aria-expanded", "true");
@@ -47,7 +63,8 @@
   const insert = (text) => {
     const field = answerField();
     if (!field) return;
-    const [start, end] = caret || [field.value.length, field.value.length];
+    const length = field.value.length;
+    const [start, end] = (caret || [length, length]).map((at) => Math.min(at, length));
     field.setRangeText(text, start, end, "end");
     caret = [field.selectionStart, field.selectionEnd];
     // The screen's autosave and the character count hear it as typing.

@@ -84,3 +84,24 @@ def test_an_answer_is_picked_and_filled_with_the_keyboard_only(page, demo):
     assert saved.value.ok
     page.reload()
     expect(page.locator("#answer")).to_have_value(before)
+
+
+def test_the_button_inserts_where_the_cursor_was_left(page, demo):
+    """A mouse user: the cursor placed in Resposta, then the button and a click on an answer."""
+    login(page)
+    page.goto("/atendimentos/1")
+    answer = page.locator("#answer")
+    answer.fill("Atenciosamente.")
+    answer.focus()
+    page.keyboard.press("Control+Home")  # the cursor at the start of Resposta
+    page.get_by_role("button", name="Respostas prontas").click()
+    expect(page.get_by_role("combobox", name="Resposta pronta")).to_be_focused()
+    page.locator("#ready-answer-listbox").get_by_role(
+        "option", name=re.compile("Troca aprovada")
+    ).click()
+    expect(answer).to_have_value(
+        re.compile(r"^Olá, " + demo["maria"].name + r"\. A troca .* 000001 .*\.Atenciosamente\.$")
+    )
+    expect(page.get_by_role("button", name="Respostas prontas")).to_have_attribute(
+        "aria-expanded", "false"
+    )
