@@ -60,6 +60,9 @@ def N_(text: str) -> str:
 
 
 JS_TEXTS = (
+    # ready-answers.js
+    N_("Resposta pronta inserida na Resposta."),
+    N_("Não foi possível buscar a resposta pronta; tente de novo."),
     # combobox.js
     N_("%(value)s: escolhido."),
     N_("Nenhum resultado"),

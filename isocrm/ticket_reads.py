@@ -11,6 +11,12 @@ from isocrm.loaders import named_user
 from isocrm.models import DetailInfo, Entity, ProductInfo, Ticket, TicketDetail
 
 
+def for_customer(details) -> list[TicketDetail]:
+    """The details a customer may read (the e-mail, the histórico, the customer's report):
+    none marked Interno. A detail's Nota interna is never printed there either."""
+    return [detail for detail in details if not detail.internal]
+
+
 def ticket_screen_options():
     """Eager loads for everything the ticket header, category and entity card show, in the
     ticket's own query: many-to-ones and the entity's Principal rows are joined, and the

@@ -275,6 +275,34 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
                 HX,
             )
         ],
+        "settings.ready_answers": [
+            ("settings-ready-answers", "/configuracoes/respostas-prontas", {})
+        ],
+        "settings.new_ready_answer": [
+            ("settings-new-ready-answer", "/configuracoes/respostas-prontas/nova", {})
+        ],
+        "settings.edit_ready_answer": [
+            (
+                "settings-edit-ready-answer",
+                f"/configuracoes/respostas-prontas/{demo['ready_answers'][0].id}",
+                {},
+            )
+        ],
+        "tickets.ready_answer_options": [
+            (
+                "ready-answer-options",
+                f"/atendimentos/1/respostas-prontas?q=troca&reason_id={reason}"
+                "&listbox=ready-answer-listbox",
+                HX,
+            )
+        ],
+        "tickets.ready_answer_text": [
+            (
+                "ready-answer-text",
+                f"/atendimentos/1/respostas-prontas/{demo['ready_answers'][0].id}",
+                HX,
+            )
+        ],
         "settings.product_infos": [
             ("settings-product-infos", f"/configuracoes/produtos/{product_id}/informacoes", {}),
             (

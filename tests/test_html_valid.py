@@ -211,6 +211,7 @@ def test_every_screen_is_valid_html(
         "related-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "relation-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "contact-options": '<ul role="listbox" aria-label="x">{}</ul>',
+        "ready-answer-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "info-row": "<table><tbody>{}</tbody></table>",
         "painel-list-partial": '{}<form id="bulk-form" method="post" action="/"></form>',
         # The detail's Anexar field and button belong to the page's #attachment-form.

@@ -43,6 +43,7 @@ from isocrm.models import (
     Holiday,
     OutboxMessage,
     ProductInfo,
+    ReadyAnswer,
     Relation,
     Ticket,
     TicketDetail,
@@ -156,6 +157,10 @@ ROUTES: dict[str, Case] = {
     "GET /atendimentos/opcoes/locais": Case(ATT, query="q=bom", shows="mercado"),
     "GET /atendimentos/opcoes/relacionados": Case(ATT, query="q=maria", shows="maria"),
     "GET /entidades/<int:entity_id>/contatos": Case(ATT, shows="jose"),
+    "GET /atendimentos/<int:code>/respostas-prontas": Case(ATT, query="q=troca"),
+    # The answer filled for Maria's ticket: her name in it ({{ nome }}).
+    "GET /atendimentos/<int:code>/respostas-prontas/<int:answer_id>": Case(
+        ATT, fresh=lambda w: w.ready_answer(), shows="maria"),
     "GET /atendimentos/<int:code>/email": Case(ATT, shows="maria"),
     # The composer says which Empresa it was written in; another one than the current is
     # refused before any ticket is looked at (409, the posted text back, nothing of A).
@@ -290,6 +295,19 @@ ROUTES: dict[str, Case] = {
         SUP, fresh=lambda w: w.product_info()),  # active already
     "POST /configuracoes/produtos/<int:product_id>/informacoes/<int:info_id>/excluir": Case(
         SUP, fresh=lambda w: w.product_info(new=True)),
+    "GET /configuracoes/respostas-prontas": Case(SUP),
+    "GET /configuracoes/respostas-prontas/nova": Case(SUP),
+    "POST /configuracoes/respostas-prontas/nova": Case(SUP),  # nothing typed: 422
+    "GET /configuracoes/respostas-prontas/<int:answer_id>": Case(
+        SUP, fresh=lambda w: w.ready_answer()),
+    "POST /configuracoes/respostas-prontas/<int:answer_id>": Case(  # nothing typed: 422
+        SUP, fresh=lambda w: w.ready_answer()),
+    "POST /configuracoes/respostas-prontas/<int:answer_id>/desativar": Case(
+        SUP, fresh=lambda w: w.ready_answer()),
+    "POST /configuracoes/respostas-prontas/<int:answer_id>/reativar": Case(
+        SUP, fresh=lambda w: w.ready_answer()),
+    "POST /configuracoes/respostas-prontas/<int:answer_id>/excluir": Case(
+        SUP, fresh=lambda w: w.ready_answer()),
 }
 # fmt: on
 
@@ -412,6 +430,15 @@ class World:
             description=f"Para mexer {next(_CAUSE_NAMES)}",
         )
         return {"info_id": self._add(info)}
+
+    def ready_answer(self) -> dict:
+        """A new Resposta pronta of Empresa A (general, so any ticket lists it)."""
+        answer = ReadyAnswer(
+            company_id=self.values["company_a"],
+            title=f"Troca aprovada {next(_CAUSE_NAMES)}",
+            body="Olá, {{ nome }}: a troca do atendimento {{ protocolo }} foi aprovada.",
+        )
+        return {"answer_id": self._add(answer)}
 
     def new_address(self) -> int:
         return self._add(

@@ -378,6 +378,7 @@ def test_attendant_gets_403_on_every_settings_route(logged_in, db, demo, method,
         .replace("<int:product_id>", str(info.product_id))
         .replace("<int:info_id>", str(info.id))
         .replace("<int:company_id>", str(demo["company"].id))
+        .replace("<int:answer_id>", str(demo["ready_answers"][0].id))
     )
     assert "<" not in url, rule
     for headers in ({}, {**HX, "X-CSRFToken": token}):

@@ -24,6 +24,7 @@ from isocrm.models import (
 from isocrm.models.base import utcnow
 from isocrm.models.history_delivery import METHOD_EMAIL, METHOD_PRINT
 from isocrm.models.ticket import STAGE_CONFIRMED
+from isocrm.ticket_reads import for_customer
 
 DEADLINE_DAYS = 5  # Decreto 11.034/2022, art. 12 §2: calendar days from the request
 DELIVERIES_SHOWN = 50
@@ -31,7 +32,8 @@ DELIVERIES_SHOWN = 50
 
 def customer_tickets(session: Session, company_id: int, entity_id: int) -> list[Ticket]:
     """Every confirmed demand of the customer in the Empresa, oldest first, with its
-    details and their lines: four queries whatever their number."""
+    details and their lines: four queries whatever their number. The details marked
+    Interno are loaded too: whatever shows them to the customer skips them (for_customer)."""
     return list(
         session.scalars(
             sa.select(Ticket)
@@ -123,7 +125,7 @@ def email_body(company: Company, entity: Entity, tickets: list[Ticket], zone: Zo
         if ticket.closed_at:
             facts.append(f"Encerrado em {_local(ticket.closed_at, zone)}")
         lines.append(" · ".join(facts))
-        for number, detail in enumerate(ticket.details, start=1):
+        for number, detail in enumerate(for_customer(ticket.details), start=1):
             when = _local(detail.received_at or detail.opened_at, zone)
             lines += [
                 "",

@@ -38,6 +38,7 @@ from isocrm.models import (
     Phone,
     Product,
     ProductInfo,
+    ReadyAnswer,
     Reason,
     Relation,
     RelationType,
@@ -880,9 +881,12 @@ def load_fixed(session: Session) -> dict[str, Any]:
         subject="Confirmar a troca do Biscoito Integral 200g",
     )
     session.add_all([maria_appointment, maria_past_appointment])
+    ready_answers = _ready_answers(cid, cat)
+    session.add_all(ready_answers)
     session.flush()
 
     return {
+        "ready_answers": ready_answers,
         "company": company,
         "company_south": south,
         "unit_sp": unit_sp,
@@ -912,3 +916,38 @@ def load_fixed(session: Session) -> dict[str, Any]:
         "ticket_2": ticket_2,
         "ticket_3": ticket_3,
     }
+
+
+def _ready_answers(company_id: int, cat: dict) -> list[ReadyAnswer]:
+    """Respostas prontas of the demo's Empresa: one of an Ocorrência, one of a Motivo, one
+    general (the ticket screen lists them in that order)."""
+    reasons, occurrences = cat["reasons"], cat["occurrences"]
+    return [
+        ReadyAnswer(
+            company_id=company_id,
+            reason_id=reasons["Reclamação"].id,
+            occurrence_id=occurrences["Reclamação/Produto com defeito"].id,
+            title="Troca aprovada",
+            body=(
+                "Olá, {{ nome }}. A troca do produto do atendimento {{ protocolo }} foi "
+                "aprovada: leve a embalagem a qualquer ponto de venda até 30 dias após {{ data }}."
+            ),
+        ),
+        ReadyAnswer(
+            company_id=company_id,
+            reason_id=reasons["Reclamação"].id,
+            title="Reclamação registrada",
+            body=(
+                "{{ nome }}, sua reclamação foi registrada sob o protocolo {{ protocolo }}. "
+                "Retornaremos em até 5 dias úteis."
+            ),
+        ),
+        ReadyAnswer(
+            company_id=company_id,
+            title="Agradecimento pelo contato",
+            body=(
+                "Obrigado pelo contato, {{ nome }}. Atenciosamente, {{ atendente }} — "
+                "{{ empresa }}."
+            ),
+        ),
+    ]

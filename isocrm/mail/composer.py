@@ -78,6 +78,7 @@ def recipients_of(entity: Entity) -> list[Recipient]:
 class _DetailOnScreen:
     description: str
     answer: str | None
+    internal: bool
 
 
 def _as_on_screen(ticket: Ticket, detail: TicketDetail | None):
@@ -91,8 +92,11 @@ def _as_on_screen(ticket: Ticket, detail: TicketDetail | None):
         detail.id if detail else None
     ):
         return detail
+    # Interno when marked on screen or saved so: on either side, nothing is quoted.
     return _DetailOnScreen(
-        description=typed["description"].strip(), answer=typed.get("answer", "").strip() or None
+        description=typed["description"].strip(),
+        answer=typed.get("answer", "").strip() or None,
+        internal="internal" in typed or (detail is not None and detail.internal),
     )
 
 

@@ -197,7 +197,9 @@ def suggested_body(
             email_of_detail.body,
             "",
         ]
-    elif detail is not None:
+    elif detail is not None and not detail.internal:
+        # A detail marked Interno is the team's own: nothing of it is quoted to the customer
+        # (nor, of any detail, its Nota interna).
         quoted = [f"Sobre o seu contato: {detail.description}", ""]
         if detail.answer:
             quoted += [detail.answer, ""]

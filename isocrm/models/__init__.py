@@ -37,6 +37,7 @@ from isocrm.models.entity import (
 )
 from isocrm.models.history_delivery import HistoryDelivery
 from isocrm.models.outbox import OutboxMessage
+from isocrm.models.ready_answer import ReadyAnswer
 from isocrm.models.session import UserSession
 from isocrm.models.sla import BusinessHours, Holiday
 from isocrm.models.submission import FormSubmission
@@ -74,6 +75,7 @@ __all__ = [
     "Phone",
     "Product",
     "ProductInfo",
+    "ReadyAnswer",
     "Reason",
     "Relation",
     "RelationType",

@@ -235,6 +235,11 @@ class TicketDetail(Base):
     # A key given to the new-detail form when it is shown: the same form submitted twice
     # (a double click, Back and Confirmar again) finds its detail instead of adding another.
     entry_key: Mapped[str | None] = mapped_column(sa.String(36))
+    # Interno: the whole detail is the team's own (a call to the factory, a note between
+    # attendants); Nota interna: the part of any detail the team keeps to itself. Neither
+    # ever reaches the customer: not the e-mail, the histórico nor the customer's report.
+    internal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    internal_note: Mapped[str | None] = mapped_column(sa.Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="details")
     channel: Mapped[Channel] = relationship()

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,7 +15,24 @@ from isocrm.models.ticket import STAGE_CONFIRMED
 from isocrm.permissions import ROLE_ATTENDANT, allow
 from isocrm.reports import bp, pdf
 from isocrm.reports.pdf import PDF_BUSY_MESSAGE, PDF_UNAVAILABLE_MESSAGE
-from isocrm.ticket_reads import detail_options, ticket_screen_options
+from isocrm.ticket_reads import detail_options, for_customer, ticket_screen_options
+
+# Whom the report is for (?para=): the customer's leaves out every detail marked Interno and
+# every Nota interna; the team's shows them, marked. The customer's is the default, so a
+# report printed or sent without thinking about it never carries the team's notes.
+FOR_CUSTOMER = "cliente"
+FOR_TEAM = "equipe"
+
+
+def audience() -> str:
+    return FOR_TEAM if request.args.get("para") == FOR_TEAM else FOR_CUSTOMER
+
+
+def _html_url(code: int) -> str:
+    """The HTML report for the same audience (the customer's needs no ?para=)."""
+    return url_for(
+        "reports.ticket_report", code=code, para=FOR_TEAM if audience() == FOR_TEAM else None
+    )
 
 
 def report_options():
@@ -42,7 +59,8 @@ def _report_html(code: int, for_pdf: bool) -> tuple[Ticket, str]:
         "reports/ticket.html",
         ticket=ticket,
         entity=ticket.entity,
-        details=ticket.details,
+        details=ticket.details if audience() == FOR_TEAM else for_customer(ticket.details),
+        audience=audience(),
         printed_at=utcnow(),
         printed_by=current_user.name,
         for_pdf=for_pdf,
@@ -77,7 +95,7 @@ def ticket_report_pdf(code: int):
             "reports/pdf_unavailable.html",
             title=_("Servidor ocupado"),
             message=_(PDF_BUSY_MESSAGE),
-            report_url=url_for("reports.ticket_report", code=code),
+            report_url=_html_url(code),
         )
         return page, 503, {"Retry-After": "5"}
     except pdf.PdfUnavailable as error:
@@ -85,10 +103,11 @@ def ticket_report_pdf(code: int):
         page = render_template(
             "reports/pdf_unavailable.html",
             message=_(PDF_UNAVAILABLE_MESSAGE),
-            report_url=url_for("reports.ticket_report", code=code),
+            report_url=_html_url(code),
         )
         return page, 503
-    filename = f"atendimento-{ticket.code_display}.pdf"
+    suffix = "-interno" if audience() == FOR_TEAM else ""
+    filename = f"atendimento-{ticket.code_display}{suffix}.pdf"
     headers = {
         "Content-Type": "application/pdf",
         "Content-Disposition": f'inline; filename="{filename}"',

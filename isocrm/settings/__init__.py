@@ -23,4 +23,10 @@ def _register_converter(state):
     state.app.url_map.converters["list"] = CatalogueListConverter
 
 
-from isocrm.settings import company_views, info_views, list_views, views  # noqa: E402,F401
+from isocrm.settings import (  # noqa: E402,F401
+    answer_views,
+    company_views,
+    info_views,
+    list_views,
+    views,
+)

@@ -3,12 +3,12 @@ and the entries of the flat catalogues (Canais, Situações…)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from isocrm import brdocs
-from isocrm.fields import UFS, CheckboxesField, ChoiceField
+from isocrm.fields import UFS, CheckboxesField, ChoiceField, strip_control_characters
 from isocrm.models.catalog import (
     STATUS_CANCELLED,
     STATUS_CATEGORIES,
@@ -17,6 +17,9 @@ from isocrm.models.catalog import (
     STATUS_OPEN,
     STATUS_WAITING,
 )
+from isocrm.models.ready_answer import BODY_MAX as READY_BODY_MAX
+from isocrm.models.ready_answer import TITLE_MAX as READY_TITLE_MAX
+from isocrm.ready_answers import PLACEHOLDERS, unknown_placeholders
 from isocrm.teams import TEAM_NAME_MAX, team_name
 
 NAME_MAX = 80  # reasons.name, occurrences.name, causes.name
@@ -188,4 +191,45 @@ class CompanyForm(FlaskForm):
         if not brdocs.is_valid_cnpj(field.data):
             raise ValidationError(
                 _l("CNPJ inválido: confira os 14 caracteres (letras e números) e os dígitos.")
+            )
+
+
+class ReadyAnswerForm(FlaskForm):
+    """A Resposta pronta: its title, where it applies (no Motivo: every ticket; a Motivo, and
+    optionally one of its Ocorrências) and its text with placeholders (the view sets the
+    options: the Empresa's Motivos, that Motivo's Ocorrências)."""
+
+    title = required_text(
+        _l("Título"),
+        READY_TITLE_MAX,
+        _l("Digite o título (é por ele que a resposta é achada)."),
+        filters=(strip_control_characters, _strip),
+    )
+    reason_id = ChoiceField(_l("Motivo"), invalid_message=_l("Escolha um motivo da lista."))
+    occurrence_id = ChoiceField(
+        _l("Ocorrência"), invalid_message=_l("Escolha uma ocorrência do motivo escolhido.")
+    )
+    body = TextAreaField(
+        _l("Texto"),
+        filters=[strip_control_characters, _strip],
+        validators=[
+            DataRequired(_l("Digite o texto da resposta.")),
+            Length(
+                max=READY_BODY_MAX,
+                message=_l("Use no máximo %(size)s caracteres.", size=READY_BODY_MAX),
+            ),
+        ],
+    )
+
+    def validate_body(self, field):
+        unknown = unknown_placeholders(field.data)
+        if unknown:
+            names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
+            known = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
+            raise ValidationError(
+                _l(
+                    "Campo desconhecido: %(names)s. Use só %(known)s.",
+                    names=names,
+                    known=known,
+                )
             )

@@ -9,7 +9,7 @@ from flask import abort
 from sqlalchemy.orm import Session, selectinload
 
 from isocrm.loaders import catalog_entries
-from isocrm.models import Cause, Occurrence, ProductInfo, Reason, Ticket
+from isocrm.models import Cause, Occurrence, ProductInfo, ReadyAnswer, Reason, Ticket
 from isocrm.settings import words
 from isocrm.text import fold
 
@@ -64,11 +64,19 @@ def tree(session: Session, company_id: int) -> list[Reason]:
 
 def _references(level: Level, item_id) -> list:
     """What refers to the entry (item_id: a number, or the id column for every entry): a
-    ticket, or a product's informação."""
+    ticket, a product's informação or a Resposta pronta."""
     if level.model is Reason:
-        return [Ticket.reason_id == item_id, ProductInfo.reason_id == item_id]
+        return [
+            Ticket.reason_id == item_id,
+            ProductInfo.reason_id == item_id,
+            ReadyAnswer.reason_id == item_id,
+        ]
     if level.model is Occurrence:
-        return [Ticket.occurrence_id == item_id, ProductInfo.occurrence_id == item_id]
+        return [
+            Ticket.occurrence_id == item_id,
+            ProductInfo.occurrence_id == item_id,
+            ReadyAnswer.occurrence_id == item_id,
+        ]
     return [Ticket.cause_id == item_id]
 
 

@@ -16,7 +16,10 @@ Decisions:
   calendar time (the default) it lasted, when it began before the due time. During a pause
   the due times stay where they were and sla_paused_at says since when it is paused; the
   painel does not count a paused ticket as late.
-- First answer: the earliest answered_at of the ticket's details.
+- First answer: the earliest answered_at of the ticket's details not marked Interno. An
+  internal detail (a note to the team, a call to the factory) tells the customer nothing:
+  counting its Resposta would stop the first-answer clock while the customer still waits,
+  so it does not count; marking or unmarking a detail Interno recomputes the ticket.
 
 `recompute` runs from a before_flush hook (isocrm.models.sla) for every ticket whose
 situação, motivo, stage or details' answers change, whatever path made the change.
@@ -193,7 +196,7 @@ def _transitions(session: Session, ticket: Ticket, now: datetime) -> list[Transi
 
 def _first_answer(session: Session, ticket: Ticket) -> datetime | None:
     if "details" in ticket.__dict__ or ticket.id is None:  # loaded (or all new): it is exact
-        answers = [d.answered_at for d in ticket.__dict__.get("details", ())]
+        answers = [d.answered_at for d in ticket.__dict__.get("details", ()) if not d.internal]
     else:
         in_session = [
             obj
@@ -209,10 +212,14 @@ def _first_answer(session: Session, ticket: Ticket) -> datetime | None:
         skip = [obj.id for obj in in_session if obj.id is not None] + deleted
         stored = session.scalar(
             sa.select(sa.func.min(TicketDetail.answered_at)).where(
-                TicketDetail.ticket_id == ticket.id, TicketDetail.id.not_in(skip)
+                TicketDetail.ticket_id == ticket.id,
+                TicketDetail.id.not_in(skip),
+                TicketDetail.internal.is_(False),
             )
         )
-        answers = [stored] + [obj.answered_at for obj in in_session if obj not in session.deleted]
+        answers = [stored] + [
+            obj.answered_at for obj in in_session if obj not in session.deleted and not obj.internal
+        ]
     answers = [a for a in answers if a is not None]
     return min(answers) if answers else None
 
@@ -298,7 +305,9 @@ def recompute_flushed(session: Session) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, TicketDetail):
             state = sa.inspect(obj)
-            if obj in session.deleted or state.attrs.answered_at.history.has_changes():
+            if obj in session.deleted or any(
+                state.attrs[name].history.has_changes() for name in ("answered_at", "internal")
+            ):
                 ticket = obj.__dict__.get("ticket")
                 if ticket is None and obj.ticket_id is not None:
                     ticket = session.get(Ticket, obj.ticket_id)
@@ -351,7 +360,7 @@ def recompute_all(
             (ticket_id, answered)
             for ticket_id, answered in session.execute(
                 sa.select(TicketDetail.ticket_id, sa.func.min(TicketDetail.answered_at))
-                .where(TicketDetail.ticket_id.in_(chunk))
+                .where(TicketDetail.ticket_id.in_(chunk), TicketDetail.internal.is_(False))
                 .group_by(TicketDetail.ticket_id)
             )
         )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("tickets", __name__)
 
-from isocrm.tickets import recovery, views  # noqa: E402,F401
+from isocrm.tickets import answer_views, recovery, views  # noqa: E402,F401

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -30,6 +31,7 @@ from isocrm.models.ticket import DIRECTIONS
 from isocrm.tickets.service import TICKET_FIELDS
 
 MAX_INFO_LINES = 50
+INTERNAL_ON = "1"  # what the Interno checkbox posts when marked
 CLEAN = [strip_control_characters]  # no NUL or other control characters reach the database
 
 
@@ -100,6 +102,12 @@ class DetailFields:
     contact_entity_id = ChoiceField(
         _l("Contato"), invalid_message=_l("Escolha um contato entre os relacionados da entidade.")
     )
+    # Never shown to the customer (e-mail, histórico, the customer's report): the whole
+    # detail (Interno) or the part of it the team keeps to itself (Nota interna).
+    internal = BooleanField(_l("Interno (só a equipe vê este detalhe)"))
+    internal_note = TextAreaField(
+        _l("Nota interna"), filters=CLEAN, validators=[Optional(), max_length(10_000)]
+    )
     infos = FieldList(FormField(InfoLineForm), min_entries=0, max_entries=MAX_INFO_LINES)
     detail_id = HiddenField()  # the saved detail being edited; empty for a new one
     detail_version = HiddenField()
@@ -108,6 +116,11 @@ class DetailFields:
     def validate_received_at(self, field):
         if field.data and local_to_utc(field.data) > utcnow():
             raise ValidationError(_("A data de recebimento não pode estar no futuro."))
+
+    def validate_internal(self, field):
+        # The checkbox posts "1" or nothing: anything else was not sent by the screen.
+        if field.raw_data and field.raw_data != [INTERNAL_ON]:
+            raise ValidationError(_("Marque ou desmarque “Interno”."))
 
     def validate_channel_id(self, field):
         if field.data is None:
@@ -171,6 +184,7 @@ class DetailForm(DetailFields, FlaskForm):
                 self.channel_id.data,
                 (self.description.data or "").strip(),
                 (self.answer.data or "").strip(),
+                (self.internal_note.data or "").strip(),
                 self.contact_entity_id.data,
                 self.received_at.raw_data and self.received_at.raw_data[0].strip(),
             )

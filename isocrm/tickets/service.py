@@ -32,7 +32,15 @@ TICKET_FIELDS = (
     "location_note",
     "status_id",
 )
-DETAIL_FIELDS = ("channel_id", "direction", "received_at", "description", "answer")
+DETAIL_FIELDS = (
+    "channel_id",
+    "direction",
+    "received_at",
+    "description",
+    "answer",
+    "internal",
+    "internal_note",
+)
 DETAIL_OPTIONAL_FIELDS = ("contact_entity_id",)
 
 # What the autosave keeps: the screen's own fields, bounded, never anything else.
@@ -260,6 +268,8 @@ class DetailInput:
     answer: str | None
     contact_entity_id: int | None
     info_lines: list[dict[str, Any]]
+    internal: bool = False
+    internal_note: str | None = None
 
 
 def apply_detail(detail: TicketDetail, data: DetailInput, now: datetime) -> bool:
@@ -273,6 +283,8 @@ def apply_detail(detail: TicketDetail, data: DetailInput, now: datetime) -> bool
         "description": data.description.strip(),
         "answer": answer,
         "contact_entity_id": data.contact_entity_id,
+        "internal": bool(data.internal),
+        "internal_note": (data.internal_note or "").strip() or None,
     }
     changed = False
     for name, value in new_values.items():
@@ -300,6 +312,8 @@ def detail_differs(detail: TicketDetail, data: DetailInput) -> bool:
         detail.description,
         detail.answer,
         detail.contact_entity_id,
+        detail.internal,
+        detail.internal_note,
     )
     typed = (
         data.channel_id,
@@ -308,6 +322,8 @@ def detail_differs(detail: TicketDetail, data: DetailInput) -> bool:
         data.description.strip(),
         answer,
         data.contact_entity_id,
+        bool(data.internal),
+        (data.internal_note or "").strip() or None,
     )
 
     def lines(rows) -> list:

@@ -37,6 +37,7 @@ from isocrm.security import current_company
 from isocrm.tickets import bp, queries, service
 from isocrm.tickets.forms import (
     DETAIL_SCREEN_FIELDS,
+    INTERNAL_ON,
     MAX_INFO_LINES,
     DetailForm,
     InfoLineForm,
@@ -287,7 +288,10 @@ def _screen_pairs(ticket: Ticket, detail: TicketDetail | None) -> list[tuple[str
         ("description", detail.description or ""),
         ("answer", detail.answer or ""),
         ("contact_entity_id", text(detail.contact_entity_id)),
+        ("internal_note", detail.internal_note or ""),
     ]
+    if detail.internal:  # a checkbox posts only when marked
+        pairs.append(("internal", INTERNAL_ON))
     return pairs
 
 
@@ -362,6 +366,8 @@ def _restored_screen(ticket: Ticket, number: int | None) -> Screen:
             and name not in ("ticket_id", "company_id", "typed_by")  # the screen's own
         ]
         replaced = {name for name, _ in overlay}
+        if same_detail:
+            replaced.add("internal")  # unmarked after the save: the kept copy has no pair
         # The version and base stay those of the screen the typing started on.
         pairs = [(n, v) for n, v in pairs if n not in replaced] + overlay
     screen = _build_screen(ticket, page, MultiDict(pairs))
@@ -703,6 +709,8 @@ def _detail_input(form: DetailForm) -> service.DetailInput:
         answer=form.answer.data,
         contact_entity_id=form.contact_entity_id.data,
         info_lines=lines,
+        internal=form.internal.data,
+        internal_note=form.internal_note.data,
     )
 
 
@@ -860,6 +868,8 @@ def _differs_from_saved(ticket: Ticket, pairs) -> bool:
             )
         )
     saved = dict(_screen_pairs(ticket, detail))
+    if ("internal" in saved) != any(name == "internal" for name, _ in pairs):
+        return True  # Interno marked or unmarked (an unmarked checkbox posts nothing)
     for name, value in pairs:
         if name in _BOOKKEEPING or name.startswith("resolve-"):
             continue

@@ -44,7 +44,7 @@
       // event.code: Alt+N types another character on some layouts (macOS).
       return event.key.toLowerCase() === key.toLowerCase() || event.code === "Key" + key.toUpperCase();
     }
-    return event.key === key;
+    return event.key === key || (key === "Space" && event.key === " ");
   };
 
   const focusField = (el, { select = false } = {}) => {

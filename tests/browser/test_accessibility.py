@@ -225,6 +225,17 @@ def _ticket_states(page, audit: Audit, code: int, prefix: str):
     panel.get_by_role("button", name="Anexar", exact=True).click()
     expect(page.locator("#detail-panel").get_by_text("não é de um tipo aceito")).to_be_visible()
     audit.check(page, f"{prefix}ticket-attachment-refused")
+    # Respostas prontas: the picker open on its list; a detail being marked Interno.
+    _visit(page, ticket_url, "ticket")
+    page.locator("#answer").focus()
+    page.keyboard.press("Control+Space")
+    expect(page.locator("#ready-answer-listbox").get_by_role("option").first).to_be_visible()
+    audit.check(page, f"{prefix}ticket-ready-answers")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.get_by_label("Interno (só a equipe vê este detalhe)").check()
+    page.get_by_label("Nota interna").fill("Só a equipe vê")
+    audit.check(page, f"{prefix}ticket-internal")
     # Each dialog open over the ticket.
     _visit(page, ticket_url, "ticket")
     page.get_by_role("link", name="Cadastro simplificado").click()

@@ -90,11 +90,11 @@ def test_confirmar_keeps_a_new_detail_and_an_answer_typed_on_a_saved_ticket(page
     expect(panel.get_by_text("Detalhe 3 de 3")).to_be_visible()
     expect(panel.get_by_label("Descrição")).to_have_value("Cliente mandou foto pelo WhatsApp.")
 
-    panel.get_by_label("Resposta").fill("Foto recebida; troca autorizada.")
+    panel.get_by_label("Resposta", exact=True).fill("Foto recebida; troca autorizada.")
     page.get_by_role("button", name="Confirmar").click()
     expect(page.get_by_text("Atendimento 000003 confirmado.")).to_be_visible()
     page.reload()
-    expect(page.locator("#detail-panel").get_by_label("Resposta")).to_have_value(
+    expect(page.locator("#detail-panel").get_by_label("Resposta", exact=True)).to_have_value(
         "Foto recebida; troca autorizada."
     )
     # One primary button; the detail-only save is secondary.
@@ -142,7 +142,7 @@ def test_leaving_with_unsaved_edits_asks_first(page):
     login(page)
     page.goto("/atendimentos/3")
     panel = page.locator("#detail-panel")
-    panel.get_by_label("Resposta").fill("Texto que o atendente ainda não salvou")
+    panel.get_by_label("Resposta", exact=True).fill("Texto que o atendente ainda não salvou")
     _wait_autosaved(page)
     asked: list[str] = []
 
@@ -154,7 +154,9 @@ def test_leaving_with_unsaved_edits_asks_first(page):
     # The pager: asked, refused, the text is still there.
     panel.get_by_role("link", name="Detalhe anterior").click()
     expect(panel.get_by_text("Detalhe 2 de 2")).to_be_visible()
-    expect(panel.get_by_label("Resposta")).to_have_value("Texto que o atendente ainda não salvou")
+    expect(panel.get_by_label("Resposta", exact=True)).to_have_value(
+        "Texto que o atendente ainda não salvou"
+    )
     assert asked == ["confirm"]
     # A full-page screen of the icon bar: the browser asks before leaving.
     page.get_by_role("link", name="Visualiza atendimentos").click()
@@ -169,7 +171,7 @@ def test_leaving_with_unsaved_edits_asks_first(page):
     expect(page.get_by_role("heading", name="Atendimentos da entidade")).to_be_visible()
     page.goto("/atendimentos/3")
     expect(page.get_by_text("Restauramos o que você digitou")).to_be_visible()
-    expect(page.locator("#detail-panel").get_by_label("Resposta")).to_have_value(
+    expect(page.locator("#detail-panel").get_by_label("Resposta", exact=True)).to_have_value(
         "Texto que o atendente ainda não salvou"
     )
 
@@ -242,9 +244,9 @@ def test_a_resized_answer_box_does_not_break_the_csp_when_the_panel_is_swapped(p
     login(page)
     page.goto("/atendimentos/3")
     panel = page.locator("#detail-panel")
-    panel.get_by_label("Resposta").evaluate("el => { el.style.height = '140px'; }")
+    panel.get_by_label("Resposta", exact=True).evaluate("el => { el.style.height = '140px'; }")
     panel.get_by_role("link", name="Detalhe anterior").click()
     expect(panel.get_by_text("Detalhe 1 de 2")).to_be_visible()
-    panel.get_by_label("Resposta").evaluate("el => { el.style.height = '90px'; }")
+    panel.get_by_label("Resposta", exact=True).evaluate("el => { el.style.height = '90px'; }")
     panel.get_by_role("link", name="Próximo detalhe").click()
     expect(panel.get_by_text("Detalhe 2 de 2")).to_be_visible()

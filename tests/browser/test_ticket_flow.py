@@ -92,7 +92,7 @@ def test_open_work_and_close_a_ticket_for_maria(page):
     panel.get_by_label("Canal").select_option(label="WhatsApp")
     panel.get_by_label("Ativo", exact=True).check()
     panel.get_by_label("Descrição").fill("Enviamos vale-troca pelo WhatsApp.")
-    panel.get_by_label("Resposta").fill("Cliente agradeceu.")
+    panel.get_by_label("Resposta", exact=True).fill("Cliente agradeceu.")
     panel.get_by_role("button", name="Salvar só o detalhe").click()
     expect(panel.get_by_text("Detalhe 2 de 2")).to_be_visible()
     expect(panel.get_by_text("Detalhe salvo.")).to_be_visible()
