@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from isocrm.models import (
     OutboxMessage,
     Status,
+    Survey,
     SurveyInvitation,
     SurveyResponse,
     Ticket,
@@ -18,6 +19,7 @@ from isocrm.models import (
     utcnow,
 )
 from isocrm.models.ticket import EVENT_STATUS
+from isocrm.satisfaction.service import COMMENT_QUESTION, RATING_QUESTION, SURVEY_TITLE
 from tests.conftest import csrf_token_from, login_client
 from tests.factories import create_ticket, fresh, ticket_by_code, token_of
 
@@ -163,12 +165,15 @@ def test_concluding_a_ticket_mails_a_link_that_works_once(app, client, auth, db,
         sa.select(SurveyResponse).where(SurveyResponse.ticket_id == ticket.id)
     ).all()
     assert response_row.entity_id == demo["maria"].id
-    assert sorted(a.answer for a in response_row.answers) == ["4", "Resolveram rápido."]
-    assert response_row.survey.title == "Pesquisa de satisfação"
+    assert response_row.survey.title == SURVEY_TITLE
+    assert {a.question.text: a.answer for a in response_row.answers} == {
+        RATING_QUESTION: "4",
+        COMMENT_QUESTION: "Resolveram rápido.",
+    }
 
     # The entity's Pesquisa shows it, with the atendimento it rated.
     listing = client.get(f"/entidades/{demo['maria'].id}/pesquisas").get_data(as_text=True)
-    assert "Pesquisa de satisfação" in listing and ticket.code_display in listing
+    assert SURVEY_TITLE in listing and ticket.code_display in listing
     detail = client.get(f"/entidades/{demo['maria'].id}/pesquisas/{response_row.id}")
     assert detail.status_code == 200
     assert "Resolveram rápido." in detail.get_data(as_text=True)
@@ -423,6 +428,12 @@ def test_the_painel_shows_satisfaction_per_attendant_and_motivo(
         supervisor_user.name: (1, "4,0"),
     }
     assert shown["motivo"] == {"Reclamação": (2, "3,5"), "Dúvida": (1, "4,0")}
+    # One survey of the Empresa holds them all, beside the demo's own "Pesquisa de satisfação".
+    fresh(db)
+    titles = db.session.scalars(
+        sa.select(Survey.title).where(Survey.company_id == demo["company"].id)
+    ).all()
+    assert titles.count(SURVEY_TITLE) == 1 and "Pesquisa de satisfação" in titles
 
     # The painel's filters apply: one attendant's tickets, one Motivo.
     by_owner = sup.get(f"/?aba=todos&responsavel={supervisor_user.id}").get_data(as_text=True)

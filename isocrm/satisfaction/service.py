@@ -49,7 +49,10 @@ from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
 COMMENT_MAX = 2000
-SURVEY_TITLE = "Pesquisa de satisfação"
+# Its own title: an Empresa may already keep a "Pesquisa de satisfação" of other questions
+# (the demo's has four, typed in by the desk), which this one must not mix with.
+SURVEY_TITLE = "Pesquisa de satisfação do atendimento"
+SURVEY_NOTE = "Enviada ao cliente quando o atendimento é concluído."
 RATING_QUESTION = "De 1 a 5, quanto você ficou satisfeito com o atendimento?"
 COMMENT_QUESTION = "Comentário"
 _QUEUED = "satisfaction_queued"  # session.info: (outbox, ticket code, skipped) of this transaction
@@ -224,21 +227,24 @@ def invitation_by_token(session: Session, token: str) -> SurveyInvitation | None
     return invitation
 
 
-def satisfaction_survey(session: Session, company_id: int) -> Survey:
-    """The Empresa's "Pesquisa de satisfação", created with its two questions when first
-    needed. Its texts are the customer's (Portuguese), stored as data."""
+def satisfaction_survey(session: Session, company_id: int) -> tuple[int, int, int]:
+    """The Empresa's survey of concluded tickets and its two questions (survey, rating and
+    comment question ids), created when first needed; a question missing from it (removed
+    by hand) is added again. Its texts are the customer's (Portuguese), stored as data."""
     survey = session.scalar(
         sa.select(Survey).where(Survey.company_id == company_id, Survey.title == SURVEY_TITLE)
     )
     if survey is None:
-        survey = Survey(company_id=company_id, title=SURVEY_TITLE)
-        survey.questions = [
-            SurveyQuestion(position=1, text=RATING_QUESTION),
-            SurveyQuestion(position=2, text=COMMENT_QUESTION),
-        ]
+        survey = Survey(company_id=company_id, title=SURVEY_TITLE, description=SURVEY_NOTE)
         session.add(survey)
-        session.flush()
-    return survey
+    by_text = {question.text: question for question in survey.questions}
+    for text in (RATING_QUESTION, COMMENT_QUESTION):
+        if text not in by_text:
+            position = max((q.position for q in survey.questions), default=0) + 1
+            by_text[text] = SurveyQuestion(position=position, text=text)
+            survey.questions.append(by_text[text])
+    session.flush()
+    return survey.id, by_text[RATING_QUESTION].id, by_text[COMMENT_QUESTION].id
 
 
 def record_answer(session: Session, invitation_id: int, rating: int, comment: str) -> bool:
@@ -256,17 +262,16 @@ def record_answer(session: Session, invitation_id: int, rating: int, comment: st
         session.rollback()
         return False
     invitation = session.get(SurveyInvitation, invitation_id, populate_existing=True)
-    survey = satisfaction_survey(session, invitation.company_id)
-    rating_question, comment_question = survey.questions[0], survey.questions[1]
+    survey_id, rating_id, comment_id = satisfaction_survey(session, invitation.company_id)
     response = SurveyResponse(
-        survey_id=survey.id,
+        survey_id=survey_id,
         entity_id=invitation.entity_id,
         ticket_id=invitation.ticket_id,
         answered_at=now,
     )
-    response.answers = [SurveyAnswer(question_id=rating_question.id, answer=str(rating))]
+    response.answers = [SurveyAnswer(question_id=rating_id, answer=str(rating))]
     if comment:
-        response.answers.append(SurveyAnswer(question_id=comment_question.id, answer=comment))
+        response.answers.append(SurveyAnswer(question_id=comment_id, answer=comment))
     session.add(response)
     session.flush()
     invitation.response_id = response.id
