@@ -240,11 +240,25 @@ def test_no_email_no_invitation_and_the_desk_is_told(app, db, demo, no_smtp):
 
 
 def test_an_empresa_may_turn_the_survey_off(app, db, demo, no_smtp):
-    demo["company"].satisfaction_survey = False
-    db.session.commit()
+    sup = supervisor(app, demo["company"])
+    page = sup.get("/configuracoes/email").get_data(as_text=True)
+    (box,) = re.findall(r'<input[^>]*name="satisfaction_survey"[^>]*>', page)
+    assert "checked" in box
+    token = csrf_token_from(page)
+    off = sup.post("/configuracoes/email", data={"csrf_token": token}, follow_redirects=True)
+    assert "A pesquisa de satisfação não será mais enviada." in off.get_data(as_text=True)
     ticket = orm_ticket(db, demo, demo["maria"])
-    conclude(supervisor(app, demo["company"]), [ticket], demo["statuses"]["concluido"].id)
+    conclude(sup, [ticket], demo["statuses"]["concluido"].id)
     assert invitations(db, ticket.id) == []
+    # The other Empresa keeps its own setting.
+    fresh(db)
+    assert db.session.get(type(demo["company"]), demo["company_south"].id).satisfaction_survey
+
+    on = {"csrf_token": token, "satisfaction_survey": "y"}
+    assert sup.post("/configuracoes/email", data=on).status_code == 303
+    other = orm_ticket(db, demo, demo["maria"])
+    conclude(sup, [other], demo["statuses"]["concluido"].id)
+    assert len(invitations(db, other.id)) == 1
 
 
 def test_a_failed_save_queues_no_invitation(app, db, demo, no_smtp):
