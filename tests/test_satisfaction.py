@@ -190,6 +190,15 @@ def test_the_public_page_sets_no_login_session(app, client, db, demo, no_smtp):
     assert customer.get(f"/entidades/{demo['maria'].id}/pesquisas").status_code == 302
 
 
+def test_the_link_starts_with_the_configured_public_address(app, db, demo, no_smtp):
+    app.config["PUBLIC_BASE_URL"] = "https://sac.example.com.br/"
+    ticket = orm_ticket(db, demo, demo["maria"])
+    conclude(supervisor(app, demo["company"]), [ticket], demo["statuses"]["concluido"].id)
+    (link,) = outbox_links(db, ticket.id)
+    assert link.startswith("https://sac.example.com.br/pesquisa/")
+    assert answer(app.test_client(), link).status_code == 200
+
+
 # --- who gets a survey, and how many -----------------------------------------------------------
 
 

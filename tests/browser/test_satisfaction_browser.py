@@ -59,3 +59,14 @@ def test_the_customer_rates_with_the_keyboard(page, browser, live_server, smtp, 
     row.get_by_role("link", name="Pesquisa de satisfação do atendimento").click()
     expect(page.get_by_text("Atendente atenciosa.")).to_be_visible()
     expect(page.get_by_text("4", exact=True)).to_be_visible()
+
+    # And the painel's figures: one answer, 4,0, for the ticket's Responsável and its Motivo.
+    page.goto("/?aba=todos")
+    figures = page.get_by_role("region", name="Satisfação dos clientes")
+    figures.scroll_into_view_if_needed()
+    by_attendant = figures.get_by_role("table", name="Por atendente (responsável ao concluir)")
+    expect(by_attendant.get_by_role("row")).to_have_count(2)
+    expect(by_attendant.get_by_role("row").nth(1)).to_contain_text(re.compile(r"1\s*4,0"))
+    by_reason = figures.get_by_role("table", name="Por motivo")
+    expect(by_reason.get_by_role("row").nth(1)).to_contain_text(re.compile(r"1\s*4,0"))
+    page.screenshot(path=str(tmp_path / "painel.png"))
