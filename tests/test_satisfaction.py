@@ -199,6 +199,29 @@ def test_the_link_starts_with_the_configured_public_address(app, db, demo, no_sm
     assert answer(app.test_client(), link).status_code == 200
 
 
+def test_a_script_concluding_a_ticket_queues_the_invitation_too(app, db, demo):
+    """Outside any request (a script, `flask shell`) the same rule holds; the message waits
+    in the Caixa de saída. Without a public address no link can be made: no invitation."""
+    from isocrm.tickets.service import apply_status
+
+    done = db.session.get(Status, demo["statuses"]["concluido"].id)
+    without_address = orm_ticket(db, demo, demo["maria"])
+    apply_status(without_address, done)
+    db.session.commit()
+    assert invitations(db, without_address.id) == []
+
+    app.config["PUBLIC_BASE_URL"] = "https://sac.example.com.br"
+    ticket = orm_ticket(db, demo, demo["maria"])
+    apply_status(ticket, db.session.get(Status, demo["statuses"]["concluido"].id))
+    db.session.commit()
+    assert len(invitations(db, ticket.id)) == 1
+    (outbox,) = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)
+    ).all()
+    assert outbox.status == "pendente"
+    assert "https://sac.example.com.br/pesquisa/" in outbox.body
+
+
 # --- who gets a survey, and how many -----------------------------------------------------------
 
 

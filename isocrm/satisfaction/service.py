@@ -91,8 +91,9 @@ def _email_of(session: Session, entity_id: int) -> str | None:
 def survey_url(token: str) -> str:
     """The absolute link: ISOCRM_PUBLIC_BASE_URL when set, else the request's address."""
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("satisfaction.answer", token=token)
+    if base:  # built without a request: a script concludes tickets too
+        adapter = current_app.url_map.bind("localhost")
+        return base.rstrip("/") + adapter.build("satisfaction.answer", {"token": token})
     return url_for("satisfaction.answer", token=token, _external=True)
 
 
@@ -110,6 +111,13 @@ def _invite(session: Session, ticket: Ticket) -> None:
         session.info.setdefault(_QUEUED, []).append((None, ticket.code, "sem_email"))
         return
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    try:
+        url = survey_url(token)
+    except RuntimeError:  # a script, outside any request, with no ISOCRM_PUBLIC_BASE_URL
+        current_app.logger.warning(
+            "No satisfaction survey for ticket %s: set ISOCRM_PUBLIC_BASE_URL", ticket.id
+        )
+        return
     now = utcnow()
     days = current_app.config.get("SATISFACTION_SURVEY_DAYS", 30)
     session.add(
@@ -129,7 +137,7 @@ def _invite(session: Session, ticket: Ticket) -> None:
         entity_id=ticket.entity_id,
         to_address=address,
         created_by_id=ticket.updated_by_id,
-        **_message(company, ticket, survey_url(token), days),
+        **_message(company, ticket, url, days),
     )
     session.add(outbox)
     session.info.setdefault(_QUEUED, []).append((outbox, ticket.code, None))
