@@ -90,6 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.privacy import bp as privacy_bp
     from isocrm.registry import bp as registry_bp
     from isocrm.reports import bp as reports_bp
+    from isocrm.satisfaction import bp as satisfaction_bp
+    from isocrm.satisfaction.service import send_committed
     from isocrm.settings import bp as settings_bp
     from isocrm.sla import bp as sla_bp
     from isocrm.tickets import bp as tickets_bp
@@ -113,8 +115,10 @@ def create_app(config: dict | None = None) -> Flask:
         settings_bp,
         imports_bp,
         attachments_bp,
+        satisfaction_bp,
     ):
         app.register_blueprint(blueprint)
+    app.after_request(send_committed)
 
     from isocrm import cli
 

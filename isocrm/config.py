@@ -69,6 +69,13 @@ def from_environment(instance_path: str) -> dict:
             _env("MAIL_ATTACHMENTS_MAX_BYTES", str(20 * 1024 * 1024))
         ),
         "OUTBOX_PAGE_SIZE": 20,
+        # Links sent to customers (the satisfaction survey) start with this address, e.g.
+        # https://sac.example.com.br; empty: the address the request came in on.
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", ""),
+        # A satisfaction survey link works this many days after the ticket is concluded.
+        "SATISFACTION_SURVEY_DAYS": int(_env("SATISFACTION_SURVEY_DAYS", "30")),
+        # The public survey page, per client address (Flask-Limiter's notation).
+        "SATISFACTION_RATE_LIMIT": _env("SATISFACTION_RATE_LIMIT", "30 per 10 minutes"),
         # Each PDF is laid out by WeasyPrint in this process (a CPU core and tens of MB for a
         # long ticket): at most this many at once per process;
         # a request that finds every slot busy waits PDF_SLOT_WAIT seconds, then gets a 503.

@@ -12,7 +12,7 @@ from isocrm.extensions import login_manager
 from isocrm.models import Company
 from isocrm.permissions import check_route_role
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static", "satisfaction.answer"}
 # Session keys that survive the new session made at login (see auth.login).
 CARRIED_OVER_LOGIN = ("recover_typed",)
 # A return address longer than any real page's is not one (the Location header stays small).

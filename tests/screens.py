@@ -231,6 +231,7 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
             ("cnpj-lookup-not-found", "/entidades/consulta/cnpj?campo=d&d=11444777000161", HX),
         ],
         "auth.login": [],  # saved above, before login
+        "satisfaction.answer": [],  # public, with tokens the test makes: survey_urls()
         "auth.login_code": [],  # logged in already: a redirect to the desk
         "auth.change_password": [("change-password", "/conta/senha", {})],
         "auth.enroll_totp": [("enroll-totp", "/conta/2fa", {})],
@@ -327,3 +328,31 @@ def registry_rows(demo) -> dict[str, int]:
         "telefones": maria.phones[0].id,
         "econtacts": maria.econtacts[0].id,
     }
+
+
+def survey_urls(db, demo) -> tuple[str, str]:
+    """The customer's satisfaction survey pages (public): one still to answer (ticket 1)
+    and one answered (ticket 2), made here with known tokens (only their hashes are kept)."""
+    from datetime import timedelta
+
+    from isocrm.models import SurveyInvitation, utcnow
+    from isocrm.satisfaction.service import token_hash
+
+    urls = []
+    for key, rating in (("ticket_1", None), ("ticket_2", 5)):
+        ticket, token = demo[key], f"screens-{key}-" + "x" * 40
+        now = utcnow()
+        db.session.add(
+            SurveyInvitation(
+                company_id=ticket.company_id,
+                ticket_id=ticket.id,
+                entity_id=ticket.entity_id,
+                token_hash=token_hash(token),
+                expires_at=now + timedelta(days=30),
+                answered_at=now if rating else None,
+                rating=rating,
+            )
+        )
+        urls.append(f"/pesquisa/{token}")
+    db.session.commit()
+    return urls[0], urls[1]

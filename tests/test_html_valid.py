@@ -22,7 +22,15 @@ import pytest
 from isocrm.imports import jobs
 from tests.conftest import csrf_token_from
 from tests.lookup_server import ACME, CNPJ, SE, serving_lookups
-from tests.screens import HX, NOT_PAGES, registry_rows, screens, vnu_command, vnu_errors
+from tests.screens import (
+    HX,
+    NOT_PAGES,
+    registry_rows,
+    screens,
+    survey_urls,
+    vnu_command,
+    vnu_errors,
+)
 
 
 class _Forms(HTMLParser):
@@ -168,6 +176,15 @@ def test_every_screen_is_valid_html(
     switch = {"company_id": demo["company"].id, "next": "/", "csrf_token": auth.csrf_token()}
     assert client.post("/empresa", data=switch).status_code == 303
 
+    # Pesquisa de satisfação, the customer's pages (no login): to answer, refused, answered,
+    # and the bare 404 of an unknown link.
+    survey_url, answered_url = survey_urls(db, demo)
+    public = app.test_client()
+    save("survey", public.get(survey_url))
+    refused = {"csrf_token": csrf_token_from(pages["survey"]), "comment": "Sem nota"}
+    save("survey-errors", public.post(survey_url, data=refused), expect=422)
+    save("survey-answered", public.get(answered_url))
+    save("survey-not-found", public.get(survey_url + "x"), expect=404)
     maria, ticket = demo["maria"], demo["ticket_3"]
     rows = registry_rows(demo)
     cause_id = demo["causes"]["Reclamação/Produto com defeito/Sabor alterado"].id

@@ -19,6 +19,7 @@ SHARED_SERVICES = {
     "isocrm.sla.clock",  # business hours and due dates
     "isocrm.tickets.service",  # the ticket rules: a save, a status change, an unsaved edit
     "isocrm.reports.pdf",
+    "isocrm.auth.throttle",  # the app's rate limiter (the public survey page uses it)
 }
 
 # (importing package, imported module): to be moved to a shared home.

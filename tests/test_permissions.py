@@ -96,6 +96,11 @@ ROUTES: dict[str, Case] = {
     "GET /static/<path:filename>": Case(PUBLIC),
     "GET /entrar/codigo": Case(PUBLIC),
     "POST /entrar/codigo": Case(PUBLIC),
+    # The customer's satisfaction survey: public, the link's token is the only key.
+    "GET /pesquisa/<token>": Case(PUBLIC, fresh=lambda w: w.new_survey(), allowed=200),
+    "POST /pesquisa/<token>": Case(
+        PUBLIC, fresh=lambda w: w.new_survey(), data={"rating": "4"}, allowed=200
+    ),
     "POST /sair": Case(ATT, after="login again"),
     "GET /conta/senha": Case(ATT),
     "POST /conta/senha": Case(ATT),  # nothing typed: 422, the messages beside the fields
@@ -398,6 +403,31 @@ class World:
             attachment = store_attachment(detail, "foto.png", PNG_1PX, user_id=None)
             _db.session.commit()
             return {"attachment_id": attachment.id}
+
+    def new_survey(self) -> dict:
+        """A satisfaction survey link (public) of a new ticket of Empresa A, not answered."""
+        import secrets
+
+        from isocrm.models import SurveyInvitation, utcnow
+        from isocrm.satisfaction.service import token_hash
+
+        token = secrets.token_urlsafe(32)
+        with self.app.app_context():
+            maria = _db.session.get(Ticket, self.values["ticket_id"]).entity
+            ticket = ticket_service.open_draft(
+                _db.session, self.values["company_a"], maria, self.values["supervisor_id"]
+            )
+            _db.session.flush()
+            invitation = SurveyInvitation(
+                company_id=ticket.company_id,
+                ticket_id=ticket.id,
+                entity_id=ticket.entity_id,
+                token_hash=token_hash(token),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+            _db.session.add(invitation)
+            _db.session.commit()
+        return {"token": token}
 
     def new_info(self) -> int:
         return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))

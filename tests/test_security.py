@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import csrf_token_from
 
-PUBLIC = {"auth.login", "static"}
+# The customer's satisfaction survey is public on purpose (tests/test_satisfaction.py).
+PUBLIC = {"auth.login", "static", "satisfaction.answer"}
 
 
 def _concrete_urls(app):

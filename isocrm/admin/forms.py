@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from isocrm.fields import CheckboxesField, EmailAddress, max_length
@@ -30,6 +30,9 @@ class MailSettingsForm(FlaskForm):
         filters=[_strip],
         validators=[Optional(), max_length(254), EmailAddress(INVALID_REPLY_TO_MESSAGE)],
         render_kw={"type": "email", "autocomplete": "off"},
+    )
+    satisfaction_survey = BooleanField(
+        _l("Enviar a pesquisa de satisfação ao cliente quando um atendimento for concluído")
     )
 
 

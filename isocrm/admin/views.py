@@ -34,11 +34,16 @@ def mail_settings():
     form = MailSettingsForm()
     if request.method == "GET":
         form.reply_to.data = company.mail_reply_to or ""
+        form.satisfaction_survey.data = company.satisfaction_survey
         return render_template("admin/mail_settings.html", form=form)
     if not form.validate():
         return render_template("admin/mail_settings.html", form=form), 422
     company.mail_reply_to = form.reply_to.data or None
+    survey_changed = company.satisfaction_survey != form.satisfaction_survey.data
+    company.satisfaction_survey = form.satisfaction_survey.data
     db.session.commit()
+    if survey_changed:
+        flash(_survey_message(company.satisfaction_survey), "success")
     if company.mail_reply_to:
         flash(
             _(
@@ -57,6 +62,12 @@ def mail_settings():
             "success",
         )
     return redirect(url_for("admin.mail_settings"), code=303)
+
+
+def _survey_message(on: bool) -> str:
+    if on:
+        return _("A pesquisa de satisfação será enviada ao concluir cada atendimento.")
+    return _("A pesquisa de satisfação não será mais enviada.")
 
 
 def _users_of_company():

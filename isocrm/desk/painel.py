@@ -22,6 +22,7 @@ from isocrm.models import (
     Entity,
     Reason,
     Status,
+    SurveyInvitation,
     Team,
     Ticket,
     TicketDetail,
@@ -323,28 +324,98 @@ def _filtered(stmt, listing: Listing, company_id: int, user_id: int, now: dateti
     condition = tab_condition(listing.tab, company_id, user_id, now)
     if listing.tab == TAB_ALL and (listing.status_id is not None or listing.closed_from):
         condition = Ticket.stage == STAGE_CONFIRMED  # a closed situação asked for by name
-    stmt = stmt.where(Ticket.company_id == company_id, condition)
+    stmt = stmt.where(Ticket.company_id == company_id, condition, *filter_conditions(listing))
+    return stmt.order_by(*order_by(listing.order))
+
+
+def filter_conditions(listing: Listing) -> list:
+    """The painel's filters (not its tab) as conditions on the ticket row."""
+    conditions = []
     if listing.owner_id is not None:
-        stmt = stmt.where(Ticket.owner_id == listing.owner_id)
+        conditions.append(Ticket.owner_id == listing.owner_id)
     if listing.reason_id is not None:
-        stmt = stmt.where(Ticket.reason_id == listing.reason_id)
+        conditions.append(Ticket.reason_id == listing.reason_id)
     if listing.unit_id is not None:
-        stmt = stmt.where(Ticket.unit_id == listing.unit_id)
+        conditions.append(Ticket.unit_id == listing.unit_id)
     if listing.status_id is not None:
-        stmt = stmt.where(Ticket.status_id == listing.status_id)
+        conditions.append(Ticket.status_id == listing.status_id)
     if listing.channel_id is not None:
-        stmt = stmt.where(
+        conditions.append(
             sa.exists().where(
                 TicketDetail.ticket_id == Ticket.id, TicketDetail.channel_id == listing.channel_id
             )
         )
     if listing.opened_from is not None:
-        stmt = stmt.where(Ticket.opened_at >= _local_midnight(listing.opened_from))
+        conditions.append(Ticket.opened_at >= _local_midnight(listing.opened_from))
     if listing.opened_to is not None:
-        stmt = stmt.where(Ticket.opened_at < _local_midnight(listing.opened_to + timedelta(days=1)))
+        end = _local_midnight(listing.opened_to + timedelta(days=1))
+        conditions.append(Ticket.opened_at < end)
     if listing.closed_from is not None:
-        stmt = stmt.where(Ticket.closed_at >= _local_midnight(listing.closed_from))
-    return stmt.order_by(*order_by(listing.order))
+        conditions.append(Ticket.closed_at >= _local_midnight(listing.closed_from))
+    return conditions
+
+
+# --- satisfaction ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rating:
+    name: str | None  # None: an attendant removed since, or tickets without a Motivo
+    answers: int
+    average: float
+
+
+@dataclass
+class SatisfactionFigures:
+    by_attendant: list[Rating] = field(default_factory=list)
+    by_reason: list[Rating] = field(default_factory=list)
+
+
+BY_ATTENDANT, BY_REASON = "a", "m"
+
+
+def satisfaction(session: Session, listing: Listing, company_id: int) -> SatisfactionFigures:
+    """The satisfaction survey's answers of the Empresa's tickets the filters select (the
+    tab is not applied: rated tickets are closed ones): how many and the average rating, per
+    attendant (the Responsável when the ticket was concluded, SurveyInvitation.attendant_id)
+    and per Motivo. One statement, two GROUP BYs joined by UNION ALL, read through
+    ix_survey_invitations_company_answered."""
+    answered = [
+        SurveyInvitation.company_id == company_id,
+        SurveyInvitation.answered_at.is_not(None),
+        Ticket.company_id == company_id,
+        *filter_conditions(listing),
+    ]
+
+    def grouped(kind: str, key, name):
+        return (
+            sa.select(
+                sa.literal(kind).label("kind"),
+                key.label("key"),
+                name.label("name"),
+                sa.func.count().label("answers"),
+                sa.func.avg(SurveyInvitation.rating).label("average"),
+            )
+            .select_from(SurveyInvitation)
+            .join(Ticket, Ticket.id == SurveyInvitation.ticket_id)
+            .where(*answered)
+            .group_by(key, name)
+        )
+
+    by_attendant = grouped(BY_ATTENDANT, SurveyInvitation.attendant_id, User.name).outerjoin(
+        User, User.id == SurveyInvitation.attendant_id
+    )
+    by_reason = grouped(BY_REASON, Ticket.reason_id, Reason.name).outerjoin(
+        Reason, Reason.id == Ticket.reason_id
+    )
+    figures = SatisfactionFigures()
+    rows = session.execute(sa.union_all(by_attendant, by_reason)).all()
+    for kind, _key, name, answers, average in sorted(
+        rows, key=lambda r: (r.name is None, r.name or "")
+    ):
+        rating = Rating(name, answers, round(float(average), 1))
+        (figures.by_attendant if kind == BY_ATTENDANT else figures.by_reason).append(rating)
+    return figures
 
 
 def _local_midnight(day: date) -> datetime:

@@ -97,6 +97,7 @@ def painel():
         # A list swapped by htmx brings the counts (their poll then asks for this page) and
         # the bulk form's return address along, out of band.
         list_partial=is_partial_request(),
+        satisfaction=queries.satisfaction(db.session, listing, company_id),
         **context,
     )
 

@@ -38,6 +38,7 @@ from isocrm.models.entity import (
 from isocrm.models.history_delivery import HistoryDelivery
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.ready_answer import ReadyAnswer
+from isocrm.models.satisfaction import SurveyInvitation
 from isocrm.models.session import UserSession
 from isocrm.models.sla import BusinessHours, Holiday
 from isocrm.models.submission import FormSubmission
@@ -83,6 +84,7 @@ __all__ = [
     "Status",
     "Survey",
     "SurveyAnswer",
+    "SurveyInvitation",
     "SurveyQuestion",
     "SurveyResponse",
     "Team",

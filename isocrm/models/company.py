@@ -20,6 +20,8 @@ class Company(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Where customers' replies to the desk's e-mails go (Reply-To); none: to the sender.
     mail_reply_to: Mapped[str | None] = mapped_column(sa.String(254))
+    # A concluded ticket sends the customer the satisfaction survey (isocrm/satisfaction).
+    satisfaction_survey: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     units: Mapped[list["Unit"]] = relationship(
         back_populates="company", order_by="Unit.name", cascade="all, delete-orphan"

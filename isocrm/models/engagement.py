@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from isocrm.models.base import Base, UTCDateTime, utcnow
 from isocrm.models.entity import Entity
+from isocrm.models.ticket import Ticket
 from isocrm.models.user import User
 
 # Stored as a number so "the highest active priority" is a plain max().
@@ -59,9 +60,14 @@ class SurveyResponse(Base):
         sa.ForeignKey("entities.id", ondelete="CASCADE"), index=True
     )
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The atendimento a satisfaction survey rated (empty for any other survey).
+    ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
 
     survey: Mapped[Survey] = relationship()
     entity: Mapped[Entity] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     answers: Mapped[list["SurveyAnswer"]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="SurveyAnswer.id"
     )

@@ -148,7 +148,7 @@ def surveys(entity_id: int):
     entity = get_entity(entity_id)
     pagination = _paginate(
         survey_responses_of(entity)
-        .options(joinedload(SurveyResponse.survey))
+        .options(joinedload(SurveyResponse.survey), joinedload(SurveyResponse.ticket))
         .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
     )
     return render("workspace/surveys.html", block="list", entity=entity, pagination=pagination)
@@ -164,6 +164,7 @@ def survey_response(entity_id: int, response_id: int):
         response_id,
         joinedload(SurveyResponse.survey).selectinload(Survey.questions),
         selectinload(SurveyResponse.answers).joinedload(SurveyAnswer.question),
+        joinedload(SurveyResponse.ticket),
     )
     answers = {a.question_id: a.answer for a in response.answers}
     pairs = [(q.text, answers.get(q.id)) for q in response.survey.questions]

@@ -25,7 +25,7 @@ from isocrm.models import User
 from isocrm.models.user import ROLE_ADMIN, ROLE_ATTENDANT, ROLE_SUPERVISOR
 from isocrm.permissions import ROLE_RANK, minimum_role
 from tests.browser.conftest import _record_console_error, login, login_supervisor_of
-from tests.screens import screens, vnu_command, vnu_errors
+from tests.screens import screens, survey_urls, vnu_command, vnu_errors
 
 pytestmark = pytest.mark.browser
 
@@ -271,6 +271,15 @@ def test_every_screen_passes_axe_fits_1366_and_is_valid_html(
     page.get_by_role("button", name="Entrar").click()
     expect(page.locator("[aria-invalid=true], .error, .field-error").first).to_be_visible()
     audit.check(page, "login-error")
+    # The customer's satisfaction survey (public): to answer, refused, answered.
+    survey_url, answered_url = survey_urls(db, demo)
+    _visit(page, survey_url, "survey")
+    audit.check(page, "survey")
+    page.get_by_role("button", name="Enviar resposta").click()
+    expect(page.locator(".field-errors").first).to_be_visible()
+    audit.check(page, "survey-errors")
+    _visit(page, answered_url, "survey-answered")
+    audit.check(page, "survey-answered")
     context.close()
     all_errors += errors
 
