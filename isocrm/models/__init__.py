@@ -35,6 +35,7 @@ from isocrm.models.entity import (
     Relation,
 )
 from isocrm.models.history_delivery import HistoryDelivery
+from isocrm.models.inbound import InboundMessage, Mailbox
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.session import UserSession
 from isocrm.models.sla import BusinessHours, Holiday
@@ -64,7 +65,9 @@ __all__ = [
     "FormSubmission",
     "Holiday",
     "HistoryDelivery",
+    "InboundMessage",
     "Invoice",
+    "Mailbox",
     "Occurrence",
     "Order",
     "OrderItem",
