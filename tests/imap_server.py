@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.smtp import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -61,6 +63,8 @@ class IMAPServer:
     """dovecot with one mailbox per user added; start() waits until it answers over TLS."""
 
     def __init__(self):
+        if not (Path(DOVECOT).exists() and Path(OPENSSL).exists()):
+            pytest.fail("dovecot or openssl missing: apt-get install dovecot-imapd openssl")
         # A folder of its own right under the temporary directory: as root, dovecot's mail
         # user must be able to pass through every parent (pytest's tmp_path is 0700).
         self.folder = Path(tempfile.mkdtemp(prefix="isocrm-imap-"))

@@ -4,6 +4,7 @@ those of Sem cadastro linked to an entity or discarded by an attendant."""
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +19,7 @@ from isocrm.models.inbound import INBOUND_STATUSES, INBOUND_UNMATCHED
 from isocrm.permissions import ROLE_ATTENDANT, ROLE_SUPERVISOR, allow
 from isocrm.security import current_company
 
+NO_CHANNEL = _l("A Empresa não tem o Canal “E-mail” ativo: peça a um supervisor para incluí-lo.")
 PAGE_SIZE = 50
 SEARCH_SIZE = 10
 
@@ -138,9 +140,12 @@ def link(message_id: int):
         return _message_page(message, 422, _("Escolha uma entidade da lista."))
     try:
         ticket = service.link(db.session, message, entity, current_user.id)
-    except (service.DraftError, service.NoEmailChannel) as error:
+    except service.DraftError as error:
         db.session.rollback()
         return _message_page(_message(message_id), 422, str(error))
+    except service.NoEmailChannel:
+        db.session.rollback()
+        return _message_page(_message(message_id), 422, str(NO_CHANNEL))
     if ticket is None:
         db.session.rollback()
         flash(_("Esta mensagem já foi tratada por outra pessoa."), "warning")
