@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     audit.init_app(app)
 
     from isocrm.admin import bp as admin_bp
+    from isocrm.attachments import bp as attachments_bp
     from isocrm.auth import bp as auth_bp
     from isocrm.customer_history import bp as customer_history_bp
     from isocrm.desk import bp as desk_bp
@@ -113,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
         settings_bp,
         imports_bp,
         inbound_bp,
+        attachments_bp,
     ):
         app.register_blueprint(blueprint)
 

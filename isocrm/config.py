@@ -52,6 +52,17 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_SSL": _env_bool("SMTP_SSL"),
         "SMTP_TIMEOUT": float(_env("SMTP_TIMEOUT", "10")),
         "MAIL_FROM": _env("MAIL_FROM", "sac@localhost"),
+        # Anexos (isocrm/attachment_store.py): each file at most this big; kept under the
+        # instance folder (or ATTACHMENTS_FOLDER), or in an S3-compatible bucket when
+        # ATTACHMENTS_S3_BUCKET is set (boto3 needed: pip install isocrm-sac[s3]).
+        "ATTACHMENT_MAX_BYTES": int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ATTACHMENTS_FOLDER": _env("ATTACHMENTS_FOLDER"),
+        "ATTACHMENTS_S3_BUCKET": _env("ATTACHMENTS_S3_BUCKET"),
+        "ATTACHMENTS_S3_PREFIX": _env("ATTACHMENTS_S3_PREFIX", "attachments/"),
+        "ATTACHMENTS_S3_ENDPOINT_URL": _env("ATTACHMENTS_S3_ENDPOINT_URL"),
+        "ATTACHMENTS_S3_REGION": _env("ATTACHMENTS_S3_REGION"),
+        "ATTACHMENTS_S3_ACCESS_KEY_ID": _env("ATTACHMENTS_S3_ACCESS_KEY_ID"),
+        "ATTACHMENTS_S3_SECRET_ACCESS_KEY": _env("ATTACHMENTS_S3_SECRET_ACCESS_KEY"),
         "OUTBOX_PAGE_SIZE": 20,
         # Caixa de entrada (`flask fetch-mail`): each Empresa's IMAP mailbox over TLS, its
         # certificate checked against the system's CAs, or only the CAs in IMAP_CA_FILE.

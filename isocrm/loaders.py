@@ -8,6 +8,7 @@ from isocrm.extensions import db
 from isocrm.models import (
     Alert,
     Appointment,
+    Attachment,
     Cause,
     DetailInfo,
     Entity,
@@ -190,6 +191,18 @@ def get_outbox_message(message_id: int, *options) -> OutboxMessage:
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.company_id == current_company().id,
+        )
+        .options(*options)
+    )
+
+
+def get_attachment(attachment_id: int, *options) -> Attachment:
+    """An attachment on a ticket of the current Empresa; another Empresa's is as missing."""
+    return _one_or_404(
+        sa.select(Attachment)
+        .where(
+            Attachment.id == attachment_id,
+            Attachment.company_id == current_company().id,
         )
         .options(*options)
     )

@@ -5,7 +5,7 @@ does not grow with the ticket."""
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm.loaders import named_user
 from isocrm.models import DetailInfo, Entity, ProductInfo, Ticket, TicketDetail
@@ -47,6 +47,7 @@ def detail_options():
         joinedload(TicketDetail.informations)
         .joinedload(DetailInfo.product_info)
         .joinedload(ProductInfo.product),
+        selectinload(TicketDetail.attachments),
     )
 
 

@@ -26,6 +26,10 @@ NOT_PAGES = {
     "privacy.export_csv",
     "desk.export_csv",
     "lots.export_csv",
+    # Anexos: the files themselves, and a redirect back to the ticket screen's detail.
+    "attachments.download",
+    "attachments.thumbnail",
+    "attachments.back_to_detail",
 }
 
 

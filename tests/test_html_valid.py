@@ -213,6 +213,8 @@ def test_every_screen_is_valid_html(
         "contact-options": '<ul role="listbox" aria-label="x">{}</ul>',
         "info-row": "<table><tbody>{}</tbody></table>",
         "painel-list-partial": '{}<form id="bulk-form" method="post" action="/"></form>',
+        # The detail's Anexar field and button belong to the page's #attachment-form.
+        "ticket-detail-panel": '{}<form id="attachment-form" method="post" action="/"></form>',
     }
     # A Cadastro section's row fields belong to the page's main form (form="registry-form").
     registry_form = '<form id="registry-form" method="post" action="/"></form>{}'

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from isocrm.extensions import db as _db
-from isocrm.models import InboundMessage, Mailbox, Ticket, TicketDetail
+from isocrm.models import Attachment, InboundMessage, Mailbox, Ticket, TicketDetail
 from isocrm.models.inbound import (
     INBOUND_DISCARDED,
     INBOUND_FAILED,
@@ -166,6 +166,37 @@ def test_a_message_from_maria_becomes_her_draft_and_a_reply_its_second_detail_on
     assert all(b"\\Seen" not in flags for flags in imap_server.flags(mailbox.username).values())
 
 
+def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    from tests.test_attachments import PDF_SMALL, png
+
+    photo = png(3, 2, (200, 40, 40))
+    message = mail(subject="Foto da embalagem", body="Seguem a foto e a nota.")
+    message.add_attachment(photo, maintype="image", subtype="png", filename="embalagem.png")
+    message.add_attachment(PDF_SMALL, maintype="application", subtype="pdf", filename="nota.pdf")
+    message.add_attachment(
+        b"MZ\x90\x00\x03" + bytes(200),
+        maintype="application",
+        subtype="octet-stream",
+        filename="programa.exe",
+    )
+    deliver(imap_server, mailbox, message)
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    (detail,) = details_of(db, ticket.id)
+    kept = db.session.scalars(
+        sa.select(Attachment).where(Attachment.detail_id == detail.id).order_by(Attachment.id)
+    ).all()
+    assert [(a.filename, a.content_type, a.size) for a in kept] == [
+        ("embalagem.png", "image/png", len(photo)),
+        ("nota.pdf", "application/pdf", len(PDF_SMALL)),
+    ]
+    assert "Anexo não guardado" in detail.description and "programa.exe" in detail.description
+    download = logged_in.get(f"/anexos/{kept[0].id}")
+    assert download.status_code == 200 and download.data == photo
+
+
 def test_a_reply_is_found_by_the_protocolo_in_its_subject(app, db, demo, mailbox, imap_server):
     ticket = demo["ticket_1"]
     before = len(details_of(db, ticket.id))
@@ -211,11 +242,11 @@ def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
 def test_an_unknown_sender_waits_in_sem_cadastro_and_is_linked(
     app, db, demo, mailbox, imap_server, logged_in
 ):
-    deliver(
-        imap_server,
-        mailbox,
-        mail(sender="Joaquim Novo <joaquim.novo@example.org>", subject="Quero trocar"),
-    )
+    from tests.test_attachments import PDF_SMALL
+
+    message = mail(sender="Joaquim Novo <joaquim.novo@example.org>", subject="Quero trocar")
+    message.add_attachment(PDF_SMALL, maintype="application", subtype="pdf", filename="nf.pdf")
+    deliver(imap_server, mailbox, message)
     fetch(app)
     (record,) = records(db, demo["company"].id)
     assert record.status == INBOUND_UNMATCHED and record.ticket_id is None
@@ -238,6 +269,13 @@ def test_an_unknown_sender_waits_in_sem_cadastro_and_is_linked(
     (detail,) = details_of(db, ticket.id)
     assert "Quero trocar" in detail.description
     assert detail.attendant_id == demo["atendente"].id
+    # The attachment waited with the message and is kept on the draft's detail.
+    (kept,) = db.session.scalars(sa.select(Attachment).where(Attachment.detail_id == detail.id))
+    assert (kept.filename, kept.size, kept.uploaded_by_id) == (
+        "nf.pdf",
+        len(PDF_SMALL),
+        demo["atendente"].id,
+    )
     again = logged_in.post(url, data={"csrf_token": token, "entity_id": joaquim.id})
     assert again.status_code == 303 and len(drafts_of(db, joaquim.id)) == 1
     (record,) = records(db, demo["company"].id)

@@ -46,6 +46,7 @@ from isocrm.models import (
     ProductInfo,
     Relation,
     Ticket,
+    TicketDetail,
     User,
 )
 from isocrm.models.entity import Address
@@ -135,6 +136,11 @@ ROUTES: dict[str, Case] = {
     "POST /atendimentos/<int:code>/detalhes/<int:detail_id>": Case(ATT),
     "POST /atendimentos/<int:code>/detalhes/<int:detail_id>/informacoes/<int:info_id>/excluir":
         Case(ATT, fresh=lambda w: {"info_id": w.new_info()}),
+    # No file chosen: back to the detail with the reason (303; htmx: 422 beside the field).
+    "POST /atendimentos/<int:code>/detalhes/<int:detail_id>/anexos": Case(ATT),
+    "GET /atendimentos/<int:code>/detalhes/<int:detail_id>/anexos": Case(ATT),
+    "GET /anexos/<int:attachment_id>": Case(ATT, fresh=lambda w: w.new_attachment()),
+    "GET /anexos/<int:attachment_id>/miniatura": Case(ATT, fresh=lambda w: w.new_attachment()),
     "GET /atendimentos/<int:code>/responsavel": Case(ATT, shows="maria"),
     "GET /atendimentos/<int:code>/responsavel/painel": Case(ATT),
     # Nothing chosen and no version: "changed meanwhile" (409), nothing passed.
@@ -374,6 +380,17 @@ class World:
             _db.session.commit()
             self.values["ticket_id"] = draft.id
             return draft.code
+
+    def new_attachment(self) -> dict:
+        """A PNG on the demo ticket's first detail (Empresa A)."""
+        from isocrm.attachment_store import store_attachment
+        from tests.test_attachments import PNG_1PX
+
+        with self.app.test_request_context():
+            detail = _db.session.get(TicketDetail, self.values["detail_id"])
+            attachment = store_attachment(detail, "foto.png", PNG_1PX, user_id=None)
+            _db.session.commit()
+            return {"attachment_id": attachment.id}
 
     def new_info(self) -> int:
         return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))

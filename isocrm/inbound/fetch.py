@@ -163,12 +163,12 @@ def enabled_mailboxes(session: Session) -> list[int]:
     return list(session.scalars(sa.select(Mailbox.id).where(Mailbox.enabled).order_by(Mailbox.id)))
 
 
-def fetch_all(store_attachments=None) -> list[MailboxReport]:
+def fetch_all() -> list[MailboxReport]:
     """One pass over every enabled mailbox."""
-    return [fetch_mailbox(i, store_attachments) for i in enabled_mailboxes(db.session)]
+    return [fetch_mailbox(i) for i in enabled_mailboxes(db.session)]
 
 
-def fetch_mailbox(mailbox_id: int, store_attachments=None) -> MailboxReport:
+def fetch_mailbox(mailbox_id: int) -> MailboxReport:
     mailbox = db.session.get(Mailbox, mailbox_id)
     report = MailboxReport(company_id=mailbox.company_id)
     try:
@@ -187,7 +187,7 @@ def fetch_mailbox(mailbox_id: int, store_attachments=None) -> MailboxReport:
         _set_validity(mailbox_id, validity)
         batch = int(current_app.config.get("IMAP_BATCH") or 200)
         for uid in new_uids(conn, after)[:batch]:
-            _one(conn, mailbox_id, uid, report, store_attachments)
+            _one(conn, mailbox_id, uid, report)
             _advance(mailbox_id, uid)
     except (OSError, ssl.SSLError, imaplib.IMAP4.error, IMAPFailure) as error:
         db.session.rollback()
@@ -241,7 +241,7 @@ def _advance(mailbox_id: int, uid: int) -> None:
         db.session.commit()
 
 
-def _one(conn, mailbox_id: int, uid: int, report: MailboxReport, store_attachments) -> None:
+def _one(conn, mailbox_id: int, uid: int, report: MailboxReport) -> None:
     """Import the message with this UID; network errors go up, anything about the message
     itself is recorded as its failure."""
     size, internal_date, message_id = read_envelope(conn, uid)
@@ -256,9 +256,7 @@ def _one(conn, mailbox_id: int, uid: int, report: MailboxReport, store_attachmen
     try:
         with _writing():
             mailbox = db.session.get(Mailbox, mailbox_id)
-            outcome = service.import_message(
-                db.session, mailbox, uid, raw, internal_date, store_attachments
-            )
+            outcome = service.import_message(db.session, mailbox, uid, raw, internal_date)
             db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()  # imported before, by this mailbox or another run right now

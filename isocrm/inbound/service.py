@@ -19,6 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from isocrm.attachment_store import AttachmentRefused, store_attachment
 from isocrm.inbound.parse import ParsedMessage, parse
 from isocrm.models import Channel, EContact, Entity, OutboxMessage, Ticket, TicketDetail
 from isocrm.models.base import lower_binary, utcnow
@@ -172,6 +173,23 @@ def detail_text(message: InboundMessage) -> str:
     return text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
 
 
+def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> None:
+    """Each attachment of the message kept on its detail (isocrm.attachment_store); one the
+    store refuses (a type not accepted, too big) or cannot keep is named on the detail's
+    text instead: the message itself is imported all the same."""
+    notes = []
+    for attachment in attachments:
+        try:
+            store_attachment(detail, attachment.filename, attachment.data, user_id=user_id)
+        except AttachmentRefused as refusal:
+            notes.append(f"Anexo não guardado: {refusal.message}")
+        except OSError as error:  # the store unreachable (a full disk, S3 down)
+            notes.append(f"Anexo {attachment.filename} não guardado: {type(error).__name__}.")
+    if notes:
+        text = detail.description + "\n\n" + "\n".join(notes)
+        detail.description = text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+
+
 def new_record(company_id: int, uid: int | None, parsed: ParsedMessage, when: datetime):
     return InboundMessage(
         company_id=company_id,
@@ -192,7 +210,6 @@ def import_message(
     uid: int | None,
     raw: bytes,
     internal_date: datetime | None,
-    store_attachments=None,
 ) -> Outcome:
     """Record one message and what it became, in the caller's transaction (not committed).
 
@@ -222,8 +239,7 @@ def import_message(
         channel.id,
         new_ticket=record.entity_id is not None,
     )
-    if store_attachments is not None:
-        store_attachments(detail, parsed.attachments, None)
+    keep_attachments(detail, parsed.attachments, None)
     record.status = INBOUND_IMPORTED
     return Outcome(INBOUND_IMPORTED, ticket)
 
@@ -262,9 +278,7 @@ def claim(session: Session, message: InboundMessage, status: str, user_id: int) 
     return bool(taken)
 
 
-def link(
-    session: Session, message: InboundMessage, entity: Entity, user_id: int, store_attachments=None
-) -> Ticket | None:
+def link(session: Session, message: InboundMessage, entity: Entity, user_id: int) -> Ticket | None:
     """Vincular: a draft of the entity with the message as its first detail; None when the
     message left Sem cadastro meanwhile. Raises DraftError (no situação) or NoEmailChannel."""
     if not claim(session, message, INBOUND_LINKED, user_id):
@@ -273,8 +287,8 @@ def link(
     ticket = open_draft(session, message.company_id, entity, user_id)
     session.flush()
     detail = add_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
-    if store_attachments is not None and message.raw:
-        store_attachments(detail, parse(message.raw).attachments, user_id)
+    if message.raw:
+        keep_attachments(detail, parse(message.raw).attachments, user_id)
     message.entity_id, message.raw = entity.id, None
     return ticket
 

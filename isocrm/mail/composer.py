@@ -2,7 +2,7 @@
 screen that shows it (with the Empresa's "E-mail" Canal, under which it is recorded)."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import request
@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from isocrm import ticket_reads
+from isocrm import attachment_store, ticket_reads
+from isocrm.attachment_store import AttachmentRefused
 from isocrm.extensions import db
 from isocrm.fields import detail_number, optional_id
 from isocrm.htmx import render
@@ -19,6 +20,7 @@ from isocrm.mail import service
 from isocrm.mail.forms import ComposeForm
 from isocrm.mail.service import smtp_configured
 from isocrm.models import Channel, Company, Entity, OutboxMessage, Relation, Ticket, TicketDetail
+from isocrm.models.attachment import Attachment
 from isocrm.security import current_company
 from isocrm.tickets import service as ticket_service
 
@@ -125,6 +127,11 @@ class Composer:
     recipients: list[Recipient]
     page: ticket_reads.DetailPage
     channel: Channel | None
+    # The ticket's attachments, offered as checkboxes; the chosen ones once checked.
+    attachments: list[Attachment] = field(default_factory=list)
+    chosen_attachments: list[Attachment] = field(default_factory=list)
+    attachment_error: str | None = None
+    checked_ids: set[int] = field(default_factory=set)  # checked as posted, shown again
 
     @classmethod
     def of(cls, ticket: Ticket, form: ComposeForm, notice: str | None) -> "Composer":
@@ -137,7 +144,27 @@ class Composer:
         form.recipient_id.choices = [(r.econtact_id, r.label) for r in recipients] + [(None, other)]
         number = detail_number(request.args.get("detalhe"))
         page = ticket_reads.detail_page(db.session, ticket, number)
-        return cls(ticket, form, notice, current_company(), recipients, page, _email_channel())
+        return cls(
+            ticket,
+            form,
+            notice,
+            current_company(),
+            recipients,
+            page,
+            _email_channel(),
+            attachment_store.attachments_of_ticket(ticket),
+        )
+
+    def check_attachments(self) -> bool:
+        """The checked attachments: the ticket's own, and not too big together."""
+        raw = request.form.getlist("attachment_ids")
+        self.checked_ids = {int(value) for value in raw if value.isdigit()}
+        try:
+            self.chosen_attachments = attachment_store.chosen_for_email(self.attachments, raw)
+        except AttachmentRefused as refused:
+            self.attachment_error = refused.message
+            return False
+        return True
 
     def recipient(self, econtact_id: int) -> Recipient:
         return next(r for r in self.recipients if r.econtact_id == econtact_id)
@@ -170,4 +197,7 @@ class Composer:
             duplicate=duplicate,
             smtp_ready=smtp_configured(),
             body_max=service.BODY_MAX,
+            attachments=self.attachments,
+            chosen_attachment_ids=self.checked_ids,
+            attachment_error=self.attachment_error,
         )

@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from isocrm.attachment_store import attach_to_email, stored_files
 from isocrm.extensions import db
-from isocrm.models import Company, OutboxMessage, Ticket, TicketDetail, User, utcnow
+from isocrm.models import Attachment, Company, OutboxMessage, Ticket, TicketDetail, User, utcnow
 from isocrm.models.outbox import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT
 from isocrm.models.ticket import DIRECTION_ACTIVE
 
@@ -108,6 +109,7 @@ def record_email(
     subject: str,
     body: str,
     contact_entity_id: int | None,
+    attachments: list[Attachment] = (),
 ) -> tuple[OutboxMessage, bool]:
     """Save the message in the Caixa de saída and its detail on the ticket, in one
     transaction, before talking to any server (a crash or a slow server loses nothing).
@@ -139,6 +141,7 @@ def record_email(
         send_key=send_key,
         message_id=new_message_id(),
         detail=detail,
+        attachments=list(attachments),  # sent with it, and again by every retry
     )
     try:
         db.session.add_all([detail, outbox])
@@ -308,6 +311,7 @@ _ERRORS_FOR_PEOPLE = (
     ("SMTPNotSupportedError", _l("o servidor de e-mail não aceita a forma de envio configurada")),
     ("SSL", _l("a conexão segura (TLS) com o servidor de e-mail falhou")),
     ("ConnectionResetError", _l("a conexão com o servidor de e-mail caiu")),
+    ("AttachmentUnavailable", _l("um anexo não pôde ser lido do armazenamento de arquivos")),
     ("OSError", _l("não foi possível falar com o servidor de e-mail (erro de rede)")),
 )
 
@@ -344,6 +348,7 @@ def send_now(outbox_id: int) -> OutboxMessage:
     email = build_email(
         outbox.to_address, outbox.subject, outbox.body, outbox.company, outbox.message_id
     )
+    files = stored_files(outbox.attachments)  # read now: the claim's commit expires them
     now = utcnow()
     claimed = db.session.execute(
         sa.update(OutboxMessage)
@@ -364,6 +369,7 @@ def send_now(outbox_id: int) -> OutboxMessage:
 
     error = None
     try:
+        attach_to_email(email, files)  # AttachmentUnavailable: an OSError
         deliver(email)
     except (OSError, smtplib.SMTPException) as exc:  # refused, timeout, TLS, SMTP replies
         error = describe_error(exc)

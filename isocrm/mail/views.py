@@ -119,7 +119,8 @@ def _submit(screen: composer.Composer):
     first = service.message_by_key(screen.company, form.send_key.data)
     if first is not None:
         return _show_first_result(first)
-    if not form.validate() or screen.channel is None:
+    attachments_ok = screen.check_attachments()
+    if not form.validate() or not attachments_ok or screen.channel is None:
         return screen.render(422)
     return _record_and_send(screen)
 
@@ -148,6 +149,7 @@ def _record_and_send(screen: composer.Composer):
         subject=form.subject.data,
         body=form.body.data,
         contact_entity_id=chosen.contact_entity_id if chosen else None,
+        attachments=screen.chosen_attachments,
     )
     if not created:
         return _show_first_result(outbox)

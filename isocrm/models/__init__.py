@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; import them from here."""
 
+from isocrm.models.attachment import Attachment, outbox_attachments
 from isocrm.models.audit import AuditLog
 from isocrm.models.base import Base, UTCDateTime, utcnow
 from isocrm.models.catalog import (
@@ -49,6 +50,7 @@ __all__ = [
     "Address",
     "Alert",
     "Appointment",
+    "Attachment",
     "AuditLog",
     "Base",
     "BusinessHours",
@@ -94,6 +96,7 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "outbox_attachments",
     "team_members",
     "user_companies",
     "utcnow",
