@@ -196,11 +196,13 @@ service imap-login {{
     def connect(self) -> imaplib.IMAP4_SSL:
         return imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=self.ssl_context(), timeout=5)
 
-    def deliver(self, username: str, raw: bytes, folder: str = "INBOX") -> None:
-        """APPEND the message to the user's folder, unseen, as a mail client would."""
+    def deliver(self, username: str, raw: bytes, folder: str = "INBOX", arrived=None) -> None:
+        """APPEND the message to the user's folder, unseen, as a mail client would;
+        `arrived` (an aware datetime) is its INTERNALDATE, the server's arrival time."""
+        when = imaplib.Time2Internaldate(arrived) if arrived is not None else None
         with self.connect() as conn:
             conn.login(username, self.users[username])
-            typ, data = conn.append(folder, "", None, raw)
+            typ, data = conn.append(folder, "", when, raw)
             assert typ == "OK", data
             conn.logout()
 

@@ -404,6 +404,24 @@ def test_an_iso_8859_1_message_with_an_encoded_subject(app, db, demo, mailbox, i
     assert record.received_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 
 
+def test_without_date_or_message_id_the_arrival_time_and_a_hash_stand_in(
+    app, db, demo, mailbox, imap_server
+):
+    raw = (
+        f"From: {MARIA}\r\nSubject: Sem data\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "\r\nMensagem de um cliente de e-mail antigo.\r\n"
+    ).encode()
+    arrived = datetime(2026, 11, 22, 18, 45, 10, tzinfo=UTC)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)  # the same bytes again
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    assert record.message_id.startswith("sha256:")
+    assert record.received_at == arrived
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert details_of(db, ticket.id)[0].received_at == arrived
+
+
 def test_two_fetch_runs_at_once_import_each_message_once(app, db, demo, mailbox, imap_server):
     for n in range(6):
         deliver(imap_server, mailbox, mail(subject=f"Mensagem {n}", body=f"Texto {n}"))

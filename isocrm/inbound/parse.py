@@ -104,6 +104,13 @@ def parse(raw: bytes) -> ParsedMessage:
         raise MalformedMessage(f"{type(error).__name__}: {error}") from error
     if not message.keys():
         raise MalformedMessage("mensagem sem cabeçalhos")
+    try:
+        return _read(message, raw)
+    except Exception as error:  # a structure the stdlib cannot walk: this message only fails
+        raise MalformedMessage(f"{type(error).__name__}: {error}") from error
+
+
+def _read(message: EmailMessage, raw: bytes) -> ParsedMessage:
     ids = _ids(_header(message, "Message-ID"))
     name, address = _sender(message)
     references = _ids(_header(message, "In-Reply-To"))
