@@ -85,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     from isocrm.desk.owner_views import bp as desk_owner_bp
     from isocrm.finder import bp as finder_bp
     from isocrm.imports import bp as imports_bp
+    from isocrm.inbound import bp as inbound_bp
     from isocrm.lots import bp as lots_bp
     from isocrm.mail import bp as mail_bp
     from isocrm.privacy import bp as privacy_bp
@@ -114,6 +115,7 @@ def create_app(config: dict | None = None) -> Flask:
         customer_history_bp,
         settings_bp,
         imports_bp,
+        inbound_bp,
         attachments_bp,
         satisfaction_bp,
     ):

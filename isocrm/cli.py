@@ -1,5 +1,6 @@
 """flask --app isocrm init-db | demo-data | create-company | create-user | require-totp |
-reset-totp | mail-reply-to | backup | restore"""
+reset-totp | mail-reply-to | backup | restore (and the features' own: teams, prazos, import,
+fetch-mail)"""
 
 import sqlite3
 from pathlib import Path
@@ -29,11 +30,13 @@ def has_demo_data() -> bool:
 def init_app(app: Flask) -> None:
     from isocrm.desk.teams_cli import teams
     from isocrm.imports.cli import import_command
+    from isocrm.inbound.cli import fetch_mail
     from isocrm.sla.cli import prazos
 
     app.cli.add_command(teams)
     app.cli.add_command(prazos)
     app.cli.add_command(import_command)
+    app.cli.add_command(fetch_mail)
 
     @app.cli.command("init-db")
     def init_db():

@@ -76,6 +76,14 @@ def from_environment(instance_path: str) -> dict:
         "SATISFACTION_SURVEY_DAYS": int(_env("SATISFACTION_SURVEY_DAYS", "30")),
         # The public survey page, per client address (Flask-Limiter's notation).
         "SATISFACTION_RATE_LIMIT": _env("SATISFACTION_RATE_LIMIT", "30 per 10 minutes"),
+        # Caixa de entrada (`flask fetch-mail`): each Empresa's IMAP mailbox over TLS, its
+        # certificate checked against the system's CAs, or only the CAs in IMAP_CA_FILE.
+        "IMAP_CA_FILE": _env("IMAP_CA_FILE"),
+        "IMAP_TIMEOUT": float(_env("IMAP_TIMEOUT", "30")),
+        # A larger message is recorded as failed (with its size) and never downloaded.
+        "IMAP_MAX_BYTES": int(_env("IMAP_MAX_BYTES", str(25 * 1024 * 1024))),
+        # At most this many new messages per mailbox and run; the next run goes on.
+        "IMAP_BATCH": int(_env("IMAP_BATCH", "200")),
         # Each PDF is laid out by WeasyPrint in this process (a CPU core and tens of MB for a
         # long ticket): at most this many at once per process;
         # a request that finds every slot busy waits PDF_SLOT_WAIT seconds, then gets a 503.

@@ -153,6 +153,14 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
             )
         ],
         "mail.outbox": [("outbox", "/caixa-de-saida", {})],
+        "inbound.index": [
+            ("inbound", "/caixa-de-entrada", {}),
+            ("inbound-failed", "/caixa-de-entrada?situacao=falhou", {}),
+        ],
+        "inbound.message": [
+            ("inbound-message", f"/caixa-de-entrada/{inbound_message(demo)}?q=maria", {})
+        ],
+        "inbound.mailbox_settings": [("inbound-mailbox", "/configuracoes/caixa-de-entrada", {})],
         "workspace.agenda": [("agenda", f"/entidades/{maria.id}/agenda", {})],
         "registry.alerts": [
             ("alerts", f"/entidades/{maria.id}/alertas", {}),
@@ -318,6 +326,28 @@ def screens(demo, print_sheet: str, upload_urls: list[str]) -> dict[str, list[tu
         ],
         "privacy.entity": [("privacy-entity", f"/privacidade/entidades/{maria.id}", {})],
     }
+
+
+def inbound_message(demo) -> int:
+    """A message of Sem cadastro (the Caixa de entrada's screen of one), saved for the test."""
+    from isocrm.database import writing
+    from isocrm.extensions import db
+    from isocrm.models import InboundMessage
+
+    db.session.commit()  # the test's read snapshot ends; the write waits its turn
+    message = InboundMessage(
+        company_id=demo["company"].id,
+        message_id="tela@example.org",
+        status="sem_cadastro",
+        from_address="nova.cliente@example.org",
+        from_name="Nova Cliente",
+        subject="Produto com defeito",
+        text="Bom dia,\n\no produto veio aberto.\n<script>alert(1)</script>",
+    )
+    with writing():
+        db.session.add(message)
+        db.session.commit()
+    return message.id
 
 
 def registry_rows(demo) -> dict[str, int]:

@@ -41,6 +41,7 @@ from isocrm.models import (
     DetailInfo,
     HistoryDelivery,
     Holiday,
+    InboundMessage,
     OutboxMessage,
     ProductInfo,
     ReadyAnswer,
@@ -171,6 +172,17 @@ ROUTES: dict[str, Case] = {
     # refused before any ticket is looked at (409, the posted text back, nothing of A).
     "POST /atendimentos/<int:code>/email": Case(ATT, expect={ATT_B: 409}),
     "GET /caixa-de-saida": Case(ATT, shows="outbox"),
+    "GET /caixa-de-entrada": Case(ATT, shows="inbound"),
+    "GET /caixa-de-entrada/<int:message_id>": Case(
+        ATT, shows="inbound", fresh=lambda w: {"message_id": w.new_inbound()}),
+    # Linked to Maria: a draft of hers (303 to it); B's Maria is not found.
+    "POST /caixa-de-entrada/<int:message_id>/vincular": Case(
+        ATT, data={"entity_id": "{entity_id}"}, fresh=lambda w: {"message_id": w.new_inbound()}),
+    "POST /caixa-de-entrada/<int:message_id>/descartar": Case(
+        ATT, fresh=lambda w: {"message_id": w.new_inbound()}),
+    "GET /configuracoes/caixa-de-entrada": Case(SUP),
+    # Nothing typed: 422, the messages beside the fields.
+    "POST /configuracoes/caixa-de-entrada": Case(SUP),
     # An e-mail the supervisor wrote: the atendente may not send it again.
     "POST /caixa-de-saida/<int:message_id>/reenviar": Case(ATT, expect={ATT_A: 403}),
     "GET /atendimentos/<int:code>/relatorio": Case(ATT, shows="maria"),
@@ -432,6 +444,19 @@ class World:
     def new_info(self) -> int:
         return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))
 
+    def new_inbound(self) -> int:
+        """A message of Empresa A waiting in Sem cadastro (to link or discard)."""
+        return self._add(
+            InboundMessage(
+                company_id=self.values["company_a"],
+                message_id=f"permissoes-{next(_CAUSE_NAMES)}@example.org",
+                status="sem_cadastro",
+                from_address="desconhecido@example.org",
+                subject="Mensagem sem cadastro",
+                text="Texto",
+            )
+        )
+
     def new_cause(self) -> int:
         """A Causa no ticket uses, under Produto com defeito (moved, deactivated, deleted)."""
         return self._add(
@@ -567,6 +592,14 @@ def world(database_template, tmp_path_factory):
             created_by_id=demo["supervisor"].id,
         )
         _db.session.add(message)
+        _db.session.add(
+            InboundMessage(
+                company_id=demo["company"].id,
+                message_id="na-caixa@example.org",
+                status="sem_cadastro",
+                subject="Mensagem sem cadastro",
+            )
+        )
         _db.session.commit()
         assert demo["joaquim"].company_id == maria.company_id
         reason = "Reclamação"
@@ -614,6 +647,7 @@ def world(database_template, tmp_path_factory):
             "cause": demo["causes"][f"{occurrence}/Embalagem violada"].name,
             "product": demo["product_info"].product.name[:30],
             "outbox": message.subject,
+            "inbound": "Mensagem sem cadastro",
             "attendant": demo["atendente"].name,
         }
     for who in WHO:

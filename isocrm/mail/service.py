@@ -139,6 +139,7 @@ def record_email(
         created_by_id=user.id,
         created_at=now,
         send_key=send_key,
+        message_id=new_message_id(),
         detail=detail,
         attachments=list(attachments),  # sent with it, and again by every retry
     )
@@ -212,8 +213,19 @@ def suggested_body(
 # --- the message and the SMTP conversation ----------------------------------------------
 
 
+def new_message_id() -> str:
+    """A Message-ID for an outgoing message, stored with it before it is sent: the
+    customer's reply names it (In-Reply-To, References) and the Caixa de entrada finds the
+    ticket by it."""
+    return make_msgid(domain=_domain_of(current_app.config.get("MAIL_FROM") or "sac@localhost"))
+
+
 def build_email(
-    to_address: str, subject: str, body: str, company: Company | None = None
+    to_address: str,
+    subject: str,
+    body: str,
+    company: Company | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """An RFC 5322 message; accents in the subject become encoded words, the body
     quoted-printable, so any SMTP server (even without 8BITMIME) carries it intact.
@@ -230,7 +242,7 @@ def build_email(
         message["Reply-To"] = company.mail_reply_to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    message["Message-ID"] = message_id or make_msgid(domain=_domain_of(sender))
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     return message
 
@@ -335,7 +347,9 @@ def send_now(outbox_id: int) -> OutboxMessage:
 
     Raises AlreadySending if it was sent meanwhile or another request is sending it."""
     outbox = db.session.get(OutboxMessage, outbox_id)
-    email = build_email(outbox.to_address, outbox.subject, outbox.body, outbox.company)
+    email = build_email(
+        outbox.to_address, outbox.subject, outbox.body, outbox.company, outbox.message_id
+    )
     files = stored_files(outbox.attachments)  # read now: the claim's commit expires them
     now = utcnow()
     claimed = db.session.execute(

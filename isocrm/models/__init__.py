@@ -36,6 +36,7 @@ from isocrm.models.entity import (
     Relation,
 )
 from isocrm.models.history_delivery import HistoryDelivery
+from isocrm.models.inbound import InboundMessage, Mailbox
 from isocrm.models.outbox import OutboxMessage
 from isocrm.models.ready_answer import ReadyAnswer
 from isocrm.models.satisfaction import SurveyInvitation
@@ -68,7 +69,9 @@ __all__ = [
     "FormSubmission",
     "Holiday",
     "HistoryDelivery",
+    "InboundMessage",
     "Invoice",
+    "Mailbox",
     "Occurrence",
     "Order",
     "OrderItem",

@@ -57,6 +57,9 @@ class OutboxMessage(Base):
     detail_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ticket_details.id", ondelete="SET NULL"), index=True
     )
+    # The Message-ID the message goes out with (kept: a customer's reply names it in
+    # In-Reply-To, and the Caixa de entrada finds the ticket by it).
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -74,6 +77,7 @@ class OutboxMessage(Base):
         ),
         # The Caixa de saída: the Empresa's messages newest first, all or of one situação.
         sa.Index("ix_outbox_messages_company_created", "company_id", "created_at", "id"),
+        sa.Index("ix_outbox_messages_company_message_id", "company_id", "message_id"),
         sa.Index(
             "ix_outbox_messages_company_status_created",
             "company_id",

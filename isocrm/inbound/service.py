@@ -1,0 +1,311 @@
+"""Caixa de entrada: what becomes of each message read from an Empresa's mailbox.
+
+- A reply (the protocolo "Atendimento 000042" in the Subject, or In-Reply-To/References
+  naming a message we sent or imported) becomes a new Receptivo detail on channel E-mail of
+  that ticket, with Data de recebimento = the message's Date.
+- A new message from an address that is the e-mail of exactly one entity of the Empresa
+  becomes a draft (rascunho) ticket of that entity, its first detail as above.
+- Anything else waits in Sem cadastro, where an attendant links it to an entity (a draft is
+  opened then) or discards it.
+
+Every message is recorded once per Empresa (InboundMessage, unique by Message-ID), in the
+same transaction as what it became: two runs of `fetch-mail` at once cannot import a
+message twice, the database's unique constraint decides which one does."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from isocrm.attachment_store import AttachmentRefused, store_attachment
+from isocrm.inbound.parse import ParsedMessage, parse
+from isocrm.models import Channel, EContact, Entity, OutboxMessage, Ticket, TicketDetail
+from isocrm.models.base import lower_binary, utcnow
+from isocrm.models.inbound import (
+    INBOUND_DISCARDED,
+    INBOUND_FAILED,
+    INBOUND_IMPORTED,
+    INBOUND_LINKED,
+    INBOUND_UNMATCHED,
+    InboundMessage,
+    Mailbox,
+)
+from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DISCARDED
+from isocrm.tickets.service import DraftError, open_draft
+
+EMAIL_CHANNEL = "E-mail"  # the Canal an e-mail is recorded under (as the composer's)
+# The protocolo as the desk's e-mails say it ("Atendimento 000042 - Empresa"), also with
+# "Protocolo", "nº" or "#": six digits or more.
+_CODE_IN_SUBJECT = re.compile(
+    r"\b(?:atendimento|protocolo)\s*(?:n[º°o.]*\s*)?#?\s*(\d{6,9})\b", re.IGNORECASE
+)
+
+
+class NoEmailChannel(Exception):
+    """The Empresa has no active Canal "E-mail" to record messages under."""
+
+
+@dataclass
+class Outcome:
+    status: str
+    ticket: Ticket | None = None
+
+
+def email_channel(session: Session, company_id: int) -> Channel:
+    channel = session.scalar(
+        sa.select(Channel).where(
+            Channel.company_id == company_id, Channel.name == EMAIL_CHANNEL, Channel.active
+        )
+    )
+    if channel is None:
+        raise NoEmailChannel(f'a Empresa não tem o Canal "{EMAIL_CHANNEL}" ativo')
+    return channel
+
+
+# --- which ticket, which entity -----------------------------------------------------------
+
+
+def _alive(company_id: int):
+    return sa.and_(Ticket.company_id == company_id, Ticket.stage != STAGE_DISCARDED)
+
+
+def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) -> Ticket | None:
+    """The ticket of the Empresa this message answers: named by a message it refers to
+    (one we sent, or one we imported), else by the protocolo in its subject."""
+    if parsed.references:
+        # Ours are stored as sent, in angle brackets; the imported ones without.
+        sent = [f"<{reference}>" for reference in parsed.references]
+        for model, ids in ((InboundMessage, parsed.references), (OutboxMessage, sent)):
+            ticket = session.scalar(
+                sa.select(Ticket)
+                .join(model, model.ticket_id == Ticket.id)
+                .where(
+                    _alive(company_id),
+                    model.company_id == company_id,
+                    model.message_id.in_(ids),
+                )
+                .order_by(model.id.desc())
+                .limit(1)
+            )
+            if ticket is not None:
+                return ticket
+    match = _CODE_IN_SUBJECT.search(parsed.subject or "")
+    if match is None:
+        return None
+    return session.scalar(sa.select(Ticket).where(_alive(company_id), Ticket.code == int(match[1])))
+
+
+def entity_of_sender(session: Session, company_id: int, address: str) -> Entity | None:
+    """The one active entity of the Empresa with this e-mail (any case); None when none or
+    several have it (an attendant decides then)."""
+    if not address:
+        return None
+    ids = session.scalars(
+        sa.select(Entity.id)
+        .join(EContact, EContact.entity_id == Entity.id)
+        .where(
+            Entity.company_id == company_id,
+            Entity.active,
+            EContact.kind == "email",
+            lower_binary(EContact.value) == address.lower(),
+        )
+        .distinct()
+        .limit(2)
+    ).all()
+    return session.get(Entity, ids[0]) if len(ids) == 1 else None
+
+
+# --- recording ----------------------------------------------------------------------------
+
+
+def received_at(parsed: ParsedMessage, internal_date: datetime | None) -> datetime:
+    """Data de recebimento: the Date header, else the server's arrival time, never later
+    than now (a sender's clock ahead of ours)."""
+    now = utcnow()
+    when = parsed.date or internal_date or now
+    return min(when, now)
+
+
+def add_detail(
+    session: Session,
+    ticket: Ticket,
+    message: InboundMessage,
+    user_id: int,
+    channel_id: int,
+    *,
+    new_ticket: bool = False,
+) -> TicketDetail:
+    """The message as a Receptivo detail on channel E-mail. On an existing ticket the
+    version is bumped without checking the one read, as the outbox does: an edit saved
+    meanwhile stands, and a screen open on the ticket sees that it changed."""
+    detail = TicketDetail(
+        ticket_id=ticket.id,
+        channel_id=channel_id,
+        direction=DIRECTION_RECEPTIVE,
+        received_at=message.received_at,
+        opened_at=max(utcnow(), message.received_at or utcnow()),
+        description=detail_text(message),
+        attendant_id=user_id,
+        contact_entity_id=None,
+    )
+    session.add(detail)
+    session.flush()
+    if not new_ticket:
+        session.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(updated_by_id=user_id, updated_at=utcnow(), version=Ticket.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    message.ticket_id, message.detail_id = ticket.id, detail.id
+    return detail
+
+
+def detail_text(message: InboundMessage) -> str:
+    """What the detail says: who wrote, about what, then the text (at most 10,000)."""
+    sender = message.from_address or "?"
+    if message.from_name:
+        sender = f"{message.from_name} <{sender}>"
+    head = f"E-mail recebido de {sender}: {message.subject or '(sem assunto)'}"
+    text = f"{head}\n\n{message.text or ''}".strip()
+    return text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+
+
+def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> None:
+    """Each attachment of the message kept on its detail (isocrm.attachment_store); one the
+    store refuses (a type not accepted, too big) or cannot keep is named on the detail's
+    text instead: the message itself is imported all the same."""
+    notes = []
+    for attachment in attachments:
+        try:
+            store_attachment(detail, attachment.filename, attachment.data, user_id=user_id)
+        except AttachmentRefused as refusal:
+            notes.append(f"Anexo não guardado: {refusal.message}")
+        except OSError as error:  # the store unreachable (a full disk, S3 down)
+            notes.append(f"Anexo {attachment.filename} não guardado: {type(error).__name__}.")
+    if notes:
+        text = detail.description + "\n\n" + "\n".join(notes)
+        detail.description = text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+
+
+def new_record(company_id: int, uid: int | None, parsed: ParsedMessage, when: datetime):
+    return InboundMessage(
+        company_id=company_id,
+        message_id=parsed.message_id,
+        uid=uid,
+        status=INBOUND_UNMATCHED,
+        from_address=parsed.from_address or None,
+        from_name=parsed.from_name or None,
+        subject=parsed.subject or None,
+        received_at=when,
+        text=parsed.text,
+    )
+
+
+def import_message(
+    session: Session,
+    mailbox: Mailbox,
+    uid: int | None,
+    raw: bytes,
+    internal_date: datetime | None,
+) -> Outcome:
+    """Record one message and what it became, in the caller's transaction (not committed).
+
+    Raises sqlalchemy IntegrityError when the Empresa already has this Message-ID (another
+    run imported it first): the caller rolls back and skips it."""
+    parsed = parse(raw)
+    company_id = mailbox.company_id
+    record = new_record(company_id, uid, parsed, received_at(parsed, internal_date))
+    session.add(record)
+    session.flush()  # the unique (company_id, message_id) decides here, before anything else
+    channel = email_channel(session, company_id)
+    ticket = ticket_replied_to(session, company_id, parsed)
+    if ticket is None:
+        entity = entity_of_sender(session, company_id, parsed.from_address)
+        if entity is None:
+            record.raw = raw  # its attachments go on the draft an attendant opens from it
+            return Outcome(INBOUND_UNMATCHED)
+        ticket = open_draft(session, company_id, entity, mailbox.updated_by_id)
+        ticket.owner_id = None  # Sem responsável: any attendant takes it
+        session.flush()
+        record.entity_id = entity.id
+    detail = add_detail(
+        session,
+        ticket,
+        record,
+        mailbox.updated_by_id,
+        channel.id,
+        new_ticket=record.entity_id is not None,
+    )
+    keep_attachments(detail, parsed.attachments, None)
+    record.status = INBOUND_IMPORTED
+    return Outcome(INBOUND_IMPORTED, ticket)
+
+
+def record_failure(
+    session: Session, company_id: int, uid: int | None, message_id: str, reason: str, **found
+) -> InboundMessage:
+    """A message that could not be imported, kept with the reason (never retried)."""
+    record = InboundMessage(
+        company_id=company_id,
+        message_id=message_id,
+        uid=uid,
+        status=INBOUND_FAILED,
+        error=reason[:2000],
+        **found,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+# --- Sem cadastro -------------------------------------------------------------------------
+
+
+def claim(session: Session, message: InboundMessage, status: str, user_id: int) -> bool:
+    """Take the message out of Sem cadastro, once: a second click (or another attendant at
+    the same time) finds it taken and changes nothing."""
+    taken = session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.id == message.id, InboundMessage.status == INBOUND_UNMATCHED)
+        .values(status=status, handled_by_id=user_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken:
+        session.refresh(message)
+    return bool(taken)
+
+
+def link(session: Session, message: InboundMessage, entity: Entity, user_id: int) -> Ticket | None:
+    """Vincular: a draft of the entity with the message as its first detail; None when the
+    message left Sem cadastro meanwhile. Raises DraftError (no situação) or NoEmailChannel."""
+    if not claim(session, message, INBOUND_LINKED, user_id):
+        return None
+    channel = email_channel(session, message.company_id)
+    ticket = open_draft(session, message.company_id, entity, user_id)
+    session.flush()
+    detail = add_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
+    if message.raw:
+        keep_attachments(detail, parse(message.raw).attachments, user_id)
+    message.entity_id, message.raw = entity.id, None
+    return ticket
+
+
+def discard(session: Session, message: InboundMessage, user_id: int) -> bool:
+    if not claim(session, message, INBOUND_DISCARDED, user_id):
+        return False
+    message.raw = None
+    return True
+
+
+__all__ = [
+    "DraftError",
+    "NoEmailChannel",
+    "Outcome",
+    "discard",
+    "import_message",
+    "link",
+    "record_failure",
+]

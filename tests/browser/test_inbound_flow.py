@@ -1,0 +1,59 @@
+"""Caixa de entrada in Chromium: a message of Sem cadastro linked to an entity found by the
+search opens her draft; the supervisor's mailbox screen. (The IMAP side is in
+tests/test_inbound_mail.py, against a real server.)"""
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from isocrm.models import InboundMessage
+from tests.browser.conftest import login, login_supervisor_of
+from tests.screens import inbound_message
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("ISOCRM_SCREENSHOTS")  # a folder: the screens are saved there too
+
+
+def _shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def test_a_message_of_sem_cadastro_is_linked_from_the_search(page, db, demo):
+    message_id = inbound_message(demo)  # from Nova Cliente, who has no record yet
+    login(page)
+    page.get_by_role("link", name="Caixa de entrada").click()
+    page.get_by_role("link", name="Produto com defeito").click()
+    expect(page.get_by_text("<script>alert(1)</script>")).to_be_visible()  # text, escaped
+    expect(page.get_by_text("Nenhuma entidade encontrada.")).to_be_visible()
+    page.get_by_label("Buscar entidade (nome, CPF/CNPJ, telefone ou e-mail)").fill("Joaquim")
+    linking = page.get_by_role("region", name="Vincular a uma entidade")
+    linking.get_by_role("button", name="Buscar").click()
+    _shot(page, "inbound-message")
+    joaquim = demo["joaquim"].name
+    expect(page.locator(".inbound-matches")).to_contain_text(joaquim)
+    page.locator(".inbound-matches li", has_text=joaquim).get_by_role(
+        "button", name="Vincular e abrir rascunho"
+    ).click()
+    expect(page.get_by_text("aberto para " + joaquim)).to_be_visible()
+    _shot(page, "inbound-linked")
+    db.session.commit()
+    message = db.session.get(InboundMessage, message_id)
+    assert message.status == "vinculado" and message.ticket_id is not None
+
+
+def test_the_supervisor_saves_the_mailbox(page, db, demo):
+    login_supervisor_of(page, demo["company"].name)
+    page.goto("/configuracoes/caixa-de-entrada")
+    page.get_by_label("Servidor IMAP").fill("imap.example.com.br")
+    page.get_by_label("Usuário").fill("sac@example.com.br")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_text("Digite a senha da caixa de e-mail.")).to_be_visible()
+    expect(page.get_by_label("Servidor IMAP")).to_have_value("imap.example.com.br")
+    page.get_by_label("Senha").fill("segredo")
+    page.get_by_label("Ler esta caixa (fetch-mail)").check()
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_text("Caixa de entrada salva.")).to_be_visible()
+    expect(page.get_by_label("Senha")).to_have_value("")
+    _shot(page, "inbound-mailbox")

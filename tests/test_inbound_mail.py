@@ -1,0 +1,522 @@
+"""Caixa de entrada: messages delivered to a real IMAP server (dovecot over TLS, started by
+the fixture on 127.0.0.1, see tests/imap_server.py) and read by `flask fetch-mail`."""
+
+import itertools
+import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import pytest
+import sqlalchemy as sa
+
+from isocrm.extensions import db as _db
+from isocrm.models import Attachment, InboundMessage, Mailbox, Ticket, TicketDetail
+from isocrm.models.inbound import (
+    INBOUND_DISCARDED,
+    INBOUND_FAILED,
+    INBOUND_IMPORTED,
+    INBOUND_LINKED,
+    INBOUND_UNMATCHED,
+)
+from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DRAFT
+from tests.conftest import AuthActions, csrf_token_from, page_html
+from tests.imap_server import IMAPServer
+
+MARIA = "maria.aparecida@example.com.br"
+_users = itertools.count(1)
+USERS = 40  # made before the server starts: a mailbox of its own for each test
+
+
+@pytest.fixture(scope="module")
+def imap_server():
+    server = IMAPServer()
+    server.add_user("nobody", "nobody-secret")
+    for n in range(1, USERS + 1):
+        server.add_user(f"sac{n}", "segredo-imap")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app, db, demo, imap_server):
+    """The demo Empresa's mailbox: a user of its own on the test server, enabled."""
+    username = f"sac{next(_users)}"
+    app.config["IMAP_CA_FILE"] = str(imap_server.ca)
+    app.config["IMAP_TIMEOUT"] = 10
+    box = Mailbox(
+        company_id=demo["company"].id,
+        host="127.0.0.1",
+        port=imap_server.port,
+        username=username,
+        password="segredo-imap",
+        enabled=True,
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(box)
+    db.session.commit()
+    return box
+
+
+def mail(
+    *,
+    sender=MARIA,
+    subject="Embalagem rasgada",
+    body="Olá, o pacote chegou rasgado.",
+    date=datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
+    message_id=None,
+    in_reply_to=None,
+    html=None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "sac@isocrm.example.com.br"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id or make_msgid(domain="cliente.example.com.br")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    if html is None:
+        message.set_content(body)
+    else:
+        message.set_content(html, subtype="html")
+    return message
+
+
+def deliver(imap_server, mailbox, message) -> None:
+    raw = message if isinstance(message, bytes) else message.as_bytes()
+    imap_server.deliver(mailbox.username, raw)
+
+
+def fetch(app, *, ok=True) -> str:
+    """`flask fetch-mail`, in the test's app context: its session first ends the snapshot the
+    test may hold (the command then sees what requests committed, as its own process would)."""
+    _db.session.commit()
+    result = app.test_cli_runner().invoke(args=["fetch-mail"])
+    assert (result.exit_code == 0) is ok, result.output
+    return result.output
+
+
+def records(db, company_id):
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    return db.session.scalars(
+        sa.select(InboundMessage)
+        .where(InboundMessage.company_id == company_id)
+        .order_by(InboundMessage.id)
+    ).all()
+
+
+def details_of(db, ticket_id):
+    return db.session.scalars(
+        sa.select(TicketDetail)
+        .where(TicketDetail.ticket_id == ticket_id)
+        .order_by(TicketDetail.opened_at, TicketDetail.id)
+    ).all()
+
+
+def drafts_of(db, entity_id):
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    return db.session.scalars(
+        sa.select(Ticket).where(Ticket.entity_id == entity_id, Ticket.stage == STAGE_DRAFT)
+    ).all()
+
+
+def test_a_message_from_maria_becomes_her_draft_and_a_reply_its_second_detail_once(
+    app, db, demo, mailbox, imap_server
+):
+    maria = demo["maria"]
+    first = mail(sender=f"Maria Aparecida <{MARIA.upper()}>")  # the address in any case
+    deliver(imap_server, mailbox, first)
+    output = fetch(app)
+    assert "1 importada(s)" in output
+
+    (ticket,) = drafts_of(db, maria.id)
+    assert ticket.company_id == demo["company"].id and ticket.owner_id is None
+    (detail,) = details_of(db, ticket.id)
+    assert detail.direction == DIRECTION_RECEPTIVE
+    assert detail.channel_id == demo["channels"]["E-mail"].id
+    assert detail.received_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+    assert "o pacote chegou rasgado" in detail.description
+    assert "Embalagem rasgada" in detail.description
+
+    reply = mail(
+        subject="Re: Embalagem rasgada",
+        body="Segue a foto da embalagem.",
+        date=datetime(2026, 11, 21, 9, 5, tzinfo=UTC),
+        in_reply_to=first["Message-ID"],
+    )
+    deliver(imap_server, mailbox, reply)
+    fetch(app)
+    fetch(app)  # fetched twice: nothing new
+    deliver(imap_server, mailbox, reply)  # the very message again, under a new UID
+    fetch(app)
+
+    assert drafts_of(db, maria.id) == [ticket]
+    details = details_of(db, ticket.id)
+    assert len(details) == 2
+    assert "Segue a foto da embalagem." in details[1].description
+    assert details[1].received_at == datetime(2026, 11, 21, 9, 5, tzinfo=UTC)
+    statuses = [r.status for r in records(db, demo["company"].id)]
+    assert statuses == [INBOUND_IMPORTED, INBOUND_IMPORTED]
+    box = db.session.get(Mailbox, mailbox.id)
+    assert box.last_uid == 3 and box.last_error is None and box.last_polled_at is not None
+    # Read-only: the messages are left unread in the mailbox for the people who use it.
+    assert all(b"\\Seen" not in flags for flags in imap_server.flags(mailbox.username).values())
+
+
+def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    from tests.test_attachments import PDF_SMALL, png
+
+    photo = png(3, 2, (200, 40, 40))
+    message = mail(subject="Foto da embalagem", body="Seguem a foto e a nota.")
+    message.add_attachment(photo, maintype="image", subtype="png", filename="embalagem.png")
+    message.add_attachment(PDF_SMALL, maintype="application", subtype="pdf", filename="nota.pdf")
+    message.add_attachment(
+        b"MZ\x90\x00\x03" + bytes(200),
+        maintype="application",
+        subtype="octet-stream",
+        filename="programa.exe",
+    )
+    deliver(imap_server, mailbox, message)
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    (detail,) = details_of(db, ticket.id)
+    kept = db.session.scalars(
+        sa.select(Attachment).where(Attachment.detail_id == detail.id).order_by(Attachment.id)
+    ).all()
+    assert [(a.filename, a.content_type, a.size) for a in kept] == [
+        ("embalagem.png", "image/png", len(photo)),
+        ("nota.pdf", "application/pdf", len(PDF_SMALL)),
+    ]
+    assert "Anexo não guardado" in detail.description and "programa.exe" in detail.description
+    download = logged_in.get(f"/anexos/{kept[0].id}")
+    assert download.status_code == 200 and download.data == photo
+
+
+def test_a_reply_is_found_by_the_protocolo_in_its_subject(app, db, demo, mailbox, imap_server):
+    ticket = demo["ticket_1"]
+    before = len(details_of(db, ticket.id))
+    version = ticket.version
+    subject = f"RE: Atendimento {ticket.code_display} - isoCRM Demonstração"
+    deliver(imap_server, mailbox, mail(sender="outra.pessoa@example.org", subject=subject))
+    fetch(app)
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert len(details_of(db, ticket.id)) == before + 1
+    assert db.session.get(Ticket, ticket.id).version == version + 1
+
+
+def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
+    app, db, demo, mailbox, imap_server, smtp
+):
+    from isocrm.mail import service as mail_service
+
+    smtp.start()
+    ticket = demo["ticket_2"]
+    outbox, _new = mail_service.record_email(
+        company=demo["company"],
+        ticket=ticket,
+        channel_id=demo["channels"]["E-mail"].id,
+        user=demo["atendente"],
+        send_key=mail_service.new_send_key(),
+        address=MARIA,
+        subject="Sobre o seu pedido",
+        body="Olá, Maria.",
+        contact_entity_id=None,
+    )
+    mail_service.send_now(outbox.id)
+    (sent,) = smtp.handler.messages
+    assert sent["Message-ID"].strip("<>") == outbox.message_id.strip("<>")
+
+    before = len(details_of(db, ticket.id))
+    reply = mail(subject="Re: Sobre o seu pedido", in_reply_to=sent["Message-ID"])
+    deliver(imap_server, mailbox, reply)
+    fetch(app)
+    assert len(details_of(db, ticket.id)) == before + 1
+    assert drafts_of(db, demo["maria"].id) == []  # not a new ticket
+
+
+def test_an_unknown_sender_waits_in_sem_cadastro_and_is_linked(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    from tests.test_attachments import PDF_SMALL
+
+    message = mail(sender="Joaquim Novo <joaquim.novo@example.org>", subject="Quero trocar")
+    message.add_attachment(PDF_SMALL, maintype="application", subtype="pdf", filename="nf.pdf")
+    deliver(imap_server, mailbox, message)
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    assert record.status == INBOUND_UNMATCHED and record.ticket_id is None
+
+    listing = page_html(logged_in, "/caixa-de-entrada")
+    assert "Quero trocar" in listing and "joaquim.novo@example.org" in listing
+    joaquim = demo["joaquim"]
+    page = page_html(logged_in, f"/caixa-de-entrada/{record.id}?q=Joaquim")
+    assert f'name="entity_id" value="{joaquim.id}"' in page
+    assert "/entidades/nova?q=Joaquim+Novo" in page
+    token = csrf_token_from(page)
+
+    url = f"/caixa-de-entrada/{record.id}/vincular"
+    refused = logged_in.post(url, data={"csrf_token": token, "entity_id": "abc"})
+    assert refused.status_code == 422 and "Escolha uma entidade da lista." in refused.text
+    linked = logged_in.post(url, data={"csrf_token": token, "entity_id": joaquim.id})
+    assert linked.status_code == 303
+    (ticket,) = drafts_of(db, joaquim.id)
+    assert linked.headers["Location"].endswith(f"/atendimentos/{ticket.code}")
+    (detail,) = details_of(db, ticket.id)
+    assert "Quero trocar" in detail.description
+    assert detail.attendant_id == demo["atendente"].id
+    # The attachment waited with the message and is kept on the draft's detail.
+    (kept,) = db.session.scalars(sa.select(Attachment).where(Attachment.detail_id == detail.id))
+    assert (kept.filename, kept.size, kept.uploaded_by_id) == (
+        "nf.pdf",
+        len(PDF_SMALL),
+        demo["atendente"].id,
+    )
+    again = logged_in.post(url, data={"csrf_token": token, "entity_id": joaquim.id})
+    assert again.status_code == 303 and len(drafts_of(db, joaquim.id)) == 1
+    (record,) = records(db, demo["company"].id)
+    assert record.status == INBOUND_LINKED and record.ticket_id == ticket.id
+    assert record.raw is None
+
+
+def test_a_message_of_sem_cadastro_can_be_discarded(app, db, demo, mailbox, imap_server, logged_in):
+    deliver(imap_server, mailbox, mail(sender="promo@spam.example.org", subject="Oferta"))
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    token = csrf_token_from(page_html(logged_in, f"/caixa-de-entrada/{record.id}"))
+    no_token = logged_in.post(f"/caixa-de-entrada/{record.id}/descartar")
+    assert no_token.status_code == 400
+    done = logged_in.post(f"/caixa-de-entrada/{record.id}/descartar", data={"csrf_token": token})
+    assert done.status_code == 303
+    (record,) = records(db, demo["company"].id)
+    assert record.status == INBOUND_DISCARDED
+    assert "Oferta" not in page_html(logged_in, "/caixa-de-entrada")
+
+
+def test_another_empresas_messages_and_entities_are_not_found(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    south = demo["company_south"]
+    theirs = InboundMessage(
+        company_id=south.id,
+        message_id="x@sul.example.org",
+        status=INBOUND_UNMATCHED,
+        from_address="x@sul.example.org",
+        subject="Do Sul",
+        text="texto",
+    )
+    db.session.add(theirs)
+    db.session.commit()
+    token = AuthActions(logged_in).csrf_token()
+    assert logged_in.get(f"/caixa-de-entrada/{theirs.id}").status_code == 404
+    for action in ("vincular", "descartar"):
+        response = logged_in.post(
+            f"/caixa-de-entrada/{theirs.id}/{action}",
+            data={"csrf_token": token, "entity_id": demo["maria"].id},
+        )
+        assert response.status_code == 404
+    assert "Do Sul" not in page_html(logged_in, "/caixa-de-entrada")
+
+    # Ours, linked to an entity of the other Empresa: refused, nothing opened.
+    deliver(imap_server, mailbox, mail(sender="alguem@example.org"))
+    fetch(app)
+    ours = next(r for r in records(db, demo["company"].id))
+    response = logged_in.post(
+        f"/caixa-de-entrada/{ours.id}/vincular",
+        data={"csrf_token": token, "entity_id": demo["cooperativa"].id},
+    )
+    assert response.status_code == 422
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert db.session.get(InboundMessage, ours.id).status == INBOUND_UNMATCHED
+    assert db.session.get(InboundMessage, theirs.id).status == INBOUND_UNMATCHED
+
+
+def test_the_same_message_id_in_another_empresas_mailbox_is_its_own(
+    app, db, demo, mailbox, imap_server
+):
+    """Idempotency is per Empresa: another Empresa receiving the same message imports it."""
+    south = demo["company_south"]
+    username = f"sac{next(_users)}"
+    db.session.add(
+        Mailbox(
+            company_id=south.id,
+            host="127.0.0.1",
+            port=imap_server.port,
+            username=username,
+            password="segredo-imap",
+            enabled=True,
+            updated_by_id=demo["supervisor"].id,
+        )
+    )
+    db.session.commit()
+    message = mail(sender="sac@coopgaucha.example.com.br")
+    deliver(imap_server, mailbox, message)
+    imap_server.deliver(username, message.as_bytes())
+    fetch(app)
+    assert len(records(db, demo["company"].id)) == 1
+    (theirs,) = records(db, south.id)
+    # The Cooperativa is an entity of the Empresa do Sul: a draft there, not here.
+    assert theirs.status == INBOUND_IMPORTED
+    assert db.session.get(Ticket, theirs.ticket_id).entity_id == demo["cooperativa"].id
+    assert records(db, demo["company"].id)[0].status == INBOUND_UNMATCHED
+
+
+def test_html_only_mail_becomes_safe_text(app, db, demo, mailbox, imap_server, logged_in):
+    markup = (
+        "<html><head><style>p { color: red }</style><script>alert('x')</script></head>"
+        "<body><p>Bom dia,</p><p>o produto veio <b>aberto</b> &amp; sem lacre.<br>"
+        "Código &lt;b&gt;123&lt;/b&gt;</p><script>document.cookie</script>"
+        '<img src="x" onerror="alert(1)"></body></html>'
+    )
+    deliver(imap_server, mailbox, mail(sender="nova@example.org", html=markup))
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    assert record.text == "Bom dia,\n\no produto veio aberto & sem lacre.\nCódigo <b>123</b>"
+    for forbidden in ("alert", "cookie", "color: red", "onerror"):
+        assert forbidden not in record.text
+    page = page_html(logged_in, f"/caixa-de-entrada/{record.id}")
+    assert "Código &lt;b&gt;123&lt;/b&gt;" in page  # shown as text, escaped
+    assert "<b>123</b>" not in page
+
+
+def test_an_iso_8859_1_message_with_an_encoded_subject(app, db, demo, mailbox, imap_server):
+    raw = (
+        b"From: =?ISO-8859-1?Q?Jos=E9_Ara=FAjo?= <jose.araujo@example.org>\r\n"
+        b"To: sac@isocrm.example.com.br\r\n"
+        b"Subject: =?ISO-8859-1?Q?Reclama=E7=E3o_do_a=E7=FAcar?=\r\n"
+        b"Date: Fri, 20 Nov 2026 11:30:00 -0300\r\n"
+        b"Message-ID: <latin1@example.org>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-8859-1\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        b"O a\xe7\xfacar veio com gr\xe3os escuros. Ol\xe1!\r\n"
+    )
+    deliver(imap_server, mailbox, raw)
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    assert record.subject == "Reclamação do açúcar"
+    assert record.from_name == "José Araújo"
+    assert record.text == "O açúcar veio com grãos escuros. Olá!"
+    assert record.received_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
+
+
+def test_without_date_or_message_id_the_arrival_time_and_a_hash_stand_in(
+    app, db, demo, mailbox, imap_server
+):
+    raw = (
+        f"From: {MARIA}\r\nSubject: Sem data\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "\r\nMensagem de um cliente de e-mail antigo.\r\n"
+    ).encode()
+    arrived = datetime(2026, 11, 22, 18, 45, 10, tzinfo=UTC)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)  # the same bytes again
+    fetch(app)
+    (record,) = records(db, demo["company"].id)
+    assert record.message_id.startswith("sha256:")
+    assert record.received_at == arrived
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert details_of(db, ticket.id)[0].received_at == arrived
+
+
+def test_two_fetch_runs_at_once_import_each_message_once(app, db, demo, mailbox, imap_server):
+    for n in range(6):
+        deliver(imap_server, mailbox, mail(subject=f"Mensagem {n}", body=f"Texto {n}"))
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run():
+        from isocrm.inbound.fetch import fetch_all
+
+        with app.app_context():
+            try:
+                start.wait(10)
+                reports.extend(fetch_all())
+            except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+                errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    assert sum(r.imported for r in reports) == 6 and not any(r.error for r in reports)
+    assert len(records(db, demo["company"].id)) == 6
+    drafts = drafts_of(db, demo["maria"].id)
+    assert len(drafts) == 6
+    assert sorted(len(details_of(db, t.id)) for t in drafts) == [1] * 6
+
+
+def test_a_malformed_or_too_large_message_is_recorded_failed_and_the_batch_goes_on(
+    app, db, demo, mailbox, imap_server
+):
+    app.config["IMAP_MAX_BYTES"] = 4000
+    deliver(imap_server, mailbox, b"this is not an e-mail at all\r\n")
+    deliver(imap_server, mailbox, mail(subject="Grande", body="x" * 6000))
+    deliver(imap_server, mailbox, mail(subject="Normal"))
+    output = fetch(app)
+    assert "1 importada(s)" in output and "2 com falha" in output
+    failed, large, normal = records(db, demo["company"].id)
+    assert failed.status == INBOUND_FAILED and "sem cabeçalhos" in failed.error
+    assert large.status == INBOUND_FAILED and "acima do limite" in large.error
+    assert normal.status == INBOUND_IMPORTED
+    fetch(app)  # not tried again
+    assert len(records(db, demo["company"].id)) == 3
+
+
+def test_the_server_certificate_is_checked(app, db, demo, mailbox, imap_server):
+    app.config["IMAP_CA_FILE"] = None  # the test CA is not among the system's
+    deliver(imap_server, mailbox, mail())
+    output = fetch(app, ok=False)
+    assert "SSL" in output or "certificate" in output
+    box = db.session.get(Mailbox, mailbox.id)
+    db.session.refresh(box)
+    assert "CERTIFICATE_VERIFY_FAILED" in box.last_error
+    assert records(db, demo["company"].id) == []
+
+
+def test_the_supervisor_sets_the_mailbox_and_sees_the_last_reading(app, db, demo, sup, imap_server):
+    client, token = sup
+    page = page_html(client, "/configuracoes/caixa-de-entrada")
+    assert "A caixa ainda não foi lida." in page
+    data = {
+        "csrf_token": token,
+        "host": "127.0.0.1",
+        "port": str(imap_server.port),
+        "username": "nobody",
+        "folder": "INBOX",
+        "enabled": "y",
+    }
+    refused = client.post("/configuracoes/caixa-de-entrada", data={**data, "port": "99999"})
+    assert refused.status_code == 422
+    assert "A porta é um número de 1 a 65535." in refused.text
+    assert "Digite a senha da caixa de e-mail." in refused.text
+    assert 'value="127.0.0.1"' in refused.text  # what was typed stays
+    saved = client.post(
+        "/configuracoes/caixa-de-entrada", data={**data, "password": "senha-errada"}
+    )
+    assert saved.status_code == 303
+    app.config["IMAP_CA_FILE"] = str(imap_server.ca)
+    fetch(app, ok=False)  # a wrong password: the login is refused
+    page = page_html(client, "/configuracoes/caixa-de-entrada")
+    assert "senha-errada" not in page
+    assert "login recusado" in page
+    box = db.session.scalar(sa.select(Mailbox).where(Mailbox.company_id == demo["company"].id))
+    assert box.updated_by_id == demo["supervisor"].id and box.last_polled_at is not None
+
+    # Blank keeps the password; the right one makes the next reading clean.
+    client.post("/configuracoes/caixa-de-entrada", data={**data, "password": ""})
+    db.session.refresh(box)
+    assert box.password == "senha-errada"
+    client.post("/configuracoes/caixa-de-entrada", data={**data, "password": "nobody-secret"})
+    fetch(app)
+    page = page_html(client, "/configuracoes/caixa-de-entrada")
+    assert "sem erros" in page and "login recusado" not in page
+
+
+def test_an_attendant_may_not_change_the_mailbox(logged_in):
+    assert logged_in.get("/configuracoes/caixa-de-entrada").status_code == 403
