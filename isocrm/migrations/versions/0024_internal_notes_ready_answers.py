@@ -3,7 +3,7 @@ team's own) and ticket_details.internal_note (the part of a detail kept from the
 the table ready_answers (texts per Motivo/Ocorrência with placeholders).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

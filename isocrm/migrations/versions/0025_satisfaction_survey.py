@@ -3,7 +3,7 @@ SHA-256 kept), survey_responses.ticket_id (the atendimento a response rated) and
 companies.satisfaction_survey (an Empresa may turn the survey off).
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 e-mail is sent with (outbox_messages.message_id), to recognise the customers' replies.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
