@@ -408,7 +408,7 @@ class World:
     def new_attachment(self) -> dict:
         """A PNG on the demo ticket's first detail (Empresa A)."""
         from isocrm.attachment_store import store_attachment
-        from tests.test_attachments import PNG_1PX
+        from tests.sample_files import PNG_1PX
 
         with self.app.test_request_context():
             detail = _db.session.get(TicketDetail, self.values["detail_id"])

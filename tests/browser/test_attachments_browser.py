@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.test_accessibility import AXE, AXE_RUN, AXE_TAGS, BLOCKING
+from tests.sample_files import PDF_SMALL, PNG_1PX, png
 from tests.screens import vnu_command, vnu_errors
-from tests.test_attachments import PDF_SMALL, PNG_1PX, png
 
 pytestmark = pytest.mark.browser
 
