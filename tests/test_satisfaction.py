@@ -402,6 +402,23 @@ def test_two_tabs_submitting_at_once_make_exactly_one_answer(app, db, demo, no_s
     assert count == 1
 
 
+def test_a_submit_that_read_the_link_before_another_answered_saves_nothing(app, db, demo, no_smtp):
+    """The race itself, without timing: both tabs passed the page's "not answered yet"
+    check; only the conditional UPDATE stands between the second one and a second answer."""
+    from isocrm.satisfaction.service import record_answer
+
+    ticket, _link = _one_link(app, db, demo)
+    (invitation,) = invitations(db, ticket.id)
+    assert record_answer(db.session, invitation.id, 5, "primeira aba") is True
+    assert record_answer(db.session, invitation.id, 1, "segunda aba") is False
+    (invitation,) = invitations(db, ticket.id)
+    assert invitation.rating == 5
+    responses = db.session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.ticket_id == ticket.id)
+    ).all()
+    assert [[a.answer for a in r.answers] for r in responses] == [["5", "primeira aba"]]
+
+
 def test_the_public_page_is_rate_limited(app, db, demo, no_smtp):
     app.config["SATISFACTION_RATE_LIMIT"] = "3 per minute"
     _ticket, link = _one_link(app, db, demo)
