@@ -368,15 +368,18 @@ def survey_urls(db, demo) -> tuple[str, str]:
     from isocrm.models import SurveyInvitation, utcnow
     from isocrm.satisfaction.service import token_hash
 
+    db.session.commit()  # a fresh snapshot: SQLite refuses a write from an older one
+    tickets = [(demo[key], key, rating) for key, rating in (("ticket_1", None), ("ticket_2", 5))]
+    rows = [(t.company_id, t.id, t.entity_id, key, rating) for t, key, rating in tickets]
     urls = []
-    for key, rating in (("ticket_1", None), ("ticket_2", 5)):
-        ticket, token = demo[key], f"screens-{key}-" + "x" * 40
+    for company_id, ticket_id, entity_id, key, rating in rows:
+        token = f"screens-{key}-" + "x" * 40
         now = utcnow()
         db.session.add(
             SurveyInvitation(
-                company_id=ticket.company_id,
-                ticket_id=ticket.id,
-                entity_id=ticket.entity_id,
+                company_id=company_id,
+                ticket_id=ticket_id,
+                entity_id=entity_id,
                 token_hash=token_hash(token),
                 expires_at=now + timedelta(days=30),
                 answered_at=now if rating else None,

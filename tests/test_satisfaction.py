@@ -179,6 +179,22 @@ def test_concluding_a_ticket_mails_a_link_that_works_once(app, client, auth, db,
     assert "Resolveram rápido." in detail.get_data(as_text=True)
 
 
+def test_a_dead_smtp_server_is_tried_once_per_bulk_conclusion(app, db, demo, smtp):
+    """smtp is not started: the first message fails, the others wait in the Caixa de
+    saída (retried there) instead of each waiting on the dead server."""
+    tickets = [orm_ticket(db, demo, demo["maria"]) for _ in range(3)]
+    page = conclude(supervisor(app, demo["company"]), tickets, demo["statuses"]["concluido"].id)
+    assert page.status_code == 303
+    fresh(db)
+    statuses = db.session.scalars(
+        sa.select(OutboxMessage.status)
+        .where(OutboxMessage.ticket_id.in_([t.id for t in tickets]))
+        .order_by(OutboxMessage.id)
+    ).all()
+    assert statuses == ["falhou", "pendente", "pendente"]
+    assert all(len(invitations(db, t.id)) == 1 for t in tickets)
+
+
 def test_the_public_page_sets_no_login_session(app, client, db, demo, no_smtp):
     ticket = orm_ticket(db, demo, demo["maria"])
     conclude(supervisor(app, demo["company"]), [ticket], demo["statuses"]["concluido"].id)
@@ -400,6 +416,23 @@ def test_two_tabs_submitting_at_once_make_exactly_one_answer(app, db, demo, no_s
         .where(SurveyResponse.ticket_id == ticket.id)
     )
     assert count == 1
+
+
+def test_a_submit_that_read_the_link_before_another_answered_saves_nothing(app, db, demo, no_smtp):
+    """The race itself, without timing: both tabs passed the page's "not answered yet"
+    check; only the conditional UPDATE stands between the second one and a second answer."""
+    from isocrm.satisfaction.service import record_answer
+
+    ticket, _link = _one_link(app, db, demo)
+    (invitation,) = invitations(db, ticket.id)
+    assert record_answer(db.session, invitation.id, 5, "primeira aba") is True
+    assert record_answer(db.session, invitation.id, 1, "segunda aba") is False
+    (invitation,) = invitations(db, ticket.id)
+    assert invitation.rating == 5
+    responses = db.session.scalars(
+        sa.select(SurveyResponse).where(SurveyResponse.ticket_id == ticket.id)
+    ).all()
+    assert [[a.answer for a in r.answers] for r in responses] == [["5", "primeira aba"]]
 
 
 def test_the_public_page_is_rate_limited(app, db, demo, no_smtp):

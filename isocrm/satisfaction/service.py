@@ -45,6 +45,7 @@ from isocrm.models import (
     utcnow,
 )
 from isocrm.models.catalog import STATUS_DONE
+from isocrm.models.outbox import OUTBOX_FAILED
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
@@ -213,11 +214,17 @@ def send_committed(response):
             "info",
         )
     if smtp_configured():
-        for outbox_id, _code, _why in queued:
-            if outbox_id is not None:
-                with contextlib.suppress(AlreadySending):  # sent meanwhile: nothing to do
-                    send_now(outbox_id)
+        _send([outbox_id for outbox_id, _code, _why in queued if outbox_id is not None])
     return response
+
+
+def _send(outbox_ids: list[int]) -> None:
+    """Send in order; after a failure (server down, too slow) the rest wait in the Caixa de
+    saída, so a bulk conclusion does not wait on a dead server once per ticket."""
+    for outbox_id in outbox_ids:
+        with contextlib.suppress(AlreadySending):  # sent meanwhile: nothing to do
+            if send_now(outbox_id).status == OUTBOX_FAILED:
+                return
 
 
 # --- the answer ----------------------------------------------------------------------------
