@@ -291,15 +291,19 @@ def read_attachment(attachment: Attachment | StoredFile) -> bytes:
 DEFAULT_MAIL_MAX_BYTES = 20 * 1024 * 1024  # most mail servers refuse messages past 25 MB
 
 
-def attachments_of_ticket(ticket: Ticket) -> list[Attachment]:
-    """Every attachment of the ticket, detail by detail, in one query."""
-    return list(
-        db.session.scalars(
-            sa.select(Attachment)
-            .where(Attachment.ticket_id == ticket.id, Attachment.company_id == ticket.company_id)
-            .order_by(Attachment.detail_id, Attachment.id)
-        )
+def attachments_of_ticket(ticket: Ticket, *, for_customer: bool = False) -> list[Attachment]:
+    """Every attachment of the ticket, detail by detail, in one query; `for_customer` leaves
+    out those of a detail marked Interno (the team's own: never sent to the customer)."""
+    query = (
+        sa.select(Attachment)
+        .where(Attachment.ticket_id == ticket.id, Attachment.company_id == ticket.company_id)
+        .order_by(Attachment.detail_id, Attachment.id)
     )
+    if for_customer:
+        query = query.join(TicketDetail, TicketDetail.id == Attachment.detail_id).where(
+            TicketDetail.internal.is_(False)
+        )
+    return list(db.session.scalars(query))
 
 
 def chosen_for_email(available: list[Attachment], raw_ids: list[str]) -> list[Attachment]:

@@ -11,11 +11,13 @@ from html import unescape
 
 import sqlalchemy as sa
 
+from isocrm.attachment_store import store_attachment
 from isocrm.localtime import local_today
 from isocrm.models import OutboxMessage, TicketDetail, UnsavedEdit
 from tests.conftest import csrf_token_from, hidden_value
 from tests.factories import detail_post, fresh, screen_form, ticket_by_code
 from tests.report_tickets import make_report_ticket, pdf_page_lines
+from tests.sample_files import PDF_SMALL
 
 PUBLIC = "Descrição do detalhe número 1"
 NOTE = "NOTA-SO-DA-EQUIPE fornecedor atrasou o lote"
@@ -171,6 +173,35 @@ def test_the_email_never_carries_internal_parts(logged_in, demo, db, smtp):
     text = received.get_content()
     assert PUBLIC in text
     _secrets_absent(text)
+
+
+def test_a_file_of_an_internal_detail_is_never_offered_nor_sent(logged_in, demo, db, smtp):
+    smtp.start()
+    ticket = _ticket_with_internal_parts(db, demo)
+    public, internal = ticket.details[0], ticket.details[1]
+    kept = {}
+    for detail, name in ((public, "para-o-cliente.pdf"), (internal, "so-da-equipe.pdf")):
+        kept[name] = store_attachment(detail, name, PDF_SMALL, user_id=None)
+    db.session.commit()
+    body, composer = _composer_body(logged_in, 100, 1)
+    html = logged_in.get("/atendimentos/100/email").get_data(as_text=True)
+    assert f'name="attachment_ids" value="{kept["para-o-cliente.pdf"].id}"' in html
+    assert f'value="{kept["so-da-equipe.pdf"].id}"' not in html
+    assert "so-da-equipe.pdf" not in html
+    # Its id typed into the form (a hidden field edited) is refused, and nothing is sent.
+    maria = demo["maria"]
+    recipient = next(e.id for e in maria.econtacts if e.value == "maria.aparecida@example.com.br")
+    data = {
+        **composer,
+        "recipient_id": recipient,
+        "other_address": "",
+        "subject": "Atendimento 000100",
+        "body": body,
+        "attachment_ids": [str(kept["so-da-equipe.pdf"].id)],
+    }
+    assert logged_in.post("/atendimentos/100/email", data=data).status_code == 422
+    assert smtp.handler.messages == []
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
 
 
 def test_the_history_page_and_email_never_carry_internal_parts(logged_in, demo, db, smtp):

@@ -156,7 +156,7 @@ class Composer:
             recipients,
             page,
             _email_channel(),
-            attachment_store.attachments_of_ticket(ticket),
+            attachment_store.attachments_of_ticket(ticket, for_customer=True),
         )
 
     def check_attachments(self) -> bool:
