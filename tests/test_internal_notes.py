@@ -150,6 +150,21 @@ def _composer_body(client, code, detail):
     return body, {"csrf_token": csrf_token_from(html), **hidden}
 
 
+def _to_maria(demo, composer, body, **more):
+    """The composer's fields, sending `body` to Maria's e-mail."""
+    maria = demo["maria"]
+    recipient = next(e.id for e in maria.econtacts if e.value == "maria.aparecida@example.com.br")
+    subject = "Atendimento 000100"
+    return {
+        **composer,
+        "recipient_id": recipient,
+        "other_address": "",
+        "subject": subject,
+        "body": body,
+        **more,
+    }
+
+
 def test_the_email_never_carries_internal_parts(logged_in, demo, db, smtp):
     smtp.start()
     _ticket_with_internal_parts(db, demo)
@@ -159,15 +174,7 @@ def test_the_email_never_carries_internal_parts(logged_in, demo, db, smtp):
     body, composer = _composer_body(logged_in, 100, 1)
     assert PUBLIC in body
     _secrets_absent(body)
-    maria = demo["maria"]
-    recipient = next(e.id for e in maria.econtacts if e.value == "maria.aparecida@example.com.br")
-    data = {
-        **composer,
-        "recipient_id": recipient,
-        "other_address": "",
-        "subject": "Atendimento 000100",
-        "body": body,
-    }
+    data = _to_maria(demo, composer, body)
     assert logged_in.post("/atendimentos/100/email", data=data).status_code == 303
     [received] = smtp.handler.messages
     text = received.get_content()
@@ -189,16 +196,7 @@ def test_a_file_of_an_internal_detail_is_never_offered_nor_sent(logged_in, demo,
     assert f'value="{kept["so-da-equipe.pdf"].id}"' not in html
     assert "so-da-equipe.pdf" not in html
     # Its id typed into the form (a hidden field edited) is refused, and nothing is sent.
-    maria = demo["maria"]
-    recipient = next(e.id for e in maria.econtacts if e.value == "maria.aparecida@example.com.br")
-    data = {
-        **composer,
-        "recipient_id": recipient,
-        "other_address": "",
-        "subject": "Atendimento 000100",
-        "body": body,
-        "attachment_ids": [str(kept["so-da-equipe.pdf"].id)],
-    }
+    data = _to_maria(demo, composer, body, attachment_ids=[str(kept["so-da-equipe.pdf"].id)])
     assert logged_in.post("/atendimentos/100/email", data=data).status_code == 422
     assert smtp.handler.messages == []
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
