@@ -163,7 +163,7 @@ def init_app(app: Flask) -> None:
         Run by whoever administers the server (the command line is the admins' tool)."""
         if not role and not usernames:
             raise click.ClickException("Informe --role ou --user.")
-        query = sa.select(User)
+        query = sa.select(User).where(User.is_system.is_(False))  # not the Caixa de entrada
         conditions = []
         if role:
             roles = [r for r in USER_ROLES if ROLE_RANK[r] >= ROLE_RANK[role]]

@@ -2,6 +2,7 @@
 the fixture on 127.0.0.1, see tests/imap_server.py) and read by `flask fetch-mail`."""
 
 import itertools
+import re
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from isocrm.extensions import db as _db
-from isocrm.models import Attachment, InboundMessage, Mailbox, Ticket, TicketDetail
+from isocrm.models import Attachment, InboundMessage, Mailbox, Ticket, TicketDetail, User
 from isocrm.models.inbound import (
     INBOUND_DISCARDED,
     INBOUND_FAILED,
@@ -20,6 +21,7 @@ from isocrm.models.inbound import (
     INBOUND_UNMATCHED,
 )
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DRAFT
+from isocrm.models.user import MAILBOX_USER_NAME
 from tests.conftest import AuthActions, csrf_token_from, page_html
 from tests.imap_server import IMAPServer
 
@@ -164,6 +166,56 @@ def test_a_message_from_maria_becomes_her_draft_and_a_reply_its_second_detail_on
     assert box.last_uid == 3 and box.last_error is None and box.last_polled_at is not None
     # Read-only: the messages are left unread in the mailbox for the people who use it.
     assert all(b"\\Seen" not in flags for flags in imap_server.flags(mailbox.username).values())
+
+
+def test_what_fetch_mail_writes_is_in_the_mailboxs_name_not_a_persons(
+    app, db, demo, mailbox, imap_server, sup
+):
+    """Nobody chose the draft nor its details: they are the Caixa de entrada's (a system user
+    of the Empresa), not the supervisor's who saved the mailbox; that user cannot log in, is
+    offered as Responsável nowhere, and is in no Empresa's Usuários; every attendant finds
+    the draft in the painel's Rascunhos and in Caixa de entrada › Importado."""
+    first = mail()
+    deliver(imap_server, mailbox, first)
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    deliver(imap_server, mailbox, mail(subject="Re: x", in_reply_to=first["Message-ID"]))
+    fetch(app)
+    db.session.commit()
+    ticket = db.session.get(Ticket, ticket.id)
+    writer = ticket.opened_by
+    people = {demo["supervisor"].id, demo["atendente"].id}
+    assert writer.is_system and writer.id not in people
+    assert writer.name == MAILBOX_USER_NAME and not writer.active and not writer.companies
+    assert ticket.updated_by_id == writer.id and ticket.owner_id is None
+    assert [d.attendant_id for d in details_of(db, ticket.id)] == [writer.id, writer.id]
+    # Another Empresa's mailbox has a user of its own; this one's is found again, not doubled.
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.is_system)) == 1
+
+    for password in ("", "!", writer.username):
+        client = app.test_client()
+        assert AuthActions(client).login(writer.username, password).status_code != 302
+    assert not writer.check_password("!") and not writer.is_active
+
+    client, _token = sup
+    confirmed = db.session.scalar(  # a draft is passed on only once confirmed
+        sa.select(Ticket.code).where(
+            Ticket.company_id == demo["company"].id, Ticket.stage != STAGE_DRAFT
+        )
+    )
+    picker = client.get(f"/atendimentos/{confirmed}/responsavel").get_data(as_text=True)
+    assert demo["atendente"].name in picker and MAILBOX_USER_NAME not in picker
+    assert MAILBOX_USER_NAME not in client.get("/usuarios").get_data(as_text=True)
+    painel = client.get("/").get_data(as_text=True)
+    (choices,) = re.findall(r'<select[^>]*name="responsavel".*?</select>', painel, re.S)
+    assert demo["atendente"].name in choices and MAILBOX_USER_NAME not in choices
+
+    attendant = app.test_client()
+    assert AuthActions(attendant).login().status_code == 302
+    drafts = attendant.get("/?aba=rascunhos").get_data(as_text=True)
+    assert ticket.code_display in drafts
+    imported = attendant.get("/caixa-de-entrada?situacao=importado").get_data(as_text=True)
+    assert f"/atendimentos/{ticket.code}" in imported
 
 
 def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(

@@ -62,7 +62,9 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     matches = verify(user.password_hash, password)
     # Checked after the hash, so an inactive account answers as slowly as an active one.
-    return user if matches and user.active else None
+    # A system user (the Caixa de entrada's) has no usable password and is never active:
+    # refused here too, whatever its row says.
+    return user if matches and user.active and not user.is_system else None
 
 
 def _fold(text: str) -> str:

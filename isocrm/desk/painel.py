@@ -31,7 +31,7 @@ from isocrm.models import (
 )
 from isocrm.models.catalog import CLOSED_CATEGORIES, STATUS_CANCELLED
 from isocrm.models.ticket import STAGE_CONFIRMED, STAGE_DRAFT
-from isocrm.models.user import user_companies
+from isocrm.models.user import mailbox_username, user_companies
 from isocrm.sla.clock import DUE_SOON, zone  # as the ticket screen
 
 PAGE_SIZE = 25
@@ -103,8 +103,15 @@ def tab_condition(tab: str, company_id: int, user_id: int, now: datetime):
     if tab == TAB_LATE:
         return is_late(now)
     if tab == TAB_DRAFTS:
-        return sa.and_(Ticket.stage == STAGE_DRAFT, Ticket.opened_by_id == user_id)
+        return sa.and_(Ticket.stage == STAGE_DRAFT, drafts_shown(company_id, user_id))
     return is_open()  # Todos: every open ticket (a situação filter shows closed ones)
+
+
+def drafts_shown(company_id: int, user_id: int):
+    """Rascunhos: the user's own drafts and those the Empresa's Caixa de entrada opened
+    (`fetch-mail`): those belong to nobody, so every attendant of the Empresa sees them."""
+    mailbox = sa.select(User.id).where(User.username == mailbox_username(company_id))
+    return Ticket.opened_by_id.in_(sa.select(sa.literal(user_id)).union_all(mailbox))
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ def counts(session: Session, company_id: int, user_id: int, now: datetime) -> Co
         .where(
             Ticket.company_id == company_id,
             Ticket.stage == STAGE_DRAFT,
-            Ticket.opened_by_id == user_id,
+            drafts_shown(company_id, user_id),
         )
         .scalar_subquery()
     )

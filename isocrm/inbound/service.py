@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from isocrm.attachment_store import AttachmentRefused, store_attachment
@@ -33,6 +34,13 @@ from isocrm.models.inbound import (
     Mailbox,
 )
 from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DISCARDED
+from isocrm.models.user import (
+    MAILBOX_USER_NAME,
+    ROLE_ATTENDANT,
+    UNUSABLE_PASSWORD_HASH,
+    User,
+    mailbox_username,
+)
 from isocrm.tickets.service import DraftError, open_draft
 
 EMAIL_CHANNEL = "E-mail"  # the Canal an e-mail is recorded under (as the composer's)
@@ -45,6 +53,30 @@ _CODE_IN_SUBJECT = re.compile(
 
 class NoEmailChannel(Exception):
     """The Empresa has no active Canal "E-mail" to record messages under."""
+
+
+def mailbox_user(session: Session, company_id: int) -> User:
+    """The user the Empresa's mailbox writes in the name of (created on first need): what
+    `fetch-mail` opens or adds was chosen by nobody, so it is never recorded as a person's.
+    Inactive, without a usable password, in no Empresa's user list (see User.is_system)."""
+    username = mailbox_username(company_id)
+    found = session.scalar(sa.select(User).where(User.username == username))
+    if found is not None:
+        return found
+    user = User(
+        username=username,
+        name=MAILBOX_USER_NAME,
+        password_hash=UNUSABLE_PASSWORD_HASH,
+        role=ROLE_ATTENDANT,
+        active=False,
+        is_system=True,
+    )
+    try:
+        with session.begin_nested():  # another run may create it at the same moment
+            session.add(user)
+    except IntegrityError:
+        return session.scalars(sa.select(User).where(User.username == username)).one()
+    return user
 
 
 @dataclass
@@ -222,12 +254,13 @@ def import_message(
     session.flush()  # the unique (company_id, message_id) decides here, before anything else
     channel = email_channel(session, company_id)
     ticket = ticket_replied_to(session, company_id, parsed)
+    entity = None if ticket else entity_of_sender(session, company_id, parsed.from_address)
+    if ticket is None and entity is None:
+        record.raw = raw  # its attachments go on the draft an attendant opens from it
+        return Outcome(INBOUND_UNMATCHED)
+    writer = mailbox_user(session, company_id)  # not mailbox.updated_by: nobody chose this
     if ticket is None:
-        entity = entity_of_sender(session, company_id, parsed.from_address)
-        if entity is None:
-            record.raw = raw  # its attachments go on the draft an attendant opens from it
-            return Outcome(INBOUND_UNMATCHED)
-        ticket = open_draft(session, company_id, entity, mailbox.updated_by_id)
+        ticket = open_draft(session, company_id, entity, writer.id)
         ticket.owner_id = None  # Sem responsável: any attendant takes it
         session.flush()
         record.entity_id = entity.id
@@ -235,7 +268,7 @@ def import_message(
         session,
         ticket,
         record,
-        mailbox.updated_by_id,
+        writer.id,
         channel.id,
         new_ticket=record.entity_id is not None,
     )

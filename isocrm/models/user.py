@@ -71,6 +71,12 @@ class User(UserMixin, Base):
         sa.String(8), default="pt_BR", server_default="pt_BR", nullable=False
     )
 
+    # A user that stands for something other than a person (the Empresa's Caixa de entrada:
+    # the drafts and details `flask fetch-mail` writes are in its name, never in a person's).
+    # It has no usable password, is never active and belongs to no Empresa's user list, so it
+    # cannot log in and is offered nowhere as a Responsável or a member of an equipe.
+    is_system: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
     companies: Mapped[list[Company]] = relationship(
         secondary=user_companies, order_by=Company.name, lazy="selectin"
     )
@@ -84,11 +90,11 @@ class User(UserMixin, Base):
         self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return not self.is_system and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return self.active
+        return self.active and not self.is_system
 
     @property
     def is_supervisor(self) -> bool:
@@ -100,3 +106,14 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# The Caixa de entrada's user of an Empresa: "#" is refused in a person's username (the admin's
+# form and the login normalise to [a-z0-9._-]), so it can never be taken by one.
+# Its name is data, as a person's is: the same in every language of the interface.
+MAILBOX_USER_NAME = "Caixa de entrada (e-mail)"
+UNUSABLE_PASSWORD_HASH = "!"  # not a werkzeug hash: no password ever verifies against it
+
+
+def mailbox_username(company_id: int) -> str:
+    return f"#caixa-de-entrada-{company_id}"

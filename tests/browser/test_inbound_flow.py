@@ -3,11 +3,13 @@ search opens her draft; the supervisor's mailbox screen. (The IMAP side is in
 tests/test_inbound_mail.py, against a real server.)"""
 
 import os
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import expect
 
-from isocrm.models import InboundMessage
+from isocrm.inbound.service import import_message
+from isocrm.models import InboundMessage, Mailbox
 from tests.browser.conftest import login, login_supervisor_of
 from tests.screens import inbound_message
 
@@ -57,3 +59,26 @@ def test_the_supervisor_saves_the_mailbox(page, db, demo):
     expect(page.get_by_text("Caixa de entrada salva.")).to_be_visible()
     expect(page.get_by_label("Senha")).to_have_value("")
     _shot(page, "inbound-mailbox")
+
+
+def test_a_draft_the_mailbox_opened_is_in_every_attendants_rascunhos(page, db, demo):
+    """A draft fetch-mail opened belongs to nobody: the attendant finds it in Rascunhos."""
+    mailbox = Mailbox(
+        company_id=demo["company"].id,
+        host="imap.example.org",
+        username="sac",
+        password="x",
+        updated_by_id=demo["supervisor"].id,
+    )
+    db.session.add(mailbox)
+    message = EmailMessage()
+    message["From"] = "maria.aparecida@example.com.br"  # Maria's e-mail in the demo
+    message["Subject"] = "Embalagem rasgada"
+    message["Message-ID"] = "<rascunho-da-caixa@example.org>"
+    message.set_content("O pacote chegou rasgado.")
+    ticket = import_message(db.session, mailbox, 1, message.as_bytes(), None).ticket
+    db.session.commit()
+    login(page)
+    page.get_by_role("link", name="Rascunhos").click()
+    expect(page.get_by_role("link", name=ticket.code_display)).to_be_visible()
+    _shot(page, "inbound-draft-in-rascunhos")

@@ -1,5 +1,6 @@
 """Caixa de entrada: the Empresa's IMAP mailbox (mailboxes), the messages read from it
-(inbound_messages, unique per Empresa and Message-ID) and the Message-ID each outgoing
+(inbound_messages, unique per Empresa and Message-ID), the user each Empresa's mailbox
+writes in the name of (users.is_system) and the Message-ID each outgoing
 e-mail is sent with (outbox_messages.message_id), to recognise the customers' replies.
 
 Revision ID: 0026
@@ -21,6 +22,10 @@ def _stamp():
 
 
 def upgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("is_system", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "mailboxes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -133,3 +138,5 @@ def downgrade():
         batch_op.drop_column("message_id")
     op.drop_table("inbound_messages")
     op.drop_table("mailboxes")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("is_system")
