@@ -221,7 +221,7 @@ def test_what_fetch_mail_writes_is_in_the_mailboxs_name_not_a_persons(
 def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
     app, db, demo, mailbox, imap_server, logged_in
 ):
-    from tests.test_attachments import PDF_SMALL, png
+    from tests.sample_files import PDF_SMALL, png
 
     photo = png(3, 2, (200, 40, 40))
     message = mail(subject="Foto da embalagem", body="Seguem a foto e a nota.")
@@ -294,7 +294,7 @@ def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
 def test_an_unknown_sender_waits_in_sem_cadastro_and_is_linked(
     app, db, demo, mailbox, imap_server, logged_in
 ):
-    from tests.test_attachments import PDF_SMALL
+    from tests.sample_files import PDF_SMALL
 
     message = mail(sender="Joaquim Novo <joaquim.novo@example.org>", subject="Quero trocar")
     message.add_attachment(PDF_SMALL, maintype="application", subtype="pdf", filename="nf.pdf")
