@@ -178,3 +178,27 @@ def test_a_route_without_a_declaration_is_told_apart(app):
     with app.test_request_context():
         assert declared_role("sem_perfil") is None and minimum_role("sem_perfil") == "atendente"
         assert declared_role("com_perfil") == "supervisor"
+
+
+def test_an_attendant_discards_a_draft_the_mailbox_opened(app, demo, db):
+    """A draft `fetch-mail` opened is nobody's call going on: any attendant of the Empresa
+    may give it up (kept as Cancelado), as with their own."""
+    from isocrm.inbound.service import mailbox_user
+
+    maria = demo["maria"]
+    mailbox = mailbox_user(db.session, demo["company"].id)
+    db.session.flush()
+    draft = ticket_service.open_draft(db.session, demo["company"].id, maria, mailbox.id)
+    db.session.commit()
+    code, draft_id = draft.code, draft.id
+    client, token = _login(app, "atendente", "atendente123")
+
+    listing = client.get(f"/entidades/{maria.id}/atendimentos").get_data(as_text=True)
+    assert f"Descartar rascunho {draft.code_display}" in listing
+    assert "discard-draft-form" in client.get(f"/atendimentos/{code}").get_data(as_text=True)
+    response = client.post(
+        f"/atendimentos/{code}/descartar", data={"csrf_token": token, "ticket_id": draft_id}
+    )
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.get(Ticket, draft_id).stage == "descartado"

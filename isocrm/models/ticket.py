@@ -204,6 +204,11 @@ class Ticket(Base):
     def is_discarded(self) -> bool:
         return self.stage == STAGE_DISCARDED
 
+    def draft_discardable_by(self, user_id: int) -> bool:
+        """Whether an attendant (not a supervisor) may give this draft up: their own, or one
+        the Empresa's mailbox opened (`fetch-mail`), which is nobody's call still going on."""
+        return self.opened_by_id == user_id or self.opened_by.is_system
+
     def __repr__(self) -> str:
         return f"<Ticket {self.company_id}/{self.code}>"
 

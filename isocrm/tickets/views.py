@@ -906,7 +906,7 @@ def discard(code: int):
     ticket = _load_ticket(code)
     if _wrong_target(ticket):
         return _refuse_other_target()
-    if ticket.is_draft and ticket.opened_by_id != current_user.id:
+    if ticket.is_draft and not ticket.draft_discardable_by(current_user.id):
         # Another attendant's draft may be a call still going on: only a supervisor gives
         # it up for them (the list of drafts shows them who opened it and when).
         require_role(ROLE_SUPERVISOR, str(DISCARD_OTHERS_DRAFT))
