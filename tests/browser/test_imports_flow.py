@@ -47,7 +47,10 @@ def test_supervisor_imports_entities_from_excel(page, demo, tmp_path):
     page.get_by_role("button", name="Conferir arquivo").click()
     expect(page.get_by_role("heading", name="Conferindo o arquivo…")).to_be_visible()
     progress = page.locator("#import-progress")
-    expect(progress).to_contain_text(re.compile(r"Conferindo: [\d.]+ de 40\.000 linhas"))
+    # The job's process may take a while to start on a busy machine ("Iniciando…", "Lendo…").
+    expect(progress).to_contain_text(
+        re.compile(r"Conferindo: [\d.]+ de 40\.000 linhas"), timeout=30_000
+    )
     page.screenshot(path="/tmp/isocrm-import-checking.png")
     expect(page.get_by_text(f"Nenhum erro: {SHOWN} linhas: {SHOWN} entidades novas")).to_be_visible(
         timeout=60_000
