@@ -249,16 +249,68 @@ def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
     assert download.status_code == 200 and download.data == photo
 
 
-def test_a_reply_is_found_by_the_protocolo_in_its_subject(app, db, demo, mailbox, imap_server):
-    ticket = demo["ticket_1"]
+def test_a_reply_is_found_by_the_protocolo_in_its_subject_from_the_customer(
+    app, db, demo, mailbox, imap_server
+):
+    """Maria (in any case) and Ana, related to her, answer by quoting the protocolo."""
+    ticket = demo["ticket_3"]
     before = len(details_of(db, ticket.id))
     version = ticket.version
     subject = f"RE: Atendimento {ticket.code_display} - isoCRM Demonstração"
-    deliver(imap_server, mailbox, mail(sender="outra.pessoa@example.org", subject=subject))
+    deliver(imap_server, mailbox, mail(sender=MARIA.upper(), subject=subject))
+    deliver(imap_server, mailbox, mail(sender="ana.beatriz@example.com.br", subject=subject))
     fetch(app)
     db.session.commit()  # a new snapshot: what the requests and runs committed
-    assert len(details_of(db, ticket.id)) == before + 1
-    assert db.session.get(Ticket, ticket.id).version == version + 1
+    assert len(details_of(db, ticket.id)) == before + 2
+    assert db.session.get(Ticket, ticket.id).version == version + 2
+    assert [r.status for r in records(db, demo["company"].id)] == [INBOUND_IMPORTED] * 2
+
+
+def test_a_stranger_quoting_a_protocolo_waits_in_sem_cadastro_with_the_reason(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Codes are sequential: a stranger's text never lands in a customer's ticket by itself;
+    an attendant reads why it waits and may include it in the quoted ticket."""
+    ticket = demo["ticket_3"]
+    before = len(details_of(db, ticket.id))
+    subject = f"Re: Atendimento {ticket.code_display}"
+    deliver(imap_server, mailbox, mail(sender="intruso@example.org", subject=subject))
+    # Luiza is a customer, but not this ticket's: the same.
+    deliver(imap_server, mailbox, mail(sender="luiza.fernandes@example.com.br", subject=subject))
+    fetch(app)
+    db.session.commit()
+    assert len(details_of(db, ticket.id)) == before
+    stranger, other = records(db, demo["company"].id)
+    assert stranger.status == other.status == INBOUND_UNMATCHED
+    assert stranger.quoted_ticket_id == ticket.id and stranger.ticket_id is None
+    assert drafts_of(db, demo["luiza"].id) == []
+
+    page = page_html(logged_in, f"/caixa-de-entrada/{stranger.id}")
+    reason = f"Cita o atendimento {ticket.code_display}, mas o remetente não é e-mail do cliente."
+    assert reason in page
+    url = f"/caixa-de-entrada/{stranger.id}/incluir-no-atendimento"
+    assert logged_in.post(url).status_code == 400  # no CSRF token
+    done = logged_in.post(url, data={"csrf_token": csrf_token_from(page)})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/{ticket.code}")
+    db.session.commit()  # a new snapshot: what the requests committed
+    details = details_of(db, ticket.id)
+    assert len(details) == before + 1 and "intruso@example.org" in details[-1].description
+    assert details[-1].attendant_id == demo["atendente"].id
+    (stranger, _other) = records(db, demo["company"].id)
+    assert stranger.status == INBOUND_IMPORTED and stranger.ticket_id == ticket.id
+    again = logged_in.post(url, data={"csrf_token": csrf_token_from(page)})
+    db.session.commit()
+    assert again.status_code == 303 and len(details_of(db, ticket.id)) == before + 1
+
+    # A message without a quoted ticket has nothing to be included in.
+    deliver(imap_server, mailbox, mail(sender="intruso@example.org", subject="Oi"))
+    fetch(app)
+    plain = records(db, demo["company"].id)[-1]
+    response = logged_in.post(
+        f"/caixa-de-entrada/{plain.id}/incluir-no-atendimento",
+        data={"csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 404
 
 
 def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(

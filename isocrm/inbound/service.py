@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from isocrm.attachment_store import AttachmentRefused, store_attachment
 from isocrm.inbound.parse import ParsedMessage, parse
-from isocrm.models import Channel, EContact, Entity, OutboxMessage, Ticket, TicketDetail
+from isocrm.models import (
+    Channel,
+    EContact,
+    Entity,
+    OutboxMessage,
+    Relation,
+    Ticket,
+    TicketDetail,
+)
 from isocrm.models.base import lower_binary, utcnow
 from isocrm.models.inbound import (
     INBOUND_DISCARDED,
@@ -103,9 +111,20 @@ def _alive(company_id: int):
     return sa.and_(Ticket.company_id == company_id, Ticket.stage != STAGE_DISCARDED)
 
 
-def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) -> Ticket | None:
+@dataclass
+class Reply:
+    """The ticket a message answers, or why a protocolo it quotes was not taken as one."""
+
+    ticket: Ticket | None = None
+    quoted: Ticket | None = None  # quoted by someone who is not the customer
+
+
+def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) -> Reply:
     """The ticket of the Empresa this message answers: named by a message it refers to
-    (one we sent, or one we imported), else by the protocolo in its subject."""
+    (one we sent, or one we imported), else by the protocolo in its subject when the sender
+    is an e-mail of the ticket's customer. Codes are sequential: anybody can quote one, so a
+    stranger's message quoting it waits in Sem cadastro with the reason (an attendant
+    decides), and never reaches the customer's histórico by itself."""
     if parsed.references:
         # Ours are stored as sent, in angle brackets; the imported ones without.
         sent = [f"<{reference}>" for reference in parsed.references]
@@ -122,11 +141,36 @@ def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) 
                 .limit(1)
             )
             if ticket is not None:
-                return ticket
+                return Reply(ticket)
     match = _CODE_IN_SUBJECT.search(parsed.subject or "")
     if match is None:
-        return None
-    return session.scalar(sa.select(Ticket).where(_alive(company_id), Ticket.code == int(match[1])))
+        return Reply()
+    ticket = session.scalar(
+        sa.select(Ticket).where(_alive(company_id), Ticket.code == int(match[1]))
+    )
+    if ticket is None:
+        return Reply()
+    if sender_is_customer(session, ticket, parsed.from_address):
+        return Reply(ticket)
+    return Reply(quoted=ticket)
+
+
+def sender_is_customer(session: Session, ticket: Ticket, address: str) -> bool:
+    """Whether the address (any case) is an e-mail of the ticket's entity or of an entity
+    related to it (its Contatos, as the ticket's Contato picker lists them)."""
+    if not address:
+        return False
+    related = sa.select(Relation.related_entity_id).where(Relation.entity_id == ticket.entity_id)
+    found = session.scalar(
+        sa.select(EContact.id)
+        .where(
+            EContact.kind == "email",
+            lower_binary(EContact.value) == address.lower(),
+            sa.or_(EContact.entity_id == ticket.entity_id, EContact.entity_id.in_(related)),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def entity_of_sender(session: Session, company_id: int, address: str) -> Entity | None:
@@ -253,9 +297,12 @@ def import_message(
     session.add(record)
     session.flush()  # the unique (company_id, message_id) decides here, before anything else
     channel = email_channel(session, company_id)
-    ticket = ticket_replied_to(session, company_id, parsed)
-    entity = None if ticket else entity_of_sender(session, company_id, parsed.from_address)
+    reply = ticket_replied_to(session, company_id, parsed)
+    ticket, entity = reply.ticket, None
+    if ticket is None and reply.quoted is None:
+        entity = entity_of_sender(session, company_id, parsed.from_address)
     if ticket is None and entity is None:
+        record.quoted_ticket_id = reply.quoted.id if reply.quoted else None
         record.raw = raw  # its attachments go on the draft an attendant opens from it
         return Outcome(INBOUND_UNMATCHED)
     writer = mailbox_user(session, company_id)  # not mailbox.updated_by: nobody chose this
@@ -326,6 +373,20 @@ def link(session: Session, message: InboundMessage, entity: Entity, user_id: int
     return ticket
 
 
+def add_to_quoted(session: Session, message: InboundMessage, user_id: int) -> Ticket | None:
+    """Incluir no atendimento citado: the message becomes a detail of the ticket it quotes
+    (an attendant's decision); None when it left Sem cadastro meanwhile."""
+    ticket = message.quoted_ticket
+    if not claim(session, message, INBOUND_IMPORTED, user_id):
+        return None
+    channel = email_channel(session, message.company_id)
+    detail = add_detail(session, ticket, message, user_id, channel.id)
+    if message.raw:
+        keep_attachments(detail, parse(message.raw).attachments, user_id)
+    message.raw = None
+    return ticket
+
+
 def discard(session: Session, message: InboundMessage, user_id: int) -> bool:
     if not claim(session, message, INBOUND_DISCARDED, user_id):
         return False
@@ -337,6 +398,7 @@ __all__ = [
     "DraftError",
     "NoEmailChannel",
     "Outcome",
+    "add_to_quoted",
     "discard",
     "import_message",
     "link",

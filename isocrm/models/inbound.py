@@ -88,6 +88,11 @@ class InboundMessage(Base):
     # the draft an attendant opens from it); emptied once it is linked or discarded.
     raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The ticket whose protocolo a message in Sem cadastro quotes although its sender is not
+    # an e-mail of the customer: said on the message, for the attendant who decides.
+    quoted_ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
@@ -102,7 +107,8 @@ class InboundMessage(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    ticket: Mapped[Ticket | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship(foreign_keys=[ticket_id])
+    quoted_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[quoted_ticket_id])
     detail: Mapped[TicketDetail | None] = relationship()
     entity: Mapped[Entity | None] = relationship()
 

@@ -79,6 +79,7 @@ def upgrade():
         sa.Column("detail_id", sa.Integer(), nullable=True),
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.Column("quoted_ticket_id", sa.Integer(), nullable=True),
         sa.Column("created_at", _stamp(), nullable=False),
         sa.CheckConstraint(
             "status IN ('importado', 'sem_cadastro', 'vinculado', 'descartado', 'falhou')",
@@ -94,6 +95,12 @@ def upgrade():
             ["ticket_id"],
             ["tickets.id"],
             name=op.f("fk_inbound_messages_ticket_id_tickets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["quoted_ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_inbound_messages_quoted_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -119,7 +126,13 @@ def upgrade():
             "company_id", "message_id", name=op.f("uq_inbound_messages_company_id_message_id")
         ),
     )
-    for column in ("ticket_id", "detail_id", "entity_id", "handled_by_id"):
+    for column in (
+        "ticket_id",
+        "detail_id",
+        "entity_id",
+        "handled_by_id",
+        "quoted_ticket_id",
+    ):
         op.create_index(op.f(f"ix_inbound_messages_{column}"), "inbound_messages", [column])
     op.create_index(
         "ix_inbound_messages_company_status_created",
