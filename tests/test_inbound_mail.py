@@ -87,9 +87,9 @@ def mail(
     return message
 
 
-def deliver(imap_server, mailbox, message) -> None:
+def deliver(imap_server, mailbox, message, arrived=None) -> None:
     raw = message if isinstance(message, bytes) else message.as_bytes()
-    imap_server.deliver(mailbox.username, raw)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)
 
 
 def fetch(app, *, ok=True) -> str:
@@ -166,6 +166,34 @@ def test_a_message_from_maria_becomes_her_draft_and_a_reply_its_second_detail_on
     assert box.last_uid == 3 and box.last_error is None and box.last_polled_at is not None
     # Read-only: the messages are left unread in the mailbox for the people who use it.
     assert all(b"\\Seen" not in flags for flags in imap_server.flags(mailbox.username).values())
+
+
+def test_every_message_of_a_mail_opened_draft_is_on_its_screen(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """The customer's first message and her reply before Confirmar: both reachable with the
+    pager of the draft's screen; the draft is dated when the first one reached the mailbox."""
+    arrived = datetime(2026, 11, 20, 14, 31, 5, tzinfo=UTC)
+    first = mail(body="Primeira mensagem da Maria.")
+    deliver(imap_server, mailbox, first, arrived=arrived)
+    fetch(app)
+    reply = mail(subject="Re: x", body="Resposta da Maria.", in_reply_to=first["Message-ID"])
+    deliver(imap_server, mailbox, reply)
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert ticket.opened_at == arrived
+    assert ticket.resolution_due_at is not None and ticket.resolution_due_at > arrived
+
+    screen = page_html(logged_in, f"/atendimentos/{ticket.code}")
+    assert "Detalhe 2 de 2" in screen and "Resposta da Maria." in screen
+    assert f"/atendimentos/{ticket.code}?detalhe=1" in screen
+    assert "detalhe=novo" not in screen  # a draft is confirmed before another detail
+    first_page = page_html(logged_in, f"/atendimentos/{ticket.code}?detalhe=1")
+    assert "Detalhe 1 de 2" in first_page and "Primeira mensagem da Maria." in first_page
+    panel = logged_in.get(
+        f"/atendimentos/{ticket.code}/detalhes?detalhe=1", headers={"HX-Request": "true"}
+    )
+    assert panel.status_code == 200 and "Primeira mensagem da Maria." in panel.text
 
 
 def test_what_fetch_mail_writes_is_in_the_mailboxs_name_not_a_persons(

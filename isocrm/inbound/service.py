@@ -309,6 +309,11 @@ def import_message(
     if ticket is None:
         ticket = open_draft(session, company_id, entity, writer.id)
         ticket.owner_id = None  # Sem responsável: any attendant takes it
+        if internal_date is not None:
+            # The demand is dated when it reached the mailbox (the server's arrival time,
+            # not the sender's Date header), not when fetch-mail read it: the prazo clock
+            # counts from there (isocrm.sla.clock), as from Incluir on a call.
+            ticket.opened_at = min(internal_date, ticket.opened_at)
         session.flush()
         record.entity_id = entity.id
     detail = add_detail(
