@@ -277,6 +277,41 @@ def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
     assert download.status_code == 200 and download.data == photo
 
 
+def test_a_long_message_is_kept_whole(app, db, demo, mailbox, imap_server, logged_in):
+    """Past what a Descrição holds, the detail's text is cut where it says so, and the whole
+    text is the detail's attachment mensagem-completa.txt; the message screen shows it all.
+    The same for a message of Sem cadastro linked afterwards."""
+    body = "\n".join(f"Linha {n} da reclamação detalhada." for n in range(1, 801))
+    body += "\nFIM-DA-MENSAGEM"
+    assert len(body) > 20_000
+    deliver(imap_server, mailbox, mail(body=body))
+    deliver(imap_server, mailbox, mail(sender="joaquim.novo@example.org", body=body))
+    fetch(app)
+    mine, waiting = records(db, demo["company"].id)
+    cut = "[…] texto completo no anexo mensagem-completa.txt"
+    for record in (mine, waiting):
+        assert "FIM-DA-MENSAGEM" in page_html(logged_in, f"/caixa-de-entrada/{record.id}")
+
+    page = page_html(logged_in, f"/caixa-de-entrada/{waiting.id}")
+    linked = logged_in.post(
+        f"/caixa-de-entrada/{waiting.id}/vincular",
+        data={"csrf_token": csrf_token_from(page), "entity_id": demo["joaquim"].id},
+    )
+    assert linked.status_code == 303
+    for record in records(db, demo["company"].id):
+        detail = db.session.get(TicketDetail, record.detail_id)
+        assert len(detail.description) <= 10_000 and detail.description.endswith(cut)
+        assert "Linha 1 da reclamação" in detail.description
+        (whole,) = db.session.scalars(
+            sa.select(Attachment).where(Attachment.detail_id == detail.id)
+        ).all()
+        assert (whole.filename, whole.content_type) == ("mensagem-completa.txt", "text/plain")
+        download = logged_in.get(f"/anexos/{whole.id}")
+        assert download.status_code == 200
+        text = download.data.decode("utf-8")
+        assert body in text and text.startswith("E-mail recebido de ")
+
+
 def test_a_reply_is_found_by_the_protocolo_in_its_subject_from_the_customer(
     app, db, demo, mailbox, imap_server
 ):

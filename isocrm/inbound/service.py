@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from isocrm.attachment_store import AttachmentRefused, store_attachment
-from isocrm.inbound.parse import ParsedMessage, parse
+from isocrm.inbound.parse import TEXT_MAX, ParsedMessage, parse
 from isocrm.models import (
     Channel,
     EContact,
@@ -51,6 +51,8 @@ from isocrm.models.user import (
 )
 from isocrm.tickets.service import DraftError, open_draft
 
+FULL_TEXT_NAME = "mensagem-completa.txt"  # a text longer than a Descrição, kept whole
+NOTES_MAX = 2_000  # of a Descrição, for the notes on the attachments not kept
 EMAIL_CHANNEL = "E-mail"  # the Canal an e-mail is recorded under (as the composer's)
 # The protocolo as the desk's e-mails say it ("Atendimento 000042 - Empresa"), also with
 # "Protocolo", "nº" or "#": six digits or more.
@@ -211,23 +213,28 @@ def add_detail(
     user_id: int,
     channel_id: int,
     *,
+    attachments=(),
+    uploader_id: int | None = None,
     new_ticket: bool = False,
 ) -> TicketDetail:
-    """The message as a Receptivo detail on channel E-mail. On an existing ticket the
-    version is bumped without checking the one read, as the outbox does: an edit saved
-    meanwhile stands, and a screen open on the ticket sees that it changed."""
+    """The message as a Receptivo detail on channel E-mail, its attachments kept on it
+    (uploaded by `uploader_id`: None for fetch-mail). On an existing ticket the version is
+    bumped without checking the one read, as the outbox does: an edit saved meanwhile
+    stands, and a screen open on the ticket sees that it changed."""
     detail = TicketDetail(
         ticket_id=ticket.id,
         channel_id=channel_id,
         direction=DIRECTION_RECEPTIVE,
         received_at=message.received_at,
         opened_at=max(utcnow(), message.received_at or utcnow()),
-        description=detail_text(message),
+        description="",
         attendant_id=user_id,
         contact_entity_id=None,
     )
     session.add(detail)
     session.flush()
+    notes = keep_attachments(detail, attachments, uploader_id)
+    detail.description = describe(detail, message, notes, uploader_id)
     if not new_ticket:
         session.execute(
             sa.update(Ticket)
@@ -239,20 +246,37 @@ def add_detail(
     return detail
 
 
-def detail_text(message: InboundMessage) -> str:
-    """What the detail says: who wrote, about what, then the text (at most 10,000)."""
+def message_text(message: InboundMessage) -> str:
+    """Who wrote, about what, then the whole text."""
     sender = message.from_address or "?"
     if message.from_name:
         sender = f"{message.from_name} <{sender}>"
     head = f"E-mail recebido de {sender}: {message.subject or '(sem assunto)'}"
-    text = f"{head}\n\n{message.text or ''}".strip()
-    return text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+    return f"{head}\n\n{message.text or ''}".strip()
 
 
-def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> None:
+def describe(detail: TicketDetail, message: InboundMessage, notes: list[str], uploader_id) -> str:
+    """The detail's Descrição: the message's text, then the notes on its attachments. A
+    text longer than a Descrição holds is cut, and kept whole in FULL_TEXT_NAME on the
+    detail, which the cut names (nothing of the message is lost)."""
+    text = message_text(message)
+    tail = ("\n\n" + "\n".join(notes))[:NOTES_MAX] if notes else ""
+    if len(text) + len(tail) <= TEXT_MAX:
+        return text + tail
+    try:
+        store_attachment(detail, FULL_TEXT_NAME, text.encode("utf-8"), user_id=uploader_id)
+        mark = f"\n[…] texto completo no anexo {FULL_TEXT_NAME}"
+    except AttachmentRefused as refusal:
+        mark = f"\n[…] texto completo não guardado: {refusal.message}"
+    except OSError as error:  # the store unreachable (a full disk, S3 down)
+        mark = f"\n[…] texto completo não guardado: {type(error).__name__}."
+    return text[: TEXT_MAX - len(tail) - len(mark)].rstrip() + mark + tail
+
+
+def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> list[str]:
     """Each attachment of the message kept on its detail (isocrm.attachment_store); one the
-    store refuses (a type not accepted, too big) or cannot keep is named on the detail's
-    text instead: the message itself is imported all the same."""
+    store refuses (a type not accepted, too big) or cannot keep is named in the notes
+    returned, for the detail's text: the message itself is imported all the same."""
     notes = []
     for attachment in attachments:
         try:
@@ -261,9 +285,7 @@ def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> 
             notes.append(f"Anexo não guardado: {refusal.message}")
         except OSError as error:  # the store unreachable (a full disk, S3 down)
             notes.append(f"Anexo {attachment.filename} não guardado: {type(error).__name__}.")
-    if notes:
-        text = detail.description + "\n\n" + "\n".join(notes)
-        detail.description = text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+    return notes
 
 
 def new_record(company_id: int, uid: int | None, parsed: ParsedMessage, when: datetime):
@@ -316,15 +338,15 @@ def import_message(
             ticket.opened_at = min(internal_date, ticket.opened_at)
         session.flush()
         record.entity_id = entity.id
-    detail = add_detail(
+    add_detail(
         session,
         ticket,
         record,
         writer.id,
         channel.id,
+        attachments=parsed.attachments,
         new_ticket=record.entity_id is not None,
     )
-    keep_attachments(detail, parsed.attachments, None)
     record.status = INBOUND_IMPORTED
     return Outcome(INBOUND_IMPORTED, ticket)
 
@@ -349,6 +371,11 @@ def record_failure(
 # --- Sem cadastro -------------------------------------------------------------------------
 
 
+def waiting_attachments(message: InboundMessage):
+    """The attachments of a message of Sem cadastro (kept with it in raw)."""
+    return parse(message.raw).attachments if message.raw else []
+
+
 def claim(session: Session, message: InboundMessage, status: str, user_id: int) -> bool:
     """Take the message out of Sem cadastro, once: a second click (or another attendant at
     the same time) finds it taken and changes nothing."""
@@ -371,9 +398,16 @@ def link(session: Session, message: InboundMessage, entity: Entity, user_id: int
     channel = email_channel(session, message.company_id)
     ticket = open_draft(session, message.company_id, entity, user_id)
     session.flush()
-    detail = add_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
-    if message.raw:
-        keep_attachments(detail, parse(message.raw).attachments, user_id)
+    add_detail(
+        session,
+        ticket,
+        message,
+        user_id,
+        channel.id,
+        attachments=waiting_attachments(message),
+        uploader_id=user_id,
+        new_ticket=True,
+    )
     message.entity_id, message.raw = entity.id, None
     return ticket
 
@@ -385,9 +419,15 @@ def add_to_quoted(session: Session, message: InboundMessage, user_id: int) -> Ti
     if not claim(session, message, INBOUND_IMPORTED, user_id):
         return None
     channel = email_channel(session, message.company_id)
-    detail = add_detail(session, ticket, message, user_id, channel.id)
-    if message.raw:
-        keep_attachments(detail, parse(message.raw).attachments, user_id)
+    add_detail(
+        session,
+        ticket,
+        message,
+        user_id,
+        channel.id,
+        attachments=waiting_attachments(message),
+        uploader_id=user_id,
+    )
     message.raw = None
     return ticket
 
