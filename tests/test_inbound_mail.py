@@ -20,7 +20,7 @@ from isocrm.models.inbound import (
     INBOUND_LINKED,
     INBOUND_UNMATCHED,
 )
-from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DRAFT
+from isocrm.models.ticket import DIRECTION_RECEPTIVE, EVENT_STATUS, STAGE_DRAFT, TicketEvent
 from isocrm.models.user import MAILBOX_USER_NAME
 from tests.conftest import AuthActions, csrf_token_from, page_html
 from tests.imap_server import IMAPServer
@@ -327,6 +327,35 @@ def test_a_reply_is_found_by_the_protocolo_in_its_subject_from_the_customer(
     assert len(details_of(db, ticket.id)) == before + 2
     assert db.session.get(Ticket, ticket.id).version == version + 2
     assert [r.status for r in records(db, demo["company"].id)] == [INBOUND_IMPORTED] * 2
+
+
+def test_a_reply_to_a_concluded_ticket_reopens_it_in_the_mailboxs_name(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Nobody would notice a detail added to a closed ticket: it goes back to an open
+    situação (Data fechamento cleared), the change in its history, and to the painel."""
+    ticket = demo["ticket_1"]
+    assert ticket.closed_at is not None and ticket.status.is_closed
+    closed_status = ticket.status_id
+    link = f"/atendimentos/{ticket.code}"
+    assert link not in page_html(logged_in, "/?aba=todos")
+    subject = f"Re: Atendimento {ticket.code_display}"
+    deliver(imap_server, mailbox, mail(subject=subject, body="O defeito voltou."))
+    fetch(app)
+    db.session.commit()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.closed_at is None and ticket.status.category == "em_andamento"
+    assert "O defeito voltou." in details_of(db, ticket.id)[-1].description
+    (event,) = db.session.scalars(
+        sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EVENT_STATUS
+        )
+    ).all()
+    assert (event.from_status_id, event.to_status_id) == (closed_status, ticket.status_id)
+    assert event.user.is_system and event.user.name == MAILBOX_USER_NAME
+    assert link in page_html(logged_in, "/?aba=todos")
+    history = page_html(logged_in, link)
+    assert "Concluído" in history and MAILBOX_USER_NAME in history
 
 
 def test_a_stranger_quoting_a_protocolo_waits_in_sem_cadastro_with_the_reason(

@@ -32,6 +32,7 @@ from isocrm.models import (
     TicketDetail,
 )
 from isocrm.models.base import lower_binary, utcnow
+from isocrm.models.catalog import STATUS_IN_PROGRESS, STATUS_OPEN, Status
 from isocrm.models.inbound import (
     INBOUND_DISCARDED,
     INBOUND_FAILED,
@@ -49,7 +50,7 @@ from isocrm.models.user import (
     User,
     mailbox_username,
 )
-from isocrm.tickets.service import DraftError, open_draft
+from isocrm.tickets.service import DraftError, apply_status, open_draft
 
 FULL_TEXT_NAME = "mensagem-completa.txt"  # a text longer than a Descrição, kept whole
 NOTES_MAX = 2_000  # of a Descrição, for the notes on the attachments not kept
@@ -233,6 +234,8 @@ def add_detail(
     )
     session.add(detail)
     session.flush()
+    if not new_ticket:
+        reopen_if_closed(session, ticket, user_id)
     notes = keep_attachments(detail, attachments, uploader_id)
     detail.description = describe(detail, message, notes, uploader_id)
     if not new_ticket:
@@ -244,6 +247,32 @@ def add_detail(
         )
     message.ticket_id, message.detail_id = ticket.id, detail.id
     return detail
+
+
+def reopen_if_closed(session: Session, ticket: Ticket, user_id: int) -> None:
+    """A customer who writes on a concluded (or cancelled) ticket is waiting again: the
+    ticket goes back to an open situação (Em andamento, else Aberto), as a change of
+    situação on the ticket screen does: Data fechamento cleared, the change kept as a
+    ticket event in the writer's name (isocrm.models.ticket), the prazo clock recomputed;
+    the painel lists it again."""
+    session.refresh(ticket, with_for_update=True)  # the newest version, held until commit
+    if not ticket.status.is_closed:
+        return
+    reopened = session.scalar(
+        sa.select(Status)
+        .where(
+            Status.company_id == ticket.company_id,
+            Status.active,
+            Status.category.in_((STATUS_IN_PROGRESS, STATUS_OPEN)),
+        )
+        .order_by(Status.category == STATUS_OPEN, Status.position, Status.id)
+        .limit(1)
+    )
+    if reopened is None:  # the Empresa has no open situação: the detail is added all the same
+        return
+    ticket.updated_by_id = user_id
+    apply_status(ticket, reopened)
+    session.flush()
 
 
 def message_text(message: InboundMessage) -> str:
@@ -371,9 +400,21 @@ def record_failure(
 # --- Sem cadastro -------------------------------------------------------------------------
 
 
-def waiting_attachments(message: InboundMessage):
-    """The attachments of a message of Sem cadastro (kept with it in raw)."""
-    return parse(message.raw).attachments if message.raw else []
+def _attendants_detail(session, ticket, message, user_id, channel_id, *, new_ticket=False):
+    """The message of Sem cadastro as a detail, in the attendant's name, with the
+    attachments that waited with it (in raw, emptied now)."""
+    attachments = parse(message.raw).attachments if message.raw else []
+    add_detail(
+        session,
+        ticket,
+        message,
+        user_id,
+        channel_id,
+        attachments=attachments,
+        uploader_id=user_id,
+        new_ticket=new_ticket,
+    )
+    message.raw = None
 
 
 def claim(session: Session, message: InboundMessage, status: str, user_id: int) -> bool:
@@ -398,17 +439,8 @@ def link(session: Session, message: InboundMessage, entity: Entity, user_id: int
     channel = email_channel(session, message.company_id)
     ticket = open_draft(session, message.company_id, entity, user_id)
     session.flush()
-    add_detail(
-        session,
-        ticket,
-        message,
-        user_id,
-        channel.id,
-        attachments=waiting_attachments(message),
-        uploader_id=user_id,
-        new_ticket=True,
-    )
-    message.entity_id, message.raw = entity.id, None
+    _attendants_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
+    message.entity_id = entity.id
     return ticket
 
 
@@ -419,16 +451,7 @@ def add_to_quoted(session: Session, message: InboundMessage, user_id: int) -> Ti
     if not claim(session, message, INBOUND_IMPORTED, user_id):
         return None
     channel = email_channel(session, message.company_id)
-    add_detail(
-        session,
-        ticket,
-        message,
-        user_id,
-        channel.id,
-        attachments=waiting_attachments(message),
-        uploader_id=user_id,
-    )
-    message.raw = None
+    _attendants_detail(session, ticket, message, user_id, channel.id)
     return ticket
 
 
