@@ -714,5 +714,50 @@ def test_the_supervisor_sets_the_mailbox_and_sees_the_last_reading(app, db, demo
     assert "sem erros" in page and "login recusado" not in page
 
 
+def test_the_folder_refuses_control_characters_and_is_quoted_for_imap(
+    app, db, demo, sup, mailbox, imap_server
+):
+    """A line break in Pasta would end the SELECT and start a command of the typist's:
+    refused next to the field, nothing saved. A folder with accents, quotes or an & is read
+    (its name in modified UTF-7, quoted)."""
+    client, token = sup
+    data = {
+        "csrf_token": token,
+        "host": "127.0.0.1",
+        "port": str(imap_server.port),
+        "username": mailbox.username,
+        "password": "segredo-imap",
+        "enabled": "y",
+    }
+    for folder in ("INBOX\r\nA1 DELETE INBOX", "INBOX\nx", "a\tb"):
+        refused = client.post("/configuracoes/caixa-de-entrada", data={**data, "folder": folder})
+        assert refused.status_code == 422, folder
+        assert "O nome da pasta não pode ter quebras de linha" in refused.text
+        assert 'aria-invalid="true"' in refused.text
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.folder == "INBOX"
+
+    folder = 'Reclamações & "Urgentes"'
+    with imap_server.connect() as conn:
+        conn.login(mailbox.username, "segredo-imap")
+        typ, answer = conn.create('"Reclama&AOcA9Q-es &- \\"Urgentes\\""')
+        assert typ == "OK", answer
+        conn.logout()
+    imap_server.deliver(
+        mailbox.username,
+        mail(body="Na pasta certa.").as_bytes(),
+        folder='"Reclama&AOcA9Q-es &- \\"Urgentes\\""',
+    )
+    saved = client.post("/configuracoes/caixa-de-entrada", data={**data, "folder": folder})
+    assert saved.status_code == 303
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.folder == folder
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert "Na pasta certa." in details_of(db, ticket.id)[0].description
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.last_error is None
+
+
 def test_an_attendant_may_not_change_the_mailbox(logged_in):
     assert logged_in.get("/configuracoes/caixa-de-entrada").status_code == 403
