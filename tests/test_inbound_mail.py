@@ -561,6 +561,26 @@ def test_the_same_message_id_in_another_empresas_mailbox_is_its_own(
     assert records(db, demo["company"].id)[0].status == INBOUND_UNMATCHED
 
 
+def test_the_lists_are_in_order_of_receipt_the_last_first(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Read in another order than received (a delayed server, a reading after an outage):
+    each list is by its Recebido column, the last received first."""
+    for day in (20, 22, 21):
+        when = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+        deliver(imap_server, mailbox, mail(subject=f"Dia {day}", date=when))
+        deliver(
+            imap_server,
+            mailbox,
+            mail(sender="desconhecido@example.org", subject=f"Sem cadastro {day}", date=when),
+        )
+    fetch(app)
+    for situacao, prefix in (("importado", "Dia"), ("sem_cadastro", "Sem cadastro")):
+        listing = page_html(logged_in, f"/caixa-de-entrada?situacao={situacao}")
+        found = re.findall(rf">{prefix} (\d\d)</a>", listing)
+        assert found == ["22", "21", "20"], situacao
+
+
 def test_html_only_mail_becomes_safe_text(app, db, demo, mailbox, imap_server, logged_in):
     markup = (
         "<html><head><style>p { color: red }</style><script>alert('x')</script></head>"

@@ -392,6 +392,7 @@ def record_failure(
         error=reason[:2000],
         **found,
     )
+    record.received_at = record.received_at or utcnow()  # the server gave no arrival time
     session.add(record)
     session.flush()
     return record

@@ -80,7 +80,7 @@ def index():
         sa.select(InboundMessage)
         .where(InboundMessage.company_id == current_company().id, InboundMessage.status == status)
         .options(joinedload(InboundMessage.ticket), joinedload(InboundMessage.entity))
-        .order_by(InboundMessage.created_at.desc(), InboundMessage.id.desc())
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     ).all()

@@ -71,7 +71,7 @@ def upgrade():
         sa.Column("from_address", sa.String(length=254), nullable=True),
         sa.Column("from_name", sa.String(length=200), nullable=True),
         sa.Column("subject", sa.String(length=300), nullable=True),
-        sa.Column("received_at", _stamp(), nullable=True),
+        sa.Column("received_at", _stamp(), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("raw", sa.LargeBinary(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
@@ -135,9 +135,9 @@ def upgrade():
     ):
         op.create_index(op.f(f"ix_inbound_messages_{column}"), "inbound_messages", [column])
     op.create_index(
-        "ix_inbound_messages_company_status_created",
+        "ix_inbound_messages_company_status_received",
         "inbound_messages",
-        ["company_id", "status", "created_at"],
+        ["company_id", "status", "received_at", "id"],
     )
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
