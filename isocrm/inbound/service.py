@@ -1,8 +1,10 @@
 """Caixa de entrada: what becomes of each message read from an Empresa's mailbox.
 
-- A reply (the protocolo "Atendimento 000042" in the Subject, or In-Reply-To/References
-  naming a message we sent or imported) becomes a new Receptivo detail on channel E-mail of
-  that ticket, with Data de recebimento = the message's Date.
+- A reply (In-Reply-To/References naming a message we sent or imported, or the protocolo
+  "Atendimento 000042" in the Subject from an e-mail of the ticket's customer) becomes a
+  new Receptivo detail on channel E-mail of that ticket, with Data de recebimento = the
+  message's Date; a closed ticket is reopened. A protocolo quoted by anybody else waits in
+  Sem cadastro, naming the ticket (quoted_ticket_id), for an attendant to decide.
 - A new message from an address that is the e-mail of exactly one entity of the Empresa
   becomes a draft (rascunho) ticket of that entity, its first detail as above.
 - Anything else waits in Sem cadastro, where an attendant links it to an entity (a draft is
