@@ -428,7 +428,13 @@ def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
     assert sent["Message-ID"].strip("<>") == outbox.message_id.strip("<>")
 
     before = len(details_of(db, ticket.id))
-    reply = mail(subject="Re: Sobre o seu pedido", in_reply_to=sent["Message-ID"])
+    # Whoever answers the desk's own e-mail (a colleague of hers in copy): the Message-ID
+    # names the ticket, not the sender.
+    reply = mail(
+        sender="colega@example.org",
+        subject="Re: Sobre o seu pedido",
+        in_reply_to=sent["Message-ID"],
+    )
     deliver(imap_server, mailbox, reply)
     fetch(app)
     assert len(details_of(db, ticket.id)) == before + 1
