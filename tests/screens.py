@@ -343,6 +343,7 @@ def inbound_message(demo) -> int:
         from_name="Nova Cliente",
         subject="Produto com defeito",
         text="Bom dia,\n\no produto veio aberto.\n<script>alert(1)</script>",
+        quoted_ticket_id=demo["ticket_3"].id,  # "Re: Atendimento …" from a stranger
     )
     with writing():
         db.session.add(message)

@@ -20,7 +20,7 @@ from isocrm.models.inbound import (
     INBOUND_LINKED,
     INBOUND_UNMATCHED,
 )
-from isocrm.models.ticket import DIRECTION_RECEPTIVE, STAGE_DRAFT
+from isocrm.models.ticket import DIRECTION_RECEPTIVE, EVENT_STATUS, STAGE_DRAFT, TicketEvent
 from isocrm.models.user import MAILBOX_USER_NAME
 from tests.conftest import AuthActions, csrf_token_from, page_html
 from tests.imap_server import IMAPServer
@@ -87,9 +87,9 @@ def mail(
     return message
 
 
-def deliver(imap_server, mailbox, message) -> None:
+def deliver(imap_server, mailbox, message, arrived=None) -> None:
     raw = message if isinstance(message, bytes) else message.as_bytes()
-    imap_server.deliver(mailbox.username, raw)
+    imap_server.deliver(mailbox.username, raw, arrived=arrived)
 
 
 def fetch(app, *, ok=True) -> str:
@@ -166,6 +166,34 @@ def test_a_message_from_maria_becomes_her_draft_and_a_reply_its_second_detail_on
     assert box.last_uid == 3 and box.last_error is None and box.last_polled_at is not None
     # Read-only: the messages are left unread in the mailbox for the people who use it.
     assert all(b"\\Seen" not in flags for flags in imap_server.flags(mailbox.username).values())
+
+
+def test_every_message_of_a_mail_opened_draft_is_on_its_screen(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """The customer's first message and her reply before Confirmar: both reachable with the
+    pager of the draft's screen; the draft is dated when the first one reached the mailbox."""
+    arrived = datetime(2026, 11, 20, 14, 31, 5, tzinfo=UTC)
+    first = mail(body="Primeira mensagem da Maria.")
+    deliver(imap_server, mailbox, first, arrived=arrived)
+    fetch(app)
+    reply = mail(subject="Re: x", body="Resposta da Maria.", in_reply_to=first["Message-ID"])
+    deliver(imap_server, mailbox, reply)
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert ticket.opened_at == arrived
+    assert ticket.resolution_due_at is not None and ticket.resolution_due_at > arrived
+
+    screen = page_html(logged_in, f"/atendimentos/{ticket.code}")
+    assert "Detalhe 2 de 2" in screen and "Resposta da Maria." in screen
+    assert f"/atendimentos/{ticket.code}?detalhe=1" in screen
+    assert "detalhe=novo" not in screen  # a draft is confirmed before another detail
+    first_page = page_html(logged_in, f"/atendimentos/{ticket.code}?detalhe=1")
+    assert "Detalhe 1 de 2" in first_page and "Primeira mensagem da Maria." in first_page
+    panel = logged_in.get(
+        f"/atendimentos/{ticket.code}/detalhes?detalhe=1", headers={"HX-Request": "true"}
+    )
+    assert panel.status_code == 200 and "Primeira mensagem da Maria." in panel.text
 
 
 def test_what_fetch_mail_writes_is_in_the_mailboxs_name_not_a_persons(
@@ -249,16 +277,132 @@ def test_attachments_are_kept_on_the_detail_and_a_refused_one_is_named(
     assert download.status_code == 200 and download.data == photo
 
 
-def test_a_reply_is_found_by_the_protocolo_in_its_subject(app, db, demo, mailbox, imap_server):
-    ticket = demo["ticket_1"]
+def test_a_long_message_is_kept_whole(app, db, demo, mailbox, imap_server, logged_in):
+    """Past what a Descrição holds, the detail's text is cut where it says so, and the whole
+    text is the detail's attachment mensagem-completa.txt; the message screen shows it all.
+    The same for a message of Sem cadastro linked afterwards."""
+    body = "\n".join(f"Linha {n} da reclamação detalhada." for n in range(1, 801))
+    body += "\nFIM-DA-MENSAGEM"
+    assert len(body) > 20_000
+    deliver(imap_server, mailbox, mail(body=body))
+    deliver(imap_server, mailbox, mail(sender="joaquim.novo@example.org", body=body))
+    fetch(app)
+    mine, waiting = records(db, demo["company"].id)
+    cut = "[…] texto completo no anexo mensagem-completa.txt"
+    for record in (mine, waiting):
+        assert "FIM-DA-MENSAGEM" in page_html(logged_in, f"/caixa-de-entrada/{record.id}")
+
+    page = page_html(logged_in, f"/caixa-de-entrada/{waiting.id}")
+    linked = logged_in.post(
+        f"/caixa-de-entrada/{waiting.id}/vincular",
+        data={"csrf_token": csrf_token_from(page), "entity_id": demo["joaquim"].id},
+    )
+    assert linked.status_code == 303
+    for record in records(db, demo["company"].id):
+        detail = db.session.get(TicketDetail, record.detail_id)
+        assert len(detail.description) <= 10_000 and detail.description.endswith(cut)
+        assert "Linha 1 da reclamação" in detail.description
+        (whole,) = db.session.scalars(
+            sa.select(Attachment).where(Attachment.detail_id == detail.id)
+        ).all()
+        assert (whole.filename, whole.content_type) == ("mensagem-completa.txt", "text/plain")
+        download = logged_in.get(f"/anexos/{whole.id}")
+        assert download.status_code == 200
+        text = download.data.decode("utf-8")
+        assert body in text and text.startswith("E-mail recebido de ")
+
+
+def test_a_reply_is_found_by_the_protocolo_in_its_subject_from_the_customer(
+    app, db, demo, mailbox, imap_server
+):
+    """Maria (in any case) and Ana, related to her, answer by quoting the protocolo."""
+    ticket = demo["ticket_3"]
     before = len(details_of(db, ticket.id))
     version = ticket.version
     subject = f"RE: Atendimento {ticket.code_display} - isoCRM Demonstração"
-    deliver(imap_server, mailbox, mail(sender="outra.pessoa@example.org", subject=subject))
+    deliver(imap_server, mailbox, mail(sender=MARIA.upper(), subject=subject))
+    deliver(imap_server, mailbox, mail(sender="ana.beatriz@example.com.br", subject=subject))
     fetch(app)
     db.session.commit()  # a new snapshot: what the requests and runs committed
-    assert len(details_of(db, ticket.id)) == before + 1
-    assert db.session.get(Ticket, ticket.id).version == version + 1
+    assert len(details_of(db, ticket.id)) == before + 2
+    assert db.session.get(Ticket, ticket.id).version == version + 2
+    assert [r.status for r in records(db, demo["company"].id)] == [INBOUND_IMPORTED] * 2
+
+
+def test_a_reply_to_a_concluded_ticket_reopens_it_in_the_mailboxs_name(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Nobody would notice a detail added to a closed ticket: it goes back to an open
+    situação (Data fechamento cleared), the change in its history, and to the painel."""
+    ticket = demo["ticket_1"]
+    assert ticket.closed_at is not None and ticket.status.is_closed
+    closed_status = ticket.status_id
+    link = f"/atendimentos/{ticket.code}"
+    assert link not in page_html(logged_in, "/?aba=todos")
+    subject = f"Re: Atendimento {ticket.code_display}"
+    deliver(imap_server, mailbox, mail(subject=subject, body="O defeito voltou."))
+    fetch(app)
+    db.session.commit()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.closed_at is None and ticket.status.category == "em_andamento"
+    assert "O defeito voltou." in details_of(db, ticket.id)[-1].description
+    (event,) = db.session.scalars(
+        sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == EVENT_STATUS
+        )
+    ).all()
+    assert (event.from_status_id, event.to_status_id) == (closed_status, ticket.status_id)
+    assert event.user.is_system and event.user.name == MAILBOX_USER_NAME
+    assert link in page_html(logged_in, "/?aba=todos")
+    history = page_html(logged_in, link)
+    assert "Concluído" in history and MAILBOX_USER_NAME in history
+
+
+def test_a_stranger_quoting_a_protocolo_waits_in_sem_cadastro_with_the_reason(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Codes are sequential: a stranger's text never lands in a customer's ticket by itself;
+    an attendant reads why it waits and may include it in the quoted ticket."""
+    ticket = demo["ticket_3"]
+    before = len(details_of(db, ticket.id))
+    subject = f"Re: Atendimento {ticket.code_display}"
+    deliver(imap_server, mailbox, mail(sender="intruso@example.org", subject=subject))
+    # Luiza is a customer, but not this ticket's: the same.
+    deliver(imap_server, mailbox, mail(sender="luiza.fernandes@example.com.br", subject=subject))
+    fetch(app)
+    db.session.commit()
+    assert len(details_of(db, ticket.id)) == before
+    stranger, other = records(db, demo["company"].id)
+    assert stranger.status == other.status == INBOUND_UNMATCHED
+    assert stranger.quoted_ticket_id == ticket.id and stranger.ticket_id is None
+    assert drafts_of(db, demo["luiza"].id) == []
+
+    page = page_html(logged_in, f"/caixa-de-entrada/{stranger.id}")
+    reason = f"Cita o atendimento {ticket.code_display}, mas o remetente não é e-mail do cliente."
+    assert reason in page
+    url = f"/caixa-de-entrada/{stranger.id}/incluir-no-atendimento"
+    assert logged_in.post(url).status_code == 400  # no CSRF token
+    done = logged_in.post(url, data={"csrf_token": csrf_token_from(page)})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/{ticket.code}")
+    db.session.commit()  # a new snapshot: what the requests committed
+    details = details_of(db, ticket.id)
+    assert len(details) == before + 1 and "intruso@example.org" in details[-1].description
+    assert details[-1].attendant_id == demo["atendente"].id
+    (stranger, _other) = records(db, demo["company"].id)
+    assert stranger.status == INBOUND_IMPORTED and stranger.ticket_id == ticket.id
+    again = logged_in.post(url, data={"csrf_token": csrf_token_from(page)})
+    db.session.commit()
+    assert again.status_code == 303 and len(details_of(db, ticket.id)) == before + 1
+
+    # A message without a quoted ticket has nothing to be included in.
+    deliver(imap_server, mailbox, mail(sender="intruso@example.org", subject="Oi"))
+    fetch(app)
+    plain = records(db, demo["company"].id)[-1]
+    response = logged_in.post(
+        f"/caixa-de-entrada/{plain.id}/incluir-no-atendimento",
+        data={"csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 404
 
 
 def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
@@ -284,7 +428,13 @@ def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
     assert sent["Message-ID"].strip("<>") == outbox.message_id.strip("<>")
 
     before = len(details_of(db, ticket.id))
-    reply = mail(subject="Re: Sobre o seu pedido", in_reply_to=sent["Message-ID"])
+    # Whoever answers the desk's own e-mail (a colleague of hers in copy): the Message-ID
+    # names the ticket, not the sender.
+    reply = mail(
+        sender="colega@example.org",
+        subject="Re: Sobre o seu pedido",
+        in_reply_to=sent["Message-ID"],
+    )
     deliver(imap_server, mailbox, reply)
     fetch(app)
     assert len(details_of(db, ticket.id)) == before + 1
@@ -415,6 +565,26 @@ def test_the_same_message_id_in_another_empresas_mailbox_is_its_own(
     assert theirs.status == INBOUND_IMPORTED
     assert db.session.get(Ticket, theirs.ticket_id).entity_id == demo["cooperativa"].id
     assert records(db, demo["company"].id)[0].status == INBOUND_UNMATCHED
+
+
+def test_the_lists_are_in_order_of_receipt_the_last_first(
+    app, db, demo, mailbox, imap_server, logged_in
+):
+    """Read in another order than received (a delayed server, a reading after an outage):
+    each list is by its Recebido column, the last received first."""
+    for day in (20, 22, 21):
+        when = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+        deliver(imap_server, mailbox, mail(subject=f"Dia {day}", date=when))
+        deliver(
+            imap_server,
+            mailbox,
+            mail(sender="desconhecido@example.org", subject=f"Sem cadastro {day}", date=when),
+        )
+    fetch(app)
+    for situacao, prefix in (("importado", "Dia"), ("sem_cadastro", "Sem cadastro")):
+        listing = page_html(logged_in, f"/caixa-de-entrada?situacao={situacao}")
+        found = re.findall(rf">{prefix} (\d\d)</a>", listing)
+        assert found == ["22", "21", "20"], situacao
 
 
 def test_html_only_mail_becomes_safe_text(app, db, demo, mailbox, imap_server, logged_in):
@@ -568,6 +738,51 @@ def test_the_supervisor_sets_the_mailbox_and_sees_the_last_reading(app, db, demo
     fetch(app)
     page = page_html(client, "/configuracoes/caixa-de-entrada")
     assert "sem erros" in page and "login recusado" not in page
+
+
+def test_the_folder_refuses_control_characters_and_is_quoted_for_imap(
+    app, db, demo, sup, mailbox, imap_server
+):
+    """A line break in Pasta would end the SELECT and start a command of the typist's:
+    refused next to the field, nothing saved. A folder with accents, quotes or an & is read
+    (its name in modified UTF-7, quoted)."""
+    client, token = sup
+    data = {
+        "csrf_token": token,
+        "host": "127.0.0.1",
+        "port": str(imap_server.port),
+        "username": mailbox.username,
+        "password": "segredo-imap",
+        "enabled": "y",
+    }
+    for folder in ("INBOX\r\nA1 DELETE INBOX", "INBOX\nx", "a\tb"):
+        refused = client.post("/configuracoes/caixa-de-entrada", data={**data, "folder": folder})
+        assert refused.status_code == 422, folder
+        assert "O nome da pasta não pode ter quebras de linha" in refused.text
+        assert 'aria-invalid="true"' in refused.text
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.folder == "INBOX"
+
+    folder = 'Reclamações & "Urgentes"'
+    with imap_server.connect() as conn:
+        conn.login(mailbox.username, "segredo-imap")
+        typ, answer = conn.create('"Reclama&AOcA9Q-es &- \\"Urgentes\\""')
+        assert typ == "OK", answer
+        conn.logout()
+    imap_server.deliver(
+        mailbox.username,
+        mail(body="Na pasta certa.").as_bytes(),
+        folder='"Reclama&AOcA9Q-es &- \\"Urgentes\\""',
+    )
+    saved = client.post("/configuracoes/caixa-de-entrada", data={**data, "folder": folder})
+    assert saved.status_code == 303
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.folder == folder
+    fetch(app)
+    (ticket,) = drafts_of(db, demo["maria"].id)
+    assert "Na pasta certa." in details_of(db, ticket.id)[0].description
+    db.session.commit()  # a new snapshot: what the requests and runs committed
+    assert mailbox.last_error is None
 
 
 def test_an_attendant_may_not_change_the_mailbox(logged_in):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from isocrm.database import writing
 from isocrm.extensions import db
 from isocrm.inbound import service
+from isocrm.inbound.imap_names import quoted_folder
 from isocrm.inbound.parse import MalformedMessage, message_key
 from isocrm.models.base import utcnow
 from isocrm.models.inbound import INBOUND_FAILED, Mailbox
@@ -90,13 +91,13 @@ def _text(value) -> str:
     return str(value)
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def open_folder(conn: imaplib.IMAP4_SSL, folder: str) -> int:
     """EXAMINE the folder (read-only); its UIDVALIDITY."""
-    typ, data = conn.select(_quoted(folder), readonly=True)
+    try:
+        name = quoted_folder(folder)
+    except ValueError as error:
+        raise IMAPFailure(f"pasta {folder!r} inválida: {error}") from error
+    typ, data = conn.select(name, readonly=True)
     if typ != "OK":
         raise IMAPFailure(f"pasta {folder!r} não encontrada: {_text(data[0] if data else '')}")
     _typ, validity = conn.response("UIDVALIDITY")

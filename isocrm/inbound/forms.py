@@ -5,9 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from isocrm.inbound.imap_names import has_control_characters
 from isocrm.models.inbound import IMAP_PORT
 
 PORT_MESSAGE = _l("A porta é um número de 1 a 65535.")
+FOLDER_MESSAGE = _l(
+    "O nome da pasta não pode ter quebras de linha, tabulações nem outros caracteres de controle."
+)
 
 
 def _strip(value):
@@ -55,6 +59,10 @@ class MailboxForm(FlaskForm):
         render_kw={"spellcheck": "false"},
     )
     enabled = BooleanField(_l("Ler esta caixa (fetch-mail)"))
+
+    def validate_folder(self, field):
+        if has_control_characters(field.data or ""):
+            raise ValidationError(FOLDER_MESSAGE)
 
     def validate_port(self, field):
         if not (field.data.isascii() and field.data.isdigit() and 1 <= int(field.data) <= 65535):

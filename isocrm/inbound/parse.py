@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 
 from isocrm.models.inbound import MESSAGE_ID_MAX
 
-# What a detail's Descrição holds (the ticket screen's limit).
+# What a detail's Descrição holds (the ticket screen's limit); the message's text is read
+# whole (isocrm.inbound.service keeps a longer one as an attachment of its detail).
 TEXT_MAX = 10_000
 _MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")
 
@@ -122,7 +123,7 @@ def _read(message: EmailMessage, raw: bytes) -> ParsedMessage:
         from_name=name,
         from_address=address,
         date=_date(message),
-        text=shorten(body_text(message)),
+        text=body_text(message),
         attachments=list(_attachments(message)),
     )
 
@@ -161,13 +162,6 @@ def normalize(text: str) -> str:
     text = "".join(c for c in text if c in "\n\t" or ord(c) >= 32 and c != "\x7f")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def shorten(text: str) -> str:
-    if len(text) <= TEXT_MAX:
-        return text
-    mark = "\n[…]"
-    return text[: TEXT_MAX - len(mark)].rstrip() + mark
 
 
 def _attachments(message: EmailMessage):

@@ -1,8 +1,10 @@
 """Caixa de entrada: what becomes of each message read from an Empresa's mailbox.
 
-- A reply (the protocolo "Atendimento 000042" in the Subject, or In-Reply-To/References
-  naming a message we sent or imported) becomes a new Receptivo detail on channel E-mail of
-  that ticket, with Data de recebimento = the message's Date.
+- A reply (In-Reply-To/References naming a message we sent or imported, or the protocolo
+  "Atendimento 000042" in the Subject from an e-mail of the ticket's customer) becomes a
+  new Receptivo detail on channel E-mail of that ticket, with Data de recebimento = the
+  message's Date; a closed ticket is reopened. A protocolo quoted by anybody else waits in
+  Sem cadastro, naming the ticket (quoted_ticket_id), for an attendant to decide.
 - A new message from an address that is the e-mail of exactly one entity of the Empresa
   becomes a draft (rascunho) ticket of that entity, its first detail as above.
 - Anything else waits in Sem cadastro, where an attendant links it to an entity (a draft is
@@ -21,9 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from isocrm.attachment_store import AttachmentRefused, store_attachment
-from isocrm.inbound.parse import ParsedMessage, parse
-from isocrm.models import Channel, EContact, Entity, OutboxMessage, Ticket, TicketDetail
+from isocrm.inbound.parse import TEXT_MAX, ParsedMessage, parse
+from isocrm.models import (
+    Channel,
+    EContact,
+    Entity,
+    OutboxMessage,
+    Relation,
+    Ticket,
+    TicketDetail,
+)
 from isocrm.models.base import lower_binary, utcnow
+from isocrm.models.catalog import STATUS_IN_PROGRESS, STATUS_OPEN, Status
 from isocrm.models.inbound import (
     INBOUND_DISCARDED,
     INBOUND_FAILED,
@@ -41,8 +52,10 @@ from isocrm.models.user import (
     User,
     mailbox_username,
 )
-from isocrm.tickets.service import DraftError, open_draft
+from isocrm.tickets.service import DraftError, apply_status, open_draft
 
+FULL_TEXT_NAME = "mensagem-completa.txt"  # a text longer than a Descrição, kept whole
+NOTES_MAX = 2_000  # of a Descrição, for the notes on the attachments not kept
 EMAIL_CHANNEL = "E-mail"  # the Canal an e-mail is recorded under (as the composer's)
 # The protocolo as the desk's e-mails say it ("Atendimento 000042 - Empresa"), also with
 # "Protocolo", "nº" or "#": six digits or more.
@@ -103,9 +116,20 @@ def _alive(company_id: int):
     return sa.and_(Ticket.company_id == company_id, Ticket.stage != STAGE_DISCARDED)
 
 
-def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) -> Ticket | None:
+@dataclass
+class Reply:
+    """The ticket a message answers, or why a protocolo it quotes was not taken as one."""
+
+    ticket: Ticket | None = None
+    quoted: Ticket | None = None  # quoted by someone who is not the customer
+
+
+def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) -> Reply:
     """The ticket of the Empresa this message answers: named by a message it refers to
-    (one we sent, or one we imported), else by the protocolo in its subject."""
+    (one we sent, or one we imported), else by the protocolo in its subject when the sender
+    is an e-mail of the ticket's customer. Codes are sequential: anybody can quote one, so a
+    stranger's message quoting it waits in Sem cadastro with the reason (an attendant
+    decides), and never reaches the customer's histórico by itself."""
     if parsed.references:
         # Ours are stored as sent, in angle brackets; the imported ones without.
         sent = [f"<{reference}>" for reference in parsed.references]
@@ -122,11 +146,36 @@ def ticket_replied_to(session: Session, company_id: int, parsed: ParsedMessage) 
                 .limit(1)
             )
             if ticket is not None:
-                return ticket
+                return Reply(ticket)
     match = _CODE_IN_SUBJECT.search(parsed.subject or "")
     if match is None:
-        return None
-    return session.scalar(sa.select(Ticket).where(_alive(company_id), Ticket.code == int(match[1])))
+        return Reply()
+    ticket = session.scalar(
+        sa.select(Ticket).where(_alive(company_id), Ticket.code == int(match[1]))
+    )
+    if ticket is None:
+        return Reply()
+    if sender_is_customer(session, ticket, parsed.from_address):
+        return Reply(ticket)
+    return Reply(quoted=ticket)
+
+
+def sender_is_customer(session: Session, ticket: Ticket, address: str) -> bool:
+    """Whether the address (any case) is an e-mail of the ticket's entity or of an entity
+    related to it (its Contatos, as the ticket's Contato picker lists them)."""
+    if not address:
+        return False
+    related = sa.select(Relation.related_entity_id).where(Relation.entity_id == ticket.entity_id)
+    found = session.scalar(
+        sa.select(EContact.id)
+        .where(
+            EContact.kind == "email",
+            lower_binary(EContact.value) == address.lower(),
+            sa.or_(EContact.entity_id == ticket.entity_id, EContact.entity_id.in_(related)),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def entity_of_sender(session: Session, company_id: int, address: str) -> Entity | None:
@@ -167,23 +216,30 @@ def add_detail(
     user_id: int,
     channel_id: int,
     *,
+    attachments=(),
+    uploader_id: int | None = None,
     new_ticket: bool = False,
 ) -> TicketDetail:
-    """The message as a Receptivo detail on channel E-mail. On an existing ticket the
-    version is bumped without checking the one read, as the outbox does: an edit saved
-    meanwhile stands, and a screen open on the ticket sees that it changed."""
+    """The message as a Receptivo detail on channel E-mail, its attachments kept on it
+    (uploaded by `uploader_id`: None for fetch-mail). On an existing ticket the version is
+    bumped without checking the one read, as the outbox does: an edit saved meanwhile
+    stands, and a screen open on the ticket sees that it changed."""
     detail = TicketDetail(
         ticket_id=ticket.id,
         channel_id=channel_id,
         direction=DIRECTION_RECEPTIVE,
         received_at=message.received_at,
         opened_at=max(utcnow(), message.received_at or utcnow()),
-        description=detail_text(message),
+        description="",
         attendant_id=user_id,
         contact_entity_id=None,
     )
     session.add(detail)
     session.flush()
+    if not new_ticket:
+        reopen_if_closed(session, ticket, user_id)
+    notes = keep_attachments(detail, attachments, uploader_id)
+    detail.description = describe(detail, message, notes, uploader_id)
     if not new_ticket:
         session.execute(
             sa.update(Ticket)
@@ -195,20 +251,63 @@ def add_detail(
     return detail
 
 
-def detail_text(message: InboundMessage) -> str:
-    """What the detail says: who wrote, about what, then the text (at most 10,000)."""
+def reopen_if_closed(session: Session, ticket: Ticket, user_id: int) -> None:
+    """A customer who writes on a concluded (or cancelled) ticket is waiting again: the
+    ticket goes back to an open situação (Em andamento, else Aberto), as a change of
+    situação on the ticket screen does: Data fechamento cleared, the change kept as a
+    ticket event in the writer's name (isocrm.models.ticket), the prazo clock recomputed;
+    the painel lists it again."""
+    session.refresh(ticket, with_for_update=True)  # the newest version, held until commit
+    if not ticket.status.is_closed:
+        return
+    reopened = session.scalar(
+        sa.select(Status)
+        .where(
+            Status.company_id == ticket.company_id,
+            Status.active,
+            Status.category.in_((STATUS_IN_PROGRESS, STATUS_OPEN)),
+        )
+        .order_by(Status.category == STATUS_OPEN, Status.position, Status.id)
+        .limit(1)
+    )
+    if reopened is None:  # the Empresa has no open situação: the detail is added all the same
+        return
+    ticket.updated_by_id = user_id
+    apply_status(ticket, reopened)
+    session.flush()
+
+
+def message_text(message: InboundMessage) -> str:
+    """Who wrote, about what, then the whole text."""
     sender = message.from_address or "?"
     if message.from_name:
         sender = f"{message.from_name} <{sender}>"
     head = f"E-mail recebido de {sender}: {message.subject or '(sem assunto)'}"
-    text = f"{head}\n\n{message.text or ''}".strip()
-    return text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+    return f"{head}\n\n{message.text or ''}".strip()
 
 
-def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> None:
+def describe(detail: TicketDetail, message: InboundMessage, notes: list[str], uploader_id) -> str:
+    """The detail's Descrição: the message's text, then the notes on its attachments. A
+    text longer than a Descrição holds is cut, and kept whole in FULL_TEXT_NAME on the
+    detail, which the cut names (nothing of the message is lost)."""
+    text = message_text(message)
+    tail = ("\n\n" + "\n".join(notes))[:NOTES_MAX] if notes else ""
+    if len(text) + len(tail) <= TEXT_MAX:
+        return text + tail
+    try:
+        store_attachment(detail, FULL_TEXT_NAME, text.encode("utf-8"), user_id=uploader_id)
+        mark = f"\n[…] texto completo no anexo {FULL_TEXT_NAME}"
+    except AttachmentRefused as refusal:
+        mark = f"\n[…] texto completo não guardado: {refusal.message}"
+    except OSError as error:  # the store unreachable (a full disk, S3 down)
+        mark = f"\n[…] texto completo não guardado: {type(error).__name__}."
+    return text[: TEXT_MAX - len(tail) - len(mark)].rstrip() + mark + tail
+
+
+def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> list[str]:
     """Each attachment of the message kept on its detail (isocrm.attachment_store); one the
-    store refuses (a type not accepted, too big) or cannot keep is named on the detail's
-    text instead: the message itself is imported all the same."""
+    store refuses (a type not accepted, too big) or cannot keep is named in the notes
+    returned, for the detail's text: the message itself is imported all the same."""
     notes = []
     for attachment in attachments:
         try:
@@ -217,9 +316,7 @@ def keep_attachments(detail: TicketDetail, attachments, user_id: int | None) -> 
             notes.append(f"Anexo não guardado: {refusal.message}")
         except OSError as error:  # the store unreachable (a full disk, S3 down)
             notes.append(f"Anexo {attachment.filename} não guardado: {type(error).__name__}.")
-    if notes:
-        text = detail.description + "\n\n" + "\n".join(notes)
-        detail.description = text if len(text) <= 10_000 else text[:9_990].rstrip() + "\n[…]"
+    return notes
 
 
 def new_record(company_id: int, uid: int | None, parsed: ParsedMessage, when: datetime):
@@ -253,26 +350,34 @@ def import_message(
     session.add(record)
     session.flush()  # the unique (company_id, message_id) decides here, before anything else
     channel = email_channel(session, company_id)
-    ticket = ticket_replied_to(session, company_id, parsed)
-    entity = None if ticket else entity_of_sender(session, company_id, parsed.from_address)
+    reply = ticket_replied_to(session, company_id, parsed)
+    ticket, entity = reply.ticket, None
+    if ticket is None and reply.quoted is None:
+        entity = entity_of_sender(session, company_id, parsed.from_address)
     if ticket is None and entity is None:
+        record.quoted_ticket_id = reply.quoted.id if reply.quoted else None
         record.raw = raw  # its attachments go on the draft an attendant opens from it
         return Outcome(INBOUND_UNMATCHED)
     writer = mailbox_user(session, company_id)  # not mailbox.updated_by: nobody chose this
     if ticket is None:
         ticket = open_draft(session, company_id, entity, writer.id)
         ticket.owner_id = None  # Sem responsável: any attendant takes it
+        if internal_date is not None:
+            # The demand is dated when it reached the mailbox (the server's arrival time,
+            # not the sender's Date header), not when fetch-mail read it: the prazo clock
+            # counts from there (isocrm.sla.clock), as from Incluir on a call.
+            ticket.opened_at = min(internal_date, ticket.opened_at)
         session.flush()
         record.entity_id = entity.id
-    detail = add_detail(
+    add_detail(
         session,
         ticket,
         record,
         writer.id,
         channel.id,
+        attachments=parsed.attachments,
         new_ticket=record.entity_id is not None,
     )
-    keep_attachments(detail, parsed.attachments, None)
     record.status = INBOUND_IMPORTED
     return Outcome(INBOUND_IMPORTED, ticket)
 
@@ -289,12 +394,30 @@ def record_failure(
         error=reason[:2000],
         **found,
     )
+    record.received_at = record.received_at or utcnow()  # the server gave no arrival time
     session.add(record)
     session.flush()
     return record
 
 
 # --- Sem cadastro -------------------------------------------------------------------------
+
+
+def _attendants_detail(session, ticket, message, user_id, channel_id, *, new_ticket=False):
+    """The message of Sem cadastro as a detail, in the attendant's name, with the
+    attachments that waited with it (in raw, emptied now)."""
+    attachments = parse(message.raw).attachments if message.raw else []
+    add_detail(
+        session,
+        ticket,
+        message,
+        user_id,
+        channel_id,
+        attachments=attachments,
+        uploader_id=user_id,
+        new_ticket=new_ticket,
+    )
+    message.raw = None
 
 
 def claim(session: Session, message: InboundMessage, status: str, user_id: int) -> bool:
@@ -319,10 +442,19 @@ def link(session: Session, message: InboundMessage, entity: Entity, user_id: int
     channel = email_channel(session, message.company_id)
     ticket = open_draft(session, message.company_id, entity, user_id)
     session.flush()
-    detail = add_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
-    if message.raw:
-        keep_attachments(detail, parse(message.raw).attachments, user_id)
-    message.entity_id, message.raw = entity.id, None
+    _attendants_detail(session, ticket, message, user_id, channel.id, new_ticket=True)
+    message.entity_id = entity.id
+    return ticket
+
+
+def add_to_quoted(session: Session, message: InboundMessage, user_id: int) -> Ticket | None:
+    """Incluir no atendimento citado: the message becomes a detail of the ticket it quotes
+    (an attendant's decision); None when it left Sem cadastro meanwhile."""
+    ticket = message.quoted_ticket
+    if not claim(session, message, INBOUND_IMPORTED, user_id):
+        return None
+    channel = email_channel(session, message.company_id)
+    _attendants_detail(session, ticket, message, user_id, channel.id)
     return ticket
 
 
@@ -337,6 +469,7 @@ __all__ = [
     "DraftError",
     "NoEmailChannel",
     "Outcome",
+    "add_to_quoted",
     "discard",
     "import_message",
     "link",

@@ -80,7 +80,7 @@ def index():
         sa.select(InboundMessage)
         .where(InboundMessage.company_id == current_company().id, InboundMessage.status == status)
         .options(joinedload(InboundMessage.ticket), joinedload(InboundMessage.entity))
-        .order_by(InboundMessage.created_at.desc(), InboundMessage.id.desc())
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     ).all()
@@ -100,7 +100,11 @@ def _message(message_id: int) -> InboundMessage:
     message = db.session.scalar(
         sa.select(InboundMessage)
         .where(InboundMessage.id == message_id, InboundMessage.company_id == current_company().id)
-        .options(joinedload(InboundMessage.ticket), joinedload(InboundMessage.entity))
+        .options(
+            joinedload(InboundMessage.ticket),
+            joinedload(InboundMessage.entity),
+            joinedload(InboundMessage.quoted_ticket),
+        )
     )
     if message is None:
         abort(404)
@@ -125,6 +129,25 @@ def message(message_id: int):
     return _message_page(_message(message_id))
 
 
+def _decided(message_id: int, action):
+    """Run what an attendant decided about a message of Sem cadastro and commit it: (the
+    ticket, None), or (None, the page saying why not) with nothing saved."""
+    try:
+        ticket = action()
+    except service.DraftError as error:
+        db.session.rollback()
+        return None, _message_page(_message(message_id), 422, str(error))
+    except service.NoEmailChannel:
+        db.session.rollback()
+        return None, _message_page(_message(message_id), 422, str(NO_CHANNEL))
+    if ticket is None:
+        db.session.rollback()
+        flash(_("Esta mensagem já foi tratada por outra pessoa."), "warning")
+        return None, redirect(url_for("inbound.message", message_id=message_id), code=303)
+    db.session.commit()
+    return ticket, None
+
+
 @bp.post("/caixa-de-entrada/<int:message_id>/vincular")
 @allow(ROLE_ATTENDANT)
 def link(message_id: int):
@@ -138,19 +161,11 @@ def link(message_id: int):
     )
     if not entity:
         return _message_page(message, 422, _("Escolha uma entidade da lista."))
-    try:
-        ticket = service.link(db.session, message, entity, current_user.id)
-    except service.DraftError as error:
-        db.session.rollback()
-        return _message_page(_message(message_id), 422, str(error))
-    except service.NoEmailChannel:
-        db.session.rollback()
-        return _message_page(_message(message_id), 422, str(NO_CHANNEL))
-    if ticket is None:
-        db.session.rollback()
-        flash(_("Esta mensagem já foi tratada por outra pessoa."), "warning")
-        return redirect(url_for("inbound.message", message_id=message_id), code=303)
-    db.session.commit()
+    ticket, refused = _decided(
+        message_id, lambda: service.link(db.session, message, entity, current_user.id)
+    )
+    if refused is not None:
+        return refused
     flash(
         _(
             "Rascunho do atendimento %(code)s aberto para %(name)s com a mensagem.",
@@ -159,6 +174,23 @@ def link(message_id: int):
         ),
         "success",
     )
+    return redirect(url_for("tickets.edit", code=ticket.code), code=303)
+
+
+@bp.post("/caixa-de-entrada/<int:message_id>/incluir-no-atendimento")
+@allow(ROLE_ATTENDANT)
+def add_to_quoted(message_id: int):
+    """An attendant decides that a message quoting a protocolo from a sender who is not the
+    customer belongs to that ticket after all: it becomes one of its details."""
+    message = _message(message_id)
+    if message.quoted_ticket is None or message.quoted_ticket.company_id != message.company_id:
+        abort(404)
+    ticket, refused = _decided(
+        message_id, lambda: service.add_to_quoted(db.session, message, current_user.id)
+    )
+    if refused is not None:
+        return refused
+    flash(_("Mensagem incluída no atendimento %(code)s.", code=ticket.code_display), "success")
     return redirect(url_for("tickets.edit", code=ticket.code), code=303)
 
 

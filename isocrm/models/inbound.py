@@ -82,12 +82,19 @@ class InboundMessage(Base):
     from_address: Mapped[str | None] = mapped_column(sa.String(254))
     from_name: Mapped[str | None] = mapped_column(sa.String(200))
     subject: Mapped[str | None] = mapped_column(sa.String(300))
-    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Date header, else the server's arrival time, else when it was read (never empty:
+    # the Caixa de entrada lists by it).
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text: Mapped[str | None] = mapped_column(sa.Text)
     # The message as read, kept only while it waits in Sem cadastro (its attachments go on
     # the draft an attendant opens from it); emptied once it is linked or discarded.
     raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The ticket whose protocolo a message in Sem cadastro quotes although its sender is not
+    # an e-mail of the customer: said on the message, for the attendant who decides.
+    quoted_ticket_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
@@ -102,7 +109,8 @@ class InboundMessage(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    ticket: Mapped[Ticket | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship(foreign_keys=[ticket_id])
+    quoted_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[quoted_ticket_id])
     detail: Mapped[TicketDetail | None] = relationship()
     entity: Mapped[Entity | None] = relationship()
 
@@ -112,9 +120,13 @@ class InboundMessage(Base):
             "status IN ('importado', 'sem_cadastro', 'vinculado', 'descartado', 'falhou')",
             name="status_known",
         ),
-        # The screen: the Empresa's messages of a status, newest first.
+        # The screen: the Empresa's messages of a status, the last received first.
         sa.Index(
-            "ix_inbound_messages_company_status_created", "company_id", "status", "created_at"
+            "ix_inbound_messages_company_status_received",
+            "company_id",
+            "status",
+            "received_at",
+            "id",
         ),
     )
 

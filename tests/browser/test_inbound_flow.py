@@ -3,6 +3,7 @@ search opens her draft; the supervisor's mailbox screen. (The IMAP side is in
 tests/test_inbound_mail.py, against a real server.)"""
 
 import os
+import re
 from email.message import EmailMessage
 
 import pytest
@@ -77,8 +78,22 @@ def test_a_draft_the_mailbox_opened_is_in_every_attendants_rascunhos(page, db, d
     message["Message-ID"] = "<rascunho-da-caixa@example.org>"
     message.set_content("O pacote chegou rasgado.")
     ticket = import_message(db.session, mailbox, 1, message.as_bytes(), None).ticket
+    reply = EmailMessage()
+    reply["From"] = message["From"]
+    reply["Subject"] = "Re: Embalagem rasgada"
+    reply["Message-ID"] = "<resposta-da-maria@example.org>"
+    reply["In-Reply-To"] = message["Message-ID"]
+    reply.set_content("Segue a foto.")
+    import_message(db.session, mailbox, 2, reply.as_bytes(), None)
     db.session.commit()
     login(page)
     page.get_by_role("link", name="Rascunhos").click()
     expect(page.get_by_role("link", name=ticket.code_display)).to_be_visible()
     _shot(page, "inbound-draft-in-rascunhos")
+    # Both messages are on the draft's screen, before Confirmar: the pager reaches each.
+    page.get_by_role("link", name=ticket.code_display).click()
+    expect(page.get_by_text("Detalhe 2 de 2")).to_be_visible()
+    page.get_by_role("link", name="Detalhe anterior").click()
+    expect(page.get_by_text("Detalhe 1 de 2")).to_be_visible()
+    expect(page.locator("#description")).to_have_value(re.compile("O pacote chegou rasgado."))
+    _shot(page, "inbound-draft-first-message")

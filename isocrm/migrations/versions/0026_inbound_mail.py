@@ -71,7 +71,7 @@ def upgrade():
         sa.Column("from_address", sa.String(length=254), nullable=True),
         sa.Column("from_name", sa.String(length=200), nullable=True),
         sa.Column("subject", sa.String(length=300), nullable=True),
-        sa.Column("received_at", _stamp(), nullable=True),
+        sa.Column("received_at", _stamp(), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("raw", sa.LargeBinary(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
@@ -79,6 +79,7 @@ def upgrade():
         sa.Column("detail_id", sa.Integer(), nullable=True),
         sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.Column("quoted_ticket_id", sa.Integer(), nullable=True),
         sa.Column("created_at", _stamp(), nullable=False),
         sa.CheckConstraint(
             "status IN ('importado', 'sem_cadastro', 'vinculado', 'descartado', 'falhou')",
@@ -94,6 +95,12 @@ def upgrade():
             ["ticket_id"],
             ["tickets.id"],
             name=op.f("fk_inbound_messages_ticket_id_tickets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["quoted_ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_inbound_messages_quoted_ticket_id_tickets"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -119,12 +126,18 @@ def upgrade():
             "company_id", "message_id", name=op.f("uq_inbound_messages_company_id_message_id")
         ),
     )
-    for column in ("ticket_id", "detail_id", "entity_id", "handled_by_id"):
+    for column in (
+        "ticket_id",
+        "detail_id",
+        "entity_id",
+        "handled_by_id",
+        "quoted_ticket_id",
+    ):
         op.create_index(op.f(f"ix_inbound_messages_{column}"), "inbound_messages", [column])
     op.create_index(
-        "ix_inbound_messages_company_status_created",
+        "ix_inbound_messages_company_status_received",
         "inbound_messages",
-        ["company_id", "status", "created_at"],
+        ["company_id", "status", "received_at", "id"],
     )
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
