@@ -405,6 +405,45 @@ def test_a_stranger_quoting_a_protocolo_waits_in_sem_cadastro_with_the_reason(
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize(
+    "from_lines",
+    [
+        # An "@" in an unquoted display name: Python's parsers read maria's address, mail
+        # programs show the intruder's.
+        [f"{MARIA} <intruso@example.org>"],
+        [f"{MARIA}, intruso@example.org"],  # two senders
+        [f"From: {MARIA}", "From: intruso@example.org"],  # two From lines
+    ],
+)
+def test_a_from_header_that_could_name_two_senders_is_not_the_customers(
+    app, db, demo, mailbox, imap_server, logged_in, from_lines
+):
+    ticket = demo["ticket_3"]
+    before = len(details_of(db, ticket.id))
+    lines = [line if line.startswith("From: ") else f"From: {line}" for line in from_lines]
+    raw = "\r\n".join(
+        [
+            *lines,
+            "To: sac@isocrm.example.com.br",
+            f"Subject: Re: Atendimento {ticket.code_display}",
+            f"Message-ID: {make_msgid(domain='example.org')}",
+            "Date: Fri, 20 Nov 2026 14:30:00 -0000",
+            "",
+            "Texto de quem se passa pela cliente.",
+            "",
+        ]
+    ).encode()
+    deliver(imap_server, mailbox, raw)
+    fetch(app)
+    db.session.commit()
+    assert len(details_of(db, ticket.id)) == before
+    [waiting] = records(db, demo["company"].id)
+    assert waiting.status == INBOUND_UNMATCHED and waiting.quoted_ticket_id == ticket.id
+    assert waiting.from_address is None and MARIA in waiting.from_name
+    page = page_html(logged_in, f"/caixa-de-entrada/{waiting.id}")
+    assert "mas o remetente não é e-mail do cliente" in page and "None" not in page
+
+
 def test_a_reply_to_an_email_the_desk_sent_is_found_by_in_reply_to(
     app, db, demo, mailbox, imap_server, smtp
 ):

@@ -72,12 +72,30 @@ def _header(message: EmailMessage, name: str) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+# Quoted strings and comments of an address header: an "@" inside them is a display name's.
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\((?:[^()\\]|\\.)*\)')
+
+
 def _sender(message: EmailMessage) -> tuple[str, str]:
-    pairs = getaddresses([_header(message, "From")])
-    for name, address in pairs:
-        if "@" in address:
-            return name.strip()[:200], address.strip()[:254]
-    return "", ""
+    """The one sender: (display name, address). The address decides whose ticket a message
+    quoting a protocolo may join, so anything ambiguous gives no address (the message then
+    waits in Sem cadastro, the header kept as the name for the attendant to read):
+    - more than one From line, or more than one address in it;
+    - an "@" outside the angle brackets' address, as in `maria@example.com <x@evil.test>`,
+      which Python's parsers read as maria's address though mail programs show x's."""
+    # The header as it came: the parsed one keeps only what the parser made of it.
+    raw = [
+        " ".join(str(value).split()) for key, value in message.raw_items() if key.lower() == "from"
+    ]
+    text = raw[0] if raw else ""
+    pairs = [(name, address) for name, address in getaddresses([text]) if "@" in address]
+    if len(raw) != 1 or len(pairs) != 1 or _QUOTED_OR_COMMENT.sub("", text).count("@") != 1:
+        return (_header(message, "From") or text)[:200], ""
+    address = pairs[0][1].strip()
+    # The display name decoded (encoded words), when the parser read the same address.
+    decoded = getaddresses([_header(message, "From")])
+    name = decoded[0][0] if decoded and decoded[0][1].strip() == address else pairs[0][0]
+    return name.strip()[:200], address[:254]
 
 
 def _date(message: EmailMessage) -> datetime | None:

@@ -279,9 +279,9 @@ def reopen_if_closed(session: Session, ticket: Ticket, user_id: int) -> None:
 
 def message_text(message: InboundMessage) -> str:
     """Who wrote, about what, then the whole text."""
-    sender = message.from_address or "?"
-    if message.from_name:
-        sender = f"{message.from_name} <{sender}>"
+    sender = message.from_name or message.from_address or "?"
+    if message.from_name and message.from_address:
+        sender = f"{message.from_name} <{message.from_address}>"
     head = f"E-mail recebido de {sender}: {message.subject or '(sem assunto)'}"
     return f"{head}\n\n{message.text or ''}".strip()
 
