@@ -108,6 +108,7 @@ def test_email_is_queued_delivered_and_recorded(logged_in, demo, db, smtp, app):
     (outbox,) = db.session.scalars(sa.select(OutboxMessage)).all()
     assert outbox.status == "enviado" and outbox.ticket_id is None
     assert outbox.entity_id == maria.id
+    assert outbox.message_id and message["Message-ID"] == outbox.message_id  # kept, as sent
     (delivery,) = _deliveries(db)
     assert (delivery.method, delivery.recipient, delivery.ticket_count) == (
         "email",

@@ -128,6 +128,8 @@ def test_concluding_a_ticket_mails_a_link_that_works_once(app, client, auth, db,
         sa.select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)
     ).all()
     assert outbox.status == "enviado"
+    # Its Message-ID is kept: the customer's reply to it (In-Reply-To) finds the ticket.
+    assert outbox.message_id and message["Message-ID"] == outbox.message_id
     (invitation,) = invitations(db, ticket.id)
     assert invitation.token_hash != token and token not in invitation.token_hash
     assert invitation.attendant_id == demo["atendente"].id

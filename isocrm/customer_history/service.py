@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from isocrm.loaders import named_user
-from isocrm.mail.service import message_by_key
+from isocrm.mail.service import message_by_key, new_message_id
 from isocrm.models import (
     Company,
     DetailInfo,
@@ -201,6 +201,7 @@ def queue_email(
         created_by_id=user.id,
         created_at=utcnow(),
         send_key=send_key,
+        message_id=new_message_id(),  # a reply to it is then known as one (In-Reply-To)
     )
     record(
         session,

@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from isocrm.mail.service import AlreadySending, send_now, smtp_configured
+from isocrm.mail.service import AlreadySending, new_message_id, send_now, smtp_configured
 from isocrm.models import (
     Company,
     EContact,
@@ -138,6 +138,8 @@ def _invite(session: Session, ticket: Ticket) -> None:
         entity_id=ticket.entity_id,
         to_address=address,
         created_by_id=ticket.updated_by_id,
+        # Kept, so a customer's reply to this e-mail (In-Reply-To) finds the ticket.
+        message_id=new_message_id(),
         **_message(company, ticket, url, days),
     )
     session.add(outbox)
