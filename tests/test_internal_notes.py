@@ -228,6 +228,18 @@ def test_the_history_page_and_email_never_carry_internal_parts(logged_in, demo, 
     _secrets_absent(outbox.body)
 
 
+def test_the_desks_entity_history_marks_an_internal_detail(logged_in, demo, db):
+    """The desk's own timeline shows the team's detail, marked: it sits beside the button
+    that sends the histórico to the customer, and may be read to them over the phone."""
+    _ticket_with_internal_parts(db, demo)
+    page = logged_in.get(f"/entidades/{demo['maria'].id}/historico").get_data(as_text=True)
+    item = next(
+        chunk for chunk in page.split('<li class="timeline-item') if INTERNAL_TEXT[:20] in chunk
+    )
+    assert '<span class="badge internal">Interno</span>' in item
+    assert page.count('class="badge internal"') == 1  # only detail 2 is Interno
+
+
 def test_the_customers_report_leaves_internal_parts_out(logged_in, demo, db, tmp_path):
     _ticket_with_internal_parts(db, demo)
     response = logged_in.get("/atendimentos/100/relatorio.pdf")
