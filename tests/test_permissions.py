@@ -180,6 +180,8 @@ ROUTES: dict[str, Case] = {
         ATT, data={"entity_id": "{entity_id}"}, fresh=lambda w: {"message_id": w.new_inbound()}),
     "POST /caixa-de-entrada/<int:message_id>/descartar": Case(
         ATT, fresh=lambda w: {"message_id": w.new_inbound()}),
+    "POST /caixa-de-entrada/<int:message_id>/incluir-no-atendimento": Case(
+        ATT, fresh=lambda w: {"message_id": w.new_inbound(quoting=True)}),
     "GET /configuracoes/caixa-de-entrada": Case(SUP),
     # Nothing typed: 422, the messages beside the fields.
     "POST /configuracoes/caixa-de-entrada": Case(SUP),
@@ -444,8 +446,9 @@ class World:
     def new_info(self) -> int:
         return self._add(DetailInfo(detail_id=self.values["detail_id"], note="Para excluir"))
 
-    def new_inbound(self) -> int:
-        """A message of Empresa A waiting in Sem cadastro (to link or discard)."""
+    def new_inbound(self, quoting=False) -> int:
+        """A message of Empresa A waiting in Sem cadastro (to link or discard); `quoting`:
+        one that quotes A's ticket (to include in it)."""
         return self._add(
             InboundMessage(
                 company_id=self.values["company_a"],
@@ -454,6 +457,7 @@ class World:
                 from_address="desconhecido@example.org",
                 subject="Mensagem sem cadastro",
                 text="Texto",
+                quoted_ticket_id=self.values["ticket_id"] if quoting else None,
             )
         )
 
